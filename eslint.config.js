@@ -1,0 +1,47 @@
+// One lint gate. Its main job is the package boundaries of STYLE.md: the protocol is pure, the
+// relay and the SDK never import each other, services know no transport, client crypto does no I/O.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const ban = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/drizzle/**', '.ci/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['packages/protocol/src/**'],
+    rules: ban([
+      { group: ['node:*', 'fs', 'path', 'crypto', 'net', 'http'], message: 'protocol stays pure: no I/O, no node builtins' },
+      { group: ['@aviso/*'], message: 'protocol depends on nothing of ours' },
+    ]),
+  },
+  {
+    files: ['packages/server/src/**'],
+    rules: ban([{ group: ['@aviso/client', '@aviso/client/*', '**/client/src/**'], message: 'the relay never imports the SDK' }]),
+  },
+  {
+    files: ['packages/server/src/services/**', 'packages/server/src/storage/**'],
+    rules: ban([
+      { group: ['@aviso/client', '@aviso/client/*'], message: 'the relay never imports the SDK' },
+      { group: ['fastify', 'ws', '**/http/**', '**/ws/**'], message: 'services and storage know no transport' },
+    ]),
+  },
+  {
+    files: ['packages/client/src/**'],
+    rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**'], message: 'the SDK never imports the relay' }]),
+  },
+  {
+    files: ['packages/client/src/crypto/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
+      { group: ['ws', '**/transport/**', 'node:http', 'node:https', 'node:net'], message: 'crypto is sans-I/O' },
+    ]),
+  },
+  { files: ['packages/*/src/**'], ignores: ['packages/server/src/cli/**'], rules: { 'no-console': 'error' } },
+);

@@ -1,0 +1,39 @@
+/**
+ * Every size and count the relay enforces, in one place. The relay reports the values it runs with
+ * in `GET /v1/relay` (some are configurable); these are the protocol's defaults and hard ceilings.
+ * docs/protocol.md lists them with their reasons.
+ */
+export const LIMITS = {
+  /** Largest sealed-sender envelope content for one device, in bytes (Signal allows 96 KiB). */
+  maxEnvelopeBytes: 64 * 1024,
+  /** Devices one send may address (one account's devices). */
+  maxDevicesPerAccount: 8,
+  /** One-time prekeys (EC or Kyber) in one upload; Signal's value. */
+  maxPreKeysPerUpload: 100,
+  /** One-time prekeys of each kind the relay keeps per device; older ones are dropped first. */
+  maxStoredPreKeys: 1000,
+  /** Largest WebSocket frame either side accepts, in bytes. */
+  maxFrameBytes: 256 * 1024,
+  /** Largest HTTP request body, in bytes: one send to a full device set, base64 and JSON overhead. */
+  maxBodyBytes: 768 * 1024,
+  /** Registration tokens: longest accepted string. */
+  maxTokenLength: 128,
+  /** Message text inside the encryption, in UTF-8 bytes. */
+  maxTextBytes: 16 * 1024,
+} as const;
+
+/** Protocol-wide bounds on identifiers (Signal's, so libsignal accepts them). */
+export const ID_BOUNDS = {
+  /** libsignal `ProtocolAddress` device ids. */
+  minDeviceId: 1,
+  maxDeviceId: 127,
+  /** 14-bit registration id; a change means the device was reinstalled (410 stale). */
+  minRegistrationId: 1,
+  maxRegistrationId: 16380,
+  /** Prekey ids are 24-bit and never 0. */
+  minKeyId: 1,
+  maxKeyId: 0xffffff,
+} as const;
+
+/** Size of the plaintext padding block inside the encryption (Signal pads to 80 B; alerts are short). */
+export const PADDING_BLOCK_BYTES = 256;
