@@ -1,12 +1,21 @@
 import { z } from 'zod';
 import { ID_BOUNDS, LIMITS } from './limits.js';
 
-/** Base64 (standard alphabet, padded) string whose decoded length is at most `maxBytes`. */
+/** Base64 (standard alphabet, padded) string whose decoded length is between `minBytes` and `maxBytes`. */
 export function base64Bytes(maxBytes: number, minBytes = 1) {
   return z
     .base64()
-    .min(Math.ceil(minBytes / 3) * 4)
-    .max(Math.ceil(maxBytes / 3) * 4);
+    .max(Math.ceil(maxBytes / 3) * 4) // cheap bound first, so a huge string is not scanned further
+    .refine((s) => {
+      const n = base64DecodedLength(s);
+      return n >= minBytes && n <= maxBytes;
+    }, minBytes === maxBytes ? `must decode to exactly ${maxBytes} bytes` : `must decode to ${minBytes}–${maxBytes} bytes`);
+}
+
+/** Decoded byte length of a padded base64 string, without decoding it. */
+export function base64DecodedLength(s: string): number {
+  const padding = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return (s.length / 4) * 3 - padding;
 }
 
 /** Account id: a random UUID the relay assigns at registration (Signal's ACI). Lower-case. */
