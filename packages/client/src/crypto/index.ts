@@ -1,0 +1,4 @@
+export * from './prekeys.js';
+export * from './sessions.js';
+export * from './sealed.js';
+export * from './safety-number.js';

@@ -1,0 +1,165 @@
+/**
+ * The SDK's persistent state, behind one interface (matrix-rust-sdk's `CryptoStore`, Signal-Desktop's
+ * `sql/Interface.ts`). Reads are individual methods; every write goes through `commit(changes)`,
+ * which applies a whole change set atomically or not at all. Implementations are synchronous
+ * (memory, better-sqlite3), which is what makes "decrypt, then commit everything in one step" cheap
+ * and free of interleavings.
+ */
+
+/** This device's long-term identity. Created once per store and never replaced. */
+export interface LocalIdentity {
+  /** libsignal `IdentityKeyPair.serialize()`. */
+  identityKeyPair: Uint8Array;
+  /** 14-bit registration id; the relay answers 410 when a peer's cached one differs. */
+  registrationId: number;
+}
+
+/** What registration produced. `trustRoot` is pinned on first contact with the relay. */
+export interface AccountRecord {
+  relayUrl: string;
+  /** Serialized libsignal `PublicKey` (33 bytes) that must sign every sender certificate's server certificate. */
+  trustRoot: Uint8Array;
+  accountId: string;
+  deviceId: number;
+  password: string;
+}
+
+/**
+ * Trust state of a peer's identity key, Signal's three states:
+ * `default` (trusted on first use or accepted after a change), `verified` (the user compared safety
+ * numbers), `unverified` (it was verified and then changed: sending is blocked until the user
+ * verifies again or accepts the change).
+ */
+export type VerifiedState = 'default' | 'verified' | 'unverified';
+
+export interface IdentityRecord {
+  /** Serialized libsignal `PublicKey`. */
+  publicKey: Uint8Array;
+  verified: VerifiedState;
+  firstSeenAt: number;
+  changedAt: number;
+}
+
+export interface StoredSignedPreKey {
+  id: number;
+  /** `SignedPreKeyRecord.serialize()`. */
+  record: Uint8Array;
+  createdAt: number;
+}
+
+export interface StoredKyberPreKey {
+  id: number;
+  /** `KyberPreKeyRecord.serialize()`. */
+  record: Uint8Array;
+  /** Last-resort keys are kept after use; one-time keys are deleted on use. */
+  lastResort: boolean;
+  createdAt: number;
+}
+
+export interface SessionWrite {
+  accountId: string;
+  deviceId: number;
+  /** `SessionRecord.serialize()`, or null to delete. */
+  record: Uint8Array | null;
+}
+
+/** One use of a Kyber prekey: (key id, signed prekey id, sender's base key). Replays are rejected. */
+export interface KyberUse {
+  kyberPreKeyId: number;
+  signedPreKeyId: number;
+  baseKey: Uint8Array;
+}
+
+export interface SenderKeyWrite {
+  /** Sender's address as `accountId.deviceId`. */
+  sender: string;
+  distributionId: string;
+  record: Uint8Array;
+}
+
+/** The identity of a message, independent of how often it was delivered. */
+export interface ProcessedMessage {
+  sender: string;
+  device: number;
+  sentAt: number;
+}
+
+/** A raw envelope as received, persisted before it is acknowledged (crash safety). */
+export interface UnprocessedEnvelope {
+  guid: string;
+  serverTimestamp: number;
+  /** Base64 sealed-sender ciphertext, exactly as delivered. */
+  content: string;
+  receivedAt: number;
+}
+
+/** Everything one `commit` may write. Applied all together or not at all. */
+export interface StoreChanges {
+  localIdentity?: LocalIdentity;
+  account?: AccountRecord;
+  /** Small typed-by-convention values: key id counters, the cached sender certificate. */
+  meta?: Record<string, string>;
+  sessions?: SessionWrite[];
+  identities?: Array<{ accountId: string; record: IdentityRecord }>;
+  preKeys?: Array<{ id: number; record: Uint8Array }>;
+  removePreKeys?: number[];
+  signedPreKeys?: StoredSignedPreKey[];
+  removeSignedPreKeys?: number[];
+  kyberPreKeys?: StoredKyberPreKey[];
+  removeKyberPreKeys?: number[];
+  /** Rejected (the whole commit fails) if a triple was recorded before. */
+  kyberUsed?: KyberUse[];
+  senderKeys?: SenderKeyWrite[];
+  /** Rejected (the whole commit fails) if already recorded. */
+  processedMessages?: Array<ProcessedMessage & { processedAt: number }>;
+  processedEnvelopes?: Array<{ guid: string; processedAt: number }>;
+  /** Inserted unless a row with the same guid exists (redelivery). */
+  addUnprocessed?: UnprocessedEnvelope[];
+  removeUnprocessed?: string[];
+  /** Forget dedupe rows older than this (ms); redeliveries that late are not expected. */
+  pruneProcessedBefore?: number;
+}
+
+export interface AvisoStore {
+  getLocalIdentity(): LocalIdentity | undefined;
+  getAccount(): AccountRecord | undefined;
+  getMeta(key: string): string | undefined;
+
+  getSession(accountId: string, deviceId: number): Uint8Array | undefined;
+  /** Device ids this store holds a session record for. */
+  getSessionDevices(accountId: string): number[];
+  getIdentity(accountId: string): IdentityRecord | undefined;
+
+  getPreKey(id: number): Uint8Array | undefined;
+  countPreKeys(): number;
+  getSignedPreKey(id: number): StoredSignedPreKey | undefined;
+  listSignedPreKeys(): StoredSignedPreKey[];
+  getKyberPreKey(id: number): StoredKyberPreKey | undefined;
+  /** Last-resort keys only (one-time keys are many and never listed). */
+  listLastResortKyberPreKeys(): StoredKyberPreKey[];
+  isKyberPreKeyUsed(use: KyberUse): boolean;
+
+  getSenderKey(sender: string, distributionId: string): Uint8Array | undefined;
+
+  isMessageProcessed(message: ProcessedMessage): boolean;
+  isEnvelopeProcessed(guid: string): boolean;
+  /** Oldest first. */
+  listUnprocessed(): UnprocessedEnvelope[];
+
+  /** Applies every change or none; throws (leaving the store untouched) on any conflict. */
+  commit(changes: StoreChanges): void;
+  close(): void;
+}
+
+/** Thrown by `commit` when a change set conflicts with stored state (replay, duplicate). */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError';
+}
+
+export function kyberUseKey(use: KyberUse): string {
+  return `${use.kyberPreKeyId}:${use.signedPreKeyId}:${Buffer.from(use.baseKey).toString('base64')}`;
+}
+
+export function processedKey(m: ProcessedMessage): string {
+  return `${m.sender}:${m.device}:${m.sentAt}`;
+}

@@ -1,0 +1,171 @@
+import {
+  Direction,
+  IdentityChange,
+  IdentityKeyStore,
+  KyberPreKeyRecord,
+  KyberPreKeyStore,
+  PreKeyRecord,
+  PreKeyStore,
+  SenderKeyRecord,
+  SenderKeyStore,
+  SessionRecord,
+  SessionStore,
+  SignedPreKeyRecord,
+  SignedPreKeyStore,
+  type IdentityKeyPair,
+  type PrivateKey,
+  type ProtocolAddress,
+  PublicKey,
+  type Uuid,
+} from '@signalapp/libsignal-client';
+import { nextIdentity, trustedForSending } from './trust.js';
+import type { Zone } from './zone.js';
+
+/**
+ * Thin subclasses of libsignal's abstract stores (Signal-Desktop's LibSignalStores.ts), all reading
+ * and writing one Zone so that whatever libsignal does while handling one message commits together.
+ */
+export interface SignalStores {
+  session: SessionStore;
+  identity: IdentityKeyStore;
+  preKey: PreKeyStore;
+  signedPreKey: SignedPreKeyStore;
+  kyberPreKey: KyberPreKeyStore;
+  senderKey: SenderKeyStore;
+}
+
+export interface LocalKeys {
+  identityKeyPair: IdentityKeyPair;
+  registrationId: number;
+}
+
+const copy = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
+export const addressKey = (a: ProtocolAddress) => `${a.name()}.${a.deviceId()}`;
+
+export function signalStores(zone: Zone, local: LocalKeys, now: () => number = Date.now): SignalStores {
+  return {
+    session: new ZoneSessionStore(zone),
+    identity: new ZoneIdentityStore(zone, local, now),
+    preKey: new ZonePreKeyStore(zone),
+    signedPreKey: new ZoneSignedPreKeyStore(zone),
+    kyberPreKey: new ZoneKyberPreKeyStore(zone),
+    senderKey: new ZoneSenderKeyStore(zone),
+  };
+}
+
+class ZoneSessionStore extends SessionStore {
+  constructor(private readonly zone: Zone) {
+    super();
+  }
+  override async saveSession(name: ProtocolAddress, record: SessionRecord): Promise<void> {
+    this.zone.setSession(name.name(), name.deviceId(), record.serialize());
+  }
+  override async getSession(name: ProtocolAddress): Promise<SessionRecord | null> {
+    const raw = this.zone.getSession(name.name(), name.deviceId());
+    return raw ? SessionRecord.deserialize(copy(raw)) : null;
+  }
+  override async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
+    return addresses.map((a) => {
+      const raw = this.zone.getSession(a.name(), a.deviceId());
+      if (!raw) throw new Error(`no session for ${addressKey(a)}`);
+      return SessionRecord.deserialize(copy(raw));
+    });
+  }
+}
+
+class ZoneIdentityStore extends IdentityKeyStore {
+  constructor(
+    private readonly zone: Zone,
+    private readonly local: LocalKeys,
+    private readonly now: () => number,
+  ) {
+    super();
+  }
+  override async getIdentityKey(): Promise<PrivateKey> {
+    return this.local.identityKeyPair.privateKey;
+  }
+  override async getLocalRegistrationId(): Promise<number> {
+    return this.local.registrationId;
+  }
+  override async saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
+    const next = nextIdentity(this.zone.getIdentity(name.name()), key.serialize(), this.now());
+    if (!next) return IdentityChange.NewOrUnchanged;
+    this.zone.setIdentity(name.name(), next.record, next.changed);
+    return next.changed ? IdentityChange.ReplacedExisting : IdentityChange.NewOrUnchanged;
+  }
+  override async isTrustedIdentity(name: ProtocolAddress, key: PublicKey, direction: Direction): Promise<boolean> {
+    if (direction === Direction.Receiving) return true;
+    return trustedForSending(this.zone.getIdentity(name.name()), key.serialize());
+  }
+  override async getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
+    const record = this.zone.getIdentity(name.name());
+    return record ? PublicKey.deserialize(copy(record.publicKey)) : null;
+  }
+}
+
+class ZonePreKeyStore extends PreKeyStore {
+  constructor(private readonly zone: Zone) {
+    super();
+  }
+  override async savePreKey(): Promise<void> {
+    // Prekeys are generated and stored by the account layer, never by libsignal callbacks.
+    throw new Error('savePreKey is not used');
+  }
+  override async getPreKey(id: number): Promise<PreKeyRecord> {
+    const raw = this.zone.getPreKey(id);
+    if (!raw) throw new Error(`no prekey ${id}`);
+    return PreKeyRecord.deserialize(copy(raw));
+  }
+  override async removePreKey(id: number): Promise<void> {
+    this.zone.removePreKey(id);
+  }
+}
+
+class ZoneSignedPreKeyStore extends SignedPreKeyStore {
+  constructor(private readonly zone: Zone) {
+    super();
+  }
+  override async saveSignedPreKey(): Promise<void> {
+    throw new Error('saveSignedPreKey is not used');
+  }
+  override async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
+    const stored = this.zone.store.getSignedPreKey(id);
+    if (!stored) throw new Error(`no signed prekey ${id}`);
+    return SignedPreKeyRecord.deserialize(copy(stored.record));
+  }
+}
+
+class ZoneKyberPreKeyStore extends KyberPreKeyStore {
+  constructor(private readonly zone: Zone) {
+    super();
+  }
+  override async saveKyberPreKey(): Promise<void> {
+    throw new Error('saveKyberPreKey is not used');
+  }
+  override async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
+    const stored = this.zone.getKyberPreKey(id);
+    if (!stored) throw new Error(`no kyber prekey ${id}`);
+    return KyberPreKeyRecord.deserialize(copy(stored.record));
+  }
+  override async markKyberPreKeyUsed(kyberPreKeyId: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
+    const stored = this.zone.getKyberPreKey(kyberPreKeyId);
+    if (!stored) throw new Error(`no kyber prekey ${kyberPreKeyId}`);
+    // One-time keys are deleted; last-resort keys stay and the triple table stops replays.
+    if (!this.zone.markKyberUsed({ kyberPreKeyId, signedPreKeyId, baseKey: baseKey.serialize() }, !stored.lastResort)) {
+      throw new Error('kyber prekey use replayed');
+    }
+  }
+}
+
+class ZoneSenderKeyStore extends SenderKeyStore {
+  constructor(private readonly zone: Zone) {
+    super();
+  }
+  override async saveSenderKey(sender: ProtocolAddress, distributionId: Uuid, record: SenderKeyRecord): Promise<void> {
+    this.zone.setSenderKey(addressKey(sender), distributionId, record.serialize());
+  }
+  override async getSenderKey(sender: ProtocolAddress, distributionId: Uuid): Promise<SenderKeyRecord | null> {
+    const raw = this.zone.getSenderKey(addressKey(sender), distributionId);
+    return raw ? SenderKeyRecord.deserialize(copy(raw)) : null;
+  }
+}

@@ -1,0 +1,131 @@
+import {
+  StoreConflictError,
+  kyberUseKey,
+  processedKey,
+  type AccountRecord,
+  type AvisoStore,
+  type IdentityRecord,
+  type KyberUse,
+  type LocalIdentity,
+  type ProcessedMessage,
+  type StoreChanges,
+  type StoredKyberPreKey,
+  type StoredSignedPreKey,
+  type UnprocessedEnvelope,
+} from '../interfaces.js';
+
+const sessionKey = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
+const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u0000${distributionId}`;
+
+/**
+ * In-memory store: tests and ephemeral clients. Commits validate every conflict before touching
+ * anything, so a rejected change set leaves the store exactly as it was (same contract as SQLite).
+ */
+export class MemoryStore implements AvisoStore {
+  #localIdentity: LocalIdentity | undefined;
+  #account: AccountRecord | undefined;
+  readonly #meta = new Map<string, string>();
+  readonly #sessions = new Map<string, { accountId: string; deviceId: number; record: Uint8Array }>();
+  readonly #identities = new Map<string, IdentityRecord>();
+  readonly #preKeys = new Map<number, Uint8Array>();
+  readonly #signedPreKeys = new Map<number, StoredSignedPreKey>();
+  readonly #kyberPreKeys = new Map<number, StoredKyberPreKey>();
+  readonly #kyberUsed = new Set<string>();
+  readonly #senderKeys = new Map<string, Uint8Array>();
+  readonly #processedMessages = new Map<string, number>();
+  readonly #processedEnvelopes = new Map<string, number>();
+  readonly #unprocessed = new Map<string, UnprocessedEnvelope>();
+
+  getLocalIdentity(): LocalIdentity | undefined {
+    return this.#localIdentity;
+  }
+  getAccount(): AccountRecord | undefined {
+    return this.#account;
+  }
+  getMeta(key: string): string | undefined {
+    return this.#meta.get(key);
+  }
+  getSession(accountId: string, deviceId: number): Uint8Array | undefined {
+    return this.#sessions.get(sessionKey(accountId, deviceId))?.record;
+  }
+  getSessionDevices(accountId: string): number[] {
+    return [...this.#sessions.values()].filter((s) => s.accountId === accountId).map((s) => s.deviceId).sort((a, b) => a - b);
+  }
+  getIdentity(accountId: string): IdentityRecord | undefined {
+    return this.#identities.get(accountId);
+  }
+  getPreKey(id: number): Uint8Array | undefined {
+    return this.#preKeys.get(id);
+  }
+  countPreKeys(): number {
+    return this.#preKeys.size;
+  }
+  getSignedPreKey(id: number): StoredSignedPreKey | undefined {
+    return this.#signedPreKeys.get(id);
+  }
+  listSignedPreKeys(): StoredSignedPreKey[] {
+    return [...this.#signedPreKeys.values()].sort((a, b) => a.createdAt - b.createdAt);
+  }
+  getKyberPreKey(id: number): StoredKyberPreKey | undefined {
+    return this.#kyberPreKeys.get(id);
+  }
+  listLastResortKyberPreKeys(): StoredKyberPreKey[] {
+    return [...this.#kyberPreKeys.values()].filter((k) => k.lastResort).sort((a, b) => a.createdAt - b.createdAt);
+  }
+  isKyberPreKeyUsed(use: KyberUse): boolean {
+    return this.#kyberUsed.has(kyberUseKey(use));
+  }
+  getSenderKey(sender: string, distributionId: string): Uint8Array | undefined {
+    return this.#senderKeys.get(senderKeyKey(sender, distributionId));
+  }
+  isMessageProcessed(message: ProcessedMessage): boolean {
+    return this.#processedMessages.has(processedKey(message));
+  }
+  isEnvelopeProcessed(guid: string): boolean {
+    return this.#processedEnvelopes.has(guid);
+  }
+  listUnprocessed(): UnprocessedEnvelope[] {
+    return [...this.#unprocessed.values()].sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+
+  commit(c: StoreChanges): void {
+    // Validate first: nothing below may throw once mutation starts.
+    const kyberKeys = (c.kyberUsed ?? []).map(kyberUseKey);
+    if (new Set(kyberKeys).size !== kyberKeys.length || kyberKeys.some((k) => this.#kyberUsed.has(k))) {
+      throw new StoreConflictError('kyber prekey use replayed');
+    }
+    const processed = (c.processedMessages ?? []).map(processedKey);
+    if (new Set(processed).size !== processed.length || processed.some((k) => this.#processedMessages.has(k))) {
+      throw new StoreConflictError('message already processed');
+    }
+
+    if (c.localIdentity) this.#localIdentity = { ...c.localIdentity };
+    if (c.account) this.#account = { ...c.account };
+    for (const [k, v] of Object.entries(c.meta ?? {})) this.#meta.set(k, v);
+    for (const s of c.sessions ?? []) {
+      const key = sessionKey(s.accountId, s.deviceId);
+      if (s.record === null) this.#sessions.delete(key);
+      else this.#sessions.set(key, { accountId: s.accountId, deviceId: s.deviceId, record: s.record });
+    }
+    for (const i of c.identities ?? []) this.#identities.set(i.accountId, { ...i.record });
+    for (const p of c.preKeys ?? []) this.#preKeys.set(p.id, p.record);
+    for (const id of c.removePreKeys ?? []) this.#preKeys.delete(id);
+    for (const p of c.signedPreKeys ?? []) this.#signedPreKeys.set(p.id, { ...p });
+    for (const id of c.removeSignedPreKeys ?? []) this.#signedPreKeys.delete(id);
+    for (const p of c.kyberPreKeys ?? []) this.#kyberPreKeys.set(p.id, { ...p });
+    for (const id of c.removeKyberPreKeys ?? []) this.#kyberPreKeys.delete(id);
+    for (const k of kyberKeys) this.#kyberUsed.add(k);
+    for (const s of c.senderKeys ?? []) this.#senderKeys.set(senderKeyKey(s.sender, s.distributionId), s.record);
+    (c.processedMessages ?? []).forEach((m, i) => this.#processedMessages.set(processed[i] as string, m.processedAt));
+    for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, e.processedAt);
+    for (const u of c.addUnprocessed ?? []) if (!this.#unprocessed.has(u.guid)) this.#unprocessed.set(u.guid, { ...u });
+    for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
+    if (c.pruneProcessedBefore !== undefined) {
+      const before = c.pruneProcessedBefore;
+      for (const [k, at] of this.#processedMessages) if (at < before) this.#processedMessages.delete(k);
+      for (const [k, at] of this.#processedEnvelopes) if (at < before) this.#processedEnvelopes.delete(k);
+    }
+  }
+
+  close(): void {}
+}

@@ -1,0 +1,101 @@
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The client's tables (Signal-Desktop's shape, simplified). Key material is stored as libsignal's
+ * own serialisation in BLOBs; the file lives on the user's device only.
+ */
+const bytes = (name: string) => blob(name, { mode: 'buffer' });
+
+/** Singletons (local identity, account) and small values (key id counters, sender certificate), JSON text. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    record: bytes('record').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceId] })],
+);
+
+export const identities = sqliteTable('identities', {
+  accountId: text('account_id').primaryKey(),
+  publicKey: bytes('public_key').notNull(),
+  verified: text('verified', { enum: ['default', 'verified', 'unverified'] }).notNull(),
+  firstSeenAt: integer('first_seen_at').notNull(),
+  changedAt: integer('changed_at').notNull(),
+});
+
+export const preKeys = sqliteTable('pre_keys', {
+  id: integer('id').primaryKey(),
+  record: bytes('record').notNull(),
+});
+
+export const signedPreKeys = sqliteTable('signed_pre_keys', {
+  id: integer('id').primaryKey(),
+  record: bytes('record').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const kyberPreKeys = sqliteTable(
+  'kyber_pre_keys',
+  {
+    id: integer('id').primaryKey(),
+    record: bytes('record').notNull(),
+    lastResort: integer('last_resort', { mode: 'boolean' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('kyber_pre_keys_last_resort').on(t.lastResort)],
+);
+
+/** Uses of Kyber prekeys; the primary key is what rejects a replayed (id, signed prekey id, base key). */
+export const kyberPreKeyUses = sqliteTable(
+  'kyber_pre_key_uses',
+  {
+    kyberPreKeyId: integer('kyber_pre_key_id').notNull(),
+    signedPreKeyId: integer('signed_pre_key_id').notNull(),
+    baseKey: bytes('base_key').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kyberPreKeyId, t.signedPreKeyId, t.baseKey] })],
+);
+
+export const senderKeys = sqliteTable(
+  'sender_keys',
+  {
+    sender: text('sender').notNull(),
+    distributionId: text('distribution_id').notNull(),
+    record: bytes('record').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sender, t.distributionId] })],
+);
+
+export const processedMessages = sqliteTable(
+  'processed_messages',
+  {
+    sender: text('sender').notNull(),
+    device: integer('device').notNull(),
+    sentAt: integer('sent_at').notNull(),
+    processedAt: integer('processed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sender, t.device, t.sentAt] }), index('processed_messages_at').on(t.processedAt)],
+);
+
+export const processedEnvelopes = sqliteTable(
+  'processed_envelopes',
+  {
+    guid: text('guid').primaryKey(),
+    processedAt: integer('processed_at').notNull(),
+  },
+  (t) => [index('processed_envelopes_at').on(t.processedAt)],
+);
+
+export const unprocessed = sqliteTable('unprocessed', {
+  guid: text('guid').primaryKey(),
+  serverTimestamp: integer('server_timestamp').notNull(),
+  content: text('content').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});
