@@ -1,0 +1,557 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorCode as SignalErrorCode,
+  IdentityKeyPair,
+  LibSignalErrorBase,
+  ProtocolAddress,
+  PublicKey,
+  SenderCertificate,
+  SessionRecord,
+} from '@signalapp/libsignal-client';
+import type WebSocket from 'ws';
+import {
+  AccountId,
+  DIRECT,
+  ERROR,
+  LIMITS,
+  MESSAGE_DELIVER,
+  MismatchedDevices,
+  PreKeyBundleResponse,
+  PROTOCOL_VERSION,
+  QUEUE_EMPTY,
+  QUEUE_OVERFLOW,
+  RegisterResponse,
+  RelayInfo,
+  RESPONSE,
+  ROUTES,
+  SenderCertificateResponse,
+  SendMessagesResponse,
+  StaleDevices,
+  type Content,
+  type MessageDeliverFrame,
+  type OutgoingMessage,
+  type RegisterRequest,
+  type ServerFrame,
+} from '@aviso/protocol';
+import { KeyManager } from './account/keys.js';
+import { generateIdentity } from './crypto/prekeys.js';
+import { safetyNumber } from './crypto/safety-number.js';
+import { EnvelopeRejectedError, openSealed, sealContent, type RejectReason } from './crypto/sealed.js';
+import { buildSessions } from './crypto/sessions.js';
+import {
+  AlreadyRegisteredError,
+  ClientClosedError,
+  MessageTooLargeError,
+  NotRegisteredError,
+  RelayRequestError,
+  UntrustedIdentityError,
+} from './errors.js';
+import type { AccountRecord, AvisoStore, UnprocessedEnvelope } from './stores/interfaces.js';
+import { signalStores, type LocalKeys } from './stores/libsignal-adapters.js';
+import { MemoryStore } from './stores/memory/memory-store.js';
+import { SqliteStore } from './stores/sqlite/sqlite-store.js';
+import { Zone } from './stores/zone.js';
+import { RelayConnection, type ConnectionOptions, type ConnectionState } from './transport/connection.js';
+import { basicAuthHeader, NoContent, RelayHttp, type FetchLike } from './transport/http.js';
+import { copyBytes, fromBase64, toBase64, utf8Length } from './util/bytes.js';
+import { TypedEmitter } from './util/emitter.js';
+import { errInfo, silentLogger, type Logger } from './util/logger.js';
+import { SerialQueue } from './util/serial-queue.js';
+
+export interface AvisoClientOptions {
+  /** Directory for the SQLite store; the same directory reopens the same identity. Omit for memory only. */
+  dataDir?: string;
+  logger?: Logger;
+  fetch?: FetchLike;
+  WebSocket?: typeof WebSocket;
+  /** Reconnect and keepalive tuning. */
+  connection?: Pick<ConnectionOptions, 'backoff' | 'keepalive'>;
+  /** HTTP request timeout, ms. */
+  requestTimeoutMs?: number;
+  /** Bring your own store (tests, other backends). */
+  store?: AvisoStore;
+}
+
+export interface DirectMessage {
+  from: string;
+  fromDevice: number;
+  text: string;
+  /** The sender's clock, ms. */
+  sentAt: number;
+  /** The relay's receipt time, ms (rounded to the minute by the relay). */
+  serverTimestamp: number;
+  guid: string;
+}
+
+export interface RejectedEnvelope {
+  guid: string;
+  reason: RejectReason;
+  error: Error;
+}
+
+export interface AvisoClientEvents {
+  direct: DirectMessage;
+  rejected: RejectedEnvelope;
+  'queue-overflow': { dropped: number };
+  'identity-changed': { accountId: string };
+  error: Error;
+  connection: ConnectionState;
+}
+
+const CERT_META = 'senderCertificate';
+const CERT_REFRESH_MS = 3600_000;
+const SEND_ATTEMPTS = 3;
+/** Dedupe rows are kept this long; the relay's queue TTL is shorter. */
+const DEDUPE_RETENTION_MS = 30 * 24 * 3600_000;
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * The Aviso SDK: one device of one account. Wires the layers: account (registration, keys) →
+ * crypto (sans-I/O, over a Zone per operation) → stores, with transport (HTTP + WebSocket) beside.
+ *
+ * @example
+ * const client = await AvisoClient.open({ dataDir: './alice' });
+ * await client.register({ relayUrl: 'http://127.0.0.1:8080', registrationToken });
+ * client.on('direct', (m) => show(m.from, m.text));
+ * await client.connect();
+ * await client.sendDirect(bobAccountId, { text: 'ICE at 5th and Main' });
+ */
+export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
+  readonly #store: AvisoStore;
+  readonly #local: LocalKeys;
+  readonly #logger: Logger;
+  readonly #opts: AvisoClientOptions;
+  readonly #queue = new SerialQueue();
+  readonly #keys: KeyManager;
+  #http: RelayHttp | undefined;
+  #connection: RelayConnection | undefined;
+  #drained: Deferred | undefined;
+  #maintaining: Promise<void> | undefined;
+  #lastSentAt = 0;
+  #closed = false;
+
+  private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
+    const logger = opts.logger ?? silentLogger;
+    super(logger);
+    this.#store = store;
+    this.#local = local;
+    this.#logger = logger;
+    this.#opts = opts;
+    this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
+    const account = store.getAccount();
+    if (account) this.#http = this.#httpFor(account);
+  }
+
+  /** Opens (or creates) the local identity. */
+  static async open(opts: AvisoClientOptions = {}): Promise<AvisoClient> {
+    const store = opts.store ?? (opts.dataDir === undefined ? new MemoryStore() : SqliteStore.open(opts.dataDir));
+    let identity = store.getLocalIdentity();
+    if (!identity) {
+      const fresh = generateIdentity();
+      identity = { identityKeyPair: fresh.identityKeyPair.serialize(), registrationId: fresh.registrationId };
+      store.commit({ localIdentity: identity });
+    }
+    const local = { identityKeyPair: IdentityKeyPair.deserialize(copyBytes(identity.identityKeyPair)), registrationId: identity.registrationId };
+    return new AvisoClient(store, local, opts);
+  }
+
+  get accountId(): string {
+    return this.#account().accountId;
+  }
+
+  get deviceId(): number {
+    return this.#account().deviceId;
+  }
+
+  get isRegistered(): boolean {
+    return this.#store.getAccount() !== undefined;
+  }
+
+  /** Our identity public key (serialized), for display or out-of-band comparison. */
+  get identityKey(): Uint8Array {
+    return this.#local.identityKeyPair.publicKey.serialize();
+  }
+
+  /**
+   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
+   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   */
+  async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
+    this.#assertOpen();
+    const existing = this.#store.getAccount();
+    if (existing) throw new AlreadyRegisteredError(existing.accountId);
+    const anonymous = new RelayHttp({ baseUrl: input.relayUrl, fetch: this.#opts.fetch, timeoutMs: this.#opts.requestTimeoutMs });
+    const info = await anonymous.get(ROUTES.relayInfo, RelayInfo, false);
+    if (info.protocolVersion !== PROTOCOL_VERSION) {
+      throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
+    }
+    const trustRoot = fromBase64(info.trustRoot);
+    PublicKey.deserialize(trustRoot); // fails early on a malformed key
+    const signed = this.#keys.rotateSignedKeys();
+    const password = randomBytes(32).toString('base64url');
+    const body: RegisterRequest = {
+      registrationToken: input.registrationToken,
+      password,
+      identityKey: toBase64(this.#local.identityKeyPair.publicKey.serialize()),
+      registrationId: this.#local.registrationId,
+      ...signed,
+    };
+    const res = await anonymous.post(ROUTES.accounts, body, RegisterResponse, false);
+    const account: AccountRecord = { relayUrl: input.relayUrl, trustRoot, accountId: res.accountId, deviceId: res.deviceId, password };
+    this.#store.commit({ account });
+    this.#http = this.#httpFor(account);
+    this.#logger.info({ deviceId: res.deviceId }, 'registered');
+    try {
+      await this.#http.put(ROUTES.keys, this.#keys.generateOneTimeKeys(true, true), NoContent);
+    } catch (err) {
+      // The account exists; connect() tops keys up again.
+      this.#logger.warn(errInfo(err), 'one-time prekey upload failed after registration');
+    }
+    return { accountId: res.accountId, deviceId: res.deviceId };
+  }
+
+  /**
+   * Opens live delivery. First processes envelopes left unprocessed by a previous run, then
+   * resolves once the relay reports `queue.empty` and every envelope before it was processed.
+   */
+  async connect(): Promise<void> {
+    this.#assertOpen();
+    const account = this.#account();
+    if (this.#connection) return this.#drained?.promise;
+    await this.#processLeftovers();
+    const url = new URL(ROUTES.websocket, account.relayUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const connection = new RelayConnection({
+      url: url.toString(),
+      headers: () => ({ authorization: basicAuthHeader(account) }),
+      logger: this.#logger,
+      WebSocket: this.#opts.WebSocket,
+      backoff: this.#opts.connection?.backoff,
+      keepalive: this.#opts.connection?.keepalive,
+    });
+    this.#connection = connection;
+    const drained = (this.#drained = deferred());
+    connection.on('state', (state) => this.emit('connection', state));
+    connection.on('frame', (frame) => this.#onFrame(frame));
+    connection.on('error', (err) => {
+      this.emit('error', err);
+      if (connection.state === 'closed') drained.reject(err);
+    });
+    connection.start();
+    await Promise.all([drained.promise, this.#maintainKeys()]);
+  }
+
+  /** Sends a direct message to every device of `accountId`. Sealed sender: the relay does not learn who sent it. */
+  async sendDirect(accountId: string, message: { text: string }): Promise<{ sentAt: number }> {
+    this.#assertOpen();
+    const account = this.#account();
+    const to = AccountId.parse(accountId);
+    if (to === account.accountId) throw new TypeError('sending a direct message to yourself is not supported');
+    const bytes = utf8Length(message.text);
+    if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
+    const sentAt = this.#nextSentAt();
+    await this.#sendContent(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } });
+    return { sentAt };
+  }
+
+  /** The 60-digit safety number with `accountId`; fetches their keys (starting a session) if never seen. */
+  async safetyNumber(accountId: string): Promise<string> {
+    this.#assertOpen();
+    const account = this.#account();
+    const them = AccountId.parse(accountId);
+    if (!this.#store.getIdentity(them)) {
+      const bundle = await this.#http!.get(ROUTES.keyBundle.path(them, '*'), PreKeyBundleResponse);
+      await this.#queue.run(() => this.#withZone(async (_zone, stores) => {
+        await buildSessions(stores, this.#localAddress(account), them, bundle);
+      }, them));
+    }
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    return safetyNumber(account.accountId, this.#local.identityKeyPair.publicKey, them, PublicKey.deserialize(copyBytes(identity.publicKey)));
+  }
+
+  /**
+   * Marks the peer's current key as verified (sending then stops if it changes), or, with false,
+   * accepts it as merely trusted (also clears the block after a verified key changed).
+   */
+  setVerified(accountId: string, verified: boolean): void {
+    this.#assertOpen();
+    const them = AccountId.parse(accountId);
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: verified ? 'verified' : 'default' } }] });
+  }
+
+  /** Stops delivery, waits for in-flight processing, closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#drained?.reject(new ClientClosedError());
+    await connection?.close();
+    await this.#queue.idle();
+    await this.#maintaining?.catch(() => undefined);
+    this.#store.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- receiving ----
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case MESSAGE_DELIVER:
+        this.#onDeliver(frame);
+        return;
+      case QUEUE_EMPTY: {
+        const drained = this.#drained;
+        void this.#queue.idle().then(() => {
+          drained?.resolve();
+          void this.#maintainKeys();
+        });
+        return;
+      }
+      case QUEUE_OVERFLOW:
+        this.emit('queue-overflow', { dropped: frame.dropped });
+        return;
+      case ERROR:
+        this.#logger.warn({ code: frame.code, id: frame.id }, 'relay reported an error');
+        return;
+      default:
+        return; // pong is answered inside the connection
+    }
+  }
+
+  /** Persist, then acknowledge, then process (in order, one at a time). Never ack what is not stored. */
+  #onDeliver(frame: MessageDeliverFrame): void {
+    const envelope: UnprocessedEnvelope = { ...frame.envelope, receivedAt: Date.now() };
+    try {
+      this.#store.commit({ addUnprocessed: [envelope] });
+    } catch (err) {
+      this.#logger.error(errInfo(err), 'could not persist envelope; not acknowledging');
+      this.#connection?.send({ type: RESPONSE, id: frame.id, status: 500 });
+      return;
+    }
+    this.#connection?.send({ type: RESPONSE, id: frame.id, status: 200 });
+    void this.#queue.run(() => this.#process(envelope));
+  }
+
+  async #processLeftovers(): Promise<void> {
+    for (const envelope of this.#store.listUnprocessed()) void this.#queue.run(() => this.#process(envelope));
+    await this.#queue.idle();
+  }
+
+  async #process(envelope: UnprocessedEnvelope): Promise<void> {
+    const { guid } = envelope;
+    const now = Date.now();
+    const done = { processedEnvelopes: [{ guid, processedAt: now }], removeUnprocessed: [guid] };
+    try {
+      if (this.#store.isEnvelopeProcessed(guid)) {
+        this.#store.commit({ removeUnprocessed: [guid] });
+        return;
+      }
+      const account = this.#account();
+      const zone = new Zone(this.#store);
+      let opened;
+      try {
+        opened = await openSealed({
+          ciphertext: fromBase64(envelope.content),
+          serverTimestamp: envelope.serverTimestamp,
+          trustRoot: PublicKey.deserialize(copyBytes(account.trustRoot)),
+          localAccountId: account.accountId,
+          localDeviceId: account.deviceId,
+          stores: signalStores(zone, this.#local),
+        });
+      } catch (err) {
+        const reason: RejectReason = err instanceof EnvelopeRejectedError ? err.reason : 'decrypt-failed';
+        this.#store.commit(done); // the zone is dropped: a failed decrypt changes no session
+        this.#logger.warn({ guid, reason }, 'envelope rejected');
+        this.emit('rejected', { guid, reason, error: err instanceof Error ? err : new Error(String(err)) });
+        return;
+      }
+      const id = { sender: opened.sender, device: opened.senderDevice, sentAt: opened.content.sentAt };
+      if (this.#store.isMessageProcessed(id)) {
+        // A second copy of a message we already have: keep the ratchet step, surface nothing.
+        zone.commit(done);
+        this.emit('rejected', { guid, reason: 'duplicate', error: new EnvelopeRejectedError('duplicate', 'message already received') });
+        return;
+      }
+      zone.commit({ ...done, processedMessages: [{ ...id, processedAt: now }], pruneProcessedBefore: now - DEDUPE_RETENTION_MS });
+      for (const accountId of zone.changedIdentities) this.emit('identity-changed', { accountId });
+      this.#deliver(opened.sender, opened.senderDevice, opened.content, envelope);
+    } catch (err) {
+      // Store failure: the unprocessed row stays and is retried on the next connect.
+      this.#logger.error({ guid, ...errInfo(err) }, 'envelope processing failed');
+      this.emit('error', err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #deliver(from: string, fromDevice: number, content: Content, envelope: UnprocessedEnvelope): void {
+    switch (content.body.type) {
+      case DIRECT:
+        this.emit('direct', { from, fromDevice, text: content.body.text, sentAt: content.sentAt, serverTimestamp: envelope.serverTimestamp, guid: envelope.guid });
+        return;
+    }
+  }
+
+  // ---- sending ----
+
+  async #sendContent(to: string, content: Content): Promise<void> {
+    const account = this.#account();
+    const http = this.#http!;
+    const certificate = await this.#senderCertificate();
+    let refetch: Set<number> | 'all' | undefined;
+    let archive = new Set<number>();
+    for (let attempt = 1; ; attempt++) {
+      if (refetch === undefined && this.#currentDevices(to).length === 0) refetch = 'all';
+      const bundles = await this.#fetchBundles(to, refetch);
+      const messages = await this.#queue.run(() =>
+        this.#withZone(async (zone, stores) => {
+          for (const deviceId of archive) {
+            const raw = zone.getSession(to, deviceId);
+            if (!raw) continue;
+            const record = SessionRecord.deserialize(copyBytes(raw));
+            record.archiveCurrentState();
+            zone.setSession(to, deviceId, record.serialize());
+          }
+          for (const bundle of bundles) await buildSessions(stores, this.#localAddress(account), to, bundle);
+          const out: OutgoingMessage[] = [];
+          for (const deviceId of this.#currentDevices(to, zone)) {
+            const sealed = await sealContent(content, ProtocolAddress.new(to, deviceId), certificate, stores);
+            out.push({ destinationDeviceId: deviceId, destinationRegistrationId: sealed.registrationId, content: toBase64(sealed.ciphertext) });
+          }
+          return out; // the zone (ratchet steps) commits before anything leaves this device
+        }, to),
+      );
+      try {
+        await http.put(ROUTES.messages.path(to), { messages, timestamp: content.sentAt }, SendMessagesResponse);
+        return;
+      } catch (err) {
+        if (!(err instanceof RelayRequestError) || attempt >= SEND_ATTEMPTS) throw err;
+        if (err.code === 'MISMATCHED_DEVICES') {
+          const d = MismatchedDevices.parse(err.details);
+          archive = new Set(d.extraDevices);
+          refetch = new Set(d.missingDevices);
+        } else if (err.code === 'STALE_DEVICES') {
+          const d = StaleDevices.parse(err.details);
+          archive = new Set(d.staleDevices);
+          refetch = new Set(d.staleDevices);
+        } else {
+          throw err;
+        }
+        this.#logger.info({ attempt, code: err.code }, 'device list changed; retrying send');
+      }
+    }
+  }
+
+  async #fetchBundles(to: string, which: Set<number> | 'all' | undefined): Promise<PreKeyBundleResponse[]> {
+    if (which === undefined) return [];
+    const http = this.#http!;
+    if (which === 'all') return [await http.get(ROUTES.keyBundle.path(to, '*'), PreKeyBundleResponse)];
+    return Promise.all([...which].map((d) => http.get(ROUTES.keyBundle.path(to, d), PreKeyBundleResponse)));
+  }
+
+  /** Devices of `accountId` with a usable (current, unarchived) session. */
+  #currentDevices(accountId: string, zone: Zone = new Zone(this.#store)): number[] {
+    return zone.getSessionDevices(accountId).filter((d) => {
+      const raw = zone.getSession(accountId, d);
+      return raw !== undefined && SessionRecord.deserialize(copyBytes(raw)).hasCurrentState();
+    });
+  }
+
+  /** Runs crypto over a fresh zone and commits it with nothing else; maps identity refusals. */
+  async #withZone<T>(fn: (zone: Zone, stores: ReturnType<typeof signalStores>) => Promise<T>, peer: string): Promise<T> {
+    const zone = new Zone(this.#store);
+    let result: T;
+    try {
+      result = await fn(zone, signalStores(zone, this.#local));
+    } catch (err) {
+      if (err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity)) throw new UntrustedIdentityError(peer, { cause: err });
+      throw err;
+    }
+    zone.commit();
+    for (const accountId of zone.changedIdentities) this.emit('identity-changed', { accountId });
+    return result;
+  }
+
+  async #senderCertificate(): Promise<SenderCertificate> {
+    const account = this.#account();
+    const cached = this.#store.getMeta(CERT_META);
+    if (cached) {
+      const { certificate, expiresAt } = JSON.parse(cached) as { certificate: string; expiresAt: number };
+      if (expiresAt - Date.now() > CERT_REFRESH_MS) return SenderCertificate.deserialize(fromBase64(certificate));
+    }
+    const res = await this.#http!.get(ROUTES.senderCertificate, SenderCertificateResponse);
+    const certificate = SenderCertificate.deserialize(fromBase64(res.certificate));
+    // Recipients would reject a certificate that does not chain to the pinned root; fail here instead.
+    if (!certificate.validate(PublicKey.deserialize(copyBytes(account.trustRoot)), Date.now())) {
+      throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: false, message: 'sender certificate does not chain to the pinned trust root' });
+    }
+    if (certificate.senderUuid() !== account.accountId || certificate.senderDeviceId() !== account.deviceId) {
+      throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: false, message: 'sender certificate is for another device' });
+    }
+    this.#store.commit({ meta: { [CERT_META]: JSON.stringify({ certificate: res.certificate, expiresAt: res.expiresAt }) } });
+    return certificate;
+  }
+
+  // ---- plumbing ----
+
+  #maintainKeys(): Promise<void> {
+    if (!this.#maintaining) {
+      const http = this.#http!;
+      this.#maintaining = this.#keys
+        .maintain(http)
+        .catch((err: unknown) => {
+          this.#logger.warn(errInfo(err), 'key maintenance failed');
+          this.emit('error', err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => {
+          this.#maintaining = undefined;
+        });
+    }
+    return this.#maintaining;
+  }
+
+  /** Unique, increasing sender timestamps: (sender, device, sentAt) is the message's identity. */
+  #nextSentAt(): number {
+    this.#lastSentAt = Math.max(Date.now(), this.#lastSentAt + 1);
+    return this.#lastSentAt;
+  }
+
+  #localAddress(account: AccountRecord): ProtocolAddress {
+    return ProtocolAddress.new(account.accountId, account.deviceId);
+  }
+
+  #account(): AccountRecord {
+    const account = this.#store.getAccount();
+    if (!account) throw new NotRegisteredError();
+    return account;
+  }
+
+  #httpFor(account: AccountRecord): RelayHttp {
+    return new RelayHttp({ baseUrl: account.relayUrl, credentials: account, fetch: this.#opts.fetch, timeoutMs: this.#opts.requestTimeoutMs });
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError();
+  }
+}
+

@@ -1,0 +1,82 @@
+import type { ErrorCode } from '@aviso/protocol';
+
+/** Failures that did not come with a relay error body. */
+export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'BAD_RESPONSE';
+
+/** A relay request failed. `code` is the relay's ERROR_CODES entry when it sent one. */
+export class RelayRequestError extends Error {
+  override name = 'RelayRequestError';
+  readonly code: ErrorCode | TransportErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(
+    init: { code: ErrorCode | TransportErrorCode; status: number; retryable: boolean; message: string; details?: Record<string, unknown> | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(init.message, options);
+    this.code = init.code;
+    this.status = init.status;
+    this.retryable = init.retryable;
+    this.details = init.details;
+  }
+}
+
+export class NotRegisteredError extends Error {
+  override name = 'NotRegisteredError';
+  constructor() {
+    super('this client is not registered with a relay; call register() first');
+  }
+}
+
+export class AlreadyRegisteredError extends Error {
+  override name = 'AlreadyRegisteredError';
+  constructor(readonly accountId: string) {
+    super('this data directory already holds a registered account');
+  }
+}
+
+/** Sending was refused because the peer's identity key changed after the user verified it. */
+export class UntrustedIdentityError extends Error {
+  override name = 'UntrustedIdentityError';
+  constructor(
+    readonly accountId: string,
+    options?: ErrorOptions,
+  ) {
+    super('the recipient identity key changed after it was verified; verify or accept it before sending', options);
+  }
+}
+
+export class MessageTooLargeError extends Error {
+  override name = 'MessageTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`message text is ${bytes} bytes; the limit is ${limit}`);
+  }
+}
+
+/** The operation needs a connection or a client that was closed. */
+export class ClientClosedError extends Error {
+  override name = 'ClientClosedError';
+  constructor(message = 'the client is closed') {
+    super(message);
+  }
+}
+
+/** The WebSocket closed while a request on it (a ping) was pending. */
+export class ConnectionClosedError extends Error {
+  override name = 'ConnectionClosedError';
+  constructor(message = 'the connection closed') {
+    super(message);
+  }
+}
+
+/** Another connection of this device took over (close code 4409); this client stops reconnecting. */
+export class ConnectedElsewhereError extends Error {
+  override name = 'ConnectedElsewhereError';
+  constructor() {
+    super('another connection of this device replaced this one');
+  }
+}

@@ -1,0 +1,18 @@
+export { AvisoClient, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type RejectedEnvelope } from './client.js';
+export {
+  AlreadyRegisteredError,
+  ClientClosedError,
+  ConnectedElsewhereError,
+  ConnectionClosedError,
+  MessageTooLargeError,
+  NotRegisteredError,
+  RelayRequestError,
+  UntrustedIdentityError,
+  type TransportErrorCode,
+} from './errors.js';
+export type { RejectReason } from './crypto/sealed.js';
+export type { ConnectionState } from './transport/connection.js';
+export type { Logger } from './util/logger.js';
+export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interfaces.js';
+export { MemoryStore } from './stores/memory/memory-store.js';
+export { SqliteStore } from './stores/sqlite/sqlite-store.js';

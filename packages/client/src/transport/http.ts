@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { basicCredentials, ErrorBody, ERROR_CODES, PROTOCOL_HEADER, PROTOCOL_VERSION, type ErrorCode } from '@aviso/protocol';
+import { RelayRequestError } from '../errors.js';
+
+export interface Credentials {
+  accountId: string;
+  deviceId: number;
+  password: string;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export function basicAuthHeader(c: Credentials): string {
+  return `Basic ${Buffer.from(basicCredentials(c.accountId, c.deviceId, c.password), 'utf8').toString('base64')}`;
+}
+
+export interface HttpOptions {
+  baseUrl: string;
+  credentials?: Credentials | undefined;
+  fetch?: FetchLike | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** JSON over fetch: Basic auth, timeouts, and relay error bodies mapped to RelayRequestError. */
+export class RelayHttp {
+  readonly #base: string;
+  readonly #fetch: FetchLike;
+  readonly #timeoutMs: number;
+  credentials: Credentials | undefined;
+
+  constructor(opts: HttpOptions) {
+    this.#base = opts.baseUrl.replace(/\/+$/, '');
+    this.#fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.#timeoutMs = opts.timeoutMs ?? 15_000;
+    this.credentials = opts.credentials;
+  }
+
+  get<S extends z.ZodType>(path: string, schema: S, auth = true): Promise<z.output<S>> {
+    return this.request('GET', path, undefined, schema, auth);
+  }
+  post<S extends z.ZodType>(path: string, body: unknown, schema: S, auth = true): Promise<z.output<S>> {
+    return this.request('POST', path, body, schema, auth);
+  }
+  put<S extends z.ZodType>(path: string, body: unknown, schema: S, auth = true): Promise<z.output<S>> {
+    return this.request('PUT', path, body, schema, auth);
+  }
+
+  async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean): Promise<z.output<S>> {
+    const headers: Record<string, string> = { accept: 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth) {
+      if (!this.credentials) throw new Error('request needs credentials');
+      headers.authorization = basicAuthHeader(this.credentials);
+    }
+    let res: Response;
+    try {
+      res = await this.#fetch(this.#base + path, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+      throw new RelayRequestError(
+        { code: timeout ? 'TIMEOUT' : 'NETWORK_ERROR', status: 0, retryable: true, message: `${method} ${path}: ${timeout ? 'timed out' : 'network error'}` },
+        { cause: err },
+      );
+    }
+    const text = await res.text().catch(() => '');
+    if (!res.ok) throw toRelayError(method, path, res.status, text);
+    const json: unknown = text === '' ? undefined : safeJson(text);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new RelayRequestError({ code: 'BAD_RESPONSE', status: res.status, retryable: false, message: `${method} ${path}: unexpected response body` });
+    }
+    return parsed.data;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function toRelayError(method: string, path: string, status: number, text: string): RelayRequestError {
+  const body = ErrorBody.safeParse(safeJson(text));
+  if (body.success) {
+    const e = body.data.error;
+    return new RelayRequestError({ code: e.code, status, retryable: e.retryable, message: `${method} ${path}: ${e.message}`, details: e.details });
+  }
+  // No error body (a proxy, or a relay bug): infer the code from the status where it is unambiguous.
+  const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && c !== 'MALFORMED_FRAME') ?? 'INTERNAL';
+  return new RelayRequestError({ code, status, retryable: status >= 500 || status === 429, message: `${method} ${path}: HTTP ${status}` });
+}
+
+/** Responses with no body (204). */
+export const NoContent = z.unknown();
