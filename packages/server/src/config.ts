@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** A bad environment: names every offending variable at once, so an operator fixes them in one go. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`invalid relay configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+    this.issues = issues;
+  }
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Env = z.object({
+  AVISO_HOST: z.string().min(1).default('127.0.0.1'),
+  AVISO_PORT: int(0, 65535).default(8080), // 0 = ephemeral, for tests
+  AVISO_DATA_DIR: z.string().min(1).default('data'),
+  AVISO_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  AVISO_QUEUE_TTL_DAYS: int(1, 90).default(7),
+  AVISO_QUEUE_MAX_PER_DEVICE: int(1, 1_000_000).default(10_000),
+  AVISO_SENDER_CERT_TTL_HOURS: int(1, 24 * 7).default(24),
+  AVISO_WS_PING_SECONDS: int(1, 3600).default(30),
+  AVISO_KEYS_RATE_CAPACITY: int(1, 10_000).default(6),
+  AVISO_KEYS_RATE_REFILL_SECONDS: int(1, 86_400).default(600),
+  AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60),
+  AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1),
+});
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** A token bucket: `capacity` requests at once, one more every `refillSeconds`. */
+export interface RateLimitConfig {
+  capacity: number;
+  refillSeconds: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path of the folder holding the database and the relay keys. */
+  dataDir: string;
+  logLevel: LogLevel;
+  queueTtlDays: number;
+  queueMaxPerDevice: number;
+  senderCertTtlHours: number;
+  wsPingIntervalMs: number;
+  /** Prekey bundle fetches, per (requesting account, target device). */
+  keysRateLimit: RateLimitConfig;
+  /** Sends, per (sending account, destination account). */
+  sendRateLimit: RateLimitConfig;
+}
+
+/**
+ * Reads the relay's configuration from environment variables (all optional, all `AVISO_*`).
+ * `AVISO_DATA_DIR` is resolved against `cwd`. Throws one ConfigError naming every bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd: string = process.cwd()): Config {
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const raw = Object.fromEntries(Object.keys(Env.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = Env.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}=${JSON.stringify(raw[String(issue.path[0])])}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    host: e.AVISO_HOST,
+    port: e.AVISO_PORT,
+    dataDir: resolve(cwd, e.AVISO_DATA_DIR),
+    logLevel: e.AVISO_LOG_LEVEL,
+    queueTtlDays: e.AVISO_QUEUE_TTL_DAYS,
+    queueMaxPerDevice: e.AVISO_QUEUE_MAX_PER_DEVICE,
+    senderCertTtlHours: e.AVISO_SENDER_CERT_TTL_HOURS,
+    wsPingIntervalMs: e.AVISO_WS_PING_SECONDS * 1000,
+    keysRateLimit: { capacity: e.AVISO_KEYS_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_RATE_REFILL_SECONDS },
+    sendRateLimit: { capacity: e.AVISO_SEND_RATE_CAPACITY, refillSeconds: e.AVISO_SEND_RATE_REFILL_SECONDS },
+  };
+}

@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RelayInfo } from '@aviso/protocol';
+import type { Config } from './config.js';
+import { childLogger, createLogger } from './logger.js';
+import { loadOrCreateRelayKeys, type RelayKeys } from './relay-keys.js';
+import { AccountsService } from './services/accounts.js';
+import { CertificatesService } from './services/certificates.js';
+import { systemClock, type Clock } from './services/clock.js';
+import { MessagesService } from './services/messages.js';
+import { MessageNotifier } from './services/notifier.js';
+import { PreKeysService } from './services/prekeys.js';
+import { RateLimiter } from './services/rate-limit.js';
+import { relayInfo } from './services/relay-info.js';
+import { TokensService, type CreatedToken } from './services/tokens.js';
+import { openStorage, type Storage } from './storage/db.js';
+import { AccountsRepository } from './storage/repositories/accounts.js';
+import { MessagesRepository } from './storage/repositories/messages.js';
+import { PreKeysRepository } from './storage/repositories/prekeys.js';
+import { TokensRepository } from './storage/repositories/tokens.js';
+
+export const DATABASE_FILE = 'aviso.sqlite';
+
+/** How often expired envelopes are swept (also once at start). */
+const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60_000;
+
+export interface Services {
+  accounts: AccountsService;
+  prekeys: PreKeysService;
+  certificates: CertificatesService;
+  messages: MessagesService;
+  tokens: TokensService;
+  notifier: MessageNotifier;
+}
+
+/** Everything a relay process holds: config, storage, keys and services. */
+export interface AppContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly keys: RelayKeys;
+  readonly relayInfo: RelayInfo;
+  readonly services: Services;
+  readonly storage: Storage;
+  /** Stops the expiry sweep, checkpoints the WAL and closes the database. Idempotent. */
+  close(): void;
+}
+
+export interface ContextOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  /** 0 disables the periodic sweep (the start-up sweep still runs). */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * The composition root: data folder (created 0700) → database and migrations → relay keys →
+ * repositories → services. Tests override only the clock and logger.
+ */
+export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const storage = openStorage(join(config.dataDir, DATABASE_FILE));
+  let keys: RelayKeys;
+  try {
+    const loaded = loadOrCreateRelayKeys(config.dataDir);
+    keys = loaded.keys;
+    if (loaded.created) childLogger(logger, 'aviso:keys').info('generated new relay keys');
+  } catch (err) {
+    storage.close();
+    throw err;
+  }
+
+  const accountsRepo = new AccountsRepository(storage.db);
+  const prekeysRepo = new PreKeysRepository(storage.db);
+  const messagesRepo = new MessagesRepository(storage.db);
+  const tokensRepo = new TokensRepository(storage.db);
+  const notifier = new MessageNotifier();
+  const transaction = storage.transaction;
+
+  const services: Services = {
+    accounts: new AccountsService({ accounts: accountsRepo, tokens: tokensRepo, prekeys: prekeysRepo, transaction, clock }),
+    prekeys: new PreKeysService({
+      accounts: accountsRepo,
+      prekeys: prekeysRepo,
+      transaction,
+      fetchLimiter: new RateLimiter(config.keysRateLimit, clock),
+    }),
+    certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
+    messages: new MessagesService({
+      accounts: accountsRepo,
+      messages: messagesRepo,
+      transaction,
+      notifier,
+      clock,
+      logger: childLogger(logger, 'aviso:queue'),
+      sendLimiter: new RateLimiter(config.sendRateLimit, clock),
+      ttlMs: config.queueTtlDays * 86_400_000,
+      maxPerDevice: config.queueMaxPerDevice,
+    }),
+    tokens: new TokensService(tokensRepo, clock),
+    notifier,
+  };
+
+  services.messages.deleteExpired();
+  const sweepMs = overrides.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
+  const sweep = sweepMs > 0 ? setInterval(() => sweepSafely(services, logger), sweepMs).unref() : undefined;
+
+  let closed = false;
+  return {
+    config,
+    logger,
+    clock,
+    keys,
+    relayInfo: relayInfo(config, keys),
+    services,
+    storage,
+    close() {
+      if (closed) return;
+      closed = true;
+      if (sweep) clearInterval(sweep);
+      storage.close();
+    },
+  };
+}
+
+function sweepSafely(services: Services, logger: Logger): void {
+  try {
+    services.messages.deleteExpired();
+  } catch (err) {
+    logger.error({ err }, 'expiry sweep failed');
+  }
+}
+
+/** `AppContext.create(config, overrides)`: the same as `createContext`. */
+export const AppContext = { create: createContext };
+
+/** Creates a registration token on a context's database (what `aviso-relay token create` does). */
+export function createRegistrationToken(ctx: AppContext, options: { uses?: number; ttlMs?: number } = {}): CreatedToken {
+  return ctx.services.tokens.create({ uses: options.uses ?? 1, ttlMs: options.ttlMs ?? 7 * 86_400_000 });
+}

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { LIMITS, ProtocolError, type Envelope, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
+import type { Logger } from 'pino';
+import type { Transactor } from '../storage/db.js';
+import type { AccountsRepository } from '../storage/repositories/accounts.js';
+import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories/messages.js';
+import type { AuthenticatedDevice } from './accounts.js';
+import { fromBase64, toBase64 } from './bytes.js';
+import { MINUTE_MS, type Clock } from './clock.js';
+import type { MessageNotifier } from './notifier.js';
+import type { RateLimiter } from './rate-limit.js';
+
+/** A queued envelope with the queue position the connection layer needs to page through it. */
+export interface QueuedMessage {
+  id: number;
+  envelope: Envelope;
+}
+
+export class MessagesService {
+  constructor(
+    private readonly deps: {
+      accounts: AccountsRepository;
+      messages: MessagesRepository;
+      transaction: Transactor;
+      notifier: MessageNotifier;
+      clock: Clock;
+      logger: Logger;
+      sendLimiter: RateLimiter;
+      ttlMs: number;
+      maxPerDevice: number;
+    },
+  ) {}
+
+  /**
+   * Stores one sealed-sender envelope per destination device, with no sender recorded. The request must
+   * address exactly the destination's devices (409) with their current registration ids (410).
+   */
+  send(sender: AuthenticatedDevice, destination: string, req: SendMessagesRequest): SendMessagesResponse {
+    this.deps.sendLimiter.take(`${sender.accountId}>${destination}`);
+    const contents = req.messages.map((m) => fromBase64(m.content));
+    if (contents.some((c) => c.length > LIMITS.maxEnvelopeBytes)) {
+      throw new ProtocolError('PAYLOAD_TOO_LARGE', `an envelope exceeds ${LIMITS.maxEnvelopeBytes} bytes`);
+    }
+    const now = this.deps.clock.now();
+    const stored = this.deps.transaction(() => {
+      const devices = this.deps.accounts.devices(destination);
+      if (devices.length === 0) throw new ProtocolError('NOT_FOUND', 'no such account');
+      // Sending to one's own account reaches the other devices, not the sending one (Signal's rule).
+      const expected = devices.filter((d) => !(destination === sender.accountId && d.deviceId === sender.deviceId));
+      checkDeviceSet(expected, req);
+      const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+      req.messages.forEach((m, i) => {
+        this.deps.messages.insert({
+          guid: randomUUID(),
+          accountId: destination,
+          deviceId: m.destinationDeviceId,
+          receivedAt,
+          expiresAt: now + this.deps.ttlMs,
+          content: contents[i] ?? new Uint8Array(),
+        });
+        this.trim(destination, m.destinationDeviceId);
+      });
+      return req.messages.length;
+    });
+    for (const m of req.messages) this.deps.notifier.notify(destination, m.destinationDeviceId);
+    return { stored };
+  }
+
+  /** Unexpired envelopes queued for `device` after queue position `afterId`, oldest first. */
+  fetch(device: AuthenticatedDevice, afterId: number, limit: number): QueuedMessage[] {
+    return this.deps.messages.fetchAfter(device, afterId, limit, this.deps.clock.now()).map(toQueued);
+  }
+
+  /** Queue position of the newest envelope queued for `device` right now (0 if none). */
+  lastQueuedId(device: AuthenticatedDevice): number {
+    return this.deps.messages.lastId(device);
+  }
+
+  /** Deletes an acknowledged envelope; false if it was already gone. */
+  acknowledge(device: AuthenticatedDevice, guid: string): boolean {
+    return this.deps.messages.deleteByGuid(device, guid);
+  }
+
+  /** How many envelopes were trimmed from the device's full queue since the last call; resets the count. */
+  takeDropped(device: AuthenticatedDevice): number {
+    return this.deps.transaction(() => this.deps.accounts.takeDropped(device.accountId, device.deviceId));
+  }
+
+  /** Deletes envelopes past their TTL; returns how many. */
+  deleteExpired(): number {
+    const n = this.deps.messages.deleteExpired(this.deps.clock.now());
+    if (n > 0) this.deps.logger.info({ expired: n }, 'expired envelopes deleted');
+    return n;
+  }
+
+  private trim(accountId: string, deviceId: number): void {
+    const device = { accountId, deviceId };
+    const excess = this.deps.messages.count(device) - this.deps.maxPerDevice;
+    if (excess <= 0) return;
+    const dropped = this.deps.messages.deleteOldest(device, excess);
+    this.deps.accounts.addDropped(accountId, deviceId, dropped);
+  }
+}
+
+function checkDeviceSet(expected: readonly { deviceId: number; registrationId: number }[], req: SendMessagesRequest): void {
+  const addressed = new Map(req.messages.map((m) => [m.destinationDeviceId, m.destinationRegistrationId]));
+  const known = new Map(expected.map((d) => [d.deviceId, d.registrationId]));
+  const missingDevices = [...known.keys()].filter((id) => !addressed.has(id)).sort((a, b) => a - b);
+  const extraDevices = [...addressed.keys()].filter((id) => !known.has(id)).sort((a, b) => a - b);
+  if (missingDevices.length > 0 || extraDevices.length > 0) {
+    throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipient\'s devices', {
+      details: { missingDevices, extraDevices },
+    });
+  }
+  const staleDevices = [...addressed]
+    .filter(([id, registrationId]) => known.get(id) !== registrationId)
+    .map(([id]) => id)
+    .sort((a, b) => a - b);
+  if (staleDevices.length > 0) {
+    throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { staleDevices } });
+  }
+}
+
+function toQueued(m: QueuedEnvelope): QueuedMessage {
+  return { id: m.id, envelope: { guid: m.guid, serverTimestamp: m.receivedAt, content: toBase64(m.content) } };
+}

@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { RegistrationTokenRecord, TokensRepository } from '../storage/repositories/tokens.js';
+import type { Clock } from './clock.js';
+
+/** The relay keeps only this hash of a registration token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface CreatedToken extends RegistrationTokenRecord {
+  /** The token to hand out. Shown once; the relay cannot recover it. */
+  token: string;
+}
+
+export class TokensService {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new token (32 random bytes, base64url) good for `uses` registrations within `ttlMs`. */
+  create(options: { uses: number; ttlMs: number }): CreatedToken {
+    if (!Number.isInteger(options.uses) || options.uses < 1) throw new RangeError('uses must be a positive integer');
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) throw new RangeError('ttlMs must be positive');
+    const token = randomBytes(32).toString('base64url');
+    const record = { hash: hashToken(token), usesLeft: options.uses, expiresAt: this.clock.now() + options.ttlMs };
+    this.tokens.insert(record);
+    return { ...record, token };
+  }
+
+  /** Live tokens (expired ones are removed first). */
+  list(): RegistrationTokenRecord[] {
+    this.tokens.deleteExpired(this.clock.now());
+    return this.tokens.list();
+  }
+
+  /** Tokens whose hash starts with `prefix` (case-insensitive hex). */
+  find(prefix: string): RegistrationTokenRecord[] {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f]+$/.test(p)) return [];
+    return this.tokens.findByPrefix(p);
+  }
+
+  revoke(hash: string): boolean {
+    return this.tokens.delete(hash);
+  }
+}

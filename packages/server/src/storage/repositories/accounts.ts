@@ -1,0 +1,92 @@
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import type { Db } from '../db.js';
+import { accounts, devices } from '../schema.js';
+
+export interface AccountRecord {
+  id: string;
+  identityKey: Uint8Array;
+  createdDay: number;
+}
+
+export interface DeviceRecord {
+  accountId: string;
+  deviceId: number;
+  registrationId: number;
+  authSalt: Uint8Array;
+  authHash: Uint8Array;
+  lastSeenDay: number;
+}
+
+/** What a sender needs to address a device: its id and current registration id. */
+export interface DeviceAddress {
+  deviceId: number;
+  registrationId: number;
+}
+
+export class AccountsRepository {
+  constructor(private readonly db: Db) {}
+
+  create(account: AccountRecord, device: DeviceRecord): void {
+    this.db
+      .insert(accounts)
+      .values({ ...account, identityKey: Buffer.from(account.identityKey) })
+      .run();
+    this.db
+      .insert(devices)
+      .values({ ...device, authSalt: Buffer.from(device.authSalt), authHash: Buffer.from(device.authHash) })
+      .run();
+  }
+
+  identityKey(accountId: string): Uint8Array | undefined {
+    return this.db.select({ k: accounts.identityKey }).from(accounts).where(eq(accounts.id, accountId)).get()?.k;
+  }
+
+  device(accountId: string, deviceId: number): DeviceRecord | undefined {
+    return this.db
+      .select({
+        accountId: devices.accountId,
+        deviceId: devices.deviceId,
+        registrationId: devices.registrationId,
+        authSalt: devices.authSalt,
+        authHash: devices.authHash,
+        lastSeenDay: devices.lastSeenDay,
+      })
+      .from(devices)
+      .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)))
+      .get();
+  }
+
+  devices(accountId: string): DeviceAddress[] {
+    return this.db
+      .select({ deviceId: devices.deviceId, registrationId: devices.registrationId })
+      .from(devices)
+      .where(eq(devices.accountId, accountId))
+      .orderBy(asc(devices.deviceId))
+      .all();
+  }
+
+  /** Records that the device was seen on `day`; writes only when the day changed. */
+  touchLastSeen(accountId: string, deviceId: number, day: number): void {
+    this.db
+      .update(devices)
+      .set({ lastSeenDay: day })
+      .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId), ne(devices.lastSeenDay, day)))
+      .run();
+  }
+
+  addDropped(accountId: string, deviceId: number, count: number): void {
+    this.db
+      .update(devices)
+      .set({ droppedCount: sql`${devices.droppedCount} + ${count}` })
+      .where(and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId)))
+      .run();
+  }
+
+  /** Returns the dropped-envelope count and resets it to zero (call inside a transaction). */
+  takeDropped(accountId: string, deviceId: number): number {
+    const where = and(eq(devices.accountId, accountId), eq(devices.deviceId, deviceId));
+    const dropped = this.db.select({ n: devices.droppedCount }).from(devices).where(where).get()?.n ?? 0;
+    if (dropped > 0) this.db.update(devices).set({ droppedCount: 0 }).where(where).run();
+    return dropped;
+  }
+}

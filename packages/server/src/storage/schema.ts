@@ -1,0 +1,126 @@
+import { blob, foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The relay's whole state. Minimal metadata on purpose (the server may be seized): no phone numbers,
+ * no names, no sender on stored envelopes, no IP addresses, no request log, and "when" kept coarse
+ * (days for accounts, minutes for envelopes).
+ */
+
+const bytes = (name: string) => blob(name, { mode: 'buffer' });
+
+/** Operator-issued invitations, stored only as SHA-256 of the token. Removed when used up. */
+export const registrationTokens = sqliteTable('registration_tokens', {
+  hash: text('hash').primaryKey(), // hex sha256(token)
+  usesLeft: integer('uses_left').notNull(),
+  expiresAt: integer('expires_at').notNull(), // ms since epoch
+});
+
+export const accounts = sqliteTable('accounts', {
+  id: text('id').primaryKey(), // random UUID v4
+  identityKey: bytes('identity_key').notNull(),
+  createdDay: integer('created_day').notNull(), // UTC days since epoch
+});
+
+export const devices = sqliteTable(
+  'devices',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    deviceId: integer('device_id').notNull(),
+    registrationId: integer('registration_id').notNull(),
+    authSalt: bytes('auth_salt').notNull(),
+    authHash: bytes('auth_hash').notNull(),
+    lastSeenDay: integer('last_seen_day').notNull(),
+    /** Envelopes trimmed from a full queue since the device last connected. */
+    droppedCount: integer('dropped_count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.deviceId] })],
+);
+
+export const signedPreKeys = sqliteTable(
+  'signed_prekeys',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+    signature: bytes('signature').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.deviceId] }),
+    foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
+  ],
+);
+
+export const kyberLastResort = sqliteTable(
+  'kyber_last_resort',
+  {
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+    signature: bytes('signature').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.deviceId] }),
+    foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
+  ],
+);
+
+/** One-time EC prekeys; `id` orders them (oldest handed out and trimmed first). */
+export const ecPreKeys = sqliteTable(
+  'ec_prekeys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ec_prekeys_device_key').on(t.accountId, t.deviceId, t.keyId),
+    foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
+  ],
+);
+
+/** One-time Kyber prekeys (signed); the last-resort key is the fallback when none is left. */
+export const kyberPreKeys = sqliteTable(
+  'kyber_prekeys',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    keyId: integer('key_id').notNull(),
+    publicKey: bytes('public_key').notNull(),
+    signature: bytes('signature').notNull(),
+  },
+  (t) => [
+    uniqueIndex('kyber_prekeys_device_key').on(t.accountId, t.deviceId, t.keyId),
+    foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
+  ],
+);
+
+/**
+ * Queued envelopes. Deliberately no sender column and no IP: the sender is inside the sealed-sender
+ * encryption. `received_at` is rounded down to the minute. Rows are hard-deleted on acknowledgement
+ * (with `secure_delete` on) or on expiry.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    guid: text('guid').notNull(),
+    accountId: text('account_id').notNull(),
+    deviceId: integer('device_id').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    content: bytes('content').notNull(),
+  },
+  (t) => [
+    uniqueIndex('messages_device_guid').on(t.accountId, t.deviceId, t.guid),
+    index('messages_device_id').on(t.accountId, t.deviceId, t.id),
+    index('messages_expires_at').on(t.expiresAt),
+    foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
+  ],
+);

@@ -1,0 +1,203 @@
+import {
+  CLOSE_CODES,
+  decodeClientFrame,
+  encodeFrame,
+  ERROR,
+  MESSAGE_DELIVER,
+  PING,
+  PONG,
+  ProtocolError,
+  QUEUE_EMPTY,
+  QUEUE_OVERFLOW,
+  RESPONSE,
+  type ServerFrame,
+} from '@aviso/protocol';
+import type { Logger } from 'pino';
+import { WebSocket, type RawData } from 'ws';
+import { toProtocolError } from '../errors.js';
+import type { AuthenticatedDevice } from '../services/accounts.js';
+import type { MessagesService } from '../services/messages.js';
+import type { MessageNotifier } from '../services/notifier.js';
+
+export interface ConnectionOptions {
+  messages: MessagesService;
+  notifier: MessageNotifier;
+  logger: Logger;
+  /** ws-level ping period; a connection that missed the previous pong is terminated. */
+  pingIntervalMs: number;
+  /** Envelopes sent but not yet answered; more wait in the queue until responses come in. */
+  maxInFlight: number;
+  /** Malformed frames tolerated before closing with 1008. */
+  maxMalformed: number;
+}
+
+const MAX_FRAME_ID = 2 ** 31 - 1;
+
+/**
+ * One authenticated device's socket: streams its queue oldest-first as `message.deliver`, deletes an
+ * envelope only when the client answers 2xx, sends `queue.empty` once the connect-time backlog is out,
+ * then pushes new envelopes as the notifier reports them.
+ */
+export class DeviceConnection {
+  /** Queue position of the last envelope sent on this connection. */
+  private cursor = 0;
+  /** Newest queue position at connect time: once sent past it, the client has its backlog. */
+  private backlogEnd = 0;
+  private queueEmptySent = false;
+  private readonly inFlight = new Map<number, string>(); // frame id → envelope guid
+  private nextFrameId = 1;
+  private malformed = 0;
+  private alive = true;
+  private closed = false;
+  private unsubscribe: (() => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly device: AuthenticatedDevice,
+    private readonly options: ConnectionOptions,
+  ) {}
+
+  start(): void {
+    const { ws, options } = this;
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('close', () => this.dispose());
+    ws.on('error', (err) => options.logger.debug({ err: { message: err.message } }, 'socket error'));
+    this.heartbeat = setInterval(() => {
+      if (!this.alive) {
+        options.logger.debug('keepalive timeout');
+        ws.terminate();
+        return;
+      }
+      this.alive = false;
+      ws.ping();
+    }, options.pingIntervalMs);
+
+    this.guard(() => {
+      const dropped = options.messages.takeDropped(this.device);
+      if (dropped > 0) this.send({ type: QUEUE_OVERFLOW, dropped });
+      this.backlogEnd = options.messages.lastQueuedId(this.device);
+      this.unsubscribe = options.notifier.subscribe(this.device.accountId, this.device.deviceId, () => this.pump());
+      this.pump();
+    });
+  }
+
+  /** Closes the socket with `code` (e.g. 4409 when the device connected elsewhere, 1001 on shutdown). */
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.dispose();
+    this.ws.close(code, reason);
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    this.guard(() => {
+      for (;;) {
+        const room = this.options.maxInFlight - this.inFlight.size;
+        if (room <= 0) return;
+        const batch = this.options.messages.fetch(this.device, this.cursor, room);
+        for (const m of batch) {
+          const id = this.takeFrameId();
+          this.inFlight.set(id, m.envelope.guid);
+          this.cursor = m.id;
+          this.send({ type: MESSAGE_DELIVER, id, envelope: m.envelope });
+          if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
+        }
+        if (batch.length < room) {
+          this.sendQueueEmptyOnce(); // nothing more queued: the backlog is out even if part of it expired
+          return;
+        }
+      }
+    });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    let frame;
+    try {
+      if (isBinary) throw new ProtocolError('MALFORMED_FRAME', 'frames are JSON text');
+      frame = decodeClientFrame(toBuffer(data).toString('utf8'));
+    } catch (err) {
+      this.onMalformed(err, data);
+      return;
+    }
+    switch (frame.type) {
+      case PING:
+        this.send({ type: PONG, id: frame.id });
+        return;
+      case RESPONSE: {
+        const guid = this.inFlight.get(frame.id);
+        if (guid === undefined) return; // a late or duplicate answer: nothing to do
+        this.inFlight.delete(frame.id);
+        this.guard(() => {
+          // Non-2xx leaves the envelope queued; it is offered again on the next connection.
+          if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledge(this.device, guid);
+        });
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  private onMalformed(err: unknown, data: RawData): void {
+    const { error } = toProtocolError(err);
+    this.malformed += 1;
+    const id = readFrameId(data);
+    this.send({ type: ERROR, ...(id === undefined ? {} : { id }), code: error.code, message: error.message });
+    if (this.malformed >= this.options.maxMalformed) this.close(CLOSE_CODES.POLICY_VIOLATION, 'too many malformed frames');
+  }
+
+  private sendQueueEmptyOnce(): void {
+    if (this.queueEmptySent) return;
+    this.queueEmptySent = true;
+    this.send({ type: QUEUE_EMPTY });
+  }
+
+  private send(frame: ServerFrame): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(frame));
+  }
+
+  private takeFrameId(): number {
+    const id = this.nextFrameId;
+    this.nextFrameId = id >= MAX_FRAME_ID ? 1 : id + 1;
+    return id;
+  }
+
+  /** Runs storage work; an unexpected failure is logged and ends the connection with 1011. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.options.logger.error({ err }, 'connection failed');
+      this.close(1011, 'internal error');
+    }
+  }
+
+  private dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    clearInterval(this.heartbeat);
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** Best effort: the `id` of a frame that failed validation, so the error frame can point at it. */
+function readFrameId(data: RawData): number | undefined {
+  try {
+    const value: unknown = JSON.parse(toBuffer(data).toString('utf8'));
+    if (typeof value !== 'object' || value === null || !('id' in value)) return undefined;
+    const id = value.id;
+    return Number.isInteger(id) && typeof id === 'number' && id >= 0 && id <= MAX_FRAME_ID ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
