@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Direction, IdentityChange, PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
+import { generateKyberPreKey } from '../../src/crypto/prekeys.js';
+import { signalStores, StoreConflictError, Zone, type AvisoStore, type LocalKeys } from '../../src/stores/index.js';
+import { newIdentityKey } from '../helpers.js';
+
+export interface StoreFactory {
+  /** A new, empty store. */
+  make(): AvisoStore;
+  /** Reopens the same persistent store (sqlite only). */
+  reopen?: (previous: AvisoStore) => AvisoStore;
+}
+
+const bytes = (...v: number[]) => new Uint8Array(v);
+const local = (): LocalKeys => ({ identityKeyPair: newIdentityKey(), registrationId: 1234 });
+
+/** One suite every AvisoStore implementation must pass (matrix-rust-sdk's store integration tests). */
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`store contract: ${name}`, () => {
+    const open: AvisoStore[] = [];
+    const make = () => {
+      const s = factory.make();
+      open.push(s);
+      return s;
+    };
+    afterEach(() => {
+      for (const s of open.splice(0)) s.close();
+    });
+
+    it('stores the local identity and account', () => {
+      const store = make();
+      expect(store.getLocalIdentity()).toBeUndefined();
+      expect(store.getAccount()).toBeUndefined();
+      store.commit({
+        localIdentity: { identityKeyPair: bytes(1, 2, 3), registrationId: 42 },
+        account: { relayUrl: 'http://r', trustRoot: bytes(5), accountId: 'a', deviceId: 1, password: 'pw' },
+        meta: { k: 'v' },
+      });
+      expect(store.getLocalIdentity()).toEqual({ identityKeyPair: bytes(1, 2, 3), registrationId: 42 });
+      expect(store.getAccount()).toEqual({ relayUrl: 'http://r', trustRoot: bytes(5), accountId: 'a', deviceId: 1, password: 'pw' });
+      expect(store.getMeta('k')).toBe('v');
+    });
+
+    it('round-trips and deletes sessions', () => {
+      const store = make();
+      store.commit({
+        sessions: [
+          { accountId: 'p', deviceId: 2, record: bytes(2) },
+          { accountId: 'p', deviceId: 1, record: bytes(1) },
+          { accountId: 'q', deviceId: 1, record: bytes(9) },
+        ],
+      });
+      expect(store.getSession('p', 1)).toEqual(bytes(1));
+      expect(store.getSessionDevices('p')).toEqual([1, 2]);
+      store.commit({ sessions: [{ accountId: 'p', deviceId: 1, record: bytes(7) }, { accountId: 'p', deviceId: 2, record: null }] });
+      expect(store.getSession('p', 1)).toEqual(bytes(7));
+      expect(store.getSessionDevices('p')).toEqual([1]);
+    });
+
+    it('trusts the first identity key, then replaces a changed one and reports it', async () => {
+      const store = make();
+      const peer = ProtocolAddress.new(randomUUID(), 1);
+      const first = PrivateKey.generate().getPublicKey();
+      const second = PrivateKey.generate().getPublicKey();
+
+      let zone = new Zone(store);
+      let ids = signalStores(zone, local()).identity;
+      expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(true);
+      expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
+      zone.commit();
+      expect(zone.changedIdentities.size).toBe(0);
+      expect(store.getIdentity(peer.name())?.publicKey).toEqual(first.serialize());
+      expect(store.getIdentity(peer.name())?.verified).toBe('default');
+
+      zone = new Zone(store);
+      ids = signalStores(zone, local()).identity;
+      expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true); // non-blocking by default
+      expect(await ids.saveIdentity(peer, second)).toBe(IdentityChange.ReplacedExisting);
+      zone.commit();
+      expect([...zone.changedIdentities]).toEqual([peer.name()]);
+      expect((await ids.getIdentity(peer))?.equals(second)).toBe(true);
+
+      // Once verified, a changed key blocks sending (not receiving) until the user acts.
+      const record = store.getIdentity(peer.name());
+      store.commit({ identities: [{ accountId: peer.name(), record: { ...record!, verified: 'verified' } }] });
+      zone = new Zone(store);
+      ids = signalStores(zone, local()).identity;
+      const third = PrivateKey.generate().getPublicKey();
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true);
+      expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
+      expect(await ids.isTrustedIdentity(peer, third, Direction.Receiving)).toBe(true);
+      expect(await ids.saveIdentity(peer, third)).toBe(IdentityChange.ReplacedExisting);
+      zone.commit();
+      expect(store.getIdentity(peer.name())?.verified).toBe('unverified');
+      ids = signalStores(new Zone(store), local()).identity;
+      expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
+    });
+
+    it('removes one-time prekeys through the zone only on commit', async () => {
+      const store = make();
+      store.commit({ preKeys: [{ id: 1, record: bytes(1) }, { id: 2, record: bytes(2) }] });
+      const zone = new Zone(store);
+      zone.removePreKey(1);
+      expect(zone.getPreKey(1)).toBeUndefined();
+      expect(store.getPreKey(1)).toEqual(bytes(1));
+      zone.commit();
+      expect(store.getPreKey(1)).toBeUndefined();
+      expect(store.getPreKey(2)).toEqual(bytes(2));
+      expect(store.countPreKeys()).toBe(1);
+    });
+
+    it('keeps last-resort Kyber keys, deletes one-time ones, and rejects a replayed (id, spkId, baseKey)', async () => {
+      const store = make();
+      const identity = newIdentityKey();
+      const lastResort = generateKyberPreKey(identity, 7, 1).record;
+      const oneTime = generateKyberPreKey(identity, 8, 1).record;
+      store.commit({
+        kyberPreKeys: [
+          { id: 7, record: lastResort.serialize(), lastResort: true, createdAt: 1 },
+          { id: 8, record: oneTime.serialize(), lastResort: false, createdAt: 1 },
+        ],
+      });
+      const baseKey = PrivateKey.generate().getPublicKey();
+      const zone1 = new Zone(store);
+      let stores = signalStores(zone1, local());
+      await stores.kyberPreKey.markKyberPreKeyUsed(7, 3, baseKey);
+      await stores.kyberPreKey.markKyberPreKeyUsed(8, 3, baseKey);
+      await expect(stores.kyberPreKey.markKyberPreKeyUsed(7, 3, baseKey)).rejects.toThrow(); // within one zone
+      zone1.commit();
+      expect(store.getKyberPreKey(7)).toBeDefined();
+      expect(store.getKyberPreKey(8)).toBeUndefined();
+      expect(store.listLastResortKyberPreKeys().map((k) => k.id)).toEqual([7]);
+      expect(store.isKyberPreKeyUsed({ kyberPreKeyId: 7, signedPreKeyId: 3, baseKey: baseKey.serialize() })).toBe(true);
+
+      // Replay in a later zone.
+      stores = signalStores(new Zone(store), local());
+      await expect(stores.kyberPreKey.markKyberPreKeyUsed(7, 3, baseKey)).rejects.toThrow(/replayed/);
+      // A different signed prekey id or base key is a different use.
+      await stores.kyberPreKey.markKyberPreKeyUsed(7, 4, baseKey);
+      await stores.kyberPreKey.markKyberPreKeyUsed(7, 3, PrivateKey.generate().getPublicKey());
+      // The store itself refuses a replayed triple, whoever commits it.
+      expect(() => store.commit({ kyberUsed: [{ kyberPreKeyId: 7, signedPreKeyId: 3, baseKey: baseKey.serialize() }] })).toThrow(StoreConflictError);
+    });
+
+    it('stores sender keys per (sender, distribution id)', () => {
+      const store = make();
+      const dist = randomUUID();
+      store.commit({ senderKeys: [{ sender: 'a.1', distributionId: dist, record: bytes(1) }] });
+      store.commit({ senderKeys: [{ sender: 'a.1', distributionId: dist, record: bytes(2) }, { sender: 'a.2', distributionId: dist, record: bytes(3) }] });
+      expect(store.getSenderKey('a.1', dist)).toEqual(bytes(2));
+      expect(store.getSenderKey('a.2', dist)).toEqual(bytes(3));
+      expect(store.getSenderKey('a.1', randomUUID())).toBeUndefined();
+    });
+
+    it('dedupes messages and envelopes, and prunes old rows', () => {
+      const store = make();
+      const m = { sender: 's', device: 1, sentAt: 1000 };
+      expect(store.isMessageProcessed(m)).toBe(false);
+      store.commit({ processedMessages: [{ ...m, processedAt: 10 }], processedEnvelopes: [{ guid: 'g1', processedAt: 10 }] });
+      expect(store.isMessageProcessed(m)).toBe(true);
+      expect(store.isMessageProcessed({ ...m, device: 2 })).toBe(false);
+      expect(store.isEnvelopeProcessed('g1')).toBe(true);
+      expect(() => store.commit({ processedMessages: [{ ...m, processedAt: 11 }] })).toThrow(StoreConflictError);
+      store.commit({ processedMessages: [{ ...m, sentAt: 2000, processedAt: 100 }], pruneProcessedBefore: 50 });
+      expect(store.isMessageProcessed(m)).toBe(false);
+      expect(store.isEnvelopeProcessed('g1')).toBe(false);
+      expect(store.isMessageProcessed({ ...m, sentAt: 2000 })).toBe(true);
+    });
+
+    it('keeps unprocessed envelopes in arrival order and ignores a redelivered guid', () => {
+      const store = make();
+      const e = (guid: string, receivedAt: number) => ({ guid, serverTimestamp: 60_000, content: 'AAAA', receivedAt });
+      store.commit({ addUnprocessed: [e('b', 2), e('a', 1)] });
+      store.commit({ addUnprocessed: [{ ...e('a', 3), content: 'BBBB' }] });
+      expect(store.listUnprocessed()).toEqual([e('a', 1), e('b', 2)]);
+      store.commit({ removeUnprocessed: ['a'] });
+      expect(store.listUnprocessed().map((u) => u.guid)).toEqual(['b']);
+    });
+
+    it('commits atomically: a failing change set leaves nothing behind', () => {
+      const store = make();
+      const used = { kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1, 2) };
+      store.commit({ kyberUsed: [used], addUnprocessed: [{ guid: 'g', serverTimestamp: 1, content: 'AAAA', receivedAt: 1 }] });
+      expect(() =>
+        store.commit({
+          sessions: [{ accountId: 'p', deviceId: 1, record: bytes(1) }],
+          identities: [{ accountId: 'p', record: { publicKey: bytes(1), verified: 'default', firstSeenAt: 1, changedAt: 1 } }],
+          preKeys: [{ id: 5, record: bytes(5) }],
+          processedMessages: [{ sender: 'p', device: 1, sentAt: 1, processedAt: 1 }],
+          processedEnvelopes: [{ guid: 'g', processedAt: 1 }],
+          removeUnprocessed: ['g'],
+          meta: { x: 'y' },
+          kyberUsed: [used],
+        }),
+      ).toThrow(StoreConflictError);
+      expect(store.getSession('p', 1)).toBeUndefined();
+      expect(store.getIdentity('p')).toBeUndefined();
+      expect(store.getPreKey(5)).toBeUndefined();
+      expect(store.isMessageProcessed({ sender: 'p', device: 1, sentAt: 1 })).toBe(false);
+      expect(store.isEnvelopeProcessed('g')).toBe(false);
+      expect(store.listUnprocessed().map((u) => u.guid)).toEqual(['g']);
+      expect(store.getMeta('x')).toBeUndefined();
+    });
+
+    if (factory.reopen) {
+      const reopen = factory.reopen;
+      it('persists everything across reopen', () => {
+        const store = factory.make();
+        store.commit({
+          localIdentity: { identityKeyPair: bytes(1), registrationId: 9 },
+          sessions: [{ accountId: 'p', deviceId: 1, record: bytes(4) }],
+          signedPreKeys: [{ id: 3, record: bytes(3), createdAt: 5 }],
+          kyberPreKeys: [{ id: 4, record: bytes(4), lastResort: true, createdAt: 6 }],
+          kyberUsed: [{ kyberPreKeyId: 4, signedPreKeyId: 3, baseKey: bytes(8) }],
+          processedMessages: [{ sender: 'p', device: 1, sentAt: 7, processedAt: Date.now() }],
+          addUnprocessed: [{ guid: 'u', serverTimestamp: 1, content: 'AAAA', receivedAt: 1 }],
+        });
+        const again = reopen(store);
+        open.push(again);
+        expect(again.getLocalIdentity()?.registrationId).toBe(9);
+        expect(again.getSession('p', 1)).toEqual(bytes(4));
+        expect(again.listSignedPreKeys()).toEqual([{ id: 3, record: bytes(3), createdAt: 5 }]);
+        expect(again.listLastResortKyberPreKeys().map((k) => k.id)).toEqual([4]);
+        expect(again.isKyberPreKeyUsed({ kyberPreKeyId: 4, signedPreKeyId: 3, baseKey: bytes(8) })).toBe(true);
+        expect(again.isMessageProcessed({ sender: 'p', device: 1, sentAt: 7 })).toBe(true);
+        expect(again.listUnprocessed().map((u) => u.guid)).toEqual(['u']);
+      });
+    }
+  });
+}
