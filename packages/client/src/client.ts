@@ -139,6 +139,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   readonly #queue = new SerialQueue();
   readonly #keys: KeyManager;
   #http: RelayHttp | undefined;
+  /** Cached: the account never changes once registered, and stays readable after close(). */
+  #accountRecord: AccountRecord | undefined;
   #connection: RelayConnection | undefined;
   #drained: Deferred | undefined;
   #maintaining: Promise<void> | undefined;
@@ -153,8 +155,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     this.#logger = logger;
     this.#opts = opts;
     this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
-    const account = store.getAccount();
-    if (account) this.#http = this.#httpFor(account);
+    this.#accountRecord = store.getAccount();
+    if (this.#accountRecord) this.#http = this.#httpFor(this.#accountRecord);
   }
 
   /** Opens (or creates) the local identity. */
@@ -179,7 +181,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   }
 
   get isRegistered(): boolean {
-    return this.#store.getAccount() !== undefined;
+    return this.#accountRecord !== undefined;
   }
 
   /** Our identity public key (serialized), for display or out-of-band comparison. */
@@ -193,7 +195,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
    */
   async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
-    const existing = this.#store.getAccount();
+    const existing = this.#accountRecord;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
     const anonymous = new RelayHttp({ baseUrl: input.relayUrl, fetch: this.#opts.fetch, timeoutMs: this.#opts.requestTimeoutMs });
     const info = await anonymous.get(ROUTES.relayInfo, RelayInfo, false);
@@ -214,6 +216,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     const res = await anonymous.post(ROUTES.accounts, body, RegisterResponse, false);
     const account: AccountRecord = { relayUrl: input.relayUrl, trustRoot, accountId: res.accountId, deviceId: res.deviceId, password };
     this.#store.commit({ account });
+    this.#accountRecord = account;
     this.#http = this.#httpFor(account);
     this.#logger.info({ deviceId: res.deviceId }, 'registered');
     try {
@@ -250,7 +253,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     connection.on('frame', (frame) => this.#onFrame(frame));
     connection.on('error', (err) => {
       this.emit('error', err);
-      if (connection.state === 'closed') drained.reject(err);
+      if (connection.state === 'closed') {
+        // Stopped for good (4409, refused upgrade): a later connect() starts over.
+        if (this.#connection === connection) this.#connection = undefined;
+        drained.reject(err);
+      }
     });
     connection.start();
     await Promise.all([drained.promise, this.#maintainKeys()]);
@@ -541,9 +548,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   }
 
   #account(): AccountRecord {
-    const account = this.#store.getAccount();
-    if (!account) throw new NotRegisteredError();
-    return account;
+    if (!this.#accountRecord) throw new NotRegisteredError();
+    return this.#accountRecord;
   }
 
   #httpFor(account: AccountRecord): RelayHttp {

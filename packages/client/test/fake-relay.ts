@@ -35,14 +35,13 @@ export class FakeRelay {
   }
 
   static async startOn(port: number): Promise<FakeRelay> {
-    let relay!: FakeRelay;
     const wss = new WebSocketServer({
       host: '127.0.0.1',
       port,
       handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
       verifyClient: (_info, cb) => (relay.rejectUpgradeWith ? cb(false, relay.rejectUpgradeWith) : cb(true)),
     });
-    relay = new FakeRelay(wss);
+    const relay = new FakeRelay(wss);
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return relay;
   }
