@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { LIMITS, ProtocolError, type Envelope, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
+import { ProtocolError, type Envelope, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
 import type { Transactor } from '../storage/db.js';
 import type { AccountsRepository } from '../storage/repositories/accounts.js';
@@ -37,10 +37,8 @@ export class MessagesService {
    */
   send(sender: AuthenticatedDevice, destination: string, req: SendMessagesRequest): SendMessagesResponse {
     this.deps.sendLimiter.take(`${sender.accountId}>${destination}`);
+    // The protocol schema has already bounded each decoded content to LIMITS.maxEnvelopeBytes.
     const contents = req.messages.map((m) => fromBase64(m.content));
-    if (contents.some((c) => c.length > LIMITS.maxEnvelopeBytes)) {
-      throw new ProtocolError('PAYLOAD_TOO_LARGE', `an envelope exceeds ${LIMITS.maxEnvelopeBytes} bytes`);
-    }
     const now = this.deps.clock.now();
     const stored = this.deps.transaction(() => {
       const devices = this.deps.accounts.devices(destination);
