@@ -55,8 +55,19 @@ export async function sealContent(
   stores: SignalStores,
   now: Date = new Date(),
 ): Promise<SealedMessage> {
+  return sealPadded(encodeContent(content), to, senderCertificate, stores, now);
+}
+
+/** sealContent for bytes that are already encoded and padded (tests feed protocol vectors through here). */
+export async function sealPadded(
+  padded: Uint8Array,
+  to: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  stores: SignalStores,
+  now: Date = new Date(),
+): Promise<SealedMessage> {
   const local = ProtocolAddress.new(senderCertificate.senderUuid(), senderCertificate.senderDeviceId());
-  const message = await signalEncrypt(copyBytes(encodeContent(content)), to, local, stores.session, stores.identity, now);
+  const message = await signalEncrypt(copyBytes(padded), to, local, stores.session, stores.identity, now);
   const usmc = UnidentifiedSenderMessageContent.new(message, senderCertificate, ContentHint.Default, null);
   const ciphertext = await sealedSenderEncrypt(usmc, to, stores.identity);
   const session = await stores.session.getSession(to);
