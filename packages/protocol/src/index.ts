@@ -11,3 +11,5 @@ export * from './api/accounts.js';
 export * from './api/keys.js';
 export * from './api/certificates.js';
 export * from './api/messages.js';
+export * from './groups/index.js';
+export * from './canonical-json.js';

@@ -18,6 +18,20 @@ export const LIMITS = {
   maxBodyBytes: 768 * 1024,
   /** Registration tokens: longest accepted string. */
   maxTokenLength: 128,
+  /** Actions in one group change (removing everyone a leaked invite admitted is one change). */
+  maxGroupActions: 1000,
+  /** Encrypted group attributes (title, description) blob. */
+  maxGroupAttributesBytes: 4096,
+  /** Encrypted member profile (display name, identity key, …) blob. */
+  maxGroupProfileBytes: 1024,
+  /** Encrypted change proof (signature, chain hash, invite MAC) blob. */
+  maxGroupProofBytes: 2048,
+  /** Members in one group. */
+  maxGroupMembers: 20000,
+  /** Changes returned by one log fetch. */
+  maxGroupChangesPerFetch: 1000,
+  /** Days of group auth credentials fetched at once (zkgroup allows 7). */
+  maxAuthCredentialDays: 7,
   /** Message text inside the encryption, in UTF-8 bytes. */
   maxTextBytes: 16 * 1024,
 } as const;

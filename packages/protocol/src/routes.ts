@@ -11,4 +11,13 @@ export const ROUTES = {
   senderCertificate: '/v1/certificate/delivery',
   messages: { pattern: '/v1/messages/:accountId', path: (accountId: string) => `/v1/messages/${accountId}` },
   websocket: '/v1/websocket',
+  authCredentials: '/v1/certificate/auth/group',
+  registrationTokens: '/v1/registration-tokens',
+  group: { pattern: '/v1/groups/:groupId', path: (groupId: string) => `/v1/groups/${groupId}` },
+  groupChanges: { pattern: '/v1/groups/:groupId/changes', path: (groupId: string) => `/v1/groups/${groupId}/changes` },
+  groupJoinInfo: {
+    pattern: '/v1/groups/:groupId/join/:inviteId',
+    /** `inviteId` is base64; it travels base64url in the path. */
+    path: (groupId: string, inviteId: string) => `/v1/groups/${groupId}/join/${inviteId.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`,
+  },
 } as const;

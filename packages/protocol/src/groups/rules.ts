@@ -1,0 +1,280 @@
+import { ProtocolError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { GroupAction, GroupChange, Role } from './schemas.js';
+
+/**
+ * The rules of a group, written once and run on both sides: the relay runs them on member
+ * ciphertexts before it stores a change, and every client runs them again on the verified log, so a
+ * relay that skips a rule (or invents a change) is caught by the clients. Pure and synchronous:
+ * callers supply a read-only view of the current state and apply the returned effects themselves.
+ */
+
+export interface MemberInfo {
+  role: Role;
+  /** The invite the member joined with; absent for the creator. */
+  inviteId?: string | undefined;
+}
+export interface PendingInfo {
+  inviteId: string;
+}
+export interface InviteInfo {
+  /** The member who created it. */
+  issuer: string;
+  expiresAt: number;
+  maxUses: number;
+  uses: number;
+  role: Role;
+  requireApproval: boolean;
+  revoked: boolean;
+}
+
+/** Read access to a group's state at the version before the change. */
+export interface GroupView {
+  /** Current version; -1 when the group does not exist yet. */
+  readonly version: number;
+  readonly membersCanInvite: boolean;
+  readonly memberCount: number;
+  readonly adminCount: number;
+  member(m: string): MemberInfo | undefined;
+  pending(m: string): PendingInfo | undefined;
+  isBanned(m: string): boolean;
+  invite(inviteId: string): InviteInfo | undefined;
+}
+
+export interface RuleContext {
+  /** Checks invite expiry against this time (the relay does; clients replaying the log cannot). */
+  now?: number;
+  /** Checks that the joiner holds the invite secret; throws INVITE_INVALID if not. */
+  authorizeInvite(inviteId: string, action: GroupAction): void;
+}
+
+export type GroupEffect =
+  | { type: 'member.put'; member: string; role: Role; inviteId?: string | undefined; profile?: string | undefined }
+  | { type: 'member.delete'; member: string }
+  | { type: 'pending.put'; member: string; inviteId: string; profile: string }
+  | { type: 'pending.delete'; member: string }
+  | { type: 'banned.put'; member: string }
+  | { type: 'invite.put'; inviteId: string; invite: InviteInfo; passwordHash: string; sealed: string }
+  | { type: 'invite.use'; inviteId: string }
+  | { type: 'invite.revoke'; inviteId: string }
+  | { type: 'attributes.set'; attributes: string }
+  | { type: 'access.set'; membersCanInvite: boolean };
+
+const deny = (code: 'FORBIDDEN' | 'NOT_A_MEMBER' | 'INVITE_INVALID' | 'BANNED' | 'GROUP_CONFLICT' | 'BAD_REQUEST', message: string) =>
+  new ProtocolError(code, message);
+
+/**
+ * Checks `change` against the rules and returns what it does. Throws a ProtocolError naming the
+ * first rule it breaks; on a throw nothing is to be applied. Later actions see earlier ones.
+ */
+export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleContext): GroupEffect[] {
+  if (change.version !== view.version + 1) {
+    throw deny('GROUP_CONFLICT', `change is for version ${change.version}, the group is at ${view.version}`);
+  }
+  const state = new Overlay(view);
+  const effects: GroupEffect[] = [];
+  const actor = change.actor;
+  const emit = (e: GroupEffect) => {
+    effects.push(e);
+    state.apply(e);
+  };
+  const requireAdmin = (what: string) => {
+    if (state.member(actor)?.role !== 'admin') throw deny('FORBIDDEN', `only admins may ${what}`);
+  };
+
+  const first = change.actions[0];
+  if (view.version === -1) {
+    if (first?.type !== 'create') throw deny('BAD_REQUEST', 'a group starts with a create action');
+  } else if (first?.type === 'create') {
+    throw deny('GROUP_CONFLICT', 'the group already exists');
+  }
+  const selfJoin = first?.type === 'join' || first?.type === 'requestJoin';
+  if (selfJoin && change.actions.length !== 1) throw deny('BAD_REQUEST', 'a join is a change of its own');
+  if (!selfJoin && first?.type !== 'create' && !state.member(actor)) throw deny('NOT_A_MEMBER', 'only members change a group');
+
+  for (const [i, action] of change.actions.entries()) {
+    switch (action.type) {
+      case 'create':
+        if (i !== 0) throw deny('BAD_REQUEST', 'create comes first');
+        emit({ type: 'member.put', member: actor, role: 'admin', profile: action.profile });
+        emit({ type: 'attributes.set', attributes: action.attributes });
+        emit({ type: 'access.set', membersCanInvite: action.membersCanInvite });
+        break;
+      case 'join':
+      case 'requestJoin': {
+        if (state.isBanned(actor)) throw deny('BANNED', 'this member is banned from the group');
+        if (state.member(actor)) throw deny('GROUP_CONFLICT', 'already a member');
+        if (state.pending(actor)) throw deny('GROUP_CONFLICT', 'a join request is already pending');
+        const invite = state.invite(action.inviteId);
+        if (!invite || invite.revoked) throw deny('INVITE_INVALID', 'the invite is unknown or revoked');
+        if (invite.uses >= invite.maxUses) throw deny('INVITE_INVALID', 'the invite is used up');
+        if (ctx.now !== undefined && ctx.now >= invite.expiresAt) throw deny('INVITE_INVALID', 'the invite has expired');
+        if (invite.requireApproval !== (action.type === 'requestJoin')) {
+          throw deny('FORBIDDEN', invite.requireApproval ? 'this invite needs an admin to approve joins' : 'this invite admits directly');
+        }
+        if (state.memberCount >= LIMITS.maxGroupMembers) throw deny('FORBIDDEN', 'the group is full');
+        ctx.authorizeInvite(action.inviteId, action);
+        emit({ type: 'invite.use', inviteId: action.inviteId });
+        if (action.type === 'join') emit({ type: 'member.put', member: actor, role: invite.role, inviteId: action.inviteId, profile: action.profile });
+        else emit({ type: 'pending.put', member: actor, inviteId: action.inviteId, profile: action.profile });
+        break;
+      }
+      case 'approve': {
+        requireAdmin('approve join requests');
+        const pending = state.pending(action.member);
+        if (!pending) throw deny('BAD_REQUEST', 'no such join request');
+        const role = state.invite(pending.inviteId)?.role ?? 'member';
+        emit({ type: 'pending.delete', member: action.member });
+        emit({ type: 'member.put', member: action.member, role, inviteId: pending.inviteId });
+        break;
+      }
+      case 'deny':
+        requireAdmin('deny join requests');
+        if (!state.pending(action.member)) throw deny('BAD_REQUEST', 'no such join request');
+        emit({ type: 'pending.delete', member: action.member });
+        if (action.ban) emit({ type: 'banned.put', member: action.member });
+        break;
+      case 'remove':
+        requireAdmin('remove members');
+        if (action.member === actor) throw deny('BAD_REQUEST', 'use leave to leave');
+        if (!state.member(action.member)) throw deny('BAD_REQUEST', 'not a member');
+        emit({ type: 'member.delete', member: action.member });
+        if (action.ban) emit({ type: 'banned.put', member: action.member });
+        break;
+      case 'leave': {
+        const me = state.member(actor);
+        if (!me) throw deny('NOT_A_MEMBER', 'not a member');
+        if (me.role === 'admin' && state.adminCount === 1 && state.memberCount > 1) {
+          throw deny('FORBIDDEN', 'the last admin must make someone else admin before leaving');
+        }
+        emit({ type: 'member.delete', member: actor });
+        break;
+      }
+      case 'setRole': {
+        requireAdmin('change roles');
+        const target = state.member(action.member);
+        if (!target) throw deny('BAD_REQUEST', 'not a member');
+        if (target.role === 'admin' && action.role !== 'admin' && state.adminCount === 1) {
+          throw deny('FORBIDDEN', 'a group keeps at least one admin');
+        }
+        emit({ type: 'member.put', member: action.member, role: action.role, inviteId: target.inviteId });
+        break;
+      }
+      case 'setAttributes':
+        requireAdmin('change the title or description');
+        emit({ type: 'attributes.set', attributes: action.attributes });
+        break;
+      case 'setAccess':
+        requireAdmin('change who may invite');
+        emit({ type: 'access.set', membersCanInvite: action.membersCanInvite });
+        break;
+      case 'createInvite': {
+        const me = state.member(actor);
+        const isAdmin = me?.role === 'admin';
+        if (!isAdmin && !state.membersCanInvite) throw deny('FORBIDDEN', 'only admins may invite in this group');
+        if (!isAdmin && (action.role === 'admin' || !action.requireApproval)) {
+          // A member's invite can neither make admins nor admit without an admin's approval.
+          throw deny('FORBIDDEN', 'members may only create invites that need approval and grant the member role');
+        }
+        if (state.invite(action.inviteId)) throw deny('GROUP_CONFLICT', 'an invite with this id exists');
+        emit({
+          type: 'invite.put',
+          inviteId: action.inviteId,
+          passwordHash: action.passwordHash,
+          sealed: action.sealed,
+          invite: { issuer: actor, expiresAt: action.expiresAt, maxUses: action.maxUses, uses: 0, role: action.role, requireApproval: action.requireApproval, revoked: false },
+        });
+        break;
+      }
+      case 'revokeInvite': {
+        const invite = state.invite(action.inviteId);
+        if (!invite) throw deny('BAD_REQUEST', 'no such invite');
+        if (invite.issuer !== actor && state.member(actor)?.role !== 'admin') throw deny('FORBIDDEN', 'only admins or the issuer may revoke an invite');
+        emit({ type: 'invite.revoke', inviteId: action.inviteId });
+        break;
+      }
+    }
+  }
+  return effects;
+}
+
+/** The view plus the effects of earlier actions in the same change. */
+class Overlay implements GroupView {
+  private readonly members = new Map<string, MemberInfo | null>();
+  private readonly pendings = new Map<string, PendingInfo | null>();
+  private readonly banned = new Set<string>();
+  private readonly invites = new Map<string, InviteInfo>();
+  memberCount: number;
+  adminCount: number;
+  membersCanInvite: boolean;
+
+  constructor(private readonly base: GroupView) {
+    this.memberCount = base.memberCount;
+    this.adminCount = base.adminCount;
+    this.membersCanInvite = base.membersCanInvite;
+  }
+  get version(): number {
+    return this.base.version;
+  }
+  member(m: string): MemberInfo | undefined {
+    const o = this.members.get(m);
+    return o === null ? undefined : (o ?? this.base.member(m));
+  }
+  pending(m: string): PendingInfo | undefined {
+    const o = this.pendings.get(m);
+    return o === null ? undefined : (o ?? this.base.pending(m));
+  }
+  isBanned(m: string): boolean {
+    return this.banned.has(m) || this.base.isBanned(m);
+  }
+  invite(id: string): InviteInfo | undefined {
+    return this.invites.get(id) ?? this.base.invite(id);
+  }
+
+  apply(e: GroupEffect): void {
+    switch (e.type) {
+      case 'member.put': {
+        const before = this.member(e.member);
+        if (!before) this.memberCount++;
+        if (before?.role === 'admin') this.adminCount--;
+        if (e.role === 'admin') this.adminCount++;
+        this.members.set(e.member, { role: e.role, inviteId: e.inviteId });
+        break;
+      }
+      case 'member.delete': {
+        const before = this.member(e.member);
+        if (before) this.memberCount--;
+        if (before?.role === 'admin') this.adminCount--;
+        this.members.set(e.member, null);
+        break;
+      }
+      case 'pending.put':
+        this.pendings.set(e.member, { inviteId: e.inviteId });
+        break;
+      case 'pending.delete':
+        this.pendings.set(e.member, null);
+        break;
+      case 'banned.put':
+        this.banned.add(e.member);
+        break;
+      case 'invite.put':
+        this.invites.set(e.inviteId, e.invite);
+        break;
+      case 'invite.use': {
+        const inv = this.invite(e.inviteId);
+        if (inv) this.invites.set(e.inviteId, { ...inv, uses: inv.uses + 1 });
+        break;
+      }
+      case 'invite.revoke': {
+        const inv = this.invite(e.inviteId);
+        if (inv) this.invites.set(e.inviteId, { ...inv, revoked: true });
+        break;
+      }
+      case 'access.set':
+        this.membersCanInvite = e.membersCanInvite;
+        break;
+      case 'attributes.set':
+        break;
+    }
+  }
+}
