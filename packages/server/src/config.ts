@@ -26,6 +26,7 @@ const Env = z.object({
   AVISO_KEYS_RATE_REFILL_SECONDS: int(1, 86_400).default(600),
   AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60),
   AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1),
+  AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20),
 });
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -50,6 +51,8 @@ export interface Config {
   keysRateLimit: RateLimitConfig;
   /** Sends, per (sending account, destination account). */
   sendRateLimit: RateLimitConfig;
+  /** Registrations each account may enable per UTC day with member-minted tokens; 0 turns minting off. */
+  memberTokensPerDay: number;
 }
 
 /**
@@ -77,5 +80,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     wsPingIntervalMs: e.AVISO_WS_PING_SECONDS * 1000,
     keysRateLimit: { capacity: e.AVISO_KEYS_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_RATE_REFILL_SECONDS },
     sendRateLimit: { capacity: e.AVISO_SEND_RATE_CAPACITY, refillSeconds: e.AVISO_SEND_RATE_REFILL_SECONDS },
+    memberTokensPerDay: e.AVISO_MEMBER_TOKENS_PER_DAY,
   };
 }

@@ -8,6 +8,9 @@ import { loadOrCreateRelayKeys, type RelayKeys } from './relay-keys.js';
 import { AccountsService } from './services/accounts.js';
 import { CertificatesService } from './services/certificates.js';
 import { systemClock, type Clock } from './services/clock.js';
+import { GroupAuthService } from './services/group-auth.js';
+import { GroupsService } from './services/groups.js';
+import { MemberTokensService } from './services/member-tokens.js';
 import { MessagesService } from './services/messages.js';
 import { MessageNotifier } from './services/notifier.js';
 import { PreKeysService } from './services/prekeys.js';
@@ -16,6 +19,7 @@ import { relayInfo } from './services/relay-info.js';
 import { TokensService, type CreatedToken } from './services/tokens.js';
 import { openStorage, type Storage } from './storage/db.js';
 import { AccountsRepository } from './storage/repositories/accounts.js';
+import { GroupsRepository } from './storage/repositories/groups.js';
 import { MessagesRepository } from './storage/repositories/messages.js';
 import { PreKeysRepository } from './storage/repositories/prekeys.js';
 import { TokensRepository } from './storage/repositories/tokens.js';
@@ -31,6 +35,9 @@ export interface Services {
   certificates: CertificatesService;
   messages: MessagesService;
   tokens: TokensService;
+  memberTokens: MemberTokensService;
+  groupAuth: GroupAuthService;
+  groups: GroupsService;
   notifier: MessageNotifier;
 }
 
@@ -81,6 +88,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const notifier = new MessageNotifier();
   const transaction = storage.transaction;
 
+  const tokens = new TokensService(tokensRepo, clock);
+  const groupAuth = new GroupAuthService({ accounts: accountsRepo, transaction, clock, serverSecretParams: keys.zkgroupSecretParams });
+
   const services: Services = {
     accounts: new AccountsService({ accounts: accountsRepo, tokens: tokensRepo, prekeys: prekeysRepo, transaction, clock }),
     prekeys: new PreKeysService({
@@ -101,7 +111,10 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       ttlMs: config.queueTtlDays * 86_400_000,
       maxPerDevice: config.queueMaxPerDevice,
     }),
-    tokens: new TokensService(tokensRepo, clock),
+    tokens,
+    memberTokens: new MemberTokensService({ tokens, clock, perDay: config.memberTokensPerDay }),
+    groupAuth,
+    groups: new GroupsService({ groups: new GroupsRepository(storage.db), auth: groupAuth, transaction, clock }),
     notifier,
   };
 

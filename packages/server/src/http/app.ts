@@ -6,6 +6,7 @@ import { childLogger } from '../logger.js';
 import { attachGateway } from '../ws/gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';
+import { groupRoutes } from './routes/groups.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
 import { relayRoutes } from './routes/relay.js';
@@ -49,6 +50,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   keyRoutes(app, services);
   certificateRoutes(app, services);
   messageRoutes(app, services);
+  groupRoutes(app, services);
 
   const gateway = attachGateway(app.server, {
     accounts: services.accounts,

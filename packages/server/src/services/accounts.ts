@@ -56,7 +56,7 @@ export class AccountsService {
       }
       const day = dayNumber(now);
       this.deps.accounts.create(
-        { id: accountId, identityKey: identity.serialize(), createdDay: day },
+        { id: accountId, identityKey: identity.serialize(), createdDay: day, authCredentialSalt: randomBytes(32) },
         {
           accountId,
           deviceId: PRIMARY_DEVICE_ID,

@@ -19,6 +19,11 @@ export const accounts = sqliteTable('accounts', {
   id: text('id').primaryKey(), // random UUID v4
   identityKey: bytes('identity_key').notNull(),
   createdDay: integer('created_day').notNull(), // UTC days since epoch
+  /**
+   * zkgroup salt for auth credentials without a PNI (32 random bytes). Set at registration; nullable only
+   * because accounts created before groups existed get theirs lazily, on their first credential request.
+   */
+  authCredentialSalt: bytes('auth_credential_salt'),
 });
 
 export const devices = sqliteTable(
@@ -123,4 +128,89 @@ export const messages = sqliteTable(
     index('messages_expires_at').on(t.expiresAt),
     foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
   ],
+);
+
+/*
+ * Private groups (docs/groups.md). Members appear only as base64 zkgroup `UuidCiphertext`s, per-group
+ * pseudonyms: no group table has an account id column, so nothing here links a group to an account.
+ */
+
+export const groups = sqliteTable('groups', {
+  id: text('id').primaryKey(), // hex GroupIdentifier
+  publicParams: bytes('public_params').notNull(),
+  version: integer('version').notNull(),
+  attributes: bytes('attributes').notNull(), // encrypted blob
+  membersCanInvite: integer('members_can_invite', { mode: 'boolean' }).notNull(),
+});
+
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    member: text('member').notNull(), // base64 UuidCiphertext
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    inviteId: text('invite_id'),
+    profile: bytes('profile'),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.member] })],
+);
+
+export const groupPending = sqliteTable(
+  'group_pending',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    member: text('member').notNull(),
+    inviteId: text('invite_id').notNull(),
+    profile: bytes('profile').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.member] })],
+);
+
+export const groupBanned = sqliteTable(
+  'group_banned',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    member: text('member').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.member] })],
+);
+
+export const groupInvites = sqliteTable(
+  'group_invites',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    inviteId: text('invite_id').notNull(), // base64, 16 bytes
+    issuer: text('issuer').notNull(), // member ciphertext
+    passwordHash: bytes('password_hash').notNull(), // SHA-256 of the invite's relay password
+    expiresAt: integer('expires_at').notNull(),
+    maxUses: integer('max_uses').notNull(),
+    uses: integer('uses').notNull(),
+    role: text('role', { enum: ['admin', 'member'] }).notNull(),
+    requireApproval: integer('require_approval', { mode: 'boolean' }).notNull(),
+    revoked: integer('revoked', { mode: 'boolean' }).notNull(),
+    sealed: bytes('sealed').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.inviteId] }), index('group_invites_password').on(t.groupId, t.passwordHash)],
+);
+
+/** The change log, stored verbatim (canonical JSON) so clients hash exactly what the actor signed. */
+export const groupChanges = sqliteTable(
+  'group_changes',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    body: text('body').notNull(),
+    receivedAt: integer('received_at').notNull(), // rounded down to the minute
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.version] })],
 );

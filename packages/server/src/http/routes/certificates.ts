@@ -1,14 +1,18 @@
-import { ROUTES } from '@aviso/protocol';
+import { AuthCredentialsQuery, parseWith, ROUTES } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AccountsService } from '../../services/accounts.js';
 import type { CertificatesService } from '../../services/certificates.js';
+import type { GroupAuthService } from '../../services/group-auth.js';
 import { deviceOf, requireDevice } from '../auth.js';
 
 export function certificateRoutes(
   app: FastifyInstance,
-  deps: { accounts: AccountsService; certificates: CertificatesService },
+  deps: { accounts: AccountsService; certificates: CertificatesService; groupAuth: GroupAuthService },
 ): void {
-  app.get(ROUTES.senderCertificate, { preHandler: requireDevice(deps.accounts) }, async (request) =>
-    deps.certificates.issue(deviceOf(request)),
-  );
+  const preHandler = requireDevice(deps.accounts);
+  app.get(ROUTES.senderCertificate, { preHandler }, async (request) => deps.certificates.issue(deviceOf(request)));
+  app.get(ROUTES.authCredentials, { preHandler }, async (request) => {
+    const { from, to } = parseWith(AuthCredentialsQuery, request.query);
+    return deps.groupAuth.issue(deviceOf(request), from, to);
+  });
 }

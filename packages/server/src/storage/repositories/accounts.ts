@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import { accounts, devices } from '../schema.js';
 
@@ -6,6 +6,8 @@ export interface AccountRecord {
   id: string;
   identityKey: Uint8Array;
   createdDay: number;
+  /** zkgroup auth credential salt (32 bytes). */
+  authCredentialSalt: Uint8Array;
 }
 
 export interface DeviceRecord {
@@ -29,7 +31,7 @@ export class AccountsRepository {
   create(account: AccountRecord, device: DeviceRecord): void {
     this.db
       .insert(accounts)
-      .values({ ...account, identityKey: Buffer.from(account.identityKey) })
+      .values({ ...account, identityKey: Buffer.from(account.identityKey), authCredentialSalt: Buffer.from(account.authCredentialSalt) })
       .run();
     this.db
       .insert(devices)
@@ -39,6 +41,20 @@ export class AccountsRepository {
 
   identityKey(accountId: string): Uint8Array | undefined {
     return this.db.select({ k: accounts.identityKey }).from(accounts).where(eq(accounts.id, accountId)).get()?.k;
+  }
+
+  /** The account's auth credential salt; null for accounts created before groups (see `setAuthCredentialSaltIfMissing`). */
+  authCredentialSalt(accountId: string): Uint8Array | null | undefined {
+    return this.db.select({ s: accounts.authCredentialSalt }).from(accounts).where(eq(accounts.id, accountId)).get()?.s;
+  }
+
+  /** Gives an older account its salt; a salt already set is never replaced. */
+  setAuthCredentialSaltIfMissing(accountId: string, salt: Uint8Array): void {
+    this.db
+      .update(accounts)
+      .set({ authCredentialSalt: Buffer.from(salt) })
+      .where(and(eq(accounts.id, accountId), isNull(accounts.authCredentialSalt)))
+      .run();
   }
 
   device(accountId: string, deviceId: number): DeviceRecord | undefined {
