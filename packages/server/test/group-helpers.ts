@@ -80,24 +80,28 @@ export function newInvite(overrides: Partial<Extract<GroupAction, { type: 'creat
 }
 
 export class TestGroup {
-  readonly secret = GroupSecretParams.generate();
-  readonly publicParams = b64(this.secret.getPublicParams().serialize());
-  readonly id = Buffer.from(this.secret.getPublicParams().getGroupIdentifier().serialize()).toString('hex');
-  private readonly cipher = new ClientZkGroupCipher(this.secret);
+  readonly publicParams: string;
+  readonly id: string;
+  private readonly cipher: ClientZkGroupCipher;
   /** Every change the test made succeed, by version. */
   readonly log: GroupChange[] = [];
 
+  /** `secret` defaults to a new group's; pass another group's to act on it through `relay`'s credentials. */
   constructor(
     readonly relay: TestRelay,
-    private readonly serverPublicParams = relay.ctx.keys.zkgroupPublicParams,
-  ) {}
+    readonly secret = GroupSecretParams.generate(),
+  ) {
+    this.publicParams = b64(secret.getPublicParams().serialize());
+    this.id = Buffer.from(secret.getPublicParams().getGroupIdentifier().serialize()).toString('hex');
+    this.cipher = new ClientZkGroupCipher(secret);
+  }
 
   ct(user: GroupUser): string {
     return b64(this.cipher.encryptServiceId(user.aci).serialize());
   }
 
   presentation(user: GroupUser): string {
-    const ops = new ClientZkAuthOperations(new ServerPublicParams(new Uint8Array(this.serverPublicParams)));
+    const ops = new ClientZkAuthOperations(new ServerPublicParams(new Uint8Array(this.relay.ctx.keys.zkgroupPublicParams)));
     return b64(ops.createAuthCredentialWithPniPresentation(this.secret, user.credential).serialize());
   }
 
