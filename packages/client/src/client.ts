@@ -34,6 +34,8 @@ import {
   type ServerFrame,
 } from '@aviso/protocol';
 import { KeyManager } from './account/keys.js';
+import type { GroupChangeEvent } from './crypto/group-chain.js';
+import { sameBytes, sha256 } from './crypto/group-keys.js';
 import { generateIdentity } from './crypto/prekeys.js';
 import { safetyNumber } from './crypto/safety-number.js';
 import { EnvelopeRejectedError, openSealed, sealContent, type RejectReason } from './crypto/sealed.js';
@@ -41,11 +43,15 @@ import { buildSessions } from './crypto/sessions.js';
 import {
   AlreadyRegisteredError,
   ClientClosedError,
+  InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
   RelayRequestError,
   UntrustedIdentityError,
 } from './errors.js';
+import type { Group } from './groups/group.js';
+import { GroupService, type CreateGroupInput } from './groups/group-service.js';
+import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
 import type { AccountRecord, AvisoStore, UnprocessedEnvelope } from './stores/interfaces.js';
 import { signalStores, type LocalKeys } from './stores/libsignal-adapters.js';
 import { MemoryStore } from './stores/memory/memory-store.js';
@@ -70,7 +76,12 @@ export interface AvisoClientOptions {
   requestTimeoutMs?: number;
   /** Bring your own store (tests, other backends). */
   store?: AvisoStore;
+  /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
+  groupSyncIntervalMs?: number;
 }
+
+/** A verified change to a group (or the relay refusing us: 'removed-from-group' without an actor). */
+export type GroupEvent = GroupChangeEvent;
 
 export interface DirectMessage {
   from: string;
@@ -94,6 +105,7 @@ export interface AvisoClientEvents {
   rejected: RejectedEnvelope;
   'queue-overflow': { dropped: number };
   'identity-changed': { accountId: string };
+  group: GroupEvent;
   error: Error;
   connection: ConnectionState;
 }
@@ -146,6 +158,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   #maintaining: Promise<void> | undefined;
   #lastSentAt = 0;
   #closed = false;
+  readonly #groups: GroupService;
 
   private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
     const logger = opts.logger ?? silentLogger;
@@ -157,6 +170,18 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
     this.#accountRecord = store.getAccount();
     if (this.#accountRecord) this.#http = this.#httpFor(this.#accountRecord);
+    this.#groups = new GroupService({
+      store,
+      identityKeyPair: local.identityKeyPair,
+      account: () => this.#account(),
+      http: () => {
+        this.#account();
+        return this.#http!;
+      },
+      emit: (event) => this.emit('group', event),
+      emitError: (err) => this.emit('error', err),
+      logger,
+    });
   }
 
   /** Opens (or creates) the local identity. */
@@ -194,6 +219,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
    * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
    */
   async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
+    return this.#register(input, undefined);
+  }
+
+  async #register(input: { relayUrl: string; registrationToken: string }, expectTrustRootSha256: Uint8Array | undefined): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
     const existing = this.#accountRecord;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
@@ -203,6 +232,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
     }
     const trustRoot = fromBase64(info.trustRoot);
+    // An invite names the relay's trust root: check it before giving this relay anything.
+    if (expectTrustRootSha256 && !sameBytes(sha256(trustRoot), expectTrustRootSha256)) {
+      throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+    }
     PublicKey.deserialize(trustRoot); // fails early on a malformed key
     const signed = this.#keys.rotateSignedKeys();
     const password = randomBytes(32).toString('base64url');
@@ -226,6 +259,54 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       this.#logger.warn(errInfo(err), 'one-time prekey upload failed after registration');
     }
     return { accountId: res.accountId, deviceId: res.deviceId };
+  }
+
+  // ---- groups ----
+
+  /** Creates a private group with this account as its only member and admin. */
+  async createGroup(input: CreateGroupInput): Promise<Group> {
+    this.#assertOpen();
+    this.#account();
+    return this.#groups.createGroup(input);
+  }
+
+  /**
+   * Joins a group with an invite code. An unregistered client registers with the code's token, after
+   * checking the relay's trust root against the code; a registered one only accepts codes for its own
+   * relay and pinned trust root. The whole log is verified before the join (or join request) is sent.
+   */
+  async join(inviteCode: string, opts: { displayName?: string } = {}): Promise<Group> {
+    this.#assertOpen();
+    const code = parseInviteCode(inviteCode);
+    const account = this.#accountRecord;
+    if (!account) {
+      if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
+      try {
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256);
+      } catch (err) {
+        // The token shares the invite's uses and expiry: a spent token means a spent invite.
+        if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
+          throw new RelayRequestError({ code: 'INVITE_INVALID', status: 410, retryable: false, message: 'the invite code is expired or used up (its registration token was refused)' }, { cause: err });
+        }
+        throw err;
+      }
+    } else {
+      if (normalizeRelayUrl(code.relayUrl) !== normalizeRelayUrl(account.relayUrl)) throw new InviteCodeError('the invite code is for another relay');
+      if (!sameBytes(sha256(account.trustRoot), code.trustRootSha256)) throw new InviteCodeError('the invite code names another trust root than the pinned one');
+    }
+    return this.#groups.join(code, opts);
+  }
+
+  /** Every group this device knows (including ones it left or was removed from), each synced first. */
+  async groups(): Promise<Group[]> {
+    this.#assertOpen();
+    this.#account();
+    return this.#groups.groups();
+  }
+
+  /** A known group by id (no network). */
+  group(groupId: string): Group | undefined {
+    return this.#store.getGroup(groupId) ? this.#groups.group(groupId) : undefined;
   }
 
   /**
@@ -260,6 +341,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       }
     });
     connection.start();
+    this.#groups.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
     await Promise.all([drained.promise, this.#maintainKeys()]);
   }
 
@@ -311,8 +393,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     const connection = this.#connection;
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
+    this.#groups.stopPolling();
     await connection?.close();
     await this.#queue.idle();
+    await this.#groups.idle();
     await this.#maintaining?.catch(() => undefined);
     this.#store.close();
   }

@@ -80,3 +80,48 @@ export class ConnectedElsewhereError extends Error {
     super('another connection of this device replaced this one');
   }
 }
+
+/**
+ * A change served by the relay did not verify (bad proof, signature, chain link, invite MAC, or a
+ * broken group rule). The group keeps its last verified state; `version` is the refused change's.
+ */
+export class GroupVerificationError extends Error {
+  override name = 'GroupVerificationError';
+  constructor(
+    readonly groupId: string,
+    readonly version: number,
+    readonly reason: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The relay claims an older version than this device has verified: it lost or hid changes. */
+export class GroupRollbackError extends Error {
+  override name = 'GroupRollbackError';
+  constructor(
+    readonly groupId: string,
+    readonly localVersion: number,
+    readonly relayVersion: number,
+  ) {
+    super(`the relay serves version ${relayVersion} of the group, this device verified version ${localVersion}`);
+  }
+}
+
+/** The relay served a different change at a version this device already verified: the history forked. */
+export class GroupForkError extends Error {
+  override name = 'GroupForkError';
+  constructor(
+    readonly groupId: string,
+    readonly version: number,
+  ) {
+    super(`the relay serves a different change at verified version ${version}`);
+  }
+}
+
+/** An invite code is malformed or unsupported, or points at another relay or trust root than expected. */
+export class InviteCodeError extends Error {
+  override name = 'InviteCodeError';
+}

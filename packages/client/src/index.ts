@@ -1,9 +1,13 @@
-export { AvisoClient, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type RejectedEnvelope } from './client.js';
+export { AvisoClient, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './client.js';
 export {
   AlreadyRegisteredError,
   ClientClosedError,
   ConnectedElsewhereError,
   ConnectionClosedError,
+  GroupForkError,
+  GroupRollbackError,
+  GroupVerificationError,
+  InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
   RelayRequestError,
@@ -16,3 +20,6 @@ export type { Logger } from './util/logger.js';
 export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interfaces.js';
 export { MemoryStore } from './stores/memory/memory-store.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type GroupInvite, type GroupMember, type InviteCode, type PendingMember } from './groups/index.js';
+export type { GroupEventType } from './crypto/group-chain.js';
+export type { GroupRecord, GroupStatus } from './stores/interfaces.js';

@@ -1,3 +1,5 @@
+import type { GroupState } from '../crypto/group-chain.js';
+
 /**
  * The SDK's persistent state, behind one interface (matrix-rust-sdk's `CryptoStore`, Signal-Desktop's
  * `sql/Interface.ts`). Reads are individual methods; every write goes through `commit(changes)`,
@@ -93,6 +95,20 @@ export interface UnprocessedEnvelope {
   receivedAt: number;
 }
 
+/** Where this account stands in a group, by the verified log (or the relay's refusal). */
+export type GroupStatus = 'member' | 'pending' | 'removed';
+
+/** One group this device knows: its key and the last verified state (version and head hash inside). */
+export interface GroupRecord {
+  groupId: string;
+  /** 32-byte group master key: whoever holds it can read the group. */
+  masterKey: Uint8Array;
+  status: GroupStatus;
+  state: GroupState;
+  /** base64 relay password of the invite we joined with, sent while our join awaits approval. */
+  invitePassword?: string | undefined;
+}
+
 /** Everything one `commit` may write. Applied all together or not at all. */
 export interface StoreChanges {
   localIdentity?: LocalIdentity;
@@ -118,6 +134,8 @@ export interface StoreChanges {
   removeUnprocessed?: string[];
   /** Forget dedupe rows older than this (ms); redeliveries that late are not expected. */
   pruneProcessedBefore?: number;
+  /** Inserted or replaced whole (a verified batch of changes lands in one commit). */
+  groups?: GroupRecord[];
 }
 
 export interface AvisoStore {
@@ -145,6 +163,10 @@ export interface AvisoStore {
   isEnvelopeProcessed(guid: string): boolean;
   /** Oldest first. */
   listUnprocessed(): UnprocessedEnvelope[];
+
+  getGroup(groupId: string): GroupRecord | undefined;
+  /** Every known group, by group id. */
+  listGroups(): GroupRecord[];
 
   /** Applies every change or none; throws (leaving the store untouched) on any conflict. */
   commit(changes: StoreChanges): void;

@@ -45,8 +45,16 @@ export class RelayHttp {
     return this.request('PUT', path, body, schema, auth);
   }
 
-  async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean): Promise<z.output<S>> {
-    const headers: Record<string, string> = { accept: 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+  /**
+   * A request that carries no account credentials, only `headers` (group requests: a zkgroup
+   * presentation, so the relay learns a per-group pseudonym and never the account).
+   */
+  anonymous<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, headers: Record<string, string>): Promise<z.output<S>> {
+    return this.request(method, path, body, schema, false, headers);
+  }
+
+  async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean, extraHeaders: Record<string, string> = {}): Promise<z.output<S>> {
+    const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       if (!this.credentials) throw new Error('request needs credentials');

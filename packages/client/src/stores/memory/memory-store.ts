@@ -4,6 +4,7 @@ import {
   processedKey,
   type AccountRecord,
   type AvisoStore,
+  type GroupRecord,
   type IdentityRecord,
   type KyberUse,
   type LocalIdentity,
@@ -35,6 +36,7 @@ export class MemoryStore implements AvisoStore {
   readonly #processedMessages = new Map<string, number>();
   readonly #processedEnvelopes = new Map<string, number>();
   readonly #unprocessed = new Map<string, UnprocessedEnvelope>();
+  readonly #groups = new Map<string, GroupRecord>();
 
   getLocalIdentity(): LocalIdentity | undefined {
     return this.#localIdentity;
@@ -88,6 +90,14 @@ export class MemoryStore implements AvisoStore {
     return [...this.#unprocessed.values()].sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
+  getGroup(groupId: string): GroupRecord | undefined {
+    const g = this.#groups.get(groupId);
+    return g && structuredClone(g);
+  }
+  listGroups(): GroupRecord[] {
+    return [...this.#groups.keys()].sort().map((id) => structuredClone(this.#groups.get(id)!));
+  }
+
   commit(c: StoreChanges): void {
     // Validate first: nothing below may throw once mutation starts.
     const kyberKeys = (c.kyberUsed ?? []).map(kyberUseKey);
@@ -120,6 +130,8 @@ export class MemoryStore implements AvisoStore {
     for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, e.processedAt);
     for (const u of c.addUnprocessed ?? []) if (!this.#unprocessed.has(u.guid)) this.#unprocessed.set(u.guid, { ...u });
     for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
+    // Copies in and out: a caller mutating its object must not change what is stored.
+    for (const g of c.groups ?? []) this.#groups.set(g.groupId, structuredClone(g));
     if (c.pruneProcessedBefore !== undefined) {
       const before = c.pruneProcessedBefore;
       for (const [k, at] of this.#processedMessages) if (at < before) this.#processedMessages.delete(k);

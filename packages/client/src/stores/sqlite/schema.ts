@@ -99,3 +99,18 @@ export const unprocessed = sqliteTable('unprocessed', {
   content: text('content').notNull(),
   receivedAt: integer('received_at').notNull(),
 });
+
+/**
+ * Groups this device knows. `state` is the verified group state as JSON (members with account ids,
+ * names and identity keys: it never leaves the device); version and head hash are columns too, for
+ * inspection without parsing.
+ */
+export const groups = sqliteTable('groups', {
+  groupId: text('group_id').primaryKey(),
+  masterKey: bytes('master_key').notNull(),
+  status: text('status', { enum: ['member', 'pending', 'removed'] }).notNull(),
+  version: integer('version').notNull(),
+  headHash: text('head_hash').notNull(),
+  state: text('state').notNull(),
+  invitePassword: text('invite_password'),
+});

@@ -9,6 +9,7 @@ import {
   StoreConflictError,
   type AccountRecord,
   type AvisoStore,
+  type GroupRecord,
   type IdentityRecord,
   type KyberUse,
   type LocalIdentity,
@@ -163,6 +164,14 @@ export class SqliteStore implements AvisoStore {
     return this.#db.select().from(t.unprocessed).orderBy(asc(t.unprocessed.receivedAt)).all();
   }
 
+  getGroup(groupId: string): GroupRecord | undefined {
+    const row = this.#db.select().from(t.groups).where(eq(t.groups.groupId, groupId)).get();
+    return row ? groupOf(row) : undefined;
+  }
+  listGroups(): GroupRecord[] {
+    return this.#db.select().from(t.groups).orderBy(asc(t.groups.groupId)).all().map(groupOf);
+  }
+
   commit(c: StoreChanges): void {
     const db = this.#db;
     const apply = this.#sqlite.transaction(() => {
@@ -220,6 +229,17 @@ export class SqliteStore implements AvisoStore {
       for (const e of c.processedEnvelopes ?? []) db.insert(t.processedEnvelopes).values(e).onConflictDoNothing().run();
       for (const u of c.addUnprocessed ?? []) db.insert(t.unprocessed).values(u).onConflictDoNothing().run();
       if (c.removeUnprocessed?.length) db.delete(t.unprocessed).where(inArray(t.unprocessed.guid, c.removeUnprocessed)).run();
+      for (const g of c.groups ?? []) {
+        const row = {
+          masterKey: buf(g.masterKey),
+          status: g.status,
+          version: g.state.version,
+          headHash: g.state.headHash,
+          state: JSON.stringify(g.state),
+          invitePassword: g.invitePassword ?? null,
+        };
+        db.insert(t.groups).values({ groupId: g.groupId, ...row }).onConflictDoUpdate({ target: t.groups.groupId, set: row }).run();
+      }
       if (c.pruneProcessedBefore !== undefined) {
         db.delete(t.processedMessages).where(lt(t.processedMessages.processedAt, c.pruneProcessedBefore)).run();
         db.delete(t.processedEnvelopes).where(lt(t.processedEnvelopes.processedAt, c.pruneProcessedBefore)).run();
@@ -236,6 +256,16 @@ export class SqliteStore implements AvisoStore {
   close(): void {
     if (this.#sqlite.open) this.#sqlite.close();
   }
+}
+
+function groupOf(row: typeof t.groups.$inferSelect): GroupRecord {
+  return {
+    groupId: row.groupId,
+    masterKey: own(row.masterKey),
+    status: row.status,
+    state: JSON.parse(row.state) as GroupRecord['state'],
+    ...(row.invitePassword === null ? {} : { invitePassword: row.invitePassword }),
+  };
 }
 
 function isConstraintError(err: unknown): boolean {

@@ -1,0 +1,439 @@
+import { randomBytes } from 'node:crypto';
+import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import {
+  AppendChangeResponse,
+  AuthCredentialsResponse,
+  ChangesResponse,
+  GROUP_HEADERS,
+  JoinInfoResponse,
+  LIMITS,
+  MintTokenResponse,
+  RelayInfo,
+  ROUTES,
+  type GroupAction,
+  type GroupChange,
+  type Role,
+} from '@aviso/protocol';
+import { z } from 'zod';
+import { authPresentation, dayStart, DAY_SECONDS, receiveAuthCredentials } from '../crypto/group-auth.js';
+import {
+  buildChange,
+  changeHash,
+  ChangeRejected,
+  emptyGroupState,
+  verifyChange,
+  type GroupChangeEvent,
+  type GroupState,
+} from '../crypto/group-chain.js';
+import { deriveInviteKeys, GroupKeys, sameBytes, sha256 } from '../crypto/group-keys.js';
+import type { AuthCredentialWithPni } from '../crypto/zkgroup.js';
+import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayRequestError } from '../errors.js';
+import type { AccountRecord, AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
+import type { RelayHttp } from '../transport/http.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
+import { errInfo, type Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import { Group } from './group.js';
+import { encodeInviteCode, type InviteCode } from './invite-code.js';
+
+export interface GroupServiceDeps {
+  store: AvisoStore;
+  identityKeyPair: IdentityKeyPair;
+  account(): AccountRecord;
+  http(): RelayHttp;
+  emit(event: GroupChangeEvent): void;
+  emitError(err: Error): void;
+  logger: Logger;
+}
+
+export interface CreateGroupInput {
+  title: string;
+  description?: string;
+  /** Your name as the group's members see it. */
+  displayName?: string;
+  /** Whether non-admins may create (approval-gated, member-role) invites. Default false. */
+  membersCanInvite?: boolean;
+}
+
+export interface CreateInviteInput {
+  expiresInSeconds?: number;
+  maxUses?: number;
+  requireApproval?: boolean;
+  role?: Role;
+  /** Put a relay registration token into the code so a newcomer can register. Default true. */
+  includeRegistrationToken?: boolean;
+}
+
+interface Fetched {
+  state: GroupState;
+  events: GroupChangeEvent[];
+  error?: GroupVerificationError;
+}
+
+const DEFAULT_INVITE_SECONDS = 7 * DAY_SECONDS;
+const PAGE = 500;
+
+/**
+ * Orchestrates private groups: talks to the relay with per-group presentations, feeds what it gets
+ * through the sans-I/O verifier (crypto/group-chain.ts) and commits each verified batch in one store
+ * commit. All group work runs one operation at a time, so a poll never interleaves with a change.
+ */
+export class GroupService {
+  readonly #d: GroupServiceDeps;
+  readonly #queue = new SerialQueue();
+  readonly #keys = new Map<string, GroupKeys>();
+  readonly #groups = new Map<string, Group>();
+  #credentials = new Map<number, AuthCredentialWithPni>();
+  #serverParams: Uint8Array | undefined;
+  #poll: NodeJS.Timeout | undefined;
+
+  constructor(deps: GroupServiceDeps) {
+    this.#d = deps;
+  }
+
+  // ---- public operations (each one serialized) ----
+
+  createGroup(input: CreateGroupInput): Promise<Group> {
+    return this.#queue.run(async () => {
+      const keys = this.#keysFor(randomBytes(32));
+      const me = this.#d.account().accountId;
+      const attributes = this.#seal(keys, { v: 1, title: input.title, description: input.description ?? '' }, LIMITS.maxGroupAttributesBytes, 'title and description');
+      const profile = this.#seal(keys, { v: 1, displayName: input.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
+      const state0 = emptyGroupState(keys.groupId);
+      const actions: GroupAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
+      const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
+      const { state, events } = this.#verifyOwn(keys, state0, change);
+      await this.#send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
+      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }] });
+      for (const e of events) this.#d.emit(e);
+      return this.group(keys.groupId);
+    });
+  }
+
+  /** Joins with a parsed code; the caller has checked relay and trust root and registered. */
+  join(code: InviteCode, opts: { displayName?: string | undefined }): Promise<Group> {
+    return this.#queue.run(async () => {
+      const keys = this.#keysFor(code.masterKey);
+      const existing = this.#d.store.getGroup(keys.groupId);
+      if (existing && existing.status !== 'removed') {
+        await this.#sync(keys.groupId);
+        return this.group(keys.groupId);
+      }
+      const me = this.#d.account().accountId;
+      const { relayPassword, memberMacKey } = deriveInviteKeys(code.inviteSecret);
+      const password = toBase64(relayPassword);
+      const profile = this.#seal(keys, { v: 1, displayName: opts.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
+      // Cheap early refusal (revoked, used up, expired, wrong password) before reading the log.
+      await this.#send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
+      for (let attempt = 1; ; attempt++) {
+        // Verify the whole history ourselves; the relay's join info is not trusted for anything.
+        const fetched = await this.#fetchVerified(keys, emptyGroupState(keys.groupId), password);
+        if (fetched.error) throw fetched.error;
+        const state = fetched.state;
+        const invite = state.invites[code.inviteId];
+        if (!invite) throw new InviteCodeError('the invite code names an invite this group never created');
+        if (invite.memberMacKey === undefined || !sameBytes(fromBase64(invite.memberMacKey), memberMacKey)) {
+          throw new InviteCodeError('the invite secret in the code does not belong to this invite');
+        }
+        const type = invite.requireApproval ? 'requestJoin' : 'join';
+        const change = buildChange({
+          state,
+          keys,
+          accountId: me,
+          identityKeyPair: this.#d.identityKeyPair,
+          actions: [{ type, inviteId: code.inviteId, profile }],
+          memberMacKey,
+        });
+        try {
+          await this.#send('POST', ROUTES.groupChanges.path(keys.groupId), { change }, AppendChangeResponse, keys, password);
+        } catch (err) {
+          if (attempt === 1 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
+          throw err;
+        }
+        const after = this.#verifyOwn(keys, state, change);
+        const status: GroupStatus = type === 'join' ? 'member' : 'pending';
+        this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status, state: after.state, invitePassword: password }] });
+        for (const e of after.events) this.#d.emit(e);
+        return this.group(keys.groupId);
+      }
+    });
+  }
+
+  group(groupId: string): Group {
+    let g = this.#groups.get(groupId);
+    if (!g) this.#groups.set(groupId, (g = new Group(this, groupId)));
+    return g;
+  }
+
+  async groups(): Promise<Group[]> {
+    const records = this.#d.store.listGroups();
+    for (const r of records) {
+      if (r.status === 'removed') continue;
+      await this.sync(r.groupId).catch((err: unknown) => this.#reportSyncError(r.groupId, err));
+    }
+    return records.map((r) => this.group(r.groupId));
+  }
+
+  sync(groupId: string): Promise<void> {
+    return this.#queue.run(() => this.#sync(groupId));
+  }
+
+  record(groupId: string): GroupRecord {
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec) throw new Error(`unknown group ${groupId}`);
+    return rec;
+  }
+
+  keysOf(groupId: string): GroupKeys {
+    return this.#keysFor(this.record(groupId).masterKey);
+  }
+
+  get accountId(): string {
+    return this.#d.account().accountId;
+  }
+
+  /** Applies a change this member makes, built from the freshly synced state; retried once on GROUP_CONFLICT. */
+  change(groupId: string, build: (state: GroupState, keys: GroupKeys) => GroupAction[]): Promise<void> {
+    return this.#queue.run(async () => {
+      const me = this.#d.account().accountId;
+      for (let attempt = 1; ; attempt++) {
+        await this.#sync(groupId);
+        const rec = this.record(groupId);
+        const keys = this.#keysFor(rec.masterKey);
+        const actions = build(rec.state, keys);
+        if (actions.length === 0) return;
+        const change = buildChange({ state: rec.state, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
+        try {
+          await this.#send('POST', ROUTES.groupChanges.path(groupId), { change }, AppendChangeResponse, keys);
+        } catch (err) {
+          if (attempt === 1 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
+          throw err;
+        }
+        // The relay took it as the next version, so it is exactly our change: apply it without a round trip.
+        const { state, events } = this.#verifyOwn(keys, rec.state, change);
+        this.#commit(rec, state, events);
+        if (this.record(groupId).status !== 'removed') await this.#sync(groupId);
+        return;
+      }
+    });
+  }
+
+  /** Mints the invite secret, appends createInvite, and returns the code. */
+  createInvite(groupId: string, input: CreateInviteInput): Promise<string> {
+    const inviteSecret = randomBytes(32);
+    const inviteId = toBase64(randomBytes(16));
+    const { relayPassword, memberMacKey } = deriveInviteKeys(inviteSecret);
+    const expiresAt = Date.now() + (input.expiresInSeconds ?? DEFAULT_INVITE_SECONDS) * 1000;
+    const maxUses = input.maxUses ?? 1;
+    if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > LIMITS.maxGroupMembers) throw new RangeError(`maxUses must be 1–${LIMITS.maxGroupMembers}`);
+    return (async () => {
+      let registrationToken: string | undefined;
+      if (input.includeRegistrationToken ?? true) registrationToken = await this.#mintToken(Math.min(maxUses, 1000), expiresAt);
+      await this.change(groupId, (_state, keys) => [
+        {
+          type: 'createInvite',
+          inviteId,
+          passwordHash: toBase64(sha256(relayPassword)),
+          expiresAt,
+          maxUses,
+          role: input.role ?? 'member',
+          requireApproval: input.requireApproval ?? false,
+          sealed: this.#seal(keys, { v: 1, memberMacKey: toBase64(memberMacKey) }, LIMITS.maxGroupProfileBytes, 'invite'),
+        },
+      ]);
+      const account = this.#d.account();
+      return encodeInviteCode({
+        relayUrl: account.relayUrl,
+        trustRootSha256: sha256(account.trustRoot),
+        masterKey: this.record(groupId).masterKey,
+        inviteId,
+        inviteSecret,
+        registrationToken,
+      });
+    })();
+  }
+
+  sealAttributes(keys: GroupKeys, title: string, description: string): string {
+    return this.#seal(keys, { v: 1, title, description }, LIMITS.maxGroupAttributesBytes, 'title and description');
+  }
+
+  /** Polls every known group (not ones we left or were removed from) while connected. */
+  startPolling(intervalMs: number): void {
+    if (this.#poll || intervalMs <= 0) return;
+    this.#poll = setInterval(() => void this.#pollOnce(), intervalMs);
+    this.#poll.unref();
+  }
+
+  stopPolling(): void {
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = undefined;
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  // ---- internals ----
+
+  async #pollOnce(): Promise<void> {
+    for (const r of this.#d.store.listGroups()) {
+      if (r.status === 'removed') continue;
+      await this.sync(r.groupId).catch((err: unknown) => this.#reportSyncError(r.groupId, err));
+    }
+  }
+
+  #reportSyncError(groupId: string, err: unknown): void {
+    this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync failed');
+    this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  async #sync(groupId: string): Promise<void> {
+    const rec = this.record(groupId);
+    const keys = this.#keysFor(rec.masterKey);
+    let fetched: Fetched;
+    try {
+      fetched = await this.#fetchVerified(keys, rec.state, rec.status === 'pending' ? rec.invitePassword : undefined);
+    } catch (err) {
+      if (err instanceof RelayRequestError && err.code === 'NOT_A_MEMBER' && rec.status === 'member') {
+        // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
+        this.#d.store.commit({ groups: [{ ...rec, status: 'removed' }] });
+        this.#d.emit({ groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account().accountId });
+        return;
+      }
+      throw err;
+    }
+    // Keep what verified even when a later change did not: the refused change is never applied.
+    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events);
+    if (fetched.error) throw fetched.error;
+  }
+
+  /** Persists a verified state in one commit, derives our status from it, then emits. */
+  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[]): void {
+    const keys = this.#keysFor(rec.masterKey);
+    const me = this.#d.account().accountId;
+    const mine = keys.pseudonym(me);
+    const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
+    this.#d.store.commit({ groups: [{ ...rec, state, status }] });
+    for (const e of events) this.#d.emit(e);
+    const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
+    if (removed && status === 'removed') this.#d.emit({ groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
+  }
+
+  /**
+   * Fetches from our head (served again, compared by hash) to the relay's current version and
+   * verifies each change in order. Returns the verified state and, if a change failed, the error
+   * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
+   */
+  async #fetchVerified(keys: GroupKeys, start: GroupState, invitePassword?: string): Promise<Fetched> {
+    const groupId = keys.groupId;
+    let state = start;
+    const events: GroupChangeEvent[] = [];
+    for (;;) {
+      const from = Math.max(state.version, 0);
+      const path = `${ROUTES.groupChanges.path(groupId)}?from=${from}&limit=${PAGE}`;
+      const res = await this.#send('GET', path, undefined, ChangesResponse, keys, invitePassword);
+      if (res.publicParams !== toBase64(keys.publicParams)) {
+        return { state, events, error: new GroupVerificationError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
+      }
+      if (res.currentVersion < state.version) throw new GroupRollbackError(groupId, state.version, res.currentVersion);
+      const changes: GroupChange[] = res.changes.map(({ version, actor, actions, proof }) => ({ version, actor, actions, proof }));
+      let i = 0;
+      if (state.version >= 0) {
+        const overlap = changes[0];
+        if (!overlap || overlap.version !== state.version) {
+          return { state, events, error: new GroupVerificationError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
+        }
+        if (changeHash(overlap) !== state.headHash) throw new GroupForkError(groupId, state.version);
+        i = 1;
+      }
+      const before = state.version;
+      for (; i < changes.length; i++) {
+        const c = changes[i]!;
+        try {
+          const out = verifyChange(state, c, keys);
+          state = out.state;
+          events.push(...out.events);
+        } catch (err) {
+          if (!(err instanceof ChangeRejected)) throw err;
+          return { state, events, error: new GroupVerificationError(groupId, c.version, err.reason, err.message, { cause: err }) };
+        }
+      }
+      if (state.version >= res.currentVersion) return { state, events };
+      if (state.version === before) {
+        return { state, events, error: new GroupVerificationError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
+      }
+    }
+  }
+
+  /** Our own change, checked by the same verifier every other member runs. */
+  #verifyOwn(keys: GroupKeys, state: GroupState, change: GroupChange): { state: GroupState; events: GroupChangeEvent[] } {
+    try {
+      return verifyChange(state, change, keys);
+    } catch (err) {
+      if (err instanceof ChangeRejected) throw new GroupVerificationError(keys.groupId, change.version, err.reason, err.message, { cause: err });
+      throw err;
+    }
+  }
+
+  #keysFor(masterKey: Uint8Array): GroupKeys {
+    const hex = Buffer.from(masterKey).toString('hex');
+    let k = this.#keys.get(hex);
+    if (!k) this.#keys.set(hex, (k = new GroupKeys(masterKey)));
+    return k;
+  }
+
+  #seal(keys: GroupKeys, value: unknown, limit: number, what: string): string {
+    const sealed = keys.sealJson(value);
+    if (Buffer.byteLength(sealed, 'base64') > limit) throw new RangeError(`${what} too long`);
+    return sealed;
+  }
+
+  async #send<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, keys: GroupKeys, invitePassword?: string): Promise<z.output<S>> {
+    const headers: Record<string, string> = { [GROUP_HEADERS.presentation]: await this.#presentation(keys) };
+    if (invitePassword !== undefined) headers[GROUP_HEADERS.invitePassword] = invitePassword;
+    return this.#d.http().anonymous(method, path, body, schema, headers);
+  }
+
+  async #presentation(keys: GroupKeys): Promise<string> {
+    const today = dayStart(Date.now());
+    let credential = this.#credentials.get(today);
+    if (!credential) {
+      await this.#fetchCredentials(today);
+      credential = this.#credentials.get(today);
+      if (!credential) throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: true, message: 'the relay issued no group credential for today' });
+    }
+    return authPresentation(await this.#zkParams(), keys.secretParams, credential);
+  }
+
+  async #fetchCredentials(today: number): Promise<void> {
+    const to = today + (LIMITS.maxAuthCredentialDays - 1) * DAY_SECONDS;
+    const res = await this.#d.http().get(`${ROUTES.authCredentials}?from=${today}&to=${to}`, AuthCredentialsResponse);
+    let received;
+    try {
+      received = receiveAuthCredentials(await this.#zkParams(), this.#d.account().accountId, res);
+    } catch (err) {
+      throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: false, message: 'the relay issued group credentials that do not verify' }, { cause: err });
+    }
+    // Drop past days; keep the rest (a credential is valid for its day only).
+    this.#credentials = new Map([...this.#credentials, ...received].filter(([t]) => t >= today));
+  }
+
+  async #zkParams(): Promise<Uint8Array> {
+    if (!this.#serverParams) {
+      const info = await this.#d.http().get(ROUTES.relayInfo, RelayInfo, false);
+      this.#serverParams = fromBase64(info.zkgroupPublicParams);
+    }
+    return this.#serverParams;
+  }
+
+  async #mintToken(uses: number, expiresAt: number): Promise<string | undefined> {
+    try {
+      const res = await this.#d.http().post(ROUTES.registrationTokens, { uses, expiresAt }, MintTokenResponse);
+      return res.token;
+    } catch (err) {
+      // The operator turned member tokens off: the code then works for registered clients only.
+      if (err instanceof RelayRequestError && err.code === 'FORBIDDEN') return undefined;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import { AccountId, type GroupAction, type Role } from '@aviso/protocol';
+import type { GroupState } from '../crypto/group-chain.js';
+import type { GroupKeys } from '../crypto/group-keys.js';
+import type { GroupStatus } from '../stores/interfaces.js';
+import type { CreateInviteInput, GroupService } from './group-service.js';
+
+export interface GroupMember {
+  accountId: string;
+  role: Role;
+  displayName: string | undefined;
+  /** Account that issued the invite this member joined with; undefined for the creator. */
+  invitedBy: string | undefined;
+  /** Serialized identity key (base64) the member signs group changes with. */
+  identityKey: string;
+}
+
+export interface PendingMember {
+  accountId: string;
+  displayName: string | undefined;
+  inviteId: string;
+  invitedBy: string | undefined;
+}
+
+export interface GroupInvite {
+  /** Standard base64, as `revokeInvite` takes it. */
+  inviteId: string;
+  /** Account that created the invite. */
+  issuer: string | undefined;
+  expiresAt: number;
+  maxUses: number;
+  uses: number;
+  role: Role;
+  requireApproval: boolean;
+  revoked: boolean;
+}
+
+/**
+ * One private group as this device last verified it. Getters read the verified state only (never
+ * anything the relay said that did not verify); `sync()` pulls and verifies new changes.
+ */
+export class Group {
+  constructor(
+    readonly service: GroupService,
+    readonly id: string,
+  ) {}
+
+  get title(): string {
+    return this.#state().title;
+  }
+  get description(): string {
+    return this.#state().description;
+  }
+  /** The last verified version. */
+  get version(): number {
+    return this.#state().version;
+  }
+  get status(): GroupStatus {
+    return this.service.record(this.id).status;
+  }
+  /** Our role, or undefined when we are not (or no longer) a member. */
+  get role(): Role | undefined {
+    return this.#mine()?.role;
+  }
+  get membersCanInvite(): boolean {
+    return this.#state().membersCanInvite;
+  }
+
+  // Async so a later version can sync first or read from a slower store without an API change.
+  async members(): Promise<GroupMember[]> {
+    const s = this.#state();
+    const keys = this.service.keysOf(this.id);
+    return Object.values(s.members)
+      .map((m) => ({ accountId: m.accountId, role: m.role, displayName: m.displayName || undefined, invitedBy: issuerOf(s, keys, m.inviteId), identityKey: m.identityKey }))
+      .sort((a, b) => a.accountId.localeCompare(b.accountId));
+  }
+
+  async pendingMembers(): Promise<PendingMember[]> {
+    const s = this.#state();
+    const keys = this.service.keysOf(this.id);
+    return Object.values(s.pending)
+      .map((p) => ({ accountId: p.accountId, displayName: p.displayName || undefined, inviteId: p.inviteId, invitedBy: issuerOf(s, keys, p.inviteId) }))
+      .sort((a, b) => a.accountId.localeCompare(b.accountId));
+  }
+
+  async invites(): Promise<GroupInvite[]> {
+    const s = this.#state();
+    const keys = this.service.keysOf(this.id);
+    return Object.entries(s.invites).map(([inviteId, i]) => ({
+      inviteId,
+      issuer: keys.accountOf(i.issuer),
+      expiresAt: i.expiresAt,
+      maxUses: i.maxUses,
+      uses: i.uses,
+      role: i.role,
+      requireApproval: i.requireApproval,
+      revoked: i.revoked,
+    }));
+  }
+
+  sync(): Promise<void> {
+    return this.service.sync(this.id);
+  }
+
+  /** Returns the invite code (`<relay>/join#…`). */
+  createInvite(input: CreateInviteInput = {}): Promise<string> {
+    return this.service.createInvite(this.id, input);
+  }
+
+  approve(accountId: string): Promise<void> {
+    return this.service.change(this.id, (_s, k) => [{ type: 'approve', member: pseudonym(k, accountId) }]);
+  }
+
+  deny(accountId: string, opts: { ban?: boolean } = {}): Promise<void> {
+    return this.service.change(this.id, (_s, k) => [{ type: 'deny', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
+  }
+
+  remove(accountId: string, opts: { ban?: boolean } = {}): Promise<void> {
+    return this.service.change(this.id, (_s, k) => [{ type: 'remove', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
+  }
+
+  setRole(accountId: string, role: Role): Promise<void> {
+    return this.service.change(this.id, (_s, k) => [{ type: 'setRole', member: pseudonym(k, accountId), role }]);
+  }
+
+  leave(): Promise<void> {
+    return this.service.change(this.id, () => [{ type: 'leave' }]);
+  }
+
+  setTitle(title: string): Promise<void> {
+    return this.service.change(this.id, (s, k) => [{ type: 'setAttributes', attributes: this.service.sealAttributes(k, title, s.description) }]);
+  }
+
+  setDescription(description: string): Promise<void> {
+    return this.service.change(this.id, (s, k) => [{ type: 'setAttributes', attributes: this.service.sealAttributes(k, s.title, description) }]);
+  }
+
+  setMembersCanInvite(membersCanInvite: boolean): Promise<void> {
+    return this.service.change(this.id, () => [{ type: 'setAccess', membersCanInvite }]);
+  }
+
+  /**
+   * Revokes an invite (base64 or base64url id). With `removeMembers`, the same change also removes
+   * everyone it admitted and denies its pending requests (a leaked invite is cleaned up at once).
+   */
+  revokeInvite(inviteId: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
+    const id = Buffer.from(inviteId, inviteId.includes('-') || inviteId.includes('_') ? 'base64url' : 'base64').toString('base64');
+    return this.service.change(this.id, (s) => {
+      const me = s.members[pseudonymOfMe(this)];
+      const actions: GroupAction[] = [{ type: 'revokeInvite', inviteId: id }];
+      if (opts.removeMembers) {
+        for (const [member, m] of Object.entries(s.members)) if (m.inviteId === id && m !== me) actions.push({ type: 'remove', member, ban: false });
+        for (const [member, p] of Object.entries(s.pending)) if (p.inviteId === id) actions.push({ type: 'deny', member, ban: false });
+      }
+      return actions;
+    });
+  }
+
+  #state(): GroupState {
+    return this.service.record(this.id).state;
+  }
+
+  #mine() {
+    return this.#state().members[pseudonymOfMe(this)];
+  }
+}
+
+function pseudonym(keys: GroupKeys, accountId: string): string {
+  return keys.pseudonym(AccountId.parse(accountId));
+}
+
+function pseudonymOfMe(g: Group): string {
+  return g.service.keysOf(g.id).pseudonym(g.service.accountId);
+}
+
+function issuerOf(s: GroupState, keys: GroupKeys, inviteId: string | undefined): string | undefined {
+  if (inviteId === undefined) return undefined;
+  const issuer = s.invites[inviteId]?.issuer;
+  return issuer === undefined ? undefined : (s.members[issuer]?.accountId ?? keys.accountOf(issuer));
+}
