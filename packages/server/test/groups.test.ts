@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, ChangesResponse, ErrorBody, GROUP_HEADERS, JoinInfoResponse, ROUTES, type GroupChange } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { blob, errorCode, groupUser, newInvite, TestGroup, type GroupUser } from './group-helpers.js';
+import { GroupsRepository } from '../src/storage/repositories/groups.js';
 import { countRows, testRelay, type TestRelay } from './helpers.js';
 
 const DAY_MS = 86_400_000;
@@ -375,6 +376,15 @@ describe('versions and the log', () => {
     }
     expect(relay.ctx.storage.db.$client.prepare('SELECT attributes, version FROM groups').get()).toEqual(attrsBefore);
     expect(groupRows(relay)).toEqual(rowsBefore);
+  });
+
+  test('the version row is compare-and-set: a writer holding a stale version moves nothing', async () => {
+    const { relay, group } = await withGroup();
+    const repo = new GroupsRepository(relay.ctx.storage.db);
+    expect(repo.bumpVersion(group.id, 1)).toBe(false);
+    expect(repo.bumpVersion(group.id, 0)).toBe(true);
+    expect(repo.bumpVersion(group.id, 0)).toBe(false);
+    expect(repo.get(group.id)?.version).toBe(1);
   });
 
   test('incremental fetch from N with a limit serves the changes verbatim', async () => {

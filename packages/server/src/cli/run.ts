@@ -33,7 +33,8 @@ Environment (all optional):
   AVISO_LOG_LEVEL (error|warn|info|debug; info)  AVISO_QUEUE_TTL_DAYS (7)
   AVISO_QUEUE_MAX_PER_DEVICE (10000)  AVISO_SENDER_CERT_TTL_HOURS (24)  AVISO_WS_PING_SECONDS (30)
   AVISO_KEYS_RATE_CAPACITY (6)  AVISO_KEYS_RATE_REFILL_SECONDS (600)
-  AVISO_SEND_RATE_CAPACITY (60)  AVISO_SEND_RATE_REFILL_SECONDS (1)`;
+  AVISO_SEND_RATE_CAPACITY (60)  AVISO_SEND_RATE_REFILL_SECONDS (1)
+  AVISO_MEMBER_TOKENS_PER_DAY (20; registrations each account may enable per day with member-minted tokens, 0 = off)`;
 
 const SERVE_HELP = `Usage: aviso-relay serve
 

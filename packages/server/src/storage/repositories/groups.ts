@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gte, sql } from 'drizzle-orm';
 import type { InviteInfo, MemberInfo, PendingInfo, Role } from '@aviso/protocol';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db.js';
 import { groupBanned, groupChanges, groupInvites, groupMembers, groupPending, groups } from '../schema.js';
 
@@ -27,10 +28,108 @@ export interface ChangeRow {
  * (the service does): a change's log row, its effects and the version bump commit together.
  */
 export class GroupsRepository {
-  constructor(private readonly db: Db) {}
+  // Prepared once: a 1000-action change runs thousands of these, and building each query anew costs
+  // ~0.2 ms in drizzle against ~0.01 ms for the statement itself.
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    const p = (name: string) => sql.placeholder(name);
+    const inGroup = (t: { groupId: SQLiteColumn }) => eq(t.groupId, p('groupId'));
+    this.q = {
+      get: db.select().from(groups).where(eq(groups.id, p('groupId'))).prepare(),
+      bumpVersion: db
+        .update(groups)
+        .set({ version: sql`${groups.version} + 1` })
+        .where(and(eq(groups.id, p('groupId')), eq(groups.version, p('from'))))
+        .prepare(),
+      member: db
+        .select({ role: groupMembers.role, inviteId: groupMembers.inviteId, profile: groupMembers.profile })
+        .from(groupMembers)
+        .where(and(inGroup(groupMembers), eq(groupMembers.member, p('member'))))
+        .prepare(),
+      memberCounts: db
+        .select({ members: count(), admins: sql<number>`coalesce(sum(${groupMembers.role} = 'admin'), 0)` })
+        .from(groupMembers)
+        .where(inGroup(groupMembers))
+        .prepare(),
+      putMember: db
+        .insert(groupMembers)
+        .values({ groupId: p('groupId'), member: p('member'), role: p('role'), inviteId: p('inviteId'), profile: p('profile') })
+        .onConflictDoUpdate({
+          target: [groupMembers.groupId, groupMembers.member],
+          set: { role: sql`excluded.role`, inviteId: sql`excluded.invite_id`, profile: sql`coalesce(excluded.profile, ${groupMembers.profile})` },
+        })
+        .prepare(),
+      deleteMember: db.delete(groupMembers).where(and(inGroup(groupMembers), eq(groupMembers.member, p('member')))).prepare(),
+      pending: db
+        .select({ inviteId: groupPending.inviteId, profile: groupPending.profile })
+        .from(groupPending)
+        .where(and(inGroup(groupPending), eq(groupPending.member, p('member'))))
+        .prepare(),
+      putPending: db
+        .insert(groupPending)
+        .values({ groupId: p('groupId'), member: p('member'), inviteId: p('inviteId'), profile: p('profile') })
+        .onConflictDoUpdate({ target: [groupPending.groupId, groupPending.member], set: { inviteId: sql`excluded.invite_id`, profile: sql`excluded.profile` } })
+        .prepare(),
+      deletePending: db.delete(groupPending).where(and(inGroup(groupPending), eq(groupPending.member, p('member')))).prepare(),
+      banned: db
+        .select({ m: groupBanned.member })
+        .from(groupBanned)
+        .where(and(inGroup(groupBanned), eq(groupBanned.member, p('member'))))
+        .prepare(),
+      ban: db.insert(groupBanned).values({ groupId: p('groupId'), member: p('member') }).onConflictDoNothing().prepare(),
+      invite: db
+        .select()
+        .from(groupInvites)
+        .where(and(inGroup(groupInvites), eq(groupInvites.inviteId, p('inviteId'))))
+        .prepare(),
+      invitesByHash: db
+        .select()
+        .from(groupInvites)
+        .where(and(inGroup(groupInvites), eq(groupInvites.passwordHash, p('hash'))))
+        .prepare(),
+      putInvite: db
+        .insert(groupInvites)
+        .values({
+          groupId: p('groupId'),
+          inviteId: p('inviteId'),
+          issuer: p('issuer'),
+          passwordHash: p('passwordHash'),
+          expiresAt: p('expiresAt'),
+          maxUses: p('maxUses'),
+          uses: p('uses'),
+          role: p('role'),
+          requireApproval: p('requireApproval'),
+          revoked: p('revoked'),
+          sealed: p('sealed'),
+        })
+        .prepare(),
+      useInvite: db
+        .update(groupInvites)
+        .set({ uses: sql`${groupInvites.uses} + 1` })
+        .where(and(inGroup(groupInvites), eq(groupInvites.inviteId, p('inviteId'))))
+        .prepare(),
+      revokeInvite: db
+        .update(groupInvites)
+        .set({ revoked: true })
+        .where(and(inGroup(groupInvites), eq(groupInvites.inviteId, p('inviteId'))))
+        .prepare(),
+      appendChange: db
+        .insert(groupChanges)
+        .values({ groupId: p('groupId'), version: p('version'), body: p('body'), receivedAt: p('receivedAt') })
+        .prepare(),
+      changes: db
+        .select({ version: groupChanges.version, body: groupChanges.body, receivedAt: groupChanges.receivedAt })
+        .from(groupChanges)
+        .where(and(inGroup(groupChanges), gte(groupChanges.version, p('from'))))
+        .orderBy(asc(groupChanges.version))
+        .limit(p('limit'))
+        .prepare(),
+    };
+  }
 
   get(groupId: string): GroupRecord | undefined {
-    return this.db.select().from(groups).where(eq(groups.id, groupId)).get();
+    return this.q.get.get({ groupId });
   }
 
   insert(group: GroupRecord): void {
@@ -42,13 +141,7 @@ export class GroupsRepository {
 
   /** Moves the group from `from` to `from + 1`; false when another writer got there first. */
   bumpVersion(groupId: string, from: number): boolean {
-    return (
-      this.db
-        .update(groups)
-        .set({ version: from + 1 })
-        .where(and(eq(groups.id, groupId), eq(groups.version, from)))
-        .run().changes === 1
-    );
+    return this.q.bumpVersion.run({ groupId, from }).changes === 1;
   }
 
   setAttributes(groupId: string, attributes: Uint8Array): void {
@@ -62,148 +155,93 @@ export class GroupsRepository {
   // ---- members ----
 
   member(groupId: string, member: string): (MemberInfo & { profile: Uint8Array | null }) | undefined {
-    const row = this.db
-      .select({ role: groupMembers.role, inviteId: groupMembers.inviteId, profile: groupMembers.profile })
-      .from(groupMembers)
-      .where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.member, member)))
-      .get();
+    const row = this.q.member.get({ groupId, member });
     return row && { role: row.role, inviteId: row.inviteId ?? undefined, profile: row.profile };
   }
 
   memberCounts(groupId: string): { members: number; admins: number } {
-    const row = this.db
-      .select({ members: count(), admins: sql<number>`coalesce(sum(${groupMembers.role} = 'admin'), 0)` })
-      .from(groupMembers)
-      .where(eq(groupMembers.groupId, groupId))
-      .get();
+    const row = this.q.memberCounts.get({ groupId });
     return { members: row?.members ?? 0, admins: Number(row?.admins ?? 0) };
   }
 
-  /** Inserts or replaces a member; a null profile keeps the stored one (role changes carry none). */
+  /** Inserts or replaces a member; an undefined profile keeps the stored one (role changes carry none). */
   putMember(groupId: string, member: string, role: Role, inviteId: string | undefined, profile: Uint8Array | undefined): void {
-    const p = profile === undefined ? null : Buffer.from(profile);
-    this.db
-      .insert(groupMembers)
-      .values({ groupId, member, role, inviteId: inviteId ?? null, profile: p })
-      .onConflictDoUpdate({
-        target: [groupMembers.groupId, groupMembers.member],
-        set: { role, inviteId: inviteId ?? null, profile: sql`coalesce(excluded.profile, ${groupMembers.profile})` },
-      })
-      .run();
+    this.q.putMember.run({ groupId, member, role, inviteId: inviteId ?? null, profile: profile === undefined ? null : Buffer.from(profile) });
   }
 
   deleteMember(groupId: string, member: string): void {
-    this.db.delete(groupMembers).where(and(eq(groupMembers.groupId, groupId), eq(groupMembers.member, member))).run();
+    this.q.deleteMember.run({ groupId, member });
   }
 
   // ---- pending ----
 
   pending(groupId: string, member: string): (PendingInfo & { profile: Uint8Array }) | undefined {
-    return this.db
-      .select({ inviteId: groupPending.inviteId, profile: groupPending.profile })
-      .from(groupPending)
-      .where(and(eq(groupPending.groupId, groupId), eq(groupPending.member, member)))
-      .get();
+    return this.q.pending.get({ groupId, member });
   }
 
   putPending(groupId: string, member: string, inviteId: string, profile: Uint8Array): void {
-    this.db
-      .insert(groupPending)
-      .values({ groupId, member, inviteId, profile: Buffer.from(profile) })
-      .onConflictDoUpdate({ target: [groupPending.groupId, groupPending.member], set: { inviteId, profile: Buffer.from(profile) } })
-      .run();
+    this.q.putPending.run({ groupId, member, inviteId, profile: Buffer.from(profile) });
   }
 
   deletePending(groupId: string, member: string): void {
-    this.db.delete(groupPending).where(and(eq(groupPending.groupId, groupId), eq(groupPending.member, member))).run();
+    this.q.deletePending.run({ groupId, member });
   }
 
   // ---- banned ----
 
   isBanned(groupId: string, member: string): boolean {
-    return (
-      this.db
-        .select({ m: groupBanned.member })
-        .from(groupBanned)
-        .where(and(eq(groupBanned.groupId, groupId), eq(groupBanned.member, member)))
-        .get() !== undefined
-    );
+    return this.q.banned.get({ groupId, member }) !== undefined;
   }
 
   ban(groupId: string, member: string): void {
-    this.db.insert(groupBanned).values({ groupId, member }).onConflictDoNothing().run();
+    this.q.ban.run({ groupId, member });
   }
 
   // ---- invites ----
 
   invite(groupId: string, inviteId: string): InviteRecord | undefined {
-    const row = this.db
-      .select()
-      .from(groupInvites)
-      .where(and(eq(groupInvites.groupId, groupId), eq(groupInvites.inviteId, inviteId)))
-      .get();
+    const row = this.q.invite.get({ groupId, inviteId });
     return row && toInvite(row);
   }
 
   /** Invites of the group whose password hash is `hash` (normally at most one). */
   invitesByPasswordHash(groupId: string, hash: Uint8Array): InviteRecord[] {
-    return this.db
-      .select()
-      .from(groupInvites)
-      .where(and(eq(groupInvites.groupId, groupId), eq(groupInvites.passwordHash, Buffer.from(hash))))
-      .all()
-      .map(toInvite);
+    return this.q.invitesByHash.all({ groupId, hash: Buffer.from(hash) }).map(toInvite);
   }
 
   putInvite(groupId: string, invite: InviteRecord, sealed: Uint8Array): void {
-    this.db
-      .insert(groupInvites)
-      .values({
-        groupId,
-        inviteId: invite.inviteId,
-        issuer: invite.issuer,
-        passwordHash: Buffer.from(invite.passwordHash),
-        expiresAt: invite.expiresAt,
-        maxUses: invite.maxUses,
-        uses: invite.uses,
-        role: invite.role,
-        requireApproval: invite.requireApproval,
-        revoked: invite.revoked,
-        sealed: Buffer.from(sealed),
-      })
-      .run();
+    this.q.putInvite.run({
+      groupId,
+      inviteId: invite.inviteId,
+      issuer: invite.issuer,
+      passwordHash: Buffer.from(invite.passwordHash),
+      expiresAt: invite.expiresAt,
+      maxUses: invite.maxUses,
+      uses: invite.uses,
+      role: invite.role,
+      // Placeholders bypass drizzle's boolean mapping; SQLite stores 0/1 either way.
+      requireApproval: invite.requireApproval ? 1 : 0,
+      revoked: invite.revoked ? 1 : 0,
+      sealed: Buffer.from(sealed),
+    });
   }
 
   useInvite(groupId: string, inviteId: string): void {
-    this.db
-      .update(groupInvites)
-      .set({ uses: sql`${groupInvites.uses} + 1` })
-      .where(and(eq(groupInvites.groupId, groupId), eq(groupInvites.inviteId, inviteId)))
-      .run();
+    this.q.useInvite.run({ groupId, inviteId });
   }
 
   revokeInvite(groupId: string, inviteId: string): void {
-    this.db
-      .update(groupInvites)
-      .set({ revoked: true })
-      .where(and(eq(groupInvites.groupId, groupId), eq(groupInvites.inviteId, inviteId)))
-      .run();
+    this.q.revokeInvite.run({ groupId, inviteId });
   }
 
   // ---- log ----
 
   appendChange(groupId: string, row: ChangeRow): void {
-    this.db.insert(groupChanges).values({ groupId, ...row }).run();
+    this.q.appendChange.run({ groupId, ...row });
   }
 
   changes(groupId: string, fromVersion: number, limit: number): ChangeRow[] {
-    return this.db
-      .select({ version: groupChanges.version, body: groupChanges.body, receivedAt: groupChanges.receivedAt })
-      .from(groupChanges)
-      .where(and(eq(groupChanges.groupId, groupId), gte(groupChanges.version, fromVersion)))
-      .orderBy(asc(groupChanges.version))
-      .limit(limit)
-      .all();
+    return this.q.changes.all({ groupId, from: fromVersion, limit });
   }
 }
 
