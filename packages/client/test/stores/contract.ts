@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Direction, IdentityChange, PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
 import { generateKyberPreKey } from '../../src/crypto/prekeys.js';
-import { signalStores, StoreConflictError, Zone, type AvisoStore, type LocalKeys } from '../../src/stores/index.js';
+import { signalStores, StoreConflictError, Zone, type AvisoStore, type GroupRecord, type LocalKeys } from '../../src/stores/index.js';
 import { newIdentityKey } from '../helpers.js';
 
 export interface StoreFactory {
@@ -14,6 +14,27 @@ export interface StoreFactory {
 
 const bytes = (...v: number[]) => new Uint8Array(v);
 const local = (): LocalKeys => ({ identityKeyPair: newIdentityKey(), registrationId: 1234 });
+
+function sampleGroup(groupId: string, version: number): GroupRecord {
+  return {
+    groupId,
+    masterKey: new Uint8Array(32).fill(version + 1),
+    status: 'member',
+    invitePassword: 'cGFzcw==',
+    state: {
+      groupId,
+      version,
+      headHash: 'AAAA',
+      title: 'Compton responders',
+      description: '',
+      membersCanInvite: false,
+      members: { ps1: { accountId: randomUUID(), role: 'admin', displayName: 'Rosa', identityKey: 'BQ==' }, ps2: { accountId: randomUUID(), role: 'member', displayName: '', identityKey: 'BQ==', inviteId: 'inv' } },
+      pending: { ps3: { accountId: randomUUID(), inviteId: 'inv', displayName: 'Carol', identityKey: 'BQ==' } },
+      banned: ['ps4'],
+      invites: { inv: { issuer: 'ps1', expiresAt: 5, maxUses: 2, uses: 1, role: 'member', requireApproval: true, revoked: false, passwordHash: 'AA==', memberMacKey: 'AQ==' } },
+    },
+  };
+}
 
 /** One suite every AvisoStore implementation must pass (matrix-rust-sdk's store integration tests). */
 export function describeStoreContract(name: string, factory: StoreFactory): void {
@@ -204,8 +225,46 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getMeta('x')).toBeUndefined();
     });
 
+    it('stores groups whole, replaces them, and rolls a group write back with a failed commit', () => {
+      const store = make();
+      expect(store.getGroup('g1')).toBeUndefined();
+      expect(store.listGroups()).toEqual([]);
+      const g1 = sampleGroup('b'.repeat(64), 3);
+      const g2 = sampleGroup('a'.repeat(64), 0);
+      store.commit({ groups: [g1, g2] });
+      expect(store.getGroup(g1.groupId)).toEqual(g1);
+      expect(store.listGroups().map((g) => g.groupId)).toEqual([g2.groupId, g1.groupId]);
+
+      // What a caller holds is a copy: mutating it changes nothing stored.
+      const read = store.getGroup(g1.groupId)!;
+      read.state.members = {};
+      expect(store.getGroup(g1.groupId)).toEqual(g1);
+
+      const next: GroupRecord = { ...g1, status: 'removed', state: { ...g1.state, version: 4, headHash: 'BBBB', title: 'later' } };
+      store.commit({ groups: [next] });
+      expect(store.getGroup(g1.groupId)).toEqual(next);
+      expect(store.getGroup(g1.groupId)?.invitePassword).toBe('cGFzcw==');
+
+      const failed: GroupRecord = { ...next, state: { ...next.state, version: 5 } };
+      expect(() =>
+        store.commit({ groups: [failed], kyberUsed: [{ kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }, { kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }] }),
+      ).toThrow(StoreConflictError);
+      expect(store.getGroup(g1.groupId)?.state.version).toBe(4);
+    });
+
     if (factory.reopen) {
       const reopen = factory.reopen;
+      it('persists groups across reopen', () => {
+        const store = factory.make();
+        const g = sampleGroup('c'.repeat(64), 7);
+        const { invitePassword: _, ...noPassword } = sampleGroup('d'.repeat(64), 1);
+        store.commit({ groups: [g, noPassword] });
+        const again = reopen(store);
+        open.push(again);
+        expect(again.getGroup(g.groupId)).toEqual(g);
+        expect(again.getGroup(noPassword.groupId)).toEqual(noPassword);
+      });
+
       it('persists everything across reopen', () => {
         const store = factory.make();
         store.commit({
