@@ -113,7 +113,7 @@ describe('GET /v1/certificate/auth/group', () => {
 });
 
 describe('POST /v1/registration-tokens', () => {
-  const mint = (relay: TestRelay, user: TestUser, body: unknown) =>
+  const mint = (relay: TestRelay, user: TestUser, body: object) =>
     relay.app.inject({ method: 'POST', url: ROUTES.registrationTokens, headers: { authorization: user.auth }, payload: body });
 
   test('a member mints a token that registers exactly its number of accounts; expiry is capped at 30 days', async () => {
