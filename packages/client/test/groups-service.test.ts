@@ -196,6 +196,22 @@ describe('a dishonest relay', () => {
     expect(await ids(bobGroup)).toEqual(before);
   });
 
+  it('reads sync first, and a read after a refused change shows the last verified state and reports the error', async () => {
+    const { relay, admin, bob, group, bobGroup } = await groupOfThree();
+    const dave = await client(relay);
+    await dave.join(await group.createInvite());
+    expect(await ids(bobGroup)).toContain(dave.accountId); // no explicit sync
+    const errors: Error[] = [];
+    bob.on('error', (e) => errors.push(e));
+    const g = relay.groups.get(group.id)!;
+    g.log.push({ ...g.log.at(-1)!, version: g.version + 1 });
+    const before = bobGroup.version;
+    expect(await ids(bobGroup)).not.toHaveLength(0);
+    expect(bobGroup.version).toBe(before);
+    expect(errors[0]).toBeInstanceOf(GroupVerificationError);
+    expect(admin.accountId).toBeTruthy();
+  });
+
   it('a removed member replayed back in is detected', async () => {
     const { relay, bobGroup, group, carol } = await groupOfThree();
     const g = relay.groups.get(group.id)!;

@@ -178,6 +178,15 @@ export class GroupService {
     return this.#queue.run(() => this.#sync(groupId));
   }
 
+  /**
+   * Syncs before a read, but a failure (relay down, a change that does not verify) is reported on
+   * 'error' instead of thrown: the read then shows the last verified state, never anything else.
+   */
+  async freshen(groupId: string): Promise<void> {
+    if (this.record(groupId).status === 'removed') return;
+    await this.sync(groupId).catch((err: unknown) => this.#reportSyncError(groupId, err));
+  }
+
   record(groupId: string): GroupRecord {
     const rec = this.#d.store.getGroup(groupId);
     if (!rec) throw new Error(`unknown group ${groupId}`);
@@ -223,7 +232,9 @@ export class GroupService {
     const inviteSecret = randomBytes(32);
     const inviteId = toBase64(randomBytes(16));
     const { relayPassword, memberMacKey } = deriveInviteKeys(inviteSecret);
-    const expiresAt = Date.now() + (input.expiresInSeconds ?? DEFAULT_INVITE_SECONDS) * 1000;
+    const seconds = input.expiresInSeconds ?? DEFAULT_INVITE_SECONDS;
+    if (!(seconds > 0)) throw new RangeError('expiresInSeconds must be positive');
+    const expiresAt = Date.now() + Math.round(seconds * 1000);
     const maxUses = input.maxUses ?? 1;
     if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > LIMITS.maxGroupMembers) throw new RangeError(`maxUses must be 1–${LIMITS.maxGroupMembers}`);
     return (async () => {

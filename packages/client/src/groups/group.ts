@@ -65,8 +65,9 @@ export class Group {
     return this.#state().membersCanInvite;
   }
 
-  // Async so a later version can sync first or read from a slower store without an API change.
+  /** Members as verified (synced first when possible; a failed sync leaves the last verified state). */
   async members(): Promise<GroupMember[]> {
+    await this.service.freshen(this.id);
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
     return Object.values(s.members)
@@ -75,6 +76,7 @@ export class Group {
   }
 
   async pendingMembers(): Promise<PendingMember[]> {
+    await this.service.freshen(this.id);
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
     return Object.values(s.pending)
@@ -83,6 +85,7 @@ export class Group {
   }
 
   async invites(): Promise<GroupInvite[]> {
+    await this.service.freshen(this.id);
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
     return Object.entries(s.invites).map(([inviteId, i]) => ({
