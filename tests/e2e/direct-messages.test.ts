@@ -1,26 +1,15 @@
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { AvisoClient } from '@aviso/client';
-import { ClientPool, collect, nextEvent } from '../support/clients.js';
-import { RelayProcess } from '../support/relay.js';
+import { type ClientPool, collect, nextEvent } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+import { useRelay } from '../support/harness.js';
 
 const direct = (client: AvisoClient, text: string) => nextEvent(client, 'direct', (m) => m.text === text);
 
 let relay: RelayProcess;
 let pool: ClientPool;
 
-beforeEach(async (ctx) => {
-  relay = await RelayProcess.start();
-  pool = new ClientPool();
-  ctx.onTestFailed(() => {
-    // Keep the relay's own account of what happened next to the failure.
-    console.error(`--- relay log (${relay.dataDir}) ---\n${relay.log}`);
-  });
-});
-
-afterEach(async () => {
-  await pool.dispose();
-  await relay.dispose();
-});
+useRelay((r, p) => ((relay = r), (pool = p)));
 
 describe('one-to-one messages through a real relay', () => {
   test('two members exchange messages both ways', async () => {

@@ -3,10 +3,11 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, type AvisoClient } from '@aviso/client';
-import { ClientPool } from '../support/clients.js';
-import { RelayProcess } from '../support/relay.js';
+import type { ClientPool } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+import { useRelay } from '../support/harness.js';
 
 /**
  * The relay stores groups but must not be able to change them. These tests play an operator who
@@ -17,14 +18,8 @@ let relay: RelayProcess;
 let pool: ClientPool;
 const snapshots: string[] = [];
 
-beforeEach(async (ctx) => {
-  relay = await RelayProcess.start();
-  pool = new ClientPool();
-  ctx.onTestFailed(() => console.error(`--- relay log ---\n${relay.log}`));
-});
-afterEach(async () => {
-  await pool.dispose();
-  await relay.dispose();
+useRelay((r, p) => ((relay = r), (pool = p)));
+afterEach(() => {
   for (const dir of snapshots.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,23 +1,16 @@
 import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { AvisoClient } from '@aviso/client';
-import { ClientPool, collect } from '../support/clients.js';
-import { RelayProcess } from '../support/relay.js';
+import { type ClientPool, collect } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+import { useRelay } from '../support/harness.js';
 
 let relay: RelayProcess;
 let pool: ClientPool;
 
-beforeEach(async (ctx) => {
-  relay = await RelayProcess.start();
-  pool = new ClientPool();
-  ctx.onTestFailed(() => console.error(`--- relay log ---\n${relay.log}`));
-});
-afterEach(async () => {
-  await pool.dispose();
-  await relay.dispose();
-});
+useRelay((r, p) => ((relay = r), (pool = p)));
 
 /** A new member who has never registered: everything it needs comes from the invite code. */
 async function newcomer(name: string): Promise<AvisoClient> {

@@ -1,25 +1,18 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { RelayRequestError } from '@aviso/client';
 import { CLOSE_CODES, decodeServerFrame, LIMITS, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
-import { ClientPool } from '../support/clients.js';
+import type { ClientPool } from '../support/clients.js';
 import { authorization, call, registerRaw, registrationBody } from '../support/raw-account.js';
-import { RelayProcess } from '../support/relay.js';
+import type { RelayProcess } from '../support/relay.js';
+import { useRelay } from '../support/harness.js';
 
 let relay: RelayProcess;
 let pool: ClientPool;
 
-beforeEach(async (ctx) => {
-  relay = await RelayProcess.start();
-  pool = new ClientPool();
-  ctx.onTestFailed(() => console.error(`--- relay log ---\n${relay.log}`));
-});
-afterEach(async () => {
-  await pool.dispose();
-  await relay.dispose();
-});
+useRelay((r, p) => ((relay = r), (pool = p)));
 
 /** Counts rows straight from the relay's database file (WAL mode allows a second reader). */
 function count(table: string): number {

@@ -2,9 +2,10 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ClientPool, collect } from '../support/clients.js';
-import { RelayProcess } from '../support/relay.js';
+import { describe, expect, test } from 'vitest';
+import { type ClientPool, collect } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+import { useRelay } from '../support/harness.js';
 
 /**
  * The relay is not trusted with content. These tests play a relay operator (or whoever seized the
@@ -13,15 +14,7 @@ import { RelayProcess } from '../support/relay.js';
 let relay: RelayProcess;
 let pool: ClientPool;
 
-beforeEach(async (ctx) => {
-  relay = await RelayProcess.start();
-  pool = new ClientPool();
-  ctx.onTestFailed(() => console.error(`--- relay log ---\n${relay.log}`));
-});
-afterEach(async () => {
-  await pool.dispose();
-  await relay.dispose();
-});
+useRelay((r, p) => ((relay = r), (pool = p)));
 
 interface StoredMessage {
   id: number;
