@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LIMITS, PADDING_BLOCK_BYTES } from './limits.js';
 import { Timestamp } from './primitives.js';
 import { ProtocolError } from './errors.js';
+import { GroupBodies, ResendRequestBody, SenderKeyDistributionBody } from './alerts.js';
 
 /**
  * What travels inside the end-to-end encryption. The relay never sees these bytes in the clear.
@@ -16,7 +17,7 @@ export const DirectBody = z.object({
   text: z.string().refine((s) => utf8Length(s) <= LIMITS.maxTextBytes, `text exceeds ${LIMITS.maxTextBytes} bytes`),
 });
 
-export const ContentBody = z.discriminatedUnion('type', [DirectBody]);
+export const ContentBody = z.discriminatedUnion('type', [DirectBody, SenderKeyDistributionBody, ResendRequestBody, ...GroupBodies]);
 export type ContentBody = z.infer<typeof ContentBody>;
 
 export const Content = z.object({
@@ -27,9 +28,22 @@ export const Content = z.object({
 });
 export type Content = z.infer<typeof Content>;
 
-/** Serialises and pads content for encryption. */
+/** Serialises and pads content for encryption, to a size bucket (see CONTENT_BUCKETS). */
 export function encodeContent(content: Content): Uint8Array {
-  return pad(new TextEncoder().encode(JSON.stringify(Content.parse(content))));
+  const bytes = new TextEncoder().encode(JSON.stringify(Content.parse(content)));
+  return pad(bytes, bucketFor(bytes.length + 1));
+}
+
+/**
+ * Padded content sizes. A short alert and a long one land in the same bucket, and the bucket is all
+ * the relay (or anyone watching) learns about a message's length. Beyond the last bucket, multiples of it.
+ */
+export const CONTENT_BUCKETS = [1024, 2048, 4096, 8192, 16384, 32768] as const;
+
+function bucketFor(n: number): number {
+  for (const b of CONTENT_BUCKETS) if (n <= b) return b;
+  const last = CONTENT_BUCKETS[CONTENT_BUCKETS.length - 1]!;
+  return Math.ceil(n / last) * last;
 }
 
 /** Unpads and validates decrypted content; throws ProtocolError('MALFORMED_FRAME') on anything else. */

@@ -13,3 +13,5 @@ export * from './api/certificates.js';
 export * from './api/messages.js';
 export * from './groups/index.js';
 export * from './canonical-json.js';
+export * from './alerts.js';
+export * from './api/group-send.js';

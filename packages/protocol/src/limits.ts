@@ -32,6 +32,8 @@ export const LIMITS = {
   maxGroupChangesPerFetch: 1000,
   /** Days of group auth credentials fetched at once (zkgroup allows 7). */
   maxAuthCredentialDays: 7,
+  /** Body of one multi-recipient group send (SSv2 SentMessage): a 20,000-member group and a 32 KiB message. */
+  maxMultiRecipientBytes: 4 * 1024 * 1024,
   /** Message text inside the encryption, in UTF-8 bytes. */
   maxTextBytes: 16 * 1024,
 } as const;

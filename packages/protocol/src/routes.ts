@@ -12,6 +12,8 @@ export const ROUTES = {
   messages: { pattern: '/v1/messages/:accountId', path: (accountId: string) => `/v1/messages/${accountId}` },
   websocket: '/v1/websocket',
   authCredentials: '/v1/certificate/auth/group',
+  multiRecipient: '/v1/messages/multi_recipient',
+  groupEndorsements: { pattern: '/v1/groups/:groupId/endorsements', path: (groupId: string) => `/v1/groups/${groupId}/endorsements` },
   registrationTokens: '/v1/registration-tokens',
   group: { pattern: '/v1/groups/:groupId', path: (groupId: string) => `/v1/groups/${groupId}` },
   groupChanges: { pattern: '/v1/groups/:groupId/changes', path: (groupId: string) => `/v1/groups/${groupId}/changes` },
