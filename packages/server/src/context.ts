@@ -8,7 +8,10 @@ import { loadOrCreateRelayKeys, type RelayKeys } from './relay-keys.js';
 import { AccountsService } from './services/accounts.js';
 import { CertificatesService } from './services/certificates.js';
 import { systemClock, type Clock } from './services/clock.js';
+import { EndorsementsService } from './services/endorsements.js';
 import { GroupAuthService } from './services/group-auth.js';
+import { GroupSendTokens } from './services/group-send-tokens.js';
+import { GroupSendService } from './services/group-send.js';
 import { GroupsService } from './services/groups.js';
 import { MemberTokensService } from './services/member-tokens.js';
 import { MessagesService } from './services/messages.js';
@@ -38,6 +41,9 @@ export interface Services {
   memberTokens: MemberTokensService;
   groupAuth: GroupAuthService;
   groups: GroupsService;
+  groupSendTokens: GroupSendTokens;
+  endorsements: EndorsementsService;
+  groupSend: GroupSendService;
   notifier: MessageNotifier;
 }
 
@@ -91,6 +97,20 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const tokens = new TokensService(tokensRepo, clock);
   const groupAuth = new GroupAuthService({ accounts: accountsRepo, transaction, clock, serverSecretParams: keys.zkgroupSecretParams });
 
+  const groupsRepo = new GroupsRepository(storage.db);
+  const groupSendTokens = new GroupSendTokens({ serverSecretParams: keys.zkgroupSecretParams, clock });
+  const messages = new MessagesService({
+    accounts: accountsRepo,
+    messages: messagesRepo,
+    transaction,
+    notifier,
+    clock,
+    logger: childLogger(logger, 'aviso:queue'),
+    sendLimiter: new RateLimiter(config.sendRateLimit, clock),
+    ttlMs: config.queueTtlDays * 86_400_000,
+    maxPerDevice: config.queueMaxPerDevice,
+  });
+
   const services: Services = {
     accounts: new AccountsService({ accounts: accountsRepo, tokens: tokensRepo, prekeys: prekeysRepo, transaction, clock }),
     prekeys: new PreKeysService({
@@ -100,21 +120,20 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       fetchLimiter: new RateLimiter(config.keysRateLimit, clock),
     }),
     certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
-    messages: new MessagesService({
-      accounts: accountsRepo,
-      messages: messagesRepo,
-      transaction,
-      notifier,
-      clock,
-      logger: childLogger(logger, 'aviso:queue'),
-      sendLimiter: new RateLimiter(config.sendRateLimit, clock),
-      ttlMs: config.queueTtlDays * 86_400_000,
-      maxPerDevice: config.queueMaxPerDevice,
-    }),
+    messages,
     tokens,
     memberTokens: new MemberTokensService({ tokens, clock, perDay: config.memberTokensPerDay }),
     groupAuth,
-    groups: new GroupsService({ groups: new GroupsRepository(storage.db), auth: groupAuth, transaction, clock }),
+    groups: new GroupsService({ groups: groupsRepo, auth: groupAuth, transaction, clock }),
+    groupSendTokens,
+    endorsements: new EndorsementsService({ groups: groupsRepo, auth: groupAuth, tokens: groupSendTokens, clock }),
+    groupSend: new GroupSendService({
+      tokens: groupSendTokens,
+      messages,
+      // Same bucket as 1:1 sends (60, refilling 1/s), keyed by the token: the relay does not know the sender.
+      sendLimiter: new RateLimiter(config.sendRateLimit, clock),
+      logger: childLogger(logger, 'aviso:group-send'),
+    }),
     notifier,
   };
 

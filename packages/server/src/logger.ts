@@ -4,7 +4,7 @@ import type { LogLevel } from './config.js';
 export type { Logger } from 'pino';
 
 /** Subsystem names used for child loggers (`name` field of every line). */
-export type LoggerName = 'aviso:http' | 'aviso:ws' | 'aviso:keys' | 'aviso:queue';
+export type LoggerName = 'aviso:http' | 'aviso:ws' | 'aviso:keys' | 'aviso:queue' | 'aviso:group-send';
 
 /**
  * The relay's root logger. Lines go to stderr (stdout is kept for the CLI's own output).
@@ -22,7 +22,15 @@ export function createLogger(level: LogLevel, destination: DestinationStream = p
         err: pino.stdSerializers.err,
       },
       redact: {
-        paths: ['req.headers.authorization', 'headers.authorization', 'authorization', '*.password', 'password'],
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          'authorization',
+          '*.password',
+          'password',
+          'headers["aviso-group-send-token"]',
+          'req.headers["aviso-group-send-token"]',
+        ],
         censor: '[redacted]',
       },
     },

@@ -29,7 +29,7 @@ describe('PUT /v1/messages/:accountId', () => {
 
     const sqlite = relay.ctx.storage.db.$client;
     const columns = (sqlite.prepare('PRAGMA table_info(messages)').all() as { name: string }[]).map((c) => c.name);
-    expect(columns.sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'guid', 'id', 'received_at']);
+    expect(columns.sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'guid', 'id', 'received_at', 'shared_id']);
     const row = sqlite.prepare('SELECT * FROM messages').get() as Record<string, unknown>;
     expect(row.account_id).toBe(bob.accountId);
     expect(row.received_at).toBe(Math.floor(relay.clock.now() / 60_000) * 60_000);

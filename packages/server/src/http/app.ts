@@ -6,6 +6,7 @@ import { childLogger } from '../logger.js';
 import { attachGateway } from '../ws/gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';
+import { groupSendRoutes } from './routes/group-send.js';
 import { groupRoutes } from './routes/groups.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
@@ -51,6 +52,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   certificateRoutes(app, services);
   messageRoutes(app, services);
   groupRoutes(app, services);
+  groupSendRoutes(app, services);
 
   const gateway = attachGateway(app.server, {
     accounts: services.accounts,

@@ -10,6 +10,14 @@ import { MINUTE_MS, type Clock } from './clock.js';
 import type { MessageNotifier } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 
+/** One account addressed by a group send, as the SentMessage lists it. */
+export interface GroupSendRecipient {
+  accountId: string;
+  devices: { deviceId: number; registrationId: number }[];
+  /** What only this recipient gets: the start of its ReceivedMessage (version byte and key box). */
+  prefix: Uint8Array;
+}
+
 /** A queued envelope with the queue position the connection layer needs to page through it. */
 export interface QueuedMessage {
   id: number;
@@ -64,6 +72,47 @@ export class MessagesService {
     return { stored };
   }
 
+  /**
+   * Stores a group send: the shared part once, and per recipient device a row holding only the
+   * recipient's prefix, all in one transaction, after checking every account exists (404), is
+   * addressed with exactly its devices (409) and their current registration ids (410), each listed
+   * per account. Notifies every device after the commit. Returns the number of envelopes stored.
+   */
+  sendToMany(recipients: readonly GroupSendRecipient[], shared: Uint8Array): number {
+    const now = this.deps.clock.now();
+    const expiresAt = now + this.deps.ttlMs;
+    const stored = this.deps.transaction(() => {
+      const known = recipients.map((r) => this.deps.accounts.devices(r.accountId));
+      const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
+      if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
+      const mismatched = [];
+      const stale = [];
+      for (const [i, r] of recipients.entries()) {
+        const problem = deviceSetProblem(known[i] ?? [], new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
+        if (problem?.kind === 'mismatched') mismatched.push({ accountId: r.accountId, missingDevices: problem.missingDevices, extraDevices: problem.extraDevices });
+        if (problem?.kind === 'stale') stale.push({ accountId: r.accountId, staleDevices: problem.staleDevices });
+      }
+      if (mismatched.length > 0) {
+        throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipients\' devices', { details: { accounts: mismatched } });
+      }
+      if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
+
+      const sharedId = this.deps.messages.insertShared(shared, expiresAt);
+      const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+      let n = 0;
+      for (const r of recipients) {
+        for (const d of r.devices) {
+          this.deps.messages.insert({ guid: randomUUID(), accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId });
+          this.trim(r.accountId, d.deviceId);
+          n++;
+        }
+      }
+      return n;
+    });
+    for (const r of recipients) for (const d of r.devices) this.deps.notifier.notify(r.accountId, d.deviceId);
+    return stored;
+  }
+
   /** Unexpired envelopes queued for `device` after queue position `afterId`, oldest first. */
   fetch(device: AuthenticatedDevice, afterId: number, limit: number): QueuedMessage[] {
     return this.deps.messages.fetchAfter(device, afterId, limit, this.deps.clock.now()).map(toQueued);
@@ -76,7 +125,8 @@ export class MessagesService {
 
   /** Deletes an acknowledged envelope; false if it was already gone. */
   acknowledge(device: AuthenticatedDevice, guid: string): boolean {
-    return this.deps.messages.deleteByGuid(device, guid);
+    // The envelope and, if it was the last one using it, its group send's shared payload.
+    return this.deps.transaction(() => this.deps.messages.deleteByGuid(device, guid));
   }
 
   /** How many envelopes were trimmed from the device's full queue since the last call; resets the count. */
@@ -101,22 +151,32 @@ export class MessagesService {
 }
 
 function checkDeviceSet(expected: readonly { deviceId: number; registrationId: number }[], req: SendMessagesRequest): void {
-  const addressed = new Map(req.messages.map((m) => [m.destinationDeviceId, m.destinationRegistrationId]));
+  const problem = deviceSetProblem(expected, new Map(req.messages.map((m) => [m.destinationDeviceId, m.destinationRegistrationId])));
+  if (problem?.kind === 'mismatched') {
+    throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipient\'s devices', {
+      details: { missingDevices: problem.missingDevices, extraDevices: problem.extraDevices },
+    });
+  }
+  if (problem?.kind === 'stale') {
+    throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { staleDevices: problem.staleDevices } });
+  }
+}
+
+type DeviceSetProblem =
+  | { kind: 'mismatched'; missingDevices: number[]; extraDevices: number[] }
+  | { kind: 'stale'; staleDevices: number[] };
+
+/** How an addressed device set (device id → registration id) differs from an account's devices, if it does. */
+function deviceSetProblem(expected: readonly { deviceId: number; registrationId: number }[], addressed: ReadonlyMap<number, number>): DeviceSetProblem | undefined {
   const known = new Map(expected.map((d) => [d.deviceId, d.registrationId]));
   const missingDevices = [...known.keys()].filter((id) => !addressed.has(id)).sort((a, b) => a - b);
   const extraDevices = [...addressed.keys()].filter((id) => !known.has(id)).sort((a, b) => a - b);
-  if (missingDevices.length > 0 || extraDevices.length > 0) {
-    throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipient\'s devices', {
-      details: { missingDevices, extraDevices },
-    });
-  }
+  if (missingDevices.length > 0 || extraDevices.length > 0) return { kind: 'mismatched', missingDevices, extraDevices };
   const staleDevices = [...addressed]
     .filter(([id, registrationId]) => known.get(id) !== registrationId)
     .map(([id]) => id)
     .sort((a, b) => a - b);
-  if (staleDevices.length > 0) {
-    throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { staleDevices } });
-  }
+  return staleDevices.length > 0 ? { kind: 'stale', staleDevices } : undefined;
 }
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {

@@ -57,6 +57,19 @@ export class PreKeysService {
    */
   bundle(requester: AuthenticatedDevice, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
     this.deps.fetchLimiter.take(`${requester.accountId}>${accountId}.${deviceId}`);
+    return this.pop(accountId, deviceId);
+  }
+
+  /**
+   * The same, for a fetch authorised by a group send token for exactly `accountId` (already verified):
+   * rate-limited per (token, target device), since the relay does not know who holds the token.
+   */
+  bundleWithToken(tokenHash: string, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
+    this.deps.fetchLimiter.take(`group-send:${tokenHash}>${accountId}.${deviceId}`);
+    return this.pop(accountId, deviceId);
+  }
+
+  private pop(accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
     return this.deps.transaction(() => {
       const identityKey = this.deps.accounts.identityKey(accountId);
       if (identityKey === undefined) throw new ProtocolError('NOT_FOUND', 'no such account');

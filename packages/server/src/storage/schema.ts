@@ -107,6 +107,21 @@ export const kyberPreKeys = sqliteTable(
 );
 
 /**
+ * The shared part of a multi-recipient (group) send, stored once: libsignal's sealed sender v2 ephemeral
+ * key and ciphertext, identical for every recipient. Deleted when no envelope references it any more
+ * (last acknowledgement, trim) or when it expires.
+ */
+export const sharedPayloads = sqliteTable(
+  'shared_payloads',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    content: bytes('content').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [index('shared_payloads_expires_at').on(t.expiresAt)],
+);
+
+/**
  * Queued envelopes. Deliberately no sender column and no IP: the sender is inside the sealed-sender
  * encryption. `received_at` is rounded down to the minute. Rows are hard-deleted on acknowledgement
  * (with `secure_delete` on) or on expiry.
@@ -121,11 +136,18 @@ export const messages = sqliteTable(
     receivedAt: integer('received_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     content: bytes('content').notNull(),
+    /**
+     * For a group send: `content` is only this recipient's prefix (version byte and key box) and the
+     * delivered envelope is `content ‖ shared_payloads.content`. Null for 1:1 envelopes. No cascade
+     * (drizzle-kit's ALTER TABLE ADD drops it): envelopes are deleted first, then unreferenced payloads.
+     */
+    sharedId: integer('shared_id').references(() => sharedPayloads.id),
   },
   (t) => [
     uniqueIndex('messages_device_guid').on(t.accountId, t.deviceId, t.guid),
     index('messages_device_id').on(t.accountId, t.deviceId, t.id),
     index('messages_expires_at').on(t.expiresAt),
+    index('messages_shared_id').on(t.sharedId),
     foreignKey({ columns: [t.accountId, t.deviceId], foreignColumns: [devices.accountId, devices.deviceId] }).onDelete('cascade'),
   ],
 );

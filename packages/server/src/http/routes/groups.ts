@@ -11,6 +11,7 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccountsService } from '../../services/accounts.js';
+import type { EndorsementsService } from '../../services/endorsements.js';
 import type { GroupCredentials, GroupsService } from '../../services/groups.js';
 import type { MemberTokensService } from '../../services/member-tokens.js';
 import { deviceOf, requireDevice } from '../auth.js';
@@ -32,7 +33,7 @@ const JoinParams = z.object({
  */
 export function groupRoutes(
   app: FastifyInstance,
-  deps: { accounts: AccountsService; groups: GroupsService; memberTokens: MemberTokensService },
+  deps: { accounts: AccountsService; groups: GroupsService; memberTokens: MemberTokensService; endorsements: EndorsementsService },
 ): void {
   app.put(ROUTES.group.pattern, async (request) => {
     const { groupId } = parseWith(GroupParams, request.params);
@@ -50,6 +51,10 @@ export function groupRoutes(
   app.get(ROUTES.groupJoinInfo.pattern, async (request) => {
     const { groupId, inviteId } = parseWith(JoinParams, request.params);
     return deps.groups.joinInfo(groupId, inviteId, credentialsOf(request));
+  });
+  app.get(ROUTES.groupEndorsements.pattern, async (request) => {
+    const { groupId } = parseWith(GroupParams, request.params);
+    return deps.endorsements.get(groupId, credentialsOf(request));
   });
   // Account-authenticated (Basic): a member mints a registration token to put inside an invite code.
   app.post(ROUTES.registrationTokens, { preHandler: requireDevice(deps.accounts) }, async (request) =>

@@ -159,6 +159,17 @@ export class GroupsRepository {
     return row && { role: row.role, inviteId: row.inviteId ?? undefined, profile: row.profile };
   }
 
+  /** Every current member's ciphertext (base64), sorted: the deterministic order endorsements use. */
+  memberCiphertexts(groupId: string): string[] {
+    return this.db
+      .select({ member: groupMembers.member })
+      .from(groupMembers)
+      .where(eq(groupMembers.groupId, groupId))
+      .orderBy(asc(groupMembers.member))
+      .all()
+      .map((r) => r.member);
+  }
+
   memberCounts(groupId: string): { members: number; admins: number } {
     const row = this.q.memberCounts.get({ groupId });
     return { members: row?.members ?? 0, admins: Number(row?.admins ?? 0) };

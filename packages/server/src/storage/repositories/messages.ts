@@ -1,6 +1,6 @@
-import { and, asc, count, eq, gt, inArray, lte, max } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lte, max, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
-import { messages } from '../schema.js';
+import { messages, sharedPayloads } from '../schema.js';
 import type { DeviceKey } from './prekeys.js';
 
 export interface NewEnvelope {
@@ -9,10 +9,12 @@ export interface NewEnvelope {
   deviceId: number;
   receivedAt: number;
   expiresAt: number;
+  /** The whole envelope content, or, with `sharedId`, only the recipient's prefix. */
   content: Uint8Array;
+  sharedId?: number;
 }
 
-/** A queued envelope as handed to its device; `id` orders the queue. */
+/** A queued envelope as handed to its device; `id` orders the queue. `content` is complete (prefix ‖ shared). */
 export interface QueuedEnvelope {
   id: number;
   guid: string;
@@ -21,34 +23,78 @@ export interface QueuedEnvelope {
 }
 
 export class MessagesRepository {
-  constructor(private readonly db: Db) {}
+  // Prepared once: a group send inserts one row per recipient device (a 1,000-member group is
+  // 1,000+ inserts and counts in one transaction), where building each drizzle query costs more than running it.
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    const p = (name: string) => sql.placeholder(name);
+    const ofDevice = and(eq(messages.accountId, p('accountId')), eq(messages.deviceId, p('deviceId')));
+    this.q = {
+      insert: db
+        .insert(messages)
+        .values({
+          guid: p('guid'),
+          accountId: p('accountId'),
+          deviceId: p('deviceId'),
+          receivedAt: p('receivedAt'),
+          expiresAt: p('expiresAt'),
+          content: p('content'),
+          sharedId: p('sharedId'),
+        })
+        .prepare(),
+      insertShared: db
+        .insert(sharedPayloads)
+        .values({ content: p('content'), expiresAt: p('expiresAt') })
+        .returning({ id: sharedPayloads.id })
+        .prepare(),
+      count: db.select({ n: count() }).from(messages).where(ofDevice).prepare(),
+      deleteSharedIfUnreferenced: db
+        .delete(sharedPayloads)
+        .where(
+          and(
+            eq(sharedPayloads.id, p('id')),
+            notExists(db.select({ one: sql`1` }).from(messages).where(eq(messages.sharedId, p('id')))),
+          ),
+        )
+        .prepare(),
+    };
+  }
 
   insert(envelope: NewEnvelope): void {
-    this.db
-      .insert(messages)
-      .values({ ...envelope, content: Buffer.from(envelope.content) })
-      .run();
+    this.q.insert.run({ ...envelope, content: Buffer.from(envelope.content), sharedId: envelope.sharedId ?? null });
+  }
+
+  /** Stores the shared part of a group send; returns its id for the envelopes to reference. */
+  insertShared(content: Uint8Array, expiresAt: number): number {
+    const row = this.q.insertShared.get({ content: Buffer.from(content), expiresAt });
+    if (row === undefined) throw new Error('shared payload insert returned no id');
+    return row.id;
   }
 
   count(d: DeviceKey): number {
-    return this.db.select({ n: count() }).from(messages).where(this.device(d)).get()?.n ?? 0;
+    return this.q.count.get({ accountId: d.accountId, deviceId: d.deviceId })?.n ?? 0;
   }
 
-  /** Deletes the `n` oldest envelopes of a device; returns how many went. */
+  /** Deletes the `n` oldest envelopes of a device (and shared payloads nothing references any more); returns how many went. */
   deleteOldest(d: DeviceKey, n: number): number {
     const oldest = this.db.select({ id: messages.id }).from(messages).where(this.device(d)).orderBy(asc(messages.id)).limit(n);
-    return this.db.delete(messages).where(inArray(messages.id, oldest)).run().changes;
+    const deleted = this.db.delete(messages).where(inArray(messages.id, oldest)).returning({ sharedId: messages.sharedId }).all();
+    this.dropUnreferenced(deleted);
+    return deleted.length;
   }
 
-  /** Unexpired envelopes after `afterId`, oldest first. */
+  /** Unexpired envelopes after `afterId`, oldest first, with group sends reassembled (prefix ‖ shared). */
   fetchAfter(d: DeviceKey, afterId: number, limit: number, now: number): QueuedEnvelope[] {
     return this.db
-      .select({ id: messages.id, guid: messages.guid, receivedAt: messages.receivedAt, content: messages.content })
+      .select({ id: messages.id, guid: messages.guid, receivedAt: messages.receivedAt, content: messages.content, shared: sharedPayloads.content })
       .from(messages)
+      .leftJoin(sharedPayloads, eq(messages.sharedId, sharedPayloads.id))
       .where(and(this.device(d), gt(messages.id, afterId), gt(messages.expiresAt, now)))
       .orderBy(asc(messages.id))
       .limit(limit)
-      .all();
+      .all()
+      .map(({ shared, content, ...rest }) => ({ ...rest, content: shared === null ? content : Buffer.concat([content, shared]) }));
   }
 
   /** Highest queued id of a device (0 when the queue is empty). */
@@ -56,12 +102,31 @@ export class MessagesRepository {
     return this.db.select({ id: max(messages.id) }).from(messages).where(this.device(d)).get()?.id ?? 0;
   }
 
+  /** Deletes one envelope, and its shared payload if it was the last envelope using it. */
   deleteByGuid(d: DeviceKey, guid: string): boolean {
-    return this.db.delete(messages).where(and(this.device(d), eq(messages.guid, guid))).run().changes > 0;
+    const deleted = this.db
+      .delete(messages)
+      .where(and(this.device(d), eq(messages.guid, guid)))
+      .returning({ sharedId: messages.sharedId })
+      .all();
+    this.dropUnreferenced(deleted);
+    return deleted.length > 0;
   }
 
+  /** Deletes expired envelopes, then every shared payload no envelope references; returns the envelope count. */
   deleteExpired(now: number): number {
-    return this.db.delete(messages).where(lte(messages.expiresAt, now)).run().changes;
+    const n = this.db.delete(messages).where(lte(messages.expiresAt, now)).run().changes;
+    // Also catches payloads orphaned by cascades (a deleted device) and by a crash between statements.
+    this.db
+      .delete(sharedPayloads)
+      .where(notExists(this.db.select({ one: sql`1` }).from(messages).where(eq(messages.sharedId, sharedPayloads.id))))
+      .run();
+    return n;
+  }
+
+  private dropUnreferenced(deleted: { sharedId: number | null }[]): void {
+    const ids = new Set(deleted.map((r) => r.sharedId).filter((id) => id !== null));
+    for (const id of ids) this.q.deleteSharedIfUnreferenced.run({ id });
   }
 
   private device(d: DeviceKey) {

@@ -1,0 +1,44 @@
+import { GROUP_SEND, LIMITS, MultiRecipientQuery, parseWith, ProtocolError, ROUTES } from '@aviso/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GroupSendService } from '../../services/group-send.js';
+
+/**
+ * `PUT /v1/messages/multi_recipient?ts=<ms>`: a group send, the raw SentMessage as the body. It carries
+ * no account credentials, only the `aviso-group-send-token` header; nothing about it is logged beyond
+ * the route pattern and status (app.ts) and counts (the service).
+ */
+export function groupSendRoutes(app: FastifyInstance, deps: { groupSend: GroupSendService }): void {
+  // Raw bytes. The parser keeps the global body limit; only the multi-recipient route raises it.
+  app.addContentTypeParser(GROUP_SEND.contentType, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.put(
+    ROUTES.multiRecipient,
+    {
+      bodyLimit: LIMITS.maxMultiRecipientBytes,
+      // Before the body is read: a wrong request is refused without buffering 4 MiB.
+      onRequest: async (request) => {
+        if (request.headers.authorization !== undefined) {
+          throw new ProtocolError('BAD_REQUEST', 'group sends carry no account credentials');
+        }
+        if (mediaType(request) !== GROUP_SEND.contentType) {
+          throw new ProtocolError('BAD_REQUEST', `the body must be ${GROUP_SEND.contentType}`);
+        }
+      },
+    },
+    async (request) => {
+      parseWith(MultiRecipientQuery, request.query);
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new ProtocolError('BAD_REQUEST', 'missing body');
+      return deps.groupSend.send(tokenHeader(request), new Uint8Array(request.body));
+    },
+  );
+}
+
+/** The raw `aviso-group-send-token` header, if any. */
+export function tokenHeader(request: FastifyRequest): string | undefined {
+  const v = request.headers[GROUP_SEND.tokenHeader];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function mediaType(request: FastifyRequest): string | undefined {
+  return request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { ServiceId } from '@signalapp/libsignal-client';
+// See relay-keys.ts: the dist entry is the one `nodenext` resolves.
+import {
+  GroupSendDerivedKeyPair,
+  GroupSendEndorsementsResponse,
+  GroupSendFullToken,
+  type ServerSecretParams,
+  type UuidCiphertext,
+} from '@signalapp/libsignal-client/dist/zkgroup/index.js';
+import { ProtocolError } from '@aviso/protocol';
+import type { Clock } from './clock.js';
+
+// A full token is 33 bytes today (44 base64 characters); anything much longer is not worth decoding.
+const MAX_TOKEN_HEADER = 256;
+// Tokens in use share a handful of day-aligned expirations; the bound only stops junk from growing the map.
+const MAX_CACHED_KEY_PAIRS = 16;
+
+/**
+ * Group send endorsements (docs/alerts.md): issues them for a group's members and verifies the full
+ * tokens that authorise group sends and prekey fetches without account credentials. The key pair for
+ * an expiration is derived from the relay's zkgroup secret params, so nothing is stored.
+ */
+export class GroupSendTokens {
+  private readonly keyPairs = new Map<number, GroupSendDerivedKeyPair>();
+
+  constructor(private readonly deps: { serverSecretParams: ServerSecretParams; clock: Clock }) {}
+
+  /** `GroupSendEndorsementsResponse` for `members` (in that order), expiring at `expiration` (seconds, day-aligned). */
+  issue(members: UuidCiphertext[], expiration: number): GroupSendEndorsementsResponse {
+    return GroupSendEndorsementsResponse.issue(members, this.keyPair(expiration * 1000));
+  }
+
+  /**
+   * Verifies a base64 `GroupSendFullToken` against exactly `serviceIds` and returns a hash of it (a
+   * rate-limit key: the relay does not know who holds the token). Missing, malformed, forged, expired
+   * or issued for another set: UNAUTHORIZED, without saying which.
+   */
+  verify(header: string | undefined, serviceIds: ServiceId[]): string {
+    if (header === undefined || header.length === 0 || header.length > MAX_TOKEN_HEADER) {
+      throw new ProtocolError('UNAUTHORIZED', 'missing or malformed group send token');
+    }
+    const bytes = new Uint8Array(Buffer.from(header, 'base64'));
+    try {
+      const token = new GroupSendFullToken(bytes);
+      token.verify(serviceIds, this.keyPair(token.getExpiration().getTime()), new Date(this.deps.clock.now()));
+    } catch (err) {
+      throw new ProtocolError('UNAUTHORIZED', 'invalid group send token', { cause: err });
+    }
+    return createHash('sha256').update(bytes).digest('hex');
+  }
+
+  private keyPair(expirationMs: number): GroupSendDerivedKeyPair {
+    let pair = this.keyPairs.get(expirationMs);
+    if (pair === undefined) {
+      // Throws for an expiration that is not day-aligned (libsignal's anti-fingerprinting rule).
+      pair = GroupSendDerivedKeyPair.forExpiration(new Date(expirationMs), this.deps.serverSecretParams);
+      if (this.keyPairs.size >= MAX_CACHED_KEY_PAIRS) this.keyPairs.clear();
+      this.keyPairs.set(expirationMs, pair);
+    }
+    return pair;
+  }
+}
