@@ -38,7 +38,7 @@ import type { GroupChangeEvent } from './crypto/group-chain.js';
 import { sameBytes, sha256 } from './crypto/group-keys.js';
 import { generateIdentity } from './crypto/prekeys.js';
 import { safetyNumber } from './crypto/safety-number.js';
-import { EnvelopeRejectedError, openSealed, sealContent, type RejectReason } from './crypto/sealed.js';
+import { EnvelopeRejectedError, MissingSenderKeyError, openSealed, sealContent, type OpenedMessage, type RejectReason } from './crypto/sealed.js';
 import { buildSessions } from './crypto/sessions.js';
 import {
   AlreadyRegisteredError,
@@ -52,8 +52,10 @@ import {
 import type { Group } from './groups/group.js';
 import { GroupService, type CreateGroupInput } from './groups/group-service.js';
 import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
-import type { AccountRecord, AvisoStore, UnprocessedEnvelope } from './stores/interfaces.js';
-import { signalStores, type LocalKeys } from './stores/libsignal-adapters.js';
+import { GroupMessaging, type ReceiveOutcome } from './alerts/group-messaging.js';
+import type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction } from './alerts/types.js';
+import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } from './stores/interfaces.js';
+import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
 import { MemoryStore } from './stores/memory/memory-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 import { Zone } from './stores/zone.js';
@@ -108,6 +110,25 @@ export interface AvisoClientEvents {
   group: GroupEvent;
   error: Error;
   connection: ConnectionState;
+  /** Group messages: listeners get `(payload, group)`. */
+  alert: Alert;
+  ack: Ack;
+  confirm: AlertVerdict;
+  dispute: AlertVerdict;
+  retract: Retraction;
+  'all-clear': AllClear;
+  text: GroupText;
+}
+
+/** The second listener argument of group-message events: the group it belongs to. */
+export interface AvisoClientEventContexts {
+  alert: Group;
+  ack: Group;
+  confirm: Group;
+  dispute: Group;
+  retract: Group;
+  'all-clear': Group;
+  text: Group;
 }
 
 const CERT_META = 'senderCertificate';
@@ -143,7 +164,7 @@ function deferred(): Deferred {
  * await client.connect();
  * await client.sendDirect(bobAccountId, { text: 'ICE at 5th and Main' });
  */
-export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
+export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEventContexts> {
   readonly #store: AvisoStore;
   readonly #local: LocalKeys;
   readonly #logger: Logger;
@@ -159,6 +180,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   #lastSentAt = 0;
   #closed = false;
   readonly #groups: GroupService;
+  readonly #messaging: GroupMessaging;
 
   private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
     const logger = opts.logger ?? silentLogger;
@@ -182,6 +204,23 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       emitError: (err) => this.emit('error', err),
       logger,
     });
+    this.#messaging = new GroupMessaging({
+      store,
+      groups: this.#groups,
+      account: () => this.#account(),
+      http: () => {
+        this.#account();
+        return this.#http!;
+      },
+      certificate: () => this.#senderCertificate(),
+      crypto: (peer, fn, extra) => this.#queue.run(() => this.#withZone((zone, stores) => fn(zone, stores), peer, extra)),
+      sendDirect: (to, content) => this.#sendContent(to, content),
+      nextSentAt: () => this.#nextSentAt(),
+      emit: (event, group) => this.emit(event.type, event.payload as never, group),
+      emitError: (err) => this.emit('error', err),
+      logger,
+    });
+    this.#groups.messaging = this.#messaging;
   }
 
   /** Opens (or creates) the local identity. */
@@ -342,6 +381,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     });
     connection.start();
     this.#groups.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
+    this.#messaging.startCleanup();
     await Promise.all([drained.promise, this.#maintainKeys()]);
   }
 
@@ -394,7 +434,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#groups.stopPolling();
+    this.#messaging.stopCleanup();
     await connection?.close();
+    await this.#messaging.idle().catch(() => undefined);
     await this.#queue.idle();
     await this.#groups.idle();
     await this.#maintaining?.catch(() => undefined);
@@ -454,6 +496,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     const { guid } = envelope;
     const now = Date.now();
     const done = { processedEnvelopes: [{ guid, processedAt: now }], removeUnprocessed: [guid] };
+    const reject = (reason: RejectReason, error: Error) => {
+      this.#store.commit(done); // the zone is dropped: a refused message changes no session or sender key
+      this.#logger.warn({ guid, reason }, 'envelope rejected');
+      this.emit('rejected', { guid, reason, error });
+    };
     try {
       if (this.#store.isEnvelopeProcessed(guid)) {
         this.#store.commit({ removeUnprocessed: [guid] });
@@ -461,7 +508,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       }
       const account = this.#account();
       const zone = new Zone(this.#store);
-      let opened;
+      const stores = signalStores(zone, this.#local);
+      let opened: OpenedMessage;
       try {
         opened = await openSealed({
           ciphertext: fromBase64(envelope.content),
@@ -469,13 +517,14 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
           trustRoot: PublicKey.deserialize(copyBytes(account.trustRoot)),
           localAccountId: account.accountId,
           localDeviceId: account.deviceId,
-          stores: signalStores(zone, this.#local),
+          stores,
         });
       } catch (err) {
         const reason: RejectReason = err instanceof EnvelopeRejectedError ? err.reason : 'decrypt-failed';
-        this.#store.commit(done); // the zone is dropped: a failed decrypt changes no session
-        this.#logger.warn({ guid, reason }, 'envelope rejected');
-        this.emit('rejected', { guid, reason, error: err instanceof Error ? err : new Error(String(err)) });
+        reject(reason, err instanceof Error ? err : new Error(String(err)));
+        if (err instanceof MissingSenderKeyError) {
+          this.#messaging.requestResend({ sender: err.sender, groupId: err.groupId, distributionId: err.distributionId, serverTimestamp: envelope.serverTimestamp });
+        }
         return;
       }
       const id = { sender: opened.sender, device: opened.senderDevice, sentAt: opened.content.sentAt };
@@ -485,9 +534,14 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
         this.emit('rejected', { guid, reason: 'duplicate', error: new EnvelopeRejectedError('duplicate', 'message already received') });
         return;
       }
-      zone.commit({ ...done, processedMessages: [{ ...id, processedAt: now }], pruneProcessedBefore: now - DEDUPE_RETENTION_MS });
+      const outcome = await this.#handle(opened, envelope, stores);
+      if (!outcome.ok) {
+        reject(outcome.reason, new EnvelopeRejectedError(outcome.reason, outcome.message));
+        return;
+      }
+      zone.commit({ ...outcome.changes, ...done, processedMessages: [{ ...id, processedAt: now }], pruneProcessedBefore: now - DEDUPE_RETENTION_MS });
       for (const accountId of zone.changedIdentities) this.emit('identity-changed', { accountId });
-      this.#deliver(opened.sender, opened.senderDevice, opened.content, envelope);
+      outcome.after();
     } catch (err) {
       // Store failure: the unprocessed row stays and is retried on the next connect.
       this.#logger.error({ guid, ...errInfo(err) }, 'envelope processing failed');
@@ -495,12 +549,20 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
     }
   }
 
-  #deliver(from: string, fromDevice: number, content: Content, envelope: UnprocessedEnvelope): void {
-    switch (content.body.type) {
-      case DIRECT:
-        this.emit('direct', { from, fromDevice, text: content.body.text, sentAt: content.sentAt, serverTimestamp: envelope.serverTimestamp, guid: envelope.guid });
-        return;
-    }
+  /** What a decrypted message does: rows to commit with its zone, and what to surface after. */
+  async #handle(opened: OpenedMessage, envelope: UnprocessedEnvelope, stores: SignalStores): Promise<ReceiveOutcome> {
+    const { content } = opened;
+    if (content.body.type !== DIRECT) return this.#messaging.receive(opened, stores);
+    if (opened.via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a direct message arrived through a sender key' };
+    const message: DirectMessage = {
+      from: opened.sender,
+      fromDevice: opened.senderDevice,
+      text: content.body.text,
+      sentAt: content.sentAt,
+      serverTimestamp: envelope.serverTimestamp,
+      guid: envelope.guid,
+    };
+    return { ok: true, changes: {}, after: () => this.emit('direct', message) };
   }
 
   // ---- sending ----
@@ -569,7 +631,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
   }
 
   /** Runs crypto over a fresh zone and commits it with nothing else; maps identity refusals. */
-  async #withZone<T>(fn: (zone: Zone, stores: ReturnType<typeof signalStores>) => Promise<T>, peer: string): Promise<T> {
+  async #withZone<T>(fn: (zone: Zone, stores: ReturnType<typeof signalStores>) => Promise<T>, peer: string, extra?: (result: T) => StoreChanges): Promise<T> {
     const zone = new Zone(this.#store);
     let result: T;
     try {
@@ -578,7 +640,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents> {
       if (err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity)) throw new UntrustedIdentityError(peer, { cause: err });
       throw err;
     }
-    zone.commit();
+    zone.commit(extra?.(result));
     for (const accountId of zone.changedIdentities) this.emit('identity-changed', { accountId });
     return result;
   }

@@ -1,4 +1,4 @@
-export { AvisoClient, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './client.js';
+export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './client.js';
 export {
   AlreadyRegisteredError,
   ClientClosedError,
@@ -23,3 +23,5 @@ export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type GroupInvite, type GroupMember, type InviteCode, type PendingMember } from './groups/index.js';
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
+export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
+export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';

@@ -48,9 +48,9 @@ describe('crypto (two in-memory parties, no relay)', () => {
     // Bob replies over the session the prekey message created (no bundle needed).
     expect(bob.store.getSessionDevices(alice.accountId)).toEqual([1]);
     const reply = await seal(bob, alice, ca, direct('hi alice'));
-    expect((await open(alice, ca, reply.ciphertext)).content.body.text).toBe('hi alice');
+    expect((await open(alice, ca, reply.ciphertext)).content.body).toMatchObject({ text: 'hi alice' });
     const again = await seal(alice, bob, ca, direct('second'));
-    expect((await open(bob, ca, again.ciphertext)).content.body.text).toBe('second');
+    expect((await open(bob, ca, again.ciphertext)).content.body).toMatchObject({ text: 'second' });
   });
 
   it('rejects a tampered ciphertext and commits nothing', async () => {
@@ -67,7 +67,7 @@ describe('crypto (two in-memory parties, no relay)', () => {
     expect(bob.store.getIdentity(alice.accountId)).toBeUndefined();
     expect(bob.store.getPreKey(30)).toBeDefined();
     // The untouched original still opens.
-    expect((await open(bob, ca, sealed.ciphertext)).content.body.text).toBe('x');
+    expect((await open(bob, ca, sealed.ciphertext)).content.body).toMatchObject({ text: 'x' });
   });
 
   it('rejects a replay of the same ciphertext', async () => {
@@ -114,7 +114,7 @@ describe('crypto (two in-memory parties, no relay)', () => {
     // Validity is judged at the relay's timestamp, not the local clock.
     const valid = await seal(alice2, bob, ca, direct('ok'), ca.issue(alice2, Date.now() + 60_000));
     expect(await rejection(open(bob, ca, valid.ciphertext, { serverTimestamp: Date.now() + 120_000 }))).toBe('untrusted-certificate');
-    expect((await open(bob, ca, valid.ciphertext)).content.body.text).toBe('ok');
+    expect((await open(bob, ca, valid.ciphertext)).content.body).toMatchObject({ text: 'ok' });
   });
 
   it('rejects a message sealed for someone else', async () => {

@@ -55,6 +55,8 @@ export interface GroupState {
   title: string;
   description: string;
   membersCanInvite: boolean;
+  /** Only admins may send alerts (from the encrypted attributes; absent in states stored before it existed). */
+  announcementsOnly?: boolean | undefined;
   /** By pseudonym (base64 member ciphertext). */
   members: Record<string, GroupMemberState>;
   pending: Record<string, GroupPendingState>;
@@ -130,7 +132,7 @@ export const ChangeProof = z.object({
 });
 export type ChangeProof = z.infer<typeof ChangeProof>;
 
-const Attributes = z.object({ v: z.literal(1), title: z.string(), description: z.string().default('') });
+const Attributes = z.object({ v: z.literal(1), title: z.string(), description: z.string().default(''), announcementsOnly: z.boolean().default(false) });
 const Profile = z.object({ v: z.literal(1), displayName: z.string() });
 const SealedInvite = z.object({ v: z.literal(1), memberMacKey: z.base64() });
 
@@ -311,6 +313,7 @@ function apply(state: GroupState, c: GroupChange, p: ChangeProof, effects: Group
         const a = Attributes.safeParse(keys.openJson(e.attributes));
         s.title = a.success ? a.data.title : '';
         s.description = a.success ? a.data.description : '';
+        s.announcementsOnly = a.success ? a.data.announcementsOnly : false;
         break;
       }
       case 'access.set':

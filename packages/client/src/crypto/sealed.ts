@@ -1,11 +1,17 @@
 import {
+  CiphertextMessageType,
   ContentHint,
   ErrorCode,
+  groupDecrypt,
   LibSignalErrorBase,
+  PreKeySignalMessage,
   ProtocolAddress,
-  sealedSenderDecryptMessage,
+  SenderKeyMessage,
   sealedSenderDecryptToUsmc,
   sealedSenderEncrypt,
+  signalDecrypt,
+  signalDecryptPreKey,
+  SignalMessage,
   signalEncrypt,
   UnidentifiedSenderMessageContent,
   type PublicKey,
@@ -23,7 +29,15 @@ export type RejectReason =
   | 'untrusted-identity'
   | 'duplicate'
   | 'self-send'
-  | 'invalid-envelope';
+  | 'invalid-envelope'
+  /** A group message whose sender key we do not hold (a resend request goes back to the sender). */
+  | 'no-sender-key'
+  /** A group message for a group we do not know, or from someone not a member in our verified state. */
+  | 'not-a-member'
+  /** A group message the sender may not send (announcement-only group, someone else's retract). */
+  | 'not-allowed'
+  /** A group message naming our verified version with another head hash (reported as GroupForkError). */
+  | 'group-fork';
 
 export class EnvelopeRejectedError extends Error {
   override name = 'EnvelopeRejectedError';
@@ -79,6 +93,10 @@ export interface OpenedMessage {
   sender: string;
   senderDevice: number;
   content: Content;
+  /** How it was encrypted: a 1:1 session, or the sender's sender key for a group. */
+  via: 'session' | 'sender-key';
+  /** The group id (hex) the sender put into the sealed-sender envelope, if any. */
+  envelopeGroupId: string | undefined;
 }
 
 export interface OpenInput {
@@ -91,56 +109,119 @@ export interface OpenInput {
   stores: SignalStores;
 }
 
+/** A sender-key message we hold no key for: what a resend request needs to name. */
+export class MissingSenderKeyError extends EnvelopeRejectedError {
+  constructor(
+    readonly sender: string,
+    readonly senderDevice: number,
+    readonly distributionId: string,
+    readonly groupId: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super('no-sender-key', 'no sender key for this group message', options);
+  }
+}
+
 /**
- * Opens a sealed-sender envelope: libsignal checks the sender certificate chain against the
- * pinned trust root at the relay's timestamp, decrypts through the session, then the content is
- * unpadded and validated. Throws EnvelopeRejectedError with a reason; never returns partial data.
+ * Opens a sealed-sender envelope (v1 or v2, 1:1 or sender key), all through one path:
+ * 1. `sealedSenderDecryptToUsmc` (outer layer; touches no session state),
+ * 2. the sender certificate validated against the pinned trust root at the relay's timestamp
+ *    (libsignal does not do it on this path),
+ * 3. the self-send guard,
+ * 4. the inner message by type: PreKey/Whisper through the 1:1 session, SenderKey through the
+ *    sender's sender key (all state changes land in the stores' zone),
+ * 5. the content unpadded and validated.
+ * Throws EnvelopeRejectedError with a reason; never returns partial data.
  */
 export async function openSealed(input: OpenInput): Promise<OpenedMessage> {
   const { stores } = input;
-  let result;
+  let usmc: UnidentifiedSenderMessageContent;
   try {
-    result = await sealedSenderDecryptMessage(
-      copyBytes(input.ciphertext),
-      input.trustRoot,
-      input.serverTimestamp,
-      null,
-      input.localAccountId,
-      input.localDeviceId,
-      stores.session,
-      stores.identity,
-      stores.preKey,
-      stores.signedPreKey,
-      stores.kyberPreKey,
-    );
+    usmc = await sealedSenderDecryptToUsmc(copyBytes(input.ciphertext), stores.identity);
   } catch (err) {
-    throw new EnvelopeRejectedError(await classify(err, input), 'envelope could not be opened', { cause: err });
+    throw new EnvelopeRejectedError('decrypt-failed', 'envelope could not be opened', { cause: err });
   }
-  const sender = AccountId.safeParse(result.senderUuid());
-  if (!sender.success) throw new EnvelopeRejectedError('untrusted-certificate', 'sender is not an account id');
+  const cert = usmc.senderCertificate();
+  let valid = false;
+  try {
+    valid = cert.validate(input.trustRoot, input.serverTimestamp);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new EnvelopeRejectedError('untrusted-certificate', 'the sender certificate does not chain to the pinned trust root or has expired');
+  const parsedSender = AccountId.safeParse(cert.senderUuid());
+  if (!parsedSender.success) throw new EnvelopeRejectedError('untrusted-certificate', 'sender is not an account id');
+  const sender = parsedSender.data;
+  const senderDevice = cert.senderDeviceId();
+  if (sender === input.localAccountId && senderDevice === input.localDeviceId) throw new EnvelopeRejectedError('self-send', 'envelope from this device');
+  const from = ProtocolAddress.new(sender, senderDevice);
+  const local = ProtocolAddress.new(input.localAccountId, input.localDeviceId);
+  const groupIdBytes = usmc.groupId();
+  const envelopeGroupId = groupIdBytes && groupIdBytes.length > 0 ? Buffer.from(groupIdBytes).toString('hex') : undefined;
+  let plaintext: Uint8Array;
+  let via: OpenedMessage['via'] = 'session';
+  try {
+    switch (usmc.msgType()) {
+      case CiphertextMessageType.PreKey:
+        plaintext = await signalDecryptPreKey(
+          PreKeySignalMessage.deserialize(usmc.contents()),
+          from,
+          local,
+          stores.session,
+          stores.identity,
+          stores.preKey,
+          stores.signedPreKey,
+          stores.kyberPreKey,
+        );
+        break;
+      case CiphertextMessageType.Whisper:
+        plaintext = await signalDecrypt(SignalMessage.deserialize(usmc.contents()), from, local, stores.session, stores.identity);
+        break;
+      case CiphertextMessageType.SenderKey: {
+        via = 'sender-key';
+        const contents = usmc.contents();
+        let distributionId: string;
+        try {
+          distributionId = SenderKeyMessage.deserialize(contents).distributionId();
+        } catch (err) {
+          throw new EnvelopeRejectedError('decrypt-failed', 'malformed sender key message', { cause: err });
+        }
+        if (!(await stores.senderKey.getSenderKey(from, distributionId))) {
+          throw new MissingSenderKeyError(sender, senderDevice, distributionId, envelopeGroupId);
+        }
+        try {
+          plaintext = await groupDecrypt(from, stores.senderKey, contents);
+        } catch (err) {
+          // A key with another chain (the sender reset but kept the id): ask again, as for no key.
+          if (err instanceof LibSignalErrorBase && err.is(ErrorCode.InvalidSenderKeySession)) {
+            throw new MissingSenderKeyError(sender, senderDevice, distributionId, envelopeGroupId, { cause: err });
+          }
+          throw err;
+        }
+        break;
+      }
+      default:
+        throw new EnvelopeRejectedError('invalid-envelope', `unexpected inner message type ${usmc.msgType()}`);
+    }
+  } catch (err) {
+    if (err instanceof EnvelopeRejectedError) throw err;
+    throw new EnvelopeRejectedError(classify(err), 'envelope could not be decrypted', { cause: err });
+  }
   let content: Content;
   try {
-    content = decodeContent(result.message());
+    content = decodeContent(plaintext);
   } catch (err) {
     if (err instanceof ProtocolError) throw new EnvelopeRejectedError('malformed-content', err.message, { cause: err });
     throw err;
   }
-  return { sender: sender.data, senderDevice: result.deviceId(), content };
+  return { sender, senderDevice, content, via, envelopeGroupId };
 }
 
-async function classify(err: unknown, input: OpenInput): Promise<RejectReason> {
+function classify(err: unknown): RejectReason {
   if (err instanceof LibSignalErrorBase) {
     if (err.is(ErrorCode.SealedSenderSelfSend)) return 'self-send';
     if (err.is(ErrorCode.DuplicatedMessage)) return 'duplicate';
     if (err.is(ErrorCode.UntrustedIdentity)) return 'untrusted-identity';
-  }
-  // libsignal reports a bad certificate as a generic error; open the outer layer (no state is
-  // touched) to tell "not for us / corrupt" apart from "valid envelope, untrusted sender".
-  try {
-    const usmc = await sealedSenderDecryptToUsmc(copyBytes(input.ciphertext), input.stores.identity);
-    if (!usmc.senderCertificate().validate(input.trustRoot, input.serverTimestamp)) return 'untrusted-certificate';
-  } catch {
-    return 'decrypt-failed';
   }
   return 'decrypt-failed';
 }

@@ -4,6 +4,7 @@ import {
   AppendChangeResponse,
   AuthCredentialsResponse,
   ChangesResponse,
+  EndorsementsResponse,
   GROUP_HEADERS,
   JoinInfoResponse,
   LIMITS,
@@ -33,6 +34,7 @@ import type { RelayHttp } from '../transport/http.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import type { GroupMessaging } from '../alerts/group-messaging.js';
 import { Group } from './group.js';
 import { encodeInviteCode, type InviteCode } from './invite-code.js';
 
@@ -53,6 +55,8 @@ export interface CreateGroupInput {
   displayName?: string;
   /** Whether non-admins may create (approval-gated, member-role) invites. Default false. */
   membersCanInvite?: boolean;
+  /** Only admins may send alerts (members still acknowledge, confirm, dispute and talk). Default false. */
+  announcementsOnly?: boolean;
 }
 
 export interface CreateInviteInput {
@@ -86,9 +90,32 @@ export class GroupService {
   #credentials = new Map<number, AuthCredentialWithPni>();
   #serverParams: Uint8Array | undefined;
   #poll: NodeJS.Timeout | undefined;
+  #messaging: GroupMessaging | undefined;
 
   constructor(deps: GroupServiceDeps) {
     this.#d = deps;
+  }
+
+  /** Group messages (alerts, acks, text) are sent and stored by the messaging layer the client wires in. */
+  set messaging(m: GroupMessaging) {
+    this.#messaging = m;
+  }
+  get messaging(): GroupMessaging {
+    if (!this.#messaging) throw new Error('group messaging is not wired');
+    return this.#messaging;
+  }
+
+  /**
+   * The relay's send endorsements for the current members (presentation auth). Not queued behind
+   * group changes: the caller checks the member list against the verified state itself.
+   */
+  fetchEndorsements(groupId: string): Promise<EndorsementsResponse> {
+    const keys = this.keysOf(groupId);
+    return this.#send('GET', ROUTES.groupEndorsements.path(groupId), undefined, EndorsementsResponse, keys);
+  }
+
+  serverPublicParams(): Promise<Uint8Array> {
+    return this.#zkParams();
   }
 
   // ---- public operations (each one serialized) ----
@@ -97,7 +124,7 @@ export class GroupService {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(randomBytes(32));
       const me = this.#d.account().accountId;
-      const attributes = this.#seal(keys, { v: 1, title: input.title, description: input.description ?? '' }, LIMITS.maxGroupAttributesBytes, 'title and description');
+      const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
       const profile = this.#seal(keys, { v: 1, displayName: input.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
       const actions: GroupAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
@@ -264,8 +291,8 @@ export class GroupService {
     })();
   }
 
-  sealAttributes(keys: GroupKeys, title: string, description: string): string {
-    return this.#seal(keys, { v: 1, title, description }, LIMITS.maxGroupAttributesBytes, 'title and description');
+  sealAttributes(keys: GroupKeys, a: { title: string; description: string; announcementsOnly: boolean }): string {
+    return this.#seal(keys, { v: 1, title: a.title, description: a.description, announcementsOnly: a.announcementsOnly }, LIMITS.maxGroupAttributesBytes, 'title and description');
   }
 
   /** Polls every known group (not ones we left or were removed from) while connected. */

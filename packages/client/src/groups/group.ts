@@ -1,4 +1,5 @@
-import { AccountId, type GroupAction, type Role } from '@aviso/protocol';
+import { AccountId, type AckStatus, type GroupAction, type Role } from '@aviso/protocol';
+import type { Alert, RollCall, SendAlertInput } from '../alerts/types.js';
 import type { GroupState } from '../crypto/group-chain.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
 import type { GroupStatus } from '../stores/interfaces.js';
@@ -130,11 +131,29 @@ export class Group {
   }
 
   setTitle(title: string): Promise<void> {
-    return this.service.change(this.id, (s, k) => [{ type: 'setAttributes', attributes: this.service.sealAttributes(k, title, s.description) }]);
+    return this.#setAttributes({ title });
   }
 
   setDescription(description: string): Promise<void> {
-    return this.service.change(this.id, (s, k) => [{ type: 'setAttributes', attributes: this.service.sealAttributes(k, s.title, description) }]);
+    return this.#setAttributes({ description });
+  }
+
+  /** Only admins may send alerts. Stored in the encrypted attributes, so only an admin can change it. */
+  setAnnouncementsOnly(announcementsOnly: boolean): Promise<void> {
+    return this.#setAttributes({ announcementsOnly });
+  }
+
+  get announcementsOnly(): boolean {
+    return this.#state().announcementsOnly ?? false;
+  }
+
+  #setAttributes(patch: { title?: string; description?: string; announcementsOnly?: boolean }): Promise<void> {
+    return this.service.change(this.id, (s, k) => [
+      {
+        type: 'setAttributes',
+        attributes: this.service.sealAttributes(k, { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly ?? false, ...patch }),
+      },
+    ]);
   }
 
   setMembersCanInvite(membersCanInvite: boolean): Promise<void> {
@@ -156,6 +175,53 @@ export class Group {
       }
       return actions;
     });
+  }
+
+  // ---- alerts and group messages (docs/alerts.md) ----
+
+  /**
+   * Sends an alert to every member (one upload under our sender key) and returns its id.
+   * @example
+   * const id = await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'Agents at the car wash', place: '5th and Main', requestAck: true });
+   */
+  sendAlert(input: SendAlertInput): Promise<string> {
+    return this.service.messaging.sendAlert(this.id, input);
+  }
+
+  async acknowledge(alertId: string, status: AckStatus): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'ack', alertId, status });
+  }
+
+  async confirm(alertId: string, note?: string): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'confirm', alertId, ...(note === undefined ? {} : { note }) });
+  }
+
+  async dispute(alertId: string, note?: string): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'dispute', alertId, ...(note === undefined ? {} : { note }) });
+  }
+
+  /** Only the alert's sender or an admin may retract; receivers drop anyone else's. */
+  async retract(alertId: string, reason: string): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'retract', alertId, reason });
+  }
+
+  /** Only the alert's sender or an admin may call the all-clear; receivers drop anyone else's. */
+  async allClear(alertId: string): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'all-clear', alertId });
+  }
+
+  async sendText(text: string): Promise<void> {
+    await this.service.messaging.send(this.id, { type: 'text', text });
+  }
+
+  /** Each member's latest acknowledgement of the alert, and who confirmed or disputed it (local store). */
+  rollCall(alertId: string): Promise<RollCall> {
+    return this.service.messaging.rollCall(this.id, alertId);
+  }
+
+  /** Unexpired alerts in the local store (expired ones are deleted); retracted ones are marked. */
+  async alerts(): Promise<Alert[]> {
+    return this.service.messaging.alerts(this.id);
   }
 
   #state(): GroupState {

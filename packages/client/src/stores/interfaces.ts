@@ -1,3 +1,4 @@
+import type { AckStatus, AlertKind, Place, Severity } from '@aviso/protocol';
 import type { GroupState } from '../crypto/group-chain.js';
 
 /**
@@ -109,6 +110,69 @@ export interface GroupRecord {
   invitePassword?: string | undefined;
 }
 
+/** A member device that has our current sender key for a group. */
+export interface SenderKeyDevice {
+  accountId: string;
+  deviceId: number;
+  registrationId: number;
+}
+
+/** Our own sender key for one group (Signal-Desktop's senderKeyInfo). */
+export interface SenderKeyInfo {
+  groupId: string;
+  distributionId: string;
+  createdAt: number;
+  /** Devices we sent the SKDM for `distributionId` to. */
+  devices: SenderKeyDevice[];
+}
+
+/** An alert as this device holds it (received, or sent by us). */
+export interface AlertRecord {
+  groupId: string;
+  id: string;
+  from: string;
+  fromDevice: number;
+  kind: AlertKind;
+  severity: Severity;
+  title: string;
+  body?: string | undefined;
+  place?: Place | undefined;
+  observedAt: number;
+  expiresAt: number;
+  requestAck: boolean;
+  /** The sender's clock when it was sent. */
+  sentAt: number;
+  /** Set by a retract from the sender or an admin; the alert is kept, marked. */
+  retracted?: { reason: string; by: string; at: number } | undefined;
+  /** Set by an all-clear from the sender or an admin. */
+  allClear?: { by: string; at: number } | undefined;
+}
+
+/**
+ * A member's latest response to an alert: `ack` (value = status) or `verdict` (value = 'confirm' |
+ * 'dispute'). One row per (group, alert, member, kind); a later `sentAt` replaces an earlier one.
+ */
+export interface AlertResponse {
+  groupId: string;
+  alertId: string;
+  accountId: string;
+  kind: 'ack' | 'verdict';
+  value: AckStatus | 'confirm' | 'dispute';
+  note?: string | undefined;
+  sentAt: number;
+}
+
+/** A group message we sent, kept for resend requests (docs/alerts.md: 24 h, 5 resends). */
+export interface SendLogEntry {
+  groupId: string;
+  sentAt: number;
+  distributionId: string;
+  /** The Content, as JSON. */
+  content: string;
+  createdAt: number;
+  resends: number;
+}
+
 /** Everything one `commit` may write. Applied all together or not at all. */
 export interface StoreChanges {
   localIdentity?: LocalIdentity;
@@ -126,6 +190,22 @@ export interface StoreChanges {
   /** Rejected (the whole commit fails) if a triple was recorded before. */
   kyberUsed?: KyberUse[];
   senderKeys?: SenderKeyWrite[];
+  removeSenderKeys?: Array<{ sender: string; distributionId: string }>;
+  /** Inserted or replaced whole. */
+  senderKeyInfos?: SenderKeyInfo[];
+  /** Inserted or replaced whole. */
+  alerts?: AlertRecord[];
+  /** Kept only where newer (by sentAt) than the stored response of the same member and kind. */
+  alertResponses?: AlertResponse[];
+  /**
+   * Deletes alerts that expired before this time (ms) with their responses, and responses to
+   * alerts this device never got that are older than a day before it.
+   */
+  deleteAlertsExpiredBefore?: number;
+  /** Inserted or replaced whole. */
+  sendLog?: SendLogEntry[];
+  /** Forgets send-log entries created before this time (ms). */
+  pruneSendLogBefore?: number;
   /** Rejected (the whole commit fails) if already recorded. */
   processedMessages?: Array<ProcessedMessage & { processedAt: number }>;
   processedEnvelopes?: Array<{ guid: string; processedAt: number }>;
@@ -164,6 +244,14 @@ export interface AvisoStore {
   /** Oldest first. */
   listUnprocessed(): UnprocessedEnvelope[];
 
+  getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined;
+  getAlert(groupId: string, alertId: string): AlertRecord | undefined;
+  /** Every stored alert of a group (expired ones until the next cleanup), oldest observation first. */
+  listAlerts(groupId: string): AlertRecord[];
+  listAlertResponses(groupId: string, alertId: string): AlertResponse[];
+  /** Send-log entries of a group with `from <= sentAt <= to`, oldest first. */
+  listSendLog(groupId: string, from: number, to: number): SendLogEntry[];
+
   getGroup(groupId: string): GroupRecord | undefined;
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
@@ -181,6 +269,9 @@ export class StoreConflictError extends Error {
 export function kyberUseKey(use: KyberUse): string {
   return `${use.kyberPreKeyId}:${use.signedPreKeyId}:${Buffer.from(use.baseKey).toString('base64')}`;
 }
+
+/** Responses to alerts this device never received are kept this long past their sentAt. */
+export const ORPHAN_RESPONSE_GRACE_MS = 24 * 3600_000;
 
 export function processedKey(m: ProcessedMessage): string {
   return `${m.sender}:${m.device}:${m.sentAt}`;

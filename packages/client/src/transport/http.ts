@@ -53,9 +53,15 @@ export class RelayHttp {
     return this.request(method, path, body, schema, false, headers);
   }
 
+  /** A raw-bytes request with no account credentials (group sends: the body is libsignal's SentMessage). */
+  putBytes<S extends z.ZodType>(path: string, body: Uint8Array, contentType: string, schema: S, headers: Record<string, string>): Promise<z.output<S>> {
+    return this.request('PUT', path, new RawBody(new Uint8Array(body), contentType), schema, false, headers);
+  }
+
   async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean, extraHeaders: Record<string, string> = {}): Promise<z.output<S>> {
     const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body instanceof RawBody) headers['content-type'] = body.contentType;
+    else if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       if (!this.credentials) throw new Error('request needs credentials');
       headers.authorization = basicAuthHeader(this.credentials);
@@ -65,7 +71,7 @@ export class RelayHttp {
       res = await this.#fetch(this.#base + path, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: body instanceof RawBody ? body.bytes : JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
@@ -84,6 +90,13 @@ export class RelayHttp {
     }
     return parsed.data;
   }
+}
+
+class RawBody {
+  constructor(
+    readonly bytes: Uint8Array<ArrayBuffer>,
+    readonly contentType: string,
+  ) {}
 }
 
 function safeJson(text: string): unknown {

@@ -2,7 +2,12 @@ import {
   StoreConflictError,
   kyberUseKey,
   processedKey,
+  ORPHAN_RESPONSE_GRACE_MS,
   type AccountRecord,
+  type AlertRecord,
+  type AlertResponse,
+  type SendLogEntry,
+  type SenderKeyInfo,
   type AvisoStore,
   type GroupRecord,
   type IdentityRecord,
@@ -17,6 +22,7 @@ import {
 
 const sessionKey = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
 const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u0000${distributionId}`;
+const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
 /**
  * In-memory store: tests and ephemeral clients. Commits validate every conflict before touching
@@ -37,6 +43,10 @@ export class MemoryStore implements AvisoStore {
   readonly #processedEnvelopes = new Map<string, number>();
   readonly #unprocessed = new Map<string, UnprocessedEnvelope>();
   readonly #groups = new Map<string, GroupRecord>();
+  readonly #senderKeyInfos = new Map<string, SenderKeyInfo>();
+  readonly #alerts = new Map<string, AlertRecord>();
+  readonly #responses = new Map<string, AlertResponse>();
+  readonly #sendLog = new Map<string, SendLogEntry>();
 
   getLocalIdentity(): LocalIdentity | undefined {
     return this.#localIdentity;
@@ -90,6 +100,33 @@ export class MemoryStore implements AvisoStore {
     return [...this.#unprocessed.values()].sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
+  getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined {
+    const i = this.#senderKeyInfos.get(groupId);
+    return i && structuredClone(i);
+  }
+  getAlert(groupId: string, alertId: string): AlertRecord | undefined {
+    const a = this.#alerts.get(pair(groupId, alertId));
+    return a && structuredClone(a);
+  }
+  listAlerts(groupId: string): AlertRecord[] {
+    return [...this.#alerts.values()]
+      .filter((a) => a.groupId === groupId)
+      .sort((a, b) => a.observedAt - b.observedAt || a.id.localeCompare(b.id))
+      .map((a) => structuredClone(a));
+  }
+  listAlertResponses(groupId: string, alertId: string): AlertResponse[] {
+    return [...this.#responses.values()]
+      .filter((r) => r.groupId === groupId && r.alertId === alertId)
+      .sort((a, b) => a.sentAt - b.sentAt || a.accountId.localeCompare(b.accountId))
+      .map((r) => ({ ...r }));
+  }
+  listSendLog(groupId: string, from: number, to: number): SendLogEntry[] {
+    return [...this.#sendLog.values()]
+      .filter((e) => e.groupId === groupId && e.sentAt >= from && e.sentAt <= to)
+      .sort((a, b) => a.sentAt - b.sentAt)
+      .map((e) => ({ ...e }));
+  }
+
   getGroup(groupId: string): GroupRecord | undefined {
     const g = this.#groups.get(groupId);
     return g && structuredClone(g);
@@ -132,6 +169,32 @@ export class MemoryStore implements AvisoStore {
     for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
     // Copies in and out: a caller mutating its object must not change what is stored.
     for (const g of c.groups ?? []) this.#groups.set(g.groupId, structuredClone(g));
+    for (const s of c.removeSenderKeys ?? []) this.#senderKeys.delete(senderKeyKey(s.sender, s.distributionId));
+    for (const i of c.senderKeyInfos ?? []) this.#senderKeyInfos.set(i.groupId, structuredClone(i));
+    for (const a of c.alerts ?? []) this.#alerts.set(pair(a.groupId, a.id), structuredClone(a));
+    for (const r of c.alertResponses ?? []) {
+      const key = `${pair(r.groupId, r.alertId)}\u0000${r.accountId}\u0000${r.kind}`;
+      const before = this.#responses.get(key);
+      if (!before || before.sentAt < r.sentAt) this.#responses.set(key, { ...r });
+    }
+    if (c.deleteAlertsExpiredBefore !== undefined) {
+      const before = c.deleteAlertsExpiredBefore;
+      const expired = new Set<string>();
+      for (const [k, a] of this.#alerts) {
+        if (a.expiresAt >= before) continue;
+        this.#alerts.delete(k);
+        expired.add(k);
+      }
+      for (const [k, r] of this.#responses) {
+        if (this.#alerts.has(pair(r.groupId, r.alertId))) continue;
+        // Its alert just expired, or never came and the response is old.
+        if (r.sentAt < before - ORPHAN_RESPONSE_GRACE_MS || expired.has(pair(r.groupId, r.alertId))) this.#responses.delete(k);
+      }
+    }
+    for (const e of c.sendLog ?? []) this.#sendLog.set(pair(e.groupId, String(e.sentAt)), { ...e });
+    if (c.pruneSendLogBefore !== undefined) {
+      for (const [k, e] of this.#sendLog) if (e.createdAt < c.pruneSendLogBefore) this.#sendLog.delete(k);
+    }
     if (c.pruneProcessedBefore !== undefined) {
       const before = c.pruneProcessedBefore;
       for (const [k, at] of this.#processedMessages) if (at < before) this.#processedMessages.delete(k);

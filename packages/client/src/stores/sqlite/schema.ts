@@ -114,3 +114,53 @@ export const groups = sqliteTable('groups', {
   state: text('state').notNull(),
   invitePassword: text('invite_password'),
 });
+
+/** Our own sender key per group: its distribution id, age, and the devices that have it (JSON). */
+export const groupSenderKeys = sqliteTable('group_sender_keys', {
+  groupId: text('group_id').primaryKey(),
+  distributionId: text('distribution_id').notNull(),
+  createdAt: integer('created_at').notNull(),
+  devices: text('devices').notNull(),
+});
+
+/** Alerts until they expire (then deleted). The record is JSON; expiry is a column for the cleanup. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    groupId: text('group_id').notNull(),
+    alertId: text('alert_id').notNull(),
+    observedAt: integer('observed_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    record: text('record').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.alertId] }), index('alerts_expires_at').on(t.expiresAt)],
+);
+
+/** Each member's latest acknowledgement and latest confirm/dispute per alert. */
+export const alertResponses = sqliteTable(
+  'alert_responses',
+  {
+    groupId: text('group_id').notNull(),
+    alertId: text('alert_id').notNull(),
+    accountId: text('account_id').notNull(),
+    kind: text('kind', { enum: ['ack', 'verdict'] }).notNull(),
+    value: text('value').notNull(),
+    note: text('note'),
+    sentAt: integer('sent_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.alertId, t.accountId, t.kind] }), index('alert_responses_sent_at').on(t.sentAt)],
+);
+
+/** Group messages we sent, for resend requests; pruned after a day. */
+export const sendLog = sqliteTable(
+  'send_log',
+  {
+    groupId: text('group_id').notNull(),
+    sentAt: integer('sent_at').notNull(),
+    distributionId: text('distribution_id').notNull(),
+    content: text('content').notNull(),
+    createdAt: integer('created_at').notNull(),
+    resends: integer('resends').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.sentAt] }), index('send_log_created_at').on(t.createdAt)],
+);

@@ -2,12 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { and, asc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import {
+  ORPHAN_RESPONSE_GRACE_MS,
   StoreConflictError,
   type AccountRecord,
+  type AlertRecord,
+  type AlertResponse,
+  type SendLogEntry,
+  type SenderKeyDevice,
+  type SenderKeyInfo,
   type AvisoStore,
   type GroupRecord,
   type IdentityRecord,
@@ -164,6 +170,47 @@ export class SqliteStore implements AvisoStore {
     return this.#db.select().from(t.unprocessed).orderBy(asc(t.unprocessed.receivedAt)).all();
   }
 
+  getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined {
+    const row = this.#db.select().from(t.groupSenderKeys).where(eq(t.groupSenderKeys.groupId, groupId)).get();
+    return row ? { ...row, devices: JSON.parse(row.devices) as SenderKeyDevice[] } : undefined;
+  }
+  getAlert(groupId: string, alertId: string): AlertRecord | undefined {
+    const row = this.#db
+      .select({ record: t.alerts.record })
+      .from(t.alerts)
+      .where(and(eq(t.alerts.groupId, groupId), eq(t.alerts.alertId, alertId)))
+      .get();
+    return row ? (JSON.parse(row.record) as AlertRecord) : undefined;
+  }
+  listAlerts(groupId: string): AlertRecord[] {
+    return this.#db
+      .select({ record: t.alerts.record })
+      .from(t.alerts)
+      .where(eq(t.alerts.groupId, groupId))
+      .orderBy(asc(t.alerts.observedAt), asc(t.alerts.alertId))
+      .all()
+      .map((r) => JSON.parse(r.record) as AlertRecord);
+  }
+  listAlertResponses(groupId: string, alertId: string): AlertResponse[] {
+    const r = t.alertResponses;
+    return this.#db
+      .select()
+      .from(r)
+      .where(and(eq(r.groupId, groupId), eq(r.alertId, alertId)))
+      .orderBy(asc(r.sentAt), asc(r.accountId))
+      .all()
+      .map((row) => ({ ...row, value: row.value as AlertResponse['value'], ...(row.note === null ? { note: undefined } : { note: row.note }) }));
+  }
+  listSendLog(groupId: string, from: number, to: number): SendLogEntry[] {
+    const l = t.sendLog;
+    return this.#db
+      .select()
+      .from(l)
+      .where(and(eq(l.groupId, groupId), gte(l.sentAt, from), lte(l.sentAt, to)))
+      .orderBy(asc(l.sentAt))
+      .all();
+  }
+
   getGroup(groupId: string): GroupRecord | undefined {
     const row = this.#db.select().from(t.groups).where(eq(t.groups.groupId, groupId)).get();
     return row ? groupOf(row) : undefined;
@@ -240,6 +287,49 @@ export class SqliteStore implements AvisoStore {
         };
         db.insert(t.groups).values({ groupId: g.groupId, ...row }).onConflictDoUpdate({ target: t.groups.groupId, set: row }).run();
       }
+      for (const s of c.removeSenderKeys ?? []) {
+        db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
+      }
+      for (const i of c.senderKeyInfos ?? []) {
+        const row = { distributionId: i.distributionId, createdAt: i.createdAt, devices: JSON.stringify(i.devices) };
+        db.insert(t.groupSenderKeys).values({ groupId: i.groupId, ...row }).onConflictDoUpdate({ target: t.groupSenderKeys.groupId, set: row }).run();
+      }
+      for (const a of c.alerts ?? []) {
+        const row = { observedAt: a.observedAt, expiresAt: a.expiresAt, record: JSON.stringify(a) };
+        db.insert(t.alerts)
+          .values({ groupId: a.groupId, alertId: a.id, ...row })
+          .onConflictDoUpdate({ target: [t.alerts.groupId, t.alerts.alertId], set: row })
+          .run();
+      }
+      for (const r of c.alertResponses ?? []) {
+        const set = { value: r.value, note: r.note ?? null, sentAt: r.sentAt };
+        const ar = t.alertResponses;
+        db.insert(ar)
+          .values({ groupId: r.groupId, alertId: r.alertId, accountId: r.accountId, kind: r.kind, ...set })
+          .onConflictDoUpdate({ target: [ar.groupId, ar.alertId, ar.accountId, ar.kind], set, setWhere: lt(ar.sentAt, r.sentAt) })
+          .run();
+      }
+      if (c.deleteAlertsExpiredBefore !== undefined) {
+        const before = c.deleteAlertsExpiredBefore;
+        // Responses of the alerts about to go, then the alerts, then old responses to alerts never received.
+        this.#sqlite
+          .prepare('DELETE FROM alert_responses WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = alert_responses.group_id AND a.alert_id = alert_responses.alert_id AND a.expires_at < ?)')
+          .run(before);
+        db.delete(t.alerts).where(lt(t.alerts.expiresAt, before)).run();
+        db.delete(t.alertResponses)
+          .where(
+            and(
+              lt(t.alertResponses.sentAt, before - ORPHAN_RESPONSE_GRACE_MS),
+              sql`NOT EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = ${t.alertResponses.groupId} AND a.alert_id = ${t.alertResponses.alertId})`,
+            ),
+          )
+          .run();
+      }
+      for (const e of c.sendLog ?? []) {
+        const { groupId: _groupId, sentAt: _sentAt, ...row } = e;
+        db.insert(t.sendLog).values(e).onConflictDoUpdate({ target: [t.sendLog.groupId, t.sendLog.sentAt], set: row }).run();
+      }
+      if (c.pruneSendLogBefore !== undefined) db.delete(t.sendLog).where(lt(t.sendLog.createdAt, c.pruneSendLogBefore)).run();
       if (c.pruneProcessedBefore !== undefined) {
         db.delete(t.processedMessages).where(lt(t.processedMessages.processedAt, c.pruneProcessedBefore)).run();
         db.delete(t.processedEnvelopes).where(lt(t.processedEnvelopes.processedAt, c.pruneProcessedBefore)).run();

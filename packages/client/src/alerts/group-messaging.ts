@@ -1,0 +1,498 @@
+import { randomUUID } from 'node:crypto';
+import { ProtocolAddress, SessionRecord, type SenderCertificate } from '@signalapp/libsignal-client';
+import {
+  ALERT_LIMITS,
+  Content,
+  encodeContent,
+  GROUP_SEND,
+  MultiMismatchedDevices,
+  MultiRecipientResponse,
+  MultiStaleDevices,
+  PreKeyBundleResponse,
+  RESEND_REQUEST,
+  ROUTES,
+  SENDER_KEY_DISTRIBUTION,
+  type AckStatus,
+  type GroupMessageBody,
+} from '@aviso/protocol';
+import type { GroupState } from '../crypto/group-chain.js';
+import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
+import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, SENDER_KEY_MAX_AGE_MS, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
+import { buildSessions } from '../crypto/sessions.js';
+import { GroupForkError, GroupVerificationError, RelayRequestError } from '../errors.js';
+import type { Group } from '../groups/group.js';
+import type { GroupService } from '../groups/group-service.js';
+import type { AccountRecord, AvisoStore, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
+import type { SignalStores } from '../stores/libsignal-adapters.js';
+import type { Zone } from '../stores/zone.js';
+import type { RelayHttp } from '../transport/http.js';
+import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
+import { errInfo, type Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import { applyGroupBody, memberOf, publicAlert } from './apply.js';
+import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
+
+export interface GroupMessagingDeps {
+  store: AvisoStore;
+  groups: GroupService;
+  account(): AccountRecord;
+  http(): RelayHttp;
+  certificate(): Promise<SenderCertificate>;
+  /** Runs crypto over a fresh zone in the client's crypto queue, then commits the zone with `extra`. */
+  crypto<T>(peer: string, fn: (zone: Zone, stores: SignalStores) => Promise<T>, extra?: (result: T) => StoreChanges): Promise<T>;
+  /** The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). */
+  sendDirect(to: string, content: Content): Promise<void>;
+  nextSentAt(): number;
+  emit(event: GroupMessageEvent, group: Group): void;
+  emitError(err: Error): void;
+  logger: Logger;
+}
+
+export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string };
+
+/** Group bodies without the fields every group body gets from the sender's verified state. */
+type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
+export type GroupBodyInput = Unscoped<GroupMessageBody>;
+
+const SEND_ATTEMPTS = 3;
+const SEND_LOG_MS = 24 * 3600_000;
+const MAX_RESENDS = 5;
+/** Refresh endorsements this long before they expire. */
+const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
+/**
+ * A resend request names the relay's (minute-rounded) receipt time, the only clock the receiver
+ * has for a message it cannot read; the sender looks in this window around it.
+ */
+const RESEND_WINDOW_BEFORE_MS = 5 * 60_000;
+const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
+const SKDM_PARALLEL = 8;
+const CLEANUP_INTERVAL_MS = 60_000;
+
+/**
+ * Group messages over sender keys (docs/alerts.md): sending (sender key lifecycle, sessions,
+ * SKDMs, one sealed-sender-v2 upload with a group send token), receiving (membership, version and
+ * permission checks), resend requests, and the local alert store.
+ */
+export class GroupMessaging {
+  readonly #d: GroupMessagingDeps;
+  /** One group send at a time: keeps each sender's messages in order and its chain consistent. */
+  readonly #sends = new SerialQueue();
+  readonly #endorsements = new Map<string, { version: number; e: GroupEndorsements }>();
+  /** (sender, distribution id) → when we last asked; one resend request per minute each. */
+  readonly #asked = new Map<string, number>();
+  #cleanup: NodeJS.Timeout | undefined;
+
+  constructor(deps: GroupMessagingDeps) {
+    this.#d = deps;
+  }
+
+  startCleanup(): void {
+    if (this.#cleanup) return;
+    this.#cleanup = setInterval(() => {
+      try {
+        this.#deleteExpired();
+      } catch (err) {
+        this.#d.logger.warn(errInfo(err), 'alert cleanup failed');
+      }
+    }, CLEANUP_INTERVAL_MS);
+    this.#cleanup.unref();
+  }
+
+  stopCleanup(): void {
+    if (this.#cleanup) clearInterval(this.#cleanup);
+    this.#cleanup = undefined;
+  }
+
+  idle(): Promise<void> {
+    return this.#sends.idle();
+  }
+
+  // ---- the Group API ----
+
+  async sendAlert(groupId: string, input: SendAlertInput): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    const seconds = input.expiresInSeconds ?? ALERT_LIMITS.defaultExpiresInSeconds;
+    if (!(seconds > 0) || seconds > ALERT_LIMITS.maxExpiresInSeconds) throw new RangeError(`expiresInSeconds must be 1–${ALERT_LIMITS.maxExpiresInSeconds}`);
+    const place = typeof input.place === 'string' ? { text: input.place } : input.place;
+    await this.send(groupId, {
+      type: 'alert',
+      id,
+      kind: input.kind,
+      severity: input.severity,
+      title: input.title,
+      ...(input.body === undefined ? {} : { body: input.body }),
+      ...(place === undefined ? {} : { place }),
+      observedAt: input.observedAt ?? now,
+      expiresAt: now + Math.round(seconds * 1000),
+      requestAck: input.requestAck ?? false,
+    });
+    return id;
+  }
+
+  async rollCall(groupId: string, alertId: string): Promise<RollCall> {
+    const out: RollCall = { seen: [], onMyWay: [], onScene: [], cannot: [], confirmed: [], disputed: [] };
+    const ackKey: Record<AckStatus, keyof RollCall> = { seen: 'seen', 'on-my-way': 'onMyWay', 'on-scene': 'onScene', cannot: 'cannot' };
+    for (const r of this.#d.store.listAlertResponses(groupId, alertId)) {
+      if (r.kind === 'ack') out[ackKey[r.value as AckStatus]].push(r.accountId);
+      else out[r.value === 'confirm' ? 'confirmed' : 'disputed'].push(r.accountId);
+    }
+    for (const list of Object.values(out)) list.sort();
+    return out;
+  }
+
+  alerts(groupId: string): Alert[] {
+    const now = Date.now();
+    this.#deleteExpired(now);
+    return this.#d.store
+      .listAlerts(groupId)
+      .filter((a) => a.expiresAt >= now)
+      .map(publicAlert);
+  }
+
+  /**
+   * Sends a group body to every other member: one sealed-sender-v2 upload under our sender key.
+   * Applies it to our own store too (our alerts and answers count in `alerts()` and `rollCall()`).
+   */
+  async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
+    const rec = this.#d.groups.record(groupId);
+    if (rec.status !== 'member') throw new GroupVerificationError(groupId, rec.state.version, 'not-a-member', 'this account is not a member of the group');
+    return this.#sends.run(async () => {
+      const state = this.#d.groups.record(groupId).state;
+      const sentAt = this.#d.nextSentAt();
+      // Parsing applies the protocol's rules (lengths, coordinate rounding) before anything is stored or sent.
+      const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
+      const body = content.body as GroupMessageBody;
+      const me = this.#d.account();
+      const recipients = Object.values(state.members)
+        .map((m) => m.accountId)
+        .filter((a) => a !== me.accountId);
+      if (recipients.length > 0) await this.#upload(groupId, content, recipients);
+      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
+      if (own.ok) this.#d.store.commit(own.changes);
+      return { sentAt };
+    });
+  }
+
+  // ---- receiving ----
+
+  /**
+   * Decides what a decrypted skdm, resend-request or group body does. Runs inside the client's
+   * receive step (its zone is still open): SKDMs are processed into that zone, everything else is
+   * returned as rows to commit with it and work to do after the commit.
+   */
+  async receive(opened: OpenedMessage, stores: SignalStores): Promise<ReceiveOutcome> {
+    const { sender, senderDevice, content, via } = opened;
+    const body = content.body;
+    switch (body.type) {
+      case 'direct':
+        throw new Error('direct bodies are not group messages');
+      case SENDER_KEY_DISTRIBUTION: {
+        if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a sender key arrived through a sender key' };
+        const state = await this.#memberState(body.groupId, sender, true);
+        if (!state) return { ok: false, reason: 'not-a-member', message: 'a sender key from someone not in the verified group' };
+        let distributionId: string;
+        try {
+          distributionId = await acceptDistribution(ProtocolAddress.new(sender, senderDevice), fromBase64(body.skdm), stores);
+        } catch (err) {
+          return { ok: false, reason: 'malformed-content', message: `unusable sender key: ${err instanceof Error ? err.message : String(err)}` };
+        }
+        if (distributionId !== body.distributionId) return { ok: false, reason: 'malformed-content', message: 'the sender key names another distribution id' };
+        return { ok: true, changes: {}, after: () => undefined };
+      }
+      case RESEND_REQUEST: {
+        if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a resend request arrived through a sender key' };
+        const state = await this.#memberState(body.groupId, sender, false);
+        if (!state) return { ok: false, reason: 'not-a-member', message: 'a resend request from someone not in the verified group' };
+        return {
+          ok: true,
+          changes: {},
+          after: () => void this.#serveResend(body.groupId, sender, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
+        };
+      }
+      default:
+        return this.#receiveGroupBody(opened, body);
+    }
+  }
+
+  async #receiveGroupBody(opened: OpenedMessage, body: GroupMessageBody): Promise<ReceiveOutcome> {
+    const groupId = body.groupId;
+    if (opened.via === 'sender-key' && opened.envelopeGroupId !== groupId) return { ok: false, reason: 'not-allowed', message: 'the envelope names another group than the message' };
+    let rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'a message for a group this account is not in' };
+    if (body.groupVersion > rec.state.version) {
+      // The sender has verified changes we have not seen (a new member, a role change): catch up first.
+      await this.#syncQuietly(groupId);
+      rec = this.#d.store.getGroup(groupId) ?? rec;
+      if (rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'this account is no longer in the group' };
+    }
+    if (body.groupVersion === rec.state.version && body.groupHeadHash !== rec.state.headHash) {
+      // Same version, different history: the relay showed the two of us different logs.
+      this.#d.emitError(new GroupForkError(groupId, rec.state.version));
+      return { ok: false, reason: 'group-fork', message: 'the sender verified a different history at our version' };
+    }
+    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender: opened.sender, senderDevice: opened.senderDevice, sentAt: opened.content.sentAt, body });
+    if (!applied.ok) return applied;
+    const group = this.#d.groups.group(groupId);
+    return { ok: true, changes: applied.changes, after: () => this.#d.emit(applied.event, group) };
+  }
+
+  /** After a group message failed for want of the sender's key: ask the sender (1:1) to resend it. */
+  requestResend(input: { sender: string; groupId: string | undefined; distributionId: string; serverTimestamp: number }): void {
+    const { sender, groupId, distributionId } = input;
+    if (groupId === undefined) return;
+    const key = `${sender}\u0000${distributionId}`;
+    const now = Date.now();
+    if ((this.#asked.get(key) ?? 0) > now - 60_000) return;
+    this.#asked.set(key, now);
+    void (async () => {
+      const state = await this.#memberState(groupId, sender, true);
+      if (!state) return;
+      await this.#d.sendDirect(sender, { v: 1, sentAt: this.#d.nextSentAt(), body: { type: RESEND_REQUEST, groupId, distributionId, sentAt: input.serverTimestamp } });
+    })().catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend request failed'));
+  }
+
+  /** Redistributes our sender key to the requester and resends (1:1) what we sent around that time. */
+  async #serveResend(groupId: string, requester: string, distributionId: string, around: number): Promise<void> {
+    const entries = this.#d.store
+      .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
+      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS);
+    await this.#sends.run(async () => {
+      const info = this.#d.store.getSenderKeyInfo(groupId);
+      if (info) {
+        // Forget that the requester's devices have our key; the SKDM goes out now and is recorded again.
+        const rest = info.devices.filter((d) => d.accountId !== requester);
+        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester]);
+      }
+    });
+    for (const e of entries) {
+      this.#d.store.commit({ sendLog: [{ ...e, resends: e.resends + 1 }] });
+      await this.#d.sendDirect(requester, Content.parse(JSON.parse(e.content)));
+    }
+  }
+
+  // ---- sending internals ----
+
+  async #upload(groupId: string, content: Content, recipients: string[]): Promise<void> {
+    const me = this.#d.account();
+    const local = ProtocolAddress.new(me.accountId, me.deviceId);
+    const keys = this.#d.groups.keysOf(groupId);
+    const padded = encodeContent(content);
+    const certificate = await this.#d.certificate();
+    let endorsements = await this.#endorsementsFor(groupId);
+    let missing = new Map<string, Set<number> | '*'>();
+    for (const r of recipients) if (this.#devices(r).length === 0) missing.set(r, '*');
+    for (let attempt = 1; ; attempt++) {
+      await this.#fetchSessions(groupId, missing, endorsements);
+      missing = new Map();
+      const info = this.#senderKeyInfo(groupId);
+      await this.#sendSkdm(groupId, info, recipients);
+      const targets = recipients.filter((r) => this.#devices(r).length > 0);
+      if (targets.length === 0) return;
+      const addresses = targets.flatMap((r) => this.#devices(r).map((d) => ProtocolAddress.new(r, d.deviceId)));
+      const now = Date.now();
+      const distributionId = this.#d.store.getSenderKeyInfo(groupId)!.distributionId;
+      const body = await this.#d.crypto(
+        groupId,
+        (_zone, stores) => encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores }),
+        () => ({
+          sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
+          pruneSendLogBefore: now - SEND_LOG_MS,
+        }),
+      );
+      const token = toBase64(sendToken(endorsements, targets, keys.secretParams));
+      try {
+        await this.#d.http().putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
+        return;
+      } catch (err) {
+        if (!(err instanceof RelayRequestError) || attempt >= SEND_ATTEMPTS) throw err;
+        if (err.code === 'MISMATCHED_DEVICES') {
+          const d = MultiMismatchedDevices.parse(err.details);
+          for (const a of d.accounts) {
+            await this.#archive(a.accountId, a.extraDevices);
+            if (a.missingDevices.length > 0) missing.set(a.accountId, new Set(a.missingDevices));
+          }
+        } else if (err.code === 'STALE_DEVICES') {
+          const d = MultiStaleDevices.parse(err.details);
+          const stale = new Set(d.accounts.flatMap((a) => a.staleDevices.map((dev) => `${a.accountId}.${dev}`)));
+          const current = this.#d.store.getSenderKeyInfo(groupId)!;
+          // A reinstalled device lost our key: it gets the SKDM again on the retry.
+          this.#d.store.commit({ senderKeyInfos: [{ ...current, devices: current.devices.filter((x) => !stale.has(`${x.accountId}.${x.deviceId}`)) }] });
+          for (const a of d.accounts) {
+            await this.#archive(a.accountId, a.staleDevices);
+            missing.set(a.accountId, new Set(a.staleDevices));
+          }
+        } else if (err.code === 'UNAUTHORIZED' && attempt === 1) {
+          // The endorsements may be for an older member list; fetch fresh ones once.
+          this.#endorsements.delete(groupId);
+          endorsements = await this.#endorsementsFor(groupId);
+        } else {
+          throw err;
+        }
+        this.#d.logger.info({ attempt, code: err.code }, 'group send refused; retrying');
+      }
+    }
+  }
+
+  /**
+   * Our sender key for the group, reset (new distribution id, old key deleted) when it is older than
+   * 90 days or any device that has it belongs to someone no longer a member.
+   */
+  #senderKeyInfo(groupId: string): SenderKeyInfo {
+    const me = this.#d.account();
+    const state = this.#d.groups.record(groupId).state;
+    const members = new Set(Object.values(state.members).map((m) => m.accountId));
+    const info = this.#d.store.getSenderKeyInfo(groupId);
+    const now = Date.now();
+    if (info && now - info.createdAt <= SENDER_KEY_MAX_AGE_MS && info.devices.every((d) => members.has(d.accountId))) return info;
+    const fresh: SenderKeyInfo = { groupId, distributionId: randomUUID(), createdAt: now, devices: [] };
+    this.#d.store.commit({
+      senderKeyInfos: [fresh],
+      ...(info ? { removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
+    });
+    if (info) this.#d.logger.info({ reason: now - info.createdAt > SENDER_KEY_MAX_AGE_MS ? 'age' : 'member-left' }, 'sender key reset');
+    return fresh;
+  }
+
+  /** Sends the SKDM (1:1, sealed) to each of `accounts` with a device that lacks it, and records them. */
+  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[]): Promise<void> {
+    const has = new Set(info.devices.map((d) => `${d.accountId}.${d.deviceId}.${d.registrationId}`));
+    const lacking = accounts.filter((a) => this.#devices(a).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
+    if (lacking.length === 0) {
+      if (info !== this.#d.store.getSenderKeyInfo(groupId)) this.#d.store.commit({ senderKeyInfos: [info] });
+      return;
+    }
+    const me = this.#d.account();
+    const skdm = await this.#d.crypto(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
+    const reached: SenderKeyDevice[] = [];
+    for (let i = 0; i < lacking.length; i += SKDM_PARALLEL) {
+      await Promise.all(
+        lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
+          const content: Content = { v: 1, sentAt: this.#d.nextSentAt(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
+          await this.#d.sendDirect(a, content);
+          reached.push(...this.#devices(a).map((d) => ({ accountId: a, ...d })));
+        }),
+      );
+    }
+    const devices = [...info.devices.filter((d) => !lacking.includes(d.accountId)), ...reached];
+    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices }] });
+  }
+
+  /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
+  async #fetchSessions(groupId: string, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+    const me = this.#d.account();
+    const keys = this.#d.groups.keysOf(groupId);
+    await Promise.all(
+      [...which].map(async ([accountId, devices]) => {
+        const token = toBase64(sendToken(e, [accountId], keys.secretParams));
+        const paths = devices === '*' ? [ROUTES.keyBundle.path(accountId, '*')] : [...devices].map((d) => ROUTES.keyBundle.path(accountId, d));
+        for (const path of paths) {
+          let bundle: PreKeyBundleResponse;
+          try {
+            bundle = await this.#d.http().anonymous('GET', path, undefined, PreKeyBundleResponse, { [GROUP_SEND.tokenHeader]: token });
+          } catch (err) {
+            if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
+            if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
+            // A relay without token-authorised key fetches: fall back to our account credentials.
+            this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
+            bundle = await this.#d.http().get(path, PreKeyBundleResponse);
+          }
+          await this.#d.crypto(accountId, async (_zone, stores) => {
+            await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
+          });
+        }
+      }),
+    );
+  }
+
+  async #archive(accountId: string, devices: number[]): Promise<void> {
+    if (devices.length === 0) return;
+    await this.#d.crypto(accountId, async (zone) => {
+      for (const d of devices) {
+        const raw = zone.getSession(accountId, d);
+        if (!raw) continue;
+        const record = SessionRecord.deserialize(copyBytes(raw));
+        record.archiveCurrentState();
+        zone.setSession(accountId, d, record.serialize());
+      }
+    });
+  }
+
+  /** Devices of an account with a current session, and their registration ids. */
+  #devices(accountId: string): Array<{ deviceId: number; registrationId: number }> {
+    const out: Array<{ deviceId: number; registrationId: number }> = [];
+    for (const deviceId of this.#d.store.getSessionDevices(accountId)) {
+      const raw = this.#d.store.getSession(accountId, deviceId);
+      if (!raw) continue;
+      const record = SessionRecord.deserialize(copyBytes(raw));
+      if (record.hasCurrentState()) out.push({ deviceId, registrationId: record.remoteRegistrationId() });
+    }
+    return out;
+  }
+
+  /**
+   * Endorsements for the group's current verified members, cached per (version, expiration). The
+   * relay's member list must be exactly our verified one (after one sync if it is not).
+   */
+  async #endorsementsFor(groupId: string): Promise<GroupEndorsements> {
+    const version = this.#d.groups.record(groupId).state.version;
+    const cached = this.#endorsements.get(groupId);
+    if (cached && cached.version === version && cached.e.expiration.getTime() - Date.now() > ENDORSEMENT_MARGIN_MS) return cached.e;
+    for (let attempt = 1; ; attempt++) {
+      const rec = this.#d.groups.record(groupId);
+      const keys = this.#d.groups.keysOf(groupId);
+      const res = await this.#d.groups.fetchEndorsements(groupId);
+      const ours = Object.keys(rec.state.members);
+      const same = res.members.length === ours.length && res.members.every((m) => rec.state.members[m] !== undefined) && new Set(res.members).size === ours.length;
+      if (!same || res.publicParams !== toBase64(keys.publicParams)) {
+        if (attempt === 1) {
+          await this.#d.groups.sync(groupId);
+          continue;
+        }
+        throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-members', 'the relay issued endorsements for another member list than the verified one');
+      }
+      const memberAccounts = res.members.map((m) => rec.state.members[m]!.accountId);
+      let e: GroupEndorsements;
+      try {
+        e = receiveEndorsements({
+          response: fromBase64(res.response),
+          memberAccounts,
+          me: this.#d.account().accountId,
+          secretParams: keys.secretParams,
+          serverPublicParams: await this.#d.groups.serverPublicParams(),
+        });
+      } catch (err) {
+        throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-invalid', 'the relay issued endorsements that do not verify', { cause: err });
+      }
+      this.#endorsements.set(groupId, { version: rec.state.version, e });
+      return e;
+    }
+  }
+
+  // ---- helpers ----
+
+  /** Our verified state of a group if `sender` is a member in it (syncing once first when asked). */
+  async #memberState(groupId: string, sender: string, syncIfUnknown: boolean): Promise<GroupState | undefined> {
+    let rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member') return undefined;
+    if (!memberOf(rec.state, sender) && syncIfUnknown) {
+      await this.#syncQuietly(groupId);
+      rec = this.#d.store.getGroup(groupId);
+      if (!rec || rec.status !== 'member') return undefined;
+    }
+    return memberOf(rec.state, sender) ? rec.state : undefined;
+  }
+
+  async #syncQuietly(groupId: string): Promise<void> {
+    try {
+      await this.#d.groups.sync(groupId);
+    } catch (err) {
+      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
+      this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  #deleteExpired(now = Date.now()): void {
+    this.#d.store.commit({ deleteAlertsExpiredBefore: now, pruneSendLogBefore: now - SEND_LOG_MS });
+  }
+}
