@@ -1,10 +1,18 @@
 import { groupDecrypt, ProtocolAddress, sealedSenderDecryptToUsmc } from '@signalapp/libsignal-client';
 import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
-import { GROUP_SEND, LIMITS, MultiMismatchedDevices, MultiStaleDevices, ROUTES } from '@aviso/protocol';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { decodeServerFrame, GROUP_SEND, LIMITS, MultiMismatchedDevices, MultiStaleDevices, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
+import { DATABASE_FILE } from '../src/context.js';
+import { createContext, createLogger, startServer } from '../src/index.js';
 import { errorCode } from './group-helpers.js';
 import { groupOf, multiRecipientSend, Party, tokenFor, tokenHeader } from './group-send-helpers.js';
-import { countRows, testRelay, type TestRelay } from './helpers.js';
+import { countRows, LogSink, ManualClock, tempDir, testConfig, testRelay, type TestRelay } from './helpers.js';
 
 const DAY_MS = 86_400_000;
 const text = (s: string) => new Uint8Array(Buffer.from(s));
@@ -323,5 +331,84 @@ describe('PUT /v1/messages/multi_recipient', () => {
     expect(logged).toContain('"recipients":3');
     expect(relay.logs.text).not.toContain(token);
     for (const r of recipients) expect(logged).not.toContain(r.user.accountId);
+  });
+
+  test('a database from before group sends migrates, and its queued 1:1 envelopes are still delivered', async () => {
+    const dir = tempDir();
+    const migrations = join(dir, 'migrations');
+    mkdirSync(join(migrations, 'meta'), { recursive: true });
+    const source = new URL('../drizzle/', import.meta.url);
+    const journal = JSON.parse(readFileSync(new URL('meta/_journal.json', source), 'utf8')) as { entries: { tag: string }[] };
+    const before = journal.entries.filter((e) => !e.tag.endsWith('group_sends'));
+    expect(before.length).toBe(journal.entries.length - 1);
+    for (const e of before) cpSync(new URL(`${e.tag}.sql`, source), join(migrations, `${e.tag}.sql`));
+    writeFileSync(join(migrations, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: before }));
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir);
+    const old = new Database(join(dataDir, DATABASE_FILE));
+    migrate(drizzle(old), { migrationsFolder: migrations });
+    const accountId = '3b2f6a2e-8d8e-4f4e-9c1a-0d6a7c5e4b3a';
+    old.prepare("INSERT INTO accounts (id, identity_key, created_day) VALUES (?, x'05', 0)").run(accountId);
+    old.prepare("INSERT INTO devices (account_id, device_id, registration_id, auth_salt, auth_hash, last_seen_day) VALUES (?, 1, 1, x'00', x'00', 0)").run(accountId);
+    old
+      .prepare("INSERT INTO messages (guid, account_id, device_id, received_at, expires_at, content) VALUES ('g', ?, 1, 0, ?, x'0102030405')")
+      .run(accountId, Date.UTC(2030, 0, 1));
+    old.close();
+
+    const ctx = createContext(testConfig({}, dataDir), { clock: new ManualClock(), logger: createLogger('error', new LogSink().stream), sweepIntervalMs: 0 });
+    try {
+      expect(countRows(ctx, 'shared_payloads')).toBe(0);
+      const [m] = ctx.services.messages.fetch({ accountId, deviceId: 1 }, 0, 10);
+      expect(m?.envelope.content).toBe(Buffer.from([1, 2, 3, 4, 5]).toString('base64'));
+    } finally {
+      ctx.close();
+    }
+  });
+
+  test('over a live WebSocket: an online recipient is pushed libsignal\'s bytes, and its ack removes the shared payload', async () => {
+    const clock = new ManualClock();
+    const logs = new LogSink();
+    const handle = await startServer(testConfig(), { clock, logger: createLogger('debug', logs.stream), sweepIntervalMs: 0 });
+    try {
+      const relay: TestRelay = { ctx: handle.context, app: handle.app, clock, logs };
+      const { recipients, body, token } = await scenario(relay, 2);
+      const bob = recipients[0]!;
+      const ws = new WebSocket(`${handle.url.replace('http', 'ws')}${ROUTES.websocket}`, [WS_SUBPROTOCOL], { headers: { authorization: bob.user.auth } });
+      const frames: ServerFrame[] = [];
+      const waiters: (() => void)[] = [];
+      ws.on('message', (data) => {
+        frames.push(decodeServerFrame(data.toString()));
+        waiters.splice(0).forEach((w) => w());
+      });
+      const frame = async (type: ServerFrame['type']): Promise<ServerFrame> => {
+        for (;;) {
+          const i = frames.findIndex((f) => f.type === type);
+          if (i >= 0) return frames.splice(i, 1)[0]!;
+          await new Promise<void>((resolve) => waiters.push(resolve));
+        }
+      };
+      await frame('queue.empty');
+
+      const res = await fetch(`${handle.url}${ROUTES.multiRecipient}?ts=${clock.now()}`, {
+        method: 'PUT',
+        headers: { 'content-type': GROUP_SEND.contentType, ...tokenHeader(token) },
+        body: Buffer.from(body),
+      });
+      expect(res.status).toBe(200);
+      const deliver = await frame('message.deliver');
+      if (deliver.type !== 'message.deliver') throw new Error('unreachable');
+      const parsed = new SealedSenderMultiRecipientMessage(body);
+      expect(Buffer.from(deliver.envelope.content, 'base64')).toEqual(Buffer.from(parsed.messageForRecipient(parsed.recipientsByServiceIdString()[bob.user.accountId]!)));
+      expect(countRows(handle.context, 'shared_payloads')).toBe(1);
+
+      ws.send(JSON.stringify({ type: 'response', id: deliver.id, status: 200 }));
+      ws.send(JSON.stringify({ type: 'ping', id: 1 }));
+      await frame('pong');
+      expect(countRows(handle.context, 'messages')).toBe(0);
+      expect(countRows(handle.context, 'shared_payloads')).toBe(0);
+      ws.close();
+    } finally {
+      await handle.close();
+    }
   });
 });
