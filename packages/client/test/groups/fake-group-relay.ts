@@ -78,8 +78,9 @@ export interface SeenRequest {
  * the real relay; tests reach into `groups` to play a dishonest operator.
  */
 export class FakeGroupRelay {
-  readonly url = 'http://relay.test';
-  readonly trustRoot = PrivateKey.generate().getPublicKey().serialize();
+  url = 'http://relay.test';
+  readonly trustRootKey = PrivateKey.generate();
+  readonly trustRoot = this.trustRootKey.getPublicKey().serialize();
   readonly zk = ServerSecretParams.generate();
   readonly groups = new Map<string, RelayGroup>();
   readonly seen: SeenRequest[] = [];
@@ -101,7 +102,9 @@ export class FakeGroupRelay {
     this.groups.set(groupId, structuredCloneGroup(g));
   }
 
-  readonly fetch: FetchLike = async (input, init) => {
+  readonly fetch: FetchLike = (input, init) => this.handleFetch(input, init);
+
+  protected async handleFetch(input: string, init: RequestInit): Promise<Response> {
     const url = new URL(input);
     const headers = Object.fromEntries(Object.entries((init.headers ?? {}) as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
     const method = init.method ?? 'GET';
@@ -113,7 +116,7 @@ export class FakeGroupRelay {
       if (err instanceof ProtocolError) return json(err.status, errorBody(err));
       throw err;
     }
-  };
+  }
 
   #route(method: string, url: URL, headers: Record<string, string>, body: unknown): unknown {
     const path = url.pathname;
