@@ -52,7 +52,7 @@ export interface GroupEncryptInput {
  * groupEncrypt → UnidentifiedSenderMessageContent (resendable, group id) → SSv2 SentMessage for
  * all recipients: one ciphertext plus a small key box per device. Advances our sender key chain.
  */
-export async function encryptForGroup(input: GroupEncryptInput): Promise<Uint8Array> {
+export async function encryptForGroup(input: GroupEncryptInput): Promise<Uint8Array<ArrayBuffer>> {
   const message = await groupEncrypt(input.me, input.distributionId, input.stores.senderKey, copyBytes(input.padded));
   const usmc = UnidentifiedSenderMessageContent.new(message, input.certificate, ContentHint.Resendable, groupIdBytes(input.groupId));
   return sealedSenderMultiRecipientEncrypt({

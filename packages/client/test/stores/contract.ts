@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Direction, IdentityChange, PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
 import { generateKyberPreKey } from '../../src/crypto/prekeys.js';
 import { signalStores, StoreConflictError, Zone, type AvisoStore, type GroupRecord, type LocalKeys } from '../../src/stores/index.js';
+import type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from '../../src/stores/interfaces.js';
 import { newIdentityKey } from '../helpers.js';
 
 export interface StoreFactory {
@@ -33,6 +34,24 @@ function sampleGroup(groupId: string, version: number): GroupRecord {
       banned: ['ps4'],
       invites: { inv: { issuer: 'ps1', expiresAt: 5, maxUses: 2, uses: 1, role: 'member', requireApproval: true, revoked: false, passwordHash: 'AA==', memberMacKey: 'AQ==' } },
     },
+  };
+}
+
+function sampleAlert(groupId: string, id: string, observedAt: number, expiresAt: number): AlertRecord {
+  return {
+    groupId,
+    id,
+    from: 'f',
+    fromDevice: 1,
+    kind: 'raid',
+    severity: 'critical',
+    title: 'vans',
+    body: 'two',
+    place: { text: '5th and Main', lat: 33.9, lon: -118.22 },
+    observedAt,
+    expiresAt,
+    requestAck: true,
+    sentAt: observedAt,
   };
 }
 
@@ -250,6 +269,61 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         store.commit({ groups: [failed], kyberUsed: [{ kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }, { kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }] }),
       ).toThrow(StoreConflictError);
       expect(store.getGroup(g1.groupId)?.state.version).toBe(4);
+    });
+
+    it('stores our sender key info per group and deletes sender keys', () => {
+      const store = make();
+      const info: SenderKeyInfo = { groupId: 'g', distributionId: 'd1', createdAt: 5, devices: [{ accountId: 'a', deviceId: 1, registrationId: 77 }] };
+      store.commit({ senderKeyInfos: [info], senderKeys: [{ sender: 'me.1', distributionId: 'd1', record: bytes(1) }] });
+      expect(store.getSenderKeyInfo('g')).toEqual(info);
+      expect(store.getSenderKeyInfo('h')).toBeUndefined();
+      store.commit({ senderKeyInfos: [{ ...info, distributionId: 'd2', devices: [] }], removeSenderKeys: [{ sender: 'me.1', distributionId: 'd1' }] });
+      expect(store.getSenderKeyInfo('g')).toEqual({ ...info, distributionId: 'd2', devices: [] });
+      expect(store.getSenderKey('me.1', 'd1')).toBeUndefined();
+    });
+
+    it('keeps alerts until they expire, marks retractions, and keeps the latest response per member', () => {
+      const store = make();
+      const a1 = sampleAlert('g', 'a1', 100, 1000);
+      const a2 = sampleAlert('g', 'a2', 50, 10 * 24 * 3600_000);
+      store.commit({ alerts: [a1, a2, sampleAlert('h', 'a3', 10, 5000)] });
+      expect(store.listAlerts('g').map((a) => a.id)).toEqual(['a2', 'a1']);
+      expect(store.getAlert('g', 'a1')).toEqual(a1);
+      store.commit({ alerts: [{ ...a1, retracted: { reason: 'wrong', by: 'x', at: 7 } }] });
+      expect(store.getAlert('g', 'a1')?.retracted).toEqual({ reason: 'wrong', by: 'x', at: 7 });
+
+      const r = (accountId: string, kind: 'ack' | 'verdict', value: AlertResponse['value'], sentAt: number, alertId = 'a1'): AlertResponse => ({ groupId: 'g', alertId, accountId, kind, value, sentAt });
+      store.commit({ alertResponses: [r('m', 'ack', 'on-my-way', 10), r('n', 'verdict', 'confirm', 11)] });
+      store.commit({ alertResponses: [r('m', 'ack', 'on-scene', 12), r('m', 'verdict', 'dispute', 9)] });
+      // An older ack arriving late does not win.
+      store.commit({ alertResponses: [r('m', 'ack', 'seen', 8), { ...r('n', 'verdict', 'dispute', 13), note: 'no vans' }] });
+      const got = store.listAlertResponses('g', 'a1').map((x) => [x.accountId, x.kind, x.value, x.sentAt, x.note]);
+      expect(got).toEqual([
+        ['m', 'verdict', 'dispute', 9, undefined],
+        ['m', 'ack', 'on-scene', 12, undefined],
+        ['n', 'verdict', 'dispute', 13, 'no vans'],
+      ]);
+      // A response to an alert we never got, recent and old.
+      store.commit({ alertResponses: [r('m', 'ack', 'seen', 1500, 'never'), r('m', 'ack', 'seen', 10, 'ancient')] });
+
+      store.commit({ deleteAlertsExpiredBefore: 1400 + 24 * 3600_000 });
+      expect(store.getAlert('g', 'a1')).toBeUndefined();
+      expect(store.listAlertResponses('g', 'a1')).toEqual([]);
+      expect(store.listAlerts('g').map((a) => a.id)).toEqual(['a2']);
+      expect(store.listAlertResponses('g', 'never')).toHaveLength(1);
+      expect(store.listAlertResponses('g', 'ancient')).toEqual([]);
+    });
+
+    it('keeps a send log per (group, sentAt) and prunes it by age', () => {
+      const store = make();
+      const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0 });
+      store.commit({ sendLog: [e(10, 100), e(20, 200), e(30, 300), { ...e(15, 100), groupId: 'h' }] });
+      expect(store.listSendLog('g', 10, 20).map((x) => x.sentAt)).toEqual([10, 20]);
+      store.commit({ sendLog: [{ ...e(20, 200), resends: 3 }] });
+      expect(store.listSendLog('g', 20, 20)).toEqual([{ ...e(20, 200), resends: 3 }]);
+      store.commit({ pruneSendLogBefore: 250 });
+      expect(store.listSendLog('g', 0, 100).map((x) => x.sentAt)).toEqual([30]);
+      expect(store.listSendLog('h', 0, 100)).toEqual([]);
     });
 
     if (factory.reopen) {
