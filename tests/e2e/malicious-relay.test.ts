@@ -24,6 +24,7 @@ interface StoredMessage {
   received_at: number;
   expires_at: number;
   content: Buffer;
+  shared_id: number | null;
 }
 
 function openRelayDb(): Database.Database {
@@ -126,7 +127,8 @@ describe('what a seized relay holds', () => {
     expect(queued).toHaveLength(1);
     expect(queued[0]!.account_id).toBe(bob.accountId);
     for (const m of queued) {
-      expect(Object.keys(m).sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'guid', 'id', 'received_at']);
+      expect(Object.keys(m).sort()).toEqual(['account_id', 'content', 'device_id', 'expires_at', 'guid', 'id', 'received_at', 'shared_id']);
+      expect(m.shared_id).toBeNull(); // a 1:1 envelope has no shared group payload
       expect(m.content.includes(Buffer.from(alice.accountId))).toBe(false);
       expect(m.content.includes(uuidBytes(alice.accountId))).toBe(false);
       expect(m.received_at % 60_000).toBe(0); // arrival time kept to the minute only
