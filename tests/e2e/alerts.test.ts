@@ -186,7 +186,7 @@ describe('group alerts through a real relay', () => {
 
   test('the relay refuses an endorsement for a different recipient set', async () => {
     const tokens: string[] = [];
-    let replaceWith: string | undefined;
+    const swap: { token?: string } = {};
     // The admin's client runs with a fetch that records its group-send tokens and, when told, swaps in an old one.
     const fetchSpy: typeof fetch = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
@@ -194,12 +194,12 @@ describe('group alerts through a real relay', () => {
         const headers = new Headers(init.headers);
         const token = headers.get('aviso-group-send-token');
         if (token) tokens.push(token);
-        if (replaceWith) headers.set('aviso-group-send-token', replaceWith);
+        if (swap.token) headers.set('aviso-group-send-token', swap.token);
         return fetch(input, { ...init, headers });
       }
       return fetch(input, init);
     };
-    const admin = await (await import('@aviso/client')).AvisoClient.open({ dataDir: pool.newDataDir('admin'), fetch: fetchSpy });
+    const admin = await pool.open(pool.newDataDir('admin'), { fetch: fetchSpy });
     await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
     const group = await admin.createGroup({ title: 'Dispatch' });
     const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: 2, requireApproval: false });
@@ -215,12 +215,11 @@ describe('group alerts through a real relay', () => {
     expect(tokens).toHaveLength(2);
     expect(tokens[1]).not.toBe(tokens[0]);
     const countBefore = queuedEnvelopes();
-    replaceWith = tokens[0]; // valid, but for a recipient set that no longer matches
+    swap.token = tokens[0]!; // valid, but for a recipient set that no longer matches
     const err = await group.sendAlert({ kind: 'other', severity: 'info', title: 'with a stale token', requestAck: false }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayRequestError);
     expect((err as RelayRequestError).code).toBe('UNAUTHORIZED');
     expect(queuedEnvelopes()).toBe(countBefore); // the refused upload stored nothing
-    await admin.close();
   });
 
   test('a seized relay holds no sender on any envelope and none of the alert text', async () => {

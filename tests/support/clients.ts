@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AvisoClient, type AvisoClientEvents } from '@aviso/client';
+import { AvisoClient, type AvisoClientEvents, type AvisoClientOptions } from '@aviso/client';
 import type { RelayProcess } from './relay.js';
 
 /** Real SDK clients with SQLite stores in temporary folders, closed and removed by `dispose()`. */
@@ -16,8 +16,8 @@ export class ClientPool {
     return dir;
   }
 
-  async open(dataDir: string): Promise<AvisoClient> {
-    const client = await AvisoClient.open({ dataDir });
+  async open(dataDir: string, options: Omit<AvisoClientOptions, 'dataDir'> = {}): Promise<AvisoClient> {
+    const client = await AvisoClient.open({ ...options, dataDir });
     this.clients.push(client);
     return client;
   }
