@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { describe, expect, it } from 'vitest';
-import { changeHash, ChangeRejected, emptyGroupState, signedChangeBytes, verifyChange, type GroupState } from '../src/crypto/group-chain.js';
+import { ChainVerifier, changeHash, ChangeRejected, emptyGroupState, signedChangeBytes, verifyChange, type GroupState } from '../src/crypto/group-chain.js';
 import { GroupKeys, inviteMac } from '../src/crypto/group-keys.js';
 import { toBase64 } from '../src/util/bytes.js';
 import { ChainBuilder, Member, reseal } from './groups/chain-helpers.js';
@@ -165,5 +165,25 @@ describe('group change log verification', () => {
       const foreign = other.make(alice, [{ type: 'setAccess', membersCanInvite: true }]);
       expectRejected(b.state, foreign, b.keys, 'proof-undecryptable');
     });
+  });
+});
+
+describe('ChainVerifier (one working copy for a run of changes)', () => {
+  it('matches change-by-change verification and keeps the last verified state when a change is refused', () => {
+    const { b, carol } = fullChain();
+    const verifier = new ChainVerifier(emptyGroupState(b.keys.groupId), b.keys);
+    for (const c of b.log) verifier.verify(c);
+    expect(verifier.state).toEqual(replay(b.keys, b.log));
+    const before = structuredClone(verifier.state);
+    // A validly shaped change whose signature is not the actor's: refused, and nothing of it stays.
+    const forged = b.make(carol, [{ type: 'setRole', member: b.ps(carol), role: 'member' }]);
+    const tampered = { ...forged, actions: [{ type: 'setAccess' as const, membersCanInvite: true }] };
+    expect(() => verifier.verify(tampered)).toThrow(ChangeRejected);
+    expect(verifier.state).toEqual(before);
+    // The verifier keeps working after a refusal.
+    const next = b.make(carol, [{ type: 'setAccess', membersCanInvite: true }]);
+    verifier.verify(next);
+    expect(verifier.state.membersCanInvite).toBe(true);
+    expect(verifier.state.version).toBe(before.version + 1);
   });
 });

@@ -20,6 +20,7 @@ import { authPresentation, dayStart, DAY_SECONDS, receiveAuthCredentials } from 
 import {
   buildChange,
   changeHash,
+  ChainVerifier,
   ChangeRejected,
   emptyGroupState,
   verifyChange,
@@ -385,17 +386,18 @@ export class GroupService {
         i = 1;
       }
       const before = state.version;
+      // One working copy per page: the verifier mutates it in place and undoes a rejected change.
+      const verifier = new ChainVerifier(state, keys);
       for (; i < changes.length; i++) {
         const c = changes[i]!;
         try {
-          const out = verifyChange(state, c, keys);
-          state = out.state;
-          events.push(...out.events);
+          events.push(...verifier.verify(c));
         } catch (err) {
           if (!(err instanceof ChangeRejected)) throw err;
-          return { state, events, error: new GroupVerificationError(groupId, c.version, err.reason, err.message, { cause: err }) };
+          return { state: verifier.state, events, error: new GroupVerificationError(groupId, c.version, err.reason, err.message, { cause: err }) };
         }
       }
+      state = verifier.state;
       if (state.version >= res.currentVersion) return { state, events };
       if (state.version === before) {
         return { state, events, error: new GroupVerificationError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
