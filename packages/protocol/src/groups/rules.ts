@@ -204,14 +204,20 @@ class Overlay implements GroupView {
   private readonly pendings = new Map<string, PendingInfo | null>();
   private readonly banned = new Set<string>();
   private readonly invites = new Map<string, InviteInfo>();
-  memberCount: number;
-  adminCount: number;
-  membersCanInvite: boolean;
+  // Counts are read from the base view only if a rule asks for them: on the relay each one is a query.
+  private memberDelta = 0;
+  private adminDelta = 0;
+  private access: boolean | undefined;
 
-  constructor(private readonly base: GroupView) {
-    this.memberCount = base.memberCount;
-    this.adminCount = base.adminCount;
-    this.membersCanInvite = base.membersCanInvite;
+  constructor(private readonly base: GroupView) {}
+  get memberCount(): number {
+    return this.base.memberCount + this.memberDelta;
+  }
+  get adminCount(): number {
+    return this.base.adminCount + this.adminDelta;
+  }
+  get membersCanInvite(): boolean {
+    return this.access ?? this.base.membersCanInvite;
   }
   get version(): number {
     return this.base.version;
@@ -235,16 +241,16 @@ class Overlay implements GroupView {
     switch (e.type) {
       case 'member.put': {
         const before = this.member(e.member);
-        if (!before) this.memberCount++;
-        if (before?.role === 'admin') this.adminCount--;
-        if (e.role === 'admin') this.adminCount++;
+        if (!before) this.memberDelta++;
+        if (before?.role === 'admin') this.adminDelta--;
+        if (e.role === 'admin') this.adminDelta++;
         this.members.set(e.member, { role: e.role, inviteId: e.inviteId });
         break;
       }
       case 'member.delete': {
         const before = this.member(e.member);
-        if (before) this.memberCount--;
-        if (before?.role === 'admin') this.adminCount--;
+        if (before) this.memberDelta--;
+        if (before?.role === 'admin') this.adminDelta--;
         this.members.set(e.member, null);
         break;
       }
@@ -271,7 +277,7 @@ class Overlay implements GroupView {
         break;
       }
       case 'access.set':
-        this.membersCanInvite = e.membersCanInvite;
+        this.access = e.membersCanInvite;
         break;
       case 'attributes.set':
         break;

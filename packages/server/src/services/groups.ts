@@ -123,7 +123,7 @@ export class GroupsService {
       publicParams: toBase64(group.publicParams),
       currentVersion: group.version,
       attributes: toBase64(group.attributes),
-      memberCount: this.deps.groups.memberCounts(groupId).members,
+      memberCount: this.deps.groups.memberCount(groupId),
       requireApproval: invite.requireApproval,
       role: invite.role,
     };
@@ -252,8 +252,9 @@ const EMPTY_GROUP: GroupView = {
 class SqlGroupView implements GroupView {
   readonly version: number;
   readonly membersCanInvite: boolean;
-  readonly memberCount: number;
-  readonly adminCount: number;
+  // Counting scans the group's rows, so it happens only when a rule needs it (joins, leaving, roles).
+  #memberCount: number | undefined;
+  #adminCount: number | undefined;
 
   constructor(
     private readonly repo: GroupsRepository,
@@ -261,9 +262,12 @@ class SqlGroupView implements GroupView {
   ) {
     this.version = group.version;
     this.membersCanInvite = group.membersCanInvite;
-    const counts = repo.memberCounts(group.id);
-    this.memberCount = counts.members;
-    this.adminCount = counts.admins;
+  }
+  get memberCount(): number {
+    return (this.#memberCount ??= this.repo.memberCount(this.group.id));
+  }
+  get adminCount(): number {
+    return (this.#adminCount ??= this.repo.adminCount(this.group.id));
   }
   member(m: string): MemberInfo | undefined {
     const row = this.repo.member(this.group.id, m);

@@ -47,10 +47,11 @@ export class GroupsRepository {
         .from(groupMembers)
         .where(and(inGroup(groupMembers), eq(groupMembers.member, p('member'))))
         .prepare(),
-      memberCounts: db
-        .select({ members: count(), admins: sql<number>`coalesce(sum(${groupMembers.role} = 'admin'), 0)` })
+      memberCount: db.select({ n: count() }).from(groupMembers).where(inGroup(groupMembers)).prepare(),
+      adminCount: db
+        .select({ n: count() })
         .from(groupMembers)
-        .where(inGroup(groupMembers))
+        .where(and(inGroup(groupMembers), eq(groupMembers.role, 'admin')))
         .prepare(),
       putMember: db
         .insert(groupMembers)
@@ -170,9 +171,13 @@ export class GroupsRepository {
       .map((r) => r.member);
   }
 
-  memberCounts(groupId: string): { members: number; admins: number } {
-    const row = this.q.memberCounts.get({ groupId });
-    return { members: row?.members ?? 0, admins: Number(row?.admins ?? 0) };
+  /** Members of the group (counted on the primary-key index). */
+  memberCount(groupId: string): number {
+    return this.q.memberCount.get({ groupId })?.n ?? 0;
+  }
+
+  adminCount(groupId: string): number {
+    return this.q.adminCount.get({ groupId })?.n ?? 0;
   }
 
   /** Inserts or replaces a member; an undefined profile keeps the stored one (role changes carry none). */
