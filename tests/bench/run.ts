@@ -1,3 +1,4 @@
+import { benchAlerts, parseAlertsArgs } from './alerts.js';
 import { benchGroups, parseGroupsArgs } from './groups.js';
 
 /**
@@ -7,4 +8,5 @@ import { benchGroups, parseGroupsArgs } from './groups.js';
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 const started = performance.now();
 await benchGroups(parseGroupsArgs(argv));
+await benchAlerts(parseAlertsArgs(argv));
 process.stdout.write(`\nAll benchmarks done in ${((performance.now() - started) / 1000).toFixed(0)} s.\n`);

@@ -1,0 +1,708 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Profiler } from 'node:inspector';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  ContentHint,
+  groupEncrypt,
+  IdentityKeyPair,
+  ProtocolAddress,
+  SenderCertificate,
+  SenderKeyDistributionMessage,
+  sealedSenderMultiRecipientEncrypt,
+  UnidentifiedSenderMessageContent,
+} from '@signalapp/libsignal-client';
+import { WebSocket, WebSocketServer } from 'ws';
+import { AvisoClient, type Group, type SendAlertInput } from '@aviso/client';
+import { Content, encodeContent, LIMITS, ROUTES, SenderCertificateResponse } from '@aviso/protocol';
+import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { MemoryParty } from './support/alert-stores.js';
+import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert-sockets.js';
+import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
+import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
+
+/**
+ * Group alerts at size (docs/alerts.md), three figures:
+ * 1. fan-out: one SSv2 upload for N online members → the last member's socket has its envelope,
+ *    next to a plain `ws` broadcast of a frame of the same size to the same number of sockets;
+ * 2. CPU: the sender's `sendAlert` against libsignal's SSv2 encryption alone for the same recipients,
+ *    and a receiving SDK client (SQLite store) per alert, durable commits included;
+ * 3. optionally (`--ten-thousand`), one alert to 10,000 members end to end.
+ * The relay is a real process (the CLI, as deployed); the members are raw authenticated sockets in a
+ * process of their own; the sender and the receiver are real SDK clients with SQLite stores in this process.
+ */
+
+export interface AlertsBenchOptions {
+  /** Online members (raw sockets) each alert goes to. */
+  members: number;
+  /** Measured alerts (after one warm-up alert that distributes the sender key). */
+  alerts: number;
+  tenThousand: boolean;
+  /** Members prepared (registered, credential, presentation) in parallel while building. */
+  concurrency: number;
+  /** Parent folder of the relay's data folder: tmpfs by default (see the report's note on fsync). */
+  relayDir: string;
+  /** Repetitions of libsignal alone. */
+  cryptoSamples: number;
+  /** Profiles the relay process (whole run) and the sender (5 extra alerts); prints self time per function. */
+  profile: boolean;
+}
+
+export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: {
+      members: { type: 'string' },
+      alerts: { type: 'string' },
+      'ten-thousand': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      'relay-dir': { type: 'string' },
+      'crypto-samples': { type: 'string' },
+      profile: { type: 'boolean' },
+    },
+  });
+  const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
+    return n;
+  };
+  return {
+    members: int('members', values.members, 1000, 2, TEN_THOUSAND),
+    alerts: int('alerts', values.alerts, 50, 1, 1000),
+    tenThousand: values['ten-thousand'] === true,
+    concurrency: int('concurrency', values.concurrency, 8, 1, 64),
+    relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
+    cryptoSamples: int('crypto-samples', values['crypto-samples'], 20, 1, 1000),
+    profile: values.profile === true,
+  };
+}
+
+const TEN_THOUSAND = 10_000;
+const SOCKETS = resolve(import.meta.dirname, 'support', 'alert-sockets.ts');
+const NODE_ARGS = ['--conditions=@aviso/source', '--import', 'tsx'];
+const BATCH = 100;
+/** Alerts measured in the 10,000-member phase (each leaves 10,000 acknowledgements for the relay). */
+const TEN_THOUSAND_ALERTS = 3;
+const PROFILED_ALERTS = 5;
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+const nsToMs = (ns: bigint) => Number(ns) / 1e6;
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+/** The member sockets' process (support/alert-sockets.ts); answers arrive in order per type. */
+class SocketsProcess {
+  private readonly child: ChildProcess;
+  private readonly waiting = new Map<string, Array<(res: SocketsResponse) => void>>();
+  private readonly early = new Map<string, SocketsResponse[]>();
+  private failure: Error | undefined;
+
+  constructor() {
+    this.child = fork(SOCKETS, [], { cwd: REPO_ROOT, execArgv: NODE_ARGS, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (res: SocketsResponse) => {
+      if (res.type === 'failed') {
+        this.fail(new Error(`member sockets: ${res.error}`));
+        return;
+      }
+      const waiter = this.waiting.get(res.type)?.shift();
+      if (waiter) waiter(res);
+      else this.early.set(res.type, [...(this.early.get(res.type) ?? []), res]);
+    });
+    this.child.once('exit', (code) => this.fail(new Error(`member sockets process exited (${code})`)));
+  }
+
+  private fail(err: Error): void {
+    this.failure = err;
+    for (const list of this.waiting.values()) for (const w of list.splice(0)) w({ type: 'failed', error: err.message });
+  }
+
+  /** The next answer of `type` (one that already came, or the next to come). */
+  next<T extends SocketsResponse['type']>(type: T): Promise<Extract<SocketsResponse, { type: T }>> {
+    const ready = this.early.get(type)?.shift();
+    if (ready) return Promise.resolve(ready as Extract<SocketsResponse, { type: T }>);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolveNext, reject) => {
+      const list = this.waiting.get(type) ?? [];
+      list.push((res) => (res.type === 'failed' ? reject(new Error(res.error)) : resolveNext(res as Extract<SocketsResponse, { type: T }>)));
+      this.waiting.set(type, list);
+    });
+  }
+
+  send(req: SocketsRequest): void {
+    this.child.send(req);
+  }
+
+  async open(req: Extract<SocketsRequest, { type: 'open-relay' | 'open-plain' }>): Promise<Extract<SocketsResponse, { type: 'opened' }>> {
+    const opened = this.next('opened');
+    this.send(req);
+    return opened;
+  }
+
+  /**
+   * Arms an await of `more` messages on every socket of `set`; resolves once armed, with the promise
+   * of the result (wrapped: an async function returning a promise would wait for it).
+   */
+  async arm(set: SocketSet, more: number): Promise<{ reached: Promise<Extract<SocketsResponse, { type: 'reached' }>> }> {
+    const armed = this.next('armed');
+    const reached = this.next('reached');
+    reached.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
+    this.send({ type: 'await', set, more });
+    await armed;
+    return { reached };
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || !this.child.connected) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.send({ type: 'close' } satisfies SocketsRequest);
+    await exited;
+  }
+}
+
+/** Registers, prepares and joins `count` raw members, preparing the next batch while the current one is appended. */
+async function addMembers(group: RawGroup, invite: RawInvite, token: string, count: number, concurrency: number, offset: number): Promise<RawMember[]> {
+  const out: RawMember[] = [];
+  const started = performance.now();
+  const prepare = (from: number, n: number) => mapLimit(Array.from({ length: n }, (_, i) => from + i), concurrency, (k) => group.prepareJoiner(token, `member ${k}`));
+  let prepared: Promise<Joiner[]> = prepare(offset, Math.min(BATCH, count));
+  while (out.length < count) {
+    const batch = await prepared;
+    const next = out.length + batch.length;
+    if (next < count) {
+      prepared = prepare(offset + next, Math.min(BATCH, count - next));
+      prepared.catch(() => undefined); // awaited on the next turn
+    }
+    for (const joiner of batch) {
+      await group.join(joiner, invite);
+      out.push(joiner.member);
+      if ((offset + out.length) % 1000 === 0) log(`  ${String(offset + out.length).padStart(6)} members  ${ms(performance.now() - started).padStart(8)}`);
+    }
+  }
+  return out;
+}
+
+/** An SDK client whose fetch notes when a group send's upload starts (`multi_recipient` PUT). */
+interface TimedClient {
+  client: AvisoClient;
+  /** hrtime just before the last group send upload was handed to fetch. */
+  lastUploadAt(): bigint | undefined;
+  /** Requests since the last reset. */
+  requests(): number;
+  reset(): void;
+}
+
+async function openTimedClient(dataDir: string): Promise<TimedClient> {
+  let uploadAt: bigint | undefined;
+  let requests = 0;
+  const client = await AvisoClient.open({
+    dataDir,
+    groupSyncIntervalMs: 0,
+    fetch: (input, init) => {
+      requests++;
+      if (init.method === 'PUT' && input.includes(ROUTES.multiRecipient)) uploadAt = process.hrtime.bigint();
+      return fetch(input, init);
+    },
+  });
+  return {
+    client,
+    lastUploadAt: () => uploadAt,
+    requests: () => requests,
+    reset: () => {
+      uploadAt = undefined;
+      requests = 0;
+    },
+  };
+}
+
+function alertInput(n: number): SendAlertInput {
+  return {
+    kind: 'raid',
+    severity: 'critical',
+    title: `Agents staging at the car wash (${n})`,
+    body: 'Two unmarked vans, engines running, near the east entrance',
+    place: { text: '5th and Main', lat: 33.89612, lon: -118.22017 },
+    requestAck: true,
+  };
+}
+
+interface AlertRun {
+  /** sendAlert called → last member socket has the envelope, ms (end to end). */
+  callToLastMs: number;
+  /** Upload handed to fetch → first / last member socket has the envelope, ms. */
+  firstMs: number;
+  lastMs: number;
+  /** Last socket had it → every acknowledgement handled by the relay, ms. */
+  ackDrainMs: number;
+  /** sendAlert wall time (crypto, store, upload until the relay answers), ms. */
+  sendWallMs: number;
+  /** CPU of this process during sendAlert (user + system), ms. */
+  sendCpuMs: number;
+  frameBytes: number;
+}
+
+interface BaselineRun {
+  firstMs: number;
+  lastMs: number;
+  /** The synchronous send loop alone, ms. */
+  loopMs: number;
+}
+
+interface CryptoTimes {
+  recipients: number;
+  ssv2CpuMs: number[];
+  ssv2WallMs: number[];
+  fullCpuMs: number[];
+  sentBytes: number;
+}
+
+interface ReceiverRun {
+  alerts: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+interface TenThousandRun {
+  members: number;
+  buildMs: number;
+  firstSendMs: number;
+  firstSendRequests: number;
+  runs: AlertRun[];
+}
+
+export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
+  const finalSize = options.tenThousand ? Math.max(TEN_THOUSAND, options.members) : options.members;
+  log(`\n## Group alerts: fan-out to ${options.members} online members${options.tenThousand ? `, then one alert to ${TEN_THOUSAND}` : ''}`);
+  const relayData = mkdtempSync(join(options.relayDir, 'aviso-bench-alerts-relay-'));
+  const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-alerts-sdk-'));
+  log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1 (the CLI), data in ${relayData}`);
+  log(`Members: raw authenticated WebSockets in a separate process; sender and receiver: SDK clients with SQLite stores in ${sdkData}, in this process.`);
+  const relay = await RelayProcess.start({
+    dataDir: relayData,
+    env: {
+      // The relay's inspector, on an ephemeral loopback port, for profiling the alert phase only.
+      ...(options.profile ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
+      AVISO_LOG_LEVEL: 'warn',
+      AVISO_MEMBER_TOKENS_PER_DAY: '100000',
+      AVISO_SEND_RATE_CAPACITY: '100000',
+      AVISO_KEYS_RATE_CAPACITY: '10000',
+    },
+  });
+  const sockets = new SocketsProcess();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: LIMITS.maxFrameBytes });
+  const clients: AvisoClient[] = [];
+  try {
+    await new Promise<void>((r) => (wss.address() ? r() : wss.once('listening', () => r())));
+    const meta = await relayMeta(relay.url);
+    const token = await relay.createToken(finalSize + 10, '1d');
+
+    // ---- build: a private group of `members` raw members, then the SDK receiver and sender join ----
+    log(`\nBuilding: ${options.members} raw members (real identity keys, signed prekeys and Kyber last-resort keys), then an SDK receiver and an SDK sender join by invite …`);
+    let started = performance.now();
+    const admin = await RawMember.register(meta, token);
+    const group = await RawGroup.create(meta, admin, 'Alerts');
+    const invite = await group.createInvite({ maxUses: finalSize + 10 });
+    const raw = [admin, ...(await addMembers(group, invite, token, options.members - 1, options.concurrency, 1))];
+    const code = group.inviteCode(invite, token);
+    const receiverDir = join(sdkData, 'receiver');
+    const receiver = await AvisoClient.open({ dataDir: receiverDir, groupSyncIntervalMs: 0 });
+    await receiver.join(code, { displayName: 'receiver' });
+    await receiver.close();
+    const sender = await openTimedClient(join(sdkData, 'sender'));
+    clients.push(sender.client);
+    const senderGroup = await sender.client.join(code, { displayName: 'sender' });
+    await group.refreshHead();
+    const buildMs = performance.now() - started;
+    log(`  built in ${ms(buildMs)}: ${options.members + 2} members at version ${group.version}`);
+
+    started = performance.now();
+    await sockets.open({ type: 'open-relay', url: relay.url, authorizations: raw.map((m) => m.authorization), concurrency: 50 });
+    const port = (wss.address() as AddressInfo).port;
+    await sockets.open({ type: 'open-plain', url: `ws://127.0.0.1:${port}`, count: options.members, concurrency: 50 });
+    log(`  ${options.members} member sockets on the relay and ${options.members} on the plain ws server in ${ms(performance.now() - started)}`);
+
+    // ---- warm-up: the first alert starts sessions and distributes the sender key ----
+    log(`\nWarm-up alert (first send to the group: endorsements, ${options.members + 1} prekey bundles and sessions, ${options.members + 1} SKDMs 1:1, then the upload) …`);
+    const { reached } = await sockets.arm('relay', 2);
+    sender.reset();
+    started = performance.now();
+    await senderGroup.sendAlert(alertInput(0));
+    const warmupMs = performance.now() - started;
+    const warmupRequests = sender.requests();
+    const warm = await reached;
+    log(`  ${ms(warmupMs)} (${warmupRequests} requests); every member socket had its SKDM and the alert; acknowledgements handled ${ms(nsToMs(BigInt(warm.quietAt ?? warm.lastAt) - BigInt(warm.lastAt)))} after the last delivery`);
+    const receiverWarm = await receiveAll(receiverDir, 1);
+    log(`  the SDK receiver (offline until now) took its SKDM and the warm-up alert in ${ms(receiverWarm.wallMs)}`);
+
+    // ---- 1. fan-out, interleaved with the plain ws baseline ----
+    log(`\nFan-out: ${options.alerts} alerts, each followed by a plain ws broadcast of a frame of the same size …`);
+    const runs: AlertRun[] = [];
+    const baseline: BaselineRun[] = [];
+    for (let i = 1; i <= options.alerts; i++) {
+      runs.push(await oneAlert(sockets, sender, senderGroup, i));
+      baseline.push(await oneBroadcast(sockets, wss, runs.at(-1)!.frameBytes));
+      if (i % 10 === 0 || i === options.alerts) {
+        const recent = runs.slice(-10);
+        log(`  ${String(i).padStart(4)} alerts: fan-out p50 ${ms(percentile(recent.map((r) => r.lastMs), 50))}, plain ws p50 ${ms(percentile(baseline.slice(-10).map((b) => b.lastMs), 50))} (last 10)`);
+      }
+    }
+
+    // ---- 2. CPU: libsignal alone for the same recipients, and the receiver ----
+    log(`\nlibsignal alone: SSv2 for ${options.members + 1} recipients, ${options.cryptoSamples} times …`);
+    const crypto = await libsignalAlone(meta, admin, raw, receiver.accountId, group, options.cryptoSamples);
+    log(`\nReceiver: the SDK client connects and takes the ${options.alerts} alerts queued while it was offline …`);
+    const receiving = await receiveAll(receiverDir, options.alerts);
+
+    // ---- 3. optional: 10,000 members ----
+    let tenK: TenThousandRun | undefined;
+    if (options.tenThousand && options.members < TEN_THOUSAND) {
+      tenK = await tenThousand({ group, invite, token, options, sockets, sender, senderGroup, relayUrl: relay.url });
+    }
+
+    let profiles: { sender: ProfileSummary; relay: ProfileSummary } | undefined;
+    if (options.profile) {
+      log(`\nProfiling the sender and the relay over ${PROFILED_ALERTS} more alerts (not in the figures) …`);
+      const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(relay.log)?.[1];
+      if (!inspectorUrl) throw new Error('the relay did not open its inspector');
+      const relayProfiler = await RemoteProfiler.start(inspectorUrl);
+      const session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      for (let i = 0; i < PROFILED_ALERTS; i++) await oneAlert(sockets, sender, senderGroup, 20_000 + i);
+      const senderProfile = summarize((await session.post('Profiler.stop')).profile);
+      session.disconnect();
+      profiles = { sender: senderProfile, relay: summarize(await relayProfiler.stop()) };
+    }
+
+    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, relayDir: relayData, profiles });
+  } finally {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await sockets.close().catch(() => undefined);
+    await new Promise((r) => wss.close(r));
+    await relay.dispose();
+    rmSync(relayData, { recursive: true, force: true });
+    rmSync(sdkData, { recursive: true, force: true });
+  }
+}
+
+/** One measured alert: arm the member sockets, sendAlert, read when the last one had it. */
+async function oneAlert(sockets: SocketsProcess, sender: TimedClient, group: Group, n: number): Promise<AlertRun> {
+  const { reached } = await sockets.arm('relay', 1);
+  sender.reset();
+  const cpu = process.cpuUsage();
+  const calledAt = process.hrtime.bigint();
+  const started = performance.now();
+  await group.sendAlert(alertInput(n));
+  const sendWallMs = performance.now() - started;
+  const sendCpuMs = cpuMs(process.cpuUsage(cpu));
+  const uploadAt = sender.lastUploadAt();
+  if (uploadAt === undefined) throw new Error('sendAlert made no multi-recipient upload');
+  if (sender.requests() !== 1) throw new Error(`sendAlert made ${sender.requests()} requests; a steady-state alert makes one`);
+  const r = await reached;
+  const lastAt = BigInt(r.lastAt);
+  return {
+    callToLastMs: nsToMs(lastAt - calledAt),
+    firstMs: nsToMs(BigInt(r.firstAt) - uploadAt),
+    lastMs: nsToMs(lastAt - uploadAt),
+    ackDrainMs: nsToMs(BigInt(r.quietAt ?? r.lastAt) - lastAt),
+    sendWallMs,
+    sendCpuMs,
+    frameBytes: r.frameBytes,
+  };
+}
+
+/** The baseline: a frame of `frameBytes` to every plain socket, in one loop over `wss.clients`. */
+async function oneBroadcast(sockets: SocketsProcess, wss: WebSocketServer, frameBytes: number): Promise<BaselineRun> {
+  const { reached } = await sockets.arm('plain', 1);
+  const frame = Buffer.alloc(frameBytes, 0x41); // valid UTF-8: sent as a text frame, as the relay's JSON frames are
+  await new Promise((r) => setTimeout(r, 20)); // the previous alert's answer is fully handled
+  const at = process.hrtime.bigint();
+  for (const ws of wss.clients) ws.send(frame, { binary: false });
+  const loopMs = nsToMs(process.hrtime.bigint() - at);
+  const r = await reached;
+  return { firstMs: nsToMs(BigInt(r.firstAt) - at), lastMs: nsToMs(BigInt(r.lastAt) - at), loopMs };
+}
+
+/**
+ * The floor for the sender: libsignal's SSv2 encryption alone for as many recipients (the same raw
+ * members, plus one more for the receiver), with in-memory stores and a relay-issued sender certificate.
+ */
+async function libsignalAlone(meta: RelayMeta, admin: RawMember, raw: RawMember[], receiverId: string, group: RawGroup, samples: number): Promise<CryptoTimes> {
+  const cert = await request(meta, 'GET', ROUTES.senderCertificate, SenderCertificateResponse, { headers: { authorization: admin.authorization } });
+  const certificate = SenderCertificate.deserialize(new Uint8Array(Buffer.from(cert.certificate, 'base64')));
+  const me = new MemoryParty(ProtocolAddress.new(admin.accountId, 1));
+  const addresses: ProtocolAddress[] = [];
+  for (const m of raw.slice(1)) addresses.push(await me.connect(m.accountId, m.identity));
+  addresses.push(await me.connect(receiverId, IdentityKeyPair.generate()));
+  addresses.push(await me.connect(randomUUID(), IdentityKeyPair.generate())); // stands in for the admin (the sender here)
+  const distributionId = randomUUID();
+  await SenderKeyDistributionMessage.create(me.address, distributionId, me.senderKeyStore);
+  const groupIdBytes = new Uint8Array(Buffer.from(group.groupId, 'hex'));
+  const input = alertInput(0);
+  const padded = encodeContent(
+    Content.parse({
+      v: 1,
+      sentAt: Date.now(),
+      body: { type: 'alert', groupId: group.groupId, groupVersion: group.version, groupHeadHash: randomBytes(32).toString('base64'), id: randomUUID(), kind: input.kind, severity: input.severity, title: input.title, body: input.body, place: input.place, observedAt: Date.now(), expiresAt: Date.now() + 4 * 3600_000, requestAck: true },
+    }),
+  );
+  const encryptGroup = async () => {
+    const message = await groupEncrypt(me.address, distributionId, me.senderKeyStore, new Uint8Array(padded));
+    return UnidentifiedSenderMessageContent.new(message, certificate, ContentHint.Resendable, groupIdBytes);
+  };
+  const usmc = await encryptGroup();
+  const ssv2 = () => sealedSenderMultiRecipientEncrypt({ content: usmc, recipients: addresses, identityStore: me.identityStore, sessionStore: me.sessionStore });
+  const sent = await ssv2(); // warm
+  const times: CryptoTimes = { recipients: addresses.length, ssv2CpuMs: [], ssv2WallMs: [], fullCpuMs: [], sentBytes: sent.length };
+  for (let i = 0; i < samples; i++) {
+    let cpu = process.cpuUsage();
+    const started = performance.now();
+    await ssv2();
+    times.ssv2WallMs.push(performance.now() - started);
+    times.ssv2CpuMs.push(cpuMs(process.cpuUsage(cpu)));
+    cpu = process.cpuUsage();
+    const content = await encryptGroup();
+    await sealedSenderMultiRecipientEncrypt({ content, recipients: addresses, identityStore: me.identityStore, sessionStore: me.sessionStore });
+    times.fullCpuMs.push(cpuMs(process.cpuUsage(cpu)));
+  }
+  return times;
+}
+
+/** Opens the receiver's store, connects, and waits until `alerts` alerts were surfaced; the process's CPU over that. */
+async function receiveAll(dataDir: string, alerts: number): Promise<ReceiverRun> {
+  const client = await AvisoClient.open({ dataDir, groupSyncIntervalMs: 0 });
+  try {
+    let seen = 0;
+    let done: () => void = () => undefined;
+    const all = new Promise<void>((r) => (done = r));
+    client.on('alert', () => {
+      if (++seen === alerts) done();
+    });
+    client.on('rejected', (r) => log(`  receiver rejected an envelope: ${r.reason}`));
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await client.connect();
+    await all;
+    return { alerts, wallMs: performance.now() - started, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+  } finally {
+    await client.close();
+  }
+}
+
+async function tenThousand(r: {
+  group: RawGroup;
+  invite: RawInvite;
+  token: string;
+  options: AlertsBenchOptions;
+  sockets: SocketsProcess;
+  sender: TimedClient;
+  senderGroup: Group;
+  relayUrl: string;
+}): Promise<TenThousandRun> {
+  const { group, invite, token, options, sockets, sender } = r;
+  const more = TEN_THOUSAND - options.members;
+  log(`\n10,000 members: ${more} more raw members join …`);
+  let started = performance.now();
+  const added = await addMembers(group, invite, token, more, options.concurrency, options.members);
+  const buildMs = performance.now() - started;
+  await sockets.open({ type: 'open-relay', url: r.relayUrl, authorizations: added.map((m) => m.authorization), concurrency: 50 });
+  log(`  built and connected in ${ms(performance.now() - started)}`);
+
+  log(`  first alert after the growth (the sender syncs, starts ${more} sessions and sends ${more} SKDMs) …`);
+  const { reached } = await sockets.arm('relay', 1);
+  sender.reset();
+  started = performance.now();
+  await r.senderGroup.sendAlert(alertInput(10_000));
+  const firstSendMs = performance.now() - started;
+  const firstSendRequests = sender.requests();
+  await reached; // every socket has its SKDM or the alert, and the relay has handled their acknowledgements
+  await new Promise((res) => setTimeout(res, 2000)); // the new members' second message (the alert) is delivered and acknowledged too
+  log(`  ${ms(firstSendMs)} (${firstSendRequests} requests); now ${TEN_THOUSAND_ALERTS} measured alerts …`);
+  const runs: AlertRun[] = [];
+  for (let i = 0; i < TEN_THOUSAND_ALERTS; i++) {
+    const run = await oneAlert(sockets, sender, r.senderGroup, 10_001 + i);
+    runs.push(run);
+    log(`  alert ${i + 1}: sendAlert called → last of ${TEN_THOUSAND} sockets ${ms(run.callToLastMs)} (upload → last ${ms(run.lastMs)}); acks handled ${ms(run.ackDrainMs)} later`);
+  }
+  return { members: TEN_THOUSAND, buildMs, firstSendMs, firstSendRequests, runs };
+}
+
+function report(r: {
+  options: AlertsBenchOptions;
+  runs: AlertRun[];
+  baseline: BaselineRun[];
+  crypto: CryptoTimes;
+  receiving: ReceiverRun;
+  warmupMs: number;
+  warmupRequests: number;
+  tenK: TenThousandRun | undefined;
+  relayDir: string;
+  profiles: { sender: ProfileSummary; relay: ProfileSummary } | undefined;
+}): void {
+  const { options, runs, baseline, crypto, receiving } = r;
+  const n = options.members;
+  const fan = runs.map((x) => x.lastMs);
+  const base = baseline.map((x) => x.lastMs);
+  const row = (name: string, v: number[]) => [name, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 99)), ms(mean(v)), ms(Math.min(...v)), ms(Math.max(...v))];
+  log(`\n### Results: group alerts, ${n} online members (+ 1 offline SDK receiver; ${n + 1} recipients per alert)\n`);
+  log(`1. Fan-out. Aviso: from the sender handing the multi-recipient PUT to fetch (same process, hrtime) to the ${n}th member socket's 'message' event for the envelope.`);
+  log(`   Plain ws: from the broadcast loop's start to the ${n}th socket's 'message' event, a ${bytes(runs[0]?.frameBytes ?? 0)} text frame (the size of one member's message.deliver frame).`);
+  log(`   Both servers on 127.0.0.1; the ${n} receiving sockets of each in one separate process; arrival times CLOCK_MONOTONIC across processes.`);
+  log(
+    table(
+      ['measure', 'n', 'p50', 'p99', 'mean', 'min', 'max'],
+      [
+        row(`Aviso: upload → last of ${n} sockets`, fan),
+        row(`Aviso: upload → first socket`, runs.map((x) => x.firstMs)),
+        row(`Aviso: sendAlert called → last socket`, runs.map((x) => x.callToLastMs)),
+        row(`plain ws: broadcast → last of ${n} sockets`, base),
+        row(`plain ws: broadcast → first socket`, baseline.map((x) => x.firstMs)),
+        row(`plain ws: the send loop alone`, baseline.map((x) => x.loopMs)),
+        row(`relay: last delivery → all ${n} acks handled`, runs.map((x) => x.ackDrainMs)),
+      ],
+    ),
+  );
+  const ratio50 = percentile(fan, 50) / percentile(base, 50);
+  const ratio99 = percentile(fan, 99) / percentile(base, 99);
+  log(`   ratio Aviso / plain ws: p50 ${ratio50.toFixed(2)}×, p99 ${ratio99.toFixed(2)}× (target ≤ 2×: ${ratio50 <= 2 ? 'met' : 'NOT met'} at p50, ${ratio99 <= 2 ? 'met' : 'NOT met'} at p99)`);
+  log(`   relay data in ${r.relayDir}${r.relayDir.startsWith('/dev/shm') ? ' (tmpfs: commits cost no fsync; pass --relay-dir /tmp or another disk folder for a deployment-like figure)' : ''}\n`);
+
+  const sendCpu = runs.map((x) => x.sendCpuMs);
+  const ssv2 = crypto.ssv2CpuMs;
+  log(`2. CPU per alert to ${crypto.recipients} recipients (process.cpuUsage, user + system):`);
+  log(
+    table(
+      ['measure', 'n', 'p50', 'p99', 'mean', 'min', 'max'],
+      [
+        row('sender: SDK group.sendAlert (CPU; steady state, 1 request)', sendCpu),
+        row('sender: SDK group.sendAlert (wall, relay answer included)', runs.map((x) => x.sendWallMs)),
+        row('libsignal alone: sealedSenderMultiRecipientEncrypt (CPU)', ssv2),
+        row('libsignal alone: sealedSenderMultiRecipientEncrypt (wall)', crypto.ssv2WallMs),
+        row('libsignal alone: groupEncrypt + USMC + SSv2 (CPU)', crypto.fullCpuMs),
+      ],
+    ),
+  );
+  const sendRatio = percentile(sendCpu, 50) / percentile(ssv2, 50);
+  log(`   sender CPU / libsignal SSv2 alone: ${sendRatio.toFixed(2)}× at p50 (target ≤ 1.2×: ${sendRatio <= 1.2 ? 'met' : 'NOT met'}); the SDK figure includes its SQLite commits and its HTTP client.`);
+  log(`   SentMessage: ${bytes(crypto.sentBytes)} for ${crypto.recipients} recipients (libsignal alone); member frame ${bytes(runs[0]?.frameBytes ?? 0)}.`);
+  log(`   receiver: an SDK client with a SQLite store took ${receiving.alerts} queued alerts in ${ms(receiving.wallMs)} wall, ${ms(receiving.cpuMs)} CPU: ${ms(receiving.cpuMs / receiving.alerts)} CPU and ${ms(receiving.wallMs / receiving.alerts)} wall per alert (WebSocket, store-then-ack commit, decrypt, alert commit, event).`);
+  log(`   first alert to the group (sessions and SKDMs for every member): ${ms(r.warmupMs)}, ${r.warmupRequests} requests.\n`);
+
+  if (r.tenK) {
+    const t = r.tenK;
+    const last = t.runs.map((x) => x.lastMs);
+    const wall = t.runs.map((x) => x.sendWallMs);
+    log(`3. One alert to ${t.members} members (${t.members} online raw sockets + the offline receiver), ${t.runs.length} alerts after the sender key reached everyone:`);
+    log(
+      table(
+        ['measure', 'n', 'p50', 'p99', 'mean', 'min', 'max'],
+        [
+          row('sendAlert called → last socket has it', t.runs.map((x) => x.callToLastMs)),
+          row('upload started → last socket has it', last),
+          row('upload started → first socket has it', t.runs.map((x) => x.firstMs)),
+          row('sendAlert wall (relay answer included)', wall),
+          row('sendAlert CPU', t.runs.map((x) => x.sendCpuMs)),
+          row('relay: last delivery → all acks handled', t.runs.map((x) => x.ackDrainMs)),
+        ],
+      ),
+    );
+    log(`   growing from ${n} to ${t.members} members took ${ms(t.buildMs)}; the first alert after it (sync, sessions, SKDMs) ${ms(t.firstSendMs)} with ${t.firstSendRequests} requests.`);
+  }
+
+  if (r.profiles) {
+    for (const [who, p] of [['sender', r.profiles.sender], ['relay', r.profiles.relay]] as const) {
+      log(`\nWhere the ${who}'s CPU goes over ${PROFILED_ALERTS} more alerts${who === 'relay' ? ' and their acknowledgements' : ''} (V8 profiler; not in the figures above):`);
+      log(table(['self', 'function', 'charged', 'innermost Aviso function on the stack'], Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.selfMs ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.selfMs ?? Number.NaN), p.ours[i]?.name ?? ''])));
+    }
+  }
+}
+
+/** The V8 profiler of another process, over its inspector WebSocket (Chrome DevTools protocol). */
+class RemoteProfiler {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.pending.get(msg.id)?.(msg.result);
+    });
+  }
+
+  static async start(url: string): Promise<RemoteProfiler> {
+    const ws = new WebSocket(url);
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+    const p = new RemoteProfiler(ws);
+    await p.call('Profiler.enable');
+    await p.call('Profiler.start');
+    return p;
+  }
+
+  private call(method: string): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((r) => {
+      this.pending.set(id, r);
+      this.ws.send(JSON.stringify({ id, method }));
+    });
+  }
+
+  async stop(): Promise<Profiler.Profile> {
+    const { profile } = (await this.call('Profiler.stop')) as { profile: Profiler.Profile };
+    this.ws.close();
+    return profile;
+  }
+}
+
+interface ProfileEntry {
+  name: string;
+  selfMs: number;
+}
+
+interface ProfileSummary {
+  /** Self time per function (top 15). */
+  self: ProfileEntry[];
+  /** Each sample charged to the innermost Aviso function (packages/*) on its stack (top 15): who caused the native and library time. */
+  ours: ProfileEntry[];
+}
+
+function summarize(profile: Profiler.Profile): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n: Profiler.ProfileNode) => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const file = url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
+    // tsx-compiled sources report line 1 for everything; the file is enough there.
+    return `${functionName || '(anonymous)'} ${file && lineNumber > 0 ? `${file}:${lineNumber + 1}` : file}`.trim();
+  };
+  const self = new Map<string, number>();
+  const ours = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const node = byId.get(samples[i]!);
+    if (!node) continue;
+    const t = (deltas[i] ?? 0) / 1000;
+    add(self, label(node), t);
+    if (node.callFrame.functionName === '(idle)') continue;
+    let at: Profiler.ProfileNode | undefined = node;
+    while (at && !at.callFrame.url.includes('/packages/')) at = byId.get(parent.get(at.id) ?? -1);
+    add(ours, at ? label(at) : `(outside Aviso code) ${label(node)}`, t);
+  }
+  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, selfMs]) => ({ name, selfMs }));
+  return { self: top(self), ours: top(ours) };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await benchAlerts(parseAlertsArgs(process.argv.slice(2)));
+}
