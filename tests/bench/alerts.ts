@@ -91,6 +91,8 @@ const BATCH = 100;
 /** Alerts measured in the 10,000-member phase (each leaves 10,000 acknowledgements for the relay). */
 const TEN_THOUSAND_ALERTS = 3;
 const PROFILED_ALERTS = 5;
+/** Longest wait for the member sockets (the first alert to 10,000 members distributes 9,000 SKDMs first). */
+const AWAIT_TIMEOUT_MS = 10 * 60_000;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -153,7 +155,12 @@ class SocketsProcess {
    */
   async arm(set: SocketSet, more: number): Promise<{ reached: Promise<Extract<SocketsResponse, { type: 'reached' }>> }> {
     const armed = this.next('armed');
-    const reached = this.next('reached');
+    let timer: NodeJS.Timeout | undefined;
+    // A stuck await fails the bench loudly instead of hanging it.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not every ${set} socket received ${more} more message(s) within ${AWAIT_TIMEOUT_MS / 1000} s`)), AWAIT_TIMEOUT_MS);
+    });
+    const reached = Promise.race([this.next('reached'), timeout]).finally(() => clearTimeout(timer));
     reached.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
     this.send({ type: 'await', set, more });
     await armed;
