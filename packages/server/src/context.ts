@@ -154,6 +154,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       if (closed) return;
       closed = true;
       if (sweep) clearInterval(sweep);
+      services.messages.flushAcknowledgements();
       storage.close();
     },
   };

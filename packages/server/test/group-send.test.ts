@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { DATABASE_FILE } from '../src/context.js';
 import { createContext, createLogger, startServer } from '../src/index.js';
+import { SharedBase64 } from '../src/services/messages.js';
 import { errorCode } from './group-helpers.js';
 import { groupOf, multiRecipientSend, Party, tokenFor, tokenHeader } from './group-send-helpers.js';
 import { countRows, LogSink, ManualClock, tempDir, testConfig, testRelay, type TestRelay } from './helpers.js';
@@ -133,6 +134,41 @@ describe('PUT /v1/messages/multi_recipient', () => {
     expect(ack(c)).toBe(true);
     expect(countRows(relay.ctx, 'messages')).toBe(0);
     expect(countRows(relay.ctx, 'shared_payloads')).toBe(0);
+  });
+
+  test('batched acknowledgements delete the rows in one go, and the shared row with the last one', async () => {
+    const relay = await testRelay();
+    const { recipients, body, token } = await scenario(relay);
+    expect((await multiRecipientSend(relay, body, tokenHeader(token))).statusCode).toBe(200);
+    const messages = relay.ctx.services.messages;
+    const ackSoon = (p: Party) => messages.acknowledgeSoon({ accountId: p.user.accountId, deviceId: 1 }, queued(relay, p)[0]!.envelope.guid);
+    const [a, b, c] = recipients as [Party, Party, Party];
+    ackSoon(a);
+    ackSoon(b);
+    expect(countRows(relay.ctx, 'messages')).toBe(3); // nothing deleted before the batch commits
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(countRows(relay.ctx, 'messages')).toBe(1);
+    expect(countRows(relay.ctx, 'shared_payloads')).toBe(1);
+    ackSoon(c);
+    // Someone else's guid for c's device and a repeated ack delete nothing more and break nothing.
+    messages.acknowledgeSoon({ accountId: c.user.accountId, deviceId: 1 }, queued(relay, c)[0]!.envelope.guid);
+    messages.acknowledgeSoon({ accountId: a.user.accountId, deviceId: 1 }, queued(relay, c)[0]!.envelope.guid);
+    messages.flushAcknowledgements();
+    expect(countRows(relay.ctx, 'messages')).toBe(0);
+    expect(countRows(relay.ctx, 'shared_payloads')).toBe(0);
+  });
+
+  test('the shared part\'s base64 is encoded once and spliced: equal to encoding each whole envelope', () => {
+    for (let sharedLength = 0; sharedLength <= 7; sharedLength++) {
+      const shared = new Uint8Array(Array.from({ length: sharedLength }, (_, i) => 200 + i));
+      const encoder = new SharedBase64(shared);
+      for (let prefixLength = 0; prefixLength <= 7; prefixLength++) {
+        for (const fill of [0, 0xff]) {
+          const prefix = new Uint8Array(prefixLength).fill(fill);
+          expect(encoder.withPrefix(prefix)).toBe(Buffer.concat([prefix, shared]).toString('base64'));
+        }
+      }
+    }
   });
 
   test('the expiry sweep removes the envelopes and their shared payload', async () => {

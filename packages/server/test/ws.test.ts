@@ -138,6 +138,79 @@ describe('WebSocket gateway', () => {
     client.ws.close();
   });
 
+  test('live envelopes stored while the in-flight window is full are delivered once each, in order, as answers free it', async () => {
+    const r = await relay();
+    const [alice, bob] = await users(r);
+    const client = await connect(r, bob);
+    expect(await client.next()).toEqual({ type: 'queue.empty' });
+    const delivered: ServerFrame[] = [];
+    const take = async (n: number) => {
+      for (let i = 0; i < n; i++) delivered.push(await client.next());
+    };
+    // 100 fill the window (pushed live), 5 more are stored while it is full.
+    for (let fill = 1; fill <= 105; fill++) await sendTo(r, alice, bob, fill);
+    await take(100);
+    await client.sync(); // nothing beyond the window was sent
+    // Two answers free two slots: the next two come from the queue.
+    for (const f of delivered.slice(0, 2)) if (f.type === 'message.deliver') client.send({ type: 'response', id: f.id, status: 200 });
+    await take(2);
+    // Stored while the window is full again: must wait behind the three still queued.
+    await sendTo(r, alice, bob, 106);
+    await client.sync(1);
+    for (const f of delivered.slice(2)) if (f.type === 'message.deliver') client.send({ type: 'response', id: f.id, status: 200 });
+    await take(4);
+    // Caught up again: a new one is pushed straight away.
+    await sendTo(r, alice, bob, 107);
+    await take(1);
+    await client.sync(2);
+    expect(delivered.every((f) => f.type === 'message.deliver')).toBe(true);
+    expect(delivered.map(firstByte)).toEqual(Array.from({ length: 107 }, (_, i) => i + 1));
+    const guids = delivered.map((f) => (f.type === 'message.deliver' ? f.envelope.guid : ''));
+    expect(new Set(guids).size).toBe(107);
+    for (const f of delivered.slice(100)) if (f.type === 'message.deliver') client.send({ type: 'response', id: f.id, status: 200 });
+    await client.sync(3);
+    r.context.services.messages.flushAcknowledgements();
+    expect(countRows(r.context, 'messages')).toBe(0);
+    client.ws.close();
+  });
+
+  test('a pushed envelope is exactly what the queue holds: redelivered on reconnect it is the same', async () => {
+    const r = await relay();
+    const [alice, bob] = await users(r);
+    const first = await connect(r, bob);
+    expect(await first.next()).toEqual({ type: 'queue.empty' });
+    await sendTo(r, alice, bob, 7);
+    const pushed = await first.next();
+    first.ws.close(); // no answer: stays queued
+    await first.closed;
+    const second = await connect(r, bob);
+    const again = await second.next();
+    expect(pushed.type).toBe('message.deliver');
+    expect(again.type === 'message.deliver' && pushed.type === 'message.deliver' && again.envelope).toEqual(pushed.type === 'message.deliver' && pushed.envelope);
+    expect(await second.next()).toEqual({ type: 'queue.empty' });
+    second.ws.close();
+  });
+
+  test('answers in one event-loop turn are deleted together; only 2xx answers delete', async () => {
+    const r = await relay();
+    const [alice, bob] = await users(r);
+    for (const fill of [1, 2, 3, 4]) await sendTo(r, alice, bob, fill);
+    const client = await connect(r, bob);
+    const frames = [await client.next(), await client.next(), await client.next(), await client.next()];
+    expect(await client.next()).toEqual({ type: 'queue.empty' });
+    const statuses = [200, 204, 500, 200];
+    // One WebSocket message can carry only one frame, but all four arrive before the relay's next turn.
+    frames.forEach((f, i) => f.type === 'message.deliver' && client.send({ type: 'response', id: f.id, status: statuses[i] }));
+    await client.sync();
+    r.context.services.messages.flushAcknowledgements();
+    expect(countRows(r.context, 'messages')).toBe(1);
+    client.ws.close();
+    await client.closed;
+    const again = await connect(r, bob);
+    expect(firstByte(await again.next())).toBe(3);
+    again.ws.close();
+  });
+
   test('an unacknowledged envelope stays queued and is redelivered on reconnect', async () => {
     const r = await relay();
     const [alice, bob] = await users(r);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, type Envelope, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
+import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
 import type { Transactor } from '../storage/db.js';
 import type { AccountsRepository } from '../storage/repositories/accounts.js';
@@ -7,7 +7,7 @@ import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
-import type { MessageNotifier } from './notifier.js';
+import type { MessageNotifier, QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 
 /** One account addressed by a group send, as the SentMessage lists it. */
@@ -18,13 +18,13 @@ export interface GroupSendRecipient {
   prefix: Uint8Array;
 }
 
-/** A queued envelope with the queue position the connection layer needs to page through it. */
-export interface QueuedMessage {
-  id: number;
-  envelope: Envelope;
-}
+export type { QueuedMessage } from './notifier.js';
 
 export class MessagesService {
+  /** Acknowledgements waiting for the end of the current event-loop turn (see `acknowledgeSoon`). */
+  private pendingAcks: { device: AuthenticatedDevice; guid: string }[] = [];
+  private ackFlush: NodeJS.Immediate | undefined;
+
   constructor(
     private readonly deps: {
       accounts: AccountsRepository;
@@ -55,9 +55,10 @@ export class MessagesService {
       const expected = devices.filter((d) => !(destination === sender.accountId && d.deviceId === sender.deviceId));
       checkDeviceSet(expected, req);
       const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-      req.messages.forEach((m, i) => {
-        this.deps.messages.insert({
-          guid: randomUUID(),
+      return req.messages.map((m, i) => {
+        const guid = randomUUID();
+        const id = this.deps.messages.insert({
+          guid,
           accountId: destination,
           deviceId: m.destinationDeviceId,
           receivedAt,
@@ -65,23 +66,25 @@ export class MessagesService {
           content: contents[i] ?? new Uint8Array(),
         });
         this.trim(destination, m.destinationDeviceId);
+        // Re-encoded from the stored bytes, so a push is exactly what a later fetch would return.
+        return { id, envelope: { guid, serverTimestamp: receivedAt, content: toBase64(contents[i] ?? new Uint8Array()) } };
       });
-      return req.messages.length;
     });
-    for (const m of req.messages) this.deps.notifier.notify(destination, m.destinationDeviceId);
-    return { stored };
+    stored.forEach((m, i) => this.deps.notifier.notify(destination, req.messages[i]?.destinationDeviceId ?? 0, m));
+    return { stored: stored.length };
   }
 
   /**
    * Stores a group send: the shared part once, and per recipient device a row holding only the
    * recipient's prefix, all in one transaction, after checking every account exists (404), is
    * addressed with exactly its devices (409) and their current registration ids (410), each listed
-   * per account. Notifies every device after the commit. Returns the number of envelopes stored.
+   * per account. After the commit, hands every online device its envelope. Returns the number of envelopes stored.
    */
   sendToMany(recipients: readonly GroupSendRecipient[], shared: Uint8Array): number {
     const now = this.deps.clock.now();
     const expiresAt = now + this.deps.ttlMs;
-    const stored = this.deps.transaction(() => {
+    const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+    const rows = this.deps.transaction(() => {
       const known = recipients.map((r) => this.deps.accounts.devices(r.accountId));
       const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
       if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
@@ -98,19 +101,29 @@ export class MessagesService {
       if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
 
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
-      let n = 0;
+      const inserted: { id: number; guid: string }[] = [];
       for (const r of recipients) {
         for (const d of r.devices) {
-          this.deps.messages.insert({ guid: randomUUID(), accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId });
+          const guid = randomUUID();
+          inserted.push({ id: this.deps.messages.insert({ guid, accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId }), guid });
           this.trim(r.accountId, d.deviceId);
-          n++;
         }
       }
-      return n;
+      return inserted;
     });
-    for (const r of recipients) for (const d of r.devices) this.deps.notifier.notify(r.accountId, d.deviceId);
-    return stored;
+    // Same order as the inserts, so each device is handed its envelopes in queue order.
+    const encoder = new SharedBase64(shared);
+    let i = 0;
+    for (const r of recipients) {
+      let content: string | undefined;
+      for (const d of r.devices) {
+        const row = rows[i++];
+        if (row === undefined || !this.deps.notifier.has(r.accountId, d.deviceId)) continue;
+        content ??= encoder.withPrefix(r.prefix);
+        this.deps.notifier.notify(r.accountId, d.deviceId, { id: row.id, envelope: { guid: row.guid, serverTimestamp: receivedAt, content } });
+      }
+    }
+    return rows.length;
   }
 
   /** Unexpired envelopes queued for `device` after queue position `afterId`, oldest first. */
@@ -127,6 +140,33 @@ export class MessagesService {
   acknowledge(device: AuthenticatedDevice, guid: string): boolean {
     // The envelope and, if it was the last one using it, its group send's shared payload.
     return this.deps.transaction(() => this.deps.messages.deleteByGuid(device, guid));
+  }
+
+  /**
+   * Deletes an acknowledged envelope at the end of this event-loop turn, together with every other
+   * acknowledgement that came in meanwhile, in one transaction: 1,000 members acknowledging an alert
+   * cost a handful of commits (fsyncs) instead of 1,000. Not durable until then: an acknowledgement lost
+   * to a crash before its batch commits only means the envelope is delivered again, and clients
+   * deduplicate (delivery is at least once anyway).
+   */
+  acknowledgeSoon(device: AuthenticatedDevice, guid: string): void {
+    this.pendingAcks.push({ device, guid });
+    this.ackFlush ??= setImmediate(() => this.flushAcknowledgements());
+  }
+
+  /** Commits the pending acknowledgements now (also on shutdown, before the database closes). */
+  flushAcknowledgements(): void {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    const batch = this.pendingAcks;
+    this.pendingAcks = [];
+    if (batch.length === 0) return;
+    try {
+      this.deps.transaction(() => this.deps.messages.deleteAcknowledged(batch.map(({ device, guid }) => ({ accountId: device.accountId, deviceId: device.deviceId, guid }))));
+    } catch (err) {
+      // The envelopes stay queued and are delivered again: at least once, never lost.
+      this.deps.logger.error({ err }, 'acknowledgement batch failed');
+    }
   }
 
   /** How many envelopes were trimmed from the device's full queue since the last call; resets the count. */
@@ -177,6 +217,27 @@ function deviceSetProblem(expected: readonly { deviceId: number; registrationId:
     .map(([id]) => id)
     .sort((a, b) => a - b);
   return staleDevices.length > 0 ? { kind: 'stale', staleDevices } : undefined;
+}
+
+/**
+ * base64(prefix ‖ shared) for every recipient of a group send without encoding the shared part once
+ * per recipient: base64 of two byte strings concatenates only when the first is a multiple of 3 bytes
+ * long, so the first 0–2 shared bytes are encoded with the prefix and the rest once per prefix length.
+ */
+export class SharedBase64 {
+  private readonly tails = new Map<number, { head: Uint8Array; tail: string }>();
+
+  constructor(private readonly shared: Uint8Array) {}
+
+  withPrefix(prefix: Uint8Array): string {
+    let split = this.tails.get(prefix.length);
+    if (split === undefined) {
+      const n = Math.min((3 - (prefix.length % 3)) % 3, this.shared.length);
+      split = { head: this.shared.subarray(0, n), tail: toBase64(this.shared.subarray(n)) };
+      this.tails.set(prefix.length, split);
+    }
+    return toBase64(Buffer.concat([prefix, split.head])) + split.tail;
+  }
 }
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {

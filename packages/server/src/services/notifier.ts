@@ -1,9 +1,21 @@
-/** Someone waiting for envelopes of one device (in practice: its live WebSocket connection). */
-export type MessageListener = () => void;
+import type { Envelope } from '@aviso/protocol';
+
+/** A queued envelope with the queue position the connection layer needs to page through it. */
+export interface QueuedMessage {
+  id: number;
+  envelope: Envelope;
+}
+
+/**
+ * Someone waiting for envelopes of one device (in practice: its live WebSocket connection). `stored`
+ * is the envelope just committed, when the sender had it at hand; without it the listener reads the queue.
+ */
+export type MessageListener = (stored?: QueuedMessage) => void;
 
 /**
  * In-process "new envelope for device X" signal. The messages service notifies after its insert
- * transaction commits; a listener then reads the queue itself, so a notification carries no data.
+ * transaction commits, once per stored envelope and in queue order, handing over the envelope it
+ * already holds in memory so a connection with room can push it without reading it back.
  */
 export class MessageNotifier {
   private readonly listeners = new Map<string, Set<MessageListener>>();
@@ -19,9 +31,14 @@ export class MessageNotifier {
     };
   }
 
-  notify(accountId: string, deviceId: number): void {
+  /** Whether anyone listens for `device`: lets a sender skip building envelopes nobody is online for. */
+  has(accountId: string, deviceId: number): boolean {
+    return this.listeners.has(`${accountId}.${deviceId}`);
+  }
+
+  notify(accountId: string, deviceId: number, stored?: QueuedMessage): void {
     const set = this.listeners.get(`${accountId}.${deviceId}`);
     if (set === undefined) return;
-    for (const listener of [...set]) listener();
+    for (const listener of [...set]) listener(stored);
   }
 }

@@ -17,7 +17,7 @@ import { WebSocket, type RawData } from 'ws';
 import { toProtocolError } from '../errors.js';
 import type { AuthenticatedDevice } from '../services/accounts.js';
 import type { MessagesService } from '../services/messages.js';
-import type { MessageNotifier } from '../services/notifier.js';
+import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
 
 export interface ConnectionOptions {
   messages: MessagesService;
@@ -37,6 +37,10 @@ const MAX_FRAME_ID = 2 ** 31 - 1;
  * One authenticated device's socket: streams its queue oldest-first as `message.deliver`, deletes an
  * envelope only when the client answers 2xx, sends `queue.empty` once the connect-time backlog is out,
  * then pushes new envelopes as the notifier reports them.
+ *
+ * Live envelopes come with their notification: when the connection has read its whole queue and has
+ * room in its in-flight window, it sends them as they are instead of reading them back. Otherwise it
+ * reads the queue from its cursor, which also picks up whatever was notified while the window was full.
  */
 export class DeviceConnection {
   /** Queue position of the last envelope sent on this connection. */
@@ -44,6 +48,12 @@ export class DeviceConnection {
   /** Newest queue position at connect time: once sent past it, the client has its backlog. */
   private backlogEnd = 0;
   private queueEmptySent = false;
+  /**
+   * The last queue read came back short and every envelope stored since was handed over by its
+   * notification and sent: nothing queued lies past the cursor, so a notified envelope can be pushed
+   * as is (ids grow, notifications come in commit order) and an answer needs no queue read.
+   */
+  private caughtUp = false;
   private readonly inFlight = new Map<number, string>(); // frame id → envelope guid
   private nextFrameId = 1;
   private malformed = 0;
@@ -80,7 +90,7 @@ export class DeviceConnection {
       const dropped = options.messages.takeDropped(this.device);
       if (dropped > 0) this.send({ type: QUEUE_OVERFLOW, dropped });
       this.backlogEnd = options.messages.lastQueuedId(this.device);
-      this.unsubscribe = options.notifier.subscribe(this.device.accountId, this.device.deviceId, () => this.pump());
+      this.unsubscribe = options.notifier.subscribe(this.device.accountId, this.device.deviceId, (stored) => this.onStored(stored));
       this.pump();
     });
   }
@@ -92,26 +102,44 @@ export class DeviceConnection {
     this.ws.close(code, reason);
   }
 
+  /** A new envelope was committed for this device; `stored` is it, when the sender had it at hand. */
+  private onStored(stored: QueuedMessage | undefined): void {
+    if (this.closed) return;
+    if (stored !== undefined && this.caughtUp && stored.id > this.cursor && this.inFlight.size < this.options.maxInFlight) {
+      this.deliver(stored);
+      return;
+    }
+    // Window full (or nothing handed over): the envelope stays queued past the cursor for `pump` to read.
+    this.caughtUp = false;
+    this.pump();
+  }
+
   private pump(): void {
     if (this.closed) return;
     this.guard(() => {
       for (;;) {
         const room = this.options.maxInFlight - this.inFlight.size;
-        if (room <= 0) return;
-        const batch = this.options.messages.fetch(this.device, this.cursor, room);
-        for (const m of batch) {
-          const id = this.takeFrameId();
-          this.inFlight.set(id, m.envelope.guid);
-          this.cursor = m.id;
-          this.send({ type: MESSAGE_DELIVER, id, envelope: m.envelope });
-          if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
+        if (room <= 0) {
+          this.caughtUp = false;
+          return;
         }
+        const batch = this.options.messages.fetch(this.device, this.cursor, room);
+        for (const m of batch) this.deliver(m);
         if (batch.length < room) {
+          this.caughtUp = true;
           this.sendQueueEmptyOnce(); // nothing more queued: the backlog is out even if part of it expired
           return;
         }
       }
     });
+  }
+
+  private deliver(m: QueuedMessage): void {
+    const id = this.takeFrameId();
+    this.inFlight.set(id, m.envelope.guid);
+    this.cursor = m.id;
+    this.send({ type: MESSAGE_DELIVER, id, envelope: m.envelope });
+    if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
@@ -132,11 +160,11 @@ export class DeviceConnection {
         const guid = this.inFlight.get(frame.id);
         if (guid === undefined) return; // a late or duplicate answer: nothing to do
         this.inFlight.delete(frame.id);
-        this.guard(() => {
-          // Non-2xx leaves the envelope queued; it is offered again on the next connection.
-          if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledge(this.device, guid);
-        });
-        this.pump();
+        // Deleted in a batch at the end of this event-loop turn. Non-2xx leaves the envelope queued;
+        // it is offered again on the next connection.
+        if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledgeSoon(this.device, guid);
+        // Caught up, nothing waits in the queue: the freed slot is for the next live envelope.
+        if (!this.caughtUp) this.pump();
         return;
       }
     }

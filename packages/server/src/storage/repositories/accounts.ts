@@ -26,7 +26,19 @@ export interface DeviceAddress {
 }
 
 export class AccountsRepository {
-  constructor(private readonly db: Db) {}
+  // A group send looks up every recipient account's devices: prepared once, not rebuilt per recipient.
+  private readonly q;
+
+  constructor(private readonly db: Db) {
+    this.q = {
+      devices: db
+        .select({ deviceId: devices.deviceId, registrationId: devices.registrationId })
+        .from(devices)
+        .where(eq(devices.accountId, sql.placeholder('accountId')))
+        .orderBy(asc(devices.deviceId))
+        .prepare(),
+    };
+  }
 
   create(account: AccountRecord, device: DeviceRecord): void {
     this.db
@@ -73,12 +85,7 @@ export class AccountsRepository {
   }
 
   devices(accountId: string): DeviceAddress[] {
-    return this.db
-      .select({ deviceId: devices.deviceId, registrationId: devices.registrationId })
-      .from(devices)
-      .where(eq(devices.accountId, accountId))
-      .orderBy(asc(devices.deviceId))
-      .all();
+    return this.q.devices.all({ accountId });
   }
 
   /** Records that the device was seen on `day`; writes only when the day changed. */

@@ -49,6 +49,21 @@ export class MessagesRepository {
         .returning({ id: sharedPayloads.id })
         .prepare(),
       count: db.select({ n: count() }).from(messages).where(ofDevice).prepare(),
+      // Every delivery page and every acknowledgement runs one of these: prepared once, not rebuilt per call.
+      fetchAfter: db
+        .select({ id: messages.id, guid: messages.guid, receivedAt: messages.receivedAt, content: messages.content, shared: sharedPayloads.content })
+        .from(messages)
+        .leftJoin(sharedPayloads, eq(messages.sharedId, sharedPayloads.id))
+        .where(and(ofDevice, gt(messages.id, p('afterId')), gt(messages.expiresAt, p('now'))))
+        .orderBy(asc(messages.id))
+        .limit(p('limit'))
+        .prepare(),
+      lastId: db.select({ id: max(messages.id) }).from(messages).where(ofDevice).prepare(),
+      deleteByGuid: db
+        .delete(messages)
+        .where(and(ofDevice, eq(messages.guid, p('guid'))))
+        .returning({ sharedId: messages.sharedId })
+        .prepare(),
       deleteSharedIfUnreferenced: db
         .delete(sharedPayloads)
         .where(
@@ -61,8 +76,10 @@ export class MessagesRepository {
     };
   }
 
-  insert(envelope: NewEnvelope): void {
-    this.q.insert.run({ ...envelope, content: Buffer.from(envelope.content), sharedId: envelope.sharedId ?? null });
+  /** Stores one envelope; returns its queue position. */
+  insert(envelope: NewEnvelope): number {
+    const { lastInsertRowid } = this.q.insert.run({ ...envelope, content: Buffer.from(envelope.content), sharedId: envelope.sharedId ?? null });
+    return Number(lastInsertRowid);
   }
 
   /** Stores the shared part of a group send; returns its id for the envelopes to reference. */
@@ -86,31 +103,32 @@ export class MessagesRepository {
 
   /** Unexpired envelopes after `afterId`, oldest first, with group sends reassembled (prefix ‖ shared). */
   fetchAfter(d: DeviceKey, afterId: number, limit: number, now: number): QueuedEnvelope[] {
-    return this.db
-      .select({ id: messages.id, guid: messages.guid, receivedAt: messages.receivedAt, content: messages.content, shared: sharedPayloads.content })
-      .from(messages)
-      .leftJoin(sharedPayloads, eq(messages.sharedId, sharedPayloads.id))
-      .where(and(this.device(d), gt(messages.id, afterId), gt(messages.expiresAt, now)))
-      .orderBy(asc(messages.id))
-      .limit(limit)
-      .all()
+    return this.q.fetchAfter
+      .all({ accountId: d.accountId, deviceId: d.deviceId, afterId, now, limit })
       .map(({ shared, content, ...rest }) => ({ ...rest, content: shared === null ? content : Buffer.concat([content, shared]) }));
   }
 
   /** Highest queued id of a device (0 when the queue is empty). */
   lastId(d: DeviceKey): number {
-    return this.db.select({ id: max(messages.id) }).from(messages).where(this.device(d)).get()?.id ?? 0;
+    return this.q.lastId.get({ accountId: d.accountId, deviceId: d.deviceId })?.id ?? 0;
   }
 
   /** Deletes one envelope, and its shared payload if it was the last envelope using it. */
   deleteByGuid(d: DeviceKey, guid: string): boolean {
-    const deleted = this.db
-      .delete(messages)
-      .where(and(this.device(d), eq(messages.guid, guid)))
-      .returning({ sharedId: messages.sharedId })
-      .all();
+    const deleted = this.q.deleteByGuid.all({ accountId: d.accountId, deviceId: d.deviceId, guid });
     this.dropUnreferenced(deleted);
     return deleted.length > 0;
+  }
+
+  /**
+   * Deletes acknowledged envelopes (call inside one transaction), then each shared payload the batch
+   * left unreferenced, checked once per payload rather than once per envelope. Returns how many went.
+   */
+  deleteAcknowledged(acks: readonly (DeviceKey & { guid: string })[]): number {
+    const deleted: { sharedId: number | null }[] = [];
+    for (const a of acks) deleted.push(...this.q.deleteByGuid.all({ accountId: a.accountId, deviceId: a.deviceId, guid: a.guid }));
+    this.dropUnreferenced(deleted);
+    return deleted.length;
   }
 
   /** Deletes expired envelopes, then every shared payload no envelope references; returns the envelope count. */
