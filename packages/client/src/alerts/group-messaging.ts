@@ -22,9 +22,9 @@ import { buildSessions } from '../crypto/sessions.js';
 import { GroupForkError, GroupVerificationError, RelayRequestError } from '../errors.js';
 import type { Group } from '../groups/group.js';
 import type { GroupService } from '../groups/group-service.js';
-import type { AccountRecord, AvisoStore, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
-import type { SignalStores } from '../stores/libsignal-adapters.js';
-import type { Zone } from '../stores/zone.js';
+import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
+import { SessionRecordCache, withSessionCache, type SignalStores } from '../stores/libsignal-adapters.js';
+import { sessionsOf, type Zone } from '../stores/zone.js';
 import type { RelayHttp } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
@@ -51,6 +51,13 @@ export interface GroupMessagingDeps {
 export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string };
 
 /** Group bodies without the fields every group body gets from the sender's verified state. */
+/** A member device with a current session: what the sender key, the upload and the token cover. */
+interface RecipientDevice {
+  deviceId: number;
+  registrationId: number;
+}
+type DeviceMap = Map<string, RecipientDevice[]>;
+
 type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
 export type GroupBodyInput = Unscoped<GroupMessageBody>;
 
@@ -66,6 +73,8 @@ const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
 const RESEND_WINDOW_BEFORE_MS = 5 * 60_000;
 const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 const SKDM_PARALLEL = 8;
+/** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
+const PREKEY_FETCH_PARALLEL = 16;
 const CLEANUP_INTERVAL_MS = 60_000;
 
 /**
@@ -81,6 +90,8 @@ export class GroupMessaging {
   /** (sender, distribution id) → when we last asked; one resend request per minute each. */
   readonly #asked = new Map<string, number>();
   #cleanup: NodeJS.Timeout | undefined;
+  /** Recipients' session records, deserialized once per change (device lists and the SSv2 encrypt). */
+  readonly #sessionCache = new SessionRecordCache();
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
@@ -158,7 +169,9 @@ export class GroupMessaging {
     const rec = this.#d.groups.record(groupId);
     if (rec.status !== 'member') throw new GroupVerificationError(groupId, rec.state.version, 'not-a-member', 'this account is not a member of the group');
     return this.#sends.run(async () => {
-      const state = this.#d.groups.record(groupId).state;
+      // Read once per send: a record holds the whole member list, parsed on every read.
+      const current = this.#d.groups.record(groupId);
+      const state = current.state;
       const sentAt = this.#d.nextSentAt();
       // Parsing applies the protocol's rules (lengths, coordinate rounding) before anything is stored or sent.
       const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
@@ -167,7 +180,7 @@ export class GroupMessaging {
       const recipients = Object.values(state.members)
         .map((m) => m.accountId)
         .filter((a) => a !== me.accountId);
-      if (recipients.length > 0) await this.#upload(groupId, content, recipients);
+      if (recipients.length > 0) await this.#upload(current, content, recipients);
       const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
       if (own.ok) this.#d.store.commit(own.changes);
       return { sentAt };
@@ -273,28 +286,37 @@ export class GroupMessaging {
 
   // ---- sending internals ----
 
-  async #upload(groupId: string, content: Content, recipients: string[]): Promise<void> {
+  async #upload(rec: GroupRecord, content: Content, recipients: string[]): Promise<void> {
+    const groupId = rec.groupId;
     const me = this.#d.account();
     const local = ProtocolAddress.new(me.accountId, me.deviceId);
-    const keys = this.#d.groups.keysOf(groupId);
+    const keys = this.#d.groups.keysOf(groupId, rec);
     const padded = encodeContent(content);
     const certificate = await this.#d.certificate();
-    let endorsements = await this.#endorsementsFor(groupId);
+    let endorsements = await this.#endorsementsFor(groupId, rec.state.version);
+    // One pass over the recipients' sessions per attempt, shared by the SKDM check, the address list and the token.
+    let devices = this.#devices(recipients);
     let missing = new Map<string, Set<number> | '*'>();
-    for (const r of recipients) if (this.#devices(r).length === 0) missing.set(r, '*');
+    for (const r of recipients) if (!devices.get(r)?.length) missing.set(r, '*');
     for (let attempt = 1; ; attempt++) {
-      await this.#fetchSessions(groupId, missing, endorsements);
+      if (missing.size > 0) {
+        await this.#fetchSessions(groupId, missing, endorsements);
+        devices = this.#devices(recipients);
+      }
       missing = new Map();
-      const info = this.#senderKeyInfo(groupId);
-      await this.#sendSkdm(groupId, info, recipients);
-      const targets = recipients.filter((r) => this.#devices(r).length > 0);
+      const info = this.#senderKeyInfo(groupId, rec.state);
+      await this.#sendSkdm(groupId, info, recipients, devices);
+      const targets = recipients.filter((r) => (devices.get(r)?.length ?? 0) > 0);
       if (targets.length === 0) return;
-      const addresses = targets.flatMap((r) => this.#devices(r).map((d) => ProtocolAddress.new(r, d.deviceId)));
+      const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => ProtocolAddress.new(r, d.deviceId)));
       const now = Date.now();
-      const distributionId = this.#d.store.getSenderKeyInfo(groupId)!.distributionId;
+      const distributionId = info.distributionId;
       const body = await this.#d.crypto(
         groupId,
-        (_zone, stores) => encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores }),
+        (zone, stores) => {
+          zone.prefetchIdentities(targets);
+          return encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionCache(stores, zone, this.#sessionCache) });
+        },
         () => ({
           sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
           pruneSendLogBefore: now - SEND_LOG_MS,
@@ -329,6 +351,7 @@ export class GroupMessaging {
         } else {
           throw err;
         }
+        devices = this.#devices(recipients);
         this.#d.logger.info({ attempt, code: err.code }, 'group send refused; retrying');
       }
     }
@@ -338,9 +361,8 @@ export class GroupMessaging {
    * Our sender key for the group, reset (new distribution id, old key deleted) when it is older than
    * 90 days or any device that has it belongs to someone no longer a member.
    */
-  #senderKeyInfo(groupId: string): SenderKeyInfo {
+  #senderKeyInfo(groupId: string, state: GroupState): SenderKeyInfo {
     const me = this.#d.account();
-    const state = this.#d.groups.record(groupId).state;
     const members = new Set(Object.values(state.members).map((m) => m.accountId));
     const info = this.#d.store.getSenderKeyInfo(groupId);
     const now = Date.now();
@@ -354,12 +376,17 @@ export class GroupMessaging {
     return fresh;
   }
 
-  /** Sends the SKDM (1:1, sealed) to each of `accounts` with a device that lacks it, and records them. */
-  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[]): Promise<void> {
+  /**
+   * Sends the SKDM (1:1, sealed) to each of `accounts` with a device that lacks it, and records them.
+   * `devices` (the accounts' current devices) is updated for the accounts sent to: the 1:1 send may
+   * have started or replaced sessions.
+   */
+  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], devices: DeviceMap = this.#devices(accounts)): Promise<void> {
     const has = new Set(info.devices.map((d) => `${d.accountId}.${d.deviceId}.${d.registrationId}`));
-    const lacking = accounts.filter((a) => this.#devices(a).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
+    const lacking = accounts.filter((a) => (devices.get(a) ?? []).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
     if (lacking.length === 0) {
-      if (info !== this.#d.store.getSenderKeyInfo(groupId)) this.#d.store.commit({ senderKeyInfos: [info] });
+      // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
+      if (!sameHolders(info, this.#d.store.getSenderKeyInfo(groupId))) this.#d.store.commit({ senderKeyInfos: [info] });
       return;
     }
     const me = this.#d.account();
@@ -370,20 +397,25 @@ export class GroupMessaging {
         lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
           const content: Content = { v: 1, sentAt: this.#d.nextSentAt(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
           await this.#d.sendDirect(a, content);
-          reached.push(...this.#devices(a).map((d) => ({ accountId: a, ...d })));
+          const now = this.#devices([a]).get(a) ?? [];
+          devices.set(a, now);
+          reached.push(...now.map((d) => ({ accountId: a, ...d })));
         }),
       );
     }
-    const devices = [...info.devices.filter((d) => !lacking.includes(d.accountId)), ...reached];
-    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices }] });
+    const lackingSet = new Set(lacking);
+    const holders = [...info.devices.filter((d) => !lackingSet.has(d.accountId)), ...reached];
+    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holders }] });
   }
 
   /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
   async #fetchSessions(groupId: string, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
     const me = this.#d.account();
     const keys = this.#d.groups.keysOf(groupId);
-    await Promise.all(
-      [...which].map(async ([accountId, devices]) => {
+    await forEachBounded(
+      [...which],
+      PREKEY_FETCH_PARALLEL,
+      async ([accountId, devices]) => {
         const token = toBase64(sendToken(e, [accountId], keys.secretParams));
         const paths = devices === '*' ? [ROUTES.keyBundle.path(accountId, '*')] : [...devices].map((d) => ROUTES.keyBundle.path(accountId, d));
         for (const path of paths) {
@@ -401,7 +433,7 @@ export class GroupMessaging {
             await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
           });
         }
-      }),
+      },
     );
   }
 
@@ -418,14 +450,15 @@ export class GroupMessaging {
     });
   }
 
-  /** Devices of an account with a current session, and their registration ids. */
-  #devices(accountId: string): Array<{ deviceId: number; registrationId: number }> {
-    const out: Array<{ deviceId: number; registrationId: number }> = [];
-    for (const deviceId of this.#d.store.getSessionDevices(accountId)) {
-      const raw = this.#d.store.getSession(accountId, deviceId);
-      if (!raw) continue;
-      const record = SessionRecord.deserialize(copyBytes(raw));
-      if (record.hasCurrentState()) out.push({ deviceId, registrationId: record.remoteRegistrationId() });
+  /**
+   * Devices of each account with a current session, and their registration ids (accounts without
+   * one map to []): one store lookup, and a record is deserialized only when its bytes changed.
+   */
+  #devices(accountIds: readonly string[]): DeviceMap {
+    const out: DeviceMap = new Map(accountIds.map((a) => [a, []]));
+    for (const s of sessionsOf(this.#d.store, accountIds)) {
+      const record = this.#sessionCache.get(s.accountId, s.deviceId, s.record);
+      if (record.hasCurrentState()) out.get(s.accountId)?.push({ deviceId: s.deviceId, registrationId: record.remoteRegistrationId() });
     }
     return out;
   }
@@ -434,8 +467,7 @@ export class GroupMessaging {
    * Endorsements for the group's current verified members, cached per (version, expiration). The
    * relay's member list must be exactly our verified one (after one sync if it is not).
    */
-  async #endorsementsFor(groupId: string): Promise<GroupEndorsements> {
-    const version = this.#d.groups.record(groupId).state.version;
+  async #endorsementsFor(groupId: string, version = this.#d.groups.record(groupId).state.version): Promise<GroupEndorsements> {
     const cached = this.#endorsements.get(groupId);
     if (cached && cached.version === version && cached.e.expiration.getTime() - Date.now() > ENDORSEMENT_MARGIN_MS) return cached.e;
     for (let attempt = 1; ; attempt++) {
@@ -495,4 +527,29 @@ export class GroupMessaging {
   #deleteExpired(now = Date.now()): void {
     this.#d.store.commit({ deleteAlertsExpiredBefore: now, pruneSendLogBefore: now - SEND_LOG_MS });
   }
+}
+
+function sameHolders(a: SenderKeyInfo, b: SenderKeyInfo | undefined): boolean {
+  if (!b || a.distributionId !== b.distributionId || a.createdAt !== b.createdAt || a.devices.length !== b.devices.length) return false;
+  const key = (d: SenderKeyDevice) => `${d.accountId}.${d.deviceId}.${d.registrationId}`;
+  const stored = new Set(b.devices.map(key));
+  return a.devices.every((d) => stored.has(key(d)));
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first failure. */
+export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -221,8 +221,9 @@ export class GroupService {
     return rec;
   }
 
-  keysOf(groupId: string): GroupKeys {
-    return this.#keysFor(this.record(groupId).masterKey);
+  /** The group's keys; pass the record when the caller has it (reading one parses the whole member list). */
+  keysOf(groupId: string, rec: GroupRecord = this.record(groupId)): GroupKeys {
+    return this.#keysFor(rec.masterKey);
   }
 
   get accountId(): string {

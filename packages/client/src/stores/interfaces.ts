@@ -66,6 +66,14 @@ export interface SessionWrite {
   record: Uint8Array | null;
 }
 
+/** A stored session record with its address. */
+export interface StoredSession {
+  accountId: string;
+  deviceId: number;
+  /** `SessionRecord.serialize()`. */
+  record: Uint8Array;
+}
+
 /** One use of a Kyber prekey: (key id, signed prekey id, sender's base key). Replays are rejected. */
 export interface KyberUse {
   kyberPreKeyId: number;
@@ -226,7 +234,14 @@ export interface AvisoStore {
   getSession(accountId: string, deviceId: number): Uint8Array | undefined;
   /** Device ids this store holds a session record for. */
   getSessionDevices(accountId: string): number[];
+  /**
+   * Every session record of these accounts in one lookup, by account then device id. Optional: a
+   * group send reads a thousand members' sessions at once, which per-device lookups make slow.
+   */
+  getSessionsOf?(accountIds: readonly string[]): StoredSession[];
   getIdentity(accountId: string): IdentityRecord | undefined;
+  /** The identities of these accounts that are known, in one lookup. Optional, like `getSessionsOf`. */
+  getIdentitiesOf?(accountIds: readonly string[]): Array<{ accountId: string; record: IdentityRecord }>;
 
   getPreKey(id: number): Uint8Array | undefined;
   countPreKeys(): number;

@@ -53,8 +53,34 @@ export function signalStores(zone: Zone, local: LocalKeys, now: () => number = D
   };
 }
 
+/**
+ * Deserialized session records by address, reused while their serialized bytes are unchanged: a
+ * group send reads a thousand members' sessions, and deserializing them costs more than comparing.
+ * Only for reads that never mutate the record (multi-recipient encryption, device lists).
+ */
+export class SessionRecordCache {
+  readonly #entries = new Map<string, { raw: Uint8Array; record: SessionRecord }>();
+
+  get(accountId: string, deviceId: number, raw: Uint8Array): SessionRecord {
+    const key = `${accountId}.${deviceId}`;
+    const known = this.#entries.get(key);
+    if (known && known.raw.length === raw.length && Buffer.compare(known.raw, raw) === 0) return known.record;
+    const record = SessionRecord.deserialize(copy(raw));
+    this.#entries.set(key, { raw, record });
+    return record;
+  }
+}
+
+/** The same stores with multi-recipient session reads served through `cache`. */
+export function withSessionCache(stores: SignalStores, zone: Zone, cache: SessionRecordCache): SignalStores {
+  return { ...stores, session: new ZoneSessionStore(zone, cache) };
+}
+
 class ZoneSessionStore extends SessionStore {
-  constructor(private readonly zone: Zone) {
+  constructor(
+    private readonly zone: Zone,
+    private readonly cache?: SessionRecordCache,
+  ) {
     super();
   }
   override async saveSession(name: ProtocolAddress, record: SessionRecord): Promise<void> {
@@ -64,11 +90,14 @@ class ZoneSessionStore extends SessionStore {
     const raw = this.zone.getSession(name.name(), name.deviceId());
     return raw ? SessionRecord.deserialize(copy(raw)) : null;
   }
+  /** sealedSenderMultiRecipientEncrypt reads every recipient's session here: one store lookup for all. */
   override async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
+    const names = addresses.map((a) => a.name());
+    const found = new Map(this.zone.getSessionsOf(names).map((s) => [`${s.accountId}.${s.deviceId}`, s.record]));
     return addresses.map((a) => {
-      const raw = this.zone.getSession(a.name(), a.deviceId());
+      const raw = found.get(addressKey(a));
       if (!raw) throw new Error(`no session for ${addressKey(a)}`);
-      return SessionRecord.deserialize(copy(raw));
+      return this.cache ? this.cache.get(a.name(), a.deviceId(), raw) : SessionRecord.deserialize(copy(raw));
     });
   }
 }

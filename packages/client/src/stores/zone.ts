@@ -5,6 +5,7 @@ import {
   type KyberUse,
   type StoreChanges,
   type StoredKyberPreKey,
+  type StoredSession,
 } from './interfaces.js';
 
 const sessionKey = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
@@ -19,6 +20,8 @@ const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u000
 export class Zone {
   readonly #sessions = new Map<string, { accountId: string; deviceId: number; record: Uint8Array | null }>();
   readonly #identities = new Map<string, IdentityRecord>();
+  /** Identities read ahead of libsignal's per-recipient lookups (`prefetchIdentities`); never committed. */
+  readonly #identityReads = new Map<string, IdentityRecord | undefined>();
   readonly #removedPreKeys = new Set<number>();
   readonly #removedKyber = new Set<number>();
   readonly #kyberUsed = new Map<string, KyberUse>();
@@ -46,8 +49,25 @@ export class Zone {
     return [...devices].sort((a, b) => a - b);
   }
 
+  /** Every session of these accounts (pending writes win), by account then device id; one store lookup when it can. */
+  getSessionsOf(accountIds: readonly string[]): StoredSession[] {
+    return withPending(sessionsOf(this.store, accountIds), this.#sessions.values(), accountIds);
+  }
+
   getIdentity(accountId: string): IdentityRecord | undefined {
-    return this.#identities.get(accountId) ?? this.store.getIdentity(accountId);
+    const pending = this.#identities.get(accountId);
+    if (pending) return pending;
+    if (this.#identityReads.has(accountId)) return this.#identityReads.get(accountId);
+    return this.store.getIdentity(accountId);
+  }
+  /**
+   * Reads these accounts' identities in one store lookup (when the store can), for an operation
+   * about to ask for each (a multi-recipient encrypt checks a thousand).
+   */
+  prefetchIdentities(accountIds: readonly string[]): void {
+    if (!this.store.getIdentitiesOf) return;
+    for (const a of accountIds) this.#identityReads.set(a, undefined);
+    for (const { accountId, record } of this.store.getIdentitiesOf(accountIds)) this.#identityReads.set(accountId, record);
   }
   setIdentity(accountId: string, record: IdentityRecord, changed: boolean): void {
     this.#identities.set(accountId, record);
@@ -96,4 +116,33 @@ export class Zone {
   commit(extra: StoreChanges = {}): void {
     this.store.commit(this.changes(extra));
   }
+}
+
+/** Sessions of these accounts from a store: batched if it supports it, else per account and device. */
+export function sessionsOf(store: AvisoStore, accountIds: readonly string[]): StoredSession[] {
+  if (store.getSessionsOf) return store.getSessionsOf(accountIds);
+  const out: StoredSession[] = [];
+  for (const accountId of [...new Set(accountIds)].sort()) {
+    for (const deviceId of store.getSessionDevices(accountId)) {
+      const record = store.getSession(accountId, deviceId);
+      if (record) out.push({ accountId, deviceId, record });
+    }
+  }
+  return out;
+}
+
+function withPending(
+  stored: StoredSession[],
+  pending: Iterable<{ accountId: string; deviceId: number; record: Uint8Array | null }>,
+  accountIds: readonly string[],
+): StoredSession[] {
+  const wanted = new Set(accountIds);
+  const writes = [...pending].filter((p) => wanted.has(p.accountId));
+  if (writes.length === 0) return stored;
+  const merged = new Map(stored.map((s) => [sessionKey(s.accountId, s.deviceId), s]));
+  for (const w of writes) {
+    if (w.record === null) merged.delete(sessionKey(w.accountId, w.deviceId));
+    else merged.set(sessionKey(w.accountId, w.deviceId), { accountId: w.accountId, deviceId: w.deviceId, record: w.record });
+  }
+  return [...merged.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.deviceId - b.deviceId));
 }

@@ -98,6 +98,94 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getSessionDevices('p')).toEqual([1]);
     });
 
+    it('reads the sessions of many accounts in one lookup, by account then device', () => {
+      const store = make();
+      store.commit({
+        sessions: [
+          { accountId: 'q', deviceId: 1, record: bytes(9) },
+          { accountId: 'p', deviceId: 2, record: bytes(2) },
+          { accountId: 'p', deviceId: 1, record: bytes(1) },
+          { accountId: 'r', deviceId: 1, record: bytes(5) },
+        ],
+      });
+      if (!store.getSessionsOf) return expect.unreachable('both stores batch session reads');
+      expect(store.getSessionsOf([])).toEqual([]);
+      expect(store.getSessionsOf(['unknown'])).toEqual([]);
+      expect(store.getSessionsOf(['q', 'p', 'q', 'unknown'])).toEqual([
+        { accountId: 'p', deviceId: 1, record: bytes(1) },
+        { accountId: 'p', deviceId: 2, record: bytes(2) },
+        { accountId: 'q', deviceId: 1, record: bytes(9) },
+      ]);
+      store.commit({ sessions: [{ accountId: 'p', deviceId: 1, record: null }] });
+      expect(store.getSessionsOf(['p'])).toEqual([{ accountId: 'p', deviceId: 2, record: bytes(2) }]);
+    });
+
+    it('reads the identities of many accounts in one lookup', () => {
+      const store = make();
+      const rec = (n: number) => ({ publicKey: bytes(n), verified: 'default' as const, firstSeenAt: n, changedAt: n });
+      store.commit({ identities: [{ accountId: 'p', record: rec(1) }, { accountId: 'q', record: rec(2) }] });
+      if (!store.getIdentitiesOf) return expect.unreachable('both stores batch identity reads');
+      expect(store.getIdentitiesOf([])).toEqual([]);
+      const got = store.getIdentitiesOf(['q', 'p', 'unknown', 'p']).sort((a, b) => a.accountId.localeCompare(b.accountId));
+      expect(got).toEqual([
+        { accountId: 'p', record: rec(1) },
+        { accountId: 'q', record: rec(2) },
+      ]);
+    });
+
+    it('zone batch reads see pending writes first, and work over a store without batch reads', () => {
+      const store = make();
+      store.commit({
+        sessions: [
+          { accountId: 'p', deviceId: 1, record: bytes(1) },
+          { accountId: 'p', deviceId: 2, record: bytes(2) },
+          { accountId: 'q', deviceId: 1, record: bytes(3) },
+        ],
+      });
+      // The same store with the optional batch methods hidden: the zone falls back to per-device reads.
+      const plain = new Proxy(store, {
+        get: (target, prop) => {
+          if (prop === 'getSessionsOf' || prop === 'getIdentitiesOf') return undefined;
+          const v = Reflect.get(target, prop) as unknown;
+          return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      for (const s of [store, plain]) {
+        const zone = new Zone(s);
+        zone.setSession('p', 2, null);
+        zone.setSession('p', 3, bytes(4));
+        zone.setSession('z', 1, bytes(8));
+        expect(zone.getSessionsOf(['q', 'p'])).toEqual([
+          { accountId: 'p', deviceId: 1, record: bytes(1) },
+          { accountId: 'p', deviceId: 3, record: bytes(4) },
+          { accountId: 'q', deviceId: 1, record: bytes(3) },
+        ]);
+      }
+    });
+
+    it('a zone prefetches identities, and its own writes still win', () => {
+      const store = make();
+      const rec = (n: number) => ({ publicKey: bytes(n), verified: 'default' as const, firstSeenAt: n, changedAt: n });
+      store.commit({ identities: [{ accountId: 'p', record: rec(1) }] });
+      const zone = new Zone(store);
+      zone.prefetchIdentities(['p', 'q']);
+      expect(zone.getIdentity('p')).toEqual(rec(1));
+      expect(zone.getIdentity('q')).toBeUndefined();
+      zone.setIdentity('q', rec(2), false);
+      zone.setIdentity('p', rec(3), true);
+      expect(zone.getIdentity('q')).toEqual(rec(2));
+      expect(zone.getIdentity('p')).toEqual(rec(3));
+      // Prefetched reads are not writes.
+      expect(zone.changes().identities?.map((i) => i.accountId).sort()).toEqual(['p', 'q']);
+    });
+
+    it('libsignal batch session reads fail for an address without a session', async () => {
+      const store = make();
+      const sessions = signalStores(new Zone(store), local()).session;
+      await expect(sessions.getExistingSessions([ProtocolAddress.new('p', 1)])).rejects.toThrow(/no session for p\.1/);
+      expect(await sessions.getExistingSessions([])).toEqual([]);
+    });
+
     it('trusts the first identity key, then replaces a changed one and reports it', async () => {
       const store = make();
       const peer = ProtocolAddress.new(randomUUID(), 1);

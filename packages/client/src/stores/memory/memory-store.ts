@@ -16,11 +16,11 @@ import {
   type ProcessedMessage,
   type StoreChanges,
   type StoredKyberPreKey,
+  type StoredSession,
   type StoredSignedPreKey,
   type UnprocessedEnvelope,
 } from '../interfaces.js';
 
-const sessionKey = (accountId: string, deviceId: number) => `${accountId}.${deviceId}`;
 const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u0000${distributionId}`;
 const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
@@ -32,7 +32,8 @@ export class MemoryStore implements AvisoStore {
   #localIdentity: LocalIdentity | undefined;
   #account: AccountRecord | undefined;
   readonly #meta = new Map<string, string>();
-  readonly #sessions = new Map<string, { accountId: string; deviceId: number; record: Uint8Array }>();
+  /** By account, then device: a group send reads every member's sessions. */
+  readonly #sessions = new Map<string, Map<number, Uint8Array>>();
   readonly #identities = new Map<string, IdentityRecord>();
   readonly #preKeys = new Map<number, Uint8Array>();
   readonly #signedPreKeys = new Map<number, StoredSignedPreKey>();
@@ -58,13 +59,30 @@ export class MemoryStore implements AvisoStore {
     return this.#meta.get(key);
   }
   getSession(accountId: string, deviceId: number): Uint8Array | undefined {
-    return this.#sessions.get(sessionKey(accountId, deviceId))?.record;
+    return this.#sessions.get(accountId)?.get(deviceId);
   }
   getSessionDevices(accountId: string): number[] {
-    return [...this.#sessions.values()].filter((s) => s.accountId === accountId).map((s) => s.deviceId).sort((a, b) => a - b);
+    return [...(this.#sessions.get(accountId)?.keys() ?? [])].sort((a, b) => a - b);
+  }
+  getSessionsOf(accountIds: readonly string[]): StoredSession[] {
+    const out: StoredSession[] = [];
+    for (const accountId of [...new Set(accountIds)].sort()) {
+      const devices = this.#sessions.get(accountId);
+      if (!devices) continue;
+      for (const deviceId of [...devices.keys()].sort((a, b) => a - b)) out.push({ accountId, deviceId, record: devices.get(deviceId)! });
+    }
+    return out;
   }
   getIdentity(accountId: string): IdentityRecord | undefined {
     return this.#identities.get(accountId);
+  }
+  getIdentitiesOf(accountIds: readonly string[]): Array<{ accountId: string; record: IdentityRecord }> {
+    const out: Array<{ accountId: string; record: IdentityRecord }> = [];
+    for (const accountId of new Set(accountIds)) {
+      const record = this.#identities.get(accountId);
+      if (record) out.push({ accountId, record });
+    }
+    return out;
   }
   getPreKey(id: number): Uint8Array | undefined {
     return this.#preKeys.get(id);
@@ -150,9 +168,12 @@ export class MemoryStore implements AvisoStore {
     if (c.account) this.#account = { ...c.account };
     for (const [k, v] of Object.entries(c.meta ?? {})) this.#meta.set(k, v);
     for (const s of c.sessions ?? []) {
-      const key = sessionKey(s.accountId, s.deviceId);
-      if (s.record === null) this.#sessions.delete(key);
-      else this.#sessions.set(key, { accountId: s.accountId, deviceId: s.deviceId, record: s.record });
+      const devices = this.#sessions.get(s.accountId);
+      if (s.record === null) {
+        devices?.delete(s.deviceId);
+        if (devices?.size === 0) this.#sessions.delete(s.accountId);
+      } else if (devices) devices.set(s.deviceId, s.record);
+      else this.#sessions.set(s.accountId, new Map([[s.deviceId, s.record]]));
     }
     for (const i of c.identities ?? []) this.#identities.set(i.accountId, { ...i.record });
     for (const p of c.preKeys ?? []) this.#preKeys.set(p.id, p.record);

@@ -22,6 +22,7 @@ import {
   type ProcessedMessage,
   type StoreChanges,
   type StoredKyberPreKey,
+  type StoredSession,
   type StoredSignedPreKey,
   type UnprocessedEnvelope,
 } from '../interfaces.js';
@@ -41,16 +42,73 @@ const own = (b: Buffer) => new Uint8Array(b);
 const buf = (b: Uint8Array) => Buffer.from(b);
 
 /**
+ * The statements on the message paths (every send and receive reads sessions, identities, sender
+ * keys and dedupe rows), prepared once: building and preparing a drizzle query per call cost more
+ * than the cryptography in a 1,000-member group send.
+ */
+function prepareHot(db: Database.Database) {
+  const p = (source: string) => db.prepare(source);
+  return {
+    getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
+    putMeta: p('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    getSession: p('SELECT record FROM sessions WHERE account_id = ? AND device_id = ?').pluck(),
+    getSessionDevices: p('SELECT device_id FROM sessions WHERE account_id = ? ORDER BY device_id').pluck(),
+    // One JSON array parameter: any number of accounts through one prepared statement.
+    getSessionsOf: p(
+      'SELECT account_id AS accountId, device_id AS deviceId, record FROM sessions WHERE account_id IN (SELECT DISTINCT value FROM json_each(?)) ORDER BY account_id, device_id',
+    ),
+    putSession: p('INSERT INTO sessions (account_id, device_id, record) VALUES (?, ?, ?) ON CONFLICT (account_id, device_id) DO UPDATE SET record = excluded.record'),
+    deleteSession: p('DELETE FROM sessions WHERE account_id = ? AND device_id = ?'),
+    getIdentitiesOf: p(
+      'SELECT account_id AS accountId, public_key AS publicKey, verified, first_seen_at AS firstSeenAt, changed_at AS changedAt FROM identities WHERE account_id IN (SELECT DISTINCT value FROM json_each(?))',
+    ),
+    getIdentity: p('SELECT public_key AS publicKey, verified, first_seen_at AS firstSeenAt, changed_at AS changedAt FROM identities WHERE account_id = ?'),
+    putIdentity: p(
+      'INSERT INTO identities (account_id, public_key, verified, first_seen_at, changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET public_key = excluded.public_key, verified = excluded.verified, first_seen_at = excluded.first_seen_at, changed_at = excluded.changed_at',
+    ),
+    getPreKey: p('SELECT record FROM pre_keys WHERE id = ?').pluck(),
+    countPreKeys: p('SELECT count(*) FROM pre_keys').pluck(),
+    getSignedPreKey: p('SELECT id, record, created_at AS createdAt FROM signed_pre_keys WHERE id = ?'),
+    getKyberPreKey: p('SELECT id, record, last_resort AS lastResort, created_at AS createdAt FROM kyber_pre_keys WHERE id = ?'),
+    isKyberUsed: p('SELECT 1 FROM kyber_pre_key_uses WHERE kyber_pre_key_id = ? AND signed_pre_key_id = ? AND base_key = ?').pluck(),
+    getSenderKey: p('SELECT record FROM sender_keys WHERE sender = ? AND distribution_id = ?').pluck(),
+    putSenderKey: p(
+      'INSERT INTO sender_keys (sender, distribution_id, record) VALUES (?, ?, ?) ON CONFLICT (sender, distribution_id) DO UPDATE SET record = excluded.record',
+    ),
+    isMessageProcessed: p('SELECT 1 FROM processed_messages WHERE sender = ? AND device = ? AND sent_at = ?').pluck(),
+    addProcessedMessage: p('INSERT INTO processed_messages (sender, device, sent_at, processed_at) VALUES (?, ?, ?, ?)'),
+    isEnvelopeProcessed: p('SELECT 1 FROM processed_envelopes WHERE guid = ?').pluck(),
+    addProcessedEnvelope: p('INSERT INTO processed_envelopes (guid, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    addUnprocessed: p('INSERT INTO unprocessed (guid, server_timestamp, content, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    removeUnprocessed: p('DELETE FROM unprocessed WHERE guid = ?'),
+    getSenderKeyInfo: p('SELECT group_id AS groupId, distribution_id AS distributionId, created_at AS createdAt, devices FROM group_sender_keys WHERE group_id = ?'),
+    putSenderKeyInfo: p(
+      'INSERT INTO group_sender_keys (group_id, distribution_id, created_at, devices) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET distribution_id = excluded.distribution_id, created_at = excluded.created_at, devices = excluded.devices',
+    ),
+    getGroup: p('SELECT group_id AS groupId, master_key AS masterKey, status, state, invite_password AS invitePassword FROM groups WHERE group_id = ?'),
+    putSendLog: p(
+      'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends',
+    ),
+    pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
+    pruneProcessedMessages: p('DELETE FROM processed_messages WHERE processed_at < ?'),
+    pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
+  };
+}
+
+/**
  * better-sqlite3 + drizzle store at `<dataDir>/aviso-client.sqlite` (WAL). `commit` runs one
  * synchronous transaction: a conflict anywhere rolls back everything in the change set.
  */
 export class SqliteStore implements AvisoStore {
   readonly #sqlite: Database.Database;
   readonly #db: BetterSQLite3Database;
+  readonly #q: ReturnType<typeof prepareHot>;
 
-  private constructor(sqlite: Database.Database) {
+  /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
+  private constructor(sqlite: Database.Database, db: BetterSQLite3Database) {
     this.#sqlite = sqlite;
-    this.#db = drizzle(sqlite);
+    this.#db = db;
+    this.#q = prepareHot(sqlite);
   }
 
   static open(dataDir: string): SqliteStore {
@@ -61,9 +119,9 @@ export class SqliteStore implements AvisoStore {
     // Deleted key material and messages are overwritten, not left in free pages.
     sqlite.pragma('secure_delete = ON');
     sqlite.pragma('foreign_keys = ON');
-    const store = new SqliteStore(sqlite);
-    migrate(store.#db, { migrationsFolder: MIGRATIONS });
-    return store;
+    const db = drizzle(sqlite);
+    migrate(db, { migrationsFolder: MIGRATIONS });
+    return new SqliteStore(sqlite, db);
   }
 
   getLocalIdentity(): LocalIdentity | undefined {
@@ -79,40 +137,40 @@ export class SqliteStore implements AvisoStore {
     return { ...v, trustRoot: unb64(v.trustRoot) };
   }
   getMeta(key: string): string | undefined {
-    return this.#db.select().from(t.meta).where(eq(t.meta.key, key)).get()?.value;
+    return this.#q.getMeta.get(key) as string | undefined;
   }
   getSession(accountId: string, deviceId: number): Uint8Array | undefined {
-    const row = this.#db
-      .select({ record: t.sessions.record })
-      .from(t.sessions)
-      .where(and(eq(t.sessions.accountId, accountId), eq(t.sessions.deviceId, deviceId)))
-      .get();
-    return row ? own(row.record) : undefined;
+    const record = this.#q.getSession.get(accountId, deviceId) as Buffer | undefined;
+    return record ? own(record) : undefined;
   }
   getSessionDevices(accountId: string): number[] {
-    return this.#db
-      .select({ deviceId: t.sessions.deviceId })
-      .from(t.sessions)
-      .where(eq(t.sessions.accountId, accountId))
-      .orderBy(asc(t.sessions.deviceId))
-      .all()
-      .map((r) => r.deviceId);
+    return this.#q.getSessionDevices.all(accountId) as number[];
+  }
+  getSessionsOf(accountIds: readonly string[]): StoredSession[] {
+    if (accountIds.length === 0) return [];
+    const rows = this.#q.getSessionsOf.all(JSON.stringify(accountIds)) as Array<{ accountId: string; deviceId: number; record: Buffer }>;
+    return rows.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, record: own(r.record) }));
   }
   getIdentity(accountId: string): IdentityRecord | undefined {
-    const row = this.#db.select().from(t.identities).where(eq(t.identities.accountId, accountId)).get();
+    const row = this.#q.getIdentity.get(accountId) as (Omit<IdentityRecord, 'publicKey'> & { publicKey: Buffer }) | undefined;
     if (!row) return undefined;
     return { publicKey: own(row.publicKey), verified: row.verified, firstSeenAt: row.firstSeenAt, changedAt: row.changedAt };
   }
+  getIdentitiesOf(accountIds: readonly string[]): Array<{ accountId: string; record: IdentityRecord }> {
+    if (accountIds.length === 0) return [];
+    const rows = this.#q.getIdentitiesOf.all(JSON.stringify(accountIds)) as Array<Omit<IdentityRecord, 'publicKey'> & { accountId: string; publicKey: Buffer }>;
+    return rows.map((r) => ({ accountId: r.accountId, record: { publicKey: own(r.publicKey), verified: r.verified, firstSeenAt: r.firstSeenAt, changedAt: r.changedAt } }));
+  }
   getPreKey(id: number): Uint8Array | undefined {
-    const row = this.#db.select().from(t.preKeys).where(eq(t.preKeys.id, id)).get();
-    return row ? own(row.record) : undefined;
+    const record = this.#q.getPreKey.get(id) as Buffer | undefined;
+    return record ? own(record) : undefined;
   }
   countPreKeys(): number {
-    return (this.#sqlite.prepare('SELECT count(*) AS n FROM pre_keys').get() as { n: number }).n;
+    return this.#q.countPreKeys.get() as number;
   }
   getSignedPreKey(id: number): StoredSignedPreKey | undefined {
-    const row = this.#db.select().from(t.signedPreKeys).where(eq(t.signedPreKeys.id, id)).get();
-    return row ? { ...row, record: own(row.record) } : undefined;
+    const row = this.#q.getSignedPreKey.get(id) as (Omit<StoredSignedPreKey, 'record'> & { record: Buffer }) | undefined;
+    return row ? { id: row.id, record: own(row.record), createdAt: row.createdAt } : undefined;
   }
   listSignedPreKeys(): StoredSignedPreKey[] {
     return this.#db
@@ -123,8 +181,8 @@ export class SqliteStore implements AvisoStore {
       .map((row) => ({ ...row, record: own(row.record) }));
   }
   getKyberPreKey(id: number): StoredKyberPreKey | undefined {
-    const row = this.#db.select().from(t.kyberPreKeys).where(eq(t.kyberPreKeys.id, id)).get();
-    return row ? { ...row, record: own(row.record) } : undefined;
+    const row = this.#q.getKyberPreKey.get(id) as { id: number; record: Buffer; lastResort: number; createdAt: number } | undefined;
+    return row ? { id: row.id, record: own(row.record), lastResort: row.lastResort !== 0, createdAt: row.createdAt } : undefined;
   }
   listLastResortKyberPreKeys(): StoredKyberPreKey[] {
     return this.#db
@@ -136,42 +194,24 @@ export class SqliteStore implements AvisoStore {
       .map((row) => ({ ...row, record: own(row.record) }));
   }
   isKyberPreKeyUsed(use: KyberUse): boolean {
-    const u = t.kyberPreKeyUses;
-    return (
-      this.#db
-        .select({ id: u.kyberPreKeyId })
-        .from(u)
-        .where(and(eq(u.kyberPreKeyId, use.kyberPreKeyId), eq(u.signedPreKeyId, use.signedPreKeyId), eq(u.baseKey, buf(use.baseKey))))
-        .get() !== undefined
-    );
+    return this.#q.isKyberUsed.get(use.kyberPreKeyId, use.signedPreKeyId, buf(use.baseKey)) !== undefined;
   }
   getSenderKey(sender: string, distributionId: string): Uint8Array | undefined {
-    const row = this.#db
-      .select({ record: t.senderKeys.record })
-      .from(t.senderKeys)
-      .where(and(eq(t.senderKeys.sender, sender), eq(t.senderKeys.distributionId, distributionId)))
-      .get();
-    return row ? own(row.record) : undefined;
+    const record = this.#q.getSenderKey.get(sender, distributionId) as Buffer | undefined;
+    return record ? own(record) : undefined;
   }
   isMessageProcessed(m: ProcessedMessage): boolean {
-    const p = t.processedMessages;
-    return (
-      this.#db
-        .select({ sentAt: p.sentAt })
-        .from(p)
-        .where(and(eq(p.sender, m.sender), eq(p.device, m.device), eq(p.sentAt, m.sentAt)))
-        .get() !== undefined
-    );
+    return this.#q.isMessageProcessed.get(m.sender, m.device, m.sentAt) !== undefined;
   }
   isEnvelopeProcessed(guid: string): boolean {
-    return this.#db.select().from(t.processedEnvelopes).where(eq(t.processedEnvelopes.guid, guid)).get() !== undefined;
+    return this.#q.isEnvelopeProcessed.get(guid) !== undefined;
   }
   listUnprocessed(): UnprocessedEnvelope[] {
     return this.#db.select().from(t.unprocessed).orderBy(asc(t.unprocessed.receivedAt)).all();
   }
 
   getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined {
-    const row = this.#db.select().from(t.groupSenderKeys).where(eq(t.groupSenderKeys.groupId, groupId)).get();
+    const row = this.#q.getSenderKeyInfo.get(groupId) as (Omit<SenderKeyInfo, 'devices'> & { devices: string }) | undefined;
     return row ? { ...row, devices: JSON.parse(row.devices) as SenderKeyDevice[] } : undefined;
   }
   getAlert(groupId: string, alertId: string): AlertRecord | undefined {
@@ -212,7 +252,7 @@ export class SqliteStore implements AvisoStore {
   }
 
   getGroup(groupId: string): GroupRecord | undefined {
-    const row = this.#db.select().from(t.groups).where(eq(t.groups.groupId, groupId)).get();
+    const row = this.#q.getGroup.get(groupId) as GroupRow | undefined;
     return row ? groupOf(row) : undefined;
   }
   listGroups(): GroupRecord[] {
@@ -221,6 +261,7 @@ export class SqliteStore implements AvisoStore {
 
   commit(c: StoreChanges): void {
     const db = this.#db;
+    const q = this.#q;
     const apply = this.#sqlite.transaction(() => {
       const meta: Record<string, string> = { ...c.meta };
       if (c.localIdentity) {
@@ -231,23 +272,13 @@ export class SqliteStore implements AvisoStore {
       }
       if (c.account) meta[ACCOUNT] = JSON.stringify({ ...c.account, trustRoot: b64(c.account.trustRoot) });
       for (const [key, value] of Object.entries(meta)) {
-        db.insert(t.meta).values({ key, value }).onConflictDoUpdate({ target: t.meta.key, set: { value } }).run();
+        q.putMeta.run(key, value);
       }
       for (const s of c.sessions ?? []) {
-        if (s.record === null) {
-          db.delete(t.sessions).where(and(eq(t.sessions.accountId, s.accountId), eq(t.sessions.deviceId, s.deviceId))).run();
-        } else {
-          const record = buf(s.record);
-          db.insert(t.sessions)
-            .values({ accountId: s.accountId, deviceId: s.deviceId, record })
-            .onConflictDoUpdate({ target: [t.sessions.accountId, t.sessions.deviceId], set: { record } })
-            .run();
-        }
+        if (s.record === null) q.deleteSession.run(s.accountId, s.deviceId);
+        else q.putSession.run(s.accountId, s.deviceId, buf(s.record));
       }
-      for (const { accountId, record } of c.identities ?? []) {
-        const row = { ...record, publicKey: buf(record.publicKey) };
-        db.insert(t.identities).values({ accountId, ...row }).onConflictDoUpdate({ target: t.identities.accountId, set: row }).run();
-      }
+      for (const { accountId, record: r } of c.identities ?? []) q.putIdentity.run(accountId, buf(r.publicKey), r.verified, r.firstSeenAt, r.changedAt);
       for (const p of c.preKeys ?? []) {
         const record = buf(p.record);
         db.insert(t.preKeys).values({ id: p.id, record }).onConflictDoUpdate({ target: t.preKeys.id, set: { record } }).run();
@@ -265,17 +296,11 @@ export class SqliteStore implements AvisoStore {
       if (c.removeKyberPreKeys?.length) db.delete(t.kyberPreKeys).where(inArray(t.kyberPreKeys.id, c.removeKyberPreKeys)).run();
       // Plain inserts: the primary key turns a replayed triple into a constraint error.
       for (const u of c.kyberUsed ?? []) db.insert(t.kyberPreKeyUses).values({ ...u, baseKey: buf(u.baseKey) }).run();
-      for (const s of c.senderKeys ?? []) {
-        const record = buf(s.record);
-        db.insert(t.senderKeys)
-          .values({ sender: s.sender, distributionId: s.distributionId, record })
-          .onConflictDoUpdate({ target: [t.senderKeys.sender, t.senderKeys.distributionId], set: { record } })
-          .run();
-      }
-      for (const m of c.processedMessages ?? []) db.insert(t.processedMessages).values(m).run();
-      for (const e of c.processedEnvelopes ?? []) db.insert(t.processedEnvelopes).values(e).onConflictDoNothing().run();
-      for (const u of c.addUnprocessed ?? []) db.insert(t.unprocessed).values(u).onConflictDoNothing().run();
-      if (c.removeUnprocessed?.length) db.delete(t.unprocessed).where(inArray(t.unprocessed.guid, c.removeUnprocessed)).run();
+      for (const s of c.senderKeys ?? []) q.putSenderKey.run(s.sender, s.distributionId, buf(s.record));
+      for (const m of c.processedMessages ?? []) q.addProcessedMessage.run(m.sender, m.device, m.sentAt, m.processedAt);
+      for (const e of c.processedEnvelopes ?? []) q.addProcessedEnvelope.run(e.guid, e.processedAt);
+      for (const u of c.addUnprocessed ?? []) q.addUnprocessed.run(u.guid, u.serverTimestamp, u.content, u.receivedAt);
+      for (const guid of c.removeUnprocessed ?? []) q.removeUnprocessed.run(guid);
       for (const g of c.groups ?? []) {
         const row = {
           masterKey: buf(g.masterKey),
@@ -290,10 +315,7 @@ export class SqliteStore implements AvisoStore {
       for (const s of c.removeSenderKeys ?? []) {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
       }
-      for (const i of c.senderKeyInfos ?? []) {
-        const row = { distributionId: i.distributionId, createdAt: i.createdAt, devices: JSON.stringify(i.devices) };
-        db.insert(t.groupSenderKeys).values({ groupId: i.groupId, ...row }).onConflictDoUpdate({ target: t.groupSenderKeys.groupId, set: row }).run();
-      }
+      for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
       for (const a of c.alerts ?? []) {
         const row = { observedAt: a.observedAt, expiresAt: a.expiresAt, record: JSON.stringify(a) };
         db.insert(t.alerts)
@@ -325,14 +347,11 @@ export class SqliteStore implements AvisoStore {
           )
           .run();
       }
-      for (const e of c.sendLog ?? []) {
-        const { groupId: _groupId, sentAt: _sentAt, ...row } = e;
-        db.insert(t.sendLog).values(e).onConflictDoUpdate({ target: [t.sendLog.groupId, t.sendLog.sentAt], set: row }).run();
-      }
-      if (c.pruneSendLogBefore !== undefined) db.delete(t.sendLog).where(lt(t.sendLog.createdAt, c.pruneSendLogBefore)).run();
+      for (const e of c.sendLog ?? []) q.putSendLog.run(e.groupId, e.sentAt, e.distributionId, e.content, e.createdAt, e.resends);
+      if (c.pruneSendLogBefore !== undefined) q.pruneSendLog.run(c.pruneSendLogBefore);
       if (c.pruneProcessedBefore !== undefined) {
-        db.delete(t.processedMessages).where(lt(t.processedMessages.processedAt, c.pruneProcessedBefore)).run();
-        db.delete(t.processedEnvelopes).where(lt(t.processedEnvelopes.processedAt, c.pruneProcessedBefore)).run();
+        q.pruneProcessedMessages.run(c.pruneProcessedBefore);
+        q.pruneProcessedEnvelopes.run(c.pruneProcessedBefore);
       }
     });
     try {
@@ -348,7 +367,9 @@ export class SqliteStore implements AvisoStore {
   }
 }
 
-function groupOf(row: typeof t.groups.$inferSelect): GroupRecord {
+type GroupRow = Pick<typeof t.groups.$inferSelect, 'groupId' | 'masterKey' | 'status' | 'state' | 'invitePassword'>;
+
+function groupOf(row: GroupRow): GroupRecord {
   return {
     groupId: row.groupId,
     masterKey: own(row.masterKey),
