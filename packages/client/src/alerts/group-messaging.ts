@@ -23,7 +23,7 @@ import { GroupForkError, GroupVerificationError, RelayRequestError } from '../er
 import type { Group } from '../groups/group.js';
 import type { GroupService } from '../groups/group-service.js';
 import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
-import { SessionRecordCache, withSessionCache, type SignalStores } from '../stores/libsignal-adapters.js';
+import { SessionRecordCache, withSessionRecords, type SignalStores } from '../stores/libsignal-adapters.js';
 import { sessionsOf, type Zone } from '../stores/zone.js';
 import type { RelayHttp } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
@@ -92,6 +92,8 @@ export class GroupMessaging {
   #cleanup: NodeJS.Timeout | undefined;
   /** Recipients' session records, deserialized once per change (device lists and the SSv2 encrypt). */
   readonly #sessionCache = new SessionRecordCache();
+  /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
+  readonly #addresses = new Map<string, ProtocolAddress>();
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
@@ -294,34 +296,57 @@ export class GroupMessaging {
     const padded = encodeContent(content);
     const certificate = await this.#d.certificate();
     let endorsements = await this.#endorsementsFor(groupId, rec.state.version);
-    // One pass over the recipients' sessions per attempt, shared by the SKDM check, the address list and the token.
-    let devices = this.#devices(recipients);
     let missing = new Map<string, Set<number> | '*'>();
-    for (const r of recipients) if (!devices.get(r)?.length) missing.set(r, '*');
+    let checkedMissing = false;
     for (let attempt = 1; ; attempt++) {
-      if (missing.size > 0) {
-        await this.#fetchSessions(groupId, missing, endorsements);
-        devices = this.#devices(recipients);
-      }
+      if (missing.size > 0) await this.#fetchSessions(groupId, missing, endorsements);
       missing = new Map();
-      const info = this.#senderKeyInfo(groupId, rec.state);
-      await this.#sendSkdm(groupId, info, recipients, devices);
-      const targets = recipients.filter((r) => (devices.get(r)?.length ?? 0) > 0);
-      if (targets.length === 0) return;
-      const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => ProtocolAddress.new(r, d.deviceId)));
       const now = Date.now();
-      const distributionId = info.distributionId;
-      const body = await this.#d.crypto(
-        groupId,
-        (zone, stores) => {
-          zone.prefetchIdentities(targets);
-          return encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionCache(stores, zone, this.#sessionCache) });
-        },
-        () => ({
-          sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
-          pruneSendLogBefore: now - SEND_LOG_MS,
-        }),
-      );
+      let distributionId: string;
+      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer> };
+      for (let round = 1; ; round++) {
+        // Read again each round: the SKDMs of the last round recorded who has the key now.
+        const info = this.#senderKeyInfo(groupId, rec.state);
+        distributionId = info.distributionId;
+        // One read of the recipients' sessions per step: the device list, the SKDM check, the
+        // addresses, the token and libsignal's encrypt all use it (Zone: consistent within the step).
+        step = await this.#d.crypto(
+          groupId,
+          async (zone, stores) => {
+            const { devices, records } = this.#devicesIn(zone, recipients);
+            if (!checkedMissing && recipients.some((r) => devices.get(r)!.length === 0)) return { devices };
+            if (this.#lacking(info, recipients, devices).length > 0) return { devices };
+            const targets = recipients.filter((r) => devices.get(r)!.length > 0);
+            if (targets.length === 0) return { devices, targets };
+            const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
+            zone.prefetchIdentities(targets);
+            const body = await encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionRecords(stores, zone, records) });
+            return { devices, targets, body };
+          },
+          (r) =>
+            r.body
+              ? {
+                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
+                  pruneSendLogBefore: now - SEND_LOG_MS,
+                }
+              : {},
+        );
+        if (!checkedMissing) {
+          checkedMissing = true;
+          for (const r of recipients) if (step.devices.get(r)!.length === 0) missing.set(r, '*');
+          if (missing.size > 0) {
+            await this.#fetchSessions(groupId, missing, endorsements);
+            missing = new Map();
+            continue;
+          }
+        }
+        if (step.targets) break;
+        // Sessions changing under us between rounds could loop; a few rounds is plenty.
+        if (round > 3) throw new Error('member devices kept changing while distributing the sender key');
+        await this.#sendSkdm(groupId, info, recipients, step.devices);
+      }
+      const { targets, body } = step;
+      if (targets.length === 0 || !body) return;
       const token = toBase64(sendToken(endorsements, targets, keys.secretParams));
       try {
         await this.#d.http().putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
@@ -351,7 +376,6 @@ export class GroupMessaging {
         } else {
           throw err;
         }
-        devices = this.#devices(recipients);
         this.#d.logger.info({ attempt, code: err.code }, 'group send refused; retrying');
       }
     }
@@ -382,8 +406,7 @@ export class GroupMessaging {
    * have started or replaced sessions.
    */
   async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], devices: DeviceMap = this.#devices(accounts)): Promise<void> {
-    const has = new Set(info.devices.map((d) => `${d.accountId}.${d.deviceId}.${d.registrationId}`));
-    const lacking = accounts.filter((a) => (devices.get(a) ?? []).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
+    const lacking = this.#lacking(info, accounts, devices);
     if (lacking.length === 0) {
       // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
       if (!sameHolders(info, this.#d.store.getSenderKeyInfo(groupId))) this.#d.store.commit({ senderKeyInfos: [info] });
@@ -448,6 +471,35 @@ export class GroupMessaging {
         zone.setSession(accountId, d, record.serialize());
       }
     });
+  }
+
+  #address(accountId: string, deviceId: number): ProtocolAddress {
+    const key = `${accountId}.${deviceId}`;
+    let a = this.#addresses.get(key);
+    if (!a) {
+      a = ProtocolAddress.new(accountId, deviceId);
+      this.#addresses.set(key, a);
+    }
+    return a;
+  }
+
+  /** Accounts with a device that does not have our sender key `info`. */
+  #lacking(info: SenderKeyInfo, accounts: readonly string[], devices: DeviceMap): string[] {
+    const has = new Set(info.devices.map((d) => `${d.accountId}.${d.deviceId}.${d.registrationId}`));
+    return accounts.filter((a) => (devices.get(a) ?? []).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
+  }
+
+  /** `#devices` read through a zone, with the current session records by `accountId.deviceId`. */
+  #devicesIn(zone: Zone, accountIds: readonly string[]): { devices: DeviceMap; records: Map<string, SessionRecord> } {
+    const devices: DeviceMap = new Map(accountIds.map((a) => [a, []]));
+    const records = new Map<string, SessionRecord>();
+    for (const s of zone.getSessionsOf(accountIds)) {
+      const record = this.#sessionCache.get(s.accountId, s.deviceId, s.record);
+      if (!record.hasCurrentState()) continue;
+      devices.get(s.accountId)?.push({ deviceId: s.deviceId, registrationId: record.remoteRegistrationId() });
+      records.set(`${s.accountId}.${s.deviceId}`, record);
+    }
+    return { devices, records };
   }
 
   /**

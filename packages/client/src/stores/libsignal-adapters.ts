@@ -71,15 +71,18 @@ export class SessionRecordCache {
   }
 }
 
-/** The same stores with multi-recipient session reads served through `cache`. */
-export function withSessionCache(stores: SignalStores, zone: Zone, cache: SessionRecordCache): SignalStores {
-  return { ...stores, session: new ZoneSessionStore(zone, cache) };
+/**
+ * The same stores, with multi-recipient session reads answered from `records` (by `accountId.deviceId`),
+ * which the caller read from this same zone: a group send reads its recipients' sessions once.
+ */
+export function withSessionRecords(stores: SignalStores, zone: Zone, records: ReadonlyMap<string, SessionRecord>): SignalStores {
+  return { ...stores, session: new ZoneSessionStore(zone, records) };
 }
 
 class ZoneSessionStore extends SessionStore {
   constructor(
     private readonly zone: Zone,
-    private readonly cache?: SessionRecordCache,
+    private readonly known?: ReadonlyMap<string, SessionRecord>,
   ) {
     super();
   }
@@ -92,12 +95,17 @@ class ZoneSessionStore extends SessionStore {
   }
   /** sealedSenderMultiRecipientEncrypt reads every recipient's session here: one store lookup for all. */
   override async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
+    const known = this.known;
+    if (known) {
+      const hits = addresses.map((a) => known.get(addressKey(a)));
+      if (hits.every((r) => r !== undefined)) return hits;
+    }
     const names = addresses.map((a) => a.name());
     const found = new Map(this.zone.getSessionsOf(names).map((s) => [`${s.accountId}.${s.deviceId}`, s.record]));
     return addresses.map((a) => {
       const raw = found.get(addressKey(a));
       if (!raw) throw new Error(`no session for ${addressKey(a)}`);
-      return this.cache ? this.cache.get(a.name(), a.deviceId(), raw) : SessionRecord.deserialize(copy(raw));
+      return SessionRecord.deserialize(copy(raw));
     });
   }
 }
