@@ -117,6 +117,31 @@ describe('group alerts through the SDK', () => {
     expect(of(bob, 'alert').length).toBe(bobAlerts);
   });
 
+  it('a later send reuses sessions and the sender key: no prekey fetch, no SKDM, no sender key rewrite, one upload', async () => {
+    const { relay, admin, group, members } = await groupOf(3);
+    await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'first', requestAck: false });
+    await until(() => members.every((m) => of(m, 'alert').length === 1), 'the first alert everywhere');
+    const fetches = relay.bundleFetches.length;
+    const directs = relay.seen.filter((r) => r.method === 'PUT' && r.path.startsWith('/v1/messages/') && !r.path.endsWith('multi_recipient')).length;
+    const info = admin.store.getSenderKeyInfo(group.id)!;
+    expect(info.devices).toHaveLength(3);
+    const commits: Array<Parameters<MemoryStore['commit']>[0]> = [];
+    const commit = admin.store.commit.bind(admin.store);
+    admin.store.commit = (c) => {
+      commits.push(c);
+      commit(c);
+    };
+
+    await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'second', requestAck: false });
+    await until(() => members.every((m) => of(m, 'alert').length === 2), 'the second alert everywhere');
+    expect(members.map((m) => of(m, 'alert')[1]!.payload.title)).toEqual(['second', 'second', 'second']);
+    expect(relay.bundleFetches.length).toBe(fetches);
+    expect(relay.seen.filter((r) => r.method === 'PUT' && r.path.startsWith('/v1/messages/') && !r.path.endsWith('multi_recipient')).length).toBe(directs);
+    expect(relay.uploads).toHaveLength(2);
+    expect(commits.some((c) => c.senderKeyInfos !== undefined)).toBe(false);
+    expect(admin.store.getSenderKeyInfo(group.id)).toEqual(info);
+  });
+
   it('after a removal the next send resets the sender key; the removed member cannot read a copied envelope', async () => {
     const { relay, admin, group, members } = await groupOf(2);
     const [bob, carol] = members as [Member & { group: Group }, Member & { group: Group }];

@@ -86,6 +86,14 @@ function prepareHot(db: Database.Database) {
       'INSERT INTO group_sender_keys (group_id, distribution_id, created_at, devices) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET distribution_id = excluded.distribution_id, created_at = excluded.created_at, devices = excluded.devices',
     ),
     getGroup: p('SELECT group_id AS groupId, master_key AS masterKey, status, state, invite_password AS invitePassword FROM groups WHERE group_id = ?'),
+    getAlert: p('SELECT record FROM alerts WHERE group_id = ? AND alert_id = ?').pluck(),
+    putAlert: p(
+      'INSERT INTO alerts (group_id, alert_id, observed_at, expires_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id) DO UPDATE SET observed_at = excluded.observed_at, expires_at = excluded.expires_at, record = excluded.record',
+    ),
+    // A response replaces the stored one of the same member and kind only if it is newer.
+    putAlertResponse: p(
+      'INSERT INTO alert_responses (group_id, alert_id, account_id, kind, value, note, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, account_id, kind) DO UPDATE SET value = excluded.value, note = excluded.note, sent_at = excluded.sent_at WHERE alert_responses.sent_at < excluded.sent_at',
+    ),
     putSendLog: p(
       'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends',
     ),
@@ -215,12 +223,8 @@ export class SqliteStore implements AvisoStore {
     return row ? { ...row, devices: JSON.parse(row.devices) as SenderKeyDevice[] } : undefined;
   }
   getAlert(groupId: string, alertId: string): AlertRecord | undefined {
-    const row = this.#db
-      .select({ record: t.alerts.record })
-      .from(t.alerts)
-      .where(and(eq(t.alerts.groupId, groupId), eq(t.alerts.alertId, alertId)))
-      .get();
-    return row ? (JSON.parse(row.record) as AlertRecord) : undefined;
+    const record = this.#q.getAlert.get(groupId, alertId) as string | undefined;
+    return record === undefined ? undefined : (JSON.parse(record) as AlertRecord);
   }
   listAlerts(groupId: string): AlertRecord[] {
     return this.#db
@@ -316,21 +320,8 @@ export class SqliteStore implements AvisoStore {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
       }
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
-      for (const a of c.alerts ?? []) {
-        const row = { observedAt: a.observedAt, expiresAt: a.expiresAt, record: JSON.stringify(a) };
-        db.insert(t.alerts)
-          .values({ groupId: a.groupId, alertId: a.id, ...row })
-          .onConflictDoUpdate({ target: [t.alerts.groupId, t.alerts.alertId], set: row })
-          .run();
-      }
-      for (const r of c.alertResponses ?? []) {
-        const set = { value: r.value, note: r.note ?? null, sentAt: r.sentAt };
-        const ar = t.alertResponses;
-        db.insert(ar)
-          .values({ groupId: r.groupId, alertId: r.alertId, accountId: r.accountId, kind: r.kind, ...set })
-          .onConflictDoUpdate({ target: [ar.groupId, ar.alertId, ar.accountId, ar.kind], set, setWhere: lt(ar.sentAt, r.sentAt) })
-          .run();
-      }
+      for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a));
+      for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
       if (c.deleteAlertsExpiredBefore !== undefined) {
         const before = c.deleteAlertsExpiredBefore;
         // Responses of the alerts about to go, then the alerts, then old responses to alerts never received.
