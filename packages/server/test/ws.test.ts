@@ -1,6 +1,7 @@
 import {
   CLOSE_CODES,
   decodeServerFrame,
+  encodeFrame,
   ErrorBody,
   ROUTES,
   WS_SUBPROTOCOL,
@@ -31,10 +32,13 @@ const wsUrl = (r: ServerHandle) => `${r.url.replace('http', 'ws')}${ROUTES.webso
 class Client {
   private readonly frames: ServerFrame[] = [];
   private readonly waiters: ((f: ServerFrame) => void)[] = [];
+  /** Every frame's text as received. */
+  readonly raw: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
+      this.raw.push(data.toString());
       const frame = decodeServerFrame(data.toString());
       const waiter = this.waiters.shift();
       if (waiter) waiter(frame);
@@ -187,6 +191,8 @@ describe('WebSocket gateway', () => {
     const again = await second.next();
     expect(pushed.type).toBe('message.deliver');
     expect(again.type === 'message.deliver' && pushed.type === 'message.deliver' && again.envelope).toEqual(pushed.type === 'message.deliver' && pushed.envelope);
+    // The hand-built frame text is the protocol's own encoding of it.
+    for (const text of [first.raw[1], second.raw[0]]) expect(text).toBe(encodeFrame(decodeServerFrame(text!)));
     expect(await second.next()).toEqual({ type: 'queue.empty' });
     second.ws.close();
   });
@@ -280,6 +286,28 @@ describe('WebSocket gateway', () => {
     await client.sync(); // still open
     for (let i = 0; i < 7; i++) client.send({ type: 'nope' });
     expect((await client.closed).code).toBe(CLOSE_CODES.POLICY_VIOLATION);
+  });
+
+  test('answers outside the schema are malformed, whatever their form', async () => {
+    const r = await relay();
+    const [alice] = await users(r);
+    const client = await connect(r, alice);
+    expect(await client.next()).toEqual({ type: 'queue.empty' });
+    for (const bad of [
+      '{"type":"response","id":2147483648,"status":200}',
+      '{"type":"response","id":007,"status":200}',
+      '{"type":"response","id":1,"status":600}',
+      '{"type":"response","id":1,"status":99}',
+      '{"type":"response","id":-1,"status":200}',
+    ]) {
+      client.send(bad);
+      expect(await client.next()).toMatchObject({ type: 'error', code: 'MALFORMED_FRAME' });
+    }
+    // Valid but not in the plain form (spaces, other key order): still understood, and unknown ids are ignored.
+    client.send('{ "status": 200, "id": 5, "type": "response" }');
+    client.send('{"type":"response","id":5,"status":200}');
+    await client.sync();
+    client.ws.close();
   });
 
   test('shutting the relay down closes sockets with 1001', async () => {

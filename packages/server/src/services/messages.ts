@@ -85,7 +85,8 @@ export class MessagesService {
     const expiresAt = now + this.deps.ttlMs;
     const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     const rows = this.deps.transaction(() => {
-      const known = recipients.map((r) => this.deps.accounts.devices(r.accountId));
+      const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
+      const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
       const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
       if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
       const mismatched = [];

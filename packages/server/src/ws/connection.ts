@@ -138,7 +138,12 @@ export class DeviceConnection {
     const id = this.takeFrameId();
     this.inFlight.set(id, m.envelope.guid);
     this.cursor = m.id;
-    this.send({ type: MESSAGE_DELIVER, id, envelope: m.envelope });
+    // Built by hand, not JSON.stringify: this runs once per member per alert. Only the guid can need
+    // escaping; the content is our own base64 and the numbers are integers.
+    const { guid, serverTimestamp, content } = m.envelope;
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(`{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":${JSON.stringify(guid)},"serverTimestamp":${serverTimestamp},"content":"${content}"}}`);
+    }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
   }
 
@@ -147,7 +152,8 @@ export class DeviceConnection {
     let frame;
     try {
       if (isBinary) throw new ProtocolError('MALFORMED_FRAME', 'frames are JSON text');
-      frame = decodeClientFrame(toBuffer(data).toString('utf8'));
+      const text = toBuffer(data).toString('utf8');
+      frame = readPlainResponse(text) ?? decodeClientFrame(text);
     } catch (err) {
       this.onMalformed(err, data);
       return;
@@ -210,6 +216,18 @@ export class DeviceConnection {
     this.unsubscribe?.();
     clearInterval(this.heartbeat);
   }
+}
+
+// An acknowledgement exactly as clients write it (JSON.stringify of {type, id, status}): one per
+// member per alert, so it skips the schema; anything else goes through decodeClientFrame.
+const PLAIN_RESPONSE = /^\{"type":"response","id":(0|[1-9]\d{0,9}),"status":([1-5]\d\d)\}$/;
+
+/** The response frame `text` is, if it is in the plain form and within the schema's bounds. */
+function readPlainResponse(text: string): { type: typeof RESPONSE; id: number; status: number } | undefined {
+  const match = PLAIN_RESPONSE.exec(text);
+  if (match === null) return undefined;
+  const id = Number(match[1]);
+  return id <= MAX_FRAME_ID ? { type: RESPONSE, id, status: Number(match[2]) } : undefined;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import { accounts, devices } from '../schema.js';
 
@@ -36,6 +36,13 @@ export class AccountsRepository {
         .from(devices)
         .where(eq(devices.accountId, sql.placeholder('accountId')))
         .orderBy(asc(devices.deviceId))
+        .prepare(),
+      // The account ids go in as one JSON array: one prepared statement whatever the group size.
+      devicesOfMany: db
+        .select({ accountId: devices.accountId, deviceId: devices.deviceId, registrationId: devices.registrationId })
+        .from(devices)
+        .where(inArray(devices.accountId, sql`(SELECT value FROM json_each(${sql.placeholder('ids')}))`))
+        .orderBy(asc(devices.accountId), asc(devices.deviceId))
         .prepare(),
     };
   }
@@ -86,6 +93,15 @@ export class AccountsRepository {
 
   devices(accountId: string): DeviceAddress[] {
     return this.q.devices.all({ accountId });
+  }
+
+  /** `devices` for many accounts in one query; an unknown account maps to an empty list. */
+  devicesOfMany(accountIds: readonly string[]): Map<string, DeviceAddress[]> {
+    const byAccount = new Map<string, DeviceAddress[]>(accountIds.map((id) => [id, []]));
+    for (const { accountId, deviceId, registrationId } of this.q.devicesOfMany.all({ ids: JSON.stringify(accountIds) })) {
+      byAccount.get(accountId)?.push({ deviceId, registrationId });
+    }
+    return byAccount;
   }
 
   /** Records that the device was seen on `day`; writes only when the day changed. */
