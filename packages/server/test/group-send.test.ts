@@ -204,6 +204,21 @@ describe('PUT /v1/messages/multi_recipient', () => {
     expect(countRows(relay.ctx, 'messages')).toBe(0);
   });
 
+  test('a token verified once is still checked for its recipients and its expiry on every send', async () => {
+    const relay = await testRelay();
+    const { group, sender, recipients, body, token } = await scenario(relay);
+    expect((await multiRecipientSend(relay, body, tokenHeader(token))).statusCode).toBe(200);
+    expect((await multiRecipientSend(relay, body, tokenHeader(token))).statusCode).toBe(200); // the remembered verification
+    // A token for fewer recipients, verified for its own set, does not pass for the full set.
+    const fewer = await tokenFor(group, sender, recipients.slice(0, 2).map((r) => r.aci));
+    const fewerBody = await sender.sentMessage(relay, await Promise.all(recipients.slice(0, 2).map((r) => sender.connect(r))), text('x'));
+    expect((await multiRecipientSend(relay, fewerBody, tokenHeader(fewer))).statusCode).toBe(200);
+    expect((await multiRecipientSend(relay, body, tokenHeader(fewer))).statusCode).toBe(401);
+    relay.clock.advance(2 * DAY_MS + 1);
+    expect((await multiRecipientSend(relay, body, tokenHeader(token))).statusCode).toBe(401);
+    expect(countRows(relay.ctx, 'messages')).toBe(3 + 3 + 2);
+  });
+
   test('missing or malformed tokens are refused', async () => {
     const relay = await testRelay();
     const { body, token } = await scenario(relay);

@@ -15,6 +15,8 @@ import type { Clock } from './clock.js';
 const MAX_TOKEN_HEADER = 256;
 // Tokens in use share a handful of day-aligned expirations; the bound only stops junk from growing the map.
 const MAX_CACHED_KEY_PAIRS = 16;
+// Tokens recently verified; a member sending alert after alert to the same group reuses its token all day.
+const MAX_CACHED_VERIFICATIONS = 256;
 
 /**
  * Group send endorsements (docs/alerts.md): issues them for a group's members and verifies the full
@@ -23,6 +25,12 @@ const MAX_CACHED_KEY_PAIRS = 16;
  */
 export class GroupSendTokens {
   private readonly keyPairs = new Map<number, GroupSendDerivedKeyPair>();
+  /**
+   * hash(token ‖ recipients) → the token's expiration (ms), for tokens that verified. libsignal's check
+   * is deterministic in the token, the recipients and the derived key; only the time varies, and it is
+   * checked again on every hit. Saves ~10 ms of zkgroup work per 1,000-recipient send.
+   */
+  private readonly verified = new Map<string, number>();
 
   constructor(private readonly deps: { serverSecretParams: ServerSecretParams; clock: Clock }) {}
 
@@ -41,13 +49,23 @@ export class GroupSendTokens {
       throw new ProtocolError('UNAUTHORIZED', 'missing or malformed group send token');
     }
     const bytes = new Uint8Array(Buffer.from(header, 'base64'));
+    const tokenHash = createHash('sha256').update(bytes).digest('hex');
+    const key = createHash('sha256').update(tokenHash);
+    for (const id of serviceIds) key.update(id.getServiceIdString()).update('\n');
+    const cacheKey = key.digest('hex');
+    const now = this.deps.clock.now();
+    const expiration = this.verified.get(cacheKey);
+    if (expiration !== undefined && now < expiration) return tokenHash;
     try {
       const token = new GroupSendFullToken(bytes);
-      token.verify(serviceIds, this.keyPair(token.getExpiration().getTime()), new Date(this.deps.clock.now()));
+      const expiresAt = token.getExpiration().getTime();
+      token.verify(serviceIds, this.keyPair(expiresAt), new Date(now));
+      if (this.verified.size >= MAX_CACHED_VERIFICATIONS) this.verified.clear();
+      this.verified.set(cacheKey, expiresAt);
     } catch (err) {
       throw new ProtocolError('UNAUTHORIZED', 'invalid group send token', { cause: err });
     }
-    return createHash('sha256').update(bytes).digest('hex');
+    return tokenHash;
   }
 
   private keyPair(expirationMs: number): GroupSendDerivedKeyPair {
