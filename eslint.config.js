@@ -43,5 +43,11 @@ export default tseslint.config(
       { group: ['ws', '**/transport/**', 'node:http', 'node:https', 'node:net'], message: 'crypto is sans-I/O' },
     ]),
   },
-  { files: ['packages/*/src/**'], ignores: ['packages/server/src/cli/**'], rules: { 'no-console': 'error' } },
+  {
+    // The member CLI is an SDK consumer like any third-party client: it never reaches into the relay.
+    files: ['packages/cli/src/**'],
+    rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**', '**/client/src/**'], message: 'the CLI uses the public SDK only' }]),
+  },
+  // Commands print; libraries log through an injected logger.
+  { files: ['packages/*/src/**'], ignores: ['packages/server/src/cli/**', 'packages/cli/src/**'], rules: { 'no-console': 'error' } },
 );
