@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_VERSION: { status: 426, retryable: false, summary: 'The client does not speak this relay\'s protocol version.' },
   RATE_LIMITED: { status: 429, retryable: true, summary: 'Too many requests; details.retryAfterSeconds says when to retry.' },
   INTERNAL: { status: 500, retryable: true, summary: 'The relay failed; nothing about the cause is sent.' },
+  STORAGE_UNAVAILABLE: { status: 503, retryable: true, summary: 'The relay cannot write to its storage (disk full, read-only, I/O error); what it already stores is still served.' },
 } as const satisfies Record<string, { status: number; retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
