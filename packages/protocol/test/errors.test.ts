@@ -25,10 +25,12 @@ describe('error codes', () => {
     });
   });
 
-  test('statuses are client errors except INTERNAL', () => {
+  test('statuses are client errors except the relay\'s own failures (INTERNAL, STORAGE_UNAVAILABLE)', () => {
+    const relayFailures: ErrorCode[] = ['INTERNAL', 'STORAGE_UNAVAILABLE'];
     for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
       const { status } = ERROR_CODES[code];
-      expect(status >= 400 && status < 500).toBe(code !== 'INTERNAL');
+      expect(status >= 400 && status < 500, code).toBe(!relayFailures.includes(code));
+      if (relayFailures.includes(code)) expect(ERROR_CODES[code].retryable, code).toBe(true);
     }
   });
 });
