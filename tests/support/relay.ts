@@ -82,6 +82,11 @@ export class RelayProcess {
     await this.start();
   }
 
+  /** The relay's process id (for benchmarks reading its /proc entries), while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }
