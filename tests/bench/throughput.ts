@@ -1,0 +1,384 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import { WebSocketServer } from 'ws';
+import { AvisoClient } from '@aviso/client';
+import { LIMITS, ROUTES } from '@aviso/protocol';
+import { RelayProcess } from '../support/relay.js';
+import { buildRawGroup } from './support/build-group.js';
+import { MembersProcess } from './support/members-process.js';
+import { BENCH_RELAY_ENV, cpuMsOf, nsToMs, queueRows, until } from './support/proc.js';
+import { relayMeta } from './support/raw-group.js';
+import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
+import { bytes, mapLimit, ms, percentile, table } from './support/stats.js';
+
+/**
+ * Durable, acknowledged throughput: envelopes delivered per second to 1,000 online members, each
+ * envelope persisted by the relay before delivery and deleted on the member's acknowledgement.
+ * The sends are real group sends (one sealed sender v2 upload per message, authorised by a group
+ * send endorsement token): the SDK sender makes one, and the bench replays its bytes and token many
+ * times, many in flight — the relay cannot tell a replay from a new send, and the members (raw
+ * sockets) do not decrypt. Same run, same member process, same payload size, two baselines:
+ * (a) a plain `ws` server broadcasting the bytes, members answering each message;
+ * (b) Mosquitto (if installed), MQTT QoS 1 with persistent sessions, members PUBACKing each message.
+ * Each round runs all three back to back; ratios are per round.
+ */
+
+export interface ThroughputBenchOptions {
+  members: number;
+  /** Group sends per round (each is `members` envelopes). */
+  sends: number;
+  /** Uploads (Aviso), publishes awaiting PUBACK (MQTT) or un-acknowledged broadcasts (ws) in flight. */
+  inFlight: number;
+  rounds: number;
+  /** Parent folder of the relay's and Mosquitto's data folders (a disk by default: durability costs fsync). */
+  dataDir: string;
+  /** Mosquitto binary; undefined skips baseline (b). */
+  mosquitto: string | undefined;
+  concurrency: number;
+}
+
+export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: false,
+    options: {
+      'throughput-members': { type: 'string' },
+      'throughput-sends': { type: 'string' },
+      'throughput-in-flight': { type: 'string' },
+      'throughput-rounds': { type: 'string' },
+      'throughput-dir': { type: 'string' },
+      mosquitto: { type: 'string' },
+      'no-mosquitto': { type: 'boolean' },
+    },
+  });
+  const int = (name: string, fallback: number, min: number, max: number) => {
+    const value = values[name];
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
+    return n;
+  };
+  const mosquitto = typeof values.mosquitto === 'string' ? values.mosquitto : '/usr/sbin/mosquitto';
+  return {
+    members: int('throughput-members', 1000, 2, 10_000),
+    sends: int('throughput-sends', 100, 1, 10_000),
+    inFlight: int('throughput-in-flight', 16, 1, 1000),
+    rounds: int('throughput-rounds', 3, 1, 20),
+    dataDir: typeof values['throughput-dir'] === 'string' ? values['throughput-dir'] : tmpdir(),
+    mosquitto: values['no-mosquitto'] === true || !existsSync(mosquitto) ? undefined : mosquitto,
+    concurrency: 8,
+  };
+}
+
+/** The flags that reproduce `o` (for the report's rerun command). */
+function flags(o: ThroughputBenchOptions): string[] {
+  return [
+    '--only', 'throughput',
+    '--throughput-members', String(o.members),
+    '--throughput-sends', String(o.sends),
+    '--throughput-in-flight', String(o.inFlight),
+    '--throughput-rounds', String(o.rounds),
+    ...(o.mosquitto ? [] : ['--no-mosquitto']),
+  ];
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+interface Phase {
+  /** Envelopes (messages × members) acknowledged at the members. */
+  envelopes: number;
+  /** First send started → last member acknowledgement, ms. */
+  wallMs: number;
+  /** CPU of the server process over the phase, ms (the relay, Mosquitto; for ws the bench process, which also sends). */
+  serverCpuMs: number;
+  /** Aviso only: last acknowledgement → the relay's queue read back empty, ms. */
+  emptyAfterMs?: number;
+  /** Aviso only: every upload answered (stored), ms after the start. */
+  storedMs?: number;
+}
+
+const rate = (p: Phase) => p.envelopes / (p.wallMs / 1000);
+
+interface Captured {
+  url: string;
+  body: Uint8Array;
+  headers: Record<string, string>;
+}
+
+export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> {
+  log(`\n## Throughput: durable, acknowledged envelopes per second to ${o.members} online members`);
+  const relayData = mkdtempSync(join(o.dataDir, 'aviso-bench-throughput-relay-'));
+  const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-throughput-sdk-'));
+  noteRelayDir(o.dataDir);
+  const relay = await RelayProcess.start({
+    dataDir: relayData,
+    env: BENCH_RELAY_ENV,
+  });
+  const members = new MembersProcess();
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
+  let mosquitto: { child: ChildProcess; url: string; dir: string } | undefined;
+  let sender: AvisoClient | undefined;
+  try {
+    const relayPid = relay.pid!;
+    const meta = await relayMeta(relay.url);
+    const token = await relay.createToken(o.members + 10, '1d');
+    log(`Building a group of ${o.members} raw members and an SDK sender …`);
+    let started = performance.now();
+    const built = await buildRawGroup({ meta, token, members: o.members, concurrency: o.concurrency, spareUses: 2, log });
+    let captured: Captured | undefined;
+    sender = await AvisoClient.open({
+      dataDir: join(sdkData, 'sender'),
+      groupSyncIntervalMs: 0,
+      fetch: (input, init) => {
+        if (init.method === 'PUT' && input.includes(ROUTES.multiRecipient)) {
+          captured = { url: input, body: new Uint8Array(init.body as Uint8Array), headers: { ...(init.headers as Record<string, string>) } };
+        }
+        return fetch(input, init);
+      },
+    });
+    const group = await sender.join(built.group.inviteCode(built.invite, token), { displayName: 'sender' });
+    const opened = await members.open({ type: 'open-relay', url: relay.url, authorizations: built.members.map((m) => m.authorization), concurrency: 50 });
+    log(`  built in ${ms(performance.now() - started)}; ${opened.count} member sockets open`);
+
+    // The first send starts sessions and hands each member the sender key (an SKDM, 1:1), then uploads.
+    log('Warm-up send (sessions, SKDMs, one upload) …');
+    const n = built.members.length;
+    let expected = 2 * n;
+    let armed = await members.expect('relay', expected);
+    await group.sendText('warm-up');
+    const warm = await armed.reached;
+    if (!captured) throw new Error('the SDK made no multi-recipient upload');
+    await until(() => queueRows(relayData).envelopes === 0, 'the relay queue to empty after the warm-up');
+    const upload = captured;
+    const frameBytes = warm.lastBytes;
+    log(`  upload: ${bytes(upload.body.length)} for ${n} recipients; a member's deliver frame: ${bytes(frameBytes)}`);
+
+    const wsPort = (wss.address() as AddressInfo).port;
+    await members.open({ type: 'open-plain', url: `ws://127.0.0.1:${wsPort}`, count: n, concurrency: 50 });
+    if (o.mosquitto) {
+      mosquitto = await startMosquitto(o.mosquitto, o.dataDir);
+      await members.open({ type: 'open-mqtt', url: mosquitto.url, topic: TOPIC, count: n, concurrency: 20 });
+    }
+    log(`  ${n} plain ws members${mosquitto ? ` and ${n} MQTT subscribers (Mosquitto ${mosquitto.url})` : ''} connected`);
+
+    const payload = Buffer.alloc(frameBytes, 0x41); // the same size as a member's deliver frame
+    const rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }> = [];
+    let wsTotal = 0;
+    let mqttTotal = 0;
+    for (let round = 1; round <= o.rounds; round++) {
+      // ---- Aviso: replayed group sends, `inFlight` uploads at a time ----
+      expected += o.sends * n;
+      armed = await members.expect('relay', expected);
+      let cpu = cpuMsOf(relayPid);
+      const t0 = process.hrtime.bigint();
+      let storedAt = t0;
+      await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, async () => {
+        const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: upload.body });
+        if (res.status !== 200) throw new Error(`group send → ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      });
+      storedAt = process.hrtime.bigint();
+      const done = await armed.reached;
+      const avisoCpu = cpuMsOf(relayPid) - cpu;
+      const emptyAt = await until(() => {
+        const q = queueRows(relayData);
+        return q.envelopes === 0 && q.sharedPayloads === 0;
+      }, 'the relay queue to empty');
+      const aviso: Phase = {
+        envelopes: o.sends * n,
+        wallMs: nsToMs(done.at - t0),
+        serverCpuMs: avisoCpu,
+        emptyAfterMs: Math.max(0, nsToMs(emptyAt - done.at)),
+        storedMs: nsToMs(storedAt - t0),
+      };
+
+      // ---- (a) plain ws: broadcast, at most `inFlight` broadcasts not yet acknowledged by everyone ----
+      wsTotal += o.sends * n;
+      armed = await members.expect('plain', wsTotal);
+      cpu = process.cpuUsage().user + process.cpuUsage().system;
+      const w0 = process.hrtime.bigint();
+      await broadcastWithAcks(wss, payload, o.sends, o.inFlight);
+      const wsDone = await armed.reached;
+      const cpuNow = process.cpuUsage();
+      const ws: Phase = { envelopes: o.sends * n, wallMs: nsToMs(wsDone.at - w0), serverCpuMs: (cpuNow.user + cpuNow.system - cpu) / 1000 };
+
+      // ---- (b) MQTT QoS 1 through Mosquitto ----
+      let mq: Phase | undefined;
+      if (mosquitto) {
+        mqttTotal += o.sends * n;
+        armed = await members.expect('mqtt', mqttTotal);
+        const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: `publisher-${round}`, reconnectPeriod: 0 });
+        cpu = cpuMsOf(mosquitto.child.pid!);
+        const m0 = process.hrtime.bigint();
+        await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, () => publisher.publishAsync(TOPIC, payload, { qos: 1 }));
+        const mqDone = await armed.reached;
+        mq = { envelopes: o.sends * n, wallMs: nsToMs(mqDone.at - m0), serverCpuMs: cpuMsOf(mosquitto.child.pid!) - cpu };
+        await publisher.endAsync();
+      }
+      rounds.push({ aviso, ws, ...(mq ? { mqtt: mq } : {}) });
+      log(
+        `  round ${round}: Aviso ${rate(aviso).toFixed(0)}/s (queue empty ${ms(aviso.emptyAfterMs ?? 0)} after the last ack), plain ws ${rate(ws).toFixed(0)}/s` +
+          (mq ? `, Mosquitto ${rate(mq).toFixed(0)}/s` : ''),
+      );
+    }
+    const final = queueRows(relayData);
+    if (final.envelopes !== 0 || final.sharedPayloads !== 0) throw new Error(`the relay still stores ${final.envelopes} envelopes`);
+    report(o, { n, frameBytes, uploadBytes: upload.body.length, rounds, relayDir: relayData });
+  } finally {
+    await sender?.close().catch(() => undefined);
+    await members.close().catch(() => undefined);
+    await new Promise((r) => wss.close(r));
+    if (mosquitto) {
+      mosquitto.child.kill('SIGKILL');
+      rmSync(mosquitto.dir, { recursive: true, force: true });
+    }
+    await relay.dispose();
+    rmSync(relayData, { recursive: true, force: true });
+    rmSync(sdkData, { recursive: true, force: true });
+  }
+}
+
+const TOPIC = 'aviso/bench/alerts';
+
+/**
+ * `count` broadcasts of `payload` to every client, starting the next one while fewer than `inFlight`
+ * broadcasts await acknowledgements from every client (acks arrive in order per socket).
+ */
+function broadcastWithAcks(wss: WebSocketServer, payload: Buffer, count: number, inFlight: number): Promise<void> {
+  const clients = [...wss.clients];
+  const n = clients.length;
+  return new Promise((resolveAll) => {
+    let sent = 0;
+    let acks = 0;
+    const pump = () => {
+      while (sent < count && sent - Math.floor(acks / n) < inFlight) {
+        sent++;
+        for (const ws of clients) ws.send(payload, { binary: false });
+      }
+      if (acks === count * n) {
+        for (const ws of clients) ws.off('message', onAck);
+        resolveAll();
+      }
+    };
+    const onAck = () => {
+      acks++;
+      pump();
+    };
+    for (const ws of clients) ws.on('message', onAck);
+    pump();
+  });
+}
+
+/** Mosquitto on a free loopback port, persistence on, in a folder of its own; resolves once it accepts MQTT. */
+async function startMosquitto(binary: string, parent: string): Promise<{ child: ChildProcess; url: string; dir: string }> {
+  const dir = mkdtempSync(join(parent, 'aviso-bench-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(
+    conf,
+    [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      'persistence true',
+      `persistence_location ${dir}/`,
+      // Per-subscriber QoS 1 window: the relay's per-connection in-flight window is 100 envelopes.
+      'max_inflight_messages 100',
+      'max_queued_messages 1000000',
+      'log_dest none',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = `mqtt://127.0.0.1:${port}`;
+  const deadline = performance.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${stderr}`);
+    try {
+      const probe = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 1000 });
+      await probe.endAsync();
+      return { child, url, dir };
+    } catch (err) {
+      if (performance.now() > deadline) throw new Error(`mosquitto did not accept connections: ${String(err)} ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function report(
+  o: ThroughputBenchOptions,
+  r: { n: number; frameBytes: number; uploadBytes: number; rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>; relayDir: string },
+): void {
+  const med = (f: (x: { aviso: Phase; ws: Phase; mqtt?: Phase }) => number | undefined) => {
+    const v = r.rounds.map(f).filter((x): x is number => x !== undefined);
+    return v.length ? percentile(v, 50) : Number.NaN;
+  };
+  const aviso = med((x) => rate(x.aviso));
+  const ws = med((x) => rate(x.ws));
+  const mq = med((x) => (x.mqtt ? rate(x.mqtt) : undefined));
+  const vsWs = med((x) => rate(x.aviso) / rate(x.ws));
+  const vsMq = med((x) => (x.mqtt ? rate(x.aviso) / rate(x.mqtt) : undefined));
+  const perK = (p: Phase) => (p.serverCpuMs / p.envelopes) * 1000;
+  const rows = [
+    ['Aviso relay (group sends, SQLite WAL, synchronous=FULL)', aviso.toFixed(0), '1.00', ms(med((x) => perK(x.aviso)))],
+    ['plain ws broadcast (no storage)', ws.toFixed(0), (aviso / ws).toFixed(2), ms(med((x) => perK(x.ws)))],
+    ...(o.mosquitto ? [['Mosquitto, MQTT QoS 1, persistent sessions', mq.toFixed(0), (aviso / mq).toFixed(2), ms(med((x) => perK(x.mqtt!)))]] : []),
+  ];
+  const header = ['server', 'envelopes/s (median of rounds)', 'Aviso ÷ this', 'server CPU per 1,000 envelopes'];
+  log(`\n### Results: throughput, ${r.n} members, ${o.sends} messages per round × ${o.rounds} rounds, ${o.inFlight} in flight\n`);
+  log(table(header, rows));
+  const target = o.mosquitto ? `Aviso ≥ Mosquitto: ${vsMq >= 1 ? 'met' : 'NOT met'} (${vsMq.toFixed(2)}× at the median round)` : 'Aviso ≥ Mosquitto: not measured (no mosquitto binary)';
+  log(`   ${target}; Aviso ÷ plain ws ${vsWs.toFixed(2)}×`);
+  const emptyAfter = r.rounds.map((x) => x.aviso.emptyAfterMs ?? 0);
+  log(`   relay queue read back empty at most ${ms(Math.max(...emptyAfter))} after the last member acknowledgement (every round); uploads stored after ${ms(med((x) => x.aviso.storedMs))} (median)`);
+
+  const perRound = mdTable(
+    ['round', 'Aviso /s', 'plain ws /s', ...(o.mosquitto ? ['Mosquitto /s', 'Aviso ÷ Mosquitto'] : []), 'Aviso ÷ plain ws', 'relay queue empty after last ack'],
+    r.rounds.map((x, i) => [
+      String(i + 1),
+      rate(x.aviso).toFixed(0),
+      rate(x.ws).toFixed(0),
+      ...(x.mqtt ? [rate(x.mqtt).toFixed(0), (rate(x.aviso) / rate(x.mqtt)).toFixed(2)] : []),
+      (rate(x.aviso) / rate(x.ws)).toFixed(2),
+      ms(x.aviso.emptyAfterMs ?? 0),
+    ]),
+  );
+  addSection({
+    title: 'Throughput: durable, acknowledged delivery',
+    command: benchCommand(flags(o)),
+    body: [
+      `${r.n} members online; each round sends ${o.sends} messages to all of them (${(o.sends * r.n).toLocaleString('en')} envelopes), ${o.inFlight} in flight, ${o.rounds} rounds.`,
+      `An envelope counts once the member has acknowledged it. Aviso: one sealed sender v2 group upload (${bytes(r.uploadBytes)}, a group send endorsement token, made by the SDK and replayed) per message; the relay commits each upload's ${r.n} envelopes before delivery and deletes each on its acknowledgement; after every round the bench reads the relay's database and finds no envelope left. Plain ws: the same ${bytes(r.frameBytes)} per member (a deliver frame's size), each answered; at most ${o.inFlight} broadcasts not yet answered by everyone. Mosquitto: QoS 1, clean-session-false subscribers, the publisher keeping ${o.inFlight} PUBLISHes awaiting PUBACK; persistence on (Mosquitto snapshots to disk periodically, not per message: less durable than the relay's per-upload commit with synchronous=FULL).`,
+      'Members: raw sockets in one separate process, shared by all three servers. Server CPU for plain ws is the bench process, which is also the sender.',
+      '',
+      mdTable(header, rows),
+      '',
+      `Target: Aviso ≥ Mosquitto — ${o.mosquitto ? `${met(vsMq >= 1)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
+      '',
+      perRound,
+    ].join('\n'),
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await benchThroughput(parseThroughputArgs(process.argv.slice(2)));
+}
