@@ -244,6 +244,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     return this.#account().deviceId;
   }
 
+  /** The relay this account is registered with (as given to register() or named by the invite code). */
+  get relayUrl(): string {
+    return this.#account().relayUrl;
+  }
+
   get isRegistered(): boolean {
     return this.#accountRecord !== undefined;
   }

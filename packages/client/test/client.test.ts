@@ -52,7 +52,9 @@ describe('AvisoClient without a relay', () => {
     await fresh.close();
 
     const ca = new TestAuthority();
+    expect(() => fresh.relayUrl).toThrow(NotRegisteredError);
     const client = await AvisoClient.open({ store: registeredStore(new Party(), ca) });
+    expect(client.relayUrl).toBe(DEAD_RELAY);
     await expect(client.register({ relayUrl: DEAD_RELAY, registrationToken: 'token-123456' })).rejects.toBeInstanceOf(AlreadyRegisteredError);
     await expect(client.sendDirect(new Party().accountId, { text: 'é'.repeat(LIMITS.maxTextBytes / 2 + 1) })).rejects.toBeInstanceOf(MessageTooLargeError);
     await client.close();

@@ -1,0 +1,35 @@
+import type { Context } from './session.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+}
+
+export interface Parsed {
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+/** One `aviso` command: how it is called, its help, and what it does. */
+export interface Command {
+  /** As typed: `invite`, `group create`. */
+  name: string;
+  /** Arguments after the name, for usage lines: `<group> [--uses N]`. */
+  synopsis: string;
+  summary: string;
+  /** Further help lines (options, what it prints). */
+  details: string[];
+  options?: Record<string, OptionSpec>;
+  /** Positional arguments accepted; `max` Infinity joins the rest (free text). */
+  args: { min: number; max: number };
+  run(ctx: Context, args: Parsed): Promise<void>;
+}
+
+export function stringOption(args: Parsed, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function flag(args: Parsed, name: string): boolean {
+  return args.values[name] === true;
+}

@@ -1,0 +1,133 @@
+import { parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
+import { limited } from '../args.js';
+import { flag, type Command } from '../command.js';
+import { CliError, usageError } from '../errors.js';
+import { formatSafetyNumber, shortId } from '../format.js';
+import { readSettings, writeSettings } from '../profile.js';
+import { resolveOne } from '../resolve.js';
+import { checkRelay, withClient, type Context } from '../session.js';
+import { activeGroups } from './lookup.js';
+
+const MAX_NAME = 64;
+
+export const register: Command = {
+  name: 'register',
+  synopsis: '<relay-url> <token> [--name NAME]',
+  summary: 'create this profile\'s account on a relay with a registration token',
+  details: [
+    'The relay operator creates tokens with `npm run relay -- token create`.',
+    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)',
+    'Prints the account id. --json: {"type":"registered","profile","accountId","deviceId","relayUrl"}',
+  ],
+  options: { name: { type: 'string' } },
+  args: { min: 2, max: 2 },
+  async run(ctx, { positionals, values }) {
+    const [relayUrl, token] = positionals as [string, string];
+    let url: URL;
+    try {
+      url = new URL(relayUrl);
+    } catch {
+      throw usageError(`"${relayUrl}" is not a relay address — it looks like http://127.0.0.1:8080`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
+    const name = typeof values['name'] === 'string' ? limited(values['name'], MAX_NAME, 'the name') : undefined;
+    ctx.errors.relayUrl = relayUrl;
+    await withClient(ctx, { connect: false }, async (client) => {
+      if (client.isRegistered) {
+        throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
+      }
+      await checkRelay(relayUrl);
+      const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token });
+      if (name) writeSettings(ctx.profile, { displayName: name });
+      ctx.out.emit(
+        { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl },
+        [`registered profile "${ctx.profile.name}" on ${relayUrl} as account ${accountId}`, 'next: aviso group create "<title>"  (or join one: aviso join <invite-code>)'],
+      );
+    });
+  },
+};
+
+export const join: Command = {
+  name: 'join',
+  synopsis: '<invite-code> [--name NAME]',
+  summary: 'join a group with an invite code (registers this profile if needed)',
+  details: [
+    '--name NAME   your name as the group sees it; asked on the terminal when omitted',
+    'Invites that need approval leave you "pending" until an admin runs `aviso approve`.',
+    '--json: {"type":"joined","profile","accountId","groupId","group","status":"member"|"pending"}',
+  ],
+  options: { name: { type: 'string' } },
+  args: { min: 1, max: 1 },
+  async run(ctx, { positionals, values }) {
+    const code = positionals[0]!;
+    const invite = parseInviteCode(code); // a bad code fails before we ask anything
+    ctx.errors.relayUrl = invite.relayUrl;
+    const name = limited(await displayName(ctx, values['name']), MAX_NAME, 'the name');
+    await withClient(ctx, { connect: false }, async (client) => {
+      if (!client.isRegistered) await checkRelay(invite.relayUrl);
+      const group = await client.join(code, { displayName: name });
+      writeSettings(ctx.profile, { ...readSettings(ctx.profile), displayName: name });
+      const status = group.status;
+      ctx.out.emit(
+        { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
+        status === 'pending'
+          ? [`asked to join "${group.title}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
+          : [`joined "${group.title}" as ${name}`, 'next: aviso listen'],
+      );
+    });
+  },
+};
+
+async function displayName(ctx: Context, given: string | boolean | undefined): Promise<string> {
+  if (typeof given === 'string') {
+    if (given.trim() === '') throw usageError('--name cannot be empty');
+    return given.trim();
+  }
+  if (!ctx.io.stdinIsTTY) throw new CliError('NEEDS_NAME', 'join needs your display name — add --name "Your Name" (there is no terminal to ask on)', 2);
+  const answer = (await ctx.io.prompt('Your name, as the group will see it: ')).trim();
+  if (!answer) throw usageError('a display name is needed to join — run again and type one, or add --name "Your Name"');
+  return answer;
+}
+
+export const verify: Command = {
+  name: 'verify',
+  synopsis: '<member> [--mark]',
+  summary: 'show the safety number to compare with a member in person',
+  details: [
+    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
+    'Compare the 60 digits face to face or on a call; if they match, run again with --mark so sending',
+    'stops should their key ever change.',
+    '--json: {"type":"safety-number","accountId","displayName","safetyNumber","verified"}',
+  ],
+  options: { mark: { type: 'boolean' } },
+  args: { min: 1, max: 1 },
+  async run(ctx, args) {
+    await withClient(ctx, { connect: true }, async (client) => {
+      const member = await findPerson(client, args.positionals[0]!);
+      const digits = await client.safetyNumber(member.accountId);
+      const mark = flag(args, 'mark');
+      if (mark) client.setVerified(member.accountId, true);
+      const who = member.displayName ? `${member.displayName} (${shortId(member.accountId)})` : member.accountId;
+      ctx.out.emit(
+        { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
+        [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : 'if it matches theirs: aviso verify ' + shortId(member.accountId) + ' --mark'],
+      );
+    });
+  },
+};
+
+async function findPerson(client: AvisoClient, query: string): Promise<Pick<GroupMember, 'accountId' | 'displayName'>> {
+  const people = new Map<string, Pick<GroupMember, 'accountId' | 'displayName'>>();
+  for (const group of await activeGroups(client)) {
+    for (const m of await group.members()) if (m.accountId !== client.accountId && !people.has(m.accountId)) people.set(m.accountId, m);
+  }
+  const list = [...people.values()];
+  if (/^[0-9a-f-]{36}$/i.test(query) && !people.has(query.toLowerCase())) return { accountId: query.toLowerCase(), displayName: undefined };
+  return resolveOne(list, query, { kind: 'member', id: (m) => m.accountId, name: (m) => m.displayName, listCommand: 'aviso members <group>' });
+}
+
+/** The name `group create` uses when --name is not given. */
+export function savedName(ctx: Context, given: string | undefined): string | undefined {
+  return given ?? readSettings(ctx.profile).displayName;
+}
+

@@ -1,0 +1,104 @@
+import type { Group } from '@aviso/client';
+import { limited } from '../args.js';
+import { stringOption, type Command } from '../command.js';
+import { shortId } from '../format.js';
+import { resolveOne } from '../resolve.js';
+import { withClient } from '../session.js';
+import { savedName } from './account.js';
+import { findGroup, memberNamer } from './lookup.js';
+
+async function groupJson(group: Group): Promise<Record<string, unknown>> {
+  const members = group.status === 'member' ? (await group.members()).length : undefined;
+  return { type: 'group', id: group.id, title: group.title, status: group.status, role: group.role, members };
+}
+
+export const groups: Command = {
+  name: 'groups',
+  synopsis: '',
+  summary: 'list your groups',
+  details: ['--json: one {"type":"group","id","title","status":"member"|"pending"|"removed","role","members"} per group'],
+  args: { min: 0, max: 0 },
+  async run(ctx) {
+    await withClient(ctx, { connect: true }, async (client) => {
+      const list = await client.groups();
+      if (list.length === 0) ctx.out.note('no groups yet — create one with `aviso group create "<title>"` or join with `aviso join <invite-code>`');
+      for (const g of list) {
+        const j = await groupJson(g);
+        const detail = g.status === 'member' ? `${String(j['members'])} members, you are ${g.role ?? 'member'}` : g.status;
+        ctx.out.emit({ type: 'group', ...j }, `${shortId(g.id)}  ${g.title}  (${detail})`);
+      }
+    });
+  },
+};
+
+export const groupCreate: Command = {
+  name: 'group create',
+  synopsis: '<title> [--name NAME] [--description TEXT] [--announcements-only]',
+  summary: 'create a private group with you as its admin',
+  details: [
+    '--name NAME            your name as members see it (default: the name given to register/join)',
+    '--announcements-only   only admins may send alerts',
+    '--json: {"type":"group","id","title","status","role","members"}',
+  ],
+  options: { name: { type: 'string' }, description: { type: 'string' }, 'announcements-only': { type: 'boolean' } },
+  args: { min: 1, max: 1 },
+  async run(ctx, args) {
+    const title = limited(args.positionals[0]!.trim(), 100, 'the title');
+    const displayName = savedName(ctx, stringOption(args, 'name'));
+    const description = stringOption(args, 'description');
+    await withClient(ctx, { connect: true }, async (client) => {
+      const group = await client.createGroup({
+        title,
+        ...(displayName ? { displayName } : {}),
+        ...(description ? { description } : {}),
+        ...(args.values['announcements-only'] === true ? { announcementsOnly: true } : {}),
+      });
+      ctx.out.emit(await groupJson(group) as { type: string }, [`created "${group.title}" (${shortId(group.id)})`, `next: aviso invite "${group.title}"`]);
+    });
+  },
+};
+
+export const members: Command = {
+  name: 'members',
+  synopsis: '<group>',
+  summary: 'list a group\'s members',
+  details: ['--json: one {"type":"member","groupId","accountId","displayName","role","invitedBy","you"} per member'],
+  args: { min: 1, max: 1 },
+  async run(ctx, args) {
+    await withClient(ctx, { connect: true }, async (client) => {
+      const group = await findGroup(client, args.positionals[0]!);
+      const list = await group.members();
+      const names = new Map(list.map((m) => [m.accountId, m.displayName]));
+      for (const m of list) {
+        const you = m.accountId === client.accountId;
+        const inviter = m.invitedBy ? `, invited by ${names.get(m.invitedBy) ?? shortId(m.invitedBy)}` : '';
+        ctx.out.emit(
+          { type: 'member', groupId: group.id, accountId: m.accountId, displayName: m.displayName, role: m.role, invitedBy: m.invitedBy, you },
+          `${shortId(m.accountId)}  ${m.displayName ?? '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}`,
+        );
+      }
+    });
+  },
+};
+
+export const remove: Command = {
+  name: 'remove',
+  synopsis: '<group> <member> [--ban]',
+  summary: 'remove a member from a group (admins)',
+  details: ['--ban   also keep them from rejoining with an invite', '--json: {"type":"removed","groupId","accountId","displayName","banned"}'],
+  options: { ban: { type: 'boolean' } },
+  args: { min: 2, max: 2 },
+  async run(ctx, args) {
+    await withClient(ctx, { connect: true }, async (client) => {
+      const group = await findGroup(client, args.positionals[0]!);
+      const list = (await group.members()).filter((m) => m.accountId !== client.accountId);
+      const member = resolveOne(list, args.positionals[1]!, memberNamer(group, `aviso members "${group.title}"`));
+      const ban = args.values['ban'] === true;
+      await group.remove(member.accountId, { ban });
+      ctx.out.emit(
+        { type: 'removed', groupId: group.id, accountId: member.accountId, displayName: member.displayName, banned: ban },
+        `removed ${member.displayName ?? shortId(member.accountId)} from "${group.title}"${ban ? ' (banned)' : ''}`,
+      );
+    });
+  },
+};

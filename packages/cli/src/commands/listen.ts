@@ -1,0 +1,156 @@
+import { ConnectedElsewhereError, type Alert, type AvisoClient, type Group } from '@aviso/client';
+import type { Command } from '../command.js';
+import { toCliError } from '../errors.js';
+import { ackCounts, alertJson } from '../format.js';
+import { AlertBoard, describeEvent } from '../listen/view.js';
+import { jsonLine, type JsonObject } from '../output.js';
+import { withClient, type Context } from '../session.js';
+import { activeGroups, allAlerts, displayNames, findGroup } from './lookup.js';
+
+const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
+const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
+const CLEAR = '\x1b[H\x1b[2J';
+
+export const listen: Command = {
+  name: 'listen',
+  synopsis: '[group]',
+  summary: 'stay connected and show alerts live (Ctrl-C to stop)',
+  details: [
+    'On a terminal: a live board, most severe first, with place, age, answers, retracted and expired marks.',
+    'Piped: one line per event. --json: one object per event, each with a "type":',
+    '  alert (as in `aviso alerts --json`), ack {alertId,status,from,fromName,acks}, confirm|dispute {alertId,note,…},',
+    '  retract {alertId,reason,…}, all-clear {alertId,…}, text {groupId,group,from,fromName,text,sentAt},',
+    '  expired {alertId,groupId,group}, group {groupId,group,event,accountId,version}, connection {state},',
+    '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown), closed.',
+  ],
+  args: { min: 0, max: 1 },
+  async run(ctx, args) {
+    const session = new ListenSession(ctx);
+    await withClient(ctx, { connect: true, live: true, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
+  },
+};
+
+class ListenSession {
+  readonly #board = new AlertBoard();
+  readonly #names = new Map<string, Map<string, string | undefined>>();
+  readonly #watched = new Set<string>();
+  readonly #mode: 'json' | 'screen' | 'lines';
+  #chain: Promise<void> = Promise.resolve();
+  #ready = false;
+  #fatal: ((err: Error) => void) | undefined;
+  #connection = 'connecting';
+
+  constructor(private readonly ctx: Context) {
+    this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
+  }
+
+  async prepare(client: AvisoClient, only: string | undefined): Promise<void> {
+    const groups = only === undefined ? await activeGroups(client) : [await findGroup(client, only)];
+    for (const g of groups) {
+      this.#watched.add(g.id);
+      this.#names.set(g.id, await displayNames(g));
+    }
+    if (this.#mode === 'screen') this.ctx.io.write(ENTER_SCREEN);
+    for (const { alert, group } of await allAlerts(client, groups)) await this.#onAlert(alert, group);
+    client.on('alert', (a, g) => this.#queue(g, () => this.#onAlert(a, g)));
+    client.on('ack', (a, g) => this.#queue(g, () => this.#answer(g, a.alertId, { type: 'ack', alertId: a.alertId, status: a.status, ...this.#who(g, a.from) })));
+    client.on('confirm', (a, g) => this.#queue(g, () => this.#answer(g, a.alertId, { type: 'confirm', alertId: a.alertId, note: a.note, ...this.#who(g, a.from) })));
+    client.on('dispute', (a, g) => this.#queue(g, () => this.#answer(g, a.alertId, { type: 'dispute', alertId: a.alertId, note: a.note, ...this.#who(g, a.from) })));
+    client.on('retract', (r, g) =>
+      this.#queue(g, async () => {
+        this.#board.retract(r.alertId, r.reason);
+        this.#emit({ type: 'retract', alertId: r.alertId, groupId: g.id, group: g.title, reason: r.reason, ...this.#who(g, r.from) });
+      }),
+    );
+    client.on('all-clear', (r, g) =>
+      this.#queue(g, async () => {
+        this.#board.allClear(r.alertId);
+        this.#emit({ type: 'all-clear', alertId: r.alertId, groupId: g.id, group: g.title, ...this.#who(g, r.from) });
+      }),
+    );
+    client.on('text', (t, g) =>
+      this.#queue(g, async () => {
+        const who = this.#who(g, t.from);
+        this.#board.addText({ sentAt: t.sentAt, group: g.title, from: who.fromName ?? t.from.slice(0, 8), text: t.text });
+        this.#emit({ type: 'text', groupId: g.id, group: g.title, text: t.text, sentAt: t.sentAt, ...who });
+      }),
+    );
+    client.on('group', (e) => {
+      const g = client.group(e.groupId);
+      if (!g) return;
+      this.#queue(g, async () => {
+        this.#names.set(g.id, await displayNames(g));
+        this.#emit({ type: 'group', groupId: g.id, group: g.title, event: e.type, accountId: e.accountId, version: e.version });
+      });
+    });
+    client.on('connection', (state) => {
+      this.#connection = state;
+      if (this.#ready) this.#emit({ type: 'connection', state });
+    });
+    client.on('error', (err) => {
+      if (err instanceof ConnectedElsewhereError) return this.#fatal?.(err);
+      if (this.#connection !== 'open') return; // reconnect failures: the connection events tell that story
+      const e = toCliError(err, this.ctx.errors);
+      this.#emit({ type: 'warning', code: e.code, message: e.message });
+    });
+  }
+
+  async run(client: AvisoClient): Promise<void> {
+    await this.#chain;
+    this.#ready = true;
+    this.#emit({ type: 'ready', profile: this.ctx.profile.name, accountId: client.accountId, groups: [...this.#watched].map((id) => ({ id, title: client.group(id)?.title })) });
+    const tick = setInterval(() => {
+      for (const e of this.#board.expire(Date.now())) this.#emit({ type: 'expired', alertId: e.alert.id, groupId: e.alert.groupId, group: e.group });
+      if (this.#mode === 'screen') this.#draw();
+    }, 1000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.#fatal = reject;
+        void this.ctx.io.stopped.then(resolve);
+      });
+    } finally {
+      clearInterval(tick);
+      await this.#chain;
+      if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
+      this.#emit({ type: 'closed' });
+    }
+  }
+
+  #queue(group: Group, fn: () => Promise<void>): void {
+    if (!this.#watched.has(group.id)) return;
+    // In order, one at a time: an ack must not overtake the alert it answers.
+    this.#chain = this.#chain.then(fn).catch((err: unknown) => {
+      const e = toCliError(err, this.ctx.errors);
+      this.#emit({ type: 'warning', code: e.code, message: e.message });
+    });
+  }
+
+  async #onAlert(alert: Alert, group: Group): Promise<void> {
+    const who = this.#who(group, alert.from);
+    const counts = ackCounts(await group.rollCall(alert.id));
+    const fresh = this.#board.add({ alert, group: group.title, fromName: who.fromName, counts, expired: alert.expiresAt <= Date.now() });
+    if (fresh) this.#emit({ type: 'alert', ...alertJson(alert, { group: group.title, from: who.fromName }, counts) });
+  }
+
+  async #answer(group: Group, alertId: string, event: JsonObject): Promise<void> {
+    const counts = ackCounts(await group.rollCall(alertId));
+    this.#board.setCounts(alertId, counts);
+    this.#emit({ ...event, groupId: group.id, group: group.title, acks: counts });
+  }
+
+  #who(group: Group, accountId: string): { from: string; fromName: string | undefined } {
+    return { from: accountId, fromName: this.#names.get(group.id)?.get(accountId) };
+  }
+
+  #emit(event: JsonObject): void {
+    if (this.#mode === 'json') this.ctx.io.out(jsonLine(event));
+    else if (this.#mode === 'lines') {
+      if (event.type !== 'closed') this.ctx.io.out(describeEvent(event, Date.now()));
+    } else if (this.#ready && event.type !== 'closed') this.#draw();
+  }
+
+  #draw(): void {
+    const header = `aviso listen — profile "${this.ctx.profile.name}"${this.#connection === 'open' ? '' : ` — ${this.#connection}`}`;
+    this.ctx.io.write(CLEAR + this.#board.render(Date.now(), header, this.ctx.io.columns()).join('\n') + '\n');
+  }
+}

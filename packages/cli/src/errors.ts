@@ -1,0 +1,104 @@
+import {
+  AlreadyRegisteredError,
+  ClientClosedError,
+  ConnectedElsewhereError,
+  GroupForkError,
+  GroupRollbackError,
+  GroupVerificationError,
+  InviteCodeError,
+  MessageTooLargeError,
+  NotRegisteredError,
+  RelayRequestError,
+  UntrustedIdentityError,
+} from '@aviso/client';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/**
+ * What went wrong, said for the person at the terminal: `message` is one line naming the problem and
+ * what to do. `code` is stable for scripts (`--json` prints it); `exitCode` is 2 for usage errors.
+ */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly exitCode: number = EXIT_FAILURE,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export function usageError(message: string): CliError {
+  return new CliError('USAGE', message, EXIT_USAGE);
+}
+
+/** Where the CLI stands when an error happens, so the message can name the profile and the relay. */
+export interface ErrorContext {
+  profile: string;
+  relayUrl?: string | undefined;
+}
+
+/** Maps anything thrown to a CliError; SDK errors a user can cause get a plain sentence, never a stack. */
+export function toCliError(err: unknown, ctx: ErrorContext): CliError {
+  if (err instanceof CliError) return err;
+  const relay = ctx.relayUrl ? ` at ${ctx.relayUrl}` : '';
+  if (err instanceof NotRegisteredError) {
+    return new CliError('NOT_REGISTERED', `profile "${ctx.profile}" has no account yet — run \`aviso register <relay-url> <token>\` or \`aviso join <invite-code>\``);
+  }
+  if (err instanceof AlreadyRegisteredError) {
+    return new CliError('ALREADY_REGISTERED', `profile "${ctx.profile}" is already registered (account ${err.accountId}) — use --profile NAME for another identity`);
+  }
+  if (err instanceof InviteCodeError) {
+    return new CliError('INVALID_INVITE', `that invite code does not work: ${err.message} — check it was copied whole, or ask for a new one`);
+  }
+  if (err instanceof RelayRequestError) return relayError(err, relay);
+  if (err instanceof UntrustedIdentityError) {
+    return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed after you verified it — compare it again with \`aviso verify ${err.accountId.slice(0, 8)}\``);
+  }
+  if (err instanceof MessageTooLargeError) return new CliError('TOO_LARGE', `${err.message} — shorten it`, EXIT_USAGE);
+  if (err instanceof GroupVerificationError) {
+    if (err.reason === 'not-a-member') return new CliError('NOT_A_MEMBER', 'you are not a member of that group (removed, left, or still waiting for approval)');
+    return new CliError('GROUP_UNVERIFIED', `the relay served a group change that does not verify (${err.reason}); the group keeps its last verified state — tell your relay operator`);
+  }
+  if (err instanceof GroupRollbackError || err instanceof GroupForkError) {
+    return new CliError('GROUP_TAMPERED', `the relay${relay} served an inconsistent group history (${err.message}) — do not trust it; tell your organisers`);
+  }
+  if (err instanceof ConnectedElsewhereError) {
+    return new CliError('CONNECTED_ELSEWHERE', 'another process connected with this same identity and took over — run one `aviso` per profile at a time');
+  }
+  if (err instanceof ClientClosedError) return new CliError('CLOSED', 'stopped before the command finished');
+  if (err instanceof RangeError) return new CliError('USAGE', err.message, EXIT_USAGE);
+  const message = err instanceof Error ? err.message : String(err);
+  return new CliError('INTERNAL', `unexpected error: ${message} — set AVISO_DEBUG=1 for details and report it`, EXIT_FAILURE, { cause: err });
+}
+
+function relayError(err: RelayRequestError, relay: string): CliError {
+  switch (err.code) {
+    case 'NETWORK_ERROR':
+      return new CliError('RELAY_DOWN', `cannot reach the relay${relay} — is it running and is the address right? try again later`, EXIT_FAILURE, { cause: err });
+    case 'TIMEOUT':
+      return new CliError('RELAY_DOWN', `the relay${relay} did not answer in time — try again later`, EXIT_FAILURE, { cause: err });
+    case 'INVALID_TOKEN':
+      return new CliError('INVALID_TOKEN', 'the relay refused the registration token (unknown, expired or used up) — ask the relay operator for a new one');
+    case 'INVITE_INVALID':
+      return new CliError('INVITE_EXPIRED', 'the invite is expired, used up or revoked — ask the organiser for a new invite');
+    case 'RATE_LIMITED': {
+      const after = err.details?.['retryAfterSeconds'];
+      return new CliError('RATE_LIMITED', `the relay is rate-limiting this account — try again${typeof after === 'number' ? ` in ${after} s` : ' later'}`);
+    }
+    case 'NOT_A_MEMBER':
+      return new CliError('NOT_A_MEMBER', 'the relay says you are not a member of that group (removed or not yet approved)');
+    case 'FORBIDDEN':
+      return new CliError('FORBIDDEN', `the relay refused: ${err.message} — only an admin of the group can do that`);
+    case 'UNAUTHORIZED':
+      return new CliError('UNAUTHORIZED', `the relay${relay} does not know this account (was its data reset?) — register this profile again with a new token`);
+    case 'UNSUPPORTED_VERSION':
+      return new CliError('UNSUPPORTED_VERSION', `the relay${relay} speaks another protocol version (${err.message}) — update aviso or the relay`);
+    default:
+      return new CliError(`RELAY_${err.code}`, `the relay${relay} refused the request: ${err.message} (${err.code})${err.retryable ? ' — try again' : ''}`);
+  }
+}

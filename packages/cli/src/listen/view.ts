@@ -1,0 +1,129 @@
+import type { Alert } from '@aviso/client';
+import { bySeverity, formatAge, formatCounts, formatTime, shortId, type AckCounts } from '../format.js';
+import type { JsonObject } from '../output.js';
+
+export interface BoardAlert {
+  alert: Alert;
+  group: string;
+  fromName: string | undefined;
+  counts: AckCounts;
+  expired: boolean;
+}
+
+interface BoardText {
+  sentAt: number;
+  group: string;
+  from: string;
+  text: string;
+}
+
+const RECENT_TEXTS = 5;
+
+/** What the live view shows: current alerts with their answers, and the last few messages. */
+export class AlertBoard {
+  readonly #alerts = new Map<string, BoardAlert>();
+  readonly #texts: BoardText[] = [];
+
+  /** Adds or replaces an alert; false when it was already on the board (a duplicate to skip). */
+  add(entry: BoardAlert): boolean {
+    const fresh = !this.#alerts.has(entry.alert.id);
+    this.#alerts.set(entry.alert.id, entry);
+    return fresh;
+  }
+
+  get(alertId: string): BoardAlert | undefined {
+    return this.#alerts.get(alertId);
+  }
+
+  setCounts(alertId: string, counts: AckCounts): void {
+    const e = this.#alerts.get(alertId);
+    if (e) e.counts = counts;
+  }
+
+  retract(alertId: string, reason: string): void {
+    const e = this.#alerts.get(alertId);
+    if (e) e.alert = { ...e.alert, retracted: true, reason };
+  }
+
+  allClear(alertId: string): void {
+    const e = this.#alerts.get(alertId);
+    if (e) e.alert = { ...e.alert, allClear: true };
+  }
+
+  addText(text: BoardText): void {
+    this.#texts.push(text);
+    if (this.#texts.length > RECENT_TEXTS) this.#texts.shift();
+  }
+
+  /** Marks alerts whose time is up; returns the ones that expired just now. */
+  expire(now: number): BoardAlert[] {
+    const out: BoardAlert[] = [];
+    for (const e of this.#alerts.values()) {
+      if (!e.expired && e.alert.expiresAt <= now) {
+        e.expired = true;
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  /** The whole screen: a header, alerts by severity (expired last), then recent messages. */
+  render(now: number, header: string, width: number): string[] {
+    const entries = [...this.#alerts.values()].sort((a, b) => Number(a.expired) - Number(b.expired) || bySeverity(a.alert, b.alert));
+    const live = entries.filter((e) => !e.expired && !e.alert.retracted && !e.alert.allClear).length;
+    const lines = [`${header} — ${live} current alert${live === 1 ? '' : 's'} — ${formatTime(now)} — Ctrl-C to stop`, ''];
+    if (entries.length === 0) lines.push('  no alerts yet; waiting…');
+    for (const e of entries) {
+      const a = e.alert;
+      const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${a.reason}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
+      lines.push(`${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ${a.title} — ${a.place?.text ?? '?'} — ${formatAge(now - a.sentAt)} ago${mark}`);
+      lines.push(`${' '.repeat(9)}${e.group} · from ${e.fromName ?? shortId(a.from)} · ${formatCounts(e.counts)} · id ${shortId(a.id)}`);
+    }
+    if (this.#texts.length > 0) {
+      lines.push('', 'messages:');
+      for (const t of this.#texts) lines.push(`  ${formatTime(t.sentAt).slice(11, 16)} ${t.group} · ${t.from}: ${t.text}`);
+    }
+    return lines.map((l) => truncate(l, width));
+  }
+}
+
+function truncate(line: string, width: number): string {
+  const chars = [...line];
+  return chars.length <= width ? line : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
+}
+
+/** One line per event when stdout is not a terminal (logs, pipes): time, what, and where. */
+export function describeEvent(e: JsonObject, now: number): string {
+  const time = formatTime(now).slice(11, 16);
+  const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
+  const who = str('fromName') || shortId(str('from'));
+  const id = shortId(str('alertId') || str('id'));
+  const counts = e['acks'] ? ` (${formatCounts(e['acks'] as AckCounts)})` : '';
+  switch (e.type) {
+    case 'alert':
+      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}`;
+    case 'ack':
+      return `${time} ${who} answered ${str('status')} to [${id}]${counts}`;
+    case 'confirm':
+    case 'dispute':
+      return `${time} ${who} ${e.type === 'confirm' ? 'confirmed' : 'disputed'} [${id}]${str('note') ? `: ${str('note')}` : ''}${counts}`;
+    case 'retract':
+      return `${time} RETRACTED [${id}] by ${who}${str('reason') ? `: ${str('reason')}` : ''}`;
+    case 'all-clear':
+      return `${time} ALL CLEAR [${id}] from ${who}`;
+    case 'expired':
+      return `${time} expired [${id}] in ${str('group')}`;
+    case 'text':
+      return `${time} ${str('group')} · ${who}: ${str('text')}`;
+    case 'group':
+      return `${time} ${str('group')}: ${str('event')}${str('accountId') ? ` (${shortId(str('accountId'))})` : ''}`;
+    case 'connection':
+      return `${time} connection ${str('state')}`;
+    case 'warning':
+      return `${time} warning: ${str('message')}`;
+    case 'ready':
+      return `${time} listening (caught up); Ctrl-C to stop`;
+    default:
+      return `${time} ${e.type}`;
+  }
+}

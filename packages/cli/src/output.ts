@@ -1,0 +1,44 @@
+/** The process around the CLI: tests pass their own to run it in-process. */
+export interface CliIo {
+  /** One line to stdout (results). */
+  out(line: string): void;
+  /** One line to stderr (errors, prompts). */
+  err(line: string): void;
+  /** Raw text to stdout (the live view redraws with it). */
+  write(text: string): void;
+  env: Record<string, string | undefined>;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** Asks a question on the terminal and resolves with the answer (only called when stdinIsTTY). */
+  prompt(question: string): Promise<string>;
+  /** Terminal width, for the live view. */
+  columns(): number;
+  /** Resolves when the user asks the process to stop (SIGINT, SIGTERM). */
+  stopped: Promise<void>;
+}
+
+/** A result: its JSON object (one line with --json) and the lines a person reads otherwise. */
+export type JsonObject = { type: string } & Record<string, unknown>;
+
+export class Output {
+  constructor(
+    readonly io: CliIo,
+    readonly json: boolean,
+  ) {}
+
+  /** Prints one result: JSON on one line, or the human lines. */
+  emit(object: JsonObject, human: string | readonly string[]): void {
+    if (this.json) this.io.out(jsonLine(object));
+    else for (const line of typeof human === 'string' ? [human] : human) this.io.out(line);
+  }
+
+  /** Prints human-only text (headers, hints); nothing with --json. */
+  note(line: string): void {
+    if (!this.json) this.io.out(line);
+  }
+}
+
+/** Undefined fields are written as null so every object of a type has the same keys. */
+export function jsonLine(object: JsonObject): string {
+  return JSON.stringify(object, (_key, value: unknown) => (value === undefined ? null : value));
+}

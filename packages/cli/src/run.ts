@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import type { Command, OptionSpec, Parsed } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { CliError, EXIT_OK, EXIT_USAGE, toCliError, usageError, type ErrorContext } from './errors.js';
+import { commandHelp, mainHelp } from './help.js';
+import { jsonLine, Output, type CliIo } from './output.js';
+import { DEFAULT_PROFILE, profileFor } from './profile.js';
+import type { Context } from './session.js';
+
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+
+export interface Invocation {
+  command: Command | undefined;
+  parsed: Parsed;
+  /** The command word(s) as typed, when they name no command. */
+  unknown?: string;
+}
+
+/**
+ * Splits argv into the command and its parsed options. Global options may come before or after the
+ * command; `group` takes its subcommand as the next word.
+ */
+export function parseInvocation(argv: readonly string[], commands: readonly Command[] = COMMANDS): Invocation {
+  const pre: string[] = [];
+  let i = 0;
+  // Before the command only global options may appear.
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
+    pre.push(argv[i]!);
+    if ((argv[i] === '--profile') && i + 1 < argv.length) pre.push(argv[++i]!);
+    i++;
+  }
+  const globals = parse(pre, GLOBAL, undefined, 0);
+  const word = argv[i];
+  if (word === undefined) return { command: undefined, parsed: globals };
+  let name = word;
+  let rest = argv.slice(i + 1);
+  if (word === 'group' && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    name = `group ${rest[0]}`;
+    rest = rest.slice(1);
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    const tail = parse(rest, GLOBAL, undefined, Infinity, false);
+    return { command: undefined, parsed: merge(globals, tail), unknown: name };
+  }
+  const parsed = merge(globals, parse(rest, { ...GLOBAL, ...command.options }, command, command.args.max));
+  return { command, parsed };
+}
+
+function parse(args: string[], options: Record<string, OptionSpec>, command: Command | undefined, _max: number, strict = true): Parsed {
+  try {
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict });
+    return { values: values as Parsed['values'], positionals };
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    const where = command ? ` — see \`aviso ${command.name} --help\`` : ' — see `aviso --help`';
+    const option = /'(-[^' ]+)/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`unknown option ${option ?? ''}${command ? ` for \`aviso ${command.name}\`` : ''}${where}`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`option ${option ?? ''} ${e.message.includes('argument missing') ? 'needs a value' : 'takes no value'}${where}`);
+    throw usageError(`${e.message.split('. ')[0] ?? e.message}${where}`);
+  }
+}
+
+function merge(a: Parsed, b: Parsed): Parsed {
+  return { values: { ...a.values, ...Object.fromEntries(Object.entries(b.values).filter(([, v]) => v !== undefined)) }, positionals: [...a.positionals, ...b.positionals] };
+}
+
+/** Runs one `aviso` invocation; resolves with the exit status. Never throws. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let json = argv.includes('--json');
+  const errors: ErrorContext = { profile: DEFAULT_PROFILE };
+  try {
+    const { command, parsed, unknown } = parseInvocation(argv);
+    json = parsed.values['json'] === true;
+    if (unknown !== undefined) {
+      throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
+    }
+    if (!command) {
+      for (const line of mainHelp(COMMANDS)) io.out(line);
+      return parsed.values['help'] === true ? EXIT_OK : EXIT_USAGE;
+    }
+    if (parsed.values['help'] === true) {
+      for (const line of commandHelp(command)) io.out(line);
+      return EXIT_OK;
+    }
+    const n = parsed.positionals.length;
+    if (n < command.args.min || n > command.args.max) {
+      const what = n < command.args.min ? 'is missing arguments' : 'got too many arguments (quote text with spaces)';
+      throw usageError(`\`aviso ${command.name}\` ${what}: aviso ${command.name} ${command.synopsis}`);
+    }
+    const profileName = (parsed.values['profile'] as string | undefined) ?? io.env['AVISO_PROFILE'] ?? DEFAULT_PROFILE;
+    errors.profile = profileName;
+    const ctx: Context = { io, out: new Output(io, json), profile: profileFor(profileName, io.env), command: command.name, errors };
+    await command.run(ctx, parsed);
+    return EXIT_OK;
+  } catch (err) {
+    const e = toCliError(err, errors);
+    io.err(`aviso: ${e.message}`);
+    if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));
+    if (json) io.out(jsonLine({ type: 'error', code: e.code, message: e.message }));
+    return e instanceof CliError ? e.exitCode : 1;
+  }
+}
