@@ -1,11 +1,23 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { createContext, createRegistrationToken, type AppContext } from '../context.js';
 import { createLogger } from '../logger.js';
 import { runRelay } from '../main.js';
+import { RELAY_KEYS_FILE } from '../relay-keys.js';
+import { createBackup, type Progress } from './backup.js';
+import { firstLine, formatBytes } from './data-files.js';
+import { acquireDataLock } from './data-lock.js';
 import { parseDuration } from './duration.js';
+import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { BACKUP_HELP, INFO_HELP, MAIN_HELP, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, TOKEN_HELP, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
+import { formatReport, relayReport } from './info.js';
+import { restoreBackup } from './restore.js';
 
-/** Where the CLI writes: `out` is stdout (results), `err` is stderr (explanations, errors). */
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
+
+/** Where the CLI writes: `out` is stdout (results), `err` is stderr (explanations, progress, errors). */
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
@@ -13,109 +25,122 @@ export interface CliIo {
 
 const consoleIo: CliIo = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+type Env = Record<string, string | undefined>;
 
-const MAIN_HELP = `Usage: aviso-relay <command> [options]
+/** Databases from this size up get progress lines during backup and restore. */
+export const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
 
-Commands:
-  serve                      start the relay (stops on SIGINT/SIGTERM)
-  token create [options]     create a registration token
-  token list                 list live registration tokens
-  token revoke <prefix>      revoke the token whose hash starts with <prefix>
-
-Options:
-  -h, --help                 show help (also after a command)
-
-Environment (all optional):
-  AVISO_HOST (127.0.0.1)  AVISO_PORT (8080; 0 = any free port)  AVISO_DATA_DIR (data, relative to cwd)
-  AVISO_LOG_LEVEL (error|warn|info|debug; info)  AVISO_QUEUE_TTL_DAYS (7)
-  AVISO_QUEUE_MAX_PER_DEVICE (10000)  AVISO_SENDER_CERT_TTL_HOURS (24)  AVISO_WS_PING_SECONDS (30)
-  AVISO_KEYS_RATE_CAPACITY (6)  AVISO_KEYS_RATE_REFILL_SECONDS (600)
-  AVISO_SEND_RATE_CAPACITY (60)  AVISO_SEND_RATE_REFILL_SECONDS (1)
-  AVISO_MEMBER_TOKENS_PER_DAY (20; registrations each account may enable per day with member-minted tokens, 0 = off)`;
-
-const SERVE_HELP = `Usage: aviso-relay serve
-
-Starts the relay. Prints "aviso relay listening on http://HOST:PORT" on stdout once it accepts
-connections. Logs (JSON) go to stderr. SIGINT or SIGTERM shuts it down gracefully.`;
-
-const TOKEN_CREATE_HELP = `Usage: aviso-relay token create [--uses N] [--expires DURATION]
-
-Creates a registration token and prints it alone on the last line of stdout. The relay stores only
-its SHA-256 hash, so the token cannot be shown again.
-
-Options:
-  --uses N              registrations it allows (default 1)
-  --expires DURATION    lifetime: 7d, 24h, 30m or 3600s (default 7d)`;
-
-const TOKEN_LIST_HELP = `Usage: aviso-relay token list
-
-Lists live tokens: hash prefix (for revoke), uses left, expiry (UTC).`;
-
-const TOKEN_REVOKE_HELP = `Usage: aviso-relay token revoke <prefix>
-
-Revokes the token whose hash starts with <prefix> (as printed by "token list").`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Runs one CLI invocation; resolves with the exit code (`serve` resolves once listening). */
-export async function runCli(
-  argv: readonly string[],
-  env: Record<string, string | undefined> = process.env,
-  io: CliIo = consoleIo,
-): Promise<number> {
+/**
+ * Runs one CLI invocation; resolves with the exit status (`serve` resolves once listening). Every
+ * failure is one line on stderr, `aviso-relay: …`, saying what to do: 2 for usage and
+ * configuration mistakes, 1 otherwise.
+ */
+export async function runCli(argv: readonly string[], env: Env = process.env, io: CliIo = consoleIo): Promise<number> {
   try {
     const [command, ...rest] = argv;
-    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-      io.out(MAIN_HELP);
-      return command === undefined ? EXIT_USAGE : EXIT_OK;
+    switch (command) {
+      case undefined:
+        io.err(MAIN_HELP);
+        return EXIT_USAGE;
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(MAIN_HELP);
+        return EXIT_OK;
+      case 'serve':
+        return await serve(rest, env, io);
+      case 'info':
+        return info(rest, env, io);
+      case 'backup':
+        return await backup(rest, env, io);
+      case 'restore':
+        return await restore(rest, env, io);
+      case 'token':
+        return token(rest, env, io);
+      default:
+        throw new UsageError(command.startsWith('-') ? `unknown option "${command}" before the command` : `unknown command "${command}"`);
     }
-    if (command === 'serve') return await serve(rest, env, io);
-    if (command === 'token') return token(rest, env, io);
-    throw new UsageError(`unknown command "${command}"`);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`aviso-relay: ${err.message}\nRun "aviso-relay --help" for usage.`);
-      return EXIT_USAGE;
-    }
-    if (err instanceof ConfigError) {
-      io.err(`aviso-relay: ${err.message}`);
-      return EXIT_USAGE;
-    }
-    io.err(`aviso-relay: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT_FAILURE;
+    const { line, code } = describeFailure(err);
+    io.err(`aviso-relay: ${line}`);
+    return code;
   }
 }
 
-async function serve(args: readonly string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
-  const { values } = parse(args, {});
+async function serve(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+  const { values } = parse('serve', args, {});
   if (values.help) return help(io, SERVE_HELP);
-  const handle = await runRelay(loadConfig(env));
-  io.out(`aviso relay listening on ${handle.url}`);
-  io.out('Create a registration token with: npm run relay -- token create --uses 1 --expires 7d');
+  const config = loadConfig(withDataDir(env, values));
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Held until the process exits (the kernel drops it then, even on SIGKILL): restore and a second
+  // serve refuse meanwhile.
+  const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
+  try {
+    const handle = await runRelay(config);
+    io.out(`aviso relay listening on ${handle.url}`);
+    io.out('Create a registration token with: npm run relay -- token create --uses 1 --expires 7d');
+    return EXIT_OK;
+  } catch (err) {
+    lock.release();
+    throw explainStartError(err, config);
+  }
+}
+
+function info(args: readonly string[], env: Env, io: CliIo): number {
+  const { values } = parse('info', args, { json: { type: 'boolean' } });
+  if (values.help) return help(io, INFO_HELP);
+  const report = relayReport(loadConfig(withDataDir(env, values)), Date.now());
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else for (const line of formatReport(report)) io.out(line);
   return EXIT_OK;
 }
 
-function token(args: readonly string[], env: Record<string, string | undefined>, io: CliIo): number {
+async function backup(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+  const { values, positionals } = parse('backup', args, { force: { type: 'boolean' } }, true);
+  if (values.help) return help(io, BACKUP_HELP);
+  const file = onePositional('backup', positionals, 'backup takes exactly one file name: aviso-relay backup <file>');
+  const config = loadConfig(withDataDir(env, values));
+  const result = await createBackup({ dataDir: config.dataDir, file, force: values.force === true, now: new Date(), progress: progressPrinter(io) });
+  io.err(`WARNING: ${result.file} contains the relay's PRIVATE KEYS. Keep it encrypted and offline; anyone holding it can impersonate this relay.`);
+  io.err(
+    `Backed up ${result.counts.accounts} accounts, ${result.counts.groups} groups, ${result.counts.queuedEnvelopes} queued envelopes ` +
+      `(${formatBytes(result.bytes)}); trust root SHA-256 ${result.trustRootSha256Hex}.`,
+  );
+  io.out(result.file);
+  return EXIT_OK;
+}
+
+async function restore(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+  const { values, positionals } = parse('restore', args, { force: { type: 'boolean' } }, true);
+  if (values.help) return help(io, RESTORE_HELP);
+  const file = onePositional('restore', positionals, 'restore takes exactly one backup file: aviso-relay restore <file>');
+  const config = loadConfig(withDataDir(env, values));
+  const result = await restoreBackup({ dataDir: config.dataDir, file, force: values.force === true, progress: progressPrinter(io) });
+  io.out(
+    `Restored the backup of ${result.createdAt} into ${result.dataDir}${result.replaced ? ' (the previous data was replaced)' : ''}: ` +
+      `${result.counts.accounts} accounts, ${result.counts.groups} groups, ${result.counts.queuedEnvelopes} queued envelopes.`,
+  );
+  io.out(`Trust root SHA-256 ${result.trustRootSha256Hex}: check it is the one you published, then start the relay (npm start).`);
+  return EXIT_OK;
+}
+
+function token(args: readonly string[], env: Env, io: CliIo): number {
   const [sub, ...rest] = args;
-  if (sub === undefined || sub === '-h' || sub === '--help') {
-    io.out([TOKEN_CREATE_HELP, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP].join('\n\n'));
-    return sub === undefined ? EXIT_USAGE : EXIT_OK;
+  if (sub === undefined) {
+    io.err(TOKEN_HELP);
+    return EXIT_USAGE;
   }
+  if (sub === '-h' || sub === '--help') return help(io, TOKEN_HELP);
   if (sub === 'create') {
-    const { values } = parse(rest, { uses: { type: 'string' }, expires: { type: 'string' } });
+    const { values } = parse('token create', rest, { uses: { type: 'string' }, expires: { type: 'string' } });
     if (values.help) return help(io, TOKEN_CREATE_HELP);
     const uses = Number(values.uses ?? '1');
     if (!/^\d+$/.test(values.uses ?? '1') || !Number.isSafeInteger(uses) || uses < 1) {
-      throw new UsageError(`--uses must be a positive whole number, got "${values.uses}"`);
+      throw new UsageError(`--uses must be a positive whole number, got "${values.uses}"`, 'token create');
     }
     const ttlMs = parseDuration(values.expires ?? '7d');
-    if (ttlMs === undefined) throw new UsageError(`--expires must look like 7d, 24h, 30m or 3600s, got "${values.expires}"`);
-    return withContext(env, (ctx) => {
+    if (ttlMs === undefined) throw new UsageError(`--expires must look like 7d, 24h, 30m or 3600s, got "${values.expires}"`, 'token create');
+    return withContext(withDataDir(env, values), (ctx) => {
       const created = createRegistrationToken(ctx, { uses, ttlMs });
       io.err(
         `Registration token for ${uses} registration${uses === 1 ? '' : 's'}, expires ${new Date(created.expiresAt).toISOString()} ` +
@@ -126,9 +151,9 @@ function token(args: readonly string[], env: Record<string, string | undefined>,
     });
   }
   if (sub === 'list') {
-    const { values } = parse(rest, {});
+    const { values } = parse('token list', rest, {});
     if (values.help) return help(io, TOKEN_LIST_HELP);
-    return withContext(env, (ctx) => {
+    return withContext(withDataDir(env, values), (ctx) => {
       const tokens = ctx.services.tokens.list();
       if (tokens.length === 0) io.err('No live registration tokens.');
       for (const t of tokens) io.out(`${t.hash.slice(0, 12)}  uses-left=${t.usesLeft}  expires=${new Date(t.expiresAt).toISOString()}`);
@@ -136,34 +161,32 @@ function token(args: readonly string[], env: Record<string, string | undefined>,
     });
   }
   if (sub === 'revoke') {
-    const { values, positionals } = parse(rest, {}, true);
+    const { values, positionals } = parse('token revoke', rest, {}, true);
     if (values.help) return help(io, TOKEN_REVOKE_HELP);
-    const prefix = positionals[0];
-    if (prefix === undefined || positionals.length > 1) throw new UsageError('token revoke takes exactly one hash prefix');
-    if (!/^[0-9a-fA-F]{4,64}$/.test(prefix)) throw new UsageError('the prefix must be 4 to 64 hex digits');
-    return withContext(env, (ctx) => {
+    const prefix = onePositional('token revoke', positionals, 'token revoke takes exactly one hash prefix');
+    if (!/^[0-9a-fA-F]{4,64}$/.test(prefix)) throw new UsageError(`the prefix must be 4 to 64 hex digits, got "${prefix}"`, 'token revoke');
+    return withContext(withDataDir(env, values), (ctx) => {
       const matches = ctx.services.tokens.find(prefix);
       const [only] = matches;
-      if (only === undefined) {
-        io.err(`aviso-relay: no token hash starts with "${prefix}"`);
-        return EXIT_FAILURE;
-      }
-      if (matches.length > 1) {
-        io.err(`aviso-relay: "${prefix}" matches ${matches.length} tokens; give more digits`);
-        return EXIT_FAILURE;
-      }
+      if (only === undefined) throw new CliError(`no token hash starts with "${prefix}" — see "aviso-relay token list"`);
+      if (matches.length > 1) throw new CliError(`"${prefix}" matches ${matches.length} tokens — give more digits`);
       ctx.services.tokens.revoke(only.hash);
       io.out(`revoked ${only.hash.slice(0, 12)}`);
       return EXIT_OK;
     });
   }
-  throw new UsageError(`unknown token command "${sub}"`);
+  throw new UsageError(`unknown token command "${sub}"`, 'token');
 }
 
 /** Token commands work on the data folder directly (creating and migrating it if needed), quietly. */
-function withContext(env: Record<string, string | undefined>, fn: (ctx: AppContext) => number): number {
+function withContext(env: Env, fn: (ctx: AppContext) => number): number {
   const config: Config = loadConfig(env);
-  const ctx = createContext(config, { logger: createLogger('warn'), sweepIntervalMs: 0 });
+  let ctx: AppContext;
+  try {
+    ctx = createContext(config, { logger: createLogger('warn'), sweepIntervalMs: 0 });
+  } catch (err) {
+    throw explainStartError(err, config);
+  }
   try {
     return fn(ctx);
   } finally {
@@ -171,22 +194,68 @@ function withContext(env: Record<string, string | undefined>, fn: (ctx: AppConte
   }
 }
 
+/** Opening a data folder failed: say which file is at fault and what to do. */
+function explainStartError(err: unknown, config: Config): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EADDRINUSE') {
+    return new CliError(`port ${config.port} on ${config.host} is already in use — stop the program using it or set AVISO_PORT`);
+  }
+  if (code === 'EADDRNOTAVAIL') return new CliError(`this machine has no address ${config.host} — fix AVISO_HOST`);
+  if (code === 'EACCES' && (err as { syscall?: unknown }).syscall === 'listen') {
+    return new CliError(`not allowed to listen on port ${config.port} — use a port above 1023 (AVISO_PORT) behind a reverse proxy`);
+  }
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new CliError(`${join(config.dataDir, 'aviso.sqlite')} is damaged or not a database — restore it from a backup (aviso-relay restore --help)`);
+  }
+  const keys = join(config.dataDir, RELAY_KEYS_FILE);
+  const isKeyFileProblem = err instanceof SyntaxError || (err as { name?: unknown } | null)?.name === 'ZodError' || (err instanceof Error && err.message.startsWith(`${RELAY_KEYS_FILE}:`));
+  if (isKeyFileProblem && existsSync(keys)) return new CliError(`${keys} is damaged (${firstLine(err)}) — restore it from a backup`);
+  return err;
+}
+
+function progressPrinter(io: CliIo): Progress {
+  let lastStep = '';
+  let lastTenth = -1;
+  return (step, done, total) => {
+    if (total < PROGRESS_FROM_BYTES) return;
+    if (step !== lastStep) {
+      lastStep = step;
+      lastTenth = -1;
+    }
+    const tenth = Math.floor((done / total) * 10);
+    if (tenth === lastTenth) return;
+    lastTenth = tenth;
+    io.err(`${step}: ${tenth * 10}% (${formatBytes(done)} of ${formatBytes(total)})`);
+  };
+}
+
+function withDataDir(env: Env, values: { 'data-dir'?: string | boolean | undefined }): Env {
+  const dir = values['data-dir'];
+  return typeof dir === 'string' ? { ...env, AVISO_DATA_DIR: dir } : env;
+}
+
+function onePositional(command: string, positionals: readonly string[], message: string): string {
+  const [only] = positionals;
+  if (only === undefined || positionals.length > 1 || only === '') throw new UsageError(message, command);
+  return only;
+}
+
 function help(io: CliIo, text: string): number {
   io.out(text);
   return EXIT_OK;
 }
 
-type StringOptions = Record<string, { type: 'string' }>;
+type Options = Record<string, { type: 'string' } | { type: 'boolean' }>;
 
-function parse<O extends StringOptions>(args: readonly string[], options: O, allowPositionals = false) {
+function parse<O extends Options>(command: string, args: readonly string[], options: O, allowPositionals = false) {
   try {
     return parseArgs({
       args: [...args],
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options: { ...options, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals,
       strict: true,
     });
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(firstLine(err).replace(/\. To specify a positional argument.*$/, ''), command);
   }
 }

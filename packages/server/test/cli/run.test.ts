@@ -2,11 +2,11 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROUTES } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
-import { parseDuration } from '../src/cli/duration.js';
-import { EXIT_OK, EXIT_USAGE, runCli } from '../src/cli/run.js';
-import { buildApp, createContext, createLogger, loadConfig } from '../src/index.js';
-import { hashToken } from '../src/services/tokens.js';
-import { LogSink, newIdentity, registerRequest, tempDir } from './helpers.js';
+import { parseDuration } from '../../src/cli/duration.js';
+import { EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
+import { buildApp, createContext, createLogger, loadConfig } from '../../src/index.js';
+import { hashToken } from '../../src/services/tokens.js';
+import { LogSink, newIdentity, registerRequest, tempDir } from '../helpers.js';
 
 function capture() {
   const out: string[] = [];
