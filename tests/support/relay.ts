@@ -82,6 +82,19 @@ export class RelayProcess {
     await this.start();
   }
 
+  /**
+   * Kills the process with no chance to clean up (SIGKILL by default: a power cut, an OOM kill) and
+   * waits for it to be gone. `start()` then brings it back on the same port and data folder.
+   */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+    this.child = undefined;
+  }
+
   /** The relay's process id (for benchmarks reading its /proc entries), while it runs. */
   get pid(): number | undefined {
     return this.child?.pid;
