@@ -3,7 +3,7 @@ import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } fr
 import type { Logger } from 'pino';
 import type { Transactor } from '../storage/db.js';
 import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories/messages.js';
+import type { MessagesRepository, NewEnvelope, QueuedEnvelope } from '../storage/repositories/messages.js';
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
@@ -102,14 +102,17 @@ export class MessagesService {
       if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
 
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      const inserted: { id: number; guid: string }[] = [];
+      const queued = this.deps.messages.countsOf(recipients.map((r) => r.accountId));
+      const envelopes: NewEnvelope[] = [];
       for (const r of recipients) {
-        for (const d of r.devices) {
-          const guid = randomUUID();
-          inserted.push({ id: this.deps.messages.insert({ guid, accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId }), guid });
-          this.trim(r.accountId, d.deviceId);
-        }
+        for (const d of r.devices) envelopes.push({ guid: randomUUID(), accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId });
       }
+      const ids = this.deps.messages.insertMany(envelopes);
+      // Trimmed only where the queue was already full: one count query for the send, not one per device.
+      for (const e of envelopes) {
+        if ((queued.get(`${e.accountId}.${e.deviceId}`) ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
+      }
+      const inserted = envelopes.map((e, i) => ({ id: ids[i] ?? 0, guid: e.guid }));
       return inserted;
     });
     // Same order as the inserts, so each device is handed its envelopes in queue order.

@@ -1,7 +1,13 @@
 import { and, asc, eq, gt, inArray, lte, max, notExists, sql } from 'drizzle-orm';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db.js';
 import { messages, sharedPayloads } from '../schema.js';
 import type { DeviceKey } from './prekeys.js';
+
+/** Rows per multi-row INSERT: 7 parameters each, far below SQLite's 32,766-parameter limit. */
+const INSERT_CHUNK = 128;
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
 
 export interface NewEnvelope {
   guid: string;
@@ -26,6 +32,8 @@ export class MessagesRepository {
   // Prepared once: a group send inserts one row per recipient device (a 1,000-member group is
   // 1,000+ inserts and counts in one transaction), where building each drizzle query costs more than running it.
   private readonly q;
+  /** Multi-row insert statements by row count (a full chunk and the remainders seen so far). */
+  private readonly insertStatements = new Map<number, Statement>();
 
   constructor(private readonly db: Db) {
     const p = (name: string) => sql.placeholder(name);
@@ -37,6 +45,9 @@ export class MessagesRepository {
         'INSERT INTO messages (guid, account_id, device_id, received_at, expires_at, content, shared_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       count: db.$client.prepare<[string, number], number>('SELECT count(*) FROM messages WHERE account_id = ? AND device_id = ?').pluck(),
+      countsOf: db.$client.prepare<[string], { accountId: string; deviceId: number; n: number }>(
+        'SELECT account_id AS accountId, device_id AS deviceId, count(*) AS n FROM messages WHERE account_id IN (SELECT value FROM json_each(?)) GROUP BY account_id, device_id',
+      ),
       insertShared: db
         .insert(sharedPayloads)
         .values({ content: p('content'), expiresAt: p('expiresAt') })
@@ -74,6 +85,46 @@ export class MessagesRepository {
     const e = envelope;
     const content = Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
     return Number(this.q.insert.run(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, content, e.sharedId ?? null).lastInsertRowid);
+  }
+
+  /**
+   * Stores many envelopes (a group send's per-device rows) with multi-row INSERTs of up to
+   * INSERT_CHUNK rows: per-statement overhead, not SQLite's work, dominated one insert per row.
+   * Returns their queue positions in order. Call inside a transaction.
+   */
+  insertMany(envelopes: readonly NewEnvelope[]): number[] {
+    const ids: number[] = new Array<number>(envelopes.length);
+    for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
+      const chunk = envelopes.slice(start, start + INSERT_CHUNK);
+      const params: (string | number | Buffer | null)[] = [];
+      for (const e of chunk) {
+        params.push(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength), e.sharedId ?? null);
+      }
+      const result = this.insertStatement(chunk.length).run(...params);
+      // One statement inside our transaction: SQLite hands out consecutive rowids (max + 1 each, and
+      // nothing else writes meanwhile), so the last rowid tells every one.
+      if (result.changes !== chunk.length) throw new Error(`multi-row insert stored ${result.changes} of ${chunk.length} envelopes`);
+      const last = Number(result.lastInsertRowid);
+      for (let i = 0; i < chunk.length; i++) ids[start + i] = last - chunk.length + 1 + i;
+    }
+    return ids;
+  }
+
+  /** Queued envelopes per device of these accounts (devices with none are absent), in one query. */
+  countsOf(accountIds: readonly string[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.q.countsOf.all(JSON.stringify(accountIds))) out.set(`${r.accountId}.${r.deviceId}`, r.n);
+    return out;
+  }
+
+  private insertStatement(rows: number): Statement {
+    let statement = this.insertStatements.get(rows);
+    if (statement === undefined) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.db.$client.prepare(`INSERT INTO messages (guid, account_id, device_id, received_at, expires_at, content, shared_id) VALUES ${values}`);
+      this.insertStatements.set(rows, statement);
+    }
+    return statement;
   }
 
   /** Stores the shared part of a group send; returns its id for the envelopes to reference. */

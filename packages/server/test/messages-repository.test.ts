@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { openStorage, type Storage } from '../src/storage/db.js';
+import { MessagesRepository, type NewEnvelope } from '../src/storage/repositories/messages.js';
+import { tempDir } from './helpers.js';
+
+// The multi-row insert behind group sends: positions must be exactly the rows' ids, in order,
+// across chunk boundaries, or a device would be handed another device's envelope.
+describe('MessagesRepository.insertMany', () => {
+  let storage: Storage | undefined;
+  afterEach(() => storage?.close());
+
+  function setup(accounts: number): { repo: MessagesRepository; storage: Storage; accountIds: string[] } {
+    storage = openStorage(join(tempDir(), 'relay.sqlite'));
+    const accountIds = Array.from({ length: accounts }, () => randomUUID());
+    const insertAccount = storage.db.$client.prepare("INSERT INTO accounts (id, identity_key, created_day) VALUES (?, x'05', 0)");
+    const insertDevice = storage.db.$client.prepare("INSERT INTO devices (account_id, device_id, registration_id, auth_salt, auth_hash, last_seen_day) VALUES (?, ?, 1, x'00', x'00', 0)");
+    for (const id of accountIds) {
+      insertAccount.run(id);
+      insertDevice.run(id, 1);
+      insertDevice.run(id, 2);
+    }
+    return { repo: new MessagesRepository(storage.db), storage, accountIds };
+  }
+
+  test('returns each row’s queue position across several chunks, and the rows read back per device', () => {
+    const { repo, storage: s, accountIds } = setup(150);
+    // A 1:1 envelope first, so positions do not start at 1.
+    const firstId = s.transaction(() => repo.insert({ guid: 'solo', accountId: accountIds[0]!, deviceId: 1, receivedAt: 0, expiresAt: 10_000, content: new Uint8Array([9]) }));
+    const sharedId = s.transaction(() => repo.insertShared(new Uint8Array([0xaa, 0xbb]), 10_000));
+    const envelopes: NewEnvelope[] = accountIds.flatMap((accountId, i) =>
+      [1, 2].map((deviceId) => ({ guid: randomUUID(), accountId, deviceId, receivedAt: 0, expiresAt: 10_000, content: new Uint8Array([i % 256, deviceId]), sharedId })),
+    );
+    expect(envelopes.length).toBeGreaterThan(2 * 128); // crosses two chunk boundaries
+    const ids = s.transaction(() => repo.insertMany(envelopes));
+    expect(ids).toHaveLength(envelopes.length);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Math.min(...ids)).toBeGreaterThan(firstId);
+
+    const byId = new Map(s.db.$client.prepare('SELECT id, guid, account_id AS accountId, device_id AS deviceId FROM messages').all().map((r) => {
+      const row = r as { id: number; guid: string; accountId: string; deviceId: number };
+      return [row.id, row];
+    }));
+    envelopes.forEach((e, i) => {
+      const row = byId.get(ids[i]!);
+      expect(row).toEqual({ id: ids[i], guid: e.guid, accountId: e.accountId, deviceId: e.deviceId });
+    });
+    const [a, b] = [accountIds[7]!, accountIds[140]!];
+    expect(repo.fetchAfter({ accountId: a, deviceId: 2 }, 0, 10, 0).map((m) => [...m.content])).toEqual([[7, 2, 0xaa, 0xbb]]);
+    expect(repo.fetchAfter({ accountId: b, deviceId: 1 }, 0, 10, 0).map((m) => [...m.content])).toEqual([[140, 1, 0xaa, 0xbb]]);
+  });
+
+  test('countsOf counts queued envelopes per device of the given accounts only', () => {
+    const { repo, storage: s, accountIds } = setup(3);
+    const [a, b, c] = accountIds as [string, string, string];
+    const e = (accountId: string, deviceId: number): NewEnvelope => ({ guid: randomUUID(), accountId, deviceId, receivedAt: 0, expiresAt: 1, content: new Uint8Array([1]) });
+    s.transaction(() => repo.insertMany([e(a, 1), e(a, 1), e(a, 2), e(b, 1), e(c, 1)]));
+    expect([...repo.countsOf([a, b])].sort()).toEqual([[`${a}.1`, 2], [`${a}.2`, 1], [`${b}.1`, 1]].sort());
+  });
+});
