@@ -7,7 +7,7 @@ import { createLogger } from '../logger.js';
 import { runRelay } from '../main.js';
 import { RELAY_KEYS_FILE } from '../relay-keys.js';
 import { createBackup, type Progress } from './backup.js';
-import { firstLine, formatBytes } from './data-files.js';
+import { firstLine, formatBytes, loadExistingKeys } from './data-files.js';
 import { acquireDataLock } from './data-lock.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -72,6 +72,7 @@ async function serve(args: readonly string[], env: Env, io: CliIo): Promise<numb
   if (values.help) return help(io, SERVE_HELP);
   const config = loadConfig(withDataDir(env, values));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  checkExistingKeys(config.dataDir);
   // Held until the process exits (the kernel drops it then, even on SIGKILL): restore and a second
   // serve refuse meanwhile.
   const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
@@ -181,6 +182,7 @@ function token(args: readonly string[], env: Env, io: CliIo): number {
 /** Token commands work on the data folder directly (creating and migrating it if needed), quietly. */
 function withContext(env: Env, fn: (ctx: AppContext) => number): number {
   const config: Config = loadConfig(env);
+  checkExistingKeys(config.dataDir);
   let ctx: AppContext;
   try {
     ctx = createContext(config, { logger: createLogger('warn'), sweepIntervalMs: 0 });
@@ -192,6 +194,11 @@ function withContext(env: Env, fn: (ctx: AppContext) => number): number {
   } finally {
     ctx.close();
   }
+}
+
+/** A damaged key file gets a clear line before the relay tries (and fails) to use it; a missing one is created. */
+function checkExistingKeys(dataDir: string): void {
+  if (existsSync(join(dataDir, RELAY_KEYS_FILE))) loadExistingKeys(dataDir);
 }
 
 /** Opening a data folder failed: say which file is at fault and what to do. */
@@ -207,9 +214,6 @@ function explainStartError(err: unknown, config: Config): unknown {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new CliError(`${join(config.dataDir, 'aviso.sqlite')} is damaged or not a database — restore it from a backup (aviso-relay restore --help)`);
   }
-  const keys = join(config.dataDir, RELAY_KEYS_FILE);
-  const isKeyFileProblem = err instanceof SyntaxError || (err as { name?: unknown } | null)?.name === 'ZodError' || (err instanceof Error && err.message.startsWith(`${RELAY_KEYS_FILE}:`));
-  if (isKeyFileProblem && existsSync(keys)) return new CliError(`${keys} is damaged (${firstLine(err)}) — restore it from a backup`);
   return err;
 }
 

@@ -1,9 +1,13 @@
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { ROUTES } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { parseDuration } from '../../src/cli/duration.js';
-import { EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
+import { acquireDataLock } from '../../src/cli/data-lock.js';
+import { ENV_VARS } from '../../src/cli/help.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
 import { buildApp, createContext, createLogger, loadConfig } from '../../src/index.js';
 import { hashToken } from '../../src/services/tokens.js';
 import { LogSink, newIdentity, registerRequest, tempDir } from '../helpers.js';
@@ -60,35 +64,162 @@ describe('aviso-relay CLI', () => {
     expect(after.out).toHaveLength(0);
   });
 
-  test('usage errors exit 2 with a message', async () => {
+  test('usage mistakes exit 2 with one line naming the fix', async () => {
     const env = { AVISO_DATA_DIR: tempDir() };
-    for (const argv of [
-      ['token', 'create', '--expires', '5x'],
-      ['token', 'create', '--uses', '0'],
-      ['token', 'create', '--bogus'],
-      ['token', 'revoke'],
-      ['frobnicate'],
-      [],
-    ]) {
+    const cases: [string[], RegExp][] = [
+      [['token', 'create', '--expires', '5x'], /--expires must look like 7d.*token create --help/],
+      [['token', 'create', '--uses', '0'], /--uses must be a positive whole number/],
+      [['token', 'create', '--bogus'], /Unknown option '--bogus'.*aviso-relay token create --help/],
+      [['token', 'revoke'], /exactly one hash prefix/],
+      [['token', 'revoke', 'xyz!'], /4 to 64 hex digits/],
+      [['token', 'frob'], /unknown token command "frob"/],
+      [['frobnicate'], /unknown command "frobnicate".*aviso-relay --help/],
+      [['--data-dir', '/x', 'info'], /unknown option "--data-dir" before the command/],
+      [['backup'], /backup takes exactly one file name/],
+      [['backup', 'a', 'b'], /backup takes exactly one file name/],
+      [['restore'], /restore takes exactly one backup file/],
+      [['restore', 'x.bak', '--yes'], /Unknown option '--yes'/],
+      [['info', 'extra'], /Unexpected argument 'extra'/],
+      [['info', '--data-dir'], /--data-dir/],
+    ];
+    for (const [argv, message] of cases) {
       const c = capture();
       expect(await runCli(argv, env, c.io), argv.join(' ')).toBe(EXIT_USAGE);
+      expect(c.err, argv.join(' ')).toHaveLength(1);
+      expect(c.err[0], argv.join(' ')).toMatch(/^aviso-relay: /);
+      expect(c.err[0], argv.join(' ')).toMatch(message);
+      expect(c.err[0]).not.toContain('\n');
+      expect(c.out, argv.join(' ')).toEqual([]);
     }
-    const c = capture();
-    await runCli(['token', 'create', '--expires', '5x'], env, c.io);
-    expect(c.err.join('\n')).toMatch(/--expires/);
+    const bare = capture();
+    expect(await runCli([], env, bare.io)).toBe(EXIT_USAGE);
+    expect(bare.err.join('\n')).toMatch(/Usage: aviso-relay/);
   });
 
-  test('a bad environment exits 2 naming the variable', async () => {
-    const c = capture();
-    expect(await runCli(['token', 'list'], { AVISO_DATA_DIR: tempDir(), AVISO_QUEUE_TTL_DAYS: 'week' }, c.io)).toBe(EXIT_USAGE);
-    expect(c.err.join('\n')).toContain('AVISO_QUEUE_TTL_DAYS');
+  test('a bad environment exits 2 with one line naming the variable', async () => {
+    for (const argv of [['token', 'list'], ['info'], ['backup', '/tmp/x.bak'], ['restore', '/tmp/x.bak'], ['serve']]) {
+      const c = capture();
+      expect(await runCli(argv, { AVISO_DATA_DIR: tempDir(), AVISO_QUEUE_TTL_DAYS: 'week' }, c.io), argv.join(' ')).toBe(EXIT_USAGE);
+      expect(c.err).toHaveLength(1);
+      expect(c.err[0]).toMatch(/^aviso-relay: invalid setting: AVISO_QUEUE_TTL_DAYS="week".* — fix the environment variable/);
+      expect(c.err[0]).not.toContain('\n');
+    }
   });
 
-  test('--help works for every command', async () => {
-    for (const argv of [['--help'], ['serve', '--help'], ['token', '--help'], ['token', 'create', '--help'], ['token', 'list', '-h'], ['token', 'revoke', '--help']]) {
+  test('failures that are not usage mistakes exit 1 with one line', async () => {
+    const empty = tempDir();
+    const missing = join(empty, 'nothing-here');
+    const cases: [string[], RegExp][] = [
+      [['info', '--data-dir', missing], new RegExp(`^aviso-relay: no relay data in ${missing} — set AVISO_DATA_DIR or --data-dir`)],
+      [['backup', join(empty, 'b.bak'), '--data-dir', missing], /^aviso-relay: no relay data in .* — set AVISO_DATA_DIR/],
+      [['restore', join(empty, 'nope.bak'), '--data-dir', missing], new RegExp(`^aviso-relay: backup file ${join(empty, 'nope.bak')} not found$`)],
+      [['restore', empty, '--data-dir', missing], /^aviso-relay: .* is a folder, not a backup file$/],
+      [['token', 'revoke', 'abcdef', '--data-dir', join(empty, 'relay')], /^aviso-relay: no token hash starts with "abcdef"/],
+    ];
+    for (const [argv, message] of cases) {
+      const c = capture();
+      expect(await runCli(argv, {}, c.io), argv.join(' ')).toBe(EXIT_FAILURE);
+      expect(c.err, argv.join(' ')).toHaveLength(1);
+      expect(c.err[0], argv.join(' ')).toMatch(message);
+    }
+    expect(existsSync(missing)).toBe(false); // a failed info, backup or restore creates nothing
+  });
+
+  test('a damaged relay-keys.json or database is named, with what to do', async () => {
+    const dir = tempDir();
+    const env = { AVISO_DATA_DIR: dir };
+    expect(await runCli(['token', 'create'], env, capture().io)).toBe(EXIT_OK);
+    const keys = join(dir, 'relay-keys.json');
+    const good = readFileSync(keys, 'utf8');
+    for (const damage of ['{"version":1', '{"version":1}', good.replace(/"trustRootPrivate": "[^"]+"/, '"trustRootPrivate": "AAAA"')]) {
+      writeFileSync(keys, damage);
+      for (const argv of [['token', 'list'], ['info'], ['backup', join(dir, 'x.bak')]]) {
+        const c = capture();
+        expect(await runCli(argv, env, c.io), `${argv.join(' ')} / ${damage.slice(0, 20)}`).toBe(EXIT_FAILURE);
+        expect(c.err).toHaveLength(1);
+        expect(c.err[0]).toMatch(new RegExp(`^aviso-relay: ${keys} is damaged \\(.+\\) — restore it from a backup$`));
+      }
+    }
+    rmSync(keys);
+    const c = capture();
+    expect(await runCli(['info'], env, c.io)).toBe(EXIT_FAILURE);
+    expect(c.err).toEqual([`aviso-relay: ${keys} is missing — restore it from a backup: without it members reject this relay`]);
+
+    const other = tempDir();
+    writeFileSync(join(other, 'aviso.sqlite'), 'this is not a database, it is a note');
+    for (const argv of [['info'], ['token', 'list']]) {
+      const d = capture();
+      expect(await runCli(argv, { AVISO_DATA_DIR: other }, d.io), argv.join(' ')).toBe(EXIT_FAILURE);
+      expect(d.err).toHaveLength(1);
+      expect(d.err[0]).toMatch(/aviso\.sqlite is damaged or not a database — restore it from a backup/);
+    }
+  });
+
+  test('serve refuses a data folder another relay holds, and a port in use, in one line', async () => {
+    const dir = tempDir();
+    const lock = acquireDataLock(dir, 'held by the test');
+    try {
+      const c = capture();
+      expect(await runCli(['serve'], { AVISO_DATA_DIR: dir, AVISO_PORT: '0' }, c.io)).toBe(EXIT_FAILURE);
+      expect(c.err).toEqual([`aviso-relay: a relay is already serving ${dir} (or a restore is running) — stop it first`]);
+    } finally {
+      lock.release();
+    }
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const c = capture();
+      expect(await runCli(['serve'], { AVISO_DATA_DIR: dir, AVISO_PORT: String(port), AVISO_LOG_LEVEL: 'error' }, c.io)).toBe(EXIT_FAILURE);
+      expect(c.err).toEqual([`aviso-relay: port ${port} on 127.0.0.1 is already in use — stop the program using it or set AVISO_PORT`]);
+      // The failed serve let go of the data folder.
+      acquireDataLock(dir, 'still held').release();
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('--help works for every command and subcommand, and lists options and environment', async () => {
+    const cases = [
+      ['--help'],
+      ['help'],
+      ['-h'],
+      ['serve', '--help'],
+      ['info', '--help'],
+      ['backup', '--help'],
+      ['backup', 'file.bak', '-h'],
+      ['restore', '--help'],
+      ['token', '--help'],
+      ['token', 'create', '--help'],
+      ['token', 'list', '-h'],
+      ['token', 'revoke', '--help'],
+    ];
+    for (const argv of cases) {
       const c = capture();
       expect(await runCli(argv, {}, c.io), argv.join(' ')).toBe(EXIT_OK);
-      expect(c.out.join('\n')).toMatch(/Usage: aviso-relay/);
+      const text = c.out.join('\n');
+      expect(text, argv.join(' ')).toMatch(/Usage: aviso-relay/);
+      if (argv[0] !== 'token' || argv.length > 2) {
+        expect(text, argv.join(' ')).toMatch(/--data-dir DIR/);
+        expect(text, argv.join(' ')).toMatch(/AVISO_DATA_DIR \(data\)/);
+      }
+    }
+    const main = capture();
+    await runCli(['--help'], {}, main.io);
+    for (const command of ['serve', 'info', 'backup <file>', 'restore <file>', 'token create', 'token list', 'token revoke <prefix>']) {
+      expect(main.out.join('\n')).toContain(command);
+    }
+  });
+
+  test('the help lists exactly the variables config.ts reads, with their defaults', () => {
+    const source = readFileSync(fileURLToPath(new URL('../../src/config.ts', import.meta.url)), 'utf8');
+    const declared = [...source.matchAll(/^\s+(AVISO_[A-Z_]+): .*\.default\(([^)]*)\)/gm)].map((m) => [m[1], m[2]!.replace(/^'|'$/g, '')]);
+    expect(ENV_VARS.map(([name]) => name).sort()).toEqual(declared.map(([name]) => name).sort());
+    for (const [name, fallback] of declared) {
+      const listed = ENV_VARS.find(([n]) => n === name)![1];
+      // `16 * 1024`-style defaults are evaluated; plain ones must match verbatim.
+      const expected = /^[\d_ *]+$/.test(fallback!) ? String(fallback!.split('*').reduce((p, f) => p * Number(f.trim().replace(/_/g, '')), 1)) : fallback;
+      expect(listed, name).toBe(expected);
     }
   });
 });
