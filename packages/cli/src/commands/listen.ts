@@ -84,8 +84,8 @@ class ListenSession {
       });
     });
     client.on('connection', (state) => {
+      if (this.#ready && this.#connection !== state) this.#emit({ type: 'connection', state });
       this.#connection = state;
-      if (this.#ready) this.#emit({ type: 'connection', state });
     });
     client.on('error', (err) => {
       if (err instanceof ConnectedElsewhereError) return this.#fatal?.(err);
@@ -113,6 +113,7 @@ class ListenSession {
       await this.#chain;
       if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
       this.#emit({ type: 'closed' });
+      this.#ready = false; // the client's own shutdown is not news
     }
   }
 

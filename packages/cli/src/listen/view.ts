@@ -24,11 +24,11 @@ export class AlertBoard {
   readonly #alerts = new Map<string, BoardAlert>();
   readonly #texts: BoardText[] = [];
 
-  /** Adds or replaces an alert; false when it was already on the board (a duplicate to skip). */
+  /** Adds an alert; false (and no change) when it is already on the board: a duplicate to skip. */
   add(entry: BoardAlert): boolean {
-    const fresh = !this.#alerts.has(entry.alert.id);
+    if (this.#alerts.has(entry.alert.id)) return false;
     this.#alerts.set(entry.alert.id, entry);
-    return fresh;
+    return true;
   }
 
   get(alertId: string): BoardAlert | undefined {

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import type { Alert } from '@aviso/client';
+import { alertJson, bySeverity, formatAge, formatSafetyNumber, formatTime } from '../src/format.js';
+import { AlertBoard, describeEvent } from '../src/listen/view.js';
+import { jsonLine, Output } from '../src/output.js';
+import { memoryIo } from './helpers.js';
+
+const T0 = Date.UTC(2026, 10, 28, 14, 0, 0);
+const zero = { seen: 0, onMyWay: 0, onScene: 0, cannot: 0, confirmed: 0, disputed: 0 };
+
+function alert(over: Partial<Alert>): Alert {
+  return {
+    id: '2cdb2af6-e584-4dd3-99f2-997d7de7a848',
+    groupId: 'g'.repeat(64),
+    from: '9adfb9f9-5fda-4552-bb64-830ad23784dd',
+    fromDevice: 1,
+    kind: 'raid',
+    severity: 'urgent',
+    title: 'Agents at the car wash',
+    body: undefined,
+    place: { text: '5th and Main' },
+    observedAt: T0,
+    expiresAt: T0 + 4 * 3600_000,
+    requestAck: true,
+    sentAt: T0,
+    retracted: false,
+    reason: undefined,
+    allClear: false,
+    ...over,
+  };
+}
+
+describe('formatting', () => {
+  it('formats ages, times and safety numbers', () => {
+    expect(formatAge(-5)).toBe('0s');
+    expect(formatAge(45_900)).toBe('45s');
+    expect(formatAge(3 * 60_000 + 59_000)).toBe('3m');
+    expect(formatAge(2 * 3600_000)).toBe('2h');
+    expect(formatAge(2 * 3600_000 + 5 * 60_000)).toBe('2h 5m');
+    expect(formatAge(28 * 3600_000)).toBe('1d 4h');
+    expect(formatTime(T0)).toBe('2026-11-28 14:00 UTC');
+    const digits = '012345678901234567890123456789012345678901234567890123456789';
+    expect(formatSafetyNumber(digits)).toEqual(['01234 56789 01234 56789', '01234 56789 01234 56789', '01234 56789 01234 56789']);
+  });
+
+  it('sorts alerts most severe first, then newest', () => {
+    const list = [alert({ severity: 'info', sentAt: 3 }), alert({ severity: 'critical', sentAt: 1 }), alert({ severity: 'urgent', sentAt: 1 }), alert({ severity: 'critical', sentAt: 2 })];
+    expect(list.sort(bySeverity).map((a) => `${a.severity}${a.sentAt}`)).toEqual(['critical2', 'critical1', 'urgent1', 'info3']);
+  });
+
+  it('gives every alert the same JSON keys, with null for what is missing', () => {
+    const line = jsonLine({ type: 'alert', ...alertJson(alert({}), { group: 'Eastside', from: undefined }, zero) });
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(['type', 'id', 'groupId', 'group', 'from', 'fromName', 'kind', 'severity', 'title', 'body', 'place', 'lat', 'lon', 'observedAt', 'sentAt', 'expiresAt', 'requestAck', 'retracted', 'reason', 'allClear', 'acks']);
+    expect(parsed).toMatchObject({ fromName: null, body: null, place: '5th and Main', lat: null, acks: zero });
+  });
+
+  it('prints JSON or the human lines, never both', () => {
+    const io = memoryIo();
+    new Output(io, true).emit({ type: 'x', a: 1 }, ['human']);
+    new Output(io, false).emit({ type: 'x', a: 1 }, ['human', 'two']);
+    new Output(io, true).note('hint');
+    expect(io.stdout).toEqual(['{"type":"x","a":1}', 'human', 'two']);
+  });
+});
+
+describe('the live view', () => {
+  it('shows alerts by severity with place, age and answers, and marks retracted and expired ones', () => {
+    const board = new AlertBoard();
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1', severity: 'info', title: 'Patrol car parked' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(true);
+    board.add({ alert: alert({ id: 'bbbbbbbb-2', severity: 'critical', sentAt: T0 + 60_000 }), group: 'Eastside', fromName: undefined, counts: zero, expired: false });
+    board.add({ alert: alert({ id: 'cccccccc-3', severity: 'urgent', title: 'Checkpoint', kind: 'checkpoint', expiresAt: T0 + 120_000 }), group: 'Westside', fromName: 'Ana', counts: zero, expired: false });
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(false);
+    board.setCounts('bbbbbbbb-2', { ...zero, seen: 2, onMyWay: 1 });
+    board.retract('aaaaaaaa-1', 'false alarm');
+    board.addText({ sentAt: T0 + 90_000, group: 'Eastside', from: 'Ana', text: 'heading there' });
+
+    expect(board.expire(T0 + 60_000)).toEqual([]);
+    const expired = board.expire(T0 + 180_000);
+    expect(expired.map((e) => e.alert.id)).toEqual(['cccccccc-3']);
+    expect(board.expire(T0 + 240_000)).toEqual([]); // once only
+
+    const lines = board.render(T0 + 180_000, 'aviso listen', 200);
+    expect(lines[0]).toBe('aviso listen — 1 current alert — 2026-11-28 14:03 UTC — Ctrl-C to stop');
+    const body = lines.slice(2);
+    expect(body[0]).toBe('CRITICAL raid       Agents at the car wash — 5th and Main — 2m ago');
+    expect(body[1]).toBe('         Eastside · from 9adfb9f9 · seen 2 · on my way 1 · on scene 0 · can\'t 0 · confirmed 0 · disputed 0 · id bbbbbbbb');
+    expect(body[2]).toBe('INFO     raid       Patrol car parked — 5th and Main — 3m ago  [RETRACTED: false alarm]');
+    expect(body[4]).toBe('URGENT   checkpoint Checkpoint — 5th and Main — 3m ago  [EXPIRED]');
+    expect(lines.slice(-2)).toEqual(['messages:', '  14:01 Eastside · Ana: heading there']);
+    for (const l of board.render(T0, 'h', 30)) expect([...l].length).toBeLessThanOrEqual(30);
+  });
+
+  it('describes each event on one line when not on a terminal', () => {
+    const now = T0;
+    expect(describeEvent({ type: 'alert', ...alertJson(alert({ severity: 'critical' }), { group: 'Eastside', from: 'Rosa' }, zero) }, now)).toBe(
+      '14:00 ALERT CRITICAL raid: Agents at the car wash — 5th and Main — in Eastside from Rosa [2cdb2af6]',
+    );
+    expect(describeEvent({ type: 'ack', alertId: '2cdb2af6-e584', status: 'on-my-way', from: '46772db7-6bb7', fromName: undefined, acks: { ...zero, onMyWay: 1 } }, now)).toBe(
+      "14:00 46772db7 answered on-my-way to [2cdb2af6] (seen 0 · on my way 1 · on scene 0 · can't 0 · confirmed 0 · disputed 0)",
+    );
+    expect(describeEvent({ type: 'retract', alertId: '2cdb2af6-e584', from: 'x', fromName: 'Rosa', reason: 'false alarm' }, now)).toBe('14:00 RETRACTED [2cdb2af6] by Rosa: false alarm');
+    expect(describeEvent({ type: 'expired', alertId: '2cdb2af6-e584', group: 'Eastside' }, now)).toBe('14:00 expired [2cdb2af6] in Eastside');
+  });
+});
