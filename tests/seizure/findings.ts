@@ -136,8 +136,18 @@ export function printableRuns(bytes: Buffer, min = 7): string[] {
     }
   }
   // UTF-16LE text: printable byte, zero byte, repeated.
-  const utf16 = bytes.toString('latin1').match(/(?:[\x20-\x7e]\x00){7,}/g) ?? [];
-  for (const r of utf16) runs.push(r.replace(/\x00/g, ''));
+  let text = '';
+  for (let i = 0; i + 1 < bytes.length; i += 1) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b <= 0x7e && bytes[i + 1] === 0) {
+      text += String.fromCharCode(b);
+      i += 1;
+      continue;
+    }
+    if (text.length >= min) runs.push(text);
+    text = '';
+  }
+  if (text.length >= min) runs.push(text);
   return runs;
 }
 

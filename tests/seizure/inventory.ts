@@ -196,7 +196,10 @@ export function resolution(values: number[]): 'day' | 'minute' | 'second' | 'mil
 function entropyBitsPerByte(chunks: Buffer[]): number {
   const counts = new Array<number>(256).fill(0);
   let n = 0;
-  for (const c of chunks) for (const b of c) (counts[b]!++, n++);
+  for (const c of chunks) {
+    for (const b of c) counts[b]!++;
+    n += c.length;
+  }
   if (n === 0) return 0;
   let h = 0;
   for (const k of counts) if (k > 0) h -= (k / n) * Math.log2(k / n);
