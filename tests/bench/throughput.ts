@@ -130,7 +130,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
     const meta = await relayMeta(relay.url);
     const token = await relay.createToken(o.members + 10, '1d');
     log(`Building a group of ${o.members} raw members and an SDK sender …`);
-    let started = performance.now();
+    const started = performance.now();
     const built = await buildRawGroup({ meta, token, members: o.members, concurrency: o.concurrency, spareUses: 2, log });
     let captured: Captured | undefined;
     sender = await AvisoClient.open({

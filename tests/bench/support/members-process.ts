@@ -24,7 +24,7 @@ export class MembersProcess {
     this.child = fork(CHILD, [], { cwd: REPO_ROOT, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (res: MembersResponse) => {
       if (res.type === 'failed') return this.fail(new Error(`member sockets: ${res.error}`));
-      const key = 'set' in res ? `${res.type}:${res.set}` : res.type;
+      const key = `${res.type}:${res.set}`;
       const w = this.waiting.get(key)?.shift();
       if (w) w.resolve(res);
       else this.early.set(key, [...(this.early.get(key) ?? []), res]);

@@ -70,7 +70,7 @@ export function describeDisk(dir: string): string {
   const [source = '?', fstype = '?'] = line.split(/\s+/);
   if (fstype === 'tmpfs') return `${dir}: tmpfs (memory; commits cost no fsync)`;
   const rota = source.startsWith('/dev/') ? sh('lsblk', ['-dno', 'ROTA,MODEL', source.replace(/\d+$/, '')]) : '';
-  const kind = rota.startsWith('1') ? 'rotational disk' : rota.startsWith('0') ? 'non-rotational (SSD / virtual disk)' : 'unknown disk';
+  const kind = rota.startsWith('1') ? 'lsblk: rotational' : rota.startsWith('0') ? 'lsblk: non-rotational' : 'disk type unknown';
   return `${dir}: ${fstype} on ${source} (${kind}${rota.slice(1).trim() ? `, ${rota.slice(1).trim()}` : ''})`;
 }
 

@@ -1,0 +1,239 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { AvisoClient } from '@aviso/client';
+import { LIMITS, ROUTES, SendMessagesRequest, WS_SUBPROTOCOL } from '@aviso/protocol';
+import { RelayProcess } from '../support/relay.js';
+import { registerRaw } from '../support/raw-account.js';
+import { BENCH_RELAY_ENV, nsToMs, until } from './support/proc.js';
+import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
+import { bytes, mapLimit, ms, table } from './support/stats.js';
+import Database from 'better-sqlite3';
+
+/**
+ * Offline drain: a device that missed `envelopes` messages reconnects and takes them all, acknowledging
+ * each, until the relay's `queue.empty`. Two receivers of the same backlog (real sealed-sender direct
+ * messages from an SDK sender, one backlog each):
+ * - a real SDK client with its SQLite store (durable commits: store, then acknowledge, then decrypt);
+ * - a raw socket that acknowledges every envelope as it arrives (the relay's side alone).
+ * Baseline in the same run: a plain `ws` server sending as many frames of the same size to one
+ * client that answers each, with the relay's in-flight window (100 unanswered).
+ */
+
+export interface DrainBenchOptions {
+  envelopes: number;
+  /** Parent folder of the relay's data folder (a disk by default: the relay commits every ack). */
+  dataDir: string;
+}
+
+export function parseDrainArgs(argv: string[]): DrainBenchOptions {
+  const { values } = parseArgs({ args: argv, strict: false, options: { 'drain-envelopes': { type: 'string' }, 'drain-dir': { type: 'string' } } });
+  const raw = values['drain-envelopes'];
+  const envelopes = raw === undefined ? 10_000 : Number(raw);
+  if (!Number.isInteger(envelopes) || envelopes < 10 || envelopes > 100_000) throw new RangeError(`--drain-envelopes must be a whole number in 10–100000, got ${String(raw)}`);
+  return { envelopes, dataDir: typeof values['drain-dir'] === 'string' ? values['drain-dir'] : tmpdir() };
+}
+
+function flags(o: DrainBenchOptions): string[] {
+  return ['--only', 'drain', '--drain-envelopes', String(o.envelopes)];
+}
+
+/** The relay's per-connection window of unanswered deliveries (gateway default). */
+const RELAY_IN_FLIGHT = 100;
+/** A direct message about the size of an alert's text. */
+const TEXT = 'Two unmarked vans at the car wash on 5th and Main, engines running, agents near the east entrance. Stay inside; watchers please confirm. '.repeat(2);
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+interface DrainRun {
+  envelopes: number;
+  /** connect → queue.empty (raw) / connect() resolved, everything processed (SDK), ms. */
+  wallMs: number;
+  /** Then until the relay's database holds none of the device's envelopes, ms. */
+  emptyAfterMs: number;
+  cpuMs?: number;
+}
+
+export async function benchDrain(o: DrainBenchOptions): Promise<void> {
+  log(`\n## Offline drain: a device takes ${o.envelopes.toLocaleString('en')} queued envelopes on reconnect`);
+  const relayData = mkdtempSync(join(o.dataDir, 'aviso-bench-drain-relay-'));
+  const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-drain-sdk-'));
+  noteRelayDir(o.dataDir);
+  const relay = await RelayProcess.start({ dataDir: relayData, env: BENCH_RELAY_ENV });
+  const clients: AvisoClient[] = [];
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: LIMITS.maxFrameBytes });
+  try {
+    const token = await relay.createToken(10, '1d');
+    // The sender's 1:1 sends to the SDK receiver, kept to fill the raw device's queue with the same bytes.
+    const sent: Array<{ body: string; headers: Record<string, string> }> = [];
+    const sender = await AvisoClient.open({
+      dataDir: join(sdkData, 'sender'),
+      fetch: (input, init) => {
+        if (init.method === 'PUT' && input.includes('/v1/messages/') && !input.includes(ROUTES.multiRecipient)) {
+          sent.push({ body: String(init.body), headers: { ...(init.headers as Record<string, string>) } });
+        }
+        return fetch(input, init);
+      },
+    });
+    clients.push(sender);
+    await sender.register({ relayUrl: relay.url, registrationToken: token });
+    const receiverDir = join(sdkData, 'receiver');
+    const receiver = await AvisoClient.open({ dataDir: receiverDir });
+    const { accountId: receiverId } = await receiver.register({ relayUrl: relay.url, registrationToken: token });
+    await receiver.close(); // offline while its backlog builds
+    const raw = await registerRaw(relay.url, token);
+
+    log(`Filling two queues with ${o.envelopes} sealed-sender direct messages each: the SDK receiver's from an SDK sender, a raw device's with the same request bodies …`);
+    const started = performance.now();
+    await sender.sendDirect(receiverId, { text: TEXT }); // the first starts the session
+    await mapLimit(Array.from({ length: o.envelopes - 1 }, (_, i) => i), 8, () => sender.sendDirect(receiverId, { text: TEXT }));
+    if (sent.length !== o.envelopes) throw new Error(`captured ${sent.length} sends, expected ${o.envelopes}`);
+    const rawUrl = new URL(ROUTES.messages.path(raw.accountId), relay.url).toString();
+    await mapLimit(sent, 16, async ({ body, headers }) => {
+      const request = SendMessagesRequest.parse(JSON.parse(body));
+      request.messages = request.messages.map((m) => ({ ...m, destinationRegistrationId: raw.registrationId }));
+      const res = await fetch(rawUrl, { method: 'PUT', headers, body: JSON.stringify(request) });
+      if (res.status !== 200) throw new Error(`PUT ${ROUTES.messages.pattern} → ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    });
+    log(`  filled in ${ms(performance.now() - started)}; queued: SDK receiver ${queued(relayData, receiverId)}, raw device ${queued(relayData, raw.accountId)}`);
+
+    log('Raw socket: connect, acknowledge each delivery at once, until queue.empty …');
+    const rawRun = await drainRaw(relay.url, raw.authorization, o.envelopes, () => queued(relayData, raw.accountId) === 0);
+    log(`  ${rate(rawRun).toFixed(0)} envelopes/s (queue.empty after ${ms(rawRun.wallMs)}; relay queue empty ${ms(rawRun.emptyAfterMs)} later)`);
+
+    log('SDK client (SQLite store): connect() until queue.empty and every envelope processed …');
+    const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients);
+    log(`  ${rate(sdkRun).toFixed(0)} envelopes/s (${ms(sdkRun.wallMs)}; ${ms((sdkRun.cpuMs ?? 0) / o.envelopes)} CPU per envelope in this process; relay queue empty ${ms(sdkRun.emptyAfterMs)} later)`);
+
+    const frameBytes = rawRun.frameBytes;
+    const plainRun = await drainPlain(wss, frameBytes, o.envelopes);
+    log(`  plain ws baseline: ${rate(plainRun).toFixed(0)} frames/s of ${bytes(frameBytes)}`);
+    report(o, { raw: rawRun, sdk: sdkRun, plain: plainRun, frameBytes });
+  } finally {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await new Promise((r) => wss.close(r));
+    await relay.dispose();
+    rmSync(relayData, { recursive: true, force: true });
+    rmSync(sdkData, { recursive: true, force: true });
+  }
+}
+
+const rate = (r: DrainRun) => r.envelopes / (r.wallMs / 1000);
+
+/** Envelopes the relay still stores for an account (read-only second connection to its database). */
+function queued(relayData: string, accountId: string): number {
+  const db = new Database(join(relayData, 'aviso.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM messages WHERE account_id = ?').get(accountId) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+const DELIVER = '{"type":"message.deliver"';
+const QUEUE_EMPTY = '{"type":"queue.empty"';
+
+async function drainRaw(relayUrl: string, authorization: string, expected: number, isEmpty: () => boolean): Promise<DrainRun & { frameBytes: number }> {
+  const url = new URL(ROUTES.websocket, relayUrl.replace(/^http/, 'ws')).toString();
+  const t0 = process.hrtime.bigint();
+  const ws = new WebSocket(url, WS_SUBPROTOCOL, { headers: { authorization }, perMessageDeflate: false });
+  let delivered = 0;
+  let frameBytes = 0;
+  const emptyAt = await new Promise<bigint>((resolveEmpty, reject) => {
+    ws.once('error', reject);
+    ws.on('message', (data: RawData) => {
+      const text = String(data);
+      if (text.startsWith(DELIVER)) {
+        const id = /"id":(\d+)/.exec(text.slice(0, 64))?.[1];
+        ws.send(`{"type":"response","id":${id},"status":200}`);
+        delivered++;
+        frameBytes = text.length;
+      } else if (text.startsWith(QUEUE_EMPTY)) resolveEmpty(process.hrtime.bigint());
+    });
+  });
+  const empty = await until(isEmpty, 'the raw device queue to empty');
+  ws.close();
+  if (delivered !== expected) throw new Error(`the raw device got ${delivered} envelopes, expected ${expected}`);
+  return { envelopes: delivered, wallMs: nsToMs(emptyAt - t0), emptyAfterMs: Math.max(0, nsToMs(empty - emptyAt)), frameBytes };
+}
+
+async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[]): Promise<DrainRun> {
+  const client = await AvisoClient.open({ dataDir });
+  clients.push(client);
+  let received = 0;
+  client.on('direct', () => received++);
+  client.on('rejected', (r) => log(`  receiver rejected an envelope: ${r.reason}`));
+  const cpu = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await client.connect();
+  const done = process.hrtime.bigint();
+  const used = process.cpuUsage(cpu);
+  const empty = await until(isEmpty, 'the SDK receiver queue to empty');
+  if (received !== expected) throw new Error(`the SDK receiver surfaced ${received} messages, expected ${expected}`);
+  await client.close();
+  return { envelopes: received, wallMs: nsToMs(done - t0), emptyAfterMs: Math.max(0, nsToMs(empty - done)), cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** `count` frames of `frameBytes` to one client that answers each, at most RELAY_IN_FLIGHT unanswered. */
+async function drainPlain(wss: WebSocketServer, frameBytes: number, count: number): Promise<DrainRun> {
+  const port = (wss.address() as AddressInfo).port;
+  const frame = Buffer.alloc(frameBytes, 0x41);
+  const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
+  const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
+  client.on('message', () => client.send('a'));
+  const server = await serverSide;
+  await new Promise((r) => (client.readyState === WebSocket.OPEN ? r(undefined) : client.once('open', r)));
+  const t0 = process.hrtime.bigint();
+  await new Promise<void>((done) => {
+    let sent = 0;
+    let acked = 0;
+    const pump = () => {
+      while (sent < count && sent - acked < RELAY_IN_FLIGHT) {
+        sent++;
+        server.send(frame, { binary: false });
+      }
+    };
+    server.on('message', () => {
+      if (++acked === count) done();
+      else pump();
+    });
+    pump();
+  });
+  const wallMs = nsToMs(process.hrtime.bigint() - t0);
+  client.close();
+  return { envelopes: count, wallMs, emptyAfterMs: 0 };
+}
+
+function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; plain: DrainRun; frameBytes: number }): void {
+  const header = ['receiver', 'envelopes/s', 'time to queue.empty', 'relay queue empty after', '÷ plain ws'];
+  const row = (name: string, x: DrainRun, emptyCell: string) => [name, rate(x).toFixed(0), ms(x.wallMs), emptyCell, (rate(x) / rate(r.plain)).toFixed(2)];
+  const rows = [
+    row('raw socket, acknowledges on arrival', r.raw, `+${ms(r.raw.emptyAfterMs)}`),
+    row('SDK client, SQLite store (connect() resolved)', r.sdk, `+${ms(r.sdk.emptyAfterMs)}`),
+    row(`plain ws, ${bytes(r.frameBytes)} frames, ${RELAY_IN_FLIGHT} unanswered at most`, r.plain, '-'),
+  ];
+  log(`\n### Results: offline drain of ${o.envelopes} envelopes\n`);
+  log(table(header, rows));
+  log(`   SDK ÷ raw: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×; SDK CPU ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)} per envelope`);
+  addSection({
+    title: 'Offline drain',
+    command: benchCommand(flags(o)),
+    body: [
+      `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was stored, acknowledged, decrypted and committed. Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
+      '',
+      mdTable(header, rows),
+      '',
+      `SDK ÷ raw socket: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×. SDK CPU per envelope (bench process): ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)}.`,
+    ].join('\n'),
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  await benchDrain(parseDrainArgs(process.argv.slice(2)));
+}
