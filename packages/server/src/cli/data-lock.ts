@@ -22,6 +22,7 @@ export function acquireDataLock(dataDir: string, busyMessage: string): DataLock 
   const db = new Database(path, { timeout: 2000 });
   try {
     // EXCLUSIVE locking mode keeps the lock after the first write until the connection closes.
+    db.pragma('journal_mode = OFF'); // nothing in it worth a journal; no relay.lock-journal beside it
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER NOT NULL)');
     db.exec('BEGIN EXCLUSIVE');
