@@ -22,6 +22,11 @@ export class RelayProcess {
   log = '';
   private child: ChildProcess | undefined;
   private readonly ownsDir: boolean;
+  /**
+   * A command the relay is started through on the next `start()`, e.g. `['bash', '-c', 'ulimit -f 16; exec "$@"', 'bash']`
+   * to start it under a resource limit; `exec` keeps the relay's pid, so signals still reach it.
+   */
+  launcher: string[] | undefined;
 
   private constructor(dataDir: string | undefined, private readonly env: Record<string, string>) {
     this.ownsDir = dataDir === undefined;
@@ -43,13 +48,17 @@ export class RelayProcess {
   /** Starts (or restarts) the process on the same data folder and waits for its ready line. */
   async start(): Promise<void> {
     if (this.child) throw new Error('relay already running');
-    const child = spawn(process.execPath, [...CLI, 'serve'], { cwd: REPO_ROOT, env: this.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [process.execPath, ...CLI, 'serve'];
+    const [command, ...args] = this.launcher ? [...this.launcher, ...argv] : argv;
+    const child = spawn(command!, args, { cwd: REPO_ROOT, env: this.processEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // Only this run's output counts: after a restart the previous run's ready line is still in the log.
+    const from = this.log.length;
     this.url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`relay did not start within 30 s:\n${this.log}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`relay did not start within 60 s:\n${this.log}`)), 60_000);
       const onData = (chunk: Buffer) => {
         this.log += chunk.toString();
-        const m = LISTENING.exec(this.log.split('\n').slice(-50).join('\n'));
+        const m = LISTENING.exec(this.log.slice(from).split('\n').slice(-50).join('\n'));
         if (m?.[1]) {
           clearTimeout(timer);
           resolveUrl(m[1]);
