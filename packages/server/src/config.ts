@@ -27,6 +27,13 @@ const Env = z.object({
   AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60),
   AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1),
   AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20),
+  AVISO_REGISTER_RATE_CAPACITY: int(1, 100_000).default(60),
+  AVISO_REGISTER_RATE_REFILL_SECONDS: int(1, 86_400).default(10),
+  AVISO_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
+  AVISO_WS_MAX_CONNECTIONS: int(1, 1_000_000).default(5_000),
+  AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024),
+  AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
+  AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60),
 });
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -53,6 +60,18 @@ export interface Config {
   sendRateLimit: RateLimitConfig;
   /** Registrations each account may enable per UTC day with member-minted tokens; 0 turns minting off. */
   memberTokensPerDay: number;
+  /** Registration attempts, relay-wide (keyed by nothing, so the relay keeps no client address). */
+  registerRateLimit: RateLimitConfig;
+  /** Open TCP connections (HTTP and WebSocket); the kernel-accepted excess is closed at once. */
+  maxConnections: number;
+  /** Open WebSockets; an upgrade beyond it gets 429 RATE_LIMITED. */
+  wsMaxConnections: number;
+  /** Bytes queued on a socket that does not read; past it the socket is cut off. */
+  wsMaxBufferedBytes: number;
+  /** A client must finish sending its request headers within this (slowloris). */
+  headersTimeoutMs: number;
+  /** A client must finish sending its whole request within this (slow bodies). */
+  requestTimeoutMs: number;
 }
 
 /**
@@ -81,5 +100,11 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     keysRateLimit: { capacity: e.AVISO_KEYS_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_RATE_REFILL_SECONDS },
     sendRateLimit: { capacity: e.AVISO_SEND_RATE_CAPACITY, refillSeconds: e.AVISO_SEND_RATE_REFILL_SECONDS },
     memberTokensPerDay: e.AVISO_MEMBER_TOKENS_PER_DAY,
+    registerRateLimit: { capacity: e.AVISO_REGISTER_RATE_CAPACITY, refillSeconds: e.AVISO_REGISTER_RATE_REFILL_SECONDS },
+    maxConnections: e.AVISO_MAX_CONNECTIONS,
+    wsMaxConnections: e.AVISO_WS_MAX_CONNECTIONS,
+    wsMaxBufferedBytes: e.AVISO_WS_MAX_BUFFERED_KIB * 1024,
+    headersTimeoutMs: e.AVISO_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeoutMs: Math.max(e.AVISO_REQUEST_TIMEOUT_SECONDS, e.AVISO_HEADERS_TIMEOUT_SECONDS) * 1000,
   };
 }

@@ -1,8 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError } from '@aviso/protocol';
 import type { AppContext } from '../context.js';
 import { toProtocolError } from '../errors.js';
 import { childLogger } from '../logger.js';
+import { RateLimiter } from '../services/rate-limit.js';
 import { attachGateway } from '../ws/gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -23,7 +24,23 @@ export function buildApp(ctx: AppContext): FastifyInstance {
     // Fastify's request logs carry the client address; ours below carry method, route pattern and status only.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: LIMITS.maxBodyBytes,
+    // Errors fastify's router raises before any route runs (a path parameter over 100 characters, a
+    // malformed percent-encoding) get the typed body too, instead of fastify's own.
+    frameworkErrors: (err, _request, reply) => {
+      const { error } = toProtocolError(err);
+      void (reply as FastifyReply).code(error.status).send(errorBody(error));
+    },
+    // Against slowloris: headers, then the whole request, must arrive in time. Node checks both on
+    // a timer; one second keeps a stalled socket from outliving its deadline by much.
+    requestTimeout: ctx.config.requestTimeoutMs,
+    http: {
+      headersTimeout: ctx.config.headersTimeoutMs,
+      requestTimeout: ctx.config.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
   });
+  // Past this many open sockets Node closes new ones on accept: a flood cannot exhaust descriptors.
+  app.server.maxConnections = ctx.config.maxConnections;
   app.decorateRequest('device', null);
 
   app.addHook('onSend', async (_request, reply) => {
@@ -47,7 +64,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
 
   const { services } = ctx;
   relayRoutes(app, ctx.relayInfo);
-  accountRoutes(app, services.accounts);
+  accountRoutes(app, services.accounts, new RateLimiter(ctx.config.registerRateLimit, ctx.clock));
   keyRoutes(app, services);
   certificateRoutes(app, services);
   messageRoutes(app, services);
@@ -60,6 +77,8 @@ export function buildApp(ctx: AppContext): FastifyInstance {
     notifier: services.notifier,
     logger: childLogger(ctx.logger, 'aviso:ws'),
     pingIntervalMs: ctx.config.wsPingIntervalMs,
+    maxConnections: ctx.config.wsMaxConnections,
+    maxBufferedBytes: ctx.config.wsMaxBufferedBytes,
   });
   app.addHook('preClose', async () => gateway.close());
   return app;

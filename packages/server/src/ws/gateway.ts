@@ -18,6 +18,10 @@ export interface GatewayDeps {
   pingIntervalMs: number;
   maxInFlight?: number;
   maxMalformed?: number;
+  /** Open WebSockets; an upgrade beyond it is refused with 429 RATE_LIMITED. */
+  maxConnections?: number;
+  /** Bytes waiting in a socket's send buffer; past it the client is not reading and is cut off. */
+  maxBufferedBytes?: number;
 }
 
 export interface Gateway {
@@ -27,6 +31,10 @@ export interface Gateway {
 
 /** How long shutdown waits for clients to complete the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 2000;
+/** How often sockets are checked for a send buffer that keeps growing (a client that never reads). */
+const BUFFER_CHECK_MS = 1000;
+/** What a refused upgrade tells the client to wait: sockets free up as others disconnect. */
+const FULL_RETRY_AFTER_SECONDS = 30;
 
 /**
  * `GET /v1/websocket`: authenticates and checks the subprotocol on the HTTP upgrade, before any
@@ -38,6 +46,9 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
     maxPayload: LIMITS.maxFrameBytes,
     handleProtocols: (protocols) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
+  // A handshake ws itself rejects (bad key, version, method, subprotocol syntax) gets the typed body
+  // too, instead of ws's plain-text one.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => rejectUpgrade(socket, new ProtocolError('BAD_REQUEST', err.message)));
   const byDevice = new Map<string, DeviceConnection>();
   const all = new Set<DeviceConnection>();
   const options = {
@@ -48,7 +59,21 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
     maxInFlight: deps.maxInFlight ?? 100,
     maxMalformed: deps.maxMalformed ?? 10,
   };
+  const maxConnections = deps.maxConnections ?? Number.POSITIVE_INFINITY;
+  const maxBuffered = deps.maxBufferedBytes ?? 16 * 1024 * 1024;
   let closing = false;
+
+  // A client that never reads makes every frame sent to it (deliveries, pongs, error frames) pile up
+  // in memory; its socket cannot take a close frame either, so it is terminated.
+  const cutOffIfNotReading = (c: DeviceConnection): boolean => {
+    if (c.ws.bufferedAmount <= maxBuffered) return false;
+    deps.logger.info({ buffered: c.ws.bufferedAmount }, 'client is not reading; socket terminated');
+    c.ws.terminate();
+    return true;
+  };
+  const bufferCheck = setInterval(() => {
+    for (const c of all) cutOffIfNotReading(c);
+  }, BUFFER_CHECK_MS).unref();
 
   const open = (ws: WebSocket, device: AuthenticatedDevice): void => {
     const key = `${device.accountId}.${device.deviceId}`;
@@ -63,6 +88,8 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
     });
     deps.logger.debug('socket opened');
     connection.start();
+    // Each frame in may queue one out (pong, error): checked right after the connection answered it.
+    ws.on('message', () => cutOffIfNotReading(connection));
   };
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -77,6 +104,10 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
       const creds = credentialsFromHeader(req.headers.authorization);
       if (creds === undefined) throw new ProtocolError('UNAUTHORIZED', 'missing or malformed credentials');
       const device = deps.accounts.authenticate(creds.accountId, creds.deviceId, creds.password);
+      // A device reconnecting replaces its own socket, so it is never refused for being counted twice.
+      if (all.size >= maxConnections && !byDevice.has(`${device.accountId}.${device.deviceId}`)) {
+        throw new ProtocolError('RATE_LIMITED', 'too many open connections', { details: { retryAfterSeconds: FULL_RETRY_AFTER_SECONDS } });
+      }
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, device));
     } catch (err) {
       const { error, internal } = toProtocolError(err);
@@ -89,6 +120,7 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
   return {
     async close() {
       closing = true;
+      clearInterval(bufferCheck);
       server.off('upgrade', onUpgrade);
       const closed = [...all].map(
         (c) =>

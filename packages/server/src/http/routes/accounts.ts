@@ -1,7 +1,15 @@
 import { parseWith, RegisterRequest, ROUTES } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AccountsService } from '../../services/accounts.js';
+import type { RateLimiter } from '../../services/rate-limit.js';
 
-export function accountRoutes(app: FastifyInstance, accounts: AccountsService): void {
-  app.post(ROUTES.accounts, async (request) => accounts.register(parseWith(RegisterRequest, request.body)));
+/** Registration attempts share one relay-wide bucket: keying them by address would mean keeping addresses. */
+const REGISTER_KEY = 'register';
+
+export function accountRoutes(app: FastifyInstance, accounts: AccountsService, limiter: RateLimiter): void {
+  app.post(ROUTES.accounts, async (request) => {
+    // Before parsing or verifying signatures: a flood costs a map lookup per attempt.
+    limiter.take(REGISTER_KEY);
+    return accounts.register(parseWith(RegisterRequest, request.body));
+  });
 }
