@@ -65,7 +65,7 @@ describe('the SDK quick start (examples/quick-start.ts)', () => {
     expect(roll).toBe('roll call: 1 on the way, 0 on scene, 0 seen, 0 cannot');
   });
 
-  test('takes the relay and token from the environment too, and fails (exit 1) on a spent token', { timeout: 120_000 }, async () => {
+  test('takes the relay and token from the environment too, and fails (exit 1) on a spent token', { timeout: 300_000 }, async () => {
     const token = await relay!.createToken(1);
     const first = await runExample([], { AVISO_RELAY_URL: relay!.url, AVISO_TOKEN: token });
     expect(first.code, first.stderr).toBe(0);
@@ -77,7 +77,7 @@ describe('the SDK quick start (examples/quick-start.ts)', () => {
   });
 });
 
-test('without a relay URL and token it prints its usage and exits 2', async () => {
+test('without a relay URL and token it prints its usage and exits 2', { timeout: 120_000 }, async () => {
   const out = await runExample([]);
   expect(out).toMatchObject({ code: 2, stdout: '' });
   expect(out.stderr).toContain('usage: quick-start.ts <relay-url> <registration-token>');
