@@ -100,6 +100,8 @@ function prepareHot(db: Database.Database) {
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
     pruneProcessedMessages: p('DELETE FROM processed_messages WHERE processed_at < ?'),
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
+    // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
+    dataVersion: p('PRAGMA data_version').pluck(),
   };
 }
 
@@ -111,12 +113,43 @@ export class SqliteStore implements AvisoStore {
   readonly #sqlite: Database.Database;
   readonly #db: BetterSQLite3Database;
   readonly #q: ReturnType<typeof prepareHot>;
+  /**
+   * Read-through caches of sessions (per account, all its devices) and identities, written through
+   * after each successful commit. A 1,000-member group send reads every recipient's session and
+   * identity; reading them back from SQLite each time cost a third of the send in copies and GC.
+   * Another process committing to the same file (PRAGMA data_version moves) empties them.
+   */
+  readonly #sessions = new Map<string, Map<number, Uint8Array>>();
+  readonly #identities = new Map<string, IdentityRecord | null>();
+  #dataVersion: unknown;
 
   /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
   private constructor(sqlite: Database.Database, db: BetterSQLite3Database) {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#q = prepareHot(sqlite);
+    this.#dataVersion = this.#q.dataVersion.get();
+  }
+
+  /** Empties the read caches if another connection has committed since we last looked. */
+  #fresh(): void {
+    const version = this.#q.dataVersion.get();
+    if (version === this.#dataVersion) return;
+    this.#dataVersion = version;
+    this.#sessions.clear();
+    this.#identities.clear();
+  }
+
+  /** The cached sessions of `accountIds` (all of them), loading the missing accounts in one query. */
+  #sessionsOf(accountIds: readonly string[]): Map<string, Map<number, Uint8Array>> {
+    this.#fresh();
+    const missing = [...new Set(accountIds.filter((a) => !this.#sessions.has(a)))];
+    if (missing.length > 0) {
+      for (const a of missing) this.#sessions.set(a, new Map());
+      const rows = this.#q.getSessionsOf.all(JSON.stringify(missing)) as Array<{ accountId: string; deviceId: number; record: Buffer }>;
+      for (const r of rows) this.#sessions.get(r.accountId)?.set(r.deviceId, own(r.record));
+    }
+    return this.#sessions;
   }
 
   static open(dataDir: string): SqliteStore {
@@ -148,27 +181,48 @@ export class SqliteStore implements AvisoStore {
     return this.#q.getMeta.get(key) as string | undefined;
   }
   getSession(accountId: string, deviceId: number): Uint8Array | undefined {
-    const record = this.#q.getSession.get(accountId, deviceId) as Buffer | undefined;
-    return record ? own(record) : undefined;
+    return this.#sessionsOf([accountId]).get(accountId)?.get(deviceId);
   }
   getSessionDevices(accountId: string): number[] {
-    return this.#q.getSessionDevices.all(accountId) as number[];
+    return [...(this.#sessionsOf([accountId]).get(accountId)?.keys() ?? [])].sort((a, b) => a - b);
   }
   getSessionsOf(accountIds: readonly string[]): StoredSession[] {
     if (accountIds.length === 0) return [];
-    const rows = this.#q.getSessionsOf.all(JSON.stringify(accountIds)) as Array<{ accountId: string; deviceId: number; record: Buffer }>;
-    return rows.map((r) => ({ accountId: r.accountId, deviceId: r.deviceId, record: own(r.record) }));
+    const cached = this.#sessionsOf(accountIds);
+    const out: StoredSession[] = [];
+    for (const accountId of [...new Set(accountIds)].sort()) {
+      const devices = cached.get(accountId);
+      if (devices === undefined) continue;
+      for (const deviceId of [...devices.keys()].sort((a, b) => a - b)) out.push({ accountId, deviceId, record: devices.get(deviceId)! });
+    }
+    return out;
   }
   getIdentity(accountId: string): IdentityRecord | undefined {
+    this.#fresh();
+    const cached = this.#identities.get(accountId);
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.#q.getIdentity.get(accountId) as (Omit<IdentityRecord, 'publicKey'> & { publicKey: Buffer }) | undefined;
-    if (!row) return undefined;
-    return { publicKey: own(row.publicKey), verified: row.verified, firstSeenAt: row.firstSeenAt, changedAt: row.changedAt };
+    const record = row ? { publicKey: own(row.publicKey), verified: row.verified, firstSeenAt: row.firstSeenAt, changedAt: row.changedAt } : undefined;
+    this.#identities.set(accountId, record ?? null);
+    return record;
   }
   getIdentitiesOf(accountIds: readonly string[]): Array<{ accountId: string; record: IdentityRecord }> {
     if (accountIds.length === 0) return [];
-    const rows = this.#q.getIdentitiesOf.all(JSON.stringify(accountIds)) as Array<Omit<IdentityRecord, 'publicKey'> & { accountId: string; publicKey: Buffer }>;
-    return rows.map((r) => ({ accountId: r.accountId, record: { publicKey: own(r.publicKey), verified: r.verified, firstSeenAt: r.firstSeenAt, changedAt: r.changedAt } }));
+    this.#fresh();
+    const missing = [...new Set(accountIds.filter((a) => !this.#identities.has(a)))];
+    if (missing.length > 0) {
+      for (const a of missing) this.#identities.set(a, null);
+      const rows = this.#q.getIdentitiesOf.all(JSON.stringify(missing)) as Array<Omit<IdentityRecord, 'publicKey'> & { accountId: string; publicKey: Buffer }>;
+      for (const r of rows) this.#identities.set(r.accountId, { publicKey: own(r.publicKey), verified: r.verified, firstSeenAt: r.firstSeenAt, changedAt: r.changedAt });
+    }
+    const out: Array<{ accountId: string; record: IdentityRecord }> = [];
+    for (const accountId of new Set(accountIds)) {
+      const record = this.#identities.get(accountId);
+      if (record) out.push({ accountId, record });
+    }
+    return out;
   }
+
   getPreKey(id: number): Uint8Array | undefined {
     const record = this.#q.getPreKey.get(id) as Buffer | undefined;
     return record ? own(record) : undefined;
@@ -348,8 +402,19 @@ export class SqliteStore implements AvisoStore {
     try {
       apply();
     } catch (err) {
+      // Rolled back: the caches still match the database.
       if (isConstraintError(err)) throw new StoreConflictError('change set conflicts with stored state', { cause: err });
       throw err;
+    }
+    // Committed: write through to the read caches (accounts not cached are read on first use).
+    for (const s of c.sessions ?? []) {
+      const devices = this.#sessions.get(s.accountId);
+      if (devices === undefined) continue;
+      if (s.record === null) devices.delete(s.deviceId);
+      else devices.set(s.deviceId, new Uint8Array(s.record));
+    }
+    for (const { accountId, record: r } of c.identities ?? []) {
+      if (this.#identities.has(accountId)) this.#identities.set(accountId, { ...r, publicKey: new Uint8Array(r.publicKey) });
     }
   }
 
