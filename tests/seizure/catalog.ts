@@ -202,7 +202,7 @@ export interface FileDoc {
 
 /** Files the relay is expected to leave in its data folder; anything else is reported. */
 export const FILES: Record<string, FileDoc> = {
-  'aviso.sqlite': { what: 'SQLite database (the tables above)', reader: 'disk' },
+  'aviso.sqlite': { what: 'SQLite database: every table listed below', reader: 'disk' },
   'aviso.sqlite-wal': { what: 'SQLite write-ahead log: recent page images (present while running or after a crash)', reader: 'disk' },
   'aviso.sqlite-shm': { what: 'SQLite WAL index (page numbers, no row data)', reader: 'disk' },
   'relay.lock': { what: 'SQLite file whose one table holds the running relay\'s process id; its exclusive lock keeps a second relay off the folder', reader: 'disk' },
