@@ -21,6 +21,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AvisoClient, type Group, type SendAlertInput } from '@aviso/client';
 import { Content, encodeContent, LIMITS, ROUTES, SenderCertificateResponse } from '@aviso/protocol';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { BENCH_RELAY_ENV } from './support/proc.js';
 import { MemoryParty } from './support/alert-stores.js';
 import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert-sockets.js';
 import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
@@ -297,10 +298,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     env: {
       // The relay's inspector, on an ephemeral loopback port, for profiling the alert phase only.
       ...(options.profile ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}),
-      AVISO_LOG_LEVEL: 'warn',
-      AVISO_MEMBER_TOKENS_PER_DAY: '100000',
-      AVISO_SEND_RATE_CAPACITY: '100000',
-      AVISO_KEYS_RATE_CAPACITY: '10000',
+      ...BENCH_RELAY_ENV,
     },
   });
   const sockets = new SocketsProcess();

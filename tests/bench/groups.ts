@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { LIMITS } from '@aviso/protocol';
 import { createContext, loadConfig } from '@aviso/server';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { BENCH_RELAY_ENV } from './support/proc.js';
 import type { JoinerRequest, JoinerResponse } from './support/joiner.js';
 import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from './support/raw-group.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
@@ -158,10 +159,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
   const relay = await RelayProcess.start({
     dataDir: relayData,
     env: {
-      AVISO_LOG_LEVEL: 'warn',
-      AVISO_MEMBER_TOKENS_PER_DAY: '100000',
-      AVISO_SEND_RATE_CAPACITY: '100000',
-      AVISO_KEYS_RATE_CAPACITY: '10000',
+      ...BENCH_RELAY_ENV,
     },
   });
   const joiners: JoinerProcess[] = [];
