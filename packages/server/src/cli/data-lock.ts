@@ -34,8 +34,17 @@ export function acquireDataLock(dataDir: string, busyMessage: string): DataLock 
     if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new CliError(busyMessage);
     throw err;
   }
-  return { release: () => db.close() };
+  held.add(db);
+  return {
+    release: () => {
+      held.delete(db);
+      db.close();
+    },
+  };
 }
+
+// Strong references: a Database that is garbage-collected closes its connection, and the lock with it.
+const held = new Set<Database.Database>();
 
 /** True while another process holds the lock; takes nothing (a brief shared read that fails fast). */
 export function isDataDirLocked(dataDir: string): boolean {

@@ -1,0 +1,273 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { AvisoClient, Group } from '@aviso/client';
+import { ClientPool } from '../support/clients.js';
+import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+
+/**
+ * The operator command line as operators run it: real `aviso-relay` processes next to a real relay
+ * process, with SDK members sending alerts meanwhile.
+ */
+
+const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/server/src/cli/main.ts'];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function relayCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function tempDir(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `aviso-cli-e2e-${name}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function startRelay(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RelayProcess> {
+  const relay = await RelayProcess.start(options);
+  cleanups.push(() => relay.dispose());
+  return relay;
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || entry.name.startsWith('relay.lock')) continue; // the lock holds no data
+    const path = join(entry.parentPath, entry.name);
+    files[path.slice(dir.length)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  return files;
+}
+
+function count(dataDir: string, sql: string, ...params: unknown[]): number {
+  const db = new Database(join(dataDir, 'aviso.sqlite'), { readonly: true });
+  try {
+    return (db.prepare(sql).get(...params) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function alertTitles(client: AvisoClient): string[] {
+  const seen: string[] = [];
+  client.on('alert', (a) => seen.push(a.title));
+  return seen;
+}
+
+/** An admin and `n` members who joined by invite, all connected. */
+async function groupOf(relay: RelayProcess, pool: ClientPool, n: number) {
+  const admin = await pool.registered(relay, 'admin');
+  const group = await admin.createGroup({ title: 'Eastside rapid response', displayName: 'Rosa' });
+  const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: n, requireApproval: false });
+  const members: { client: AvisoClient; group: Group; dir: string }[] = [];
+  for (let i = 0; i < n; i++) {
+    const dir = pool.newDataDir(`m${i}`);
+    const client = await pool.open(dir);
+    members.push({ client, group: await client.join(code, { displayName: `member ${i}` }), dir });
+  }
+  await group.sync();
+  await admin.connect();
+  for (const m of members) {
+    await m.group.sync();
+    await m.client.connect();
+  }
+  return { admin, group, members };
+}
+
+describe('aviso-relay operator commands against a running relay', () => {
+  test('info, a backup taken while alerts flow, and a restore that delivers the queue to an offline member', { timeout: 300_000 }, async () => {
+    const relay = await startRelay();
+    const pool = new ClientPool();
+    cleanups.push(() => pool.dispose());
+    const { admin, group, members } = await groupOf(relay, pool, 3);
+    const away = members[0]!;
+    const present = members.slice(1);
+    const accountIds = [admin.accountId, ...members.map((m) => m.client.accountId)];
+    await away.client.close();
+
+    // Some alerts while the member is away; the others receive and acknowledge them.
+    const presentTitles = present.map((m) => alertTitles(m.client));
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const title = `sighting ${i}`;
+      await group.sendAlert({ kind: 'sighting', severity: 'urgent', title, requestAck: false });
+      sent.push(title);
+    }
+    await until(() => presentTitles.every((t) => t.length >= 3), 'the alerts at the connected members');
+    const othersQueued = () => count(relay.dataDir, 'SELECT count(*) AS n FROM messages WHERE account_id != ?', away.client.accountId);
+    await until(() => othersQueued() === 0, 'the connected members to acknowledge');
+
+    // info: counts only, right, and not one id.
+    const queued = count(relay.dataDir, 'SELECT count(*) AS n FROM messages');
+    expect(queued).toBeGreaterThanOrEqual(3);
+    const info = await relayCli(['info', '--json'], { AVISO_DATA_DIR: relay.dataDir, AVISO_PORT: new URL(relay.url).port });
+    expect(info.code, info.stderr).toBe(0);
+    const report = JSON.parse(info.stdout) as {
+      listenUrl: string;
+      serving: boolean;
+      protocolVersion: number;
+      trustRoot: { trustRoot: string; sha256Hex: string; sha256Base64url: string };
+      counts: Record<string, number>;
+      diskBytes: number;
+    };
+    expect(report.listenUrl).toBe(relay.url);
+    expect(report.serving).toBe(true);
+    expect(report.counts).toEqual({ accounts: 4, devices: 4, groups: 1, queuedEnvelopes: queued, liveRegistrationTokens: expect.any(Number) });
+    expect(report.diskBytes).toBeGreaterThan(0);
+    const published = (await (await fetch(`${relay.url}/v1/relay`)).json()) as { trustRoot: string; protocolVersion: number };
+    expect(report.protocolVersion).toBe(published.protocolVersion);
+    expect(report.trustRoot.trustRoot).toBe(published.trustRoot);
+    const digest = createHash('sha256').update(Buffer.from(published.trustRoot, 'base64')).digest();
+    expect(report.trustRoot.sha256Hex).toBe(digest.toString('hex'));
+    expect(report.trustRoot.sha256Base64url).toBe(digest.toString('base64url')); // what invite codes carry
+    const text = await relayCli(['info'], { AVISO_DATA_DIR: relay.dataDir });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/accounts\s+4\n/);
+    expect(text.stdout).toContain(digest.toString('hex'));
+    for (const output of [info.stdout, info.stderr, text.stdout, text.stderr]) for (const id of accountIds) expect(output).not.toContain(id);
+
+    // A backup while the admin keeps sending.
+    let sending = true;
+    const before = sent.length;
+    const flow = (async () => {
+      for (let i = 0; sending; i++) {
+        const title = `update ${i}`;
+        await group.sendAlert({ kind: 'patrol', severity: 'info', title, requestAck: false });
+        sent.push(title);
+      }
+    })();
+    await until(() => sent.length >= before + 2, 'alerts to flow');
+    const atBackupStart = sent.length;
+    const file = join(tempDir('backup'), 'relay.aviso-backup');
+    const backup = await relayCli(['backup', file], { AVISO_DATA_DIR: relay.dataDir });
+    const sentDuringBackup = sent.length - atBackupStart;
+    await until(() => sent.length >= atBackupStart + sentDuringBackup + 2, 'alerts after the backup');
+    sending = false;
+    await flow;
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stdout.trim()).toBe(file);
+    expect(backup.stderr).toMatch(/PRIVATE KEYS/);
+    for (const id of accountIds) expect(backup.stdout + backup.stderr).not.toContain(id);
+
+    // The relay moves: stop it, restore into a fresh folder, start there on the same address.
+    const port = new URL(relay.url).port;
+    await relay.stop();
+    const fresh = join(tempDir('restored'), 'data');
+    const restore = await relayCli(['restore', file, '--data-dir', fresh]);
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain(digest.toString('hex'));
+    const restored = await startRelay({ dataDir: fresh, env: { AVISO_PORT: port } });
+    expect(restored.url).toBe(relay.url);
+    expect(((await (await fetch(`${restored.url}/v1/relay`)).json()) as { trustRoot: string }).trustRoot).toBe(published.trustRoot);
+
+    // restore refuses while that relay serves the folder, and changes nothing.
+    const beforeRefusal = snapshot(fresh);
+    const refused = await relayCli(['restore', file, '--data-dir', fresh, '--force']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(`aviso-relay: a relay is serving ${fresh} — stop it first, then restore\n`);
+    expect(snapshot(fresh)).toEqual(beforeRefusal);
+
+    // The member who was away comes back to the restored relay and decrypts its queue: a prefix of
+    // what was sent (one snapshot), with everything sent before the backup began.
+    const back = await pool.open(away.dir);
+    const received = alertTitles(back);
+    const rejected: unknown[] = [];
+    back.on('rejected', (r) => rejected.push(r));
+    await back.connect();
+    await until(() => received.length >= atBackupStart, 'the queued alerts from the restored relay');
+    await new Promise((r) => setTimeout(r, 500)); // room for anything else queued to arrive
+    expect(received.length).toBeGreaterThanOrEqual(atBackupStart);
+    expect(received.length).toBeLessThanOrEqual(atBackupStart + sentDuringBackup);
+    expect(received).toEqual(sent.slice(0, received.length));
+    expect(rejected).toEqual([]);
+  });
+
+  test('restore refuses a truncated or corrupt backup in one line, leaves the folder alone, and is not blocked by a killed relay', { timeout: 180_000 }, async () => {
+    const relay = await startRelay();
+    await relay.createToken();
+    const folder = tempDir('bad');
+    const file = join(folder, 'good.bak');
+    expect((await relayCli(['backup', file], { AVISO_DATA_DIR: relay.dataDir })).code).toBe(0);
+    const bytes = readFileSync(file);
+    writeFileSync(join(folder, 'truncated.bak'), bytes.subarray(0, Math.floor(bytes.length * 0.7)));
+    const corrupt = Buffer.from(bytes);
+    corrupt[corrupt.length - 2000]! ^= 0xff;
+    writeFileSync(join(folder, 'corrupt.bak'), corrupt);
+
+    // A relay killed outright holds no lock any more: the kernel dropped it with the process.
+    await relay.stop('SIGKILL');
+    const before = snapshot(relay.dataDir);
+    for (const [name, message] of [
+      ['truncated.bak', /is truncated \(\d+ bytes, expected \d+\) — nothing was changed$/],
+      ['corrupt.bak', /is damaged \(checksum mismatch\) — nothing was changed$/],
+    ] as const) {
+      const run = await relayCli(['restore', join(folder, name), '--force'], { AVISO_DATA_DIR: relay.dataDir });
+      expect(run.code, name).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines, name).toHaveLength(1);
+      expect(lines[0], name).toMatch(new RegExp(`^aviso-relay: backup file ${join(folder, name)} ${message.source}`));
+      expect(run.stdout).toBe('');
+      expect(snapshot(relay.dataDir), name).toEqual(before);
+    }
+    const ok = await relayCli(['restore', file, '--force'], { AVISO_DATA_DIR: relay.dataDir });
+    expect(ok.code, ok.stderr).toBe(0);
+    await relay.start(); // and serve starts on it again
+    expect(relay.running).toBe(true);
+  });
+
+  test('every error path is one line on stderr with a non-zero status', { timeout: 180_000 }, async () => {
+    const relay = await startRelay();
+    const folder = tempDir('errors');
+    const existing = join(folder, 'exists.bak');
+    writeFileSync(existing, 'x');
+    const data = { AVISO_DATA_DIR: relay.dataDir };
+    const cases: [string[], Record<string, string>, number, RegExp][] = [
+      [['frobnicate'], data, 2, /^aviso-relay: unknown command "frobnicate" \(see "aviso-relay --help"\)$/],
+      [['backup'], data, 2, /^aviso-relay: backup takes exactly one file name/],
+      [['token', 'create', '--uses', 'many'], data, 2, /^aviso-relay: --uses must be a positive whole number/],
+      [['info'], { AVISO_DATA_DIR: relay.dataDir, AVISO_PORT: 'eighty' }, 2, /^aviso-relay: invalid setting: AVISO_PORT="eighty"/],
+      [['info', '--data-dir', join(folder, 'none')], {}, 1, /^aviso-relay: no relay data in .*none — set AVISO_DATA_DIR or --data-dir/],
+      [['backup', existing], data, 1, /^aviso-relay: .*exists\.bak already exists — choose another name or pass --force/],
+      [['backup', join(folder, 'no', 'dir.bak')], data, 1, /^aviso-relay: folder .* does not exist/],
+      [['restore', join(folder, 'missing.bak')], data, 1, /^aviso-relay: backup file .*missing\.bak not found$/],
+      [['restore', existing, '--force'], data, 1, /^aviso-relay: .*exists\.bak is not an aviso-relay backup$/],
+      [['token', 'revoke', 'ffff0000'], data, 1, /^aviso-relay: no token hash starts with "ffff0000"/],
+      [['serve'], data, 1, /^aviso-relay: a relay is already serving .* — stop it first$/],
+    ];
+    for (const [argv, env, code, message] of cases) {
+      const run = await relayCli(argv, env);
+      expect(run.code, argv.join(' ')).toBe(code);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines, `${argv.join(' ')}: ${run.stderr}`).toHaveLength(1);
+      expect(lines[0], argv.join(' ')).toMatch(message);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+});
