@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ProtocolAddress } from '@signalapp/libsignal-client';
+import { ROUTES } from '@aviso/protocol';
 import { buildApp, createContext, createLogger, createRegistrationToken, loadConfig } from '@aviso/server';
 import { ManualClock, LogSink, type TestRelay } from '../../../packages/server/test/helpers.js';
 import { blob, newInvite, TestGroup } from '../../../packages/server/test/group-helpers.js';
 import { groupOf, tokenFor, expectOk, type Party } from '../../../packages/server/test/group-send-helpers.js';
 import { registrationBody } from '../../support/raw-account.js';
+import type { RelayProcess } from '../../support/relay.js';
 
 /** What the property-based suites fuzz against: an in-process relay, listening on loopback for ws. */
 export interface FuzzRelay extends TestRelay {
@@ -48,7 +50,68 @@ export async function startFuzzRelay(env: Record<string, string> = {}): Promise<
   const app = buildApp(ctx);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const relay: TestRelay = { ctx, app, clock, logs };
+  const tokenUses = 1_000_000;
+  const { token } = createRegistrationToken(ctx, { uses: tokenUses, ttlMs: 30 * 86_400_000 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    ...relay,
+    ...(await withParties(relay)),
+    dataDir,
+    url: `http://127.0.0.1:${port}`,
+    token,
+    tokenUses,
+    baselineAccounts: 3,
+    async close() {
+      await app.close();
+      ctx.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
+/**
+ * The same fuzz setup against a real relay process: the test helpers (written for `app.inject`) go
+ * through an adapter that sends each request over HTTP instead. Every registration, the parties'
+ * included, spends a use of one CLI-made token.
+ */
+export async function startRemoteFuzzRelay(process: RelayProcess): Promise<FuzzRelay> {
+  const tokenUses = 100_000;
+  const token = await process.createToken(tokenUses, '30d');
+  const info = (await (await fetch(new URL(ROUTES.relayInfo, process.url))).json()) as { zkgroupPublicParams: string };
+  const inject = async (opts: { method: string; url: string; headers?: Record<string, string>; payload?: unknown }) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | Buffer | undefined;
+    if (opts.payload !== undefined) {
+      if (typeof opts.payload === 'string' || Buffer.isBuffer(opts.payload)) body = opts.payload;
+      else {
+        body = JSON.stringify(opts.payload);
+        headers['content-type'] ??= 'application/json';
+      }
+    }
+    const res = await fetch(new URL(opts.url, process.url), { method: opts.method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    return { statusCode: res.status, body: text, json: () => JSON.parse(text) as unknown };
+  };
+  const clock = { now: () => Date.now() };
+  const remote = {
+    app: { inject },
+    clock,
+    ctx: { keys: { zkgroupPublicParams: Buffer.from(info.zkgroupPublicParams, 'base64') }, services: { tokens: { create: () => ({ token }) } } },
+  } as unknown as TestRelay;
+  return {
+    ...remote,
+    ...(await withParties(remote)),
+    dataDir: process.dataDir,
+    url: process.url,
+    token,
+    tokenUses,
+    baselineAccounts: 0,
+    close: async () => undefined,
+  };
+}
+
+/** Three group members, send tokens and SSv2 bodies for them, and a standing invite. */
+async function withParties(relay: TestRelay) {
   const { group, parties } = await groupOf(relay, 3);
   const [alice, bob, carol] = parties as [Party, Party, Party];
   const sendTokens = [await tokenFor(group, alice, [bob.aci, carol.aci]), await tokenFor(group, alice, [bob.aci])];
@@ -62,27 +125,7 @@ export async function startFuzzRelay(env: Record<string, string> = {}): Promise<
   const invite = newInvite({ maxUses: 20_000 });
   expectOk(await group.append(alice.user, [invite.action]));
   inviteOf.set(group, invite);
-
-  const tokenUses = 1_000_000;
-  const { token } = createRegistrationToken(ctx, { uses: tokenUses, ttlMs: 30 * 86_400_000 });
-  const { port } = app.server.address() as AddressInfo;
-  return {
-    ...relay,
-    dataDir,
-    url: `http://127.0.0.1:${port}`,
-    parties,
-    group,
-    sendTokens,
-    sentMessages,
-    token,
-    tokenUses,
-    baselineAccounts: parties.length,
-    async close() {
-      await app.close();
-      ctx.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { group, parties, sendTokens, sentMessages };
 }
 
 /** The standing invite of a fuzz relay's group. */
