@@ -37,6 +37,8 @@ export interface ReportInput {
   log: { lines: number; kinds: LogKind[] };
   logLevel: string;
   findings: Finding[];
+  /** Plaintext labels the same checks found in the group creator's SDK store (the positive control). */
+  phoneHits: string[];
 }
 
 function renderImage(label: string, how: string, inv: FolderInventory, withTables: boolean): string {
@@ -88,6 +90,10 @@ export function renderReport(r: ReportInput): string {
     `- The relay ran at log level \`${r.logLevel}\` (the most it can print). It was killed with SIGKILL (image 1, WAL present), restarted on the same folder and stopped with SIGTERM (image 2, exit code ${r.exitCode ?? 'none'}).`,
     '',
     table(['Counter', 'Value'], Object.entries(r.counts).map(([k, v]) => [k, v])),
+    '',
+    '**Positive control.** The same checks run on a copy of the group creator\'s SDK data folder (a seized, unlocked',
+    `phone; Aviso does not encrypt it at rest) find ${r.phoneHits.length} of the ${r.secrets} tracked plaintexts there: ${r.phoneHits.join('; ')}.`,
+    'So the search works on real SQLite storage, not only on planted bytes.',
     '',
     '## Findings',
     '',

@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/relay.js';
+import { CHECK_NAMES, checkSeizure } from './findings.js';
+import { inventoryFolder } from './inventory.js';
 import { renderReport, withStorageTable } from './render.js';
 import { seize } from './seize.js';
 
@@ -19,6 +21,14 @@ function commit(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** Which tracked plaintexts the checks find on the admin's phone (distinct labels). */
+function phoneHits(): string[] {
+  const o = seizure.outcome;
+  const found = checkSeizure({ images: [{ label: 'phone', inventory: inventoryFolder(seizure.phoneDir) }], log: '', secrets: o.secrets, accounts: o.accounts, groupIds: o.groupIds });
+  const hits = new Set(found.filter((f) => f.check === CHECK_NAMES.plaintext).map((f) => o.secrets.find((s) => f.detail.startsWith(`${s.label} "${s.value}"`))?.label ?? '?'));
+  return [...hits].sort();
 }
 
 const started = Date.now();
@@ -42,6 +52,7 @@ try {
     log: seizure.logInventory,
     logLevel: seizure.logLevel,
     findings: seizure.findings,
+    phoneHits: phoneHits(),
   });
   writeFileSync(join(REPO_ROOT, 'docs', 'seizure-report.md'), report);
   const threatModel = join(REPO_ROOT, 'docs', 'threat-model.md');

@@ -25,6 +25,8 @@ export interface ScenarioOutcome {
   groupIds: string[];
   /** Members whose devices are offline at the end (their envelopes stay queued). */
   offline: Array<{ name: string; accountId: string }>;
+  /** The group creator's SDK data folder (SQLite store), while the pool still holds it: a member's phone. */
+  adminPhoneDir: string;
   /** Human-readable lines for the report. */
   summary: string[];
   counts: Record<string, number>;
@@ -251,7 +253,7 @@ export async function runScenario(relay: RelayProcess, pool: ClientPool, size: S
       .filter((m) => m.client.isRegistered)
       .map((m) => ({ name: m.name, accountId: m.client.accountId, identityKey: m.client.identityKey }));
     counts.accounts = accounts.length;
-    return { secrets: dedupe(secrets), accounts, senders: [...senders], groupIds, offline, summary, counts };
+    return { secrets: dedupe(secrets), accounts, senders: [...senders], groupIds, offline, adminPhoneDir: rosa.dir!, summary, counts };
   } finally {
     await memoryClient?.close();
   }

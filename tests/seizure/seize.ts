@@ -19,6 +19,11 @@ export interface Seizure {
   logLevel: string;
   exitCode: number | null;
   findings: Finding[];
+  /**
+   * A copy of the group creator's SDK data folder, taken after the scenario: a seized phone. It is
+   * the checker's positive control on real data (it must find titles and names there).
+   */
+  phoneDir: string;
   /** Keeps the images until `dispose()`, so a test can plant things in copies of them. */
   dispose(): void;
 }
@@ -32,17 +37,20 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
   const relay = await RelayProcess.start({ env: { AVISO_LOG_LEVEL: logLevel } });
   const pool = new ClientPool();
   const killedDir = mkdtempSync(join(tmpdir(), 'aviso-seized-kill-'));
+  const phoneDir = mkdtempSync(join(tmpdir(), 'aviso-seized-phone-'));
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
     rmSync(killedDir, { recursive: true, force: true });
+    rmSync(phoneDir, { recursive: true, force: true });
     rmSync(relay.dataDir, { recursive: true, force: true });
   };
   try {
     const outcome = await runScenario(relay, pool, size);
     await waitForOnlineQueuesToDrain(relay.dataDir, outcome);
     // Every client closes first, so none reconnects to the restarted relay below.
+    cpSync(outcome.adminPhoneDir, phoneDir, { recursive: true });
     await pool.dispose();
     await relay.stop('SIGKILL');
     cpSync(relay.dataDir, killedDir, { recursive: true });
@@ -61,7 +69,7 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
       groupIds: outcome.groupIds,
       allowedLogLines: LISTENING_LINES,
     });
-    return { outcome, images, log: relay.log, logInventory: inventoryLog(relay.log), logLevel, exitCode, findings, dispose };
+    return { outcome, images, phoneDir, log: relay.log, logInventory: inventoryLog(relay.log), logLevel, exitCode, findings, dispose };
   } catch (err) {
     await pool.dispose();
     await relay.dispose();

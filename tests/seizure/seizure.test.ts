@@ -185,6 +185,15 @@ describe('the checker finds what a leaky relay would leave (planted in a copy of
     expect(fails(checkPlanted(() => undefined))).toEqual([]);
   });
 
+  test('a seized phone (the admin\'s SDK store, real data) trips the same checks: titles, names and alert text are there', () => {
+    const o = seizure.outcome;
+    const findings = checkSeizure({ images: [{ label: 'phone', inventory: inventoryFolder(seizure.phoneDir) }], log: '', secrets: o.secrets, accounts: o.accounts, groupIds: o.groupIds });
+    expectFinding(findings, CHECK_NAMES.plaintext, /aviso-client\.sqlite/, /group title/);
+    expectFinding(findings, CHECK_NAMES.plaintext, /aviso-client\.sqlite/, /display name of tomas/);
+    expectFinding(findings, CHECK_NAMES.plaintext, /aviso-client\.sqlite/, /alert body/);
+    expectFinding(findings, CHECK_NAMES.undocumented, /aviso-client\.sqlite$/);
+  });
+
   test('a file written next to the database is scanned whatever its name', () => {
     const place = secret('alert place');
     const findings = checkPlanted((dir) => writeFileSync(join(dir, 'aviso.sqlite-journal'), Buffer.from(place, 'utf16le').swap16()));
