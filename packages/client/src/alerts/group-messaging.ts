@@ -168,12 +168,11 @@ export class GroupMessaging {
    * Applies it to our own store too (our alerts and answers count in `alerts()` and `rollCall()`).
    */
   async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
-    const rec = this.#d.groups.record(groupId);
-    if (rec.status !== 'member') throw new GroupVerificationError(groupId, rec.state.version, 'not-a-member', 'this account is not a member of the group');
     return this.#sends.run(async () => {
       // Read once per send: a record holds the whole member list, parsed on every read.
       const current = this.#d.groups.record(groupId);
       const state = current.state;
+      if (current.status !== 'member') throw new GroupVerificationError(groupId, state.version, 'not-a-member', 'this account is not a member of the group');
       const sentAt = this.#d.nextSentAt();
       // Parsing applies the protocol's rules (lengths, coordinate rounding) before anything is stored or sent.
       const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });

@@ -64,7 +64,8 @@ export class SessionRecordCache {
   get(accountId: string, deviceId: number, raw: Uint8Array): SessionRecord {
     const key = `${accountId}.${deviceId}`;
     const known = this.#entries.get(key);
-    if (known && known.raw.length === raw.length && Buffer.compare(known.raw, raw) === 0) return known.record;
+    // The SQLite store hands back its cached array while the session is unchanged: identity first.
+    if (known && (known.raw === raw || (known.raw.length === raw.length && Buffer.compare(known.raw, raw) === 0))) return known.record;
     const record = SessionRecord.deserialize(copy(raw));
     this.#entries.set(key, { raw, record });
     return record;
