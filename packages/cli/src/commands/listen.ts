@@ -39,6 +39,7 @@ class ListenSession {
   #ready = false;
   #fatal: ((err: Error) => void) | undefined;
   #connection = 'connecting';
+  #lastFrame = '';
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
@@ -152,6 +153,9 @@ class ListenSession {
 
   #draw(): void {
     const header = `aviso listen — profile "${this.ctx.profile.name}"${this.#connection === 'open' ? '' : ` — ${this.#connection}`}`;
-    this.ctx.io.write(CLEAR + this.#board.render(Date.now(), header, this.ctx.io.columns()).join('\n') + '\n');
+    const frame = this.#board.render(Date.now(), header, this.ctx.io.columns()).join('\n');
+    if (frame === this.#lastFrame) return; // redraw only on change: no flicker between minutes
+    this.#lastFrame = frame;
+    this.ctx.io.write(`${CLEAR}${frame}\n`);
   }
 }
