@@ -68,6 +68,7 @@ export class RelayProcess {
       child.stderr?.on('data', (c: Buffer) => (this.log += c.toString()));
       child.once('exit', (code, signal) => {
         clearTimeout(timer);
+        this.child = undefined; // gone: a later start() or dispose() must not wait on it
         reject(new Error(`relay exited early (${code ?? signal}):\n${this.log}`));
       });
     });
