@@ -37,7 +37,7 @@ export const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
  */
 export async function runCli(argv: readonly string[], env: Env = process.env, io: CliIo = consoleIo): Promise<number> {
   try {
-    const [command, ...rest] = argv;
+    const [command, ...rest] = hoistDataDir(argv);
     switch (command) {
       case undefined:
         io.err(MAIN_HELP);
@@ -231,6 +231,14 @@ function progressPrinter(io: CliIo): Progress {
     lastTenth = tenth;
     io.err(`${step}: ${tenth * 10}% (${formatBytes(done)} of ${formatBytes(total)})`);
   };
+}
+
+/** `aviso-relay --data-dir DIR info` means `aviso-relay info --data-dir DIR`. */
+function hoistDataDir(argv: readonly string[]): readonly string[] {
+  const [first, second, ...rest] = argv;
+  if (first === '--data-dir' && second !== undefined) return [...rest.slice(0, 1), '--data-dir', second, ...rest.slice(1)];
+  if (first?.startsWith('--data-dir=')) return [...[second, ...rest].filter((a) => a !== undefined).slice(0, 1), first, ...rest];
+  return argv;
 }
 
 function withDataDir(env: Env, values: { 'data-dir'?: string | boolean | undefined }): Env {

@@ -74,7 +74,8 @@ describe('aviso-relay CLI', () => {
       [['token', 'revoke', 'xyz!'], /4 to 64 hex digits/],
       [['token', 'frob'], /unknown token command "frob"/],
       [['frobnicate'], /unknown command "frobnicate".*aviso-relay --help/],
-      [['--data-dir', '/x', 'info'], /unknown option "--data-dir" before the command/],
+      [['--verbose', 'info'], /unknown option "--verbose" before the command/],
+      [['--data-dir'], /unknown option "--data-dir" before the command/],
       [['backup'], /backup takes exactly one file name/],
       [['backup', 'a', 'b'], /backup takes exactly one file name/],
       [['restore'], /restore takes exactly one backup file/],
@@ -123,6 +124,13 @@ describe('aviso-relay CLI', () => {
       expect(c.err[0], argv.join(' ')).toMatch(message);
     }
     expect(existsSync(missing)).toBe(false); // a failed info, backup or restore creates nothing
+
+    // --data-dir may also come first.
+    for (const argv of [['--data-dir', missing, 'info'], [`--data-dir=${missing}`, 'info', '--json']]) {
+      const c = capture();
+      expect(await runCli(argv, { AVISO_DATA_DIR: empty }, c.io), argv.join(' ')).toBe(EXIT_FAILURE);
+      expect(c.err, argv.join(' ')).toEqual([`aviso-relay: no relay data in ${missing} — set AVISO_DATA_DIR or --data-dir to the relay's data folder`]);
+    }
   });
 
   test('a damaged relay-keys.json or database is named, with what to do', async () => {
