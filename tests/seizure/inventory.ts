@@ -224,6 +224,10 @@ function classify(table: string, name: string, values: Exclude<Cell, null>[]): s
     if (nums.every(isEpochSeconds)) return 'timestamp (s)';
     if (nums.every(isDayNumber) && name.endsWith('_day')) return `UTC day number (${range(nums)})`;
     if (nums.every((v) => v === 0 || v === 1) && !/count|uses|seq|version|id$/.test(name)) return 'flag (0/1)';
+    // Random identifiers (key ids, registration ids): their range says nothing and changes every run.
+    if (nums.length >= 3 && new Set(nums).size === nums.length && Math.max(...nums) >= 1000 && !/^(id|seq)$/.test(name)) {
+      return `integer (${nums.length} distinct, up to ${8 * Math.ceil(Math.log2(Math.max(...nums) + 1) / 8)} bits)`;
+    }
     return `integer (${range(nums)})`;
   }
   if (values.every((v) => typeof v === 'string')) {
@@ -241,8 +245,9 @@ function classify(table: string, name: string, values: Exclude<Cell, null>[]): s
     const h = entropyBitsPerByte(bufs);
     const total = bufs.reduce((s, b) => s + b.length, 0);
     // Shannon entropy of the pooled bytes: random or encrypted data approaches 8 bits per byte once there is enough of it.
-    const kind = total >= 512 ? (h > 7.5 ? 'high-entropy' : 'structured') : `${h.toFixed(1)} bits/byte`;
-    return `bytes (${range(bufs.map((b) => b.length))} each, ${kind})`;
+    // Too few bytes for the estimate to mean anything: say only how long they are.
+    if (total < 512) return `bytes (${range(bufs.map((b) => b.length))} each)`;
+    return `bytes (${range(bufs.map((b) => b.length))} each, ${h > 7.5 ? 'high-entropy' : 'structured'})`;
   }
   return `mixed (${table}.${name})`;
 }
