@@ -2,7 +2,7 @@
 export const ENV_VARS: readonly (readonly [name: string, fallback: string, meaning: string])[] = [
   ['AVISO_HOST', '127.0.0.1', 'address to listen on'],
   ['AVISO_PORT', '8080', 'port to listen on (0 = any free port)'],
-  ['AVISO_DATA_DIR', 'data', 'data folder (database and relay keys), relative to the current folder'],
+  ['AVISO_DATA_DIR', 'data', 'data folder (database and relay keys); npm runs from the repository root'],
   ['AVISO_LOG_LEVEL', 'info', 'error, warn, info or debug'],
   ['AVISO_QUEUE_TTL_DAYS', '7', 'days an undelivered envelope is kept (1-90)'],
   ['AVISO_QUEUE_MAX_PER_DEVICE', '10000', 'queued envelopes per device; the oldest are dropped beyond it'],
@@ -28,7 +28,7 @@ function envSection(names: readonly string[] | 'all'): string {
   return `Environment:\n${rows.map(([name, fallback, meaning]) => `  ${`${name} (${fallback})`.padEnd(width)}  ${meaning}`).join('\n')}`;
 }
 
-const DATA_DIR_OPTION = '  --data-dir DIR        the relay\'s data folder (default: AVISO_DATA_DIR, else ./data)';
+const DATA_DIR_OPTION = '  --data-dir DIR        the relay\'s data folder (default: AVISO_DATA_DIR, else data)';
 const HELP_OPTION = '  -h, --help            show this help';
 
 export const MAIN_HELP = `Usage: aviso-relay <command> [options]      (from the repository: npm run relay -- <command>)

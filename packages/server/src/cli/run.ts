@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
 import { createContext, createRegistrationToken, type AppContext } from '../context.js';
@@ -99,7 +99,7 @@ function info(args: readonly string[], env: Env, io: CliIo): number {
 async function backup(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const { values, positionals } = parse('backup', args, { force: { type: 'boolean' } }, true);
   if (values.help) return help(io, BACKUP_HELP);
-  const file = onePositional('backup', positionals, 'backup takes exactly one file name: aviso-relay backup <file>');
+  const file = userPath(env, onePositional('backup', positionals, 'backup takes exactly one file name: aviso-relay backup <file>'));
   const config = loadConfig(withDataDir(env, values));
   const result = await createBackup({ dataDir: config.dataDir, file, force: values.force === true, now: new Date(), progress: progressPrinter(io) });
   io.err(`WARNING: ${result.file} contains the relay's PRIVATE KEYS. Keep it encrypted and offline; anyone holding it can impersonate this relay.`);
@@ -114,7 +114,7 @@ async function backup(args: readonly string[], env: Env, io: CliIo): Promise<num
 async function restore(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const { values, positionals } = parse('restore', args, { force: { type: 'boolean' } }, true);
   if (values.help) return help(io, RESTORE_HELP);
-  const file = onePositional('restore', positionals, 'restore takes exactly one backup file: aviso-relay restore <file>');
+  const file = userPath(env, onePositional('restore', positionals, 'restore takes exactly one backup file: aviso-relay restore <file>'));
   const config = loadConfig(withDataDir(env, values));
   const result = await restoreBackup({ dataDir: config.dataDir, file, force: values.force === true, progress: progressPrinter(io) });
   io.out(
@@ -243,7 +243,15 @@ function hoistDataDir(argv: readonly string[]): readonly string[] {
 
 function withDataDir(env: Env, values: { 'data-dir'?: string | boolean | undefined }): Env {
   const dir = values['data-dir'];
-  return typeof dir === 'string' ? { ...env, AVISO_DATA_DIR: dir } : env;
+  return typeof dir === 'string' && dir !== '' ? { ...env, AVISO_DATA_DIR: userPath(env, dir) } : env;
+}
+
+/**
+ * A path the operator typed, taken from the folder they typed it in: `npm run` moves to the
+ * repository root but says where it was started in INIT_CWD.
+ */
+function userPath(env: Env, path: string): string {
+  return resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
 function onePositional(command: string, positionals: readonly string[], message: string): string {

@@ -238,6 +238,18 @@ describe('aviso-relay backup and restore', () => {
     expect(existsSync(join(folder, 'nokeys.bak'))).toBe(false);
   });
 
+  test('relative paths are taken from where npm was started (INIT_CWD), not the repository root', async () => {
+    const { dir } = await relayWithData(1, 0);
+    const folder = tempDir();
+    const env = { INIT_CWD: folder, AVISO_DATA_DIR: dir };
+    expect(await runCli(['backup', 'relative.bak'], env, capture().io)).toBe(EXIT_OK);
+    expect(existsSync(join(folder, 'relative.bak'))).toBe(true);
+    const r = capture();
+    expect(await runCli(['restore', 'relative.bak', '--data-dir', 'restored'], env, r.io)).toBe(EXIT_OK);
+    expect(r.out.join('\n')).toContain(join(folder, 'restored'));
+    expect(existsSync(join(folder, 'restored', 'relay-keys.json'))).toBe(true);
+  });
+
   test('a backup taken while another process keeps writing is one consistent snapshot, with progress', async () => {
     const { dir } = await relayWithData(1, 0);
     const dbPath = join(dir, 'aviso.sqlite');
