@@ -22,6 +22,9 @@ import { between, groupOf, isTransient, RELAY_ENV, seeded, sleep, until } from '
 const CYCLES = scale(3, 20);
 const WORKER = ['--conditions=@aviso/source', '--import', 'tsx', 'tests/crash/member-worker.ts'];
 
+/** Generous: a loaded machine starts a relay process in seconds, not milliseconds. */
+const TIMEOUT_MS = scale(300_000, 3_600_000);
+
 let relay: RelayProcess;
 let pool: ClientPool;
 const workers: ChildProcess[] = [];
@@ -140,5 +143,5 @@ describe('member process killed with SIGKILL while it receives alerts', () => {
     expect(surfaced.length, 'an alert event surfaced twice across restarts').toBe(new Set(surfaced).size);
     expect(all.filter((l) => l.t === 'rejected'), 'rejected envelopes').toEqual([]);
     expect(all.filter((l) => l.t === 'error' && !l.transient), 'errors').toEqual([]);
-  });
+  }, TIMEOUT_MS);
 });

@@ -12,6 +12,9 @@ import { ackKey, between, groupOf, isTransient, RELAY_ENV, seeded, Seen, sleep, 
 const CYCLES = scale(3, 20);
 const MEMBERS = scale(3, 4); // plus the admin
 
+/** Generous: a loaded machine starts a relay process in seconds, not milliseconds. */
+const TIMEOUT_MS = scale(300_000, 3_600_000);
+
 let relay: RelayProcess;
 let pool: ClientPool;
 beforeEach(async (ctx) => {
@@ -135,5 +138,5 @@ describe('relay killed with SIGKILL while members send and receive', () => {
       const alertKeys = [...s.counts.keys()].filter((k) => k.startsWith('alert|'));
       expect(stored.sort()).toEqual(alertKeys.sort());
     }
-  });
+  }, TIMEOUT_MS);
 });
