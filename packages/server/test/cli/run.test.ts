@@ -219,8 +219,9 @@ describe('aviso-relay CLI', () => {
     }
   });
 
-  test('the help lists exactly the variables config.ts reads, with their defaults', () => {
+  test('the help and docs/operating.md list exactly the variables config.ts reads, with their defaults', () => {
     const source = readFileSync(fileURLToPath(new URL('../../src/config.ts', import.meta.url)), 'utf8');
+    const operating = readFileSync(fileURLToPath(new URL('../../../../docs/operating.md', import.meta.url)), 'utf8');
     const declared = [...source.matchAll(/^\s+(AVISO_[A-Z_]+): .*\.default\(([^)]*)\)/gm)].map((m) => [m[1], m[2]!.replace(/^'|'$/g, '')]);
     expect(ENV_VARS.map(([name]) => name).sort()).toEqual(declared.map(([name]) => name).sort());
     for (const [name, fallback] of declared) {
@@ -228,6 +229,8 @@ describe('aviso-relay CLI', () => {
       // `16 * 1024`-style defaults are evaluated; plain ones must match verbatim.
       const expected = /^[\d_ *]+$/.test(fallback!) ? String(fallback!.split('*').reduce((p, f) => p * Number(f.trim().replace(/_/g, '')), 1)) : fallback;
       expect(listed, name).toBe(expected);
+      // docs/operating.md has a row per variable with the same default.
+      expect(operating, name).toContain(`| \`${name}\` | \`${expected}\` |`);
     }
   });
 });
