@@ -149,24 +149,26 @@ describe('the aviso CLI against a real relay', () => {
     expect(members.find((m) => m['displayName'] === 'Ana')).toMatchObject({ accountId: anaId, invitedBy: registered!['accountId'] });
 
     const listener = new Listener('--profile', 'ana');
+    let alertId: string;
     try {
       await listener.next((e) => e['type'] === 'ready', 'ready');
       const sent = await aviso('alert', 'Eastside', '--kind', 'raid', '--severity', 'critical', '--title', 'Agents at the car wash', '--place', '5th and Main', '--ack');
       expect(sent.code, sent.stderr).toBe(0);
-      const alertId = sent.stdout.trim(); // the id alone on stdout
+      alertId = sent.stdout.trim(); // the id alone on stdout
       expect(alertId).toMatch(/^[0-9a-f-]{36}$/);
 
       const received = await listener.next((e) => e['type'] === 'alert' && e['id'] === alertId, 'the alert');
       expect(received).toMatchObject({ groupId, group: 'Eastside', fromName: 'Rosa', kind: 'raid', severity: 'critical', title: 'Agents at the car wash', place: '5th and Main', requestAck: true, retracted: false, acks: { seen: 0, onMyWay: 0 } });
+
+      // While Ana listens, her other commands run inside the listening process (one client per profile).
+      const [acked] = await json('--profile', 'ana', 'ack', alertId.slice(0, 8), 'on-my-way');
+      expect(acked).toEqual({ type: 'acked', alertId, groupId, status: 'on-my-way' });
+      // join is never handed over: it would register or prompt; it says the profile is busy.
+      expect(await fails(1, 'PROFILE_BUSY', '--profile', 'ana', 'join', code, '--name', 'Ana')).toMatch(/^aviso: profile "ana" is in use by `aviso listen` \(pid \d+\) — stop it first/);
     } finally {
       expect(await listener.interrupt()).toBe(0); // clean close on Ctrl-C
     }
     expect(listener.events.at(-1)).toEqual({ type: 'closed' });
-
-    const alerts = await json('--profile', 'ana', 'alerts');
-    const alertId = String(alerts[0]!['id']);
-    const [acked] = await json('--profile', 'ana', 'ack', alertId.slice(0, 8), 'on-my-way');
-    expect(acked).toEqual({ type: 'acked', alertId, groupId, status: 'on-my-way' });
 
     const seen = await json('alerts', 'Eastside');
     expect(seen).toHaveLength(1);
@@ -182,15 +184,6 @@ describe('the aviso CLI against a real relay', () => {
       expect(event).toMatchObject({ alertId, from: anaId, fromName: 'Ana', note: 'I see them too', acks: { onMyWay: 1, confirmed: 1 } });
     } finally {
       expect(await organiser.interrupt()).toBe(0);
-    }
-
-    // A profile that is in use by `listen` is refused with one clear line, not forked.
-    const busy = new Listener('--profile', 'ana');
-    try {
-      await busy.next((e) => e['type'] === 'ready', 'ready');
-      expect(await fails(1, 'PROFILE_BUSY', '--profile', 'ana', 'groups')).toMatch(/profile "ana" is in use by `aviso listen`/);
-    } finally {
-      expect(await busy.interrupt()).toBe(0);
     }
   });
 

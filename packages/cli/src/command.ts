@@ -23,6 +23,8 @@ export interface Command {
   /** Positional arguments accepted; `max` Infinity joins the rest (free text). */
   args: { min: number; max: number };
   run(ctx: Context, args: Parsed): Promise<void>;
+  /** May run inside a `listen` that holds the profile (false: register, join, listen). */
+  sharable: boolean;
 }
 
 export function stringOption(args: Parsed, name: string): string | undefined {

@@ -5,7 +5,8 @@ import { CliError, EXIT_OK, EXIT_USAGE, toCliError, usageError, type ErrorContex
 import { commandHelp, mainHelp } from './help.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
-import type { Context } from './session.js';
+import { ForwardedError, type Context } from './session.js';
+import type { AvisoClient } from '@aviso/client';
 
 const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
@@ -65,8 +66,14 @@ function merge(a: Parsed, b: Parsed): Parsed {
   return { values: { ...a.values, ...Object.fromEntries(Object.entries(b.values).filter(([, v]) => v !== undefined)) }, positionals: [...a.positionals, ...b.positionals] };
 }
 
+/** Inside `listen`: later commands on its profile run on its client. */
+interface Shared {
+  profile: string;
+  client: AvisoClient;
+}
+
 /** Runs one `aviso` invocation; resolves with the exit status. Never throws. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared): Promise<number> {
   let json = argv.includes('--json');
   const errors: ErrorContext = { profile: DEFAULT_PROFILE };
   try {
@@ -90,10 +97,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     const profileName = (parsed.values['profile'] as string | undefined) ?? io.env['AVISO_PROFILE'] ?? DEFAULT_PROFILE;
     errors.profile = profileName;
-    const ctx: Context = { io, out: new Output(io, json), profile: profileFor(profileName, io.env), command: command.name, errors };
+    if (shared && (profileName !== shared.profile || !command.sharable)) throw usageError(`\`aviso ${command.name}\` cannot run while \`aviso listen\` holds profile "${shared.profile}" — stop it first (Ctrl-C)`);
+    const ctx: Context = {
+      io,
+      out: new Output(io, json),
+      profile: profileFor(profileName, io.env),
+      command: command.name,
+      errors,
+      argv,
+      ...(shared ? { shared: shared.client } : {}),
+      nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
+    };
     await command.run(ctx, parsed);
     return EXIT_OK;
   } catch (err) {
+    if (err instanceof ForwardedError) return err.status;
     const e = toCliError(err, errors);
     io.err(`aviso: ${e.message}`);
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));

@@ -1,5 +1,6 @@
 import { AvisoClient, type Logger } from '@aviso/client';
 import { ROUTES } from '@aviso/protocol';
+import { forward, type Runner } from './control.js';
 import { CliError, type ErrorContext } from './errors.js';
 import type { CliIo, Output } from './output.js';
 import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
@@ -12,6 +13,19 @@ export interface Context {
   /** The command as typed (`group create`), for the profile lock's message. */
   command: string;
   errors: ErrorContext;
+  /** The arguments as given, for handing the command to a `listen` that holds the profile. */
+  argv: readonly string[];
+  /** Set when this command runs inside `listen`'s process: its open, connected client. */
+  shared?: AvisoClient;
+  /** Runs further commands on `client` in this process (what `listen` serves). */
+  nested(client: AvisoClient): Runner;
+}
+
+/** The command ran in the process that holds the profile; it printed there, this is its status. */
+export class ForwardedError extends CliError {
+  constructor(readonly status: number) {
+    super('FORWARDED', 'ran in the listening process', status);
+  }
 }
 
 export interface SessionOptions {
@@ -19,6 +33,8 @@ export interface SessionOptions {
   connect: boolean;
   /** Keep syncing groups while connected (listen). */
   live?: boolean;
+  /** Hand the command to a `listen` holding the profile (default true; not for listen, register, join). */
+  forward?: boolean;
   /** Runs after the relay answered and before connecting: subscribe here to see the queued messages. */
   prepare?: (client: AvisoClient) => Promise<void>;
 }
@@ -31,8 +47,21 @@ const DEFAULT_CONNECT_TIMEOUT_S = 60;
  * queue to drain, runs `fn`, and always closes cleanly (the store, the socket, the lock).
  */
 export async function withClient<T>(ctx: Context, opts: SessionOptions, fn: (client: AvisoClient) => Promise<T>): Promise<T> {
+  if (ctx.shared) {
+    ctx.errors.relayUrl = ctx.shared.relayUrl;
+    return fn(ctx.shared); // already connected and drained by listen
+  }
   ensureProfileDir(ctx.profile);
-  const unlock = lockProfile(ctx.profile, ctx.command);
+  let unlock: () => void;
+  try {
+    unlock = lockProfile(ctx.profile, ctx.command);
+  } catch (err) {
+    if (err instanceof CliError && err.code === 'PROFILE_BUSY' && opts.forward !== false) {
+      const status = await forward(ctx.profile, ['--profile', ctx.profile.name, ...ctx.argv], ctx.io);
+      if (status !== undefined) throw new ForwardedError(status);
+    }
+    throw err;
+  }
   let client: AvisoClient | undefined;
   try {
     client = await AvisoClient.open({

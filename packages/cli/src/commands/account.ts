@@ -21,6 +21,7 @@ export const register: Command = {
   ],
   options: { name: { type: 'string' } },
   args: { min: 2, max: 2 },
+  sharable: false,
   async run(ctx, { positionals, values }) {
     const [relayUrl, token] = positionals as [string, string];
     let url: URL;
@@ -32,7 +33,7 @@ export const register: Command = {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
     const name = typeof values['name'] === 'string' ? limited(values['name'], MAX_NAME, 'the name') : undefined;
     ctx.errors.relayUrl = relayUrl;
-    await withClient(ctx, { connect: false }, async (client) => {
+    await withClient(ctx, { connect: false, forward: false }, async (client) => {
       if (client.isRegistered) {
         throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
       }
@@ -58,12 +59,13 @@ export const join: Command = {
   ],
   options: { name: { type: 'string' } },
   args: { min: 1, max: 1 },
+  sharable: false,
   async run(ctx, { positionals, values }) {
     const code = positionals[0]!;
     const invite = parseInviteCode(code); // a bad code fails before we ask anything
     ctx.errors.relayUrl = invite.relayUrl;
     const name = limited(await displayName(ctx, values['name']), MAX_NAME, 'the name');
-    await withClient(ctx, { connect: false }, async (client) => {
+    await withClient(ctx, { connect: false, forward: false }, async (client) => {
       if (!client.isRegistered) await checkRelay(invite.relayUrl);
       const group = await client.join(code, { displayName: name });
       writeSettings(ctx.profile, { ...readSettings(ctx.profile), displayName: name });
@@ -101,6 +103,7 @@ export const verify: Command = {
   ],
   options: { mark: { type: 'boolean' } },
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const member = await findPerson(client, args.positionals[0]!);

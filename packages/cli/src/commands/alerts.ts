@@ -22,6 +22,7 @@ export const alert: Command = {
   ],
   options: { kind: { type: 'string' }, severity: { type: 'string' }, title: { type: 'string' }, place: { type: 'string' }, body: { type: 'string' }, expires: { type: 'string' }, ack: { type: 'boolean' } },
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     const kind = oneOf(required(stringOption(args, 'kind'), '--kind', 'alert'), ALERT_KINDS, '--kind');
     const severity = oneOf(required(stringOption(args, 'severity'), '--severity', 'alert'), SEVERITIES, '--severity');
@@ -58,6 +59,7 @@ export const alerts: Command = {
     '  observedAt, sentAt, expiresAt, requestAck, retracted, reason, allClear, acks:{seen,onMyWay,onScene,cannot,confirmed,disputed}}',
   ],
   args: { min: 0, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const only = args.positionals[0] === undefined ? undefined : [await findGroup(client, args.positionals[0])];
@@ -85,6 +87,7 @@ export const ack: Command = {
   summary: 'acknowledge an alert',
   details: ['<alert> is an alert id or a unique prefix of one (see `aviso alerts`).', '--json: {"type":"acked","alertId","groupId","status"}'],
   args: { min: 2, max: 2 },
+  sharable: true,
   async run(ctx, args) {
     const status = oneOf(args.positionals[1]!, ACK_STATUSES, 'the status');
     await withClient(ctx, { connect: true }, async (client) => {
@@ -103,6 +106,7 @@ function verdict(name: 'confirm' | 'dispute'): Command {
     summary: name === 'confirm' ? 'confirm an alert (you saw it too)' : 'dispute an alert (it does not look right)',
     details: [`--json: {"type":"${done}","alertId","groupId","note"}`],
     args: { min: 1, max: Infinity },
+    sharable: true,
     run: (ctx, args) => sendVerdict(ctx, args, name, done),
   };
 }
@@ -125,6 +129,7 @@ export const retract: Command = {
   summary: 'retract an alert (its sender or an admin)',
   details: ['--json: {"type":"retracted","alertId","groupId","reason"}'],
   args: { min: 1, max: Infinity },
+  sharable: true,
   async run(ctx, args) {
     const reason = limited(args.positionals.slice(1).join(' '), ALERT_LIMITS.noteChars, 'the reason');
     await withClient(ctx, { connect: true }, async (client) => {
@@ -141,6 +146,7 @@ export const allClear: Command = {
   summary: 'call the all-clear on an alert (its sender or an admin)',
   details: ['--json: {"type":"all-cleared","alertId","groupId"}'],
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const { alert: a, group } = await findAlert(client, args.positionals[0]!);
@@ -156,6 +162,7 @@ export const say: Command = {
   summary: 'send a text message to a group',
   details: ['--json: {"type":"said","groupId","text"}'],
   args: { min: 2, max: Infinity },
+  sharable: true,
   async run(ctx, args) {
     const text = limited(args.positionals.slice(1).join(' '), ALERT_LIMITS.textChars, 'the message');
     await withClient(ctx, { connect: true }, async (client) => {

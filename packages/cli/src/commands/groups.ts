@@ -18,6 +18,7 @@ export const groups: Command = {
   summary: 'list your groups',
   details: ['--json: one {"type":"group","id","title","status":"member"|"pending"|"removed","role","members"} per group'],
   args: { min: 0, max: 0 },
+  sharable: true,
   async run(ctx) {
     await withClient(ctx, { connect: true }, async (client) => {
       const list = await client.groups();
@@ -42,6 +43,7 @@ export const groupCreate: Command = {
   ],
   options: { name: { type: 'string' }, description: { type: 'string' }, 'announcements-only': { type: 'boolean' } },
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     const title = limited(args.positionals[0]!.trim(), 100, 'the title');
     const displayName = savedName(ctx, stringOption(args, 'name'));
@@ -64,6 +66,7 @@ export const members: Command = {
   summary: 'list a group\'s members',
   details: ['--json: one {"type":"member","groupId","accountId","displayName","role","invitedBy","you"} per member'],
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
@@ -88,6 +91,7 @@ export const remove: Command = {
   details: ['--ban   also keep them from rejoining with an invite', '--json: {"type":"removed","groupId","accountId","displayName","banned"}'],
   options: { ban: { type: 'boolean' } },
   args: { min: 2, max: 2 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);

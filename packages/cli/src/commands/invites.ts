@@ -23,6 +23,7 @@ export const invite: Command = {
   ],
   options: { uses: { type: 'string' }, expires: { type: 'string' }, approval: { type: 'boolean' } },
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     const uses = parseCount(stringOption(args, 'uses') ?? '1', '--uses', MAX_USES);
     const seconds = parseDuration(stringOption(args, 'expires') ?? DEFAULT_EXPIRES, '--expires');
@@ -50,6 +51,7 @@ export const requests: Command = {
   summary: 'list people waiting for approval to join',
   details: ['--json: one {"type":"request","groupId","accountId","displayName","invitedBy"} per request'],
   args: { min: 1, max: 1 },
+  sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
@@ -74,6 +76,7 @@ function decide(name: 'approve' | 'deny'): Command {
     details: [...(name === 'deny' ? ['--ban   also keep them from asking again'] : []), `--json: {"type":"${done}","groupId","accountId","displayName"}`],
     ...(name === 'deny' ? { options: { ban: { type: 'boolean' as const } } } : {}),
     args: { min: 2, max: 2 },
+    sharable: true,
     run: (ctx, args) => decideRequest(ctx, args, name, done),
   };
 }

@@ -1,5 +1,6 @@
 import { ConnectedElsewhereError, type Alert, type AvisoClient, type Group } from '@aviso/client';
 import type { Command } from '../command.js';
+import { serveControl } from '../control.js';
 import { toCliError } from '../errors.js';
 import { ackCounts, alertJson } from '../format.js';
 import { AlertBoard, describeEvent } from '../listen/view.js';
@@ -24,9 +25,10 @@ export const listen: Command = {
     '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown), closed.',
   ],
   args: { min: 0, max: 1 },
+  sharable: false,
   async run(ctx, args) {
     const session = new ListenSession(ctx);
-    await withClient(ctx, { connect: true, live: true, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
+    await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
   },
 };
 
@@ -100,6 +102,14 @@ class ListenSession {
     await this.#chain;
     this.#ready = true;
     this.#emit({ type: 'ready', profile: this.ctx.profile.name, accountId: client.accountId, groups: [...this.#watched].map((id) => ({ id, title: client.group(id)?.title })) });
+    // Other commands on this profile (ack, alert, …) now run here, on this client.
+    const nested = this.ctx.nested(client);
+    const stopControl = await serveControl(this.ctx.profile, this.ctx.io.env, async (argv, io) => {
+      const status = await nested(argv, io);
+      // Our own answers reach the store, not the event stream: refresh the board's counts.
+      this.#chain = this.#chain.then(() => this.#refreshCounts(client)).catch(() => undefined);
+      return status;
+    });
     const tick = setInterval(() => {
       for (const e of this.#board.expire(Date.now())) this.#emit({ type: 'expired', alertId: e.alert.id, groupId: e.alert.groupId, group: e.group });
       if (this.#mode === 'screen') this.#draw();
@@ -111,6 +121,7 @@ class ListenSession {
       });
     } finally {
       clearInterval(tick);
+      await stopControl?.();
       await this.#chain;
       if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
       this.#emit({ type: 'closed' });
@@ -125,6 +136,15 @@ class ListenSession {
       const e = toCliError(err, this.ctx.errors);
       this.#emit({ type: 'warning', code: e.code, message: e.message });
     });
+  }
+
+  async #refreshCounts(client: AvisoClient): Promise<void> {
+    for (const id of this.#board.ids()) {
+      const entry = this.#board.get(id)!;
+      const group = client.group(entry.alert.groupId);
+      if (group) this.#board.setCounts(id, ackCounts(await group.rollCall(id)));
+    }
+    if (this.#mode === 'screen') this.#draw();
   }
 
   async #onAlert(alert: Alert, group: Group): Promise<void> {

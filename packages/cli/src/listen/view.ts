@@ -31,6 +31,10 @@ export class AlertBoard {
     return true;
   }
 
+  ids(): string[] {
+    return [...this.#alerts.keys()];
+  }
+
   get(alertId: string): BoardAlert | undefined {
     return this.#alerts.get(alertId);
   }
