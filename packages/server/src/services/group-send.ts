@@ -1,4 +1,3 @@
-import { Aci, ServiceId } from '@signalapp/libsignal-client';
 // Not re-exported from the package index (0.103); the dist module is its public entry.
 import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
 import { LIMITS, ProtocolError, type MultiRecipientResponse } from '@aviso/protocol';
@@ -6,6 +5,8 @@ import type { Logger } from 'pino';
 import type { GroupSendTokens } from './group-send-tokens.js';
 import type { GroupSendRecipient, MessagesService } from './messages.js';
 import type { RateLimiter } from './rate-limit.js';
+
+const ACI_STRING = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** libsignal's `messageForRecipient` prepends this byte: the "original" sealed sender v2 ReceivedMessage version. */
 const RECEIVED_MESSAGE_VERSION = 0x22;
@@ -43,7 +44,7 @@ export class GroupSendService {
  * Parses a SentMessage into its recipients (ACIs only, each device once) and the shared part every
  * recipient's ReceivedMessage ends with. Anything libsignal rejects, or we do, is BAD_REQUEST.
  */
-export function split(body: Uint8Array<ArrayBuffer>): { recipients: GroupSendRecipient[]; serviceIds: ServiceId[]; shared: Uint8Array } {
+export function split(body: Uint8Array<ArrayBuffer>): { recipients: GroupSendRecipient[]; serviceIds: string[]; shared: Uint8Array } {
   let message: SealedSenderMultiRecipientMessage;
   try {
     message = new SealedSenderMultiRecipientMessage(body);
@@ -52,17 +53,13 @@ export function split(body: Uint8Array<ArrayBuffer>): { recipients: GroupSendRec
   }
   const shared = body.subarray(message._offsetOfSharedData);
   const recipients: GroupSendRecipient[] = [];
-  const serviceIds: ServiceId[] = [];
+  const serviceIds: string[] = [];
   const seen = new Set<string>();
   for (const [serviceIdString, r] of Object.entries(message._recipientMap)) {
-    let serviceId: ServiceId;
-    try {
-      serviceId = ServiceId.parseFromServiceIdString(serviceIdString);
-    } catch (err) {
-      throw new ProtocolError('BAD_REQUEST', 'malformed recipient', { cause: err });
-    }
-    if (!(serviceId instanceof Aci)) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
-    const accountId = serviceId.getServiceIdString();
+    // libsignal prints an ACI as its bare lowercase UUID and a PNI as `PNI:<uuid>`: the string says
+    // which it is without a native parse per recipient.
+    if (!ACI_STRING.test(serviceIdString)) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
+    const accountId = serviceIdString;
     if (seen.has(accountId)) throw new ProtocolError('BAD_REQUEST', 'a recipient is listed twice');
     seen.add(accountId);
     if (r.deviceIds.length === 0 || new Set(r.deviceIds).size !== r.deviceIds.length || r.deviceIds.length !== r.registrationIds.length) {
@@ -79,7 +76,7 @@ export function split(body: Uint8Array<ArrayBuffer>): { recipients: GroupSendRec
       devices: r.deviceIds.map((deviceId, i) => ({ deviceId, registrationId: r.registrationIds[i] ?? 0 })),
       prefix,
     });
-    serviceIds.push(serviceId);
+    serviceIds.push(serviceIdString);
   }
   const [firstKey] = Object.keys(message._recipientMap);
   if (firstKey === undefined || recipients[0] === undefined) throw new ProtocolError('BAD_REQUEST', 'no recipients');

@@ -30,7 +30,7 @@ export function keyRoutes(
       throw new ProtocolError('BAD_REQUEST', 'send account credentials or a group send token, not both');
     }
     const params = parseWith(PreKeyBundleParams, request.params);
-    const tokenHash = deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId)]);
+    const tokenHash = deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
     return deps.prekeys.bundleWithToken(tokenHash, params.accountId, params.deviceId);
   });
 }
