@@ -62,7 +62,7 @@ export class MessagesService {
           accountId: destination,
           deviceId: m.destinationDeviceId,
           receivedAt,
-          expiresAt: now + this.deps.ttlMs,
+          expiresAt: receivedAt + this.deps.ttlMs, // from the rounded time, like received_at
           content: contents[i] ?? new Uint8Array(),
         });
         this.trim(destination, m.destinationDeviceId);
@@ -82,8 +82,9 @@ export class MessagesService {
    */
   sendToMany(recipients: readonly GroupSendRecipient[], shared: Uint8Array): number {
     const now = this.deps.clock.now();
-    const expiresAt = now + this.deps.ttlMs;
     const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+    // From the rounded time: an exact expiry minus the TTL would give the exact arrival back.
+    const expiresAt = receivedAt + this.deps.ttlMs;
     const rows = this.deps.transaction(() => {
       const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
       const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
@@ -92,7 +93,10 @@ export class MessagesService {
       const mismatched = [];
       const stale = [];
       for (const [i, r] of recipients.entries()) {
-        const problem = deviceSetProblem(known[i] ?? [], new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
+        const expected = known[i] ?? [];
+        // The common case, one device addressed as the relay knows it, without building maps.
+        if (expected.length === 1 && r.devices.length === 1 && expected[0]!.deviceId === r.devices[0]!.deviceId && expected[0]!.registrationId === r.devices[0]!.registrationId) continue;
+        const problem = deviceSetProblem(expected, new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
         if (problem?.kind === 'mismatched') mismatched.push({ accountId: r.accountId, missingDevices: problem.missingDevices, extraDevices: problem.extraDevices });
         if (problem?.kind === 'stale') stale.push({ accountId: r.accountId, staleDevices: problem.staleDevices });
       }

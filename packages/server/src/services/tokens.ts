@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { RegistrationTokenRecord, TokensRepository } from '../storage/repositories/tokens.js';
-import type { Clock } from './clock.js';
+import { MINUTE_MS, type Clock } from './clock.js';
 
 /** The relay keeps only this hash of a registration token. */
 export function hashToken(token: string): string {
@@ -23,7 +23,10 @@ export class TokensService {
     if (!Number.isInteger(options.uses) || options.uses < 1) throw new RangeError('uses must be a positive integer');
     if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) throw new RangeError('ttlMs must be positive');
     const token = randomBytes(32).toString('base64url');
-    const record = { hash: hashToken(token), usesLeft: options.uses, expiresAt: this.clock.now() + options.ttlMs };
+    // Rounded up to the minute: an exact expiry minus a usual TTL would date the token's creation
+    // (for a member-minted one, when that member made an invite) to the millisecond.
+    const expiresAt = Math.ceil((this.clock.now() + options.ttlMs) / MINUTE_MS) * MINUTE_MS;
+    const record = { hash: hashToken(token), usesLeft: options.uses, expiresAt };
     this.tokens.insert(record);
     return { ...record, token };
   }
