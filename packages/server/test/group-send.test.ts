@@ -165,7 +165,11 @@ describe('PUT /v1/messages/multi_recipient', () => {
       for (let prefixLength = 0; prefixLength <= 7; prefixLength++) {
         for (const fill of [0, 0xff]) {
           const prefix = new Uint8Array(prefixLength).fill(fill);
-          expect(encoder.withPrefix(prefix)).toBe(Buffer.concat([prefix, shared]).toString('base64'));
+          const whole = Buffer.concat([prefix, shared]).toString('base64');
+          expect(encoder.withPrefix(prefix)).toBe(whole);
+          // The byte form the connection frames pushes from: the same base64, then the frame's close.
+          const { own, sharedAndClose } = encoder.bytesWithPrefix(prefix);
+          expect(Buffer.concat([own, sharedAndClose]).toString('latin1')).toBe(`${whole}"}}`);
         }
       }
     }

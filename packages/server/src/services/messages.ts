@@ -123,12 +123,20 @@ export class MessagesService {
     const encoder = new SharedBase64(shared);
     let i = 0;
     for (const r of recipients) {
-      let content: string | undefined;
+      let contentBytes: { own: Buffer; sharedAndClose: Buffer } | undefined;
       for (const d of r.devices) {
         const row = rows[i++];
         if (row === undefined || !this.deps.notifier.has(r.accountId, d.deviceId)) continue;
-        content ??= encoder.withPrefix(r.prefix);
-        this.deps.notifier.notify(r.accountId, d.deviceId, { id: row.id, envelope: { guid: row.guid, serverTimestamp: receivedAt, content } });
+        const bytes = (contentBytes ??= encoder.bytesWithPrefix(r.prefix));
+        const envelope = {
+          guid: row.guid,
+          serverTimestamp: receivedAt,
+          // Built only if someone asks: the connection frames `contentBytes` directly.
+          get content(): string {
+            return bytes.own.toString('latin1') + bytes.sharedAndClose.toString('latin1', 0, bytes.sharedAndClose.length - CLOSE.length);
+          },
+        };
+        this.deps.notifier.notify(r.accountId, d.deviceId, { id: row.id, envelope, contentBytes: bytes });
       }
     }
     return rows.length;
@@ -233,20 +241,38 @@ function deviceSetProblem(expected: readonly { deviceId: number; registrationId:
  * long, so the first 0–2 shared bytes are encoded with the prefix and the rest once per prefix length.
  */
 export class SharedBase64 {
-  private readonly tails = new Map<number, { head: Uint8Array; tail: string }>();
+  private readonly tails = new Map<number, { head: Uint8Array; tail: string; tailAndClose: Buffer }>();
 
   constructor(private readonly shared: Uint8Array) {}
 
   withPrefix(prefix: Uint8Array): string {
-    let split = this.tails.get(prefix.length);
-    if (split === undefined) {
-      const n = Math.min((3 - (prefix.length % 3)) % 3, this.shared.length);
-      split = { head: this.shared.subarray(0, n), tail: toBase64(this.shared.subarray(n)) };
-      this.tails.set(prefix.length, split);
-    }
+    const split = this.split(prefix.length);
     return toBase64(Buffer.concat([prefix, split.head])) + split.tail;
   }
+
+  /**
+   * The same base64 as ASCII bytes: this recipient's piece, and the shared piece with the deliver
+   * frame's closing `"}}` appended (one buffer for every recipient with this prefix length).
+   */
+  bytesWithPrefix(prefix: Uint8Array): { own: Buffer; sharedAndClose: Buffer } {
+    const split = this.split(prefix.length);
+    return { own: Buffer.from(toBase64(Buffer.concat([prefix, split.head])), 'latin1'), sharedAndClose: split.tailAndClose };
+  }
+
+  private split(prefixLength: number): { head: Uint8Array; tail: string; tailAndClose: Buffer } {
+    let split = this.tails.get(prefixLength);
+    if (split === undefined) {
+      const n = Math.min((3 - (prefixLength % 3)) % 3, this.shared.length);
+      const tail = toBase64(this.shared.subarray(n));
+      split = { head: this.shared.subarray(0, n), tail, tailAndClose: Buffer.from(tail + CLOSE, 'latin1') };
+      this.tails.set(prefixLength, split);
+    }
+    return split;
+  }
 }
+
+/** What follows the content in a `message.deliver` frame (see ws/connection.ts). */
+export const CLOSE = '"}}';
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {
   return { id: m.id, envelope: { guid: m.guid, serverTimestamp: m.receivedAt, content: toBase64(m.content) } };

@@ -4,6 +4,12 @@ import type { Envelope } from '@aviso/protocol';
 export interface QueuedMessage {
   id: number;
   envelope: Envelope;
+  /**
+   * A group send's push only: the envelope's base64 content as ASCII bytes, in two pieces (this
+   * recipient's part, then the part every recipient shares, followed by the frame's closing `"}}`),
+   * so the connection frames it without building a per-device string of the whole content.
+   */
+  contentBytes?: { own: Buffer; sharedAndClose: Buffer };
 }
 
 /**
@@ -39,6 +45,11 @@ export class MessageNotifier {
   notify(accountId: string, deviceId: number, stored?: QueuedMessage): void {
     const set = this.listeners.get(`${accountId}.${deviceId}`);
     if (set === undefined) return;
+    // A copy only when several listen: one listener removing itself mid-loop is safe in a Set.
+    if (set.size === 1) {
+      for (const listener of set) listener(stored);
+      return;
+    }
     for (const listener of [...set]) listener(stored);
   }
 }

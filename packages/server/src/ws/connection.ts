@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { WebSocket, type RawData } from 'ws';
 import { toProtocolError } from '../errors.js';
 import type { AuthenticatedDevice } from '../services/accounts.js';
-import type { MessagesService } from '../services/messages.js';
+import { CLOSE, type MessagesService } from '../services/messages.js';
 import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
 
 export interface ConnectionOptions {
@@ -32,6 +32,8 @@ export interface ConnectionOptions {
 }
 
 const MAX_FRAME_ID = 2 ** 31 - 1;
+// Every option spelled out: ws then skips filling in defaults per send.
+const SEND_TEXT = { binary: false, compress: false, fin: true, mask: false } as const;
 
 /**
  * One authenticated device's socket: streams its queue oldest-first as `message.deliver`, deletes an
@@ -140,11 +142,15 @@ export class DeviceConnection {
     this.cursor = m.id;
     // Built by hand, not JSON.stringify: this runs once per member per alert. Only the guid can need
     // escaping; the content is our own base64 and the numbers are integers.
-    const { guid, serverTimestamp, content } = m.envelope;
+    const { guid, serverTimestamp } = m.envelope;
     if (this.ws.readyState === WebSocket.OPEN) {
-      const text = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":${JSON.stringify(guid)},"serverTimestamp":${serverTimestamp},"content":"${content}"}}`;
-      // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower path.
-      this.ws.send(Buffer.from(text), { binary: false });
+      const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":${JSON.stringify(guid)},"serverTimestamp":${serverTimestamp},"content":"`;
+      // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower
+      // path. A group send's push brings its content as bytes (the shared piece is one buffer for all).
+      const frame = m.contentBytes
+        ? Buffer.concat([Buffer.from(head, 'latin1'), m.contentBytes.own, m.contentBytes.sharedAndClose])
+        : Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1');
+      this.ws.send(frame, SEND_TEXT);
     }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
   }
