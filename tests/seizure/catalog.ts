@@ -31,7 +31,7 @@ export const TABLES: Record<string, TableDoc> = {
     columns: {
       hash: { what: 'SHA-256 (hex) of a random token', reader: 'nobody' },
       uses_left: { what: 'count', reader: 'disk' },
-      expires_at: { what: 'expiry (ms; creation time + lifetime)', reader: 'disk' },
+      expires_at: { what: 'expiry, rounded up to the minute', reader: 'disk' },
     },
   },
   accounts: {
@@ -101,7 +101,7 @@ export const TABLES: Record<string, TableDoc> = {
     columns: {
       id: { what: 'row order', reader: 'disk' },
       content: { what: 'SSv2 shared ciphertext (sender, group and text inside)', reader: 'recipient' },
-      expires_at: { what: 'expiry (ms; arrival time + queue lifetime)', reader: 'disk' },
+      expires_at: { what: 'expiry: minute-rounded arrival + queue lifetime', reader: 'disk' },
     },
   },
   messages: {
@@ -112,7 +112,7 @@ export const TABLES: Record<string, TableDoc> = {
       account_id: { what: 'recipient account id', reader: 'disk' },
       device_id: { what: 'recipient device', reader: 'disk' },
       received_at: { what: 'arrival, rounded down to the minute', reader: 'disk' },
-      expires_at: { what: 'expiry (ms; arrival time + queue lifetime)', reader: 'disk' },
+      expires_at: { what: 'expiry: minute-rounded arrival + queue lifetime', reader: 'disk' },
       content: { what: 'sealed sender v1 ciphertext, or the SSv2 per-recipient key box', reader: 'recipient' },
       shared_id: { what: 'the group send this envelope belongs to (null for 1:1)', reader: 'disk' },
     },
@@ -160,7 +160,7 @@ export const TABLES: Record<string, TableDoc> = {
       invite_id: { what: 'random 16-byte id (base64)', reader: 'disk' },
       issuer: { what: 'issuer\'s per-group pseudonym', reader: 'members' },
       password_hash: { what: 'SHA-256 of a key derived from the invite secret', reader: 'nobody' },
-      expires_at: { what: 'expiry (ms, chosen by the issuer)', reader: 'disk' },
+      expires_at: { what: 'expiry chosen by the issuer (the SDK rounds it up to the minute)', reader: 'disk' },
       max_uses: { what: 'count', reader: 'disk' },
       uses: { what: 'count', reader: 'disk' },
       role: { what: 'admin or member', reader: 'disk' },

@@ -263,7 +263,9 @@ export class GroupService {
     const { relayPassword, memberMacKey } = deriveInviteKeys(inviteSecret);
     const seconds = input.expiresInSeconds ?? DEFAULT_INVITE_SECONDS;
     if (!(seconds > 0)) throw new RangeError('expiresInSeconds must be positive');
-    const expiresAt = Date.now() + Math.round(seconds * 1000);
+    // Rounded up to the minute: the relay stores it, and an exact expiry minus the usual lifetime
+    // would date the invite's creation to the millisecond.
+    const expiresAt = Math.ceil((Date.now() + Math.round(seconds * 1000)) / 60_000) * 60_000;
     const maxUses = input.maxUses ?? 1;
     if (!Number.isInteger(maxUses) || maxUses < 1 || maxUses > LIMITS.maxGroupMembers) throw new RangeError(`maxUses must be 1–${LIMITS.maxGroupMembers}`);
     return (async () => {
