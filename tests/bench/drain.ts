@@ -9,7 +9,7 @@ import { LIMITS, ROUTES, SendMessagesRequest, WS_SUBPROTOCOL } from '@aviso/prot
 import { RelayProcess } from '../support/relay.js';
 import { registerRaw } from '../support/raw-account.js';
 import { BENCH_RELAY_ENV, nsToMs, until } from './support/proc.js';
-import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
+import { addSection, benchCommand, describeDisk, mdTable, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, table } from './support/stats.js';
 import Database from 'better-sqlite3';
 
@@ -38,7 +38,7 @@ export function parseDrainArgs(argv: string[]): DrainBenchOptions {
 }
 
 function flags(o: DrainBenchOptions): string[] {
-  return ['--only', 'drain', '--drain-envelopes', String(o.envelopes)];
+  return ['--only', 'drain', '--drain-envelopes', String(o.envelopes), ...(o.dataDir === tmpdir() ? [] : ['--drain-dir', o.dataDir])];
 }
 
 /** The relay's per-connection window of unanswered deliveries (gateway default). */
@@ -225,6 +225,8 @@ function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; plain: 
     title: 'Offline drain',
     command: benchCommand(flags(o)),
     body: [
+      `Relay data folder: ${describeDisk(o.dataDir)}.`,
+      '',
       `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was stored, acknowledged, decrypted and committed. Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
       '',
       mdTable(header, rows),

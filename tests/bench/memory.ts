@@ -8,7 +8,7 @@ import { registerRaw } from '../support/raw-account.js';
 import { heapClasses, heapGrowth, RemoteInspector } from './support/inspector.js';
 import { MembersProcess } from './support/members-process.js';
 import { BENCH_RELAY_ENV, statusBytes } from './support/proc.js';
-import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
+import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, table } from './support/stats.js';
 
 /**
@@ -46,12 +46,14 @@ export function parseMemoryArgs(argv: string[]): MemoryBenchOptions {
     idleMs: int('memory-idle-ms', 5000, 0, 600_000),
     profile: values['memory-no-profile'] !== true,
     // Memory, not durability, is measured: tmpfs keeps 5,000 registrations from waiting on fsync.
-    dataDir: typeof values['memory-dir'] === 'string' ? values['memory-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
+    dataDir: typeof values['memory-dir'] === 'string' ? values['memory-dir'] : defaultDir(),
   };
 }
 
+const defaultDir = () => (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+
 function flags(o: MemoryBenchOptions): string[] {
-  return ['--only', 'memory', '--memory-connections', String(o.connections), '--memory-idle-ms', String(o.idleMs), ...(o.profile ? [] : ['--memory-no-profile'])];
+  return ['--only', 'memory', '--memory-connections', String(o.connections), '--memory-idle-ms', String(o.idleMs), ...(o.profile ? [] : ['--memory-no-profile']), ...(o.dataDir === defaultDir() ? [] : ['--memory-dir', o.dataDir])];
 }
 
 /** Per-connection target for the relay (issue "Proof"). */
@@ -206,6 +208,8 @@ function report(
     title: 'Memory per idle authenticated connection',
     command: benchCommand(flags(o)),
     body: [
+      `Relay data folder: ${describeDisk(o.dataDir)}.`,
+      '',
       `${n.toLocaleString('en')} devices registered, then one authenticated aviso.v1 WebSocket each, opened from a separate process; each socket received its \`queue.empty\` and stayed idle ${ms(o.idleMs)}. Readings after two forced full GCs (the relay's inspector) and a pause; RSS from /proc/<pid>/status. Baseline: a bare \`ws\` server process (no authentication, no per-device state) holding as many idle sockets from the same client process.`,
       '',
       mdTable(header, rows),

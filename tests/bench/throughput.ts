@@ -13,8 +13,9 @@ import { buildRawGroup } from './support/build-group.js';
 import { MembersProcess } from './support/members-process.js';
 import { BENCH_RELAY_ENV, cpuMsOf, nsToMs, queueRows, until } from './support/proc.js';
 import { relayMeta } from './support/raw-group.js';
-import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
+import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, percentile, table } from './support/stats.js';
+import { RemoteInspector, summarizeProfile, type CpuProfile } from './support/inspector.js';
 
 /**
  * Durable, acknowledged throughput: envelopes delivered per second to 1,000 online members, each
@@ -40,6 +41,8 @@ export interface ThroughputBenchOptions {
   /** Mosquitto binary; undefined skips baseline (b). */
   mosquitto: string | undefined;
   concurrency: number;
+  /** Profiles the relay over one extra Aviso round and prints where its CPU went. */
+  profile: boolean;
 }
 
 export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
@@ -54,6 +57,7 @@ export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
       'throughput-dir': { type: 'string' },
       mosquitto: { type: 'string' },
       'no-mosquitto': { type: 'boolean' },
+      'throughput-profile': { type: 'boolean' },
     },
   });
   const int = (name: string, fallback: number, min: number, max: number) => {
@@ -72,6 +76,7 @@ export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
     dataDir: typeof values['throughput-dir'] === 'string' ? values['throughput-dir'] : tmpdir(),
     mosquitto: values['no-mosquitto'] === true || !existsSync(mosquitto) ? undefined : mosquitto,
     concurrency: 8,
+    profile: values['throughput-profile'] === true,
   };
 }
 
@@ -84,6 +89,8 @@ function flags(o: ThroughputBenchOptions): string[] {
     '--throughput-in-flight', String(o.inFlight),
     '--throughput-rounds', String(o.rounds),
     ...(o.mosquitto ? [] : ['--no-mosquitto']),
+    ...(o.profile ? ['--throughput-profile'] : []),
+    ...(o.dataDir === tmpdir() ? [] : ['--throughput-dir', o.dataDir]),
   ];
 }
 
@@ -119,7 +126,8 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
   noteRelayDir(o.dataDir);
   const relay = await RelayProcess.start({
     dataDir: relayData,
-    env: BENCH_RELAY_ENV,
+    // The relay's inspector, on an ephemeral loopback port, only when profiling.
+    env: { ...BENCH_RELAY_ENV, ...(o.profile ? { NODE_OPTIONS: '--inspect=127.0.0.1:0' } : {}) },
   });
   const members = new MembersProcess();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: LIMITS.maxFrameBytes, perMessageDeflate: false });
@@ -168,41 +176,43 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
     }
     log(`  ${n} plain ws members${mosquitto ? ` and ${n} MQTT subscribers (Mosquitto ${mosquitto.url})` : ''} connected`);
 
+    const avisoPhase = async (): Promise<Phase> => {
+      expected += o.sends * n;
+      const armedRelay = await members.expect('relay', expected);
+      const cpu = cpuMsOf(relayPid);
+      const t0 = process.hrtime.bigint();
+      await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, async () => {
+        const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: upload.body });
+        if (res.status !== 200) throw new Error(`group send → ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      });
+      const storedAt = process.hrtime.bigint();
+      const done = await armedRelay.reached;
+      const serverCpuMs = cpuMsOf(relayPid) - cpu;
+      const emptyAt = await until(() => {
+        const q = queueRows(relayData);
+        return q.envelopes === 0 && q.sharedPayloads === 0;
+      }, 'the relay queue to empty');
+      return {
+        envelopes: o.sends * n,
+        wallMs: nsToMs(done.at - t0),
+        serverCpuMs,
+        emptyAfterMs: Math.max(0, nsToMs(emptyAt - done.at)),
+        storedMs: nsToMs(storedAt - t0),
+      };
+    };
+
     const payload = Buffer.alloc(frameBytes, 0x41); // the same size as a member's deliver frame
     const rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }> = [];
     let wsTotal = 0;
     let mqttTotal = 0;
     for (let round = 1; round <= o.rounds; round++) {
       // ---- Aviso: replayed group sends, `inFlight` uploads at a time ----
-      expected += o.sends * n;
-      armed = await members.expect('relay', expected);
-      let cpu = cpuMsOf(relayPid);
-      const t0 = process.hrtime.bigint();
-      let storedAt = t0;
-      await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, async () => {
-        const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: upload.body });
-        if (res.status !== 200) throw new Error(`group send → ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-      });
-      storedAt = process.hrtime.bigint();
-      const done = await armed.reached;
-      const avisoCpu = cpuMsOf(relayPid) - cpu;
-      const emptyAt = await until(() => {
-        const q = queueRows(relayData);
-        return q.envelopes === 0 && q.sharedPayloads === 0;
-      }, 'the relay queue to empty');
-      const aviso: Phase = {
-        envelopes: o.sends * n,
-        wallMs: nsToMs(done.at - t0),
-        serverCpuMs: avisoCpu,
-        emptyAfterMs: Math.max(0, nsToMs(emptyAt - done.at)),
-        storedMs: nsToMs(storedAt - t0),
-      };
-
+      const aviso = await avisoPhase();
       // ---- (a) plain ws: broadcast, at most `inFlight` broadcasts not yet acknowledged by everyone ----
       wsTotal += o.sends * n;
       armed = await members.expect('plain', wsTotal);
-      cpu = process.cpuUsage().user + process.cpuUsage().system;
+      let cpu = process.cpuUsage().user + process.cpuUsage().system;
       const w0 = process.hrtime.bigint();
       await broadcastWithAcks(wss, payload, o.sends, o.inFlight);
       const wsDone = await armed.reached;
@@ -228,9 +238,19 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
           (mq ? `, Mosquitto ${rate(mq).toFixed(0)}/s` : ''),
       );
     }
+    let profile: ReturnType<typeof summarizeProfile> | undefined;
+    if (o.profile) {
+      log('Profiling the relay over one more Aviso round (not in the figures) …');
+      const inspector = await RemoteInspector.fromLog(relay.log);
+      await inspector.call('Profiler.enable');
+      await inspector.call('Profiler.start');
+      await avisoPhase();
+      profile = summarizeProfile((await inspector.call<{ profile: CpuProfile }>('Profiler.stop')).profile);
+      inspector.close();
+    }
     const final = queueRows(relayData);
     if (final.envelopes !== 0 || final.sharedPayloads !== 0) throw new Error(`the relay still stores ${final.envelopes} envelopes`);
-    report(o, { n, frameBytes, uploadBytes: upload.body.length, rounds, relayDir: relayData });
+    report(o, { n, frameBytes, uploadBytes: upload.body.length, rounds, relayDir: relayData, profile });
   } finally {
     await sender?.close().catch(() => undefined);
     await members.close().catch(() => undefined);
@@ -326,7 +346,14 @@ function freePort(): Promise<number> {
 
 function report(
   o: ThroughputBenchOptions,
-  r: { n: number; frameBytes: number; uploadBytes: number; rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>; relayDir: string },
+  r: {
+    n: number;
+    frameBytes: number;
+    uploadBytes: number;
+    rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>;
+    relayDir: string;
+    profile: ReturnType<typeof summarizeProfile> | undefined;
+  },
 ): void {
   const med = (f: (x: { aviso: Phase; ws: Phase; mqtt?: Phase }) => number | undefined) => {
     const v = r.rounds.map(f).filter((x): x is number => x !== undefined);
@@ -351,6 +378,13 @@ function report(
   const emptyAfter = r.rounds.map((x) => x.aviso.emptyAfterMs ?? 0);
   log(`   relay queue read back empty at most ${ms(Math.max(...emptyAfter))} after the last member acknowledgement (every round); uploads stored after ${ms(med((x) => x.aviso.storedMs))} (median)`);
 
+  const p = r.profile;
+  const profileRows = p ? Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.ms ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.ms ?? Number.NaN), p.ours[i]?.name ?? '']) : [];
+  const profileHeader = ['self', 'function', 'charged', 'innermost Aviso function on the stack'];
+  if (p) {
+    log(`\n   Where the relay's CPU went over one more round of ${o.sends} sends (V8 profiler; not in the figures above):`);
+    log(table(profileHeader, profileRows));
+  }
   const perRound = mdTable(
     ['round', 'Aviso /s', 'plain ws /s', ...(o.mosquitto ? ['Mosquitto /s', 'Aviso ÷ Mosquitto'] : []), 'Aviso ÷ plain ws', 'relay queue empty after last ack'],
     r.rounds.map((x, i) => [
@@ -366,6 +400,8 @@ function report(
     title: 'Throughput: durable, acknowledged delivery',
     command: benchCommand(flags(o)),
     body: [
+      `Relay data folder: ${describeDisk(o.dataDir)}.`,
+      '',
       `${r.n} members online; each round sends ${o.sends} messages to all of them (${(o.sends * r.n).toLocaleString('en')} envelopes), ${o.inFlight} in flight, ${o.rounds} rounds.`,
       `An envelope counts once the member has acknowledged it. Aviso: one sealed sender v2 group upload (${bytes(r.uploadBytes)}, a group send endorsement token, made by the SDK and replayed) per message; the relay commits each upload's ${r.n} envelopes before delivery and deletes each on its acknowledgement; after every round the bench reads the relay's database and finds no envelope left. Plain ws: the same ${bytes(r.frameBytes)} per member (a deliver frame's size), each answered; at most ${o.inFlight} broadcasts not yet answered by everyone. Mosquitto: QoS 1, clean-session-false subscribers, the publisher keeping ${o.inFlight} PUBLISHes awaiting PUBACK; persistence on (Mosquitto snapshots to disk periodically, not per message: less durable than the relay's per-upload commit with synchronous=FULL).`,
       'Members: raw sockets in one separate process, shared by all three servers. Server CPU for plain ws is the bench process, which is also the sender.',
@@ -375,6 +411,7 @@ function report(
       `Target: Aviso ≥ Mosquitto — ${o.mosquitto ? `${met(vsMq >= 1)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
       '',
       perRound,
+      ...(p ? ['', `Where the relay's CPU went over one more round (V8 profiler, not in the figures above):`, '', mdTable(profileHeader, profileRows)] : []),
     ].join('\n'),
   });
 }

@@ -112,3 +112,51 @@ export function heapGrowth(before: Map<string, HeapClass>, after: Map<string, He
     })
     .sort((x, y) => y.selfBytes - x.selfBytes);
 }
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface ProfileEntry {
+  name: string;
+  ms: number;
+}
+
+/**
+ * Where a V8 CPU profile's time went: self time per function, and each sample charged to the
+ * innermost Aviso function (packages/*) on its stack, which says who caused the library and native time.
+ */
+export function summarizeProfile(profile: CpuProfile, top = 15): { self: ProfileEntry[]; ours: ProfileEntry[] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n: ProfileNode) => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const file = url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
+    return `${functionName || '(anonymous)'} ${file && lineNumber > 0 ? `${file}:${lineNumber + 1}` : file}`.trim();
+  };
+  const self = new Map<string, number>();
+  const ours = new Map<string, number>();
+  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const node = byId.get(samples[i]!);
+    if (!node || node.callFrame.functionName === '(idle)') continue;
+    const t = (deltas[i] ?? 0) / 1000;
+    add(self, label(node), t);
+    let at: ProfileNode | undefined = node;
+    while (at && !at.callFrame.url.includes('/packages/')) at = byId.get(parent.get(at.id) ?? -1);
+    add(ours, at ? label(at) : `(outside Aviso code) ${label(node)}`, t);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms }));
+  return { self: sorted(self), ours: sorted(ours) };
+}

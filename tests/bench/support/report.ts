@@ -74,6 +74,17 @@ export function describeDisk(dir: string): string {
   return `${dir}: ${fstype} on ${source} (${kind}${rota.slice(1).trim() ? `, ${rota.slice(1).trim()}` : ''})`;
 }
 
+/** The run's arguments minus where the report went (the rerun command writes docs/benchmarks.md). */
+function withoutReportFlags(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--report') i++;
+    else if (!a.startsWith('--report=') && a !== '--no-report') out.push(a);
+  }
+  return out;
+}
+
 export function machine(): { cpu: string; cores: number; ramGiB: string; node: string; kernel: string } {
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
@@ -100,7 +111,7 @@ export function writeReport(path: string, argv: readonly string[]): void {
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Linux ${m.kernel}, Node ${m.node}`,
     `- Relay data: ${[...relayDirs].map(describeDisk).join('; ') || 'n/a'}`,
     `- Commit: ${commit || 'unknown'}${dirty ? ' (with uncommitted changes in packages/ or tests/)' : ''}`,
-    `- Command: \`${benchCommand(argv)}\``,
+    `- Command: \`${benchCommand(withoutReportFlags(argv))}\``,
     `- Sections: ${sections.map((s) => s.title).join(', ') || 'none'}`,
     '',
   ];
