@@ -300,6 +300,13 @@ describe('aviso-relay backup and restore', () => {
       } finally {
         copy.close();
       }
+
+      // The command line shows that progress for a database this size (over 16 MiB), in steps of 10%.
+      const c = capture();
+      expect(await runCli(['backup', join(tempDir(), 'cli.bak')], { AVISO_DATA_DIR: dir }, c.io)).toBe(EXIT_OK);
+      const lines = c.err.filter((l) => /^(copying the database|writing the backup file): \d+% \(/.test(l));
+      expect(lines.length).toBeGreaterThanOrEqual(4);
+      expect(lines).toContainEqual(expect.stringMatching(/^writing the backup file: 100% \(/));
     } finally {
       writer.kill('SIGKILL');
     }
