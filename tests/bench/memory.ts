@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -79,7 +79,16 @@ interface Reading {
   usage: MemoryUsage | undefined;
 }
 
+/** The soft open-files limit this process (and so the relay and the member process it starts) runs with. */
+function openFilesLimit(): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return m?.[1] === undefined || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
+}
+
 export async function benchMemory(o: MemoryBenchOptions): Promise<void> {
+  // The relay and the member process each hold one descriptor per socket, plus their own files.
+  const limit = openFilesLimit();
+  if (limit < o.connections + 256) throw new RangeError(`${o.connections} sockets need \`ulimit -n\` ≥ ${o.connections + 256} (it is ${limit}); raise it in the shell that runs the bench`);
   log(`\n## Memory: relay RSS per idle authenticated connection at ${o.connections.toLocaleString('en')} connections`);
   const relayData = mkdtempSync(join(o.dataDir, 'aviso-bench-memory-relay-'));
   noteRelayDir(o.dataDir);
