@@ -49,7 +49,7 @@ function systemErrorLine(err: unknown): string {
     case 'ENOSPC':
       return `the disk is full${where} — free some space and try again`;
     case 'EROFS':
-      return `the file system is read-only${where}`;
+      return `the file system is read-only${where} — the relay must be able to write its data folder`;
     case 'ENOENT':
       return `file or folder not found${where}`;
     case 'SQLITE_CORRUPT':
