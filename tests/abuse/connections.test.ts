@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLOSE_CODES, ErrorBody, ROUTES, WS_SUBPROTOCOL } from '@aviso/protocol';
 import { registerRaw, type RawAccount } from '../support/raw-account.js';
 import { RelayProcess } from '../support/relay.js';
-import type { LegitPair } from '../support/legit-pair.js';
-import { openSocket } from '../support/legit-pair.js';
+import { LegitPair, openSocket } from '../support/legit-pair.js';
 import { scale } from '../support/scale.js';
-import { closed, duringAttack, LatencyReport, legitPair, rawSocket } from './support.js';
+import { closed, duringAttack, LatencyReport, rawSocket } from './support.js';
 
 /**
  * Connection-level abuse against a real relay process: idle and slow (slowloris) sockets, floods past
@@ -17,13 +16,15 @@ import { closed, duringAttack, LatencyReport, legitPair, rawSocket } from './sup
  * must be closed by the relay's timeouts, and a legit pair must keep exchanging messages.
  */
 
-const MAX_CONNECTIONS = scale(150, 3000);
+const MAX_CONNECTIONS = scale(80, 3000);
 const WS_MAX = scale(6, 400);
 const IDLE_FLOOD = MAX_CONNECTIONS - 30; // room for the pair's sockets and fetch's pool
-const SLOW_CLIENTS = scale(20, 400);
+const SLOW_CLIENTS = scale(10, 400);
 
 let relay: RelayProcess;
 let pair: LegitPair;
+/** One CLI-made token for every account this file registers (each CLI run costs seconds). */
+let token: string;
 const report = new LatencyReport();
 
 beforeAll(async () => {
@@ -37,7 +38,8 @@ beforeAll(async () => {
       AVISO_SEND_RATE_CAPACITY: '100000', // the pair exchanges back to back; send flood control is not the subject here
     },
   });
-  pair = await legitPair(relay);
+  token = await relay.createToken(WS_MAX + 10);
+  pair = await LegitPair.create(relay.url, token, token);
   report.add('baseline (no abuse)', await pair.exchanges(10));
 });
 
@@ -162,7 +164,6 @@ describe('authenticated WebSocket floods', () => {
   let accounts: RawAccount[] = [];
 
   test(`the WebSocket cap (${WS_MAX}) refuses one more device with 429 RATE_LIMITED, lets a connected device reconnect, and members keep being served`, async () => {
-    const token = await relay.createToken(WS_MAX + 5);
     accounts = [];
     for (let i = 0; i < WS_MAX; i++) accounts.push(await registerRaw(relay.url, token));
     const { result, latencies } = await duringAttack(pair, async () => {
@@ -184,8 +185,8 @@ describe('authenticated WebSocket floods', () => {
   });
 
   test('one device opening socket after socket keeps exactly one: each new one closes the last with 4409', async () => {
-    const n = scale(30, 500);
-    const account = accounts[1] ?? (await registerRaw(relay.url, await relay.createToken()));
+    const n = scale(10, 500);
+    const account = accounts[1] ?? (await registerRaw(relay.url, token));
     const codes: number[] = [];
     let last: WebSocket | undefined;
     const { latencies } = await duringAttack(pair, async () => {

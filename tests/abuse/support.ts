@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { LegitPair, summary } from '../support/legit-pair.js';
+import { summary, type LegitPair } from '../support/legit-pair.js';
 import type { RelayProcess } from '../support/relay.js';
 
 /**
@@ -34,11 +34,6 @@ export async function duringAttack<T>(pair: LegitPair, attack: () => Promise<T>,
     done = true;
     await background;
   }
-}
-
-export async function legitPair(relay: RelayProcess): Promise<LegitPair> {
-  const token = await relay.createToken(2);
-  return LegitPair.create(relay.url, token, token);
 }
 
 /** A raw TCP connection to the relay, resolved once connected. */
