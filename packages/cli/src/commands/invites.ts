@@ -1,3 +1,4 @@
+import { parseInviteCode } from '@aviso/client';
 import QRCode from 'qrcode';
 import { parseCount, parseDuration } from '../args.js';
 import { stringOption, type Command, type Parsed } from '../command.js';
@@ -30,8 +31,10 @@ export const invite: Command = {
     const approval = args.values['approval'] === true;
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
-      const expiresAt = Date.now() + seconds * 1000;
       const code = await group.createInvite({ maxUses: uses, expiresInSeconds: seconds, requireApproval: approval });
+      // The SDK rounds expiries (up to the minute); report the one the group recorded.
+      const { inviteId } = parseInviteCode(code);
+      const expiresAt = (await group.invites()).find((i) => i.inviteId === inviteId)?.expiresAt ?? Date.now() + seconds * 1000;
       const object = { type: 'invite', groupId: group.id, group: group.title, code, uses, expiresAt, approval };
       if (ctx.out.json) return ctx.out.emit(object, []);
       const qr = await QRCode.toString(code, { type: 'terminal', small: true });
