@@ -113,5 +113,13 @@ describe('runCli without a relay', () => {
     const noName = memoryIo({ AVISO_HOME: home });
     expect(await runCli(['join', `aviso1:${payload}`], noName)).toBe(2);
     expect(noName.stderr).toEqual(['aviso: join needs your display name — add --name "Your Name" (there is no terminal to ask on)']);
+
+    // On a terminal it asks; an empty answer is a usage error, a name goes on to the relay (down here).
+    const empty = memoryIo({ AVISO_HOME: home }, { tty: true, answer: '  ' });
+    expect(await runCli(['join', `aviso1:${payload}`], empty)).toBe(2);
+    expect(empty.stderr).toEqual(['aviso: a display name is needed to join — run again and type one, or add --name "Your Name"']);
+    const named = memoryIo({ AVISO_HOME: home }, { tty: true, answer: 'Ana' });
+    expect(await runCli(['join', `aviso1:${payload}`], named)).toBe(1);
+    expect(named.stderr).toEqual(['aviso: cannot reach the relay at http://127.0.0.1:9 — is it running and is the address right? try again later']);
   });
 });
