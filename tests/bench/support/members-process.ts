@@ -75,10 +75,11 @@ export class MembersProcess {
   async expect(set: MemberSet, total: number, timeoutMs = 10 * 60_000): Promise<{ reached: Promise<{ at: bigint; count: number; lastBytes: number }> }> {
     const armed = this.next('armed', set, 60_000);
     const report = this.next('reached', set, timeoutMs);
-    report.catch(() => undefined); // awaited by the caller
+    const reached = report.then((r) => ({ at: BigInt(r.at), count: r.count, lastBytes: r.lastBytes }));
+    reached.catch(() => undefined); // awaited by the caller; this only keeps a failure meanwhile from counting as unhandled
     this.send({ type: 'expect', set, total });
     await armed;
-    return { reached: report.then((r) => ({ at: BigInt(r.at), count: r.count, lastBytes: r.lastBytes })) };
+    return { reached };
   }
 
   async closeSet(set: MemberSet): Promise<void> {
