@@ -67,6 +67,7 @@ async function handle(socket: Socket, line: string, env: CliIo['env'], run: Runn
     columns: () => 80,
     prompt: () => Promise.reject(new Error('no terminal')),
     stopped: new Promise<void>((resolve) => socket.once('close', resolve)),
+    handleStop: () => undefined,
   };
   const code = await run(argv, io);
   socket.end(`${JSON.stringify({ exit: code })}\n`);

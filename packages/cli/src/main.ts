@@ -6,14 +6,20 @@ import type { CliIo } from './output.js';
 
 let stop!: () => void;
 const stopped = new Promise<void>((resolve) => (stop = resolve));
+let handled = false;
 let signals = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    // The first signal closes cleanly; a second one means "now".
-    if (++signals > 1) process.exit(130);
+    // listen closes cleanly on the first signal; a second one, or any other command, means "now".
+    if (!handled || ++signals > 1) process.exit(130);
     stop();
   });
 }
+// A reader that went away (`aviso listen --json | head`) ends us quietly, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(handled ? 0 : 141);
+  throw err;
+});
 
 const io: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -32,6 +38,7 @@ const io: CliIo = {
     }
   },
   stopped,
+  handleStop: () => (handled = true),
 };
 
 const code = await runCli(process.argv.slice(2), io);

@@ -13,8 +13,12 @@ export interface CliIo {
   prompt(question: string): Promise<string>;
   /** Terminal width, for the live view. */
   columns(): number;
-  /** Resolves when the user asks the process to stop (SIGINT, SIGTERM). */
+  /**
+   * Resolves when the user asks the process to stop (SIGINT, SIGTERM), for commands that called
+   * `handleStop()`; any other command is simply ended by the signal (its store writes are atomic).
+   */
   stopped: Promise<void>;
+  handleStop(): void;
 }
 
 /** A result: its JSON object (one line with --json) and the lines a person reads otherwise. */

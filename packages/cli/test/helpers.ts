@@ -19,5 +19,6 @@ export function memoryIo(env: Record<string, string | undefined> = {}, opts: { t
     columns: () => 80,
     prompt: async () => opts.answer ?? '',
     stopped,
+    handleStop: () => undefined,
   };
 }

@@ -27,6 +27,7 @@ export const listen: Command = {
   args: { min: 0, max: 1 },
   sharable: false,
   async run(ctx, args) {
+    ctx.io.handleStop(); // Ctrl-C closes the connection and the store cleanly
     const session = new ListenSession(ctx);
     await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
   },
