@@ -2,12 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { createContext, createRegistrationToken, type AppContext } from '../context.js';
+import { createContext, createRegistrationToken, DATABASE_FILE, type AppContext } from '../context.js';
 import { createLogger } from '../logger.js';
 import { runRelay } from '../main.js';
 import { RELAY_KEYS_FILE } from '../relay-keys.js';
 import { createBackup, type Progress } from './backup.js';
-import { firstLine, formatBytes, loadExistingKeys } from './data-files.js';
+import { firstLine, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
 import { acquireDataLock } from './data-lock.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -196,9 +196,30 @@ function withContext(env: Env, fn: (ctx: AppContext) => number): number {
   }
 }
 
-/** A damaged key file gets a clear line before the relay tries (and fails) to use it; a missing one is created. */
+/**
+ * A damaged key file gets a clear line before the relay tries (and fails) to use it. A missing one is
+ * created on start, which is right for a new relay but not for one members have registered with: new
+ * keys are a new trust root that every member's app rejects. So with accounts present, refuse.
+ */
 function checkExistingKeys(dataDir: string): void {
-  if (existsSync(join(dataDir, RELAY_KEYS_FILE))) loadExistingKeys(dataDir);
+  const keys = join(dataDir, RELAY_KEYS_FILE);
+  if (existsSync(keys)) {
+    loadExistingKeys(dataDir);
+    return;
+  }
+  if (!existsSync(join(dataDir, DATABASE_FILE))) return;
+  const db = openExistingDatabase(dataDir);
+  let accounts: number;
+  try {
+    accounts = (db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+  if (accounts > 0) {
+    throw new CliError(
+      `${keys} is missing but the database has ${accounts} account${accounts === 1 ? '' : 's'} — restore the relay's keys from a backup; new keys would make every member reject this relay`,
+    );
+  }
 }
 
 /** Opening a data folder failed: say which file is at fault and what to do. */

@@ -153,6 +153,28 @@ describe('aviso-relay CLI', () => {
     expect(await runCli(['info'], env, c.io)).toBe(EXIT_FAILURE);
     expect(c.err).toEqual([`aviso-relay: ${keys} is missing — restore it from a backup: without it members reject this relay`]);
 
+    // With no accounts yet, token create (like serve) makes new keys; once members exist, it refuses.
+    expect(await runCli(['token', 'list'], env, capture().io)).toBe(EXIT_OK);
+    expect(existsSync(keys)).toBe(true);
+    const ctx = createContext(loadConfig(env), { logger: createLogger('error', new LogSink().stream), sweepIntervalMs: 0 });
+    const app = buildApp(ctx);
+    try {
+      const { token } = ctx.services.tokens.create({ uses: 1, ttlMs: 60_000 });
+      expect((await app.inject({ method: 'POST', url: ROUTES.accounts, payload: registerRequest(token, newIdentity()) })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+      ctx.close();
+    }
+    rmSync(keys);
+    for (const argv of [['token', 'create'], ['serve']]) {
+      const m = capture();
+      expect(await runCli(argv, { ...env, AVISO_PORT: '0' }, m.io), argv.join(' ')).toBe(EXIT_FAILURE);
+      expect(m.err).toEqual([
+        `aviso-relay: ${keys} is missing but the database has 1 account — restore the relay's keys from a backup; new keys would make every member reject this relay`,
+      ]);
+      expect(existsSync(keys), argv.join(' ')).toBe(false);
+    }
+
     const other = tempDir();
     writeFileSync(join(other, 'aviso.sqlite'), 'this is not a database, it is a note');
     for (const argv of [['info'], ['token', 'list']]) {
