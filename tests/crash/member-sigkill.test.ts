@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { ClientPool } from '../support/clients.js';
-import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { RelayProcess } from '../support/relay.js';
 import { scale } from '../support/scale.js';
-import { between, groupOf, isTransient, RELAY_ENV, seeded, sleep, until } from './helpers.js';
+import { between, groupOf, isTransient, RELAY_ENV, seeded, sleep } from './helpers.js';
+import { killWorkers, Worker, type Line } from './worker.js';
 
 // A member's device runs as its own process (member-worker.ts) and is killed with SIGKILL at random
 // moments while alerts stream in, then restarted on the same SQLite store, again and again.
@@ -20,58 +19,22 @@ import { between, groupOf, isTransient, RELAY_ENV, seeded, sleep, until } from '
 //  - the `alert` event fires after that commit: an app may miss an event (killed between commit and
 //    event) but never sees one twice, and the store always has the alert.
 const CYCLES = scale(3, 20);
-const WORKER = ['--conditions=@aviso/source', '--import', 'tsx', 'tests/crash/member-worker.ts'];
 
 /** Generous: a loaded machine starts a relay process in seconds, not milliseconds. */
 const TIMEOUT_MS = scale(300_000, 3_600_000);
 
 let relay: RelayProcess;
 let pool: ClientPool;
-const workers: ChildProcess[] = [];
 beforeEach(async (ctx) => {
   relay = await RelayProcess.start({ env: RELAY_ENV });
   pool = new ClientPool();
   ctx.onTestFailed(() => console.error(`--- relay log (${relay.dataDir}) ---\n${relay.log.slice(-20_000)}`));
 });
 afterEach(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+  killWorkers();
   await pool.dispose();
   await relay.dispose();
 });
-
-type Line = { t: 'ready' } | { t: 'alert'; title: string } | { t: 'rejected'; reason: string; message: string } | { t: 'error'; message: string; transient: boolean } | { t: 'dump'; alerts: string[] };
-
-/** One run of the worker process, with every line it printed. */
-class Worker {
-  readonly lines: Line[] = [];
-  stderr = '';
-  readonly exited: Promise<void>;
-  private readonly child: ChildProcess;
-
-  constructor(dataDir: string, groupId: string) {
-    this.child = spawn(process.execPath, [...WORKER, dataDir, groupId], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    workers.push(this.child);
-    createInterface({ input: this.child.stdout! }).on('line', (l) => this.lines.push(JSON.parse(l) as Line));
-    this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
-    this.exited = new Promise((r) => this.child.once('exit', () => r()));
-  }
-
-  async waitFor(check: (lines: Line[]) => boolean, what: string, ms = 120_000): Promise<void> {
-    let dead = false;
-    void this.exited.then(() => (dead = true));
-    await until(() => check(this.lines) || dead, () => `${what} from the worker`, ms);
-    if (!check(this.lines)) throw new Error(`worker exited before ${what}:\n${this.stderr}`);
-  }
-
-  async kill(): Promise<void> {
-    this.child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  dump(): void {
-    this.child.stdin!.write('dump\n');
-  }
-}
 
 describe('member process killed with SIGKILL while it receives alerts', () => {
   test(`${CYCLES} kill/restart cycles: every alert ends up in the store exactly once, none surfaces twice, later alerts decrypt`, async () => {

@@ -134,14 +134,17 @@ export function fileSizeLimit(): StorageFault {
   };
 }
 
-/**
- * Read-only while running, the way it happens in production: an ext4 file system mounted with
- * errors=remount-ro hits an error (ext4's trigger_fs_error knob) and the kernel turns it read-only
- * under the relay's open files (`ro`, or `emergency_ro` on newer kernels). Reads keep working; writes
- * fail with EROFS. Such a file system cannot be remounted rw, so `repair` does what an operator does:
- * stop the relay, unmount, fsck, mount, start.
- */
-export function ext4ReadOnly(base = mkdtempSync(join(tmpdir(), 'aviso-ext4-'))): StorageFault {
+/** An ext4 file system in a loop-mounted image, mounted errors=remount-ro. */
+export interface Ext4Disk {
+  readonly mountPoint: string;
+  /** Simulates a disk error: the kernel turns the file system read-only under open files; unsynced data is lost. */
+  fail(): void;
+  /** What an operator does next: unmount, fsck, mount again. Nothing may hold files open on it. */
+  recover(): void;
+  dispose(): void;
+}
+
+export function ext4Disk(base = mkdtempSync(join(tmpdir(), 'aviso-ext4-'))): Ext4Disk {
   const image = join(base, 'disk.img');
   const mountPoint = join(base, 'mnt');
   mkdirSync(mountPoint);
@@ -155,20 +158,17 @@ export function ext4ReadOnly(base = mkdtempSync(join(tmpdir(), 'aviso-ext4-'))):
   let trigger = mount();
   if (!existsSync(trigger)) {
     sh('umount', '-l', mountPoint);
+    rmSync(base, { recursive: true, force: true });
     throw new Error('this kernel has no ext4 trigger_fs_error');
   }
-  const dataDir = join(mountPoint, 'relay');
-  mkdirSync(dataDir, { mode: 0o700 });
   return {
-    name: 'read-only (ext4 turned read-only by the kernel after an error)',
-    dataDir,
-    async break() {
+    mountPoint,
+    fail() {
       writeFileSync(trigger, 'aviso crash test\n');
       const options = sh('findmnt', '-n', '-o', 'OPTIONS', mountPoint).trim();
       if (!/(^|,)(ro|emergency_ro)(,|$)/.test(options)) throw new Error(`the file system did not go read-only: ${options}`);
     },
-    async repair(relay) {
-      await relay.stop();
+    recover() {
       sh('umount', mountPoint);
       try {
         sh('e2fsck', '-f', '-y', image);
@@ -177,11 +177,38 @@ export function ext4ReadOnly(base = mkdtempSync(join(tmpdir(), 'aviso-ext4-'))):
         if ((err as { status?: number }).status !== 1) throw err;
       }
       trigger = mount();
-      await relay.start();
     },
     dispose() {
       sh('umount', '-l', mountPoint);
       rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Read-only while running, the way it happens in production: an ext4 file system mounted with
+ * errors=remount-ro hits an error (ext4's trigger_fs_error knob) and the kernel turns it read-only
+ * under the relay's open files (`ro`, or `emergency_ro` on newer kernels). Reads keep working; writes
+ * fail with EROFS. Such a file system cannot be remounted rw, so `repair` does what an operator does:
+ * stop the relay, unmount, fsck, mount, start.
+ */
+export function ext4ReadOnly(base?: string): StorageFault {
+  const disk = ext4Disk(base);
+  const dataDir = join(disk.mountPoint, 'relay');
+  mkdirSync(dataDir, { mode: 0o700 });
+  return {
+    name: 'read-only (ext4 turned read-only by the kernel after an error)',
+    dataDir,
+    async break() {
+      disk.fail();
+    },
+    async repair(relay) {
+      await relay.stop();
+      disk.recover();
+      await relay.start();
+    },
+    dispose() {
+      disk.dispose();
     },
   };
 }
