@@ -27,6 +27,20 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ host: '0.0.0.0', port: 0, dataDir: '/var/lib/aviso', logLevel: 'debug', queueTtlDays: 3 });
   });
 
+  test('abuse limits: defaults, overrides, and a request timeout never shorter than the headers timeout', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({
+      registerRateLimit: { capacity: 60, refillSeconds: 10 },
+      maxConnections: 10_000,
+      wsMaxConnections: 5_000,
+      wsMaxBufferedBytes: 16 * 1024 * 1024,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+    });
+    const config = loadConfig({ AVISO_MAX_CONNECTIONS: '50', AVISO_WS_MAX_BUFFERED_KIB: '2048', AVISO_HEADERS_TIMEOUT_SECONDS: '30', AVISO_REQUEST_TIMEOUT_SECONDS: '5' }, '/srv');
+    expect(config).toMatchObject({ maxConnections: 50, wsMaxBufferedBytes: 2048 * 1024, headersTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+    expect(() => loadConfig({ AVISO_WS_MAX_BUFFERED_KIB: '10' })).toThrow(ConfigError);
+  });
+
   test('one ConfigError names every bad variable', () => {
     let error: unknown;
     try {
