@@ -263,7 +263,8 @@ describe('aviso-relay backup and restore', () => {
     })();
     setup.close();
 
-    // Another process inserts token rows two at a time, in one transaction each, for as long as we run.
+    // Another process inserts token rows two at a time, in one transaction each, for as long as we run
+    // (it says "ready" once 20 pairs are committed, so the snapshot cannot be empty).
     const writer = spawn(
       process.execPath,
       [
@@ -272,8 +273,7 @@ describe('aviso-relay backup and restore', () => {
          const db = new D(${JSON.stringify(dbPath)}, { timeout: 10000 }); db.pragma('journal_mode = WAL');
          const ins = db.prepare('INSERT INTO registration_tokens (hash, uses_left, expires_at) VALUES (?, 1, 9e15)');
          let i = 0; const pair = db.transaction(() => { ins.run('a' + i); ins.run('b' + i); i++; });
-         process.stdout.write('ready\\n');
-         for (;;) { pair(); if (i % 50 === 0) { const t = Date.now(); while (Date.now() - t < 2); } }`,
+         for (;;) { pair(); if (i === 20) process.stdout.write('ready\\n'); if (i % 50 === 0) { const t = Date.now(); while (Date.now() - t < 2); } }`,
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
