@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -180,13 +181,13 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       expected += o.sends * n;
       const armedRelay = await members.expect('relay', expected);
       const cpu = cpuMsOf(relayPid);
+      // A fresh keep-alive pool per round: a connection left idle across the baselines' phases may be
+      // closed by the relay's keep-alive timeout just as it is reused (ECONNRESET).
+      const agent = new Agent({ keepAlive: true, maxSockets: o.inFlight });
       const t0 = process.hrtime.bigint();
-      await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, async () => {
-        const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: upload.body });
-        if (res.status !== 200) throw new Error(`group send → ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-      });
+      await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, () => put(agent, upload));
       const storedAt = process.hrtime.bigint();
+      agent.destroy();
       const done = await armedRelay.reached;
       const serverCpuMs = cpuMsOf(relayPid) - cpu;
       const emptyAt = await until(() => {
@@ -266,6 +267,20 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
 }
 
 const TOPIC = 'aviso/bench/alerts';
+
+/** One replayed group send over `agent`; throws unless the relay answers 200. */
+function put(agent: Agent, upload: Captured): Promise<void> {
+  return new Promise((resolvePut, reject) => {
+    const req = httpRequest(upload.url, { method: 'PUT', agent, headers: { ...upload.headers, 'content-length': String(upload.body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolvePut() : reject(new Error(`group send → ${res.statusCode} ${Buffer.concat(chunks).toString()}`))));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(upload.body);
+  });
+}
 
 /**
  * `count` broadcasts of `payload` to every client, starting the next one while fewer than `inFlight`
