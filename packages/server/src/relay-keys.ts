@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PrivateKey, PublicKey, ServerCertificate } from '@signalapp/libsignal-client';
 // The package's `zkgroup.d.ts` re-exports an extensionless path that `nodenext` cannot resolve; the dist entry types fine.
@@ -45,8 +45,22 @@ export function loadOrCreateRelayKeys(dataDir: string): { keys: RelayKeys; creat
   }
   const file = generate();
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  // Durable before anything is signed with them: synced file, atomic rename, synced folder. A key
+  // file lost to a crash after members pinned the trust root would lock every member out.
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path); // atomic: a crash never leaves a half-written key file
+  const dir = openSync(dataDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
   return { keys: fromFile(file), created: true };
 }
 
