@@ -28,7 +28,9 @@ export function groupSendRoutes(app: FastifyInstance, deps: { groupSend: GroupSe
     async (request) => {
       parseWith(MultiRecipientQuery, request.query);
       if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new ProtocolError('BAD_REQUEST', 'missing body');
-      return deps.groupSend.send(tokenHeader(request), new Uint8Array(request.body));
+      // A view, not a copy: the body is this request's own buffer, and up to 4 MiB.
+      const body = request.body;
+      return deps.groupSend.send(tokenHeader(request), new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength));
     },
   );
 }
