@@ -15,7 +15,7 @@ import { killWorkers, Worker, type Line } from './worker.js';
 // (SQLite WAL, synchronous = FULL), so nothing the relay deleted may be missing afterwards.
 // Needs root and loop devices; no other method drops unsynced writes, so without them the test is
 // not registered (member-sigkill.test.ts covers the process crash everywhere).
-const CYCLES = scale(2, 10);
+const CYCLES = scale(1, 10);
 const TIMEOUT_MS = scale(300_000, 3_600_000);
 const ext4 = canMountExt4();
 

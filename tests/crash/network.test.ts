@@ -32,9 +32,9 @@ afterEach(async () => {
   await relay.dispose();
 });
 
-async function member(name: string, relayUrl: string): Promise<AvisoClient> {
+async function member(name: string, relayUrl: string, registrationToken: string): Promise<AvisoClient> {
   const client = await pool.open(pool.newDataDir(name), CLIENT_OPTIONS);
-  await client.register({ relayUrl, registrationToken: await relay.createToken() });
+  await client.register({ relayUrl, registrationToken });
   return client;
 }
 
@@ -42,9 +42,10 @@ describe('network faults between clients and the relay', () => {
   test(`${CYCLES} cuts mid-frame and half-open outages: detected, reconnected, every acknowledged message once`, async () => {
     const seed = Date.now();
     const random = seeded(seed);
-    const alice = await member('alice', relay.url);
-    const bob = await member('bob', proxy.url(relay.url));
-    const carol = await member('carol', proxy.url(relay.url));
+    const token = await relay.createToken(3);
+    const alice = await member('alice', relay.url, token);
+    const bob = await member('bob', proxy.url(relay.url), token);
+    const carol = await member('carol', proxy.url(relay.url), token);
     const seen = new Seen(bob);
     const states: ConnectionState[] = [];
     bob.on('connection', (s) => states.push(s));

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { RelayRequestError, type AvisoClient } from '@aviso/client';
-import { ROUTES } from '@aviso/protocol';
+import { ErrorBody, ROUTES } from '@aviso/protocol';
 import { ClientPool } from '../support/clients.js';
-import { registerRaw } from '../support/raw-account.js';
+import { call, registerRaw, registrationBody } from '../support/raw-account.js';
 import { RelayProcess } from '../support/relay.js';
 import { slow } from '../support/scale.js';
 import { CLIENT_OPTIONS, RELAY_ENV, Seen, sleep, until } from './helpers.js';
@@ -61,15 +61,15 @@ async function outage(make: () => StorageFault): Promise<void> {
   console.info(`storage fault: ${fault.name}`);
   relay = await RelayProcess.start({ dataDir: fault.dataDir, env: RELAY_ENV });
   pool = new ClientPool();
+  const token = await relay.createToken(5); // one CLI run: each costs a process start
   const open = async (name: string): Promise<AvisoClient> => {
     const c = await pool!.open(pool!.newDataDir(name), CLIENT_OPTIONS);
-    await c.register({ relayUrl: relay!.url, registrationToken: await relay!.createToken() });
+    await c.register({ relayUrl: relay!.url, registrationToken: token });
     return c;
   };
   const alice = await open('alice');
   const bob = await open('bob');
-  const reader = await registerRaw(relay.url, await relay.createToken());
-  const spareToken = await relay.createToken();
+  const reader = await registerRaw(relay.url, token);
   const seen = new Seen(bob);
 
   // Bob is offline: these wait in the relay's queue when storage fails.
@@ -100,7 +100,10 @@ async function outage(make: () => StorageFault): Promise<void> {
   expectStorageUnavailable(refused!);
   expectStorageUnavailable(await until503('a send', () => alice.sendDirect(bob.accountId, { text: 'during|again' })));
   // Registration writes too: refused the same way, as a body the SDK and raw clients can branch on.
-  expectStorageUnavailable(await until503('a registration', () => pool!.open(pool!.newDataDir('carol'), CLIENT_OPTIONS).then((c) => c.register({ relayUrl: relay!.url, registrationToken: spareToken }))));
+  const { identity: _identity, ...registration } = registrationBody(token);
+  const refusedRegistration = await call(relay.url, 'POST', ROUTES.accounts, { body: registration });
+  expect(refusedRegistration.status).toBe(503);
+  expect(ErrorBody.parse(refusedRegistration.body).error).toMatchObject({ code: 'STORAGE_UNAVAILABLE', retryable: true });
 
   // Reads keep working.
   expect((await fetch(new URL(ROUTES.relayInfo, relay.url))).status).toBe(200);
@@ -125,8 +128,8 @@ async function outage(make: () => StorageFault): Promise<void> {
   expect([...seen.counts.keys()].sort()).toEqual(acked.sort());
   expect(seen.rejected).toEqual([]);
   expect(seen.unexpectedErrors()).toEqual([]);
-  const newcomer = await open('dave');
-  expect(newcomer.isRegistered).toBe(true);
+  const newcomer = await call(relay.url, 'POST', ROUTES.accounts, { body: registration }); // the token use refused above was not spent
+  expect(newcomer.status).toBe(200);
 
   await relay.stop();
   expect(integrity(fault.dataDir)).toBe('ok');
