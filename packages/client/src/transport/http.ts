@@ -107,6 +107,9 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** Codes only the relay's own error body may carry. */
+const NOT_INFERRED = new Set<ErrorCode>(['MALFORMED_FRAME', 'STORAGE_UNAVAILABLE']);
+
 function toRelayError(method: string, path: string, status: number, text: string): RelayRequestError {
   const body = ErrorBody.safeParse(safeJson(text));
   if (body.success) {
@@ -114,7 +117,8 @@ function toRelayError(method: string, path: string, status: number, text: string
     return new RelayRequestError({ code: e.code, status, retryable: e.retryable, message: `${method} ${path}: ${e.message}`, details: e.details });
   }
   // No error body (a proxy, or a relay bug): infer the code from the status where it is unambiguous.
-  const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && c !== 'MALFORMED_FRAME') ?? 'INTERNAL';
+  // A bare 503 is a proxy with no relay behind it, not the relay's storage: it stays INTERNAL (retryable).
+  const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && !NOT_INFERRED.has(c)) ?? 'INTERNAL';
   return new RelayRequestError({ code, status, retryable: status >= 500 || status === 429, message: `${method} ${path}: HTTP ${status}` });
 }
 
