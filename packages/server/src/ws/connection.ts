@@ -147,9 +147,16 @@ export class DeviceConnection {
       const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":${JSON.stringify(guid)},"serverTimestamp":${serverTimestamp},"content":"`;
       // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower
       // path. A group send's push brings its content as bytes (the shared piece is one buffer for all).
-      const frame = m.contentBytes
-        ? Buffer.concat([Buffer.from(head, 'latin1'), m.contentBytes.own, m.contentBytes.sharedAndClose])
-        : Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1');
+      let frame: Buffer;
+      if (m.contentBytes) {
+        const { own, sharedAndClose } = m.contentBytes;
+        frame = Buffer.allocUnsafe(head.length + own.length + sharedAndClose.length);
+        const at = frame.write(head, 0, 'latin1');
+        own.copy(frame, at);
+        sharedAndClose.copy(frame, at + own.length);
+      } else {
+        frame = Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1');
+      }
       this.ws.send(frame, SEND_TEXT);
     }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
