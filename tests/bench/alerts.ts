@@ -562,6 +562,7 @@ function report(r: {
   log(`1. Fan-out. Aviso: from the sender handing the multi-recipient PUT to fetch (same process, hrtime) to the ${n}th member socket's 'message' event for the envelope.`);
   log(`   Plain ws: from the broadcast loop's start to the ${n}th socket's 'message' event, a ${bytes(runs[0]?.frameBytes ?? 0)} text frame (the size of one member's message.deliver frame).`);
   log(`   Both servers on 127.0.0.1; the ${n} receiving sockets of each in one separate process; arrival times CLOCK_MONOTONIC across processes.`);
+  log(`   Member sockets acknowledge once all ${n} have the envelope (one process stands in for ${n} devices; see support/alert-sockets.ts).`);
   log(
     table(
       ['measure', 'n', 'p50', 'p99', 'mean', 'min', 'max'],

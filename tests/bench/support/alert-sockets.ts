@@ -98,7 +98,12 @@ function onMessage(set: SocketSet, index: number, ws: WebSocket, data: RawData):
       return;
     }
     if (!head.startsWith(DELIVER_PREFIX)) return; // queue.empty and the like
-    if (pendingAcks.push({ ws, data }) === 1) setImmediate(flushAcks);
+    // While an alert is being timed, acknowledgements wait until every socket has it (report()
+    // sends them): a thousand members share this one process, so answering in-line would delay
+    // reading the later sockets and count this process's work as fan-out time. On real devices each
+    // member answers on its own; the relay's work is the same either way (its fan-out loop runs to
+    // the end before it reads any answer), and the acknowledgement drain is timed after.
+    if (pendingAcks.push({ ws, data }) === 1 && state.targets === undefined) setImmediate(flushAcks);
   }
   const count = ++state.counts[index]!;
   if (state.targets !== undefined && count === state.targets[index]) {
