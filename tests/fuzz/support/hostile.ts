@@ -97,10 +97,11 @@ function apply(root: unknown, m: Mutation): unknown {
 export function mutated(templates: readonly unknown[]): fc.Arbitrary<unknown> {
   return fc.constantFrom(...templates).chain((template) => {
     const paths = pathsOf(template);
+    // Extra keys go on objects only: an array given a `constructor` key breaks the harness's own splice.
     const containers: Path[] = [[], ...paths.filter((p) => {
       let v: unknown = template;
       for (const k of p) v = (v as Record<string | number, unknown>)[k];
-      return typeof v === 'object' && v !== null;
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
     })];
     const noop: fc.Arbitrary<Mutation> = fc.constant({ kind: 'delete', path: ['x'] });
     const mutation: fc.Arbitrary<Mutation> = fc.oneof(
