@@ -526,6 +526,9 @@ async function tenThousand(r: {
   const { reached } = await sockets.arm('relay', 1);
   sender.reset();
   started = performance.now();
+  // The sender polls for group changes (every 30 s by default; off here): without this sync it
+  // would still send to the 1,000 members it knew, and the new members' sockets would wait forever.
+  await r.senderGroup.sync();
   await r.senderGroup.sendAlert(alertInput(10_000));
   const firstSendMs = performance.now() - started;
   const firstSendRequests = sender.requests();
