@@ -426,7 +426,14 @@ function report(
       `Target: Aviso ≥ Mosquitto — ${o.mosquitto ? `${met(vsMq >= 1)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
       '',
       perRound,
-      ...(p ? ['', `Where the relay's CPU went over one more round (V8 profiler, not in the figures above):`, '', mdTable(profileHeader, profileRows)] : []),
+      ...(p
+        ? [
+            '',
+            `Where the relay's time went over one more round (V8 profiler, not in the figures above; the sampler charges time blocked inside a synchronous call, such as a SQLite commit's fsync in \`run\`, to that call):`,
+            '',
+            mdTable(profileHeader, profileRows),
+          ]
+        : []),
     ].join('\n'),
   });
 }
