@@ -25,6 +25,7 @@ import { BENCH_RELAY_ENV } from './support/proc.js';
 import { MemoryParty } from './support/alert-stores.js';
 import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert-sockets.js';
 import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
+import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
 
 /**
@@ -52,6 +53,7 @@ export interface AlertsBenchOptions {
   cryptoSamples: number;
   /** Profiles the relay process (whole run) and the sender (5 extra alerts); prints self time per function. */
   profile: boolean;
+  argv: string[];
 }
 
 export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
@@ -82,6 +84,8 @@ export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     cryptoSamples: int('crypto-samples', values['crypto-samples'], 20, 1, 1000),
     profile: values.profile === true,
+    // The flags of this benchmark that were given, for the report's rerun command.
+    argv: Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
   };
 }
 
@@ -290,6 +294,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
   const finalSize = options.tenThousand ? Math.max(TEN_THOUSAND, options.members) : options.members;
   log(`\n## Group alerts: fan-out to ${options.members} online members${options.tenThousand ? `, then one alert to ${TEN_THOUSAND}` : ''}`);
   const relayData = mkdtempSync(join(options.relayDir, 'aviso-bench-alerts-relay-'));
+  noteRelayDir(relayData);
   const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-alerts-sdk-'));
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1 (the CLI), data in ${relayData}`);
   log(`Members: raw authenticated WebSockets in a separate process; sender and receiver: SDK clients with SQLite stores in ${sdkData}, in this process.`);
@@ -388,7 +393,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
       profiles = { sender: senderProfile, relay: summarize(await relayProfiler.stop()) };
     }
 
-    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, relayDir: relayData, profiles });
+    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, relayDir: relayData, profiles, argv: options.argv });
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await sockets.close().catch(() => undefined);
@@ -555,6 +560,7 @@ function report(r: {
   tenK: TenThousandRun | undefined;
   relayDir: string;
   profiles: { sender: ProfileSummary; relay: ProfileSummary } | undefined;
+  argv: readonly string[];
 }): void {
   const { options, runs, baseline, crypto, receiving } = r;
   const n = options.members;
@@ -627,12 +633,52 @@ function report(r: {
     log(`   growing from ${n} to ${t.members} members took ${ms(t.buildMs)}; the first alert after it (sync, sessions, SKDMs) ${ms(t.firstSendMs)} with ${t.firstSendRequests} requests.`);
   }
 
+  addSection({ title: `Group alerts: fan-out and crypto cost, ${n} online members`, command: benchCommand(['--only', 'alerts', ...r.argv]), body: alertsMarkdown(r) });
+
   if (r.profiles) {
     for (const [who, p] of [['sender', r.profiles.sender], ['relay', r.profiles.relay]] as const) {
       log(`\nWhere the ${who}'s CPU goes over ${PROFILED_ALERTS} more alerts${who === 'relay' ? ' and their acknowledgements' : ''} (V8 profiler; not in the figures above):`);
       log(table(['self', 'function', 'charged', 'innermost Aviso function on the stack'], Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.selfMs ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.selfMs ?? Number.NaN), p.ours[i]?.name ?? ''])));
     }
   }
+}
+
+/** The alerts section of docs/benchmarks.md: the same figures as the console tables. */
+function alertsMarkdown(r: Parameters<typeof report>[0]): string {
+  const { options, runs, baseline, crypto, receiving } = r;
+  const n = options.members;
+  const fan = runs.map((x) => x.lastMs);
+  const base = baseline.map((x) => x.lastMs);
+  const sendCpu = runs.map((x) => x.sendCpuMs);
+  const p = (v: number[], q: number) => ms(percentile(v, q));
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const r50 = percentile(fan, 50) / percentile(base, 50);
+  const r99 = percentile(fan, 99) / percentile(base, 99);
+  const cpuRatio = percentile(sendCpu, 50) / percentile(crypto.ssv2CpuMs, 50);
+  const lines = [
+    `One alert to ${n} online members (${n + 1} recipients: plus one offline SDK receiver), ${runs.length} alerts after a warm-up alert. Fan-out runs from the sender handing the multi-recipient upload to \`fetch\` to the ${n}th member socket's \`message\` event; the baseline is a plain \`ws\` server sending a frame of the same size (${bytes(runs[0]?.frameBytes ?? 0)}) to ${n} sockets in the same process, measured between alerts. Member sockets acknowledge once all have the envelope (one process stands in for ${n} devices).`,
+    '',
+    mdTable(
+      ['measure', 'Aviso', 'baseline', 'ratio', 'target', ''],
+      [
+        ['fan-out p50', p(fan, 50), `${p(base, 50)} (plain ws)`, ratio(percentile(fan, 50), percentile(base, 50)), '≤ 2×', met(r50 <= 2)],
+        ['fan-out p99', p(fan, 99), `${p(base, 99)} (plain ws)`, ratio(percentile(fan, 99), percentile(base, 99)), '≤ 2×', met(r99 <= 2)],
+        ['sender CPU per alert, p50', p(sendCpu, 50), `${p(crypto.ssv2CpuMs, 50)} (libsignal SSv2 alone)`, ratio(percentile(sendCpu, 50), percentile(crypto.ssv2CpuMs, 50)), '≤ 1.2×', met(cpuRatio <= 1.2)],
+        ['upload → first member socket, p50', p(runs.map((x) => x.firstMs), 50), '', '', '', ''],
+        ['receiver CPU per alert (durable commit included)', ms(receiving.cpuMs / receiving.alerts), '', '', '', ''],
+        ['first alert to the group (sessions and SKDMs for all)', ms(r.warmupMs), `${r.warmupRequests} requests`, '', '', ''],
+      ],
+    ),
+  ];
+  if (r.tenK) {
+    const t = r.tenK;
+    lines.push(
+      '',
+      `One alert to ${t.members} members end to end (${t.runs.length} alerts, after the group grew and the sender distributed its key): sendAlert called → last socket p50 ${p(t.runs.map((x) => x.callToLastMs), 50)}, upload → last socket p50 ${p(t.runs.map((x) => x.lastMs), 50)}, sender CPU p50 ${p(t.runs.map((x) => x.sendCpuMs), 50)}. Growing the group took ${ms(t.buildMs)}; the first alert after it (sync, ${t.members - n} sessions and SKDMs) ${ms(t.firstSendMs)}.`,
+    );
+  }
+  lines.push('', `Relay data folder: \`${r.relayDir}\`${r.relayDir.startsWith('/dev/shm') ? ' (tmpfs: commits cost no fsync; `--relay-dir` for a disk)' : ''}.`);
+  return lines.join('\n');
 }
 
 /** The V8 profiler of another process, over its inspector WebSocket (Chrome DevTools protocol). */
