@@ -9,6 +9,7 @@ import { REPO_ROOT, RelayProcess } from '../support/relay.js';
 import { BENCH_RELAY_ENV } from './support/proc.js';
 import type { JoinerRequest, JoinerResponse } from './support/joiner.js';
 import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from './support/raw-group.js';
+import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
 
 /**
@@ -32,6 +33,7 @@ export interface GroupsBenchOptions {
   profile: boolean;
   /** Parent folder of the relay's data folder: tmpfs by default, so building is not bound by fsync. */
   relayDir: string;
+  argv: string[];
 }
 
 export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
@@ -62,6 +64,8 @@ export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
     concurrency: int('concurrency', values.concurrency, 8, 1, 64),
     profile: values.profile === true,
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
+    // The flags of this benchmark that were given, for the report's rerun command.
+    argv: Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
   };
 }
 
@@ -155,6 +159,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
 
   log(`\n## Private groups: ${options.members} members`);
   const relayData = mkdtempSync(join(options.relayDir, 'aviso-bench-relay-'));
+  noteRelayDir(relayData);
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1, data in ${relayData}`);
   const relay = await RelayProcess.start({
     dataDir: relayData,
@@ -389,6 +394,26 @@ function report(r: {
     const verify = percentile(t.verify, 50);
     log(`   ${name} (${path}): evaluateChange + SQL ≈ ${ms(percentile(t.setTitle, 50) - verify)} (setTitle), ${ms(percentile(t.join, 50) - verify)} (join): p50 minus the presentation check`);
   }
+
+  const joinP50 = percentile(joinMs, 50);
+  addSection({
+    title: `Private groups: ${options.members} members`,
+    command: benchCommand(['--only', 'groups', ...options.argv]),
+    body: [
+      `A group of ${options.members} members built through the relay's real checks (registration, zkgroup presentation, signed join each), then measured through the SDK. No target is set for these; they show the design holds at size.`,
+      '',
+      mdTable(
+        ['measure', 'figure'],
+        [
+          ['building the group', `${ms(r.buildMs)} (${ms(r.buildMs / (options.members - 1))} per member)`],
+          [`join by invite into ${options.members} members (fetch and verify the whole log), p50 / max`, `${ms(joinP50)} / ${ms(Math.max(...joinMs))}`],
+          ['per change verified during a join', ms(joinP50 / (joinRuns[0]?.res.version ?? 1))],
+          [`sync after ${options.changes} missed changes, p50 / p99`, `${ms(percentile(syncMs, 50))} / ${ms(percentile(syncMs, 99))}`],
+          [`relay append (join) at ~${r.sizeAtService} members, p50, with fsync`, ms(percentile(service.disk.join, 50))],
+        ],
+      ),
+    ].join('\n'),
+  });
 
   if (r.profile) {
     log(`\nWhere a join's CPU goes (one extra join under the V8 profiler, self time, top ${r.profile.length}):`);
