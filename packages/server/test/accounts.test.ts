@@ -2,6 +2,7 @@ import { PrivateKey, ServerCertificate } from '@signalapp/libsignal-client';
 import { ErrorBody, LIMITS, RelayInfo, ROUTES } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { createRegistrationToken } from '../src/index.js';
+import { newToken } from '../src/services/tokens.js';
 import { basicAuth, countRows, newIdentity, registerRequest, registerUser, signedEcPreKey, signedKyberPreKey, testRelay } from './helpers.js';
 
 const DAY = 86_400_000;
@@ -197,5 +198,12 @@ describe('GET /v1/certificate/delivery', () => {
     expect(cert.validate(relay.ctx.keys.trustRoot, body.expiresAt + 1)).toBe(false);
     expect(cert.validate(PrivateKey.generate().getPublicKey(), relay.clock.now())).toBe(false);
     expect(cert.serverCertificate().keyId()).toBe(ServerCertificate.deserialize(relay.ctx.keys.serverCertificate.serialize()).keyId());
+  });
+});
+
+describe('registration tokens', () => {
+  test('never start with a dash, which a command line would read as an option', () => {
+    for (let i = 0; i < 2000; i++) expect(newToken().startsWith('-')).toBe(false);
+    expect(newToken()).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{42}$/);
   });
 });
