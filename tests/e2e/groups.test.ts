@@ -84,12 +84,16 @@ describe('private groups through a real relay', () => {
     await expect((await newcomer('third')).join(revoked)).rejects.toMatchObject({ code: 'INVITE_INVALID' });
 
     const brief = await group.createInvite({ expiresInSeconds: 1, maxUses: 5, requireApproval: false });
-    await new Promise((r) => setTimeout(r, 1100));
+    // Expiries are rounded up to the minute (an exact one would date the invite's creation), so
+    // "1 second" lasts until the next full minute: wait for the expiry the group recorded.
+    const briefExpiry = Math.max(...(await group.invites()).filter((i) => !i.revoked && i.uses === 0).map((i) => i.expiresAt));
+    expect(briefExpiry % 60_000).toBe(0);
+    await new Promise((r) => setTimeout(r, Math.max(0, briefExpiry - Date.now()) + 1000));
     await expect((await newcomer('fourth')).join(brief)).rejects.toMatchObject({ code: 'INVITE_INVALID' });
 
     await group.sync();
     expect((await group.members()).length).toBe(2);
-  });
+  }, 150_000); // waits for the brief invite's minute to pass
 });
 
 describe('a seized relay', () => {
