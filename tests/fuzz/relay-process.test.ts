@@ -38,7 +38,8 @@ afterAll(async () => {
 async function send(req: FuzzRequest): Promise<{ status: number; body: string } | undefined> {
   let res: Response;
   try {
-    res = await fetch(new URL(req.url, relay.url), { method: req.method, headers: req.headers, ...(req.payload === undefined ? {} : { body: req.payload }) });
+    // Concatenated, not resolved: a path like `//host/x` must stay a path, as it is on the wire.
+    res = await fetch(`${relay.url}${req.url}`, { method: req.method, headers: req.headers, ...(req.payload === undefined ? {} : { body: req.payload }) });
   } catch (err) {
     // fetch itself refuses some requests (a header value it will not encode): nothing reached the relay.
     if (err instanceof TypeError && !String(err.cause ?? '').includes('ECONN')) return undefined;

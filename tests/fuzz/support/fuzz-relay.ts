@@ -88,7 +88,7 @@ export async function startRemoteFuzzRelay(process: RelayProcess): Promise<FuzzR
         headers['content-type'] ??= 'application/json';
       }
     }
-    const res = await fetch(new URL(opts.url, process.url), { method: opts.method, headers, ...(body === undefined ? {} : { body }) });
+    const res = await fetch(`${process.url}${opts.url}`, { method: opts.method, headers, ...(body === undefined ? {} : { body }) });
     const text = await res.text();
     return { statusCode: res.status, body: text, json: () => JSON.parse(text) as unknown };
   };
