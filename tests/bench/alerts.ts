@@ -56,19 +56,23 @@ export interface AlertsBenchOptions {
   argv: string[];
 }
 
+// This benchmark's flags (`strict: false`: the other benchmarks' flags pass through).
+const FLAGS = {
+  members: { type: 'string' },
+  alerts: { type: 'string' },
+  'ten-thousand': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  'relay-dir': { type: 'string' },
+  'crypto-samples': { type: 'string' },
+  profile: { type: 'boolean' },
+} as const;
+const OWN_FLAGS = new Set(Object.keys(FLAGS));
+
 export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
   const { values } = parseArgs({
     args: argv,
     strict: false,
-    options: {
-      members: { type: 'string' },
-      alerts: { type: 'string' },
-      'ten-thousand': { type: 'boolean' },
-      concurrency: { type: 'string' },
-      'relay-dir': { type: 'string' },
-      'crypto-samples': { type: 'string' },
-      profile: { type: 'boolean' },
-    },
+    options: FLAGS,
   });
   const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
     if (value === undefined) return fallback;
@@ -85,7 +89,7 @@ export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
     cryptoSamples: int('crypto-samples', values['crypto-samples'], 20, 1, 1000),
     profile: values.profile === true,
     // The flags of this benchmark that were given, for the report's rerun command.
-    argv: Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
+    argv: Object.entries(values).flatMap(([k, v]) => (!OWN_FLAGS.has(k) ? [] : v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
   };
 }
 
@@ -294,7 +298,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
   const finalSize = options.tenThousand ? Math.max(TEN_THOUSAND, options.members) : options.members;
   log(`\n## Group alerts: fan-out to ${options.members} online members${options.tenThousand ? `, then one alert to ${TEN_THOUSAND}` : ''}`);
   const relayData = mkdtempSync(join(options.relayDir, 'aviso-bench-alerts-relay-'));
-  noteRelayDir(relayData);
+  noteRelayDir(options.relayDir);
   const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-alerts-sdk-'));
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1 (the CLI), data in ${relayData}`);
   log(`Members: raw authenticated WebSockets in a separate process; sender and receiver: SDK clients with SQLite stores in ${sdkData}, in this process.`);

@@ -36,19 +36,23 @@ export interface GroupsBenchOptions {
   argv: string[];
 }
 
+// This benchmark's flags (`strict: false`: the other benchmarks' flags pass through).
+const FLAGS = {
+  members: { type: 'string' },
+  joins: { type: 'string' },
+  syncs: { type: 'string' },
+  changes: { type: 'string' },
+  concurrency: { type: 'string' },
+  profile: { type: 'boolean' },
+  'relay-dir': { type: 'string' },
+} as const;
+const OWN_FLAGS = new Set(Object.keys(FLAGS));
+
 export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
   const { values } = parseArgs({
     args: argv,
     strict: false,
-    options: {
-      members: { type: 'string' },
-      joins: { type: 'string' },
-      syncs: { type: 'string' },
-      changes: { type: 'string' },
-      concurrency: { type: 'string' },
-      profile: { type: 'boolean' },
-      'relay-dir': { type: 'string' },
-    },
+    options: FLAGS,
   });
   const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
     if (value === undefined) return fallback;
@@ -65,7 +69,7 @@ export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
     profile: values.profile === true,
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     // The flags of this benchmark that were given, for the report's rerun command.
-    argv: Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
+    argv: Object.entries(values).flatMap(([k, v]) => (!OWN_FLAGS.has(k) ? [] : v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
   };
 }
 
@@ -159,7 +163,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
 
   log(`\n## Private groups: ${options.members} members`);
   const relayData = mkdtempSync(join(options.relayDir, 'aviso-bench-relay-'));
-  noteRelayDir(relayData);
+  noteRelayDir(options.relayDir);
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1, data in ${relayData}`);
   const relay = await RelayProcess.start({
     dataDir: relayData,
