@@ -29,8 +29,10 @@ const Env = z.object({
   AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20),
   AVISO_REGISTER_RATE_CAPACITY: int(1, 100_000).default(60),
   AVISO_REGISTER_RATE_REFILL_SECONDS: int(1, 86_400).default(10),
-  AVISO_MAX_CONNECTIONS: int(1, 1_000_000).default(10_000),
-  AVISO_WS_MAX_CONNECTIONS: int(1, 1_000_000).default(5_000),
+  // Sized for the plan's 10,000-member group with everyone online (about 5 KiB of relay memory per
+  // idle WebSocket, docs/benchmarks.md); the process needs `ulimit -n` above AVISO_MAX_CONNECTIONS.
+  AVISO_MAX_CONNECTIONS: int(1, 1_000_000).default(24_000),
+  AVISO_WS_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
   AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024),
   AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
   AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60),

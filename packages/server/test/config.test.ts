@@ -30,8 +30,8 @@ describe('loadConfig', () => {
   test('abuse limits: defaults, overrides, and a request timeout never shorter than the headers timeout', () => {
     expect(loadConfig({}, '/srv')).toMatchObject({
       registerRateLimit: { capacity: 60, refillSeconds: 10 },
-      maxConnections: 10_000,
-      wsMaxConnections: 5_000,
+      maxConnections: 24_000,
+      wsMaxConnections: 20_000,
       wsMaxBufferedBytes: 16 * 1024 * 1024,
       headersTimeoutMs: 10_000,
       requestTimeoutMs: 60_000,
