@@ -25,6 +25,7 @@ import { BENCH_RELAY_ENV } from './support/proc.js';
 import { MemoryParty } from './support/alert-stores.js';
 import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert-sockets.js';
 import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
+import { summarizeProfile } from './support/inspector.js';
 import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
 
@@ -392,9 +393,9 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');
       for (let i = 0; i < PROFILED_ALERTS; i++) await oneAlert(sockets, sender, senderGroup, 20_000 + i);
-      const senderProfile = summarize((await session.post('Profiler.stop')).profile);
+      const senderProfile = summarizeProfile((await session.post('Profiler.stop')).profile);
       session.disconnect();
-      profiles = { sender: senderProfile, relay: summarize(await relayProfiler.stop()) };
+      profiles = { sender: senderProfile, relay: summarizeProfile(await relayProfiler.stop()) };
     }
 
     report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, relayDir: relayData, profiles, argv: options.argv });
@@ -642,7 +643,7 @@ function report(r: {
   if (r.profiles) {
     for (const [who, p] of [['sender', r.profiles.sender], ['relay', r.profiles.relay]] as const) {
       log(`\nWhere the ${who}'s CPU goes over ${PROFILED_ALERTS} more alerts${who === 'relay' ? ' and their acknowledgements' : ''} (V8 profiler; not in the figures above):`);
-      log(table(['self', 'function', 'charged', 'innermost Aviso function on the stack'], Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.selfMs ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.selfMs ?? Number.NaN), p.ours[i]?.name ?? ''])));
+      log(table(['self', 'function', 'charged', 'innermost Aviso function on the stack'], Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.ms ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.ms ?? Number.NaN), p.ours[i]?.name ?? ''])));
     }
   }
 }
@@ -721,46 +722,7 @@ class RemoteProfiler {
   }
 }
 
-interface ProfileEntry {
-  name: string;
-  selfMs: number;
-}
-
-interface ProfileSummary {
-  /** Self time per function (top 15). */
-  self: ProfileEntry[];
-  /** Each sample charged to the innermost Aviso function (packages/*) on its stack (top 15): who caused the native and library time. */
-  ours: ProfileEntry[];
-}
-
-function summarize(profile: Profiler.Profile): ProfileSummary {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const label = (n: Profiler.ProfileNode) => {
-    const { functionName, url, lineNumber } = n.callFrame;
-    const file = url.replace(/^.*\/(packages|node_modules)\//, '$1/').replace(/^node_modules\/\.pnpm\/[^/]+\/node_modules\//, '');
-    // tsx-compiled sources report line 1 for everything; the file is enough there.
-    return `${functionName || '(anonymous)'} ${file && lineNumber > 0 ? `${file}:${lineNumber + 1}` : file}`.trim();
-  };
-  const self = new Map<string, number>();
-  const ours = new Map<string, number>();
-  const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-  const samples = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < samples.length; i++) {
-    const node = byId.get(samples[i]!);
-    if (!node) continue;
-    const t = (deltas[i] ?? 0) / 1000;
-    add(self, label(node), t);
-    if (node.callFrame.functionName === '(idle)') continue;
-    let at: Profiler.ProfileNode | undefined = node;
-    while (at && !at.callFrame.url.includes('/packages/')) at = byId.get(parent.get(at.id) ?? -1);
-    add(ours, at ? label(at) : `(outside Aviso code) ${label(node)}`, t);
-  }
-  const top = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([name, selfMs]) => ({ name, selfMs }));
-  return { self: top(self), ours: top(ours) };
-}
+type ProfileSummary = ReturnType<typeof summarizeProfile>;
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   await benchAlerts(parseAlertsArgs(process.argv.slice(2)));

@@ -116,13 +116,13 @@ export function heapGrowth(before: Map<string, HeapClass>, after: Map<string, He
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
+  children?: number[] | undefined;
 }
 
 export interface CpuProfile {
   nodes: ProfileNode[];
-  samples?: number[];
-  timeDeltas?: number[];
+  samples?: number[] | undefined;
+  timeDeltas?: number[] | undefined;
 }
 
 export interface ProfileEntry {
