@@ -66,7 +66,21 @@ function sendTo(to: RawAccount, content: string) {
  * A PUT whose body the relay may refuse before it has all of it: the 413 arrives while the upload
  * is still going, and the write side then fails with EPIPE, which is expected and ignored.
  */
-function putRaw(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
+async function putRaw(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
+  // The relay answers 413 and closes while the upload is still going; if its close reaches this
+  // side before the answer was read, the kernel drops the answer with the connection (EPIPE or
+  // ECONNRESET, no response). That is a race of the test's socket, not an answer: ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await putRawOnce(path, headers, body);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt >= 5 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw err;
+    }
+  }
+}
+
+function putRawOnce(path: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(relay.url);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port: Number(port), path, method: 'PUT', headers: { ...headers, 'content-length': String(body.length) } });
@@ -78,7 +92,7 @@ function putRaw(path: string, headers: Record<string, string>, body: Buffer): Pr
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
     req.on('error', (err) => {
-      if (!answered) setTimeout(() => (answered ? undefined : reject(err)), 5000);
+      if (!answered) setTimeout(() => (answered ? undefined : reject(err)), 1000);
     });
     req.end(body);
   });
