@@ -27,6 +27,7 @@ import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert
 import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
 import { summarizeProfile } from './support/inspector.js';
 import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
+import { givenFlags, intFlag } from './support/flags.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
 
 /**
@@ -67,7 +68,6 @@ const FLAGS = {
   'crypto-samples': { type: 'string' },
   profile: { type: 'boolean' },
 } as const;
-const OWN_FLAGS = new Set(Object.keys(FLAGS));
 
 export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
   const { values } = parseArgs({
@@ -75,22 +75,16 @@ export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
     strict: false,
     options: FLAGS,
   });
-  const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
-    return n;
-  };
   return {
-    members: int('members', values.members, 1000, 2, TEN_THOUSAND),
-    alerts: int('alerts', values.alerts, 50, 1, 1000),
+    members: intFlag(values, 'members', 1000, 2, TEN_THOUSAND),
+    alerts: intFlag(values, 'alerts', 50, 1, 1000),
     tenThousand: values['ten-thousand'] === true,
-    concurrency: int('concurrency', values.concurrency, 8, 1, 64),
+    concurrency: intFlag(values, 'concurrency', 8, 1, 64),
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
-    cryptoSamples: int('crypto-samples', values['crypto-samples'], 20, 1, 1000),
+    cryptoSamples: intFlag(values, 'crypto-samples', 20, 1, 1000),
     profile: values.profile === true,
     // The flags of this benchmark that were given, for the report's rerun command.
-    argv: Object.entries(values).flatMap(([k, v]) => (!OWN_FLAGS.has(k) ? [] : v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
+    argv: givenFlags(values, Object.keys(FLAGS)),
   };
 }
 

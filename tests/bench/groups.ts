@@ -10,6 +10,7 @@ import { BENCH_RELAY_ENV } from './support/proc.js';
 import type { JoinerRequest, JoinerResponse } from './support/joiner.js';
 import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from './support/raw-group.js';
 import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
+import { givenFlags, intFlag } from './support/flags.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
 
 /**
@@ -46,7 +47,6 @@ const FLAGS = {
   profile: { type: 'boolean' },
   'relay-dir': { type: 'string' },
 } as const;
-const OWN_FLAGS = new Set(Object.keys(FLAGS));
 
 export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
   const { values } = parseArgs({
@@ -54,22 +54,16 @@ export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
     strict: false,
     options: FLAGS,
   });
-  const int = (name: string, value: unknown, fallback: number, min: number, max: number) => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
-    return n;
-  };
   return {
-    members: int('members', values.members, 10_000, 2, LIMITS.maxGroupMembers - 2_000),
-    joins: int('joins', values.joins, 3, 1, 20),
-    syncs: int('syncs', values.syncs, 10, 1, 100),
-    changes: int('changes', values.changes, 100, 5, 1000),
-    concurrency: int('concurrency', values.concurrency, 8, 1, 64),
+    members: intFlag(values, 'members', 10_000, 2, LIMITS.maxGroupMembers - 2_000),
+    joins: intFlag(values, 'joins', 3, 1, 20),
+    syncs: intFlag(values, 'syncs', 10, 1, 100),
+    changes: intFlag(values, 'changes', 100, 5, 1000),
+    concurrency: intFlag(values, 'concurrency', 8, 1, 64),
     profile: values.profile === true,
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     // The flags of this benchmark that were given, for the report's rerun command.
-    argv: Object.entries(values).flatMap(([k, v]) => (!OWN_FLAGS.has(k) ? [] : v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : [])),
+    argv: givenFlags(values, Object.keys(FLAGS)),
   };
 }
 

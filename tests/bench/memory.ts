@@ -10,6 +10,7 @@ import { MembersProcess } from './support/members-process.js';
 import { BENCH_RELAY_ENV, statusBytes } from './support/proc.js';
 import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, table } from './support/stats.js';
+import { intFlag } from './support/flags.js';
 
 /**
  * Relay memory per idle authenticated connection: register `connections` devices, read the relay's
@@ -34,16 +35,9 @@ export function parseMemoryArgs(argv: string[]): MemoryBenchOptions {
     strict: false,
     options: { 'memory-connections': { type: 'string' }, 'memory-idle-ms': { type: 'string' }, 'memory-no-profile': { type: 'boolean' }, 'memory-dir': { type: 'string' } },
   });
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const value = values[name];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
-    return n;
-  };
   return {
-    connections: int('memory-connections', 5000, 10, 15_000),
-    idleMs: int('memory-idle-ms', 5000, 0, 600_000),
+    connections: intFlag(values, 'memory-connections', 5000, 10, 15_000),
+    idleMs: intFlag(values, 'memory-idle-ms', 5000, 0, 600_000),
     profile: values['memory-no-profile'] !== true,
     // Memory, not durability, is measured: tmpfs keeps 5,000 registrations from waiting on fsync.
     dataDir: typeof values['memory-dir'] === 'string' ? values['memory-dir'] : defaultDir(),

@@ -17,6 +17,7 @@ import { relayMeta } from './support/raw-group.js';
 import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, percentile, table } from './support/stats.js';
 import { RemoteInspector, summarizeProfile, type CpuProfile } from './support/inspector.js';
+import { intFlag } from './support/flags.js';
 
 /**
  * Durable, acknowledged throughput: envelopes delivered per second to 1,000 online members, each
@@ -61,19 +62,12 @@ export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
       'throughput-profile': { type: 'boolean' },
     },
   });
-  const int = (name: string, fallback: number, min: number, max: number) => {
-    const value = values[name];
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`--${name} must be a whole number in ${min}–${max}, got ${String(value)}`);
-    return n;
-  };
   const mosquitto = typeof values.mosquitto === 'string' ? values.mosquitto : '/usr/sbin/mosquitto';
   return {
-    members: int('throughput-members', 1000, 2, 10_000),
-    sends: int('throughput-sends', 100, 1, 10_000),
-    inFlight: int('throughput-in-flight', 16, 1, 1000),
-    rounds: int('throughput-rounds', 3, 1, 20),
+    members: intFlag(values, 'throughput-members', 1000, 2, 10_000),
+    sends: intFlag(values, 'throughput-sends', 100, 1, 10_000),
+    inFlight: intFlag(values, 'throughput-in-flight', 16, 1, 1000),
+    rounds: intFlag(values, 'throughput-rounds', 3, 1, 20),
     dataDir: typeof values['throughput-dir'] === 'string' ? values['throughput-dir'] : tmpdir(),
     mosquitto: values['no-mosquitto'] === true || !existsSync(mosquitto) ? undefined : mosquitto,
     concurrency: 8,
