@@ -3,26 +3,17 @@ import {
   Aci,
   ContentHint,
   groupEncrypt,
-  IdentityChange,
-  IdentityKeyStore,
   KEMKeyPair,
   PreKeyBundle,
   PrivateKey,
   processPreKeyBundle,
   processSenderKeyDistributionMessage,
   ProtocolAddress,
-  PublicKey,
   SenderCertificate,
   SenderKeyDistributionMessage,
-  SenderKeyRecord,
-  SenderKeyStore,
   sealedSenderMultiRecipientEncrypt,
-  SessionRecord,
-  SessionStore,
   UnidentifiedSenderMessageContent,
-  type Direction,
   type ServiceId,
-  type Uuid,
 } from '@signalapp/libsignal-client';
 import {
   ClientZkGroupCipher,
@@ -35,70 +26,12 @@ import { EndorsementsResponse, GROUP_SEND, ROUTES, SenderCertificateResponse } f
 import type { LightMyRequestResponse } from 'fastify';
 import { groupUser, newInvite, blob, TestGroup, type GroupUser } from './group-helpers.js';
 import type { TestRelay } from './helpers.js';
+import { MemoryIdentityStore, MemorySenderKeyStore, MemorySessionStore } from './memory-stores.js';
 
 /**
  * A libsignal party with in-memory stores, playing a group sender or recipient against a test relay:
  * real sessions (PQXDH from locally made bundles), real sender keys, real SSv2 SentMessages.
  */
-
-class MemoryIdentityStore extends IdentityKeyStore {
-  private readonly known = new Map<string, PublicKey>();
-  constructor(
-    private readonly key: PrivateKey,
-    private readonly registrationId: number,
-  ) {
-    super();
-  }
-  async getIdentityKey(): Promise<PrivateKey> {
-    return this.key;
-  }
-  async getLocalRegistrationId(): Promise<number> {
-    return this.registrationId;
-  }
-  async saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
-    const old = this.known.get(name.toString());
-    this.known.set(name.toString(), key);
-    return old !== undefined && !old.equals(key) ? IdentityChange.ReplacedExisting : IdentityChange.NewOrUnchanged;
-  }
-  async isTrustedIdentity(_name: ProtocolAddress, _key: PublicKey, _direction: Direction): Promise<boolean> {
-    return true;
-  }
-  async getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
-    return this.known.get(name.toString()) ?? null;
-  }
-}
-
-class MemorySessionStore extends SessionStore {
-  private readonly sessions = new Map<string, Uint8Array<ArrayBuffer>>();
-  async saveSession(name: ProtocolAddress, record: SessionRecord): Promise<void> {
-    this.sessions.set(name.toString(), record.serialize());
-  }
-  async getSession(name: ProtocolAddress): Promise<SessionRecord | null> {
-    const bytes = this.sessions.get(name.toString());
-    return bytes === undefined ? null : SessionRecord.deserialize(bytes);
-  }
-  async getExistingSessions(addresses: ProtocolAddress[]): Promise<SessionRecord[]> {
-    return Promise.all(
-      addresses.map(async (a) => {
-        const s = await this.getSession(a);
-        if (s === null) throw new Error(`no session for ${a.toString()}`);
-        return s;
-      }),
-    );
-  }
-}
-
-class MemorySenderKeyStore extends SenderKeyStore {
-  private readonly keys = new Map<string, Uint8Array<ArrayBuffer>>();
-  async saveSenderKey(sender: ProtocolAddress, distributionId: Uuid, record: SenderKeyRecord): Promise<void> {
-    this.keys.set(`${sender.toString()}/${distributionId}`, record.serialize());
-  }
-  async getSenderKey(sender: ProtocolAddress, distributionId: Uuid): Promise<SenderKeyRecord | null> {
-    const bytes = this.keys.get(`${sender.toString()}/${distributionId}`);
-    return bytes === undefined ? null : SenderKeyRecord.deserialize(bytes);
-  }
-}
-
 export class Party {
   readonly address: ProtocolAddress;
   readonly identityStore: MemoryIdentityStore;
