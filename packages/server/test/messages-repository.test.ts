@@ -51,11 +51,32 @@ describe('MessagesRepository.insertMany', () => {
     expect(repo.fetchAfter({ accountId: b, deviceId: 1 }, 0, 10, 0).map((m) => [...m.content])).toEqual([[140, 1, 0xaa, 0xbb]]);
   });
 
-  test('countsOf counts queued envelopes per device of the given accounts only', () => {
+  test('queueLengths counts queued envelopes per device, and keeps counting through inserts, acknowledgements, trims and expiry', () => {
     const { repo, storage: s, accountIds } = setup(3);
     const [a, b, c] = accountIds as [string, string, string];
-    const e = (accountId: string, deviceId: number): NewEnvelope => ({ guid: randomUUID(), accountId, deviceId, receivedAt: 0, expiresAt: 1, content: new Uint8Array([1]) });
-    s.transaction(() => repo.insertMany([e(a, 1), e(a, 1), e(a, 2), e(b, 1), e(c, 1)]));
-    expect([...repo.countsOf([a, b])].sort()).toEqual([[`${a}.1`, 2], [`${a}.2`, 1], [`${b}.1`, 1]].sort());
+    const e = (accountId: string, deviceId: number, expiresAt = 10): NewEnvelope => ({ guid: randomUUID(), accountId, deviceId, receivedAt: 0, expiresAt, content: new Uint8Array([1]) });
+    const real = (accountId: string, deviceId: number) => s.db.$client.prepare('SELECT count(*) FROM messages WHERE account_id = ? AND device_id = ?').pluck().get(accountId, deviceId);
+    const devices = [{ accountId: a, deviceId: 1 }, { accountId: a, deviceId: 2 }, { accountId: b, deviceId: 1 }, { accountId: c, deviceId: 1 }];
+    const check = () => expect(s.transaction(() => repo.queueLengths(devices))).toEqual(devices.map((d) => real(d.accountId, d.deviceId)));
+
+    const ids = s.transaction(() => repo.insertMany([e(a, 1), e(a, 1, 1), e(a, 2), e(b, 1)]));
+    expect(s.transaction(() => repo.queueLengths(devices))).toEqual([2, 1, 1, 0]);
+    s.transaction(() => repo.insertMany([e(c, 1), e(a, 1)]));
+    s.transaction(() => repo.insert(e(b, 1)));
+    check();
+    // Acknowledged twice, and by the wrong device: counted once.
+    s.transaction(() => repo.deleteAcknowledged([{ accountId: a, deviceId: 1, id: ids[0]! }, { accountId: a, deviceId: 1, id: ids[0]! }, { accountId: b, deviceId: 1, id: ids[2]! }]));
+    check();
+    s.transaction(() => repo.deleteOldest({ accountId: b, deviceId: 1 }, 1));
+    check();
+    expect(repo.deleteExpired(5)).toBe(1);
+    check();
+    // A rolled-back insert, forgotten as the messages service does on rollback.
+    expect(() => s.transaction(() => {
+      repo.insertMany([e(a, 2), e(a, 2)]);
+      throw new Error('rolled back');
+    })).toThrow('rolled back');
+    repo.forgetCounts();
+    check();
   });
 });

@@ -122,15 +122,16 @@ describe('PUT /v1/messages/:accountId', () => {
     expect(countRows(relay.ctx, 'messages')).toBe(0);
   });
 
-  test('acknowledging deletes by (account, device, guid) only', async () => {
+  test('acknowledging deletes by (account, device, queue position) only', async () => {
     const relay = await testRelay();
     const [alice, bob] = [await registerUser(relay), await registerUser(relay)];
     await send(relay, alice, bob, [toDevice(bob)]);
     const [queued] = relay.ctx.services.messages.fetch({ accountId: bob.accountId, deviceId: 1 }, 0, 10);
     expect(queued).toBeDefined();
-    // Alice cannot delete Bob's envelope even if she learned its guid.
-    expect(relay.ctx.services.messages.acknowledge({ accountId: alice.accountId, deviceId: 1 }, queued!.envelope.guid)).toBe(false);
-    expect(relay.ctx.services.messages.acknowledge({ accountId: bob.accountId, deviceId: 1 }, queued!.envelope.guid)).toBe(true);
+    // Alice cannot delete Bob's envelope even if she names its queue position.
+    expect(relay.ctx.services.messages.acknowledge({ accountId: alice.accountId, deviceId: 1 }, queued!.id)).toBe(false);
+    expect(relay.ctx.services.messages.acknowledge({ accountId: bob.accountId, deviceId: 1 }, queued!.id)).toBe(true);
+    expect(relay.ctx.services.messages.acknowledge({ accountId: bob.accountId, deviceId: 1 }, queued!.id)).toBe(false);
     expect(countRows(relay.ctx, 'messages')).toBe(0);
   });
 });

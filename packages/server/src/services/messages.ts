@@ -22,7 +22,7 @@ export type { QueuedMessage } from './notifier.js';
 
 export class MessagesService {
   /** Acknowledgements waiting for the end of the current event-loop turn (see `acknowledgeSoon`). */
-  private pendingAcks: { device: AuthenticatedDevice; guid: string }[] = [];
+  private pendingAcks: { accountId: string; deviceId: number; id: number }[] = [];
   private ackFlush: NodeJS.Immediate | undefined;
 
   constructor(
@@ -48,7 +48,7 @@ export class MessagesService {
     // The protocol schema has already bounded each decoded content to LIMITS.maxEnvelopeBytes.
     const contents = req.messages.map((m) => fromBase64(m.content));
     const now = this.deps.clock.now();
-    const stored = this.deps.transaction(() => {
+    const stored = this.write(() => {
       const devices = this.deps.accounts.devices(destination);
       if (devices.length === 0) throw new ProtocolError('NOT_FOUND', 'no such account');
       // Sending to one's own account reaches the other devices, not the sending one (Signal's rule).
@@ -85,7 +85,7 @@ export class MessagesService {
     const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     // From the rounded time: an exact expiry minus the TTL would give the exact arrival back.
     const expiresAt = receivedAt + this.deps.ttlMs;
-    const rows = this.deps.transaction(() => {
+    const rows = this.write(() => {
       const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
       const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
       const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
@@ -106,15 +106,15 @@ export class MessagesService {
       if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
 
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      const queued = this.deps.messages.countsOf(recipients.map((r) => r.accountId));
       const envelopes: NewEnvelope[] = [];
       for (const r of recipients) {
         for (const d of r.devices) envelopes.push({ guid: randomUUID(), accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId });
       }
+      const queued = this.deps.messages.queueLengths(envelopes);
       const ids = this.deps.messages.insertMany(envelopes);
-      // Trimmed only where the queue was already full: one count query for the send, not one per device.
-      for (const e of envelopes) {
-        if ((queued.get(`${e.accountId}.${e.deviceId}`) ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
+      // Trimmed only where the queue was already full.
+      for (const [i, e] of envelopes.entries()) {
+        if ((queued[i] ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
       }
       const inserted = envelopes.map((e, i) => ({ id: ids[i] ?? 0, guid: e.guid }));
       return inserted;
@@ -152,10 +152,10 @@ export class MessagesService {
     return this.deps.messages.lastId(device);
   }
 
-  /** Deletes an acknowledged envelope; false if it was already gone. */
-  acknowledge(device: AuthenticatedDevice, guid: string): boolean {
+  /** Deletes the device's acknowledged envelope at queue position `id`; false if it was already gone. */
+  acknowledge(device: AuthenticatedDevice, id: number): boolean {
     // The envelope and, if it was the last one using it, its group send's shared payload.
-    return this.deps.transaction(() => this.deps.messages.deleteByGuid(device, guid));
+    return this.write(() => this.deps.messages.deleteAcknowledged([{ accountId: device.accountId, deviceId: device.deviceId, id }])) > 0;
   }
 
   /**
@@ -165,8 +165,8 @@ export class MessagesService {
    * to a crash before its batch commits only means the envelope is delivered again, and clients
    * deduplicate (delivery is at least once anyway).
    */
-  acknowledgeSoon(device: AuthenticatedDevice, guid: string): void {
-    this.pendingAcks.push({ device, guid });
+  acknowledgeSoon(device: AuthenticatedDevice, id: number): void {
+    this.pendingAcks.push({ accountId: device.accountId, deviceId: device.deviceId, id });
     this.ackFlush ??= setImmediate(() => this.flushAcknowledgements());
   }
 
@@ -178,7 +178,7 @@ export class MessagesService {
     this.pendingAcks = [];
     if (batch.length === 0) return;
     try {
-      this.deps.transaction(() => this.deps.messages.deleteAcknowledged(batch.map(({ device, guid }) => ({ accountId: device.accountId, deviceId: device.deviceId, guid }))));
+      this.write(() => this.deps.messages.deleteAcknowledged(batch));
     } catch (err) {
       // The envelopes stay queued and are delivered again: at least once, never lost.
       this.deps.logger.error({ err }, 'acknowledgement batch failed');
@@ -195,6 +195,16 @@ export class MessagesService {
     const n = this.deps.messages.deleteExpired(this.deps.clock.now());
     if (n > 0) this.deps.logger.info({ expired: n }, 'expired envelopes deleted');
     return n;
+  }
+
+  /** A write transaction; on rollback the repository's remembered queue lengths may be off, so they go. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.deps.transaction(fn);
+    } catch (err) {
+      this.deps.messages.forgetCounts();
+      throw err;
+    }
   }
 
   private trim(accountId: string, deviceId: number): void {

@@ -124,7 +124,10 @@ export const sharedPayloads = sqliteTable(
 /**
  * Queued envelopes. Deliberately no sender column and no IP: the sender is inside the sealed-sender
  * encryption. `received_at` is rounded down to the minute. Rows are hard-deleted on acknowledgement
- * (with `secure_delete` on) or on expiry.
+ * (with `secure_delete` on) or on expiry. An acknowledgement names the envelope by its queue
+ * position (`id`), not its `guid`: a group send inserts a row per member device, and an index on
+ * random guids cost as much as the rest of the row (docs/benchmarks.md). `guid` is what clients
+ * deduplicate redeliveries on.
  */
 export const messages = sqliteTable(
   'messages',
@@ -144,7 +147,6 @@ export const messages = sqliteTable(
     sharedId: integer('shared_id').references(() => sharedPayloads.id),
   },
   (t) => [
-    uniqueIndex('messages_device_guid').on(t.accountId, t.deviceId, t.guid),
     index('messages_device_id').on(t.accountId, t.deviceId, t.id),
     index('messages_expires_at').on(t.expiresAt),
     index('messages_shared_id').on(t.sharedId),

@@ -56,7 +56,7 @@ export class DeviceConnection {
    * as is (ids grow, notifications come in commit order) and an answer needs no queue read.
    */
   private caughtUp = false;
-  private readonly inFlight = new Map<number, string>(); // frame id → envelope guid
+  private readonly inFlight = new Map<number, number>(); // frame id → envelope queue position
   private nextFrameId = 1;
   private malformed = 0;
   private alive = true;
@@ -138,7 +138,7 @@ export class DeviceConnection {
 
   private deliver(m: QueuedMessage): void {
     const id = this.takeFrameId();
-    this.inFlight.set(id, m.envelope.guid);
+    this.inFlight.set(id, m.id);
     this.cursor = m.id;
     // Built by hand, not JSON.stringify: this runs once per member per alert. Only the guid can need
     // escaping; the content is our own base64 and the numbers are integers.
@@ -178,12 +178,12 @@ export class DeviceConnection {
         this.send({ type: PONG, id: frame.id });
         return;
       case RESPONSE: {
-        const guid = this.inFlight.get(frame.id);
-        if (guid === undefined) return; // a late or duplicate answer: nothing to do
+        const queueId = this.inFlight.get(frame.id);
+        if (queueId === undefined) return; // a late or duplicate answer: nothing to do
         this.inFlight.delete(frame.id);
         // Deleted in a batch at the end of this event-loop turn. Non-2xx leaves the envelope queued;
         // it is offered again on the next connection.
-        if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledgeSoon(this.device, guid);
+        if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledgeSoon(this.device, queueId);
         // Caught up, nothing waits in the queue: the freed slot is for the next live envelope.
         if (!this.caughtUp) this.pump();
         return;

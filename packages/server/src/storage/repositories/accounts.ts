@@ -28,6 +28,14 @@ export interface DeviceAddress {
 export class AccountsRepository {
   // A group send looks up every recipient account's devices: prepared once, not rebuilt per recipient.
   private readonly q;
+  /**
+   * Device lists by account, as read from the table. A group send checks every recipient's devices,
+   * and reading 1,000 accounts' rows per alert cost more than storing the alert. Safe to keep because
+   * an account's devices and their registration ids never change once it is created (one device per
+   * account; linking devices will have to update this). Only lists read back are remembered, never an
+   * unknown account, so a rolled-back registration cannot leave a phantom here.
+   */
+  private readonly deviceLists = new Map<string, DeviceAddress[]>();
 
   constructor(private readonly db: Db) {
     this.q = {
@@ -91,15 +99,32 @@ export class AccountsRepository {
       .get();
   }
 
-  devices(accountId: string): DeviceAddress[] {
-    return this.q.devices.all({ accountId });
+  /** The account's devices in id order (empty for an unknown account). Callers must not modify the list. */
+  devices(accountId: string): readonly DeviceAddress[] {
+    const known = this.deviceLists.get(accountId);
+    if (known !== undefined) return known;
+    const list = this.q.devices.all({ accountId });
+    if (list.length > 0) this.deviceLists.set(accountId, list);
+    return list;
   }
 
-  /** `devices` for many accounts in one query; an unknown account maps to an empty list. */
-  devicesOfMany(accountIds: readonly string[]): Map<string, DeviceAddress[]> {
-    const byAccount = new Map<string, DeviceAddress[]>(accountIds.map((id) => [id, []]));
-    for (const { accountId, deviceId, registrationId } of this.q.devicesOfMany.all({ ids: JSON.stringify(accountIds) })) {
-      byAccount.get(accountId)?.push({ deviceId, registrationId });
+  /** `devices` for many accounts, those not yet remembered in one query; an unknown account maps to an empty list. */
+  devicesOfMany(accountIds: readonly string[]): Map<string, readonly DeviceAddress[]> {
+    const byAccount = new Map<string, readonly DeviceAddress[]>();
+    const missing: string[] = [];
+    for (const id of accountIds) {
+      const known = this.deviceLists.get(id);
+      if (known === undefined) missing.push(id);
+      else byAccount.set(id, known);
+    }
+    if (missing.length === 0) return byAccount;
+    const read = new Map<string, DeviceAddress[]>(missing.map((id) => [id, []]));
+    for (const { accountId, deviceId, registrationId } of this.q.devicesOfMany.all({ ids: JSON.stringify(missing) })) {
+      read.get(accountId)?.push({ deviceId, registrationId });
+    }
+    for (const [id, list] of read) {
+      if (list.length > 0) this.deviceLists.set(id, list);
+      byAccount.set(id, list);
     }
     return byAccount;
   }

@@ -34,6 +34,13 @@ export class MessagesRepository {
   private readonly q;
   /** Multi-row insert statements by row count (a full chunk and the remainders seen so far). */
   private readonly insertStatements = new Map<number, Statement>();
+  /**
+   * Queue lengths by `account.device`, for the devices counted so far. A send checks every recipient
+   * device's queue against the cap, and a count query per group send cost more than its inserts. Exact
+   * because every write to the table goes through this repository and keeps it up to date; the messages
+   * service calls `forgetCounts` when a transaction rolls back, and expiry starts it afresh.
+   */
+  private readonly counts = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     const p = (name: string) => sql.placeholder(name);
@@ -63,11 +70,11 @@ export class MessagesRepository {
         .limit(p('limit'))
         .prepare(),
       lastId: db.select({ id: max(messages.id) }).from(messages).where(ofDevice).prepare(),
-      deleteByGuid: db
-        .delete(messages)
-        .where(and(ofDevice, eq(messages.guid, p('guid'))))
-        .returning({ sharedId: messages.sharedId })
-        .prepare(),
+      // By queue position (the rowid): one lookup, and the device columns make sure a device can only
+      // delete its own envelopes. Raw: every member acknowledges every alert.
+      deleteAcknowledged: db.$client.prepare<[number, string, number], { sharedId: number | null }>(
+        'DELETE FROM messages WHERE id = ? AND account_id = ? AND device_id = ? RETURNING shared_id AS sharedId',
+      ),
       deleteSharedIfUnreferenced: db
         .delete(sharedPayloads)
         .where(
@@ -84,7 +91,9 @@ export class MessagesRepository {
   insert(envelope: NewEnvelope): number {
     const e = envelope;
     const content = Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength);
-    return Number(this.q.insert.run(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, content, e.sharedId ?? null).lastInsertRowid);
+    const id = Number(this.q.insert.run(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, content, e.sharedId ?? null).lastInsertRowid);
+    this.countInserted(e);
+    return id;
   }
 
   /**
@@ -107,14 +116,28 @@ export class MessagesRepository {
       const last = Number(result.lastInsertRowid);
       for (let i = 0; i < chunk.length; i++) ids[start + i] = last - chunk.length + 1 + i;
     }
+    for (const e of envelopes) this.countInserted(e);
     return ids;
   }
 
-  /** Queued envelopes per device of these accounts (devices with none are absent), in one query. */
-  countsOf(accountIds: readonly string[]): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const r of this.q.countsOf.all(JSON.stringify(accountIds))) out.set(`${r.accountId}.${r.deviceId}`, r.n);
-    return out;
+  /**
+   * How many envelopes each of these devices has queued, in order: from memory where known, the
+   * others with one query for all their accounts. Call inside the transaction that then inserts.
+   */
+  queueLengths(devices: readonly DeviceKey[]): number[] {
+    const unknown = new Set<string>();
+    for (const d of devices) if (!this.counts.has(countKey(d))) unknown.add(d.accountId);
+    if (unknown.size > 0) {
+      for (const d of devices) if (unknown.has(d.accountId)) this.counts.set(countKey(d), 0);
+      // Only devices with envelopes come back; the others stay at 0.
+      for (const r of this.q.countsOf.all(JSON.stringify([...unknown]))) this.counts.set(countKey(r), r.n);
+    }
+    return devices.map((d) => this.counts.get(countKey(d)) ?? 0);
+  }
+
+  /** Drops the remembered queue lengths: after a rolled-back transaction they may count rows that are not there. */
+  forgetCounts(): void {
+    this.counts.clear();
   }
 
   private insertStatement(rows: number): Statement {
@@ -134,14 +157,19 @@ export class MessagesRepository {
     return row.id;
   }
 
+  /** The device's queue length (remembered, or counted and remembered). */
   count(d: DeviceKey): number {
-    return this.q.count.get(d.accountId, d.deviceId) ?? 0;
+    const key = countKey(d);
+    let n = this.counts.get(key);
+    if (n === undefined) this.counts.set(key, (n = this.q.count.get(d.accountId, d.deviceId) ?? 0));
+    return n;
   }
 
   /** Deletes the `n` oldest envelopes of a device (and shared payloads nothing references any more); returns how many went. */
   deleteOldest(d: DeviceKey, n: number): number {
     const oldest = this.db.select({ id: messages.id }).from(messages).where(this.device(d)).orderBy(asc(messages.id)).limit(n);
     const deleted = this.db.delete(messages).where(inArray(messages.id, oldest)).returning({ sharedId: messages.sharedId }).all();
+    this.countDeleted(d, deleted.length);
     this.dropUnreferenced(deleted);
     return deleted.length;
   }
@@ -158,27 +186,30 @@ export class MessagesRepository {
     return this.q.lastId.get({ accountId: d.accountId, deviceId: d.deviceId })?.id ?? 0;
   }
 
-  /** Deletes one envelope, and its shared payload if it was the last envelope using it. */
-  deleteByGuid(d: DeviceKey, guid: string): boolean {
-    const deleted = this.q.deleteByGuid.all({ accountId: d.accountId, deviceId: d.deviceId, guid });
-    this.dropUnreferenced(deleted);
-    return deleted.length > 0;
-  }
-
   /**
-   * Deletes acknowledged envelopes (call inside one transaction), then each shared payload the batch
-   * left unreferenced, checked once per payload rather than once per envelope. Returns how many went.
+   * Deletes acknowledged envelopes, each named by its device and queue position (call inside one
+   * transaction), then each shared payload the batch left unreferenced, checked once per payload
+   * rather than once per envelope. Returns how many went (an envelope already gone is skipped).
    */
-  deleteAcknowledged(acks: readonly (DeviceKey & { guid: string })[]): number {
-    const deleted: { sharedId: number | null }[] = [];
-    for (const a of acks) deleted.push(...this.q.deleteByGuid.all({ accountId: a.accountId, deviceId: a.deviceId, guid: a.guid }));
-    this.dropUnreferenced(deleted);
-    return deleted.length;
+  deleteAcknowledged(acks: readonly (DeviceKey & { id: number })[]): number {
+    const sharedIds = new Set<number>();
+    let n = 0;
+    for (const a of acks) {
+      const row = this.q.deleteAcknowledged.get(a.id, a.accountId, a.deviceId);
+      if (row === undefined) continue;
+      n++;
+      this.countDeleted(a, 1);
+      if (row.sharedId !== null) sharedIds.add(row.sharedId);
+    }
+    for (const id of sharedIds) this.q.deleteSharedIfUnreferenced.run({ id });
+    return n;
   }
 
   /** Deletes expired envelopes, then every shared payload no envelope references; returns the envelope count. */
   deleteExpired(now: number): number {
     const n = this.db.delete(messages).where(lte(messages.expiresAt, now)).run().changes;
+    // Which queues shrank is not worth a query: recounted on their next send.
+    if (n > 0) this.counts.clear();
     // Also catches payloads orphaned by cascades (a deleted device) and by a crash between statements.
     this.db
       .delete(sharedPayloads)
@@ -192,7 +223,23 @@ export class MessagesRepository {
     for (const id of ids) this.q.deleteSharedIfUnreferenced.run({ id });
   }
 
+  private countInserted(d: DeviceKey): void {
+    const key = countKey(d);
+    const n = this.counts.get(key);
+    if (n !== undefined) this.counts.set(key, n + 1);
+  }
+
+  private countDeleted(d: DeviceKey, deleted: number): void {
+    const key = countKey(d);
+    const n = this.counts.get(key);
+    if (n !== undefined) this.counts.set(key, n - deleted);
+  }
+
   private device(d: DeviceKey) {
     return and(eq(messages.accountId, d.accountId), eq(messages.deviceId, d.deviceId));
   }
+}
+
+function countKey(d: DeviceKey): string {
+  return `${d.accountId}.${d.deviceId}`;
 }
