@@ -104,11 +104,22 @@ export const TABLES: Record<string, TableDoc> = {
       expires_at: { what: 'expiry: minute-rounded arrival + queue lifetime', reader: 'disk' },
     },
   },
+  pending_fanouts: {
+    purpose:
+      'A group send between its durable commit and its per-device rows in `messages`: written and deleted (zeroed) in the same step, normally under a millisecond apart. Only a crash in between leaves a row, which the next start turns into `messages` rows.',
+    columns: {
+      shared_id: { what: 'the group send (its shared_payloads row)', reader: 'disk' },
+      first_id: { what: 'queue position of its first envelope', reader: 'disk' },
+      received_at: { what: 'arrival, rounded down to the minute', reader: 'disk' },
+      head: { what: 'SSv2 recipient list: recipient account ids, device and registration ids, per-recipient key boxes (the same recipients its messages rows name)', reader: 'disk' },
+      guid_seed: { what: 'random bytes the envelope guids are made from', reader: 'disk' },
+    },
+  },
   messages: {
     purpose: 'Undelivered envelopes, one per recipient device; no sender column. Deleted on acknowledgement.',
     columns: {
       id: { what: 'queue order', reader: 'disk' },
-      guid: { what: 'random UUID (relay-made)', reader: 'disk' },
+      guid: { what: 'random UUID (relay-made; a group send\'s come from a per-send random seed, deleted once its rows are written)', reader: 'disk' },
       account_id: { what: 'recipient account id', reader: 'disk' },
       device_id: { what: 'recipient device', reader: 'disk' },
       received_at: { what: 'arrival, rounded down to the minute', reader: 'disk' },

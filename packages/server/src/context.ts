@@ -137,6 +137,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     notifier,
   };
 
+  services.messages.recoverFanouts();
   services.messages.deleteExpired();
   const sweepMs = overrides.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const sweep = sweepMs > 0 ? setInterval(() => sweepSafely(services, logger), sweepMs).unref() : undefined;

@@ -153,3 +153,15 @@ export function multiRecipientSend(relay: TestRelay, body: Uint8Array, headers: 
 export function tokenHeader(token: string): Record<string, string> {
   return { [GROUP_SEND.tokenHeader]: token };
 }
+
+/** A group of `n` (the first one sends), sessions and sender key distributed, and a SentMessage to everyone else. */
+export async function sendScenario(relay: TestRelay, n = 4, plaintext = new Uint8Array(Buffer.from('agents staging at the car wash on 5th and Main'))) {
+  const { group, parties } = await groupOf(relay, n);
+  const [sender, ...recipients] = parties as [Party, ...Party[]];
+  const addresses = [];
+  for (const r of recipients) addresses.push(await sender.connect(r));
+  await sender.distributeSenderKey(recipients);
+  const body = await sender.sentMessage(relay, addresses, plaintext);
+  const token = await tokenFor(group, sender, recipients.map((r) => r.aci));
+  return { group, sender, recipients, body, token, plaintext };
+}

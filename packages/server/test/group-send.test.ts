@@ -12,23 +12,11 @@ import { DATABASE_FILE } from '../src/context.js';
 import { createContext, createLogger, startServer } from '../src/index.js';
 import { SharedBase64 } from '../src/services/messages.js';
 import { errorCode } from './group-helpers.js';
-import { groupOf, multiRecipientSend, Party, tokenFor, tokenHeader } from './group-send-helpers.js';
+import { groupOf, multiRecipientSend, Party, sendScenario as scenario, tokenFor, tokenHeader } from './group-send-helpers.js';
 import { countRows, LogSink, ManualClock, tempDir, testConfig, testRelay, type TestRelay } from './helpers.js';
 
 const DAY_MS = 86_400_000;
 const text = (s: string) => new Uint8Array(Buffer.from(s));
-
-/** A group of `n` (the first one sends), sessions and sender key distributed, and a SentMessage to everyone else. */
-async function scenario(relay: TestRelay, n = 4, plaintext = text('agents staging at the car wash on 5th and Main')) {
-  const { group, parties } = await groupOf(relay, n);
-  const [sender, ...recipients] = parties as [Party, ...Party[]];
-  const addresses = [];
-  for (const r of recipients) addresses.push(await sender.connect(r));
-  await sender.distributeSenderKey(recipients);
-  const body = await sender.sentMessage(relay, addresses, plaintext);
-  const token = await tokenFor(group, sender, recipients.map((r) => r.aci));
-  return { group, sender, recipients, body, token, plaintext };
-}
 
 function queued(relay: TestRelay, p: Party) {
   return relay.ctx.services.messages.fetch({ accountId: p.user.accountId, deviceId: p.user.deviceId }, 0, 100);

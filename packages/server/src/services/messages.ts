@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
 import type { Transactor } from '../storage/db.js';
@@ -7,20 +7,42 @@ import type { MessagesRepository, NewEnvelope, QueuedEnvelope } from '../storage
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
+import { fanoutGuids } from './fanout-guids.js';
 import type { MessageNotifier, QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
+import { splitSentMessage, type GroupSendRecipient, type SplitSentMessage } from './sent-message.js';
 
-/** One account addressed by a group send, as the SentMessage lists it. */
-export interface GroupSendRecipient {
-  accountId: string;
-  devices: { deviceId: number; registrationId: number }[];
-  /** What only this recipient gets: the start of its ReceivedMessage (version byte and key box). */
-  prefix: Uint8Array;
+export type { GroupSendRecipient } from './sent-message.js';
+
+/** A group send on its way from the pending row to its envelope rows. */
+interface Fanout {
+  sharedId: number;
+  firstId: number;
+  receivedAt: number;
+  shared: Uint8Array;
+  recipients: readonly GroupSendRecipient[];
+  /** One per recipient device, in recipient order: the rows to write, at `firstId`, `firstId + 1`, … */
+  envelopes: NewEnvelope[];
+}
+
+function fanoutOf(f: Omit<Fanout, 'envelopes'> & { expiresAt: number; guidSeed: Uint8Array }): Fanout {
+  let count = 0;
+  for (const r of f.recipients) count += r.devices.length;
+  const guids = fanoutGuids(f.guidSeed, count);
+  const envelopes: NewEnvelope[] = [];
+  for (const r of f.recipients) {
+    for (const d of r.devices) {
+      envelopes.push({ guid: guids[envelopes.length] ?? '', accountId: r.accountId, deviceId: d.deviceId, receivedAt: f.receivedAt, expiresAt: f.expiresAt, content: r.prefix, sharedId: f.sharedId });
+    }
+  }
+  return { sharedId: f.sharedId, firstId: f.firstId, receivedAt: f.receivedAt, shared: f.shared, recipients: f.recipients, envelopes };
 }
 
 export type { QueuedMessage } from './notifier.js';
 
 export class MessagesService {
+  /** Group sends stored and pushed whose envelope rows are still to be written (see `sendToMany`). */
+  private unwritten: Fanout[] = [];
   /** Acknowledgements waiting for the end of the current event-loop turn (see `acknowledgeSoon`). */
   private pendingAcks: { accountId: string; deviceId: number; id: number }[] = [];
   private ackFlush: NodeJS.Immediate | undefined;
@@ -75,71 +97,118 @@ export class MessagesService {
   }
 
   /**
-   * Stores a group send: the shared part once, and per recipient device a row holding only the
-   * recipient's prefix, all in one transaction, after checking every account exists (404), is
-   * addressed with exactly its devices (409) and their current registration ids (410), each listed
-   * per account. After the commit, hands every online device its envelope. Returns the number of envelopes stored.
+   * Stores a group send and hands every online recipient device its envelope, in three steps within
+   * this one event-loop task, so no acknowledgement, fetch or other send comes in between:
+   * 1. checks that every account exists (404), is addressed with exactly its devices (409) and their
+   *    current registration ids (410); then commits the shared part once and the upload's recipient
+   *    part (`pending_fanouts`), reserving one queue position per recipient device. Durable (fsync),
+   *    and one small write whatever the group size;
+   * 2. pushes each online device its envelope, with its reserved queue position and its guid;
+   * 3. writes the per-device rows in a relaxed commit and deletes the pending row. If that fails, the
+   *    rows are written before the next write; after a crash, at start-up (`recoverFanouts`). Either
+   *    way with the same queue positions and guids.
+   * Returns the number of envelopes stored.
    */
-  sendToMany(recipients: readonly GroupSendRecipient[], shared: Uint8Array): number {
+  sendToMany(message: Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>): number {
+    const { recipients, shared, head } = message;
     const now = this.deps.clock.now();
     const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     // From the rounded time: an exact expiry minus the TTL would give the exact arrival back.
     const expiresAt = receivedAt + this.deps.ttlMs;
-    const rows = this.write(() => {
-      const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
-      const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
-      const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
-      if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
-      const mismatched = [];
-      const stale = [];
-      for (const [i, r] of recipients.entries()) {
-        const expected = known[i] ?? [];
-        // The common case, one device addressed as the relay knows it, without building maps.
-        if (expected.length === 1 && r.devices.length === 1 && expected[0]!.deviceId === r.devices[0]!.deviceId && expected[0]!.registrationId === r.devices[0]!.registrationId) continue;
-        const problem = deviceSetProblem(expected, new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
-        if (problem?.kind === 'mismatched') mismatched.push({ accountId: r.accountId, missingDevices: problem.missingDevices, extraDevices: problem.extraDevices });
-        if (problem?.kind === 'stale') stale.push({ accountId: r.accountId, staleDevices: problem.staleDevices });
-      }
-      if (mismatched.length > 0) {
-        throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipients\' devices', { details: { accounts: mismatched } });
-      }
-      if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
-
+    const guidSeed = randomBytes(16);
+    const fanout = this.write(() => {
+      this.checkRecipients(recipients);
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      const envelopes: NewEnvelope[] = [];
-      for (const r of recipients) {
-        for (const d of r.devices) envelopes.push({ guid: randomUUID(), accountId: r.accountId, deviceId: d.deviceId, receivedAt, expiresAt, content: r.prefix, sharedId });
-      }
-      const queued = this.deps.messages.queueLengths(envelopes);
-      const ids = this.deps.messages.insertMany(envelopes);
-      // Trimmed only where the queue was already full.
-      for (const [i, e] of envelopes.entries()) {
-        if ((queued[i] ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
-      }
-      const inserted = envelopes.map((e, i) => ({ id: ids[i] ?? 0, guid: e.guid }));
-      return inserted;
+      const firstId = this.deps.messages.nextQueueId();
+      this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head, guidSeed });
+      return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, guidSeed, recipients, shared });
     });
-    // Same order as the inserts, so each device is handed its envelopes in queue order.
-    const encoder = new SharedBase64(shared);
+    this.push(fanout);
+    try {
+      this.write(() => this.writeRows(fanout), { relaxed: true });
+    } catch (err) {
+      // Stored and delivered: only the rows are missing. Written before the next write instead.
+      this.unwritten.push(fanout);
+      this.deps.logger.error({ err }, 'writing a group send\'s envelope rows failed; retried with the next write');
+    }
+    return fanout.envelopes.length;
+  }
+
+  /**
+   * Writes the envelope rows of group sends a crash left pending (see `sendToMany`). Call once at
+   * start-up, before the relay serves anyone. Returns how many sends were recovered.
+   */
+  recoverFanouts(): number {
+    const pending = this.deps.messages.pendingFanouts();
+    if (pending.length === 0) return 0;
+    for (const p of pending) {
+      const { recipients } = splitSentMessage(new Uint8Array(Buffer.concat([p.head, p.shared])));
+      this.unwritten.push(fanoutOf({ ...p, recipients }));
+    }
+    this.writeUnwritten();
+    this.deps.logger.info({ sends: pending.length }, 'group sends recovered');
+    return pending.length;
+  }
+
+  private checkRecipients(recipients: readonly GroupSendRecipient[]): void {
+    const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
+    const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
+    const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
+    if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
+    const mismatched = [];
+    const stale = [];
+    for (const [i, r] of recipients.entries()) {
+      const expected = known[i] ?? [];
+      // The common case, one device addressed as the relay knows it, without building maps.
+      if (expected.length === 1 && r.devices.length === 1 && expected[0]!.deviceId === r.devices[0]!.deviceId && expected[0]!.registrationId === r.devices[0]!.registrationId) continue;
+      const problem = deviceSetProblem(expected, new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
+      if (problem?.kind === 'mismatched') mismatched.push({ accountId: r.accountId, missingDevices: problem.missingDevices, extraDevices: problem.extraDevices });
+      if (problem?.kind === 'stale') stale.push({ accountId: r.accountId, staleDevices: problem.staleDevices });
+    }
+    if (mismatched.length > 0) {
+      throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipients\' devices', { details: { accounts: mismatched } });
+    }
+    if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
+  }
+
+  /** Hands every online recipient device its envelope, in queue order (the order of `envelopes`). */
+  private push(fanout: Fanout): void {
+    const encoder = new SharedBase64(fanout.shared);
     let i = 0;
-    for (const r of recipients) {
+    for (const r of fanout.recipients) {
       let contentBytes: { own: Buffer; sharedAndClose: Buffer } | undefined;
       for (const d of r.devices) {
-        const row = rows[i++];
-        if (row === undefined || !this.deps.notifier.has(r.accountId, d.deviceId)) continue;
+        const index = i++;
+        if (!this.deps.notifier.has(r.accountId, d.deviceId)) continue;
         const bytes = (contentBytes ??= encoder.bytesWithPrefix(r.prefix));
         const envelope = {
-          guid: row.guid,
-          serverTimestamp: receivedAt,
+          guid: fanout.envelopes[index]?.guid ?? '',
+          serverTimestamp: fanout.receivedAt,
           // Built only if someone asks: the connection frames `contentBytes` directly.
           get content(): string {
             return bytes.own.toString('latin1') + bytes.sharedAndClose.toString('latin1', 0, bytes.sharedAndClose.length - CLOSE.length);
           },
         };
-        this.deps.notifier.notify(r.accountId, d.deviceId, { id: row.id, envelope, contentBytes: bytes });
+        this.deps.notifier.notify(r.accountId, d.deviceId, { id: fanout.firstId + index, envelope, contentBytes: bytes });
       }
     }
-    return rows.length;
+  }
+
+  /** A group send's envelope rows, at their reserved queue positions; its pending row goes. Call inside a transaction. */
+  private writeRows(fanout: Fanout): void {
+    const { envelopes } = fanout;
+    const queued = this.deps.messages.queueLengths(envelopes);
+    this.deps.messages.insertMany(envelopes, fanout.firstId);
+    // Trimmed only where the queue was already full.
+    for (const [i, e] of envelopes.entries()) {
+      if ((queued[i] ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
+    }
+    this.deps.messages.deletePending(fanout.sharedId);
+  }
+
+  /** Writes the rows of group sends whose first attempt failed (or that a crash left), then wakes their devices. */
+  private writeUnwritten(): void {
+    if (this.unwritten.length > 0) this.write(() => undefined, { relaxed: true });
   }
 
   /** Unexpired envelopes queued for `device` after queue position `afterId`, oldest first. */
@@ -155,7 +224,7 @@ export class MessagesService {
   /** Deletes the device's acknowledged envelope at queue position `id`; false if it was already gone. */
   acknowledge(device: AuthenticatedDevice, id: number): boolean {
     // The envelope and, if it was the last one using it, its group send's shared payload.
-    return this.write(() => this.deps.messages.deleteAcknowledged([{ accountId: device.accountId, deviceId: device.deviceId, id }])) > 0;
+    return this.write(() => this.deps.messages.deleteAcknowledged([{ accountId: device.accountId, deviceId: device.deviceId, id }]), { relaxed: true }) > 0;
   }
 
   /**
@@ -178,7 +247,8 @@ export class MessagesService {
     this.pendingAcks = [];
     if (batch.length === 0) return;
     try {
-      this.write(() => this.deps.messages.deleteAcknowledged(batch));
+      // Relaxed: an acknowledgement lost to a power cut is a redelivery, not a loss (see storage/db.ts).
+      this.write(() => this.deps.messages.deleteAcknowledged(batch), { relaxed: true });
     } catch (err) {
       // The envelopes stay queued and are delivered again: at least once, never lost.
       this.deps.logger.error({ err }, 'acknowledgement batch failed');
@@ -192,19 +262,35 @@ export class MessagesService {
 
   /** Deletes envelopes past their TTL; returns how many. */
   deleteExpired(): number {
+    this.writeUnwritten();
     const n = this.deps.messages.deleteExpired(this.deps.clock.now());
     if (n > 0) this.deps.logger.info({ expired: n }, 'expired envelopes deleted');
     return n;
   }
 
-  /** A write transaction; on rollback the repository's remembered queue lengths may be off, so they go. */
-  private write<T>(fn: () => T): T {
+  /**
+   * A write transaction that first writes the rows of any group send still missing them (ids only grow:
+   * nothing may be stored past their reserved queue positions first). On rollback the repository's
+   * remembered queue lengths may be off, so they go.
+   */
+  private write<T>(fn: () => T, options?: { relaxed?: boolean }): T {
+    const unwritten = this.unwritten;
+    let result: T;
     try {
-      return this.deps.transaction(fn);
+      result = this.deps.transaction(() => {
+        for (const f of unwritten) this.writeRows(f);
+        return fn();
+      }, options);
     } catch (err) {
       this.deps.messages.forgetCounts();
       throw err;
     }
+    if (unwritten.length > 0) {
+      this.unwritten = [];
+      // Their devices were pushed what was online; the rest read their queues again.
+      for (const f of unwritten) for (const e of f.envelopes) this.deps.notifier.notify(e.accountId, e.deviceId);
+    }
+    return result;
   }
 
   private trim(accountId: string, deviceId: number): void {

@@ -7,8 +7,12 @@ import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/** Runs `fn` in one write transaction (BEGIN IMMEDIATE); any throw rolls everything back. */
-export type Transactor = <T>(fn: () => T) => T;
+/**
+ * Runs `fn` in one write transaction (BEGIN IMMEDIATE); any throw rolls everything back. A `relaxed`
+ * transaction commits without waiting for the disk (see `openStorage`): only for writes whose loss in
+ * a power cut is harmless, because they can be redone from what a durable commit already holds.
+ */
+export type Transactor = <T>(fn: () => T, options?: { relaxed?: boolean }) => T;
 
 export interface Storage {
   db: Db;
@@ -35,9 +39,24 @@ export function openStorage(path: string): Storage {
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // NORMAL for one commit: the WAL is not fsynced then, but in WAL mode the next FULL commit fsyncs
+  // it, earlier frames included, and checkpoints still sync: a power cut can lose the relaxed commits
+  // after the last durable one, never corrupt the file or reorder commits. Used for acknowledgements
+  // (a lost one means a redelivery, which clients deduplicate) and for a group send's per-device rows
+  // (rebuilt at start-up from the durable pending_fanouts row).
+  const relaxed = sqlite.prepare('PRAGMA synchronous = NORMAL');
+  const full = sqlite.prepare('PRAGMA synchronous = FULL');
   return {
     db,
-    transaction: <T>(fn: () => T): T => sqlite.transaction(fn).immediate(),
+    transaction: <T>(fn: () => T, options?: { relaxed?: boolean }): T => {
+      if (options?.relaxed !== true || sqlite.inTransaction) return sqlite.transaction(fn).immediate();
+      relaxed.run();
+      try {
+        return sqlite.transaction(fn).immediate();
+      } finally {
+        full.run();
+      }
+    },
     close: () => {
       if (!sqlite.open) return;
       sqlite.pragma('wal_checkpoint(TRUNCATE)');

@@ -122,6 +122,28 @@ export const sharedPayloads = sqliteTable(
 );
 
 /**
+ * A group send whose per-device envelope rows are not written yet. The relay commits this row (the
+ * upload's recipient part; its shared part is in `shared_payloads`), hands the envelopes to the
+ * members online, then writes one `messages` row per recipient device and deletes this row, all in
+ * the same event-loop task: writing 1,000 rows before the first delivery cost more than the
+ * delivery itself. A row still here after a crash is turned into envelopes at start-up, with the
+ * same queue positions and guids, so a member that already had one recognises the redelivery.
+ */
+export const pendingFanouts = sqliteTable('pending_fanouts', {
+  sharedId: integer('shared_id')
+    .primaryKey()
+    .references(() => sharedPayloads.id),
+  /** Queue position of the send's first envelope; the others follow in recipient order. */
+  firstId: integer('first_id').notNull(),
+  /** Rounded down to the minute, like `messages.received_at`. */
+  receivedAt: integer('received_at').notNull(),
+  /** The SentMessage up to its shared part: recipients' ACIs, device and registration ids, key boxes. */
+  head: bytes('head').notNull(),
+  /** 16 random bytes the envelopes' guids are made from (see messages service). */
+  guidSeed: bytes('guid_seed').notNull(),
+});
+
+/**
  * Queued envelopes. Deliberately no sender column and no IP: the sender is inside the sealed-sender
  * encryption. `received_at` is rounded down to the minute. Rows are hard-deleted on acknowledgement
  * (with `secure_delete` on) or on expiry. An acknowledgement names the envelope by its queue

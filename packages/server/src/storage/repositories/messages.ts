@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lte, max, notExists, sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Db } from '../db.js';
-import { messages, sharedPayloads } from '../schema.js';
+import { messages, pendingFanouts, sharedPayloads } from '../schema.js';
 import type { DeviceKey } from './prekeys.js';
 
 /** Rows per multi-row INSERT: 7 parameters each, far below SQLite's 32,766-parameter limit. */
@@ -18,6 +18,17 @@ export interface NewEnvelope {
   /** The whole envelope content, or, with `sharedId`, only the recipient's prefix. */
   content: Uint8Array;
   sharedId?: number;
+}
+
+/** A group send committed before its per-device rows (table `pending_fanouts`), with its shared part. */
+export interface PendingFanout {
+  sharedId: number;
+  firstId: number;
+  receivedAt: number;
+  expiresAt: number;
+  head: Uint8Array;
+  shared: Uint8Array;
+  guidSeed: Uint8Array;
 }
 
 /** A queued envelope as handed to its device; `id` orders the queue. `content` is complete (prefix ‖ shared). */
@@ -55,6 +66,26 @@ export class MessagesRepository {
       countsOf: db.$client.prepare<[string], { accountId: string; deviceId: number; n: number }>(
         'SELECT account_id AS accountId, device_id AS deviceId, count(*) AS n FROM messages WHERE account_id IN (SELECT value FROM json_each(?)) GROUP BY account_id, device_id',
       ),
+      // What the next AUTOINCREMENT id would be: a group send's envelopes take their ids from here.
+      nextId: db.$client.prepare<[], number>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1").pluck(),
+      insertPending: db.$client.prepare<[number, number, number, Buffer, Buffer]>(
+        'INSERT INTO pending_fanouts (shared_id, first_id, received_at, head, guid_seed) VALUES (?, ?, ?, ?, ?)',
+      ),
+      deletePending: db.$client.prepare<[number]>('DELETE FROM pending_fanouts WHERE shared_id = ?'),
+      pending: db
+        .select({
+          sharedId: pendingFanouts.sharedId,
+          firstId: pendingFanouts.firstId,
+          receivedAt: pendingFanouts.receivedAt,
+          head: pendingFanouts.head,
+          guidSeed: pendingFanouts.guidSeed,
+          shared: sharedPayloads.content,
+          expiresAt: sharedPayloads.expiresAt,
+        })
+        .from(pendingFanouts)
+        .innerJoin(sharedPayloads, eq(pendingFanouts.sharedId, sharedPayloads.id))
+        .orderBy(asc(pendingFanouts.firstId))
+        .prepare(),
       insertShared: db
         .insert(sharedPayloads)
         .values({ content: p('content'), expiresAt: p('expiresAt') })
@@ -99,17 +130,20 @@ export class MessagesRepository {
   /**
    * Stores many envelopes (a group send's per-device rows) with multi-row INSERTs of up to
    * INSERT_CHUNK rows: per-statement overhead, not SQLite's work, dominated one insert per row.
-   * Returns their queue positions in order. Call inside a transaction.
+   * With `firstId`, the envelopes take the queue positions `firstId`, `firstId + 1`, … (reserved
+   * with `nextQueueId`). Returns their queue positions in order. Call inside a transaction.
    */
-  insertMany(envelopes: readonly NewEnvelope[]): number[] {
+  insertMany(envelopes: readonly NewEnvelope[], firstId?: number): number[] {
     const ids: number[] = new Array<number>(envelopes.length);
+    const explicit = firstId !== undefined;
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       const chunk = envelopes.slice(start, start + INSERT_CHUNK);
       const params: (string | number | Buffer | null)[] = [];
-      for (const e of chunk) {
+      for (const [i, e] of chunk.entries()) {
+        if (explicit) params.push(firstId + start + i);
         params.push(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength), e.sharedId ?? null);
       }
-      const result = this.insertStatement(chunk.length).run(...params);
+      const result = this.insertStatement(chunk.length, explicit).run(...params);
       // One statement inside our transaction: SQLite hands out consecutive rowids (max + 1 each, and
       // nothing else writes meanwhile), so the last rowid tells every one.
       if (result.changes !== chunk.length) throw new Error(`multi-row insert stored ${result.changes} of ${chunk.length} envelopes`);
@@ -140,19 +174,42 @@ export class MessagesRepository {
     this.counts.clear();
   }
 
-  private insertStatement(rows: number): Statement {
-    let statement = this.insertStatements.get(rows);
+  private insertStatement(rows: number, explicitIds: boolean): Statement {
+    const key = explicitIds ? -rows : rows;
+    let statement = this.insertStatements.get(key);
     if (statement === undefined) {
-      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-      statement = this.db.$client.prepare(`INSERT INTO messages (guid, account_id, device_id, received_at, expires_at, content, shared_id) VALUES ${values}`);
-      this.insertStatements.set(rows, statement);
+      const row = explicitIds ? '(?, ?, ?, ?, ?, ?, ?, ?)' : '(?, ?, ?, ?, ?, ?, ?)';
+      const values = Array.from({ length: rows }, () => row).join(', ');
+      const columns = `${explicitIds ? 'id, ' : ''}guid, account_id, device_id, received_at, expires_at, content, shared_id`;
+      statement = this.db.$client.prepare(`INSERT INTO messages (${columns}) VALUES ${values}`);
+      this.insertStatements.set(key, statement);
     }
     return statement;
   }
 
+  /** The queue position the next stored envelope gets (ids only grow: AUTOINCREMENT). Call inside the transaction that uses it. */
+  nextQueueId(): number {
+    return this.q.nextId.get() ?? 1;
+  }
+
+  /** Records a group send whose envelope rows are still to be written (see `pending_fanouts`). */
+  insertPending(p: { sharedId: number; firstId: number; receivedAt: number; head: Uint8Array; guidSeed: Uint8Array }): void {
+    this.q.insertPending.run(p.sharedId, p.firstId, p.receivedAt, asBuffer(p.head), asBuffer(p.guidSeed));
+  }
+
+  /** The send's envelope rows are written: forget it. */
+  deletePending(sharedId: number): void {
+    this.q.deletePending.run(sharedId);
+  }
+
+  /** Group sends whose envelope rows were never written (a crash or a failed write), oldest first. */
+  pendingFanouts(): PendingFanout[] {
+    return this.q.pending.all();
+  }
+
   /** Stores the shared part of a group send; returns its id for the envelopes to reference. */
   insertShared(content: Uint8Array, expiresAt: number): number {
-    const row = this.q.insertShared.get({ content: Buffer.from(content), expiresAt });
+    const row = this.q.insertShared.get({ content: asBuffer(content), expiresAt });
     if (row === undefined) throw new Error('shared payload insert returned no id');
     return row.id;
   }
@@ -210,10 +267,22 @@ export class MessagesRepository {
     const n = this.db.delete(messages).where(lte(messages.expiresAt, now)).run().changes;
     // Which queues shrank is not worth a query: recounted on their next send.
     if (n > 0) this.counts.clear();
-    // Also catches payloads orphaned by cascades (a deleted device) and by a crash between statements.
+    // Also catches payloads orphaned by cascades (a deleted device) and by a crash between statements;
+    // a send whose envelope rows are still to be written keeps its payload (and expires with it).
+    const expiredPending = this.db
+      .select({ id: pendingFanouts.sharedId })
+      .from(pendingFanouts)
+      .innerJoin(sharedPayloads, eq(pendingFanouts.sharedId, sharedPayloads.id))
+      .where(lte(sharedPayloads.expiresAt, now));
+    this.db.delete(pendingFanouts).where(inArray(pendingFanouts.sharedId, expiredPending)).run();
     this.db
       .delete(sharedPayloads)
-      .where(notExists(this.db.select({ one: sql`1` }).from(messages).where(eq(messages.sharedId, sharedPayloads.id))))
+      .where(
+        and(
+          notExists(this.db.select({ one: sql`1` }).from(messages).where(eq(messages.sharedId, sharedPayloads.id))),
+          notExists(this.db.select({ one: sql`1` }).from(pendingFanouts).where(eq(pendingFanouts.sharedId, sharedPayloads.id))),
+        ),
+      )
       .run();
     return n;
   }
@@ -242,4 +311,9 @@ export class MessagesRepository {
 
 function countKey(d: DeviceKey): string {
   return `${d.accountId}.${d.deviceId}`;
+}
+
+/** A Buffer over the same bytes (better-sqlite3 binds Buffers as blobs), without a copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
