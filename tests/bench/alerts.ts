@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Profiler } from 'node:inspector';
 import { Session } from 'node:inspector/promises';
@@ -206,6 +207,12 @@ interface TimedClient {
   client: AvisoClient;
   /** hrtime just before the last group send upload was handed to fetch. */
   lastUploadAt(): bigint | undefined;
+  /**
+   * hrtime when fetch's HTTP client wrote that upload's request headers to the socket: from here the
+   * relay is receiving the upload (loopback). Node's fetch reports it on the `undici:client:sendHeaders`
+   * diagnostics channel.
+   */
+  lastUploadSentAt(): bigint | undefined;
   /** Requests since the last reset. */
   requests(): number;
   reset(): void;
@@ -213,7 +220,12 @@ interface TimedClient {
 
 async function openTimedClient(dataDir: string): Promise<TimedClient> {
   let uploadAt: bigint | undefined;
+  let sentAt: bigint | undefined;
   let requests = 0;
+  diagnosticsChannel.subscribe('undici:client:sendHeaders', (message) => {
+    const r = (message as { request?: { method?: string; path?: string } }).request;
+    if (uploadAt !== undefined && r?.method === 'PUT' && r.path?.startsWith(ROUTES.multiRecipient) === true) sentAt = process.hrtime.bigint();
+  });
   const client = await AvisoClient.open({
     dataDir,
     groupSyncIntervalMs: 0,
@@ -226,9 +238,11 @@ async function openTimedClient(dataDir: string): Promise<TimedClient> {
   return {
     client,
     lastUploadAt: () => uploadAt,
+    lastUploadSentAt: () => sentAt,
     requests: () => requests,
     reset: () => {
       uploadAt = undefined;
+      sentAt = undefined;
       requests = 0;
     },
   };
@@ -248,9 +262,11 @@ function alertInput(n: number): SendAlertInput {
 interface AlertRun {
   /** sendAlert called → last member socket has the envelope, ms (end to end). */
   callToLastMs: number;
-  /** Upload handed to fetch → first / last member socket has the envelope, ms. */
+  /** Upload on the wire (the relay receiving it) → first / last member socket has the envelope, ms: the relay's fan-out. */
   firstMs: number;
   lastMs: number;
+  /** Upload handed to fetch → last member socket, ms: the fan-out plus the sender's HTTP client. */
+  fetchToLastMs: number;
   /** Last socket had it → every acknowledgement handled by the relay, ms. */
   ackDrainMs: number;
   /** sendAlert wall time (crypto, store, upload until the relay answers), ms. */
@@ -413,8 +429,9 @@ async function oneAlert(sockets: SocketsProcess, sender: TimedClient, group: Gro
   await group.sendAlert(alertInput(n));
   const sendWallMs = performance.now() - started;
   const sendCpuMs = cpuMs(process.cpuUsage(cpu));
-  const uploadAt = sender.lastUploadAt();
-  if (uploadAt === undefined) throw new Error('sendAlert made no multi-recipient upload');
+  const fetchAt = sender.lastUploadAt();
+  const uploadAt = sender.lastUploadSentAt();
+  if (fetchAt === undefined || uploadAt === undefined) throw new Error('sendAlert made no multi-recipient upload (or fetch reported no request headers)');
   if (sender.requests() !== 1) throw new Error(`sendAlert made ${sender.requests()} requests; a steady-state alert makes one`);
   const r = await reached;
   const lastAt = BigInt(r.lastAt);
@@ -422,6 +439,7 @@ async function oneAlert(sockets: SocketsProcess, sender: TimedClient, group: Gro
     callToLastMs: nsToMs(lastAt - calledAt),
     firstMs: nsToMs(BigInt(r.firstAt) - uploadAt),
     lastMs: nsToMs(lastAt - uploadAt),
+    fetchToLastMs: nsToMs(lastAt - fetchAt),
     ackDrainMs: nsToMs(BigInt(r.quietAt ?? r.lastAt) - lastAt),
     sendWallMs,
     sendCpuMs,
@@ -567,7 +585,7 @@ function report(r: {
   const base = baseline.map((x) => x.lastMs);
   const row = (name: string, v: number[]) => [name, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 99)), ms(mean(v)), ms(Math.min(...v)), ms(Math.max(...v))];
   log(`\n### Results: group alerts, ${n} online members (+ 1 offline SDK receiver; ${n + 1} recipients per alert)\n`);
-  log(`1. Fan-out. Aviso: from the sender handing the multi-recipient PUT to fetch (same process, hrtime) to the ${n}th member socket's 'message' event for the envelope.`);
+  log(`1. Fan-out. Aviso: from the upload's request headers going onto the socket (the relay receiving the upload; fetch's undici:client:sendHeaders, same process, hrtime) to the ${n}th member socket's 'message' event for the envelope.`);
   log(`   Plain ws: from the broadcast loop's start to the ${n}th socket's 'message' event, a ${bytes(runs[0]?.frameBytes ?? 0)} text frame (the size of one member's message.deliver frame).`);
   log(`   Both servers on 127.0.0.1; the ${n} receiving sockets of each in one separate process; arrival times CLOCK_MONOTONIC across processes.`);
   log(`   Member sockets acknowledge once all ${n} have the envelope (one process stands in for ${n} devices; see support/alert-sockets.ts).`);
@@ -577,6 +595,7 @@ function report(r: {
       [
         row(`Aviso: upload → last of ${n} sockets`, fan),
         row(`Aviso: upload → first socket`, runs.map((x) => x.firstMs)),
+        row(`Aviso: upload handed to fetch → last socket`, runs.map((x) => x.fetchToLastMs)),
         row(`Aviso: sendAlert called → last socket`, runs.map((x) => x.callToLastMs)),
         row(`plain ws: broadcast → last of ${n} sockets`, base),
         row(`plain ws: broadcast → first socket`, baseline.map((x) => x.firstMs)),
@@ -655,7 +674,7 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
   const r99 = percentile(fan, 99) / percentile(base, 99);
   const cpuRatio = percentile(sendCpu, 50) / percentile(crypto.ssv2CpuMs, 50);
   const lines = [
-    `One alert to ${n} online members (${n + 1} recipients: plus one offline SDK receiver), ${runs.length} alerts after a warm-up alert. Fan-out runs from the sender handing the multi-recipient upload to \`fetch\` to the ${n}th member socket's \`message\` event; the baseline is a plain \`ws\` server sending a frame of the same size (${bytes(runs[0]?.frameBytes ?? 0)}) to ${n} sockets in the same process, measured between alerts. Member sockets acknowledge once all have the envelope (one process stands in for ${n} devices).`,
+    `One alert to ${n} online members (${n + 1} recipients: plus one offline SDK receiver), ${runs.length} alerts after a warm-up alert. Fan-out runs from the relay receiving the upload (the sender's \`fetch\` writing its request headers to the socket, reported on undici's \`undici:client:sendHeaders\` diagnostics channel) to the ${n}th member socket's \`message\` event; the baseline is a plain \`ws\` server sending a frame of the same size (${bytes(runs[0]?.frameBytes ?? 0)}) to ${n} sockets in the same process, measured between alerts. Member sockets acknowledge once all have the envelope (one process stands in for ${n} devices).`,
     '',
     mdTable(
       ['measure', 'Aviso', 'baseline', 'ratio', 'target', ''],
@@ -664,6 +683,7 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
         ['fan-out p99', p(fan, 99), `${p(base, 99)} (plain ws)`, ratio(percentile(fan, 99), percentile(base, 99)), '≤ 2×', met(r99 <= 2)],
         ['sender CPU per alert, p50', p(sendCpu, 50), `${p(crypto.ssv2CpuMs, 50)} (libsignal SSv2 alone)`, ratio(percentile(sendCpu, 50), percentile(crypto.ssv2CpuMs, 50)), '≤ 1.2×', met(cpuRatio <= 1.2)],
         ['upload → first member socket, p50', p(runs.map((x) => x.firstMs), 50), '', '', '', ''],
+        ['upload handed to fetch → last member socket, p50 (fan-out plus the sender\'s HTTP client)', p(runs.map((x) => x.fetchToLastMs), 50), '', '', '', ''],
         ['receiver CPU per alert (durable commit included)', ms(receiving.cpuMs / receiving.alerts), '', '', '', ''],
         ['first alert to the group (sessions and SKDMs for all)', ms(r.warmupMs), `${r.warmupRequests} requests`, '', '', ''],
       ],

@@ -155,9 +155,9 @@ describe('PUT /v1/messages/multi_recipient', () => {
           const prefix = new Uint8Array(prefixLength).fill(fill);
           const whole = Buffer.concat([prefix, shared]).toString('base64');
           expect(encoder.withPrefix(prefix)).toBe(whole);
-          // The byte form the connection frames pushes from: the same base64, then the frame's close.
-          const { own, sharedAndClose } = encoder.bytesWithPrefix(prefix);
-          expect(Buffer.concat([own, sharedAndClose]).toString('latin1')).toBe(`${whole}"}}`);
+          // The pieces the connection frames pushes from: the same base64, then the frame's close.
+          const { own, sharedAndClose } = encoder.piecesWithPrefix(prefix);
+          expect(own + sharedAndClose.toString('latin1')).toBe(`${whole}"}}`);
         }
       }
     }

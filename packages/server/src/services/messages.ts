@@ -8,7 +8,7 @@ import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
 import { fanoutGuids } from './fanout-guids.js';
-import type { MessageNotifier, QueuedMessage } from './notifier.js';
+import { notifyListeners, type ContentPieces, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 import { splitSentMessage, type GroupSendRecipient, type SplitSentMessage } from './sent-message.js';
 
@@ -176,20 +176,14 @@ export class MessagesService {
     const encoder = new SharedBase64(fanout.shared);
     let i = 0;
     for (const r of fanout.recipients) {
-      let contentBytes: { own: Buffer; sharedAndClose: Buffer } | undefined;
+      let pieces: ContentPieces | undefined;
       for (const d of r.devices) {
         const index = i++;
-        if (!this.deps.notifier.has(r.accountId, d.deviceId)) continue;
-        const bytes = (contentBytes ??= encoder.bytesWithPrefix(r.prefix));
-        const envelope = {
-          guid: fanout.envelopes[index]?.guid ?? '',
-          serverTimestamp: fanout.receivedAt,
-          // Built only if someone asks: the connection frames `contentBytes` directly.
-          get content(): string {
-            return bytes.own.toString('latin1') + bytes.sharedAndClose.toString('latin1', 0, bytes.sharedAndClose.length - CLOSE.length);
-          },
-        };
-        this.deps.notifier.notify(r.accountId, d.deviceId, { id: fanout.firstId + index, envelope, contentBytes: bytes });
+        const listeners = this.deps.notifier.listenersOf(r.accountId, d.deviceId);
+        if (listeners === undefined) continue;
+        pieces ??= encoder.piecesWithPrefix(r.prefix);
+        const envelope = new PushedEnvelope(fanout.envelopes[index]?.guid ?? '', fanout.receivedAt, pieces);
+        notifyListeners(listeners, { id: fanout.firstId + index, envelope, contentBytes: pieces });
       }
     }
   }
@@ -347,12 +341,14 @@ export class SharedBase64 {
   }
 
   /**
-   * The same base64 as ASCII bytes: this recipient's piece, and the shared piece with the deliver
-   * frame's closing `"}}` appended (one buffer for every recipient with this prefix length).
+   * The same base64 in two pieces: this recipient's (a short string), and the shared piece as ASCII
+   * bytes with the deliver frame's closing `"}}` appended (one buffer for every recipient with this
+   * prefix length).
    */
-  bytesWithPrefix(prefix: Uint8Array): { own: Buffer; sharedAndClose: Buffer } {
+  piecesWithPrefix(prefix: Uint8Array): ContentPieces {
     const split = this.split(prefix.length);
-    return { own: Buffer.from(toBase64(Buffer.concat([prefix, split.head])), 'latin1'), sharedAndClose: split.tailAndClose };
+    const own = split.head.length === 0 ? toBase64(prefix) : toBase64(Buffer.concat([prefix, split.head]));
+    return { own, sharedAndClose: split.tailAndClose };
   }
 
   private split(prefixLength: number): { head: Uint8Array; tail: string; tailAndClose: Buffer } {
@@ -369,6 +365,20 @@ export class SharedBase64 {
 
 /** What follows the content in a `message.deliver` frame (see ws/connection.ts). */
 export const CLOSE = '"}}';
+
+/** A group send's envelope as pushed: the connection frames its pieces; `content` is built only if someone asks. */
+class PushedEnvelope {
+  constructor(
+    readonly guid: string,
+    readonly serverTimestamp: number,
+    private readonly pieces: ContentPieces,
+  ) {}
+
+  get content(): string {
+    const { own, sharedAndClose } = this.pieces;
+    return own + sharedAndClose.toString('latin1', 0, sharedAndClose.length - CLOSE.length);
+  }
+}
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {
   return { id: m.id, envelope: { guid: m.guid, serverTimestamp: m.receivedAt, content: toBase64(m.content) } };

@@ -5,11 +5,17 @@ export interface QueuedMessage {
   id: number;
   envelope: Envelope;
   /**
-   * A group send's push only: the envelope's base64 content as ASCII bytes, in two pieces (this
-   * recipient's part, then the part every recipient shares, followed by the frame's closing `"}}`),
-   * so the connection frames it without building a per-device string of the whole content.
+   * A group send's push only: the envelope's base64 content in two pieces, this recipient's part
+   * (a short string) and the part every recipient shares as ASCII bytes followed by the frame's
+   * closing `"}}` (one buffer for the whole send), so the connection frames it without building a
+   * per-device string of the whole content.
    */
-  contentBytes?: { own: Buffer; sharedAndClose: Buffer };
+  contentBytes?: ContentPieces;
+}
+
+export interface ContentPieces {
+  own: string;
+  sharedAndClose: Buffer;
 }
 
 /**
@@ -42,14 +48,26 @@ export class MessageNotifier {
     return this.listeners.has(`${accountId}.${deviceId}`);
   }
 
+  /**
+   * Who listens for `device`, if anyone: a group send looks each recipient device up once, builds
+   * its envelope only if someone is there, and hands it over with `notifyListeners`.
+   */
+  listenersOf(accountId: string, deviceId: number): ReadonlySet<MessageListener> | undefined {
+    return this.listeners.get(`${accountId}.${deviceId}`);
+  }
+
   notify(accountId: string, deviceId: number, stored?: QueuedMessage): void {
     const set = this.listeners.get(`${accountId}.${deviceId}`);
-    if (set === undefined) return;
-    // A copy only when several listen: one listener removing itself mid-loop is safe in a Set.
-    if (set.size === 1) {
-      for (const listener of set) listener(stored);
-      return;
-    }
-    for (const listener of [...set]) listener(stored);
+    if (set !== undefined) notifyListeners(set, stored);
   }
+}
+
+/** Hands `stored` to every listener of a set `listenersOf` returned. */
+export function notifyListeners(set: ReadonlySet<MessageListener>, stored?: QueuedMessage): void {
+  // A copy only when several listen: one listener removing itself mid-loop is safe in a Set.
+  if (set.size === 1) {
+    for (const listener of set) listener(stored);
+    return;
+  }
+  for (const listener of [...set]) listener(stored);
 }

@@ -140,20 +140,20 @@ export class DeviceConnection {
     const id = this.takeFrameId();
     this.inFlight.set(id, m.id);
     this.cursor = m.id;
-    // Built by hand, not JSON.stringify: this runs once per member per alert. Only the guid can need
-    // escaping; the content is our own base64 and the numbers are integers.
+    // Built by hand, not JSON.stringify: this runs once per member per alert. Nothing needs escaping:
+    // guids are relay-made UUIDs (hex digits and dashes), the content is our own base64 and the
+    // numbers are integers.
     const { guid, serverTimestamp } = m.envelope;
     if (this.ws.readyState === WebSocket.OPEN) {
-      const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":${JSON.stringify(guid)},"serverTimestamp":${serverTimestamp},"content":"`;
+      const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":"${guid}","serverTimestamp":${serverTimestamp},"content":"`;
       // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower
-      // path. A group send's push brings its content as bytes (the shared piece is one buffer for all).
+      // path. A group send's push brings the shared piece as bytes (one buffer for all members).
       let frame: Buffer;
       if (m.contentBytes) {
         const { own, sharedAndClose } = m.contentBytes;
-        frame = Buffer.allocUnsafe(head.length + own.length + sharedAndClose.length);
-        const at = frame.write(head, 0, 'latin1');
-        own.copy(frame, at);
-        sharedAndClose.copy(frame, at + own.length);
+        const front = head + own;
+        frame = Buffer.allocUnsafe(front.length + sharedAndClose.length);
+        sharedAndClose.copy(frame, frame.write(front, 0, 'latin1'));
       } else {
         frame = Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1');
       }
