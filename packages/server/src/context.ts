@@ -14,7 +14,7 @@ import { GroupSendTokens } from './services/group-send-tokens.js';
 import { GroupSendService } from './services/group-send.js';
 import { GroupsService } from './services/groups.js';
 import { MemberTokensService } from './services/member-tokens.js';
-import { MessagesService } from './services/messages.js';
+import { LIVE_ENVELOPE_MAX_MS, MessagesService } from './services/messages.js';
 import { MessageNotifier } from './services/notifier.js';
 import { PreKeysService } from './services/prekeys.js';
 import { RateLimiter } from './services/rate-limit.js';
@@ -141,6 +141,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   services.messages.deleteExpired();
   const sweepMs = overrides.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const sweep = sweepMs > 0 ? setInterval(() => sweepSafely(services, logger), sweepMs).unref() : undefined;
+  // Group-send envelopes left live and unanswered get their rows (MessagesService.releaseStragglers).
+  const stragglers = setInterval(() => services.messages.releaseStragglers(), LIVE_ENVELOPE_MAX_MS / 2).unref();
 
   let closed = false;
   return {
@@ -155,6 +157,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       if (closed) return;
       closed = true;
       if (sweep) clearInterval(sweep);
+      clearInterval(stragglers);
       services.messages.flushAcknowledgements();
       storage.close();
     },

@@ -3,46 +3,41 @@ import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } fr
 import type { Logger } from 'pino';
 import type { Transactor } from '../storage/db.js';
 import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { MessagesRepository, NewEnvelope, QueuedEnvelope } from '../storage/repositories/messages.js';
+import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories/messages.js';
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
-import { fanoutGuids } from './fanout-guids.js';
+import { fanoutOf, LiveEnvelope, PushedEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type ContentPieces, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 import { splitSentMessage, type GroupSendRecipient, type SplitSentMessage } from './sent-message.js';
 
 export type { GroupSendRecipient } from './sent-message.js';
 
-/** A group send on its way from the pending row to its envelope rows. */
-interface Fanout {
-  sharedId: number;
-  firstId: number;
-  receivedAt: number;
-  shared: Uint8Array;
-  recipients: readonly GroupSendRecipient[];
-  /** One per recipient device, in recipient order: the rows to write, at `firstId`, `firstId + 1`, … */
-  envelopes: NewEnvelope[];
-}
-
-function fanoutOf(f: Omit<Fanout, 'envelopes'> & { expiresAt: number; guidSeed: Uint8Array }): Fanout {
-  let count = 0;
-  for (const r of f.recipients) count += r.devices.length;
-  const guids = fanoutGuids(f.guidSeed, count);
-  const envelopes: NewEnvelope[] = [];
-  for (const r of f.recipients) {
-    for (const d of r.devices) {
-      envelopes.push({ guid: guids[envelopes.length] ?? '', accountId: r.accountId, deviceId: d.deviceId, receivedAt: f.receivedAt, expiresAt: f.expiresAt, content: r.prefix, sharedId: f.sharedId });
-    }
-  }
-  return { sharedId: f.sharedId, firstId: f.firstId, receivedAt: f.receivedAt, shared: f.shared, recipients: f.recipients, envelopes };
-}
-
 export type { QueuedMessage } from './notifier.js';
+export { CLOSE, SharedBase64 } from './fanout.js';
+
+/** Rows a group send still needs: for some of its envelopes (indexes), or all of them after a crash. */
+interface Unwritten {
+  fanout: Fanout;
+  /** Envelope indexes; undefined for all (a recovered send: rows written before the crash are skipped). */
+  indexes: readonly number[] | undefined;
+  /** Delete the pending row with them: nothing of the send is live any more. */
+  finish: boolean;
+}
+
+/** How long a group send's envelope may stay live and unanswered before it gets a row anyway. */
+export const LIVE_ENVELOPE_MAX_MS = 10_000;
 
 export class MessagesService {
-  /** Group sends stored and pushed whose envelope rows are still to be written (see `sendToMany`). */
-  private unwritten: Fanout[] = [];
+  /** Group sends stored and pushed whose envelope rows could not be written yet (see `sendToMany`). */
+  private unwritten: Unwritten[] = [];
+  /** Group sends with envelopes live on connections (see `LiveEnvelope`). */
+  private readonly open = new Set<Fanout>();
+  /** Live envelopes to turn into rows with the next batch (their connection went away, or answered an error). */
+  private releases: LiveEnvelope[] = [];
+  /** Group sends whose last live envelope was settled: their pending rows go with the next batch. */
+  private settled: Fanout[] = [];
   /** Acknowledgements waiting for the end of the current event-loop turn (see `acknowledgeSoon`). */
   private pendingAcks: { accountId: string; deviceId: number; id: number }[] = [];
   private ackFlush: NodeJS.Immediate | undefined;
@@ -103,10 +98,13 @@ export class MessagesService {
    *    current registration ids (410); then commits the shared part once and the upload's recipient
    *    part (`pending_fanouts`), reserving one queue position per recipient device. Durable (fsync),
    *    and one small write whatever the group size;
-   * 2. pushes each online device its envelope, with its reserved queue position and its guid;
-   * 3. writes the per-device rows in a relaxed commit and deletes the pending row. If that fails, the
-   *    rows are written before the next write; after a crash, at start-up (`recoverFanouts`). Either
-   *    way with the same queue positions and guids.
+   * 2. pushes each online device its envelope, with its reserved queue position and its guid. An
+   *    envelope a connection sends as it is becomes a `LiveEnvelope`: no row unless it is released;
+   * 3. writes rows for the other devices (offline, or their in-flight window full) in a relaxed commit.
+   * The pending row stays until every live envelope is acknowledged or released (at most
+   * LIVE_ENVELOPE_MAX_MS): after a crash, start-up (`recoverFanouts`) rebuilds every envelope of the
+   * send from it, with the same queue positions and guids, so members deduplicate what they had.
+   * Members online and answering, the common case for an alert, never cost a row write or delete.
    * Returns the number of envelopes stored.
    */
   sendToMany(message: Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>): number {
@@ -121,16 +119,20 @@ export class MessagesService {
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
       const firstId = this.deps.messages.nextQueueId();
       this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head, guidSeed });
-      return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, guidSeed, recipients, shared });
+      return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, pushedAt: now, guidSeed, recipients, shared });
     });
-    this.push(fanout);
-    try {
-      this.write(() => this.writeRows(fanout), { relaxed: true });
-    } catch (err) {
-      // Stored and delivered: only the rows are missing. Written before the next write instead.
-      this.unwritten.push(fanout);
-      this.deps.logger.error({ err }, 'writing a group send\'s envelope rows failed; retried with the next write');
+    const rows = this.push(fanout);
+    const rest: Unwritten = { fanout, indexes: rows, finish: fanout.outstanding === 0 };
+    if (rest.indexes!.length > 0 || rest.finish) {
+      try {
+        this.write(() => this.writeRows(rest), { relaxed: true });
+      } catch (err) {
+        // Stored and delivered where online: only rows are missing. Written before the next write instead.
+        this.unwritten.push(rest);
+        this.deps.logger.error({ err }, 'writing a group send\'s envelope rows failed; retried with the next write');
+      }
     }
+    if (fanout.outstanding > 0) this.open.add(fanout);
     return fanout.envelopes.length;
   }
 
@@ -143,11 +145,26 @@ export class MessagesService {
     if (pending.length === 0) return 0;
     for (const p of pending) {
       const { recipients } = splitSentMessage(new Uint8Array(Buffer.concat([p.head, p.shared])));
-      this.unwritten.push(fanoutOf({ ...p, recipients }));
+      this.unwritten.push({ fanout: fanoutOf({ ...p, pushedAt: this.deps.clock.now(), recipients }), indexes: undefined, finish: true });
     }
     this.writeUnwritten();
+    // Rows written before the crash were skipped, not counted: count afresh.
+    this.deps.messages.forgetCounts();
     this.deps.logger.info({ sends: pending.length }, 'group sends recovered');
     return pending.length;
+  }
+
+  /**
+   * Gives every envelope still live after LIVE_ENVELOPE_MAX_MS its row, so a member that neither
+   * answers nor disconnects does not keep a send's pending row (its whole recipient list) on disk.
+   * The relay calls this every few seconds.
+   */
+  releaseStragglers(): void {
+    const before = this.deps.clock.now() - LIVE_ENVELOPE_MAX_MS;
+    for (const f of this.open) {
+      if (f.pushedAt > before) continue;
+      for (const l of f.live) this.release(l);
+    }
   }
 
   private checkRecipients(recipients: readonly GroupSendRecipient[]): void {
@@ -171,33 +188,57 @@ export class MessagesService {
     if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
   }
 
-  /** Hands every online recipient device its envelope, in queue order (the order of `envelopes`). */
-  private push(fanout: Fanout): void {
+  /**
+   * Hands every online recipient device its envelope, in queue order (the order of `envelopes`).
+   * Returns the indexes of the envelopes that need a row: no connection sent them as they are.
+   */
+  private push(fanout: Fanout): number[] {
     const encoder = new SharedBase64(fanout.shared);
+    const rows: number[] = [];
     let i = 0;
     for (const r of fanout.recipients) {
       let pieces: ContentPieces | undefined;
       for (const d of r.devices) {
         const index = i++;
         const listeners = this.deps.notifier.listenersOf(r.accountId, d.deviceId);
-        if (listeners === undefined) continue;
+        if (listeners === undefined) {
+          rows.push(index);
+          continue;
+        }
         pieces ??= encoder.piecesWithPrefix(r.prefix);
+        const live = new LiveEnvelope(fanout, index);
         const envelope = new PushedEnvelope(fanout.envelopes[index]?.guid ?? '', fanout.receivedAt, pieces);
-        notifyListeners(listeners, { id: fanout.firstId + index, envelope, contentBytes: pieces });
+        if (notifyListeners(listeners, { id: fanout.firstId + index, envelope, contentBytes: pieces, live })) {
+          fanout.live.push(live);
+          fanout.outstanding++;
+        } else {
+          rows.push(index);
+        }
       }
     }
+    return rows;
   }
 
-  /** A group send's envelope rows, at their reserved queue positions; its pending row goes. Call inside a transaction. */
-  private writeRows(fanout: Fanout): void {
-    const { envelopes } = fanout;
-    const queued = this.deps.messages.queueLengths(envelopes);
-    this.deps.messages.insertMany(envelopes, fanout.firstId);
-    // Trimmed only where the queue was already full.
-    for (const [i, e] of envelopes.entries()) {
-      if ((queued[i] ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
+  /**
+   * Writes envelope rows of a group send at their reserved queue positions (and its pending row goes,
+   * if `finish`). Call inside a transaction.
+   */
+  private writeRows(u: Unwritten): void {
+    const { fanout } = u;
+    const indexes = u.indexes ?? fanout.envelopes.map((_, i) => i);
+    if (indexes.length > 0) {
+      const envelopes = indexes.map((i) => fanout.envelopes[i]!);
+      const queued = this.deps.messages.queueLengths(envelopes);
+      this.deps.messages.insertMany(envelopes, indexes.map((i) => fanout.firstId + i), { skipExisting: u.indexes === undefined });
+      // Trimmed only where the queue was already full.
+      for (const [i, e] of envelopes.entries()) {
+        if ((queued[i] ?? 0) + 1 > this.deps.maxPerDevice) this.trim(e.accountId, e.deviceId);
+      }
     }
-    this.deps.messages.deletePending(fanout.sharedId);
+    if (u.finish) {
+      this.deps.messages.deletePending(fanout.sharedId);
+      this.deps.messages.deleteSharedIfUnreferenced(fanout.sharedId);
+    }
   }
 
   /** Writes the rows of group sends whose first attempt failed (or that a crash left), then wakes their devices. */
@@ -207,11 +248,14 @@ export class MessagesService {
 
   /** Unexpired envelopes queued for `device` after queue position `afterId`, oldest first. */
   fetch(device: AuthenticatedDevice, afterId: number, limit: number): QueuedMessage[] {
+    // A device reconnecting right after its old connection released live envelopes must find their rows.
+    if (this.releases.length > 0) this.flushAcknowledgements();
     return this.deps.messages.fetchAfter(device, afterId, limit, this.deps.clock.now()).map(toQueued);
   }
 
   /** Queue position of the newest envelope queued for `device` right now (0 if none). */
   lastQueuedId(device: AuthenticatedDevice): number {
+    if (this.releases.length > 0) this.flushAcknowledgements();
     return this.deps.messages.lastId(device);
   }
 
@@ -228,25 +272,86 @@ export class MessagesService {
    * to a crash before its batch commits only means the envelope is delivered again, and clients
    * deduplicate (delivery is at least once anyway).
    */
-  acknowledgeSoon(device: AuthenticatedDevice, id: number): void {
+  acknowledgeSoon(device: AuthenticatedDevice, id: number, live?: LiveEnvelope): void {
+    // Live and never written: nothing to delete, only the send's pending row to settle.
+    if (live?.state === 'live') {
+      live.state = 'acknowledged';
+      this.settle(live.fanout);
+      return;
+    }
     this.pendingAcks.push({ accountId: device.accountId, deviceId: device.deviceId, id });
-    this.ackFlush ??= setImmediate(() => this.flushAcknowledgements());
+    this.scheduleFlush();
   }
 
-  /** Commits the pending acknowledgements now (also on shutdown, before the database closes). */
+  /**
+   * A live envelope's connection closed, or answered it with an error, before acknowledging it: its
+   * row is written with the next batch (before any read of the queue), so it is delivered again.
+   */
+  release(live: LiveEnvelope): void {
+    if (live.state !== 'live') return;
+    live.state = 'released';
+    this.releases.push(live);
+    this.settle(live.fanout);
+    this.scheduleFlush();
+  }
+
+  /**
+   * Commits what waits for the end of this event-loop turn, in one relaxed transaction (also on
+   * shutdown, before the database closes): rows for released live envelopes, then the acknowledged
+   * rows' deletions, then the pending rows of group sends with nothing live left.
+   */
   flushAcknowledgements(): void {
     if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
     this.ackFlush = undefined;
-    const batch = this.pendingAcks;
+    const acks = this.pendingAcks;
+    const releases = this.releases;
+    const settled = this.settled;
     this.pendingAcks = [];
-    if (batch.length === 0) return;
-    try {
-      // Relaxed: an acknowledgement lost to a power cut is a redelivery, not a loss (see storage/db.ts).
-      this.write(() => this.deps.messages.deleteAcknowledged(batch), { relaxed: true });
-    } catch (err) {
-      // The envelopes stay queued and are delivered again: at least once, never lost.
-      this.deps.logger.error({ err }, 'acknowledgement batch failed');
+    this.releases = [];
+    this.settled = [];
+    if (acks.length === 0 && releases.length === 0 && settled.length === 0) return;
+    const released = new Map<Fanout, number[]>();
+    for (const l of releases) {
+      let indexes = released.get(l.fanout);
+      if (indexes === undefined) released.set(l.fanout, (indexes = []));
+      indexes.push(l.index);
     }
+    try {
+      // Relaxed: an acknowledgement lost to a power cut is a redelivery, not a loss, and a lost row or
+      // pending-row deletion is rebuilt from the pending row, which a durable commit wrote (storage/db.ts).
+      this.write(
+        () => {
+          for (const [fanout, indexes] of released) this.writeRows({ fanout, indexes, finish: false });
+          this.deps.messages.deleteAcknowledged(acks);
+          for (const fanout of settled) this.writeRows({ fanout, indexes: [], finish: true });
+        },
+        { relaxed: true },
+      );
+    } catch (err) {
+      // Acknowledged envelopes stay queued and are delivered again: at least once, never lost. Rows
+      // for released envelopes and pending-row deletions are retried with the next batch.
+      this.releases.unshift(...releases);
+      this.settled.unshift(...settled);
+      this.deps.logger.error({ err }, 'acknowledgement batch failed');
+      return;
+    }
+    // A device that reconnected meanwhile reads its queue again.
+    for (const l of releases) {
+      const e = l.fanout.envelopes[l.index];
+      if (e !== undefined) this.deps.notifier.notify(e.accountId, e.deviceId);
+    }
+  }
+
+  private settle(fanout: Fanout): void {
+    fanout.outstanding -= 1;
+    if (fanout.outstanding > 0) return;
+    this.open.delete(fanout);
+    this.settled.push(fanout);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    this.ackFlush ??= setImmediate(() => this.flushAcknowledgements());
   }
 
   /** How many envelopes were trimmed from the device's full queue since the last call; resets the count. */
@@ -272,7 +377,7 @@ export class MessagesService {
     let result: T;
     try {
       result = this.deps.transaction(() => {
-        for (const f of unwritten) this.writeRows(f);
+        for (const u of unwritten) this.writeRows(u);
         return fn();
       }, options);
     } catch (err) {
@@ -282,7 +387,7 @@ export class MessagesService {
     if (unwritten.length > 0) {
       this.unwritten = [];
       // Their devices were pushed what was online; the rest read their queues again.
-      for (const f of unwritten) for (const e of f.envelopes) this.deps.notifier.notify(e.accountId, e.deviceId);
+      for (const u of unwritten) for (const e of u.fanout.envelopes) this.deps.notifier.notify(e.accountId, e.deviceId);
     }
     return result;
   }
@@ -323,61 +428,6 @@ function deviceSetProblem(expected: readonly { deviceId: number; registrationId:
     .map(([id]) => id)
     .sort((a, b) => a - b);
   return staleDevices.length > 0 ? { kind: 'stale', staleDevices } : undefined;
-}
-
-/**
- * base64(prefix ‖ shared) for every recipient of a group send without encoding the shared part once
- * per recipient: base64 of two byte strings concatenates only when the first is a multiple of 3 bytes
- * long, so the first 0–2 shared bytes are encoded with the prefix and the rest once per prefix length.
- */
-export class SharedBase64 {
-  private readonly tails = new Map<number, { head: Uint8Array; tail: string; tailAndClose: Buffer }>();
-
-  constructor(private readonly shared: Uint8Array) {}
-
-  withPrefix(prefix: Uint8Array): string {
-    const split = this.split(prefix.length);
-    return toBase64(Buffer.concat([prefix, split.head])) + split.tail;
-  }
-
-  /**
-   * The same base64 in two pieces: this recipient's (a short string), and the shared piece as ASCII
-   * bytes with the deliver frame's closing `"}}` appended (one buffer for every recipient with this
-   * prefix length).
-   */
-  piecesWithPrefix(prefix: Uint8Array): ContentPieces {
-    const split = this.split(prefix.length);
-    const own = split.head.length === 0 ? toBase64(prefix) : toBase64(Buffer.concat([prefix, split.head]));
-    return { own, sharedAndClose: split.tailAndClose };
-  }
-
-  private split(prefixLength: number): { head: Uint8Array; tail: string; tailAndClose: Buffer } {
-    let split = this.tails.get(prefixLength);
-    if (split === undefined) {
-      const n = Math.min((3 - (prefixLength % 3)) % 3, this.shared.length);
-      const tail = toBase64(this.shared.subarray(n));
-      split = { head: this.shared.subarray(0, n), tail, tailAndClose: Buffer.from(tail + CLOSE, 'latin1') };
-      this.tails.set(prefixLength, split);
-    }
-    return split;
-  }
-}
-
-/** What follows the content in a `message.deliver` frame (see ws/connection.ts). */
-export const CLOSE = '"}}';
-
-/** A group send's envelope as pushed: the connection frames its pieces; `content` is built only if someone asks. */
-class PushedEnvelope {
-  constructor(
-    readonly guid: string,
-    readonly serverTimestamp: number,
-    private readonly pieces: ContentPieces,
-  ) {}
-
-  get content(): string {
-    const { own, sharedAndClose } = this.pieces;
-    return own + sharedAndClose.toString('latin1', 0, sharedAndClose.length - CLOSE.length);
-  }
 }
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {

@@ -1,4 +1,5 @@
 import type { Envelope } from '@aviso/protocol';
+import type { LiveEnvelope } from './fanout.js';
 
 /** A queued envelope with the queue position the connection layer needs to page through it. */
 export interface QueuedMessage {
@@ -11,6 +12,11 @@ export interface QueuedMessage {
    * per-device string of the whole content.
    */
   contentBytes?: ContentPieces;
+  /**
+   * A group send's push only, set once a connection took the envelope as is: it has no row yet, and
+   * the connection reports its fate (acknowledged, or released into a row) to the messages service.
+   */
+  live?: LiveEnvelope;
 }
 
 export interface ContentPieces {
@@ -20,9 +26,10 @@ export interface ContentPieces {
 
 /**
  * Someone waiting for envelopes of one device (in practice: its live WebSocket connection). `stored`
- * is the envelope just committed, when the sender had it at hand; without it the listener reads the queue.
+ * is the envelope just committed, when the sender had it at hand; without it the listener reads the
+ * queue. Returns true when it sent `stored` as it is (a group send then writes no row for it yet).
  */
-export type MessageListener = (stored?: QueuedMessage) => void;
+export type MessageListener = (stored?: QueuedMessage) => boolean;
 
 /**
  * In-process "new envelope for device X" signal. The messages service notifies after its insert
@@ -62,12 +69,10 @@ export class MessageNotifier {
   }
 }
 
-/** Hands `stored` to every listener of a set `listenersOf` returned. */
-export function notifyListeners(set: ReadonlySet<MessageListener>, stored?: QueuedMessage): void {
+/** Hands `stored` to every listener of a set `listenersOf` returned; true if one of them sent it as it is. */
+export function notifyListeners(set: ReadonlySet<MessageListener>, stored?: QueuedMessage): boolean {
+  let taken = false;
   // A copy only when several listen: one listener removing itself mid-loop is safe in a Set.
-  if (set.size === 1) {
-    for (const listener of set) listener(stored);
-    return;
-  }
-  for (const listener of [...set]) listener(stored);
+  for (const listener of set.size === 1 ? set : [...set]) if (listener(stored)) taken = true;
+  return taken;
 }

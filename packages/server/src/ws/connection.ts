@@ -56,7 +56,7 @@ export class DeviceConnection {
    * as is (ids grow, notifications come in commit order) and an answer needs no queue read.
    */
   private caughtUp = false;
-  private readonly inFlight = new Map<number, number>(); // frame id → envelope queue position
+  private readonly inFlight = new Map<number, QueuedMessage>(); // frame id → envelope sent
   private nextFrameId = 1;
   private malformed = 0;
   private alive = true;
@@ -104,16 +104,20 @@ export class DeviceConnection {
     this.ws.close(code, reason);
   }
 
-  /** A new envelope was committed for this device; `stored` is it, when the sender had it at hand. */
-  private onStored(stored: QueuedMessage | undefined): void {
-    if (this.closed) return;
+  /**
+   * A new envelope was stored for this device; `stored` is it, when the sender had it at hand.
+   * Returns true when it was sent as it is (see MessageListener).
+   */
+  private onStored(stored: QueuedMessage | undefined): boolean {
+    if (this.closed) return false;
     if (stored !== undefined && this.caughtUp && stored.id > this.cursor && this.inFlight.size < this.options.maxInFlight) {
       this.deliver(stored);
-      return;
+      return true;
     }
     // Window full (or nothing handed over): the envelope stays queued past the cursor for `pump` to read.
     this.caughtUp = false;
     this.pump();
+    return false;
   }
 
   private pump(): void {
@@ -138,7 +142,7 @@ export class DeviceConnection {
 
   private deliver(m: QueuedMessage): void {
     const id = this.takeFrameId();
-    this.inFlight.set(id, m.id);
+    this.inFlight.set(id, m);
     this.cursor = m.id;
     // Built by hand, not JSON.stringify: this runs once per member per alert. Nothing needs escaping:
     // guids are relay-made UUIDs (hex digits and dashes), the content is our own base64 and the
@@ -178,12 +182,13 @@ export class DeviceConnection {
         this.send({ type: PONG, id: frame.id });
         return;
       case RESPONSE: {
-        const queueId = this.inFlight.get(frame.id);
-        if (queueId === undefined) return; // a late or duplicate answer: nothing to do
+        const m = this.inFlight.get(frame.id);
+        if (m === undefined) return; // a late or duplicate answer: nothing to do
         this.inFlight.delete(frame.id);
-        // Deleted in a batch at the end of this event-loop turn. Non-2xx leaves the envelope queued;
-        // it is offered again on the next connection.
-        if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledgeSoon(this.device, queueId);
+        // Deleted in a batch at the end of this event-loop turn. Non-2xx leaves the envelope queued
+        // (a live one gets its row); it is offered again on the next connection.
+        if (frame.status >= 200 && frame.status < 300) this.options.messages.acknowledgeSoon(this.device, m.id, m.live);
+        else if (m.live) this.options.messages.release(m.live);
         // Caught up, nothing waits in the queue: the freed slot is for the next live envelope.
         if (!this.caughtUp) this.pump();
         return;
@@ -230,6 +235,9 @@ export class DeviceConnection {
     this.closed = true;
     this.unsubscribe?.();
     clearInterval(this.heartbeat);
+    // Sent but never acknowledged: a live group-send envelope needs its row now to be offered again.
+    for (const m of this.inFlight.values()) if (m.live) this.options.messages.release(m.live);
+    this.inFlight.clear();
   }
 }
 

@@ -44,7 +44,7 @@ export class MessagesRepository {
   // 1,000+ inserts and counts in one transaction), where building each drizzle query costs more than running it.
   private readonly q;
   /** Multi-row insert statements by row count (a full chunk and the remainders seen so far). */
-  private readonly insertStatements = new Map<number, Statement>();
+  private readonly insertStatements = new Map<string, Statement>();
   /**
    * Queue lengths by `account.device`, for the devices counted so far. A send checks every recipient
    * device's queue against the cap, and a count query per group send cost more than its inserts. Exact
@@ -112,6 +112,7 @@ export class MessagesRepository {
           and(
             eq(sharedPayloads.id, p('id')),
             notExists(db.select({ one: sql`1` }).from(messages).where(eq(messages.sharedId, p('id')))),
+            notExists(db.select({ one: sql`1` }).from(pendingFanouts).where(eq(pendingFanouts.sharedId, p('id')))),
           ),
         )
         .prepare(),
@@ -130,20 +131,27 @@ export class MessagesRepository {
   /**
    * Stores many envelopes (a group send's per-device rows) with multi-row INSERTs of up to
    * INSERT_CHUNK rows: per-statement overhead, not SQLite's work, dominated one insert per row.
-   * With `firstId`, the envelopes take the queue positions `firstId`, `firstId + 1`, … (reserved
-   * with `nextQueueId`). Returns their queue positions in order. Call inside a transaction.
+   * With `at`, envelope `i` takes queue position `at[i]` (reserved with `nextQueueId`); with
+   * `skipExisting`, an envelope whose position is taken already is skipped (rebuilding a group send
+   * after a crash), and the remembered queue lengths must then be forgotten. Returns the queue
+   * positions in order. Call inside a transaction.
    */
-  insertMany(envelopes: readonly NewEnvelope[], firstId?: number): number[] {
+  insertMany(envelopes: readonly NewEnvelope[], at?: readonly number[], options: { skipExisting?: boolean } = {}): number[] {
     const ids: number[] = new Array<number>(envelopes.length);
-    const explicit = firstId !== undefined;
+    const skip = options.skipExisting === true;
     for (let start = 0; start < envelopes.length; start += INSERT_CHUNK) {
       const chunk = envelopes.slice(start, start + INSERT_CHUNK);
       const params: (string | number | Buffer | null)[] = [];
       for (const [i, e] of chunk.entries()) {
-        if (explicit) params.push(firstId + start + i);
+        if (at !== undefined) params.push(at[start + i] ?? 0);
         params.push(e.guid, e.accountId, e.deviceId, e.receivedAt, e.expiresAt, Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength), e.sharedId ?? null);
       }
-      const result = this.insertStatement(chunk.length, explicit).run(...params);
+      const result = this.insertStatement(chunk.length, at !== undefined, skip).run(...params);
+      if (at !== undefined) {
+        if (!skip && result.changes !== chunk.length) throw new Error(`multi-row insert stored ${result.changes} of ${chunk.length} envelopes`);
+        for (let i = 0; i < chunk.length; i++) ids[start + i] = at[start + i] ?? 0;
+        continue;
+      }
       // One statement inside our transaction: SQLite hands out consecutive rowids (max + 1 each, and
       // nothing else writes meanwhile), so the last rowid tells every one.
       if (result.changes !== chunk.length) throw new Error(`multi-row insert stored ${result.changes} of ${chunk.length} envelopes`);
@@ -174,14 +182,15 @@ export class MessagesRepository {
     this.counts.clear();
   }
 
-  private insertStatement(rows: number, explicitIds: boolean): Statement {
-    const key = explicitIds ? -rows : rows;
+  private insertStatement(rows: number, explicitIds: boolean, skipExisting: boolean): Statement {
+    const key = `${rows}${explicitIds ? 'i' : ''}${skipExisting ? 's' : ''}`;
     let statement = this.insertStatements.get(key);
     if (statement === undefined) {
       const row = explicitIds ? '(?, ?, ?, ?, ?, ?, ?, ?)' : '(?, ?, ?, ?, ?, ?, ?)';
       const values = Array.from({ length: rows }, () => row).join(', ');
       const columns = `${explicitIds ? 'id, ' : ''}guid, account_id, device_id, received_at, expires_at, content, shared_id`;
-      statement = this.db.$client.prepare(`INSERT INTO messages (${columns}) VALUES ${values}`);
+      // OR IGNORE only skips rows whose id exists (the primary key); a foreign key violation still fails.
+      statement = this.db.$client.prepare(`INSERT ${skipExisting ? 'OR IGNORE ' : ''}INTO messages (${columns}) VALUES ${values}`);
       this.insertStatements.set(key, statement);
     }
     return statement;
@@ -285,6 +294,11 @@ export class MessagesRepository {
       )
       .run();
     return n;
+  }
+
+  /** Deletes a group send's shared part if no envelope row and no pending row uses it any more. */
+  deleteSharedIfUnreferenced(id: number): void {
+    this.q.deleteSharedIfUnreferenced.run({ id });
   }
 
   private dropUnreferenced(deleted: { sharedId: number | null }[]): void {

@@ -1,17 +1,19 @@
 import { groupDecrypt, ProtocolAddress, sealedSenderDecryptToUsmc } from '@signalapp/libsignal-client';
 import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
+import { decodeServerFrame, GROUP_SEND, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
-import { createContext, createLogger } from '../src/index.js';
+import { WebSocket } from 'ws';
+import { createContext, createLogger, startServer } from '../src/index.js';
 import type { AuthenticatedDevice } from '../src/services/accounts.js';
 import { fanoutGuids } from '../src/services/fanout-guids.js';
-import { MessagesService } from '../src/services/messages.js';
+import { LIVE_ENVELOPE_MAX_MS, MessagesService } from '../src/services/messages.js';
 import { MessageNotifier, type QueuedMessage } from '../src/services/notifier.js';
 import { RateLimiter } from '../src/services/rate-limit.js';
 import { splitSentMessage } from '../src/services/sent-message.js';
 import type { Transactor } from '../src/storage/db.js';
 import { AccountsRepository } from '../src/storage/repositories/accounts.js';
 import { MessagesRepository } from '../src/storage/repositories/messages.js';
-import { sendScenario, type Party } from './group-send-helpers.js';
+import { sendScenario, tokenHeader, type Party } from './group-send-helpers.js';
 import { countRows, LogSink, ManualClock, testConfig, testRelay, type TestRelay } from './helpers.js';
 
 const device = (p: Party): AuthenticatedDevice => ({ accountId: p.user.accountId, deviceId: p.user.deviceId });
@@ -49,7 +51,11 @@ describe('a group send whose envelope rows were not written', () => {
     const { service, notifier } = serviceWithFailingRows(relay);
     const [online, ...offline] = recipients as [Party, ...Party[]];
     const pushed: QueuedMessage[] = [];
-    notifier.subscribe(online.user.accountId, online.user.deviceId, (m) => m && pushed.push(m));
+    // Sent as it is (a live envelope): it gets no row unless released.
+    notifier.subscribe(online.user.accountId, online.user.deviceId, (m) => {
+      if (m) pushed.push(m);
+      return true;
+    });
 
     expect(service.sendToMany(splitSentMessage(body))).toBe(3);
     // Durable: the shared part and the pending send; no envelope rows yet. The online member has its envelope.
@@ -105,7 +111,11 @@ describe('a group send whose envelope rows were not written', () => {
     const { service, notifier, broken } = serviceWithFailingRows(relay);
     const [a] = recipients as [Party, ...Party[]];
     const wakes: (QueuedMessage | undefined)[] = [];
-    notifier.subscribe(a.user.accountId, a.user.deviceId, (m) => wakes.push(m));
+    // Not sent as it is (say the in-flight window is full): the envelope needs its row.
+    notifier.subscribe(a.user.accountId, a.user.deviceId, (m) => {
+      wakes.push(m);
+      return false;
+    });
 
     service.sendToMany(splitSentMessage(body));
     expect(countRows(relay.ctx, 'messages')).toBe(0);
@@ -139,6 +149,146 @@ describe('a group send whose envelope rows were not written', () => {
     expect(countRows(relay.ctx, 'shared_payloads')).toBe(0);
   });
 });
+
+describe('a group send to members online', () => {
+  /** Every recipient "online": a listener that sends what it is handed, as a connection with room does. */
+  async function online(relay: TestRelay) {
+    const scenario = await sendScenario(relay);
+    const sent = new Map<string, QueuedMessage>();
+    for (const r of scenario.recipients) {
+      relay.ctx.services.notifier.subscribe(r.user.accountId, r.user.deviceId, (m) => {
+        if (m) sent.set(r.user.accountId, m);
+        return m !== undefined;
+      });
+    }
+    return { ...scenario, sent };
+  }
+  const flush = (relay: TestRelay) => relay.ctx.services.messages.flushAcknowledgements();
+
+  test('costs no envelope row: acknowledged live, only the pending row was written, and it goes with the last answer', async () => {
+    const relay = await testRelay();
+    const { recipients, body, sent } = await online(relay);
+    const messages = relay.ctx.services.messages;
+    expect(messages.sendToMany(splitSentMessage(body))).toBe(3);
+    expect(sent.size).toBe(3);
+    expect(countRows(relay.ctx, 'messages')).toBe(0);
+    expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1);
+
+    const [a, b, c] = recipients as [Party, Party, Party];
+    for (const p of [a, b]) messages.acknowledgeSoon(device(p), sent.get(p.user.accountId)!.id, sent.get(p.user.accountId)!.live);
+    flush(relay);
+    expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1); // c has not answered
+    messages.acknowledgeSoon(device(c), sent.get(c.user.accountId)!.id, sent.get(c.user.accountId)!.live);
+    flush(relay);
+    for (const table of ['messages', 'pending_fanouts', 'shared_payloads']) expect(countRows(relay.ctx, table)).toBe(0);
+  });
+
+  test('a live envelope released (connection gone, error answer) gets its row at its queue position, with its guid, and is fetched again', async () => {
+    const relay = await testRelay();
+    const { recipients, body, sent } = await online(relay);
+    const messages = relay.ctx.services.messages;
+    messages.sendToMany(splitSentMessage(body));
+    const [a, b, c] = recipients as [Party, Party, Party];
+    const pushed = sent.get(a.user.accountId)!;
+    messages.release(pushed.live!);
+    // Read before the batch ran (a reconnect right after the old socket closed): the row is there.
+    const [again] = messages.fetch(device(a), 0, 10);
+    expect(again?.id).toBe(pushed.id);
+    expect(again?.envelope.guid).toBe(pushed.envelope.guid);
+    expect(again?.envelope.content).toBe(pushed.envelope.content);
+    // An answer to the released live envelope now deletes its row; the others settle live.
+    messages.acknowledgeSoon(device(a), pushed.id, pushed.live);
+    for (const p of [b, c]) messages.acknowledgeSoon(device(p), sent.get(p.user.accountId)!.id, sent.get(p.user.accountId)!.live);
+    flush(relay);
+    for (const table of ['messages', 'pending_fanouts', 'shared_payloads']) expect(countRows(relay.ctx, table)).toBe(0);
+  });
+
+  test('live envelopes unanswered for LIVE_ENVELOPE_MAX_MS get rows, and the pending row (the recipient list) goes', async () => {
+    const relay = await testRelay();
+    const { recipients, body, sent } = await online(relay);
+    const messages = relay.ctx.services.messages;
+    messages.sendToMany(splitSentMessage(body));
+    const [a] = recipients as [Party, ...Party[]];
+    messages.acknowledgeSoon(device(a), sent.get(a.user.accountId)!.id, sent.get(a.user.accountId)!.live);
+    relay.clock.advance(LIVE_ENVELOPE_MAX_MS - 1);
+    messages.releaseStragglers();
+    flush(relay);
+    expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1);
+    relay.clock.advance(1);
+    messages.releaseStragglers();
+    flush(relay);
+    expect(countRows(relay.ctx, 'pending_fanouts')).toBe(0);
+    expect(countRows(relay.ctx, 'messages')).toBe(2);
+    expect(messages.fetch(device(a), 0, 10)).toEqual([]);
+  });
+
+  test('over a real WebSocket: a socket closed before answering gets the envelope again on its next connection, and nothing is left after it answers', async () => {
+    const clock = new ManualClock();
+    const handle = await startServer(testConfig(), { clock, logger: createLogger('error', new LogSink().stream), sweepIntervalMs: 0 });
+    try {
+      const relay: TestRelay = { ctx: handle.context, app: handle.app, clock, logs: new LogSink() };
+      const { recipients, body, token } = await sendScenario(relay);
+      const a = recipients[0]!;
+      const first = await openMember(handle.url, a);
+      const res = await fetch(`${handle.url}${ROUTES.multiRecipient}?ts=${clock.now()}`, {
+        method: 'PUT',
+        headers: { 'content-type': GROUP_SEND.contentType, ...tokenHeader(token) },
+        body: Buffer.from(body),
+      });
+      expect(res.status).toBe(200);
+      const delivered = await first.deliver();
+      // a's envelope is live (no row); the two others are offline and have rows.
+      expect(countRows(relay.ctx, 'messages')).toBe(2);
+      expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1);
+      await first.close(); // never answered
+
+      const second = await openMember(handle.url, a);
+      const again = await second.deliver();
+      expect(again.envelope.guid).toBe(delivered.envelope.guid);
+      expect(again.envelope.content).toBe(delivered.envelope.content);
+      expect(countRows(relay.ctx, 'pending_fanouts')).toBe(0); // released into a row: nothing live is left
+      await second.answer(again.id);
+      expect(countRows(relay.ctx, 'messages')).toBe(2);
+      await second.close();
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+/** A member's authenticated socket: waits for deliveries, answers them, closes. */
+async function openMember(url: string, p: Party) {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}${ROUTES.websocket}`, [WS_SUBPROTOCOL], { headers: { authorization: p.user.auth } });
+  const frames: ServerFrame[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    frames.push(decodeServerFrame(data.toString()));
+    waiters.splice(0).forEach((w) => w());
+  });
+  const frame = async <T extends ServerFrame['type']>(type: T): Promise<Extract<ServerFrame, { type: T }>> => {
+    for (;;) {
+      const i = frames.findIndex((f) => f.type === type);
+      if (i >= 0) return frames.splice(i, 1)[0] as Extract<ServerFrame, { type: T }>;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  await frame('queue.empty');
+  return {
+    deliver: () => frame('message.deliver'),
+    /** Answers 200, then waits for a pong: the relay has handled the answer, and its batch has run. */
+    answer: async (id: number) => {
+      ws.send(JSON.stringify({ type: 'response', id, status: 200 }));
+      ws.send(JSON.stringify({ type: 'ping', id: 1 }));
+      await frame('pong');
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.close();
+      }),
+  };
+}
 
 describe('fanoutGuids', () => {
   test('are version 4 UUIDs, distinct, unrelated to each other, the same for the same seed', () => {
