@@ -51,6 +51,23 @@ describe('MessagesRepository.insertMany', () => {
     expect(repo.fetchAfter({ accountId: b, deviceId: 1 }, 0, 10, 0).map((m) => [...m.content])).toEqual([[140, 1, 0xaa, 0xbb]]);
   });
 
+  test('reserved queue positions are never handed out again, before or after any row exists, and survive a reopen', () => {
+    const { repo, storage: s, accountIds } = setup(1);
+    const e = (guid: string): NewEnvelope => ({ guid, accountId: accountIds[0]!, deviceId: 1, receivedAt: 0, expiresAt: 10, content: new Uint8Array([1]) });
+    // A fresh database: no envelope ever stored, so AUTOINCREMENT has no counter row yet.
+    expect(s.transaction(() => repo.reserveQueueIds(5))).toBe(1);
+    expect(s.transaction(() => repo.insert(e('a')))).toBe(6);
+    expect(s.transaction(() => repo.reserveQueueIds(3))).toBe(7);
+    // Rows at reserved positions (a group send's, written later) do not move the counter back.
+    expect(s.transaction(() => repo.insertMany([e('b')], [8]))).toEqual([8]);
+    expect(s.transaction(() => repo.insertMany([e('c')]))).toEqual([10]);
+    const path = s.db.$client.name;
+    s.close();
+    const reopened = openStorage(path);
+    storage = reopened;
+    expect(reopened.transaction(() => new MessagesRepository(reopened.db).reserveQueueIds(1))).toBe(11);
+  });
+
   test('queueLengths counts queued envelopes per device, and keeps counting through inserts, acknowledgements, trims and expiry', () => {
     const { repo, storage: s, accountIds } = setup(3);
     const [a, b, c] = accountIds as [string, string, string];

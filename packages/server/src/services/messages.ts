@@ -117,7 +117,9 @@ export class MessagesService {
     const fanout = this.write(() => {
       this.checkRecipients(recipients);
       const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      const firstId = this.deps.messages.nextQueueId();
+      let devices = 0;
+      for (const r of recipients) devices += r.devices.length;
+      const firstId = this.deps.messages.reserveQueueIds(devices);
       this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head, guidSeed });
       return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, pushedAt: now, guidSeed, recipients, shared });
     });

@@ -66,8 +66,10 @@ export class MessagesRepository {
       countsOf: db.$client.prepare<[string], { accountId: string; deviceId: number; n: number }>(
         'SELECT account_id AS accountId, device_id AS deviceId, count(*) AS n FROM messages WHERE account_id IN (SELECT value FROM json_each(?)) GROUP BY account_id, device_id',
       ),
-      // What the next AUTOINCREMENT id would be: a group send's envelopes take their ids from here.
-      nextId: db.$client.prepare<[], number>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1").pluck(),
+      // AUTOINCREMENT's counter, moved on by hand: a group send reserves its envelopes' ids before any
+      // row exists (and most never will), and no later insert may take them (SQLite allows writing here).
+      reserveIds: db.$client.prepare<[number], number>("UPDATE sqlite_sequence SET seq = seq + ? WHERE name = 'messages' RETURNING seq").pluck(),
+      startSequence: db.$client.prepare<[number]>("INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', ?)"),
       insertPending: db.$client.prepare<[number, number, number, Buffer, Buffer]>(
         'INSERT INTO pending_fanouts (shared_id, first_id, received_at, head, guid_seed) VALUES (?, ?, ?, ?, ?)',
       ),
@@ -196,9 +198,19 @@ export class MessagesRepository {
     return statement;
   }
 
-  /** The queue position the next stored envelope gets (ids only grow: AUTOINCREMENT). Call inside the transaction that uses it. */
-  nextQueueId(): number {
-    return this.q.nextId.get() ?? 1;
+  /**
+   * Reserves `count` consecutive queue positions and returns the first: no envelope stored later gets
+   * one of them, whether or not rows are ever written at them. Call inside the transaction that records
+   * what they are for.
+   */
+  reserveQueueIds(count: number): number {
+    let last = this.q.reserveIds.get(count);
+    if (last === undefined) {
+      // No envelope was ever stored: the counter row does not exist yet.
+      this.q.startSequence.run(count);
+      last = count;
+    }
+    return last - count + 1;
   }
 
   /** Records a group send whose envelope rows are still to be written (see `pending_fanouts`). */
