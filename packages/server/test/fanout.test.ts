@@ -1,6 +1,6 @@
 import { groupDecrypt, ProtocolAddress, sealedSenderDecryptToUsmc } from '@signalapp/libsignal-client';
 import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
-import { decodeServerFrame, GROUP_SEND, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
+import { decodeServerFrame, GROUP_SEND, ROUTES, WS_SUBPROTOCOL, type ProtocolError, type ServerFrame } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createContext, createLogger, startServer } from '../src/index.js';
@@ -25,9 +25,17 @@ const device = (p: Party): AuthenticatedDevice => ({ accountId: p.user.accountId
  */
 function serviceWithFailingRows(relay: TestRelay) {
   const broken = { relaxed: true };
+  const durableCommits = { n: 0 };
+  let depth = 0;
   const transaction: Transactor = (fn, options) => {
     if (options?.relaxed === true && broken.relaxed) throw new Error('disk I/O error (injected)');
-    return relay.ctx.storage.transaction(fn, options);
+    if (depth === 0 && options?.relaxed !== true) durableCommits.n++;
+    depth++;
+    try {
+      return relay.ctx.storage.transaction(fn, options);
+    } finally {
+      depth--;
+    }
   };
   const notifier = new MessageNotifier();
   const service = new MessagesService({
@@ -41,7 +49,7 @@ function serviceWithFailingRows(relay: TestRelay) {
     ttlMs: relay.ctx.config.queueTtlDays * 86_400_000,
     maxPerDevice: relay.ctx.config.queueMaxPerDevice,
   });
-  return { service, notifier, broken };
+  return { service, notifier, broken, durableCommits };
 }
 
 describe('a group send whose envelope rows were not written', () => {
@@ -147,6 +155,26 @@ describe('a group send whose envelope rows were not written', () => {
     relay.ctx.storage.transaction(() => new MessagesRepository(relay.ctx.storage.db).deleteExpired(relay.clock.now()));
     expect(countRows(relay.ctx, 'pending_fanouts')).toBe(0);
     expect(countRows(relay.ctx, 'shared_payloads')).toBe(0);
+  });
+});
+
+describe('group sends arriving together', () => {
+  test('share one durable commit; a refused one gets its own error and takes nothing else with it', async () => {
+    const relay = await testRelay();
+    const { body } = await sendScenario(relay);
+    const { service, broken, durableCommits } = serviceWithFailingRows(relay);
+    broken.relaxed = false;
+    const good = splitSentMessage(body);
+    const stale = splitSentMessage(body);
+    stale.recipients[1]!.devices[0]!.registrationId += 1;
+    const outcomes = await Promise.allSettled([service.sendToManySoon(good), service.sendToManySoon(stale), service.sendToManySoon(splitSentMessage(body))]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[1]!.status === 'rejected' && (outcomes[1].reason as ProtocolError).code).toBe('STALE_DEVICES');
+    expect(durableCommits.n).toBe(1);
+    // Two sends of three envelopes each, nobody online: six rows, two shared parts, nothing pending.
+    expect(countRows(relay.ctx, 'messages')).toBe(6);
+    expect(countRows(relay.ctx, 'shared_payloads')).toBe(2);
+    expect(countRows(relay.ctx, 'pending_fanouts')).toBe(0);
   });
 });
 

@@ -21,13 +21,14 @@ export class GroupSendService {
     },
   ) {}
 
-  send(tokenHeader: string | undefined, body: Uint8Array<ArrayBuffer>): MultiRecipientResponse {
+  /** Resolves once the send is stored and pushed (with the other sends of the same event-loop turn). */
+  async send(tokenHeader: string | undefined, body: Uint8Array<ArrayBuffer>): Promise<MultiRecipientResponse> {
     // No account lookup, no parsing cost for requests that cannot be authorised anyway.
     if (tokenHeader === undefined) throw new ProtocolError('UNAUTHORIZED', 'missing group send token');
     const message = splitSentMessage(body);
     const tokenHash = this.deps.tokens.verify(tokenHeader, message.serviceIds);
     this.deps.sendLimiter.take(`group-send:${tokenHash}`);
-    const stored = this.deps.messages.sendToMany(message);
+    const stored = await this.deps.messages.sendToManySoon(message);
     // Counts only: never the token, the recipients or any payload byte.
     this.deps.logger.debug({ recipients: message.recipients.length, envelopes: stored }, 'group send stored');
     return { stored };

@@ -17,6 +17,9 @@ export type { GroupSendRecipient } from './sent-message.js';
 export type { QueuedMessage } from './notifier.js';
 export { CLOSE, SharedBase64 } from './fanout.js';
 
+/** What a group send stores: the parsed upload (see sent-message.ts). */
+type GroupSendMessage = Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>;
+
 /** Rows a group send still needs: for some of its envelopes (indexes), or all of them after a crash. */
 interface Unwritten {
   fanout: Fanout;
@@ -32,6 +35,9 @@ export const LIVE_ENVELOPE_MAX_MS = 10_000;
 export class MessagesService {
   /** Group sends stored and pushed whose envelope rows could not be written yet (see `sendToMany`). */
   private unwritten: Unwritten[] = [];
+  /** Group sends waiting for the end of this event-loop turn (see `sendToManySoon`). */
+  private sendQueue: { message: GroupSendMessage; resolve: (stored: number) => void; reject: (err: unknown) => void }[] = [];
+  private sendFlush: NodeJS.Immediate | undefined;
   /** Group sends with envelopes live on connections (see `LiveEnvelope`). */
   private readonly open = new Set<Fanout>();
   /** Live envelopes to turn into rows with the next batch (their connection went away, or answered an error). */
@@ -107,35 +113,86 @@ export class MessagesService {
    * Members online and answering, the common case for an alert, never cost a row write or delete.
    * Returns the number of envelopes stored.
    */
-  sendToMany(message: Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>): number {
-    const { recipients, shared, head } = message;
+  sendToMany(message: GroupSendMessage): number {
+    const [outcome] = this.sendMany([message]);
+    if (outcome instanceof Error || outcome === undefined) throw outcome ?? new Error('no outcome');
+    return outcome;
+  }
+
+  /**
+   * `sendToMany`, at the end of this event-loop turn together with every other group send that came
+   * in meanwhile: one durable commit (one fsync) for all of them, each in a savepoint of its own so a
+   * refused one (404, 409, 410) takes nothing else with it. Resolves with the number of envelopes stored.
+   */
+  sendToManySoon(message: GroupSendMessage): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.sendQueue.push({ message, resolve, reject });
+      this.sendFlush ??= setImmediate(() => this.flushSends());
+    });
+  }
+
+  private flushSends(): void {
+    this.sendFlush = undefined;
+    const batch = this.sendQueue;
+    this.sendQueue = [];
+    let outcomes: (number | ProtocolError)[];
+    try {
+      outcomes = this.sendMany(batch.map((b) => b.message));
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    outcomes.forEach((o, i) => (o instanceof Error ? batch[i]?.reject(o) : batch[i]?.resolve(o)));
+  }
+
+  /** The three steps of `sendToMany` for several sends; a send the relay refuses comes back as its error. */
+  private sendMany(messages: readonly GroupSendMessage[]): (number | ProtocolError)[] {
     const now = this.deps.clock.now();
     const receivedAt = Math.floor(now / MINUTE_MS) * MINUTE_MS;
     // From the rounded time: an exact expiry minus the TTL would give the exact arrival back.
     const expiresAt = receivedAt + this.deps.ttlMs;
-    const guidSeed = randomBytes(16);
-    const fanout = this.write(() => {
-      this.checkRecipients(recipients);
-      const sharedId = this.deps.messages.insertShared(shared, expiresAt);
-      let devices = 0;
-      for (const r of recipients) devices += r.devices.length;
-      const firstId = this.deps.messages.reserveQueueIds(devices);
-      this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head, guidSeed });
-      return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, pushedAt: now, guidSeed, recipients, shared });
-    });
-    const rows = this.push(fanout);
-    const rest: Unwritten = { fanout, indexes: rows, finish: fanout.outstanding === 0 };
-    if (rest.indexes!.length > 0 || rest.finish) {
+    const outcomes = this.write(() =>
+      messages.map((m) => {
+        try {
+          // Nested: a savepoint, rolled back alone if the send is refused.
+          return this.deps.transaction(() => {
+            this.checkRecipients(m.recipients);
+            const sharedId = this.deps.messages.insertShared(m.shared, expiresAt);
+            let devices = 0;
+            for (const r of m.recipients) devices += r.devices.length;
+            const firstId = this.deps.messages.reserveQueueIds(devices);
+            const guidSeed = randomBytes(16);
+            this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head: m.head, guidSeed });
+            return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, pushedAt: now, guidSeed, recipients: m.recipients, shared: m.shared });
+          });
+        } catch (err) {
+          if (err instanceof ProtocolError) return err;
+          throw err;
+        }
+      }),
+    );
+    const rest: Unwritten[] = [];
+    for (const fanout of outcomes) {
+      if (fanout instanceof ProtocolError) continue;
+      const rows = this.push(fanout);
+      if (rows.length > 0 || fanout.outstanding === 0) rest.push({ fanout, indexes: rows, finish: fanout.outstanding === 0 });
+    }
+    if (rest.length > 0) {
       try {
-        this.write(() => this.writeRows(rest), { relaxed: true });
+        this.write(() => {
+          for (const u of rest) this.writeRows(u);
+        }, { relaxed: true });
       } catch (err) {
         // Stored and delivered where online: only rows are missing. Written before the next write instead.
-        this.unwritten.push(rest);
-        this.deps.logger.error({ err }, 'writing a group send\'s envelope rows failed; retried with the next write');
+        this.unwritten.push(...rest);
+        this.deps.logger.error({ err }, 'writing group sends\' envelope rows failed; retried with the next write');
       }
     }
-    if (fanout.outstanding > 0) this.open.add(fanout);
-    return fanout.envelopes.length;
+    return outcomes.map((fanout) => {
+      if (fanout instanceof ProtocolError) return fanout;
+      if (fanout.outstanding > 0) this.open.add(fanout);
+      return fanout.envelopes.length;
+    });
   }
 
   /**
