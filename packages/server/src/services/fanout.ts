@@ -1,55 +1,103 @@
+import type { Envelope } from '@aviso/protocol';
 import type { NewEnvelope } from '../storage/repositories/messages.js';
 import { toBase64 } from './bytes.js';
-import { fanoutGuids } from './fanout-guids.js';
-import type { ContentPieces } from './notifier.js';
+import { guidAt, guidKeystream } from './fanout-guids.js';
+import type { ContentPieces, QueuedMessage } from './notifier.js';
 import type { GroupSendRecipient } from './sent-message.js';
 
 /**
  * A group send between its durable commit (`pending_fanouts`) and the moment every recipient device
- * either acknowledged it live or has an envelope row (see MessagesService.sendToMany).
+ * either acknowledged it live or has an envelope row (see MessagesService.sendToMany). Envelope `i`
+ * (queue position `firstId + i`) is for device `deviceIds[i]` of account `accountIds[i]`. Kept as
+ * arrays, not an object per envelope: a send to 1,000 members is in memory until they answer, and
+ * per-envelope objects that live that long are what the garbage collector pays for.
  */
 export interface Fanout {
   sharedId: number;
   firstId: number;
   receivedAt: number;
+  expiresAt: number;
   /** Clock time of the push: envelopes still live long after it get rows (`releaseStragglers`). */
   pushedAt: number;
   shared: Uint8Array;
   recipients: readonly GroupSendRecipient[];
-  /** One per recipient device, in recipient order, for the queue positions `firstId`, `firstId + 1`, … */
-  envelopes: NewEnvelope[];
+  count: number;
+  accountIds: string[];
+  deviceIds: Int32Array;
+  prefixes: Uint8Array[];
+  /** See fanout-guids.ts. */
+  guidHex: string;
   /** The envelopes handed to live connections with no row written for them. */
   live: LiveEnvelope[];
   /** Of `live`, those neither acknowledged nor turned into rows yet. At 0 the pending row can go. */
   outstanding: number;
 }
 
+export function fanoutOf(f: { sharedId: number; firstId: number; receivedAt: number; expiresAt: number; pushedAt: number; guidSeed: Uint8Array; shared: Uint8Array; recipients: readonly GroupSendRecipient[] }): Fanout {
+  let count = 0;
+  for (const r of f.recipients) count += r.devices.length;
+  const accountIds = new Array<string>(count);
+  const deviceIds = new Int32Array(count);
+  const prefixes = new Array<Uint8Array>(count);
+  let i = 0;
+  for (const r of f.recipients) {
+    for (const d of r.devices) {
+      accountIds[i] = r.accountId;
+      deviceIds[i] = d.deviceId;
+      prefixes[i] = r.prefix;
+      i++;
+    }
+  }
+  const { guidSeed, ...rest } = f;
+  return { ...rest, count, accountIds, deviceIds, prefixes, guidHex: guidKeystream(guidSeed, count), live: [], outstanding: 0 };
+}
+
+/** Envelope `i` of a send as a row to write. */
+export function envelopeAt(f: Fanout, i: number): NewEnvelope {
+  return { guid: guidAt(f.guidHex, i), accountId: f.accountIds[i] ?? '', deviceId: f.deviceIds[i] ?? 0, receivedAt: f.receivedAt, expiresAt: f.expiresAt, content: f.prefixes[i] ?? new Uint8Array(), sharedId: f.sharedId };
+}
+
 /**
- * One envelope of a group send handed to a live connection before any row was written for it. If
- * the member acknowledges it, it never costs a row; if the connection goes away first, answers with
- * an error, or takes too long, it is `released`: its row is written and it is a queued envelope
- * like any other.
+ * One envelope of a group send as pushed to a connection, and, once a connection sent it as it is,
+ * live there with no row written for it. If the member acknowledges it, it never costs a row; if
+ * the connection goes away first, answers with an error, or takes too long, it is `released`: its
+ * row is written and it is a queued envelope like any other. One object is the queued message, its
+ * envelope and its live state: it is what a connection keeps until the member answers.
  */
-export class LiveEnvelope {
+export class LiveEnvelope implements QueuedMessage, Envelope {
   state: 'live' | 'acknowledged' | 'released' = 'live';
 
   constructor(
     readonly fanout: Fanout,
     readonly index: number,
+    readonly contentBytes: ContentPieces,
   ) {}
-}
 
-export function fanoutOf(f: { sharedId: number; firstId: number; receivedAt: number; expiresAt: number; pushedAt: number; guidSeed: Uint8Array; shared: Uint8Array; recipients: readonly GroupSendRecipient[] }): Fanout {
-  let count = 0;
-  for (const r of f.recipients) count += r.devices.length;
-  const guids = fanoutGuids(f.guidSeed, count);
-  const envelopes: NewEnvelope[] = [];
-  for (const r of f.recipients) {
-    for (const d of r.devices) {
-      envelopes.push({ guid: guids[envelopes.length] ?? '', accountId: r.accountId, deviceId: d.deviceId, receivedAt: f.receivedAt, expiresAt: f.expiresAt, content: r.prefix, sharedId: f.sharedId });
-    }
+  get id(): number {
+    return this.fanout.firstId + this.index;
   }
-  return { sharedId: f.sharedId, firstId: f.firstId, receivedAt: f.receivedAt, pushedAt: f.pushedAt, shared: f.shared, recipients: f.recipients, envelopes, live: [], outstanding: 0 };
+
+  get envelope(): Envelope {
+    return this;
+  }
+
+  get live(): LiveEnvelope {
+    return this;
+  }
+
+  get guid(): string {
+    return guidAt(this.fanout.guidHex, this.index);
+  }
+
+  get serverTimestamp(): number {
+    return this.fanout.receivedAt;
+  }
+
+  /** Built only if someone asks: connections frame `contentBytes` directly. */
+  get content(): string {
+    const { own, sharedAndClose } = this.contentBytes;
+    return own + sharedAndClose.toString('latin1', 0, sharedAndClose.length - CLOSE.length);
+  }
 }
 
 /**
@@ -92,17 +140,3 @@ export class SharedBase64 {
 
 /** What follows the content in a `message.deliver` frame (see ws/connection.ts). */
 export const CLOSE = '"}}';
-
-/** A group send's envelope as pushed: the connection frames its pieces; `content` is built only if someone asks. */
-export class PushedEnvelope {
-  constructor(
-    readonly guid: string,
-    readonly serverTimestamp: number,
-    private readonly pieces: ContentPieces,
-  ) {}
-
-  get content(): string {
-    const { own, sharedAndClose } = this.pieces;
-    return own + sharedAndClose.toString('latin1', 0, sharedAndClose.length - CLOSE.length);
-  }
-}

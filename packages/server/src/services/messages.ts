@@ -7,7 +7,7 @@ import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
-import { fanoutOf, LiveEnvelope, PushedEnvelope, SharedBase64, type Fanout } from './fanout.js';
+import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type ContentPieces, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 import { splitSentMessage, type GroupSendRecipient, type SplitSentMessage } from './sent-message.js';
@@ -191,7 +191,7 @@ export class MessagesService {
     return outcomes.map((fanout) => {
       if (fanout instanceof ProtocolError) return fanout;
       if (fanout.outstanding > 0) this.open.add(fanout);
-      return fanout.envelopes.length;
+      return fanout.count;
     });
   }
 
@@ -248,7 +248,7 @@ export class MessagesService {
   }
 
   /**
-   * Hands every online recipient device its envelope, in queue order (the order of `envelopes`).
+   * Hands every online recipient device its envelope, in queue order.
    * Returns the indexes of the envelopes that need a row: no connection sent them as they are.
    */
   private push(fanout: Fanout): number[] {
@@ -265,9 +265,8 @@ export class MessagesService {
           continue;
         }
         pieces ??= encoder.piecesWithPrefix(r.prefix);
-        const live = new LiveEnvelope(fanout, index);
-        const envelope = new PushedEnvelope(fanout.envelopes[index]?.guid ?? '', fanout.receivedAt, pieces);
-        if (notifyListeners(listeners, { id: fanout.firstId + index, envelope, contentBytes: pieces, live })) {
+        const live = new LiveEnvelope(fanout, index, pieces);
+        if (notifyListeners(listeners, live)) {
           fanout.live.push(live);
           fanout.outstanding++;
         } else {
@@ -284,9 +283,9 @@ export class MessagesService {
    */
   private writeRows(u: Unwritten): void {
     const { fanout } = u;
-    const indexes = u.indexes ?? fanout.envelopes.map((_, i) => i);
+    const indexes = u.indexes ?? Array.from({ length: fanout.count }, (_, i) => i);
     if (indexes.length > 0) {
-      const envelopes = indexes.map((i) => fanout.envelopes[i]!);
+      const envelopes = indexes.map((i) => envelopeAt(fanout, i));
       const queued = this.deps.messages.queueLengths(envelopes);
       this.deps.messages.insertMany(envelopes, indexes.map((i) => fanout.firstId + i), { skipExisting: u.indexes === undefined });
       // Trimmed only where the queue was already full.
@@ -396,8 +395,8 @@ export class MessagesService {
     }
     // A device that reconnected meanwhile reads its queue again.
     for (const l of releases) {
-      const e = l.fanout.envelopes[l.index];
-      if (e !== undefined) this.deps.notifier.notify(e.accountId, e.deviceId);
+      const { accountIds, deviceIds } = l.fanout;
+      this.deps.notifier.notify(accountIds[l.index] ?? '', deviceIds[l.index] ?? 0);
     }
   }
 
@@ -446,7 +445,7 @@ export class MessagesService {
     if (unwritten.length > 0) {
       this.unwritten = [];
       // Their devices were pushed what was online; the rest read their queues again.
-      for (const u of unwritten) for (const e of u.fanout.envelopes) this.deps.notifier.notify(e.accountId, e.deviceId);
+      for (const { fanout } of unwritten) for (let i = 0; i < fanout.count; i++) this.deps.notifier.notify(fanout.accountIds[i] ?? '', fanout.deviceIds[i] ?? 0);
     }
     return result;
   }
