@@ -13,11 +13,13 @@ import {
   type ServerFrame,
 } from '@aviso/protocol';
 import type { Logger } from 'pino';
+import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { toProtocolError } from '../errors.js';
 import type { AuthenticatedDevice } from '../services/accounts.js';
 import { CLOSE, type MessagesService } from '../services/messages.js';
 import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
+import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
 
 export interface ConnectionOptions {
   messages: MessagesService;
@@ -64,8 +66,13 @@ export class DeviceConnection {
   private unsubscribe: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
+  /**
+   * @param socket the upgraded socket `ws` runs on: group-send pushes are written to it directly (see
+   *   `deliver`), in order with what `ws` writes, since `ws` (without compression) writes synchronously.
+   */
   constructor(
     readonly ws: WebSocket,
+    private readonly socket: Duplex,
     readonly device: AuthenticatedDevice,
     private readonly options: ConnectionOptions,
   ) {}
@@ -150,18 +157,23 @@ export class DeviceConnection {
     const { guid, serverTimestamp } = m.envelope;
     if (this.ws.readyState === WebSocket.OPEN) {
       const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":"${guid}","serverTimestamp":${serverTimestamp},"content":"`;
-      // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower
-      // path. A group send's push brings the shared piece as bytes (one buffer for all members).
-      let frame: Buffer;
       if (m.contentBytes) {
+        // A group send's push: framed here, as `ws` would, but the piece every member shares (one
+        // buffer for the whole send) goes out as it is, beside a small buffer with the frame header and
+        // this member's part: one writev, no per-member copy of the whole envelope.
         const { own, sharedAndClose } = m.contentBytes;
         const front = head + own;
-        frame = Buffer.allocUnsafe(front.length + sharedAndClose.length);
-        sharedAndClose.copy(frame, frame.write(front, 0, 'latin1'));
+        const length = front.length + sharedAndClose.length;
+        const first = Buffer.allocUnsafe(textFrameHeaderLength(length) + front.length);
+        first.write(front, writeTextFrameHeader(first, length), 'latin1');
+        this.socket.cork();
+        this.socket.write(first);
+        this.socket.write(sharedAndClose);
+        this.socket.uncork();
       } else {
-        frame = Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1');
+        // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower path.
+        this.ws.send(Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1'), SEND_TEXT);
       }
-      this.ws.send(frame, SEND_TEXT);
     }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
   }

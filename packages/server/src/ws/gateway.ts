@@ -75,10 +75,10 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
     for (const c of all) cutOffIfNotReading(c);
   }, BUFFER_CHECK_MS).unref();
 
-  const open = (ws: WebSocket, device: AuthenticatedDevice): void => {
+  const open = (ws: WebSocket, socket: Duplex, device: AuthenticatedDevice): void => {
     const key = `${device.accountId}.${device.deviceId}`;
     byDevice.get(key)?.close(CLOSE_CODES.CONNECTED_ELSEWHERE, 'connected elsewhere');
-    const connection = new DeviceConnection(ws, device, options);
+    const connection = new DeviceConnection(ws, socket, device, options);
     byDevice.set(key, connection);
     all.add(connection);
     ws.on('close', (code) => {
@@ -108,7 +108,7 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
       if (all.size >= maxConnections && !byDevice.has(`${device.accountId}.${device.deviceId}`)) {
         throw new ProtocolError('RATE_LIMITED', 'too many open connections', { details: { retryAfterSeconds: FULL_RETRY_AFTER_SECONDS } });
       }
-      wss.handleUpgrade(req, socket, head, (ws) => open(ws, device));
+      wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, device));
     } catch (err) {
       const { error, internal } = toProtocolError(err);
       if (internal) deps.logger.error({ err }, 'upgrade failed');
