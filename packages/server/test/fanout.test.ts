@@ -284,6 +284,54 @@ describe('a group send to members online', () => {
   });
 });
 
+describe('a batch of group sends to a member online', () => {
+  test('reaches its socket whole and in order when the batch is written as one burst', async () => {
+    const clock = new ManualClock();
+    const handle = await startServer(testConfig(), { clock, logger: createLogger('error', new LogSink().stream), sweepIntervalMs: 0 });
+    try {
+      const relay: TestRelay = { ctx: handle.context, app: handle.app, clock, logs: new LogSink() };
+      const { recipients, body } = await sendScenario(relay);
+      const a = recipients[0]!;
+      const member = await openMember(handle.url, a);
+      const messages = relay.ctx.services.messages;
+      // Same event-loop turn: one batch, pushed as one burst.
+      const sends = [messages.sendToManySoon(splitSentMessage(body)), messages.sendToManySoon(splitSentMessage(body)), messages.sendToManySoon(splitSentMessage(body))];
+      expect(await Promise.all(sends)).toEqual([3, 3, 3]);
+      const got = [await member.deliver(), await member.deliver(), await member.deliver()];
+      expect(got[0]!.id).toBeLessThan(got[1]!.id);
+      expect(got[1]!.id).toBeLessThan(got[2]!.id);
+      const expected = Buffer.from(new SealedSenderMultiRecipientMessage(body).messageForRecipient(new SealedSenderMultiRecipientMessage(body).recipientsByServiceIdString()[a.user.accountId]!));
+      for (const d of got) expect(Buffer.from(d.envelope.content, 'base64')).toEqual(expected);
+      expect(new Set(got.map((d) => d.envelope.guid)).size).toBe(3);
+      for (const d of got) await member.answer(d.id);
+      await member.close();
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe('MessageNotifier.burst', () => {
+  test('runs what was held back once the burst is over, also when it throws; outside a burst nothing is held', () => {
+    const notifier = new MessageNotifier();
+    const ended: string[] = [];
+    expect(notifier.atBurstEnd(() => ended.push('outside'))).toBe(false);
+    notifier.burst(() => {
+      expect(notifier.atBurstEnd(() => ended.push('a'))).toBe(true);
+      notifier.burst(() => notifier.atBurstEnd(() => ended.push('nested'))); // part of the outer burst
+      expect(ended).toEqual([]);
+    });
+    expect(ended).toEqual(['a', 'nested']);
+    expect(() =>
+      notifier.burst(() => {
+        notifier.atBurstEnd(() => ended.push('b'));
+        throw new Error('push failed');
+      }),
+    ).toThrow('push failed');
+    expect(ended).toEqual(['a', 'nested', 'b']);
+  });
+});
+
 /** A member's authenticated socket: waits for deliveries, answers them, closes. */
 async function openMember(url: string, p: Party) {
   const ws = new WebSocket(`${url.replace('http', 'ws')}${ROUTES.websocket}`, [WS_SUBPROTOCOL], { headers: { authorization: p.user.auth } });

@@ -172,11 +172,17 @@ export class MessagesService {
       }),
     );
     const rest: Unwritten[] = [];
-    for (const fanout of outcomes) {
-      if (fanout instanceof ProtocolError) continue;
-      const rows = this.push(fanout);
-      if (rows.length > 0 || fanout.outstanding === 0) rest.push({ fanout, indexes: rows, finish: fanout.outstanding === 0 });
-    }
+    const pushAll = () => {
+      for (const fanout of outcomes) {
+        if (fanout instanceof ProtocolError) continue;
+        const rows = this.push(fanout);
+        if (rows.length > 0 || fanout.outstanding === 0) rest.push({ fanout, indexes: rows, finish: fanout.outstanding === 0 });
+      }
+    };
+    // Several sends: each member's envelopes of the batch leave in one write (see MessageNotifier.burst).
+    // One send: straight out, each member's socket written as soon as its envelope is ready.
+    if (outcomes.length > 1) this.deps.notifier.burst(pushAll);
+    else pushAll();
     if (rest.length > 0) {
       try {
         this.write(() => {

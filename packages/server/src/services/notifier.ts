@@ -38,6 +38,30 @@ export type MessageListener = (stored?: QueuedMessage) => boolean;
  */
 export class MessageNotifier {
   private readonly listeners = new Map<string, Set<MessageListener>>();
+  private burstEnds: (() => void)[] | undefined;
+
+  /**
+   * Runs `fn`, which notifies many devices several envelopes each (a batch of group sends), as one
+   * burst: a listener may hold its output back until the burst ends (`atBurstEnd`), so a member's
+   * socket gets the batch in one write instead of one per envelope.
+   */
+  burst(fn: () => void): void {
+    if (this.burstEnds !== undefined) return fn();
+    const ends: (() => void)[] = (this.burstEnds = []);
+    try {
+      fn();
+    } finally {
+      this.burstEnds = undefined;
+      for (const end of ends) end();
+    }
+  }
+
+  /** In a burst: runs `end` when it is over and returns true. Outside one: returns false. */
+  atBurstEnd(end: () => void): boolean {
+    if (this.burstEnds === undefined) return false;
+    this.burstEnds.push(end);
+    return true;
+  }
 
   subscribe(accountId: string, deviceId: number, listener: MessageListener): () => void {
     const key = `${accountId}.${deviceId}`;

@@ -52,6 +52,8 @@ export class DeviceConnection {
   /** Newest queue position at connect time: once sent past it, the client has its backlog. */
   private backlogEnd = 0;
   private queueEmptySent = false;
+  /** Corked for the rest of a burst of group sends (see MessageNotifier.burst). */
+  private corked = false;
   /**
    * The last queue read came back short and every envelope stored since was handed over by its
    * notification and sent: nothing queued lies past the cursor, so a notified envelope can be pushed
@@ -166,6 +168,11 @@ export class DeviceConnection {
         const length = front.length + sharedAndClose.length;
         const first = Buffer.allocUnsafe(textFrameHeaderLength(length) + front.length);
         first.write(front, writeTextFrameHeader(first, length), 'latin1');
+        // In a burst of group sends, the socket stays corked until the burst ends: one writev for all.
+        if (!this.corked && this.options.notifier.atBurstEnd(() => this.uncorkBurst())) {
+          this.corked = true;
+          this.socket.cork();
+        }
         this.socket.cork();
         this.socket.write(first);
         this.socket.write(sharedAndClose);
@@ -176,6 +183,11 @@ export class DeviceConnection {
       }
     }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();
+  }
+
+  private uncorkBurst(): void {
+    this.corked = false;
+    this.socket.uncork();
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
