@@ -233,13 +233,13 @@ export class MessagesService {
   }
 
   private checkRecipients(recipients: readonly GroupSendRecipient[]): void {
-    const byAccount = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
-    const known = recipients.map((r) => byAccount.get(r.accountId) ?? []);
+    const known = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
     const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
     if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
     const mismatched = [];
     const stale = [];
-    for (const [i, r] of recipients.entries()) {
+    for (let i = 0; i < recipients.length; i++) {
+      const r = recipients[i]!;
       const expected = known[i] ?? [];
       // The common case, one device addressed as the relay knows it, without building maps.
       if (expected.length === 1 && r.devices.length === 1 && expected[0]!.deviceId === r.devices[0]!.deviceId && expected[0]!.registrationId === r.devices[0]!.registrationId) continue;

@@ -41,42 +41,41 @@ export function splitSentMessage(body: Uint8Array<ArrayBuffer>): SplitSentMessag
   }
   const sharedAt = message._offsetOfSharedData;
   const shared = body.subarray(sharedAt);
-  const entries = Object.entries(message._recipientMap);
+  const map = message._recipientMap;
   // Every recipient's prefix is a view into one buffer: one allocation per send, not one per member.
+  // (Loops over the map's keys: a 1,000-member send builds no array of entries.)
   let prefixBytes = 0;
-  for (const [, r] of entries) prefixBytes += 1 + r.rangeLen;
+  for (const key in map) prefixBytes += 1 + (map[key]?.rangeLen ?? 0);
   const prefixes = Buffer.allocUnsafeSlow(prefixBytes);
+  const source = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const recipients: GroupSendRecipient[] = [];
   const serviceIds: string[] = [];
-  const seen = new Set<string>();
-  for (const [serviceIdString, r] of entries) {
+  // Each recipient once: libsignal keys the map by service id, so a repeated one cannot come through twice.
+  for (const serviceIdString in map) {
+    const r = map[serviceIdString]!;
     // libsignal prints an ACI as its bare lowercase UUID and a PNI as `PNI:<uuid>`: the string says
     // which it is without a native parse per recipient.
     if (!ACI_STRING.test(serviceIdString)) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
-    const accountId = serviceIdString;
-    if (seen.has(accountId)) throw new ProtocolError('BAD_REQUEST', 'a recipient is listed twice');
-    seen.add(accountId);
-    if (r.deviceIds.length === 0 || new Set(r.deviceIds).size !== r.deviceIds.length || r.deviceIds.length !== r.registrationIds.length) {
+    const n = r.deviceIds.length;
+    if (n === 0 || n !== r.registrationIds.length || (n > 1 && new Set(r.deviceIds).size !== n)) {
       throw new ProtocolError('BAD_REQUEST', 'a recipient lists no device or a device twice');
     }
     if (1 + r.rangeLen + shared.length > LIMITS.maxEnvelopeBytes) {
       throw new ProtocolError('PAYLOAD_TOO_LARGE', `a recipient's message exceeds ${LIMITS.maxEnvelopeBytes} bytes`);
     }
+    prefixes[at] = RECEIVED_MESSAGE_VERSION;
+    source.copy(prefixes, at + 1, r.rangeOffset, r.rangeOffset + r.rangeLen);
     const prefix = prefixes.subarray(at, at + 1 + r.rangeLen);
     at += prefix.length;
-    prefix[0] = RECEIVED_MESSAGE_VERSION;
-    prefix.set(body.subarray(r.rangeOffset, r.rangeOffset + r.rangeLen), 1);
-    recipients.push({
-      accountId,
-      devices: r.deviceIds.map((deviceId, i) => ({ deviceId, registrationId: r.registrationIds[i] ?? 0 })),
-      prefix,
-    });
+    const devices = n === 1 ? [{ deviceId: r.deviceIds[0]!, registrationId: r.registrationIds[0]! }] : r.deviceIds.map((deviceId, i) => ({ deviceId, registrationId: r.registrationIds[i] ?? 0 }));
+    recipients.push({ accountId: serviceIdString, devices, prefix });
     serviceIds.push(serviceIdString);
   }
-  const first = entries[0];
+  const firstKey = serviceIds[0];
+  const first = firstKey === undefined ? undefined : map[firstKey];
   if (first === undefined || recipients[0] === undefined) throw new ProtocolError('BAD_REQUEST', 'no recipients');
-  assertSplitMatchesLibsignal(message, first[1], recipients[0].prefix, shared);
+  assertSplitMatchesLibsignal(message, first, recipients[0].prefix, shared);
   return { recipients, serviceIds, shared, head: body.subarray(0, sharedAt) };
 }
 

@@ -19,6 +19,7 @@ import { toProtocolError } from '../errors.js';
 import type { AuthenticatedDevice } from '../services/accounts.js';
 import { CLOSE, type MessagesService } from '../services/messages.js';
 import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
+import { readPlainResponse } from './plain-response.js';
 import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
 
 export interface ConnectionOptions {
@@ -195,8 +196,8 @@ export class DeviceConnection {
     let frame;
     try {
       if (isBinary) throw new ProtocolError('MALFORMED_FRAME', 'frames are JSON text');
-      const text = toBuffer(data).toString('utf8');
-      frame = readPlainResponse(text) ?? decodeClientFrame(text);
+      const bytes = toBuffer(data);
+      frame = readPlainResponse(bytes) ?? decodeClientFrame(bytes.toString('utf8'));
     } catch (err) {
       this.onMalformed(err, data);
       return;
@@ -265,17 +266,6 @@ export class DeviceConnection {
   }
 }
 
-// An acknowledgement exactly as clients write it (JSON.stringify of {type, id, status}): one per
-// member per alert, so it skips the schema; anything else goes through decodeClientFrame.
-const PLAIN_RESPONSE = /^\{"type":"response","id":(0|[1-9]\d{0,9}),"status":([1-5]\d\d)\}$/;
-
-/** The response frame `text` is, if it is in the plain form and within the schema's bounds. */
-function readPlainResponse(text: string): { type: typeof RESPONSE; id: number; status: number } | undefined {
-  const match = PLAIN_RESPONSE.exec(text);
-  if (match === null) return undefined;
-  const id = Number(match[1]);
-  return id <= MAX_FRAME_ID ? { type: RESPONSE, id, status: Number(match[2]) } : undefined;
-}
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;

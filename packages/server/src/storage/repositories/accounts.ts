@@ -108,25 +108,26 @@ export class AccountsRepository {
     return list;
   }
 
-  /** `devices` for many accounts, those not yet remembered in one query; an unknown account maps to an empty list. */
-  devicesOfMany(accountIds: readonly string[]): Map<string, readonly DeviceAddress[]> {
-    const byAccount = new Map<string, readonly DeviceAddress[]>();
-    const missing: string[] = [];
-    for (const id of accountIds) {
-      const known = this.deviceLists.get(id);
-      if (known === undefined) missing.push(id);
-      else byAccount.set(id, known);
+  /**
+   * `devices` for many accounts, in the order given (an unknown account gets an empty list); those not
+   * yet remembered are read in one query.
+   */
+  devicesOfMany(accountIds: readonly string[]): (readonly DeviceAddress[])[] {
+    const lists = new Array<readonly DeviceAddress[]>(accountIds.length);
+    let missing: string[] | undefined;
+    for (let i = 0; i < accountIds.length; i++) {
+      const known = this.deviceLists.get(accountIds[i]!);
+      if (known === undefined) (missing ??= []).push(accountIds[i]!);
+      else lists[i] = known;
     }
-    if (missing.length === 0) return byAccount;
+    if (missing === undefined) return lists;
     const read = new Map<string, DeviceAddress[]>(missing.map((id) => [id, []]));
     for (const { accountId, deviceId, registrationId } of this.q.devicesOfMany.all({ ids: JSON.stringify(missing) })) {
       read.get(accountId)?.push({ deviceId, registrationId });
     }
-    for (const [id, list] of read) {
-      if (list.length > 0) this.deviceLists.set(id, list);
-      byAccount.set(id, list);
-    }
-    return byAccount;
+    for (const [id, list] of read) if (list.length > 0) this.deviceLists.set(id, list);
+    for (let i = 0; i < accountIds.length; i++) lists[i] ??= read.get(accountIds[i]!) ?? [];
+    return lists;
   }
 
   /** Records that the device was seen on `day`; writes only when the day changed. */
