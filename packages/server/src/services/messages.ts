@@ -10,7 +10,8 @@ import { MINUTE_MS, type Clock } from './clock.js';
 import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type ContentPieces, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
-import { splitSentMessage, type GroupSendRecipient, type SplitSentMessage } from './sent-message.js';
+import { checkDeviceSet, checkRecipients } from './device-sets.js';
+import { splitSentMessage, type SplitSentMessage } from './sent-message.js';
 
 export type { GroupSendRecipient } from './sent-message.js';
 
@@ -156,7 +157,7 @@ export class MessagesService {
         try {
           // Nested: a savepoint, rolled back alone if the send is refused.
           return this.deps.transaction(() => {
-            this.checkRecipients(m.recipients);
+            checkRecipients(m.recipients, this.deps.accounts.devicesOfMany(m.recipients.map((r) => r.accountId)));
             const sharedId = this.deps.messages.insertShared(m.shared, expiresAt);
             let devices = 0;
             for (const r of m.recipients) devices += r.devices.length;
@@ -230,27 +231,6 @@ export class MessagesService {
       if (f.pushedAt > before) continue;
       for (const l of f.live) this.release(l);
     }
-  }
-
-  private checkRecipients(recipients: readonly GroupSendRecipient[]): void {
-    const known = this.deps.accounts.devicesOfMany(recipients.map((r) => r.accountId));
-    const unknown = recipients.filter((_, i) => known[i]?.length === 0).map((r) => r.accountId);
-    if (unknown.length > 0) throw new ProtocolError('NOT_FOUND', 'no such account', { details: { accounts: unknown.sort() } });
-    const mismatched = [];
-    const stale = [];
-    for (let i = 0; i < recipients.length; i++) {
-      const r = recipients[i]!;
-      const expected = known[i] ?? [];
-      // The common case, one device addressed as the relay knows it, without building maps.
-      if (expected.length === 1 && r.devices.length === 1 && expected[0]!.deviceId === r.devices[0]!.deviceId && expected[0]!.registrationId === r.devices[0]!.registrationId) continue;
-      const problem = deviceSetProblem(expected, new Map(r.devices.map((d) => [d.deviceId, d.registrationId])));
-      if (problem?.kind === 'mismatched') mismatched.push({ accountId: r.accountId, missingDevices: problem.missingDevices, extraDevices: problem.extraDevices });
-      if (problem?.kind === 'stale') stale.push({ accountId: r.accountId, staleDevices: problem.staleDevices });
-    }
-    if (mismatched.length > 0) {
-      throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipients\' devices', { details: { accounts: mismatched } });
-    }
-    if (stale.length > 0) throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { accounts: stale } });
   }
 
   /**
@@ -463,35 +443,6 @@ export class MessagesService {
     const dropped = this.deps.messages.deleteOldest(device, excess);
     this.deps.accounts.addDropped(accountId, deviceId, dropped);
   }
-}
-
-function checkDeviceSet(expected: readonly { deviceId: number; registrationId: number }[], req: SendMessagesRequest): void {
-  const problem = deviceSetProblem(expected, new Map(req.messages.map((m) => [m.destinationDeviceId, m.destinationRegistrationId])));
-  if (problem?.kind === 'mismatched') {
-    throw new ProtocolError('MISMATCHED_DEVICES', 'the send does not address exactly the recipient\'s devices', {
-      details: { missingDevices: problem.missingDevices, extraDevices: problem.extraDevices },
-    });
-  }
-  if (problem?.kind === 'stale') {
-    throw new ProtocolError('STALE_DEVICES', 'registration ids are out of date', { details: { staleDevices: problem.staleDevices } });
-  }
-}
-
-type DeviceSetProblem =
-  | { kind: 'mismatched'; missingDevices: number[]; extraDevices: number[] }
-  | { kind: 'stale'; staleDevices: number[] };
-
-/** How an addressed device set (device id → registration id) differs from an account's devices, if it does. */
-function deviceSetProblem(expected: readonly { deviceId: number; registrationId: number }[], addressed: ReadonlyMap<number, number>): DeviceSetProblem | undefined {
-  const known = new Map(expected.map((d) => [d.deviceId, d.registrationId]));
-  const missingDevices = [...known.keys()].filter((id) => !addressed.has(id)).sort((a, b) => a - b);
-  const extraDevices = [...addressed.keys()].filter((id) => !known.has(id)).sort((a, b) => a - b);
-  if (missingDevices.length > 0 || extraDevices.length > 0) return { kind: 'mismatched', missingDevices, extraDevices };
-  const staleDevices = [...addressed]
-    .filter(([id, registrationId]) => known.get(id) !== registrationId)
-    .map(([id]) => id)
-    .sort((a, b) => a - b);
-  return staleDevices.length > 0 ? { kind: 'stale', staleDevices } : undefined;
 }
 
 function toQueued(m: QueuedEnvelope): QueuedMessage {
