@@ -169,6 +169,22 @@ describe('PUT /v1/messages/multi_recipient', () => {
     }
   });
 
+  test('every recipient\'s piece encoded in one go equals encoding each recipient\'s alone', () => {
+    for (const sharedLength of [0, 1, 2, 3, 40, 1000]) {
+      const shared = new Uint8Array(Array.from({ length: sharedLength }, (_, i) => (i * 7 + 3) % 256));
+      const encoder = new SharedBase64(shared);
+      for (const prefixLength of [1, 47, 48, 49, 50]) {
+        const prefixes = Array.from({ length: 5 }, (_, k) => new Uint8Array(Array.from({ length: prefixLength }, (_, i) => (i * 31 + k * 17) % 256)));
+        const all = encoder.piecesForAll(prefixes);
+        expect(all.map((p) => p.own + p.sharedAndClose.toString('latin1'))).toEqual(prefixes.map((p) => `${Buffer.concat([p, shared]).toString('base64')}"}}`));
+      }
+      // Prefixes of different lengths take the one-by-one path, with the same result.
+      const mixed = [new Uint8Array([1, 2]), new Uint8Array([3, 4, 5])];
+      expect(encoder.piecesForAll(mixed).map((p) => p.own + p.sharedAndClose.toString('latin1'))).toEqual(mixed.map((p) => `${Buffer.concat([p, shared]).toString('base64')}"}}`));
+    }
+    expect(new SharedBase64(new Uint8Array(3)).piecesForAll([])).toEqual([]);
+  });
+
   test('the expiry sweep removes the envelopes and their shared payload', async () => {
     const relay = await testRelay();
     const { body, token } = await scenario(relay);

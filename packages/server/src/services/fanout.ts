@@ -126,6 +126,27 @@ export class SharedBase64 {
     return { own, sharedAndClose: split.tailAndClose };
   }
 
+  /**
+   * `piecesWithPrefix` for many prefixes at once. When they all have one length (a send's key boxes
+   * do) and prefix ‖ head is a whole number of 3-byte groups, base64 of their concatenation is the
+   * concatenation of their base64: one encode for the whole send, then a slice per recipient.
+   */
+  piecesForAll(prefixes: readonly Uint8Array[]): ContentPieces[] {
+    const first = prefixes[0];
+    if (first === undefined) return [];
+    const split = this.split(first.length);
+    const stride = first.length + split.head.length;
+    if (stride % 3 !== 0 || prefixes.some((p) => p.length !== first.length)) return prefixes.map((p) => this.piecesWithPrefix(p));
+    const all = Buffer.allocUnsafe(stride * prefixes.length);
+    for (let i = 0; i < prefixes.length; i++) {
+      all.set(prefixes[i]!, i * stride);
+      all.set(split.head, i * stride + first.length);
+    }
+    const base64 = all.toString('base64');
+    const width = (stride / 3) * 4;
+    return prefixes.map((_, i) => ({ own: base64.slice(i * width, (i + 1) * width), sharedAndClose: split.tailAndClose }));
+  }
+
   private split(prefixLength: number): { head: Uint8Array; tail: string; tailAndClose: Buffer } {
     let split = this.tails.get(prefixLength);
     if (split === undefined) {

@@ -8,7 +8,7 @@ import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
 import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
-import { notifyListeners, type ContentPieces, type MessageNotifier, type QueuedMessage } from './notifier.js';
+import { notifyListeners, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
 import { checkDeviceSet, checkRecipients } from './device-sets.js';
 import { splitSentMessage, type SplitSentMessage } from './sent-message.js';
@@ -238,11 +238,10 @@ export class MessagesService {
    * Returns the indexes of the envelopes that need a row: no connection sent them as they are.
    */
   private push(fanout: Fanout): number[] {
-    const encoder = new SharedBase64(fanout.shared);
+    const pieces = new SharedBase64(fanout.shared).piecesForAll(fanout.recipients.map((r) => r.prefix));
     const rows: number[] = [];
     let i = 0;
-    for (const r of fanout.recipients) {
-      let pieces: ContentPieces | undefined;
+    for (const [ri, r] of fanout.recipients.entries()) {
       for (const d of r.devices) {
         const index = i++;
         const listeners = this.deps.notifier.listenersOf(r.accountId, d.deviceId);
@@ -250,8 +249,7 @@ export class MessagesService {
           rows.push(index);
           continue;
         }
-        pieces ??= encoder.piecesWithPrefix(r.prefix);
-        const live = new LiveEnvelope(fanout, index, pieces);
+        const live = new LiveEnvelope(fanout, index, pieces[ri]!);
         if (notifyListeners(listeners, live)) {
           fanout.live.push(live);
           fanout.outstanding++;
