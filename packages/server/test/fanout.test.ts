@@ -189,13 +189,18 @@ describe('a group send to members online', () => {
         return m !== undefined;
       });
     }
-    return { ...scenario, sent };
+    /** Answers 2xx to what `p` was sent, as its connection does. */
+    const ack = (p: Party) => {
+      const m = sent.get(p.user.accountId)!;
+      relay.ctx.services.messages.acknowledgeSoon(device(p), m.id, m.live);
+    };
+    return { ...scenario, sent, ack };
   }
   const flush = (relay: TestRelay) => relay.ctx.services.messages.flushAcknowledgements();
 
   test('costs no envelope row: acknowledged live, only the pending row was written, and it goes with the last answer', async () => {
     const relay = await testRelay();
-    const { recipients, body, sent } = await online(relay);
+    const { recipients, body, sent, ack } = await online(relay);
     const messages = relay.ctx.services.messages;
     expect(messages.sendToMany(splitSentMessage(body))).toBe(3);
     expect(sent.size).toBe(3);
@@ -203,17 +208,18 @@ describe('a group send to members online', () => {
     expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1);
 
     const [a, b, c] = recipients as [Party, Party, Party];
-    for (const p of [a, b]) messages.acknowledgeSoon(device(p), sent.get(p.user.accountId)!.id, sent.get(p.user.accountId)!.live);
+    ack(a);
+    ack(b);
     flush(relay);
     expect(countRows(relay.ctx, 'pending_fanouts')).toBe(1); // c has not answered
-    messages.acknowledgeSoon(device(c), sent.get(c.user.accountId)!.id, sent.get(c.user.accountId)!.live);
+    ack(c);
     flush(relay);
     for (const table of ['messages', 'pending_fanouts', 'shared_payloads']) expect(countRows(relay.ctx, table)).toBe(0);
   });
 
   test('a live envelope released (connection gone, error answer) gets its row at its queue position, with its guid, and is fetched again', async () => {
     const relay = await testRelay();
-    const { recipients, body, sent } = await online(relay);
+    const { recipients, body, sent, ack } = await online(relay);
     const messages = relay.ctx.services.messages;
     messages.sendToMany(splitSentMessage(body));
     const [a, b, c] = recipients as [Party, Party, Party];
@@ -225,19 +231,18 @@ describe('a group send to members online', () => {
     expect(again?.envelope.guid).toBe(pushed.envelope.guid);
     expect(again?.envelope.content).toBe(pushed.envelope.content);
     // An answer to the released live envelope now deletes its row; the others settle live.
-    messages.acknowledgeSoon(device(a), pushed.id, pushed.live);
-    for (const p of [b, c]) messages.acknowledgeSoon(device(p), sent.get(p.user.accountId)!.id, sent.get(p.user.accountId)!.live);
+    for (const p of [a, b, c]) ack(p);
     flush(relay);
     for (const table of ['messages', 'pending_fanouts', 'shared_payloads']) expect(countRows(relay.ctx, table)).toBe(0);
   });
 
   test('live envelopes unanswered for LIVE_ENVELOPE_MAX_MS get rows, and the pending row (the recipient list) goes', async () => {
     const relay = await testRelay();
-    const { recipients, body, sent } = await online(relay);
+    const { recipients, body, ack } = await online(relay);
     const messages = relay.ctx.services.messages;
     messages.sendToMany(splitSentMessage(body));
     const [a] = recipients as [Party, ...Party[]];
-    messages.acknowledgeSoon(device(a), sent.get(a.user.accountId)!.id, sent.get(a.user.accountId)!.live);
+    ack(a);
     relay.clock.advance(LIVE_ENVELOPE_MAX_MS - 1);
     messages.releaseStragglers();
     flush(relay);

@@ -7,15 +7,14 @@ import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories
 import type { AuthenticatedDevice } from './accounts.js';
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
+import { checkDeviceSet, checkRecipients } from './device-sets.js';
 import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
-import { checkDeviceSet, checkRecipients } from './device-sets.js';
 import { splitSentMessage, type SplitSentMessage } from './sent-message.js';
 
-export type { GroupSendRecipient } from './sent-message.js';
-
 export type { QueuedMessage } from './notifier.js';
+export type { GroupSendRecipient } from './sent-message.js';
 export { CLOSE, SharedBase64 } from './fanout.js';
 
 /** What a group send stores: the parsed upload (see sent-message.ts). */

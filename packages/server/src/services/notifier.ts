@@ -74,11 +74,6 @@ export class MessageNotifier {
     };
   }
 
-  /** Whether anyone listens for `device`: lets a sender skip building envelopes nobody is online for. */
-  has(accountId: string, deviceId: number): boolean {
-    return this.listeners.has(`${accountId}.${deviceId}`);
-  }
-
   /**
    * Who listens for `device`, if anyone: a group send looks each recipient device up once, builds
    * its envelope only if someone is there, and hands it over with `notifyListeners`.
