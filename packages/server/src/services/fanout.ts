@@ -3,7 +3,7 @@ import type { NewEnvelope } from '../storage/repositories/messages.js';
 import { toBase64 } from './bytes.js';
 import { guidAt, guidKeystream } from './fanout-guids.js';
 import type { ContentPieces, QueuedMessage } from './notifier.js';
-import type { GroupSendRecipient } from './sent-message.js';
+import { deviceCount, type GroupSendRecipient } from './sent-message.js';
 
 /**
  * A group send between its durable commit (`pending_fanouts`) and the moment every recipient device
@@ -34,8 +34,7 @@ export interface Fanout {
 }
 
 export function fanoutOf(f: { sharedId: number; firstId: number; receivedAt: number; expiresAt: number; pushedAt: number; guidSeed: Uint8Array; shared: Uint8Array; recipients: readonly GroupSendRecipient[] }): Fanout {
-  let count = 0;
-  for (const r of f.recipients) count += r.devices.length;
+  const count = deviceCount(f.recipients);
   const accountIds = new Array<string>(count);
   const deviceIds = new Int32Array(count);
   const prefixes = new Array<Uint8Array>(count);

@@ -11,7 +11,7 @@ import { checkDeviceSet, checkRecipients } from './device-sets.js';
 import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from './rate-limit.js';
-import { splitSentMessage, type SplitSentMessage } from './sent-message.js';
+import { deviceCount, splitSentMessage, type SplitSentMessage } from './sent-message.js';
 
 export type { QueuedMessage } from './notifier.js';
 export type { GroupSendRecipient } from './sent-message.js';
@@ -158,9 +158,7 @@ export class MessagesService {
           return this.deps.transaction(() => {
             checkRecipients(m.recipients, this.deps.accounts.devicesOfMany(m.recipients.map((r) => r.accountId)));
             const sharedId = this.deps.messages.insertShared(m.shared, expiresAt);
-            let devices = 0;
-            for (const r of m.recipients) devices += r.devices.length;
-            const firstId = this.deps.messages.reserveQueueIds(devices);
+            const firstId = this.deps.messages.reserveQueueIds(deviceCount(m.recipients));
             const guidSeed = randomBytes(16);
             this.deps.messages.insertPending({ sharedId, firstId, receivedAt, head: m.head, guidSeed });
             return fanoutOf({ sharedId, firstId, receivedAt, expiresAt, pushedAt: now, guidSeed, recipients: m.recipients, shared: m.shared });

@@ -15,6 +15,13 @@ export interface GroupSendRecipient {
   prefix: Uint8Array;
 }
 
+/** How many devices a send addresses: one envelope each. */
+export function deviceCount(recipients: readonly GroupSendRecipient[]): number {
+  let n = 0;
+  for (const r of recipients) n += r.devices.length;
+  return n;
+}
+
 /** A sealed sender v2 SentMessage taken apart for storage and delivery. */
 export interface SplitSentMessage {
   recipients: GroupSendRecipient[];
