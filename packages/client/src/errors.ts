@@ -98,6 +98,28 @@ export class GroupVerificationError extends Error {
   }
 }
 
+/**
+ * The relay served a group change that fails a check the relay itself must make before storing it
+ * (chain link, time, a member's or an invite's signature, a group rule): an honest relay never
+ * serves one, so the relay or whoever runs it is misbehaving. The group keeps its last verified state
+ * (`version` is the refused change's) and this device makes no change on top of the bad one. What the
+ * member can do: tell the group's organisers through another channel, and stop relying on this relay
+ * for this group (its operator may be compromised); nothing on this device needs repairing.
+ */
+export class RelayMisbehaviourError extends GroupVerificationError {
+  override name = 'RelayMisbehaviourError';
+  constructor(groupId: string, version: number, reason: string, detail: string, options?: ErrorOptions) {
+    super(
+      groupId,
+      version,
+      reason,
+      `the relay served group change ${version}, which no honest relay would store (${reason}: ${detail}); the group stays at its last verified version. ` +
+        'Tell the group\'s organisers through another channel and do not rely on this relay for this group.',
+      options,
+    );
+  }
+}
+
 /** The relay claims an older version than this device has verified: it lost or hid changes. */
 export class GroupRollbackError extends Error {
   override name = 'GroupRollbackError';

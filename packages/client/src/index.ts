@@ -10,6 +10,7 @@ export {
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
+  RelayMisbehaviourError,
   RelayRequestError,
   UntrustedIdentityError,
   type TransportErrorCode,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { IdentityKeyPair } from '@signalapp/libsignal-client';
+import { IdentityKeyPair, PrivateKey } from '@signalapp/libsignal-client';
+import { changeSigningMessage } from '@aviso/protocol';
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, changeHash, ChangeRejected, emptyGroupState, signedChangeBytes, verifyChange, type GroupState } from '../src/crypto/group-chain.js';
-import { GroupKeys, inviteMac } from '../src/crypto/group-keys.js';
+import { ChainVerifier, changeHash, ChangeRejected, emptyGroupState, verifyChange, type GroupState } from '../src/crypto/group-chain.js';
+import { GroupKeys } from '../src/crypto/group-keys.js';
 import { toBase64 } from '../src/util/bytes.js';
-import { ChainBuilder, Member, reseal } from './groups/chain-helpers.js';
+import { ChainBuilder, Member, reseal, resign } from './groups/chain-helpers.js';
 
 /** Every group change runs through `verifyChange`; these tests build real chains with real zkgroup keys. */
 
@@ -71,58 +72,100 @@ describe('group change log verification', () => {
     const [alice, bob] = [new Member('Alice'), new Member('Bob')];
     b.create(alice);
     const inv = b.invite(alice);
-    const join = b.make(bob, [b.joinAction(bob, inv)], inv.memberMacKey);
+    const join = b.make(bob, [b.joinAction(bob, inv)], inv.signingKey);
     const { events } = verifyChange(b.state, join, b.keys);
     expect(events).toEqual([{ groupId: b.keys.groupId, version: 2, type: 'member-joined', accountId: bob.accountId, actor: bob.accountId, inviteId: inv.inviteId, role: 'member' }]);
   });
 
-  it('the signed bytes are the canonical JSON of the documented tuple', () => {
-    const bytes = signedChangeBytes('ab'.repeat(32), 3, 'QUJD', [{ type: 'leave' }], 'AAAA');
-    expect(Buffer.from(bytes).toString('utf8')).toBe(`["aviso-group-change-v1","${'ab'.repeat(32)}",3,"QUJD",[{"type":"leave"}],"AAAA"]`);
+  it('the signed text is the canonical JSON of the documented tuple', () => {
+    const change = { version: 3, actor: 'QUJD', actions: [{ type: 'leave' as const }], prevHash: 'AAAA', at: 60_000 };
+    expect(changeSigningMessage('ab'.repeat(32), change)).toBe(`["aviso-group-change-v2","${'ab'.repeat(32)}",3,"QUJD",[{"type":"leave"}],"AAAA",60000,null]`);
+  });
+
+  describe('an entering change whose identity proof does not verify admits an unverified member, never freezes the chain', () => {
+    function withJoin(mutate: (b: ChainBuilder, eve: Member, join: ReturnType<ChainBuilder['make']>, inv: ReturnType<ChainBuilder['invite']>) => ReturnType<ChainBuilder['make']>) {
+      const b = new ChainBuilder();
+      const [alice, eve] = [new Member('Alice'), new Member('Eve')];
+      b.create(alice);
+      const inv = b.invite(alice);
+      const join = mutate(b, eve, b.make(eve, [b.joinAction(eve, inv)], inv.signingKey), inv);
+      return { b, alice, eve, join, ...verifyChange(b.state, join, b.keys) };
+    }
+
+    it('512 random bytes as the proof (finding 1): the member is in, unverified, and the group goes on', () => {
+      const { b, alice, eve, join, state, events } = withJoin((b, eve, join, inv) => resign(b.keys, { ...join, proof: toBase64(randomBytes(512)) }, eve, inv.signingKey));
+      expect(state.version).toBe(join.version);
+      expect(state.members[b.ps(eve)]).toMatchObject({ accountId: eve.accountId, identityKey: undefined });
+      expect(events.map((e) => e.type)).toEqual(['member-joined', 'member-unverified']);
+      expect(events[1]).toMatchObject({ accountId: eve.accountId, reason: 'proof-undecryptable' });
+      // The next change chains on: an admin removes the unverified member.
+      const remove = b.make(alice, [{ type: 'remove', member: b.ps(eve), ban: true }], undefined, state);
+      expect(verifyChange(state, remove, b.keys).state.members[b.ps(eve)]).toBeUndefined();
+    });
+
+    it('a proof naming another account, or a binding by another identity key', () => {
+      const other = withJoin((b, eve, join, inv) =>
+        resign(b.keys, reseal(b.keys, join, (p) => (p.actorAci = '00000000-0000-4000-8000-000000000001')), eve, inv.signingKey),
+      );
+      expect(other.events.at(-1)).toMatchObject({ type: 'member-unverified', reason: 'actor-mismatch' });
+      const foreignKey = withJoin((b, eve, join, inv) =>
+        resign(b.keys, reseal(b.keys, join, (p) => (p.actorIdentityKey = toBase64(IdentityKeyPair.generate().publicKey.serialize()))), eve, inv.signingKey),
+      );
+      expect(foreignKey.events.at(-1)).toMatchObject({ type: 'member-unverified', reason: 'bad-binding' });
+      expect(foreignKey.state.members[foreignKey.b.ps(foreignKey.eve)]?.identityKey).toBeUndefined();
+    });
   });
 
   describe('refuses, leaving the verified state untouched', () => {
     it('a change signed by another key than the member joined with', () => {
       const { b, alice } = fullChain();
-      // Alice's account id, someone else's key: the proof is well-formed, the key is not hers.
+      // Alice's account id, someone else's identity: its derived signing key is not hers.
       const impostor: Member = { name: 'x', accountId: alice.accountId, identity: IdentityKeyPair.generate() };
       const change = b.make(impostor, [{ type: 'setAccess', membersCanInvite: true }]);
-      expectRejected(b.state, change, b.keys, 'identity-key-mismatch');
+      expectRejected(b.state, change, b.keys, 'bad-signature');
     });
 
     it('a forged signature under the right key', () => {
       const { b, alice } = fullChain();
-      const change = reseal(b.keys, b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]), (p) => {
-        p.signature = toBase64(randomBytes(64));
-      });
+      const change = { ...b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]), signature: toBase64(randomBytes(64)) };
       expectRejected(b.state, change, b.keys, 'bad-signature');
     });
 
-    it('a member ciphertext for an account the proof does not name', () => {
+    it('a member ciphertext for another member than the signer, or a random actor', () => {
       const { b, alice, carol } = fullChain();
-      const change = { ...b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]), actor: b.ps(carol) };
-      expectRejected(b.state, change, b.keys, 'actor-mismatch');
-    });
-
-    it('a proof the relay made up, or a random actor', () => {
-      const { b, alice } = fullChain();
       const real = b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]);
-      expectRejected(b.state, { ...real, proof: toBase64(randomBytes(300)) }, b.keys, 'proof-undecryptable');
+      expectRejected(b.state, { ...real, actor: b.ps(carol) }, b.keys, 'bad-signature');
       expectRejected(b.state, { ...real, actor: toBase64(randomBytes(65)) }, b.keys, 'actor-mismatch');
     });
 
-    it('a join with a random invite MAC, or none', () => {
+    it('an identity proof on a change that brings nobody in', () => {
+      const { b, alice } = fullChain();
+      const change = resign(b.keys, { ...b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]), proof: toBase64(randomBytes(300)) }, alice);
+      expectRejected(b.state, change, b.keys, 'unexpected-proof');
+    });
+
+    it('a join without the invite\'s signature, or signed with a key the master key could make (finding 5)', () => {
       const b = new ChainBuilder();
       const [alice, eve] = [new Member('Alice'), new Member('Eve')];
       b.create(alice);
       const inv = b.invite(alice);
-      expectRejected(b.state, b.make(eve, [b.joinAction(eve, inv)], randomBytes(32)), b.keys, 'bad-invite-mac');
-      expectRejected(b.state, b.make(eve, [b.joinAction(eve, inv)]), b.keys, 'bad-invite-mac');
-      // A MAC over another version (a replayed join) does not verify either.
-      const stale = reseal(b.keys, b.make(eve, [b.joinAction(eve, inv)], inv.memberMacKey), (p) => {
-        p.inviteMac = toBase64(inviteMac(inv.memberMacKey, b.keys.groupId, 99, b.ps(eve), p.actorIdentityKey as string));
-      });
-      expectRejected(b.state, stale, b.keys, 'bad-invite-mac');
+      expectRejected(b.state, b.make(eve, [b.joinAction(eve, inv)]), b.keys, 'bad-invite-signature');
+      expectRejected(b.state, b.make(eve, [b.joinAction(eve, inv)], PrivateKey.generate()), b.keys, 'bad-invite-signature');
+      // A genuine invite signature from another version (a replayed join) does not verify either.
+      const stale = b.make(eve, [b.joinAction(eve, inv)], inv.signingKey, { ...b.state, version: 99 });
+      expectRejected(b.state, { ...stale, version: b.state.version + 1 }, b.keys, 'bad-signature');
+    });
+
+    it('a join dated at or after its invite expired, and a change dated before the one it follows', () => {
+      const b = new ChainBuilder();
+      const [alice, eve] = [new Member('Alice'), new Member('Eve')];
+      b.create(alice);
+      const inv = b.invite(alice);
+      const expiry = b.state.invites[inv.inviteId]!.expiresAt;
+      const late = buildAt(b, eve, [b.joinAction(eve, inv)], inv.signingKey, expiry + 60_000);
+      expectRejected(b.state, late, b.keys, 'expired-invite');
+      const backdated = buildAt(b, alice, [{ type: 'setAccess', membersCanInvite: true }], undefined, b.state.headAt! - 11 * 60_000);
+      expectRejected(b.state, backdated, b.keys, 'bad-time');
     });
 
     it('a removed member replayed back in, or approved by a non-admin', () => {
@@ -135,16 +178,16 @@ describe('group change log verification', () => {
       b.append(alice, [{ type: 'remove', member: b.ps(bob), ban: true }]);
       // Bob's genuine join, served again at the next version: the chain link and signature bind it to its place.
       expectRejected(b.state, { ...bobJoin, version: b.state.version + 1 }, b.keys, 'prev-hash-mismatch');
-      // A fresh, correctly signed join with a valid MAC: the ban rule refuses it.
-      expectRejected(b.state, b.make(bob, [b.joinAction(bob, inv)], inv.memberMacKey), b.keys, 'rule-violation');
+      // A fresh, correctly signed join through the invite: the ban rule refuses it.
+      expectRejected(b.state, b.make(bob, [b.joinAction(bob, inv)], inv.signingKey), b.keys, 'rule-violation');
       // Carol (not an admin) cannot bring him back.
       expectRejected(b.state, b.make(carol, [{ type: 'setRole', member: b.ps(bob), role: 'admin' }]), b.keys, 'rule-violation');
       // Bob himself is no longer a member, so nothing he signs counts.
-      expectRejected(b.state, b.make(bob, [{ type: 'setAccess', membersCanInvite: true }]), b.keys, 'unknown-actor-key');
+      expectRejected(b.state, b.make(bob, [{ type: 'setAccess', membersCanInvite: true }]), b.keys, 'rule-violation');
       expect(b.state.members[b.ps(bob)]).toBeUndefined();
     });
 
-    it('an action list swapped under a valid proof from another change', () => {
+    it('an action list swapped under a valid signature from another change', () => {
       const { b, alice, carol } = fullChain();
       const honest = b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]);
       const tampered = { ...honest, actions: [{ type: 'remove' as const, member: b.ps(carol), ban: true }] };
@@ -154,8 +197,8 @@ describe('group change log verification', () => {
     it('a change that skips or repeats a version', () => {
       const { b, alice } = fullChain();
       const next = b.make(alice, [{ type: 'setAccess', membersCanInvite: true }]);
-      expectRejected(b.state, { ...next, version: next.version + 1 }, b.keys, 'bad-signature');
-      expectRejected(b.state, b.log.at(-1)!, b.keys, 'prev-hash-mismatch');
+      expectRejected(b.state, { ...next, version: next.version + 1 }, b.keys, 'version-mismatch');
+      expectRejected(b.state, b.log.at(-1)!, b.keys, 'version-mismatch');
     });
 
     it('a change from another group', () => {
@@ -163,10 +206,16 @@ describe('group change log verification', () => {
       const other = new ChainBuilder();
       other.create(alice);
       const foreign = other.make(alice, [{ type: 'setAccess', membersCanInvite: true }]);
-      expectRejected(b.state, foreign, b.keys, 'proof-undecryptable');
+      expectRejected(b.state, foreign, b.keys, 'actor-mismatch');
     });
   });
 });
+
+/** A change built with the actor's clock at `at`. */
+function buildAt(b: ChainBuilder, by: Member, actions: Parameters<ChainBuilder['make']>[1], inviteKey: PrivateKey | undefined, at: number) {
+  const change = b.make(by, actions, inviteKey);
+  return resign(b.keys, { ...change, at: Math.floor(at / 60_000) * 60_000 }, by, inviteKey);
+}
 
 describe('ChainVerifier (one working copy for a run of changes)', () => {
   it('matches change-by-change verification and keeps the last verified state when a change is refused', () => {

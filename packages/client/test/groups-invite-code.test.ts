@@ -64,7 +64,8 @@ describe('group keys and credentials', () => {
     const secret = randomBytes(32);
     const a = deriveInviteKeys(secret);
     expect(deriveInviteKeys(secret)).toEqual(a);
-    expect(a.relayPassword).not.toEqual(a.memberMacKey);
+    expect(Buffer.from(a.signingKey.serialize())).not.toEqual(Buffer.from(a.relayPassword));
+    expect(a.signingKey.getPublicKey().serialize()).toEqual(deriveInviteKeys(secret).signingKey.getPublicKey().serialize());
     expect(() => deriveInviteKeys(randomBytes(16))).toThrow(RangeError);
   });
 

@@ -191,7 +191,8 @@ describe('a dishonest relay', () => {
     g.log.push({ ...realJoin, version: g.version + 1, actor: randomBytes(65).toString('base64'), proof: randomBytes(200).toString('base64') });
     const err = await bobGroup.sync().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GroupVerificationError);
-    expect(err).toMatchObject({ groupId: group.id, version: version + 1, reason: 'proof-undecryptable' });
+    expect((err as Error).name).toBe('RelayMisbehaviourError');
+    expect(err).toMatchObject({ groupId: group.id, version: version + 1, reason: 'actor-mismatch' });
     expect(bobGroup.version).toBe(version);
     expect(await ids(bobGroup)).toEqual(before);
   });

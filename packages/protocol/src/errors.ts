@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, retryable: false, summary: 'The member may not make this change (not an admin, or the rule forbids it).' },
   INVITE_INVALID: { status: 410, retryable: false, summary: 'The invite is unknown, revoked, expired, used up, or its password is wrong.' },
   BANNED: { status: 403, retryable: false, summary: 'This member was banned from the group and cannot rejoin through an invite.' },
+  GROUP_CHANGE_INVALID: { status: 400, retryable: false, summary: 'A group change does not verify: its signature, invite signature, time or identity proof is wrong or missing.' },
   GROUP_CONFLICT: { status: 409, retryable: true, summary: 'The group moved on (version mismatch) or already exists; fetch the changes and retry.' },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, summary: 'A body, frame or envelope exceeds its size limit.' },
   INVALID_SIGNATURE: { status: 422, retryable: false, summary: 'A signed prekey signature does not verify against the identity key.' },

@@ -24,8 +24,10 @@ export const LIMITS = {
   maxGroupAttributesBytes: 4096,
   /** Encrypted member profile (display name, identity key, …) blob. */
   maxGroupProfileBytes: 1024,
-  /** Encrypted change proof (signature, chain hash, invite MAC) blob. */
+  /** Encrypted identity binding (account, identity key, binding signature) of an entering change. */
   maxGroupProofBytes: 2048,
+  /** How far a group change's signed `at` may be from the relay's clock when it is stored (ms). */
+  maxGroupChangeSkewMs: 5 * 60_000,
   /** Members in one group. */
   maxGroupMembers: 20000,
   /** Changes returned by one log fetch. */

@@ -1,12 +1,15 @@
 /**
  * The wire protocol version. It changes only on a breaking change; additive changes (new optional
- * fields, new frame types a peer may ignore) keep the number. HTTP routes carry it as the `/v1`
- * prefix and the WebSocket negotiates it as the subprotocol `aviso.v1`.
+ * fields, new frame types a peer may ignore) keep the number. Every HTTP request and response carries
+ * it in the `aviso-protocol` header, and the WebSocket negotiates it as the subprotocol `aviso.v2`.
+ * The `/v1` prefix of the HTTP paths is the paths' own version: they did not change in 2.
+ *
+ * History: 2 made group changes verifiable by the relay (docs/groups.md "The change log").
  */
-export const PROTOCOL_VERSION = 1 as const;
+export const PROTOCOL_VERSION = 2 as const;
 
 /** WebSocket subprotocol a client must offer; the relay answers 426 UNSUPPORTED_VERSION otherwise. */
 export const WS_SUBPROTOCOL = `aviso.v${PROTOCOL_VERSION}` as const;
 
-/** Header that carries the protocol version on HTTP requests and responses (informational). */
+/** Header that carries the protocol version on HTTP requests and responses; the relay refuses a request that names another (426). */
 export const PROTOCOL_HEADER = 'aviso-protocol' as const;

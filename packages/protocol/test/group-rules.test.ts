@@ -1,8 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import {
+  changeSigningMessage,
   evaluateChange,
   ProtocolError,
+  type AuthenticityContext,
   type GroupAction,
+  type GroupChange,
   type GroupEffect,
   type GroupView,
   type InviteInfo,
@@ -30,9 +33,28 @@ class TestGroup implements GroupView {
   isBanned = (m: string) => this.banned.has(m);
   invite = (id: string) => this.invites.get(id);
 
+  head = 'h-1';
+
+  /** The chain link and signature context; signatures are checked by the stand-in `fakeVerify`. */
+  authenticity(now?: number): AuthenticityContext {
+    return { groupId: 'g', headHash: this.head, now, verify: fakeVerify };
+  }
+
+  /** A change by `actor`, chained and signed as an honest member would (entering actions get its key). */
+  build(actor: string, actions: TestAction[], version = this.version + 1): GroupChange {
+    const full = actions.map((a) => (a.type === 'create' || a.type === 'join' || a.type === 'requestJoin' ? { ...a, signingKey: memberKey(actor) } : a)) as GroupAction[];
+    const first = full[0];
+    const entering = first?.type === 'create' || first?.type === 'join' || first?.type === 'requestJoin';
+    const unsigned = { version, actor, actions: full, prevHash: this.head, at: 0, ...(entering ? { proof: PROOF } : {}) };
+    const message = changeSigningMessage('g', unsigned);
+    const inviteId = first?.type === 'join' || first?.type === 'requestJoin' ? first.inviteId : undefined;
+    return { ...unsigned, signature: fakeSign(memberKey(actor), message), ...(inviteId ? { inviteSignature: fakeSign(inviteKey(inviteId), message) } : {}) };
+  }
+
   /** Evaluates and applies one change by `actor`; the invite check accepts only `goodInvites`. */
-  change(actor: string, actions: GroupAction[], opts: { now?: number; goodInvites?: string[] } = {}): GroupEffect[] {
-    const effects = evaluateChange(this, { version: this.version + 1, actor, actions, proof: PROOF }, {
+  change(actor: string, actions: TestAction[], opts: { now?: number; goodInvites?: string[] } = {}): GroupEffect[] {
+    const effects = evaluateChange(this, this.build(actor, actions), {
+      authenticity: this.authenticity(opts.now),
       ...(opts.now === undefined ? {} : { now: opts.now }),
       authorizeInvite: (id) => {
         if (!(opts.goodInvites ?? [...this.invites.keys()]).includes(id)) throw new ProtocolError('INVITE_INVALID', 'bad password');
@@ -40,19 +62,20 @@ class TestGroup implements GroupView {
     });
     for (const e of effects) this.apply(e);
     this.version++;
+    this.head = `h${this.version}`;
     return effects;
   }
 
   private apply(e: GroupEffect): void {
     switch (e.type) {
       case 'member.put':
-        this.members.set(e.member, { role: e.role, inviteId: e.inviteId });
+        this.members.set(e.member, { role: e.role, inviteId: e.inviteId, signingKey: e.signingKey });
         break;
       case 'member.delete':
         this.members.delete(e.member);
         break;
       case 'pending.put':
-        this.pendings.set(e.member, { inviteId: e.inviteId });
+        this.pendings.set(e.member, { inviteId: e.inviteId, signingKey: e.signingKey });
         break;
       case 'pending.delete':
         this.pendings.delete(e.member);
@@ -80,6 +103,17 @@ class TestGroup implements GroupView {
 }
 
 const PROOF = 'cHJvb2Y=';
+
+/**
+ * Stand-ins for XEdDSA, so these tests exercise which key must sign what without libsignal (the
+ * protocol package has no crypto): a "signature" is the key and the message it covers. The relay's
+ * and the SDK's tests run the real signatures.
+ */
+const fakeSign = (key: string, message: string) => `${key}|${message}`;
+const fakeVerify = (key: string, message: string, signature: string) => signature === fakeSign(key, message);
+const memberKey = (member: string) => `key-${member}`;
+const inviteKey = (inviteId: string) => `ikey-${inviteId}`;
+type TestAction = GroupAction extends infer A ? (A extends { signingKey: string } ? Omit<A, 'signingKey'> & { signingKey?: string } : A) : never;
 // Member pseudonyms and invite ids only need to be distinct strings for the rules.
 const [ADMIN, BOB, CAROL, DAVE] = ['admin', 'bob', 'carol', 'dave'];
 const blob = 'YmxvYg==';
@@ -90,10 +124,19 @@ function created(): TestGroup {
   return g;
 }
 function invite(id: string, over: Partial<{ maxUses: number; role: 'admin' | 'member'; requireApproval: boolean; expiresAt: number }> = {}): GroupAction {
-  return { type: 'createInvite', inviteId: id, passwordHash: blob, expiresAt: over.expiresAt ?? 2e12, maxUses: over.maxUses ?? 1, role: over.role ?? 'member', requireApproval: over.requireApproval ?? false, sealed: blob };
+  return {
+    type: 'createInvite',
+    inviteId: id,
+    passwordHash: blob,
+    expiresAt: over.expiresAt ?? 2e12,
+    maxUses: over.maxUses ?? 1,
+    role: over.role ?? 'member',
+    requireApproval: over.requireApproval ?? false,
+    signingKey: inviteKey(id),
+  };
 }
-const join = (inviteId: string): GroupAction => ({ type: 'join', inviteId, profile: blob });
-const requestJoin = (inviteId: string): GroupAction => ({ type: 'requestJoin', inviteId, profile: blob });
+const join = (inviteId: string): TestAction => ({ type: 'join', inviteId, profile: blob });
+const requestJoin = (inviteId: string): TestAction => ({ type: 'requestJoin', inviteId, profile: blob });
 
 function refusal(fn: () => unknown): string {
   try {
@@ -109,7 +152,7 @@ describe('group rules', () => {
   test('the creator becomes the only admin', () => {
     const g = created();
     expect(g.version).toBe(0);
-    expect([...g.members]).toEqual([[ADMIN, { role: 'admin', inviteId: undefined }]]);
+    expect([...g.members]).toEqual([[ADMIN, { role: 'admin', inviteId: undefined, signingKey: memberKey(ADMIN) }]]);
   });
 
   test('a group starts with create, exactly once, at version 0', () => {
@@ -121,7 +164,7 @@ describe('group rules', () => {
   test('a change for the wrong version is a conflict and changes nothing', () => {
     const g = created();
     const before = g.version;
-    expect(refusal(() => evaluateChange(g, { version: 5, actor: ADMIN, actions: [{ type: 'leave' }], proof: PROOF }, { authorizeInvite: () => undefined }))).toBe('GROUP_CONFLICT');
+    expect(refusal(() => evaluateChange(g, g.build(ADMIN, [{ type: 'leave' }], 5), { authenticity: g.authenticity(), authorizeInvite: () => undefined }))).toBe('GROUP_CONFLICT');
     expect(g.version).toBe(before);
   });
 
@@ -130,7 +173,7 @@ describe('group rules', () => {
     g.change(ADMIN, [invite('i1', { maxUses: 2 })]);
     expect(refusal(() => g.change(BOB, [join('i1')], { goodInvites: [] }))).toBe('INVITE_INVALID');
     g.change(BOB, [join('i1')]);
-    expect(g.members.get(BOB)).toEqual({ role: 'member', inviteId: 'i1' });
+    expect(g.members.get(BOB)).toEqual({ role: 'member', inviteId: 'i1', signingKey: memberKey(BOB) });
     g.change(CAROL, [join('i1')]);
     expect(refusal(() => g.change(DAVE, [join('i1')]))).toBe('INVITE_INVALID'); // used up
     expect(refusal(() => g.change(BOB, [join('i1')]))).toBe('GROUP_CONFLICT'); // already in
@@ -222,5 +265,59 @@ describe('group rules', () => {
     const version = g.version;
     expect(refusal(() => g.change(ADMIN, [{ type: 'setAttributes', attributes: blob }, { type: 'remove', member: DAVE, ban: false }]))).toBe('BAD_REQUEST');
     expect(g.version).toBe(version);
+  });
+});
+
+describe('authenticity: what the relay checks before it stores a change (authenticity.ts)', () => {
+  function reason(fn: () => unknown): string {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof ProtocolError) return `${err.code}:${String(err.details?.['reason'] ?? '')}`;
+      throw err;
+    }
+    return 'accepted';
+  }
+  const evaluate = (g: TestGroup, change: GroupChange, now?: number) => evaluateChange(g, change, { authenticity: g.authenticity(now), authorizeInvite: () => undefined });
+  const resigned = (change: GroupChange, signer: string): GroupChange => ({ ...change, signature: fakeSign(signer, changeSigningMessage('g', change)) });
+
+  test('a change signed by anyone but the actor\'s own key, or unsigned, is refused', () => {
+    const g = created();
+    const honest = g.build(ADMIN, [{ type: 'setAccess', membersCanInvite: true }]);
+    expect(reason(() => evaluate(g, honest))).toBe('accepted');
+    expect(reason(() => evaluate(g, resigned(honest, memberKey(BOB))))).toBe('GROUP_CHANGE_INVALID:bad-signature');
+    expect(reason(() => evaluate(g, { ...honest, signature: '' }))).toBe('GROUP_CHANGE_INVALID:bad-signature');
+    expect(reason(() => evaluate(g, { ...honest, actions: [{ type: 'setAccess', membersCanInvite: false }] }))).toBe('GROUP_CHANGE_INVALID:bad-signature');
+  });
+
+  test('a join needs its invite\'s signature; the group\'s keys alone cannot make one', () => {
+    const g = created();
+    g.change(ADMIN, [invite('i1')]);
+    const honest = g.build(BOB, [join('i1')]);
+    const { inviteSignature: _dropped, ...unsignedByInvite } = honest;
+    expect(reason(() => evaluate(g, unsignedByInvite))).toBe('INVITE_INVALID:bad-invite-signature');
+    expect(reason(() => evaluate(g, { ...honest, inviteSignature: fakeSign(inviteKey('other'), changeSigningMessage('g', honest)) }))).toBe('INVITE_INVALID:bad-invite-signature');
+    expect(reason(() => evaluate(g, honest))).toBe('accepted');
+  });
+
+  test('the chain link, the time and the identity proof', () => {
+    const g = created();
+    const next = g.build(ADMIN, [{ type: 'setAccess', membersCanInvite: true }]);
+    expect(reason(() => evaluate(g, resigned({ ...next, prevHash: 'h-other' }, memberKey(ADMIN))))).toBe('GROUP_CONFLICT:prev-hash-mismatch');
+    // Within five minutes of the relay's clock, and never well before the head's time.
+    expect(reason(() => evaluate(g, next, 5 * 60_000))).toBe('accepted');
+    expect(reason(() => evaluate(g, next, 6 * 60_000))).toBe('GROUP_CHANGE_INVALID:bad-time');
+    const backdated = resigned({ ...next, at: 0 }, memberKey(ADMIN));
+    expect(reason(() => evaluateChange(g, backdated, { authenticity: { ...g.authenticity(), headAt: 11 * 60_000 }, authorizeInvite: () => undefined }))).toBe('GROUP_CHANGE_INVALID:bad-time');
+    expect(reason(() => evaluate(g, resigned({ ...next, proof: PROOF }, memberKey(ADMIN))))).toBe('GROUP_CHANGE_INVALID:unexpected-proof');
+    g.change(ADMIN, [invite('i1')]);
+    const { proof: _p, ...noProof } = g.build(BOB, [join('i1')]);
+    expect(reason(() => evaluate(g, noProof))).toBe('GROUP_CHANGE_INVALID:missing-proof');
+  });
+
+  test('a member from protocol 1 (no signing key) cannot sign, and the refusal says why', () => {
+    const g = created();
+    g.members.set(ADMIN, { role: 'admin' });
+    expect(reason(() => evaluate(g, g.build(ADMIN, [{ type: 'setAccess', membersCanInvite: true }])))).toBe('GROUP_CHANGE_INVALID:no-signing-key');
   });
 });

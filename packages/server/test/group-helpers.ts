@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Aci } from '@signalapp/libsignal-client';
+import { Aci, PrivateKey } from '@signalapp/libsignal-client';
 import {
   AuthCredentialWithPniResponse,
   ClientZkAuthOperations,
@@ -8,14 +8,22 @@ import {
   ServerPublicParams,
   type AuthCredentialWithPni,
 } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
-import { AuthCredentialsResponse, GROUP_HEADERS, ROUTES, type GroupAction, type GroupChange } from '@aviso/protocol';
+import { AuthCredentialsResponse, canonicalJson, changeSigningMessage, GROUP_HEADERS, ROUTES, type GroupAction, type GroupChange } from '@aviso/protocol';
 import type { LightMyRequestResponse } from 'fastify';
 import { registerUser, type TestRelay, type TestUser } from './helpers.js';
 
 /**
  * Plays a group client against a test relay with real zkgroup: credentials fetched over HTTP,
- * member ciphertexts and presentations made by libsignal. Proofs are filler: the relay never reads them.
+ * member ciphertexts and presentations made by libsignal, and changes chained and signed as
+ * protocol 2 requires (a per-group signing key per member, an invite key per invite). Identity
+ * proofs are filler: the relay cannot read them.
  */
+
+/** An action as tests write it: entering actions get the member's signing key filled in. */
+export type TestAction = GroupAction extends infer A ? (A extends { signingKey: string } ? Omit<A, 'signingKey'> & { signingKey?: string } : A) : never;
+
+/** Invite signing keys by invite id, for joins through invites `newInvite` made. */
+const inviteKeys = new Map<string, PrivateKey>();
 
 const DAY_S = 86_400;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -65,6 +73,8 @@ export async function groupUser(relay: TestRelay): Promise<GroupUser> {
 export function newInvite(overrides: Partial<Extract<GroupAction, { type: 'createInvite' }>> = {}, expiresAt = Date.UTC(2030, 0, 1)) {
   const password = randomBytes(32);
   const inviteId = b64(randomBytes(16));
+  const signingKey = PrivateKey.generate();
+  inviteKeys.set(inviteId, signingKey);
   const action = {
     type: 'createInvite' as const,
     inviteId,
@@ -73,10 +83,10 @@ export function newInvite(overrides: Partial<Extract<GroupAction, { type: 'creat
     maxUses: 5,
     role: 'member' as const,
     requireApproval: false,
-    sealed: blob(48),
+    signingKey: b64(signingKey.getPublicKey().serialize()),
     ...overrides,
   };
-  return { action, inviteId, password: b64(password) };
+  return { action, inviteId, password: b64(password), signingKey };
 }
 
 export class TestGroup {
@@ -112,8 +122,43 @@ export class TestGroup {
     };
   }
 
-  change(user: GroupUser, version: number, actions: GroupAction[]): GroupChange {
-    return { version, actor: this.ct(user), actions, proof: blob(96) };
+  readonly #signingKeys = new Map<string, PrivateKey>();
+
+  /** `user`'s signing key in this group (made on first use). */
+  signingKey(user: GroupUser): PrivateKey {
+    let key = this.#signingKeys.get(user.accountId);
+    if (!key) this.#signingKeys.set(user.accountId, (key = PrivateKey.generate()));
+    return key;
+  }
+
+  /** Hash of the logged change at `version` (32 zero bytes below 0 or when the test did not log it). */
+  hashAt(version: number): string {
+    const c = this.log[version];
+    return c ? createHash('sha256').update(canonicalJson(c), 'utf8').digest('base64') : b64(new Uint8Array(32));
+  }
+
+  /**
+   * A signed change by `user` at `version`, chained to the logged change before it and dated by the
+   * relay's clock; `tamper` edits the unsigned fields before signing (to test what the relay checks).
+   */
+  change(user: GroupUser, version: number, actions: TestAction[], tamper: { prevHash?: string; at?: number; proof?: string | null; inviteKey?: PrivateKey | null } = {}): GroupChange {
+    const signer = this.signingKey(user);
+    const signingKey = b64(signer.getPublicKey().serialize());
+    const full = actions.map((a) => (a.type === 'create' || a.type === 'join' || a.type === 'requestJoin' ? { signingKey, ...a } : a)) as GroupAction[];
+    const first = full[0];
+    const entering = first?.type === 'create' || first?.type === 'join' || first?.type === 'requestJoin';
+    const proof = tamper.proof === null ? undefined : (tamper.proof ?? (entering ? blob(96) : undefined));
+    const unsigned = {
+      version,
+      actor: this.ct(user),
+      actions: full,
+      prevHash: tamper.prevHash ?? this.hashAt(version - 1),
+      at: tamper.at ?? Math.floor(this.relay.clock.now() / 60_000) * 60_000,
+      ...(proof === undefined ? {} : { proof }),
+    };
+    const message = Buffer.from(changeSigningMessage(this.id, unsigned), 'utf8');
+    const inviteKey = tamper.inviteKey === null ? undefined : (tamper.inviteKey ?? (first?.type === 'join' || first?.type === 'requestJoin' ? inviteKeys.get(first.inviteId) : undefined));
+    return { ...unsigned, signature: b64(signer.sign(message)), ...(inviteKey ? { inviteSignature: b64(inviteKey.sign(message)) } : {}) };
   }
 
   async create(user: GroupUser, options: { membersCanInvite?: boolean; change?: GroupChange; publicParams?: string } = {}) {
@@ -133,7 +178,7 @@ export class TestGroup {
   }
 
   /** Appends `actions` by `user` at the next version (or `version`). */
-  async append(user: GroupUser, actions: GroupAction[], options: { password?: string; version?: number; headers?: Record<string, string> } = {}) {
+  async append(user: GroupUser, actions: TestAction[], options: { password?: string; version?: number; headers?: Record<string, string> } = {}) {
     const change = this.change(user, options.version ?? this.version + 1, actions);
     return this.appendChange(change, options.headers ?? this.headers(user, options.password));
   }

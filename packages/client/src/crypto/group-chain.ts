@@ -1,9 +1,12 @@
-import { PublicKey, type IdentityKeyPair } from '@signalapp/libsignal-client';
+import { PublicKey, type IdentityKeyPair, type PrivateKey } from '@signalapp/libsignal-client';
 import { z } from 'zod';
 import {
   canonicalJson,
+  changeSigningMessage,
+  enteringAction,
   evaluateChange,
   GroupChange,
+  memberBindingMessage,
   ProtocolError,
   type GroupAction,
   type GroupEffect,
@@ -14,7 +17,7 @@ import {
   type Role,
 } from '@aviso/protocol';
 import { fromBase64, toBase64 } from '../util/bytes.js';
-import { inviteMac, sameBytes, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
+import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
 
 /**
  * The verified state of a group and the pure step that extends it by one change
@@ -27,8 +30,14 @@ export interface GroupMemberState {
   accountId: string;
   role: Role;
   displayName: string;
-  /** Serialized identity public key (base64) from the proof of the change that brought them in. */
-  identityKey: string;
+  /**
+   * Serialized identity public key (base64) from the identity proof of the change that brought them
+   * in. Undefined when that proof did not verify: the member is in the group but unverified, and
+   * nothing may be encrypted to them.
+   */
+  identityKey?: string | undefined;
+  /** The member's per-group signing key (base64), which signs every change they make. */
+  signingKey?: string | undefined;
   /** The invite they joined with; absent for the creator. */
   inviteId?: string | undefined;
 }
@@ -37,13 +46,12 @@ export interface GroupPendingState {
   accountId: string;
   inviteId: string;
   displayName: string;
-  identityKey: string;
+  identityKey?: string | undefined;
+  signingKey?: string | undefined;
 }
 
 export interface GroupInviteState extends InviteInfo {
   passwordHash: string;
-  /** From the invite's sealed blob; undefined if it did not decrypt (no join through it then verifies). */
-  memberMacKey?: string | undefined;
 }
 
 export interface GroupState {
@@ -52,6 +60,8 @@ export interface GroupState {
   version: number;
   /** SHA-256 (base64) of the change at `version`; 32 zero bytes before the create change. */
   headHash: string;
+  /** The signed `at` of the change at `version`; absent before the create change. */
+  headAt?: number | undefined;
   title: string;
   description: string;
   membersCanInvite: boolean;
@@ -81,7 +91,8 @@ export type GroupEventType =
   | 'access-changed'
   | 'invite-created'
   | 'invite-revoked'
-  | 'removed-from-group';
+  | 'removed-from-group'
+  | 'member-unverified';
 
 /** What one verified change did, for the SDK's 'group' events. */
 export interface GroupChangeEvent {
@@ -95,19 +106,31 @@ export interface GroupChangeEvent {
   role?: Role | undefined;
   inviteId?: string | undefined;
   banned?: boolean | undefined;
+  /** For 'member-unverified': what was wrong with the member's identity proof. */
+  reason?: IdentityProofFailure | undefined;
 }
 
+/**
+ * Why a served change was refused. Since protocol 2 the relay makes the same checks before it stores
+ * a change, so each of these means the relay misbehaved (RelayMisbehaviourError).
+ */
 export type GroupVerificationReason =
   | 'malformed-change'
-  | 'proof-undecryptable'
   | 'actor-mismatch'
+  | 'version-mismatch'
   | 'prev-hash-mismatch'
-  | 'unknown-actor-key'
-  | 'identity-key-mismatch'
+  | 'bad-time'
   | 'bad-signature'
-  | 'bad-invite-mac'
+  | 'no-signing-key'
+  | 'bad-invite-signature'
+  | 'expired-invite'
+  | 'missing-proof'
+  | 'unexpected-proof'
   | 'rule-violation'
   | 'unknown-member';
+
+/** Why an entering change's identity proof did not verify (the member is then unverified). */
+export type IdentityProofFailure = 'proof-undecryptable' | 'actor-mismatch' | 'bad-binding';
 
 /** A change did not verify; the state it was checked against is unchanged. */
 export class ChangeRejected extends Error {
@@ -121,69 +144,103 @@ export class ChangeRejected extends Error {
   }
 }
 
-/** The decrypted `proof` blob. */
+/** The decrypted identity proof of an entering change (docs/groups.md "Identity binding"). */
 export const ChangeProof = z.object({
-  v: z.literal(1),
+  v: z.literal(2),
   actorAci: z.uuid().transform((s) => s.toLowerCase()),
   actorIdentityKey: z.base64(),
-  prevHash: z.base64(),
-  signature: z.base64(),
-  inviteMac: z.base64().optional(),
+  binding: z.base64(),
 });
 export type ChangeProof = z.infer<typeof ChangeProof>;
 
 const Attributes = z.object({ v: z.literal(1), title: z.string(), description: z.string().default(''), announcementsOnly: z.boolean().default(false) });
 const Profile = z.object({ v: z.literal(1), displayName: z.string() });
-const SealedInvite = z.object({ v: z.literal(1), memberMacKey: z.base64() });
 
-/**
- * The bytes an actor signs: UTF-8 of
- * `canonicalJson(["aviso-group-change-v1", groupIdHex, version, actorBase64, actions, prevHashBase64])`
- * (keys of every action object sorted, undefined fields dropped; base64 is the standard alphabet).
- */
-export function signedChangeBytes(groupId: string, version: number, actor: string, actions: GroupAction[], prevHash: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(canonicalJson(['aviso-group-change-v1', groupId, version, actor, actions, prevHash]), 'utf8'));
-}
-
-/** SHA-256 of UTF-8 `canonicalJson({version, actor, actions, proof})`, base64: the chain link. */
+/** SHA-256 of UTF-8 `canonicalJson(change)` (every field but the relay's `receivedAt`), base64: the chain link. */
 export function changeHash(change: GroupChange): string {
-  const { version, actor, actions, proof } = change;
-  return toBase64(sha256(canonicalJson({ version, actor, actions, proof })));
+  const { version, actor, actions, prevHash, at, signature, inviteSignature, proof } = change;
+  return toBase64(sha256(canonicalJson({ version, actor, actions, prevHash, at, signature, inviteSignature, proof })));
 }
+
+const MINUTE_MS = 60_000;
 
 export interface BuildChangeInput {
   state: GroupState;
   keys: GroupKeys;
   accountId: string;
   identityKeyPair: IdentityKeyPair;
-  actions: GroupAction[];
-  /** For join and requestJoin: the invite's member MAC key. */
-  memberMacKey?: Uint8Array | undefined;
+  /** Entering actions (create, join, requestJoin) get this member's signing key filled in. */
+  actions: UnsignedAction[];
+  /** For join and requestJoin: the invite's signing key (from the invite secret). */
+  inviteSigningKey?: PrivateKey | undefined;
+  /** The actor's clock (ms); defaults to now. Rounded down to the minute. */
+  now?: number | undefined;
 }
 
-/** Makes the next change (version = state.version + 1), signed and chained to the state's head. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> | T : never;
+/** An action as callers write it: entering actions may leave out the signing key, which buildChange fills in. */
+export type UnsignedAction = DistributiveOmit<GroupAction, 'signingKey'>;
+
+/** This member's public signing key for a group, base64: what its entering action publishes. */
+export function signingPublicKey(identityKeyPair: IdentityKeyPair, groupId: string): string {
+  return toBase64(memberSigningKey(identityKeyPair, groupId).getPublicKey().serialize());
+}
+
+/**
+ * Makes the next change (version = state.version + 1): chained to the state's head, dated to the
+ * minute, signed with this member's per-group key (and the invite's, for a join), and, for an
+ * entering change, carrying the encrypted identity proof.
+ */
 export function buildChange(input: BuildChangeInput): GroupChange {
-  const { state, keys, actions } = input;
+  const { state, keys } = input;
   const version = state.version + 1;
   const actor = keys.pseudonym(input.accountId);
-  const identityKey = toBase64(input.identityKeyPair.publicKey.serialize());
-  const signature = input.identityKeyPair.privateKey.sign(signedChangeBytes(keys.groupId, version, actor, actions, state.headHash));
-  const proof: ChangeProof = {
-    v: 1,
-    actorAci: input.accountId,
-    actorIdentityKey: identityKey,
-    prevHash: state.headHash,
-    signature: toBase64(signature),
-    ...(input.memberMacKey ? { inviteMac: toBase64(inviteMac(input.memberMacKey, keys.groupId, version, actor, identityKey)) } : {}),
+  const signer = memberSigningKey(input.identityKeyPair, keys.groupId);
+  const signingKey = toBase64(signer.getPublicKey().serialize());
+  const actions = input.actions.map((a) => (a.type === 'create' || a.type === 'join' || a.type === 'requestJoin' ? { ...a, signingKey } : a)) as GroupAction[];
+  let proof: string | undefined;
+  if (enteringAction({ actions })) {
+    const binding = input.identityKeyPair.privateKey.sign(utf8(memberBindingMessage(keys.groupId, actor, signingKey)));
+    const plain: ChangeProof = { v: 2, actorAci: input.accountId, actorIdentityKey: toBase64(input.identityKeyPair.publicKey.serialize()), binding: toBase64(binding) };
+    proof = keys.sealJson(plain);
+  }
+  const at = Math.floor((input.now ?? Date.now()) / MINUTE_MS) * MINUTE_MS;
+  const unsigned = { version, actor, actions, prevHash: state.headHash, at, ...(proof === undefined ? {} : { proof }) };
+  const message = utf8(changeSigningMessage(keys.groupId, unsigned));
+  return {
+    ...unsigned,
+    signature: toBase64(signer.sign(message)),
+    ...(input.inviteSigningKey ? { inviteSignature: toBase64(input.inviteSigningKey.sign(message)) } : {}),
   };
-  return { version, actor, actions, proof: keys.sealJson(proof) };
+}
+
+const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+
+function verifySignature(publicKeyB64: string, message: string, signatureB64: string): boolean {
+  try {
+    return PublicKey.deserialize(fromBase64(publicKeyB64)).verify(utf8(message), fromBase64(signatureB64));
+  } catch {
+    return false;
+  }
+}
+
+/** The identity behind an entering change, or why its proof does not verify. */
+function identityOf(keys: GroupKeys, c: GroupChange, accountId: string): { identityKey: string } | { failure: IdentityProofFailure } {
+  const entering = enteringAction(c);
+  if (!entering || c.proof === undefined) return { failure: 'proof-undecryptable' };
+  const proof = ChangeProof.safeParse(keys.openJson(c.proof));
+  if (!proof.success) return { failure: 'proof-undecryptable' };
+  const p = proof.data;
+  if (p.actorAci !== accountId) return { failure: 'actor-mismatch' };
+  if (!verifySignature(p.actorIdentityKey, memberBindingMessage(keys.groupId, c.actor, entering.signingKey), p.binding)) return { failure: 'bad-binding' };
+  return { identityKey: p.actorIdentityKey };
 }
 
 /**
  * Verifies one change against the verified state and returns the state after it, plus events.
- * Throws ChangeRejected (and changes nothing) if the proof does not decrypt, the actor is not the
- * proof's account, the chain link, signature or invite MAC is wrong, or the shared rules refuse it.
- * Invite expiry is not checked: only the relay's clock at the time could say.
+ * Throws ChangeRejected (and changes nothing) if the change fails a check the relay also makes
+ * (schema, chain link, time, signatures, rules): an honest relay never serves such a change. An
+ * identity proof that does not verify does not stop the chain: that member is admitted unverified.
  */
 export function verifyChange(state: GroupState, change: GroupChange, keys: GroupKeys): { state: GroupState; events: GroupChangeEvent[] } {
   const verifier = new ChainVerifier(state, keys);
@@ -226,45 +283,25 @@ export class ChainVerifier {
     const parsed = GroupChange.safeParse(change);
     if (!parsed.success) throw new ChangeRejected('malformed-change', 'the change does not match the schema');
     const c = parsed.data;
-    const proof = ChangeProof.safeParse(keys.openJson(c.proof));
-    if (!proof.success) throw new ChangeRejected('proof-undecryptable', `the proof of version ${c.version} does not decrypt`);
-    const p = proof.data;
     const actorAci = keys.accountOf(c.actor);
-    if (actorAci === undefined || actorAci !== p.actorAci) throw new ChangeRejected('actor-mismatch', 'the actor is not the account named in the proof');
-    if (p.prevHash !== state.headHash) throw new ChangeRejected('prev-hash-mismatch', `version ${c.version} does not chain to the verified head`);
-
-    const first = c.actions[0];
-    const entering = first?.type === 'create' || first?.type === 'join' || first?.type === 'requestJoin';
-    const recorded = state.members[c.actor]?.identityKey;
-    let keyB64: string;
-    if (entering) keyB64 = p.actorIdentityKey;
-    else if (recorded !== undefined) keyB64 = recorded;
-    else throw new ChangeRejected('unknown-actor-key', 'the actor is not a member of the verified state');
-    if (!entering && p.actorIdentityKey !== recorded) throw new ChangeRejected('identity-key-mismatch', 'the proof names a different identity key than the member joined with');
-    let ok = false;
-    try {
-      ok = PublicKey.deserialize(fromBase64(keyB64)).verify(signedChangeBytes(keys.groupId, c.version, c.actor, c.actions, p.prevHash), fromBase64(p.signature));
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new ChangeRejected('bad-signature', `the signature of version ${c.version} does not verify`);
+    // The relay checked the actor against the request's presentation, so it is one of this group's pseudonyms.
+    if (actorAci === undefined) throw new ChangeRejected('actor-mismatch', 'the actor is not a member pseudonym of this group');
 
     let effects: GroupEffect[];
     try {
       effects = evaluateChange(this.#view(), c, {
-        authorizeInvite: (inviteId) => {
-          const macKey = state.invites[inviteId]?.memberMacKey;
-          const expected = macKey === undefined ? undefined : inviteMac(fromBase64(macKey), keys.groupId, c.version, c.actor, p.actorIdentityKey);
-          if (!expected || p.inviteMac === undefined || !sameBytes(expected, fromBase64(p.inviteMac))) {
-            throw new ChangeRejected('bad-invite-mac', 'the join does not carry a valid invite MAC');
-          }
-        },
+        // No `now`: a client replaying the log checks the signed `at` against the head's and the invite's expiry.
+        authenticity: { groupId: keys.groupId, headHash: state.headHash, headAt: state.headAt, verify: verifySignature },
+        authorizeInvite: () => {},
       });
     } catch (err) {
-      if (err instanceof ChangeRejected) throw err;
-      if (err instanceof ProtocolError) throw new ChangeRejected('rule-violation', `${err.code}: ${err.message}`, { cause: err });
+      if (err instanceof ProtocolError) {
+        const reason = (err.details?.['reason'] as GroupVerificationReason | undefined) ?? 'rule-violation';
+        throw new ChangeRejected(reason, `${err.code}: ${err.message}`, { cause: err });
+      }
       throw err;
     }
+    const identity = enteringAction(c) ? identityOf(keys, c, actorAci) : undefined;
 
     // Who each action names, read before the change moves them (a removed member is gone after it).
     const names = new Map<string, string | undefined>();
@@ -272,19 +309,23 @@ export class ChainVerifier {
 
     const undo: Undo[] = [];
     try {
-      this.#apply(c, p, effects, undo);
-      const { version, headHash } = state;
+      this.#apply(c, actorAci, identity && 'identityKey' in identity ? identity.identityKey : undefined, effects, undo);
+      const { version, headHash, headAt } = state;
       undo.push(() => {
         state.version = version;
         state.headHash = headHash;
+        state.headAt = headAt;
       });
       state.version = c.version;
       state.headHash = changeHash(c);
+      state.headAt = c.at;
     } catch (err) {
       for (const u of undo.reverse()) u();
       throw err;
     }
-    return eventsOf(state, names, c, actorAci);
+    const events = eventsOf(state, names, c, actorAci);
+    if (identity && 'failure' in identity) events.push({ groupId: state.groupId, version: c.version, type: 'member-unverified', accountId: actorAci, actor: actorAci, reason: identity.failure });
+    return events;
   }
 
   #view(): GroupView {
@@ -296,22 +337,25 @@ export class ChainVerifier {
       adminCount: this.#adminCount,
       member: (m): MemberInfo | undefined => {
         const x = s.members[m];
-        return x && { role: x.role, inviteId: x.inviteId };
+        return x && { role: x.role, inviteId: x.inviteId, signingKey: x.signingKey };
       },
       pending: (m): PendingInfo | undefined => {
         const x = s.pending[m];
-        return x && { inviteId: x.inviteId };
+        return x && { inviteId: x.inviteId, signingKey: x.signingKey };
       },
       isBanned: (m) => this.#banned.has(m),
       invite: (id): InviteInfo | undefined => {
         const x = s.invites[id];
-        return x && { issuer: x.issuer, expiresAt: x.expiresAt, maxUses: x.maxUses, uses: x.uses, role: x.role, requireApproval: x.requireApproval, revoked: x.revoked };
+        return x && { issuer: x.issuer, expiresAt: x.expiresAt, maxUses: x.maxUses, uses: x.uses, role: x.role, requireApproval: x.requireApproval, revoked: x.revoked, signingKey: x.signingKey };
       },
     };
   }
 
-  /** Applies the rules' effects in place, decrypting what members may read; every mutation is undoable. */
-  #apply(c: GroupChange, p: ChangeProof, effects: GroupEffect[], undo: Undo[]): void {
+  /**
+   * Applies the rules' effects in place, decrypting what members may read; every mutation is
+   * undoable. `identityKey` is the actor's verified identity key for an entering change.
+   */
+  #apply(c: GroupChange, actorAci: string, identityKey: string | undefined, effects: GroupEffect[], undo: Undo[]): void {
     const s = this.#s;
     const keys = this.#keys;
     const displayName = (blob: string): string => {
@@ -372,11 +416,25 @@ export class ChainVerifier {
           if (before) {
             setMember(e.member, { ...before, role: e.role, inviteId: e.inviteId, ...(e.profile === undefined ? {} : { displayName: displayName(e.profile) }) });
           } else if (e.member === c.actor) {
-            setMember(e.member, { accountId: p.actorAci, role: e.role, displayName: e.profile === undefined ? '' : displayName(e.profile), identityKey: p.actorIdentityKey, inviteId: e.inviteId });
+            setMember(e.member, {
+              accountId: actorAci,
+              role: e.role,
+              displayName: e.profile === undefined ? '' : displayName(e.profile),
+              identityKey,
+              signingKey: e.signingKey,
+              inviteId: e.inviteId,
+            });
           } else {
             const pending = s.pending[e.member] ?? approved.get(e.member);
             if (!pending) throw new ChangeRejected('unknown-member', 'a member was added who never asked to join');
-            setMember(e.member, { accountId: pending.accountId, role: e.role, displayName: pending.displayName, identityKey: pending.identityKey, inviteId: e.inviteId });
+            setMember(e.member, {
+              accountId: pending.accountId,
+              role: e.role,
+              displayName: pending.displayName,
+              identityKey: pending.identityKey,
+              signingKey: pending.signingKey,
+              inviteId: e.inviteId,
+            });
           }
           break;
         }
@@ -384,7 +442,7 @@ export class ChainVerifier {
           setMember(e.member, undefined);
           break;
         case 'pending.put':
-          setPending(e.member, { accountId: p.actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey: p.actorIdentityKey });
+          setPending(e.member, { accountId: actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey, signingKey: e.signingKey });
           break;
         case 'pending.delete':
           setPending(e.member, undefined);
@@ -399,11 +457,9 @@ export class ChainVerifier {
             });
           }
           break;
-        case 'invite.put': {
-          const sealed = SealedInvite.safeParse(keys.openJson(e.sealed));
-          setInvite(e.inviteId, { ...e.invite, passwordHash: e.passwordHash, memberMacKey: sealed.success ? sealed.data.memberMacKey : undefined });
+        case 'invite.put':
+          setInvite(e.inviteId, { ...e.invite, passwordHash: e.passwordHash });
           break;
-        }
         case 'invite.use': {
           const inv = s.invites[e.inviteId];
           if (inv) setInvite(e.inviteId, { ...inv, uses: inv.uses + 1 });

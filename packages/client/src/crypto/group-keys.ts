@@ -1,6 +1,6 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { Aci } from '@signalapp/libsignal-client';
-import { canonicalJson, pad, unpad } from '@aviso/protocol';
+import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { Aci, PrivateKey, type IdentityKeyPair } from '@signalapp/libsignal-client';
+import { pad, unpad } from '@aviso/protocol';
 import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { ClientZkGroupCipher, GroupMasterKey, GroupSecretParams, UuidCiphertext } from './zkgroup.js';
 
@@ -62,20 +62,26 @@ export class GroupKeys {
 
 export const sha256 = (data: Uint8Array | string): Uint8Array<ArrayBuffer> => new Uint8Array(createHash('sha256').update(data).digest());
 
-/** The two keys an invite secret yields: one for the relay (password), one for members (join MACs). */
-export function deriveInviteKeys(inviteSecret: Uint8Array): { relayPassword: Uint8Array<ArrayBuffer>; memberMacKey: Uint8Array<ArrayBuffer> } {
+/**
+ * The two keys an invite secret yields: the relay password (the relay checks its hash before showing
+ * the join info and taking a join) and the invite signing key, whose public half `createInvite`
+ * publishes and which signs every join through the invite (docs/groups.md "Invite signing key").
+ * Neither can be computed from the group's master key.
+ */
+export function deriveInviteKeys(inviteSecret: Uint8Array): { relayPassword: Uint8Array<ArrayBuffer>; signingKey: PrivateKey } {
   if (inviteSecret.length !== 32) throw new RangeError('an invite secret is 32 bytes');
   const derive = (info: string) => new Uint8Array(hkdfSync('sha256', inviteSecret, new Uint8Array(0), info, 32));
-  return { relayPassword: derive('aviso invite relay password'), memberMacKey: derive('aviso invite member mac') };
+  return { relayPassword: derive('aviso invite relay password'), signingKey: PrivateKey.deserialize(derive('aviso invite signing key')) };
 }
 
 /**
- * The join MAC (docs/groups.md): HMAC-SHA256(memberMacKey, utf8(canonicalJson(
- * ["aviso-invite-mac-v1", groupIdHex, version, actorBase64, actorIdentityKeyBase64]))).
+ * This member's signing key for one group (docs/groups.md "Member signing key"): derived from the
+ * identity private key, so it needs no storage and survives a restore, and one-way, so the relay,
+ * which sees the public half in the clear, cannot link it to the identity key or to other groups.
  */
-export function inviteMac(memberMacKey: Uint8Array, groupId: string, version: number, actor: string, actorIdentityKey: string): Uint8Array<ArrayBuffer> {
-  const msg = canonicalJson(['aviso-invite-mac-v1', groupId, version, actor, actorIdentityKey]);
-  return new Uint8Array(createHmac('sha256', memberMacKey).update(msg, 'utf8').digest());
+export function memberSigningKey(identity: IdentityKeyPair, groupId: string): PrivateKey {
+  const ikm = identity.privateKey.serialize();
+  return PrivateKey.deserialize(new Uint8Array(hkdfSync('sha256', ikm, new Uint8Array(0), `aviso group signing key v2${groupId}`, 32)));
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -11,7 +11,6 @@ import {
   MintTokenResponse,
   RelayInfo,
   ROUTES,
-  type GroupAction,
   type GroupChange,
   type Role,
 } from '@aviso/protocol';
@@ -26,10 +25,11 @@ import {
   verifyChange,
   type GroupChangeEvent,
   type GroupState,
+  type UnsignedAction,
 } from '../crypto/group-chain.js';
-import { deriveInviteKeys, GroupKeys, sameBytes, sha256 } from '../crypto/group-keys.js';
+import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import type { AuthCredentialWithPni } from '../crypto/zkgroup.js';
-import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayRequestError } from '../errors.js';
+import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError } from '../errors.js';
 import type { AccountRecord, AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
 import type { RelayHttp } from '../transport/http.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
@@ -128,7 +128,7 @@ export class GroupService {
       const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
       const profile = this.#seal(keys, { v: 1, displayName: input.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
-      const actions: GroupAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
+      const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
       const { state, events } = this.#verifyOwn(keys, state0, change);
       await this.#send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
@@ -138,7 +138,12 @@ export class GroupService {
     });
   }
 
-  /** Joins with a parsed code; the caller has checked relay and trust root and registered. */
+  /**
+   * Joins with a parsed code; the caller has checked relay and trust root and registered. The invite
+   * password reads only the join info (docs/groups.md "What an invite password alone reveals"): the
+   * join is chained to the head it names and signed with the invite's key, and once the relay took it
+   * we read and verify the whole log from version 0 as a member (or pending member).
+   */
   join(code: InviteCode, opts: { displayName?: string | undefined }): Promise<Group> {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(code.masterKey);
@@ -148,42 +153,35 @@ export class GroupService {
         return this.group(keys.groupId);
       }
       const me = this.#d.account().accountId;
-      const { relayPassword, memberMacKey } = deriveInviteKeys(code.inviteSecret);
+      const { relayPassword, signingKey: inviteSigningKey } = deriveInviteKeys(code.inviteSecret);
       const password = toBase64(relayPassword);
       const profile = this.#seal(keys, { v: 1, displayName: opts.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
-      // Cheap early refusal (revoked, used up, expired, wrong password) before reading the log.
-      await this.#send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
+      let type: 'join' | 'requestJoin';
       for (let attempt = 1; ; attempt++) {
-        // Verify the whole history ourselves; the relay's join info is not trusted for anything.
-        const fetched = await this.#fetchVerified(keys, emptyGroupState(keys.groupId), password);
-        if (fetched.error) throw fetched.error;
-        const state = fetched.state;
-        const invite = state.invites[code.inviteId];
-        if (!invite) throw new InviteCodeError('the invite code names an invite this group never created');
-        if (invite.memberMacKey === undefined || !sameBytes(fromBase64(invite.memberMacKey), memberMacKey)) {
-          throw new InviteCodeError('the invite secret in the code does not belong to this invite');
-        }
-        const type = invite.requireApproval ? 'requestJoin' : 'join';
-        const change = buildChange({
-          state,
-          keys,
-          accountId: me,
-          identityKeyPair: this.#d.identityKeyPair,
-          actions: [{ type, inviteId: code.inviteId, profile }],
-          memberMacKey,
-        });
+        // Refuses early (revoked, used up, expired, wrong password) and names the head to chain to.
+        const info = await this.#send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
+        if (info.publicParams !== toBase64(keys.publicParams)) throw new InviteCodeError('the relay serves other public params for the group in this invite code');
+        type = info.requireApproval ? 'requestJoin' : 'join';
+        const head: GroupState = { ...emptyGroupState(keys.groupId), version: info.currentVersion, headHash: info.headHash };
+        const change = buildChange({ state: head, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions: [type === 'join' ? { type, inviteId: code.inviteId, profile } : { type, inviteId: code.inviteId, profile }], inviteSigningKey });
         try {
           await this.#send('POST', ROUTES.groupChanges.path(keys.groupId), { change }, AppendChangeResponse, keys, password);
+          break;
         } catch (err) {
-          if (attempt === 1 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
+          // Someone else's change landed between the join info and ours: chain to the new head.
+          if (attempt < 3 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
           throw err;
         }
-        const after = this.#verifyOwn(keys, state, change);
-        const status: GroupStatus = type === 'join' ? 'member' : 'pending';
-        this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status, state: after.state, invitePassword: password }] });
-        for (const e of after.events) this.#d.emit(e);
-        return this.group(keys.groupId);
       }
+      const rec: GroupRecord = { groupId: keys.groupId, masterKey: keys.masterKey, status: type === 'join' ? 'member' : 'pending', state: emptyGroupState(keys.groupId) };
+      const fetched = await this.#fetchVerified(keys, rec.state);
+      this.#commit(rec, fetched.state, fetched.events);
+      if (fetched.error) throw fetched.error;
+      const mine = keys.pseudonym(me);
+      if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
+        throw new RelayMisbehaviourError(keys.groupId, fetched.state.version, 'missing-join', 'the relay accepted our join but the log it serves does not hold it');
+      }
+      return this.group(keys.groupId);
     });
   }
 
@@ -231,7 +229,7 @@ export class GroupService {
   }
 
   /** Applies a change this member makes, built from the freshly synced state; retried once on GROUP_CONFLICT. */
-  change(groupId: string, build: (state: GroupState, keys: GroupKeys) => GroupAction[]): Promise<void> {
+  change(groupId: string, build: (state: GroupState, keys: GroupKeys) => UnsignedAction[]): Promise<void> {
     return this.#queue.run(async () => {
       const me = this.#d.account().accountId;
       for (let attempt = 1; ; attempt++) {
@@ -260,7 +258,7 @@ export class GroupService {
   createInvite(groupId: string, input: CreateInviteInput): Promise<string> {
     const inviteSecret = randomBytes(32);
     const inviteId = toBase64(randomBytes(16));
-    const { relayPassword, memberMacKey } = deriveInviteKeys(inviteSecret);
+    const { relayPassword, signingKey } = deriveInviteKeys(inviteSecret);
     const seconds = input.expiresInSeconds ?? DEFAULT_INVITE_SECONDS;
     if (!(seconds > 0)) throw new RangeError('expiresInSeconds must be positive');
     // Rounded up to the minute: the relay stores it, and an exact expiry minus the usual lifetime
@@ -271,7 +269,7 @@ export class GroupService {
     return (async () => {
       let registrationToken: string | undefined;
       if (input.includeRegistrationToken ?? true) registrationToken = await this.#mintToken(Math.min(maxUses, 1000), expiresAt);
-      await this.change(groupId, (_state, keys) => [
+      await this.change(groupId, () => [
         {
           type: 'createInvite',
           inviteId,
@@ -280,7 +278,7 @@ export class GroupService {
           maxUses,
           role: input.role ?? 'member',
           requireApproval: input.requireApproval ?? false,
-          sealed: this.#seal(keys, { v: 1, memberMacKey: toBase64(memberMacKey) }, LIMITS.maxGroupProfileBytes, 'invite'),
+          signingKey: toBase64(signingKey.getPublicKey().serialize()),
         },
       ]);
       const account = this.#d.account();
@@ -334,9 +332,10 @@ export class GroupService {
     const keys = this.#keysFor(rec.masterKey);
     let fetched: Fetched;
     try {
-      fetched = await this.#fetchVerified(keys, rec.state, rec.status === 'pending' ? rec.invitePassword : undefined);
+      fetched = await this.#fetchVerified(keys, rec.state);
     } catch (err) {
-      if (err instanceof RelayRequestError && err.code === 'NOT_A_MEMBER' && rec.status === 'member') {
+      // A pending member whose request was denied is refused the log as well.
+      if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
         this.#d.store.commit({ groups: [{ ...rec, status: 'removed' }] });
         this.#d.emit({ groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account().accountId });
@@ -366,24 +365,24 @@ export class GroupService {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState, invitePassword?: string): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
     for (;;) {
       const from = Math.max(state.version, 0);
       const path = `${ROUTES.groupChanges.path(groupId)}?from=${from}&limit=${PAGE}`;
-      const res = await this.#send('GET', path, undefined, ChangesResponse, keys, invitePassword);
+      const res = await this.#send('GET', path, undefined, ChangesResponse, keys);
       if (res.publicParams !== toBase64(keys.publicParams)) {
-        return { state, events, error: new GroupVerificationError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
+        return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
       }
       if (res.currentVersion < state.version) throw new GroupRollbackError(groupId, state.version, res.currentVersion);
-      const changes: GroupChange[] = res.changes.map(({ version, actor, actions, proof }) => ({ version, actor, actions, proof }));
+      const changes: GroupChange[] = res.changes.map(({ receivedAt: _receivedAt, ...change }) => change);
       let i = 0;
       if (state.version >= 0) {
         const overlap = changes[0];
         if (!overlap || overlap.version !== state.version) {
-          return { state, events, error: new GroupVerificationError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
+          return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
         }
         if (changeHash(overlap) !== state.headHash) throw new GroupForkError(groupId, state.version);
         i = 1;
@@ -397,13 +396,13 @@ export class GroupService {
           events.push(...verifier.verify(c));
         } catch (err) {
           if (!(err instanceof ChangeRejected)) throw err;
-          return { state: verifier.state, events, error: new GroupVerificationError(groupId, c.version, err.reason, err.message, { cause: err }) };
+          return { state: verifier.state, events, error: new RelayMisbehaviourError(groupId, c.version, err.reason, err.message, { cause: err }) };
         }
       }
       state = verifier.state;
       if (state.version >= res.currentVersion) return { state, events };
       if (state.version === before) {
-        return { state, events, error: new GroupVerificationError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
+        return { state, events, error: new RelayMisbehaviourError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
       }
     }
   }

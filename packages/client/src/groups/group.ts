@@ -11,8 +11,17 @@ export interface GroupMember {
   displayName: string | undefined;
   /** Account that issued the invite this member joined with; undefined for the creator. */
   invitedBy: string | undefined;
-  /** Serialized identity key (base64) the member signs group changes with. */
-  identityKey: string;
+  /**
+   * Serialized identity key (base64) from the member's identity proof in the signed log: the only key
+   * the SDK encrypts to for this member. Undefined when the proof did not verify (`identityVerified`).
+   */
+  identityKey: string | undefined;
+  /**
+   * False when the identity proof of the change that brought the member in did not verify: they are
+   * in the group (the relay checked their invite and signature) but nothing is encrypted to them and
+   * their messages are dropped. An admin can remove them.
+   */
+  identityVerified: boolean;
 }
 
 export interface PendingMember {
@@ -72,7 +81,14 @@ export class Group {
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
     return Object.values(s.members)
-      .map((m) => ({ accountId: m.accountId, role: m.role, displayName: m.displayName || undefined, invitedBy: issuerOf(s, keys, m.inviteId), identityKey: m.identityKey }))
+      .map((m) => ({
+        accountId: m.accountId,
+        role: m.role,
+        displayName: m.displayName || undefined,
+        invitedBy: issuerOf(s, keys, m.inviteId),
+        identityKey: m.identityKey,
+        identityVerified: m.identityKey !== undefined,
+      }))
       .sort((a, b) => a.accountId.localeCompare(b.accountId));
   }
 

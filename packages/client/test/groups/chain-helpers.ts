@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { IdentityKeyPair } from '@signalapp/libsignal-client';
-import type { GroupAction, GroupChange, Role } from '@aviso/protocol';
-import { buildChange, emptyGroupState, verifyChange, type GroupState } from '../../src/crypto/group-chain.js';
-import { deriveInviteKeys, GroupKeys, sha256 } from '../../src/crypto/group-keys.js';
+import { IdentityKeyPair, type PrivateKey } from '@signalapp/libsignal-client';
+import type { GroupChange, Role } from '@aviso/protocol';
+import { buildChange, emptyGroupState, verifyChange, type GroupState, type UnsignedAction } from '../../src/crypto/group-chain.js';
+import { changeSigningMessage } from '@aviso/protocol';
+import { deriveInviteKeys, GroupKeys, memberSigningKey, sha256 } from '../../src/crypto/group-keys.js';
 import { toBase64 } from '../../src/util/bytes.js';
 
 export class Member {
@@ -14,7 +15,7 @@ export class Member {
 export interface TestInvite {
   inviteId: string;
   secret: Uint8Array;
-  memberMacKey: Uint8Array;
+  signingKey: PrivateKey;
 }
 
 /** Builds a group's log the way honest members would, verifying every change as it goes. */
@@ -23,13 +24,13 @@ export class ChainBuilder {
   readonly log: GroupChange[] = [];
   state: GroupState = emptyGroupState(this.keys.groupId);
 
-  make(by: Member, actions: GroupAction[], memberMacKey?: Uint8Array, state: GroupState = this.state): GroupChange {
-    return buildChange({ state, keys: this.keys, accountId: by.accountId, identityKeyPair: by.identity, actions, memberMacKey });
+  make(by: Member, actions: UnsignedAction[], inviteSigningKey?: PrivateKey, state: GroupState = this.state): GroupChange {
+    return buildChange({ state, keys: this.keys, accountId: by.accountId, identityKeyPair: by.identity, actions, inviteSigningKey });
   }
 
   /** Makes, verifies and appends. */
-  append(by: Member, actions: GroupAction[], memberMacKey?: Uint8Array): GroupChange {
-    const change = this.make(by, actions, memberMacKey);
+  append(by: Member, actions: UnsignedAction[], inviteSigningKey?: PrivateKey): GroupChange {
+    const change = this.make(by, actions, inviteSigningKey);
     this.state = verifyChange(this.state, change, this.keys).state;
     this.log.push(change);
     return change;
@@ -43,7 +44,7 @@ export class ChainBuilder {
 
   invite(by: Member, opts: { requireApproval?: boolean; maxUses?: number; role?: Role } = {}): TestInvite {
     const secret = randomBytes(32);
-    const { relayPassword, memberMacKey } = deriveInviteKeys(secret);
+    const { relayPassword, signingKey } = deriveInviteKeys(secret);
     const inviteId = toBase64(randomBytes(16));
     this.append(by, [
       {
@@ -54,18 +55,18 @@ export class ChainBuilder {
         maxUses: opts.maxUses ?? 1,
         role: opts.role ?? 'member',
         requireApproval: opts.requireApproval ?? false,
-        sealed: this.keys.sealJson({ v: 1, memberMacKey: toBase64(memberMacKey) }),
+        signingKey: toBase64(signingKey.getPublicKey().serialize()),
       },
     ]);
-    return { inviteId, secret, memberMacKey };
+    return { inviteId, secret, signingKey };
   }
 
-  joinAction(by: Member, invite: TestInvite, type: 'join' | 'requestJoin' = 'join'): GroupAction {
-    return { type, inviteId: invite.inviteId, profile: this.profile(by.name) };
+  joinAction(by: Member, invite: TestInvite, type: 'join' | 'requestJoin' = 'join'): UnsignedAction {
+    return type === 'join' ? { type, inviteId: invite.inviteId, profile: this.profile(by.name) } : { type, inviteId: invite.inviteId, profile: this.profile(by.name) };
   }
 
   join(by: Member, invite: TestInvite, type: 'join' | 'requestJoin' = 'join'): GroupChange {
-    return this.append(by, [this.joinAction(by, invite, type)], invite.memberMacKey);
+    return this.append(by, [this.joinAction(by, invite, type)], invite.signingKey);
   }
 
   profile(displayName: string): string {
@@ -77,9 +78,24 @@ export class ChainBuilder {
   }
 }
 
-/** Decrypts a change's proof, lets `mutate` edit it, and seals it again under the same group keys. */
+/** Decrypts a change's identity proof, lets `mutate` edit it, and seals it again under the same group keys (signatures untouched). */
 export function reseal(keys: GroupKeys, change: GroupChange, mutate: (proof: Record<string, unknown>) => void): GroupChange {
-  const proof = keys.openJson(change.proof) as Record<string, unknown>;
+  const proof = keys.openJson(change.proof ?? '') as Record<string, unknown>;
   mutate(proof);
   return { ...change, proof: keys.sealJson(proof) };
+}
+
+/**
+ * Re-signs a (tampered) change with `by`'s signing key for the group (and `inviteKey`, for a join),
+ * as a member who really holds those keys would: what stays to be caught is what the signatures do
+ * not cover.
+ */
+export function resign(keys: GroupKeys, change: GroupChange, by: Member, inviteKey?: PrivateKey): GroupChange {
+  const { signature: _s, inviteSignature: _i, ...unsigned } = change;
+  const message = Buffer.from(changeSigningMessage(keys.groupId, unsigned), 'utf8');
+  return {
+    ...unsigned,
+    signature: toBase64(memberSigningKey(by.identity, keys.groupId).sign(message)),
+    ...(inviteKey ? { inviteSignature: toBase64(inviteKey.sign(message)) } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Aci, PrivateKey } from '@signalapp/libsignal-client';
+import { Aci, PrivateKey, PublicKey } from '@signalapp/libsignal-client';
 import {
   AppendChangeRequest,
   CreateGroupRequest,
@@ -17,6 +17,8 @@ import {
   type MemberInfo,
   type PendingInfo,
 } from '@aviso/protocol';
+import { changeHash } from '../../src/crypto/group-chain.js';
+import { ZERO_HASH } from '../../src/crypto/group-keys.js';
 import { AuthCredentialPresentation, GroupPublicParams, ServerSecretParams, ServerZkAuthOperations } from '../../src/crypto/zkgroup.js';
 import type { AccountRecord } from '../../src/stores/interfaces.js';
 import type { FetchLike } from '../../src/transport/http.js';
@@ -27,6 +29,24 @@ class RelayGroup implements GroupView {
   pendings = new Map<string, PendingInfo>();
   banned = new Set<string>();
   invites = new Map<string, InviteInfo & { passwordHash: string }>();
+
+  /** Chain head and signature check, as the relay's GroupsService supplies them. */
+  authenticity(groupId: string) {
+    const last = this.log.at(-1);
+    return {
+      groupId,
+      headHash: last ? changeHash(last) : ZERO_HASH,
+      headAt: last?.at,
+      now: Date.now(),
+      verify: (key: string, message: string, sig: string) => {
+        try {
+          return PublicKey.deserialize(Buffer.from(key, 'base64')).verify(Buffer.from(message, 'utf8'), Buffer.from(sig, 'base64'));
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
   membersCanInvite = false;
   log: GroupChangeRecord[] = [];
   constructor(readonly publicParams: string) {}
@@ -53,9 +73,9 @@ class RelayGroup implements GroupView {
   }
   apply(effects: GroupEffect[]): void {
     for (const e of effects) {
-      if (e.type === 'member.put') this.members.set(e.member, { role: e.role, inviteId: e.inviteId });
+      if (e.type === 'member.put') this.members.set(e.member, { role: e.role, inviteId: e.inviteId, signingKey: e.signingKey ?? this.members.get(e.member)?.signingKey });
       else if (e.type === 'member.delete') this.members.delete(e.member);
-      else if (e.type === 'pending.put') this.pendings.set(e.member, { inviteId: e.inviteId });
+      else if (e.type === 'pending.put') this.pendings.set(e.member, { inviteId: e.inviteId, signingKey: e.signingKey });
       else if (e.type === 'pending.delete') this.pendings.delete(e.member);
       else if (e.type === 'banned.put') this.banned.add(e.member);
       else if (e.type === 'invite.put') this.invites.set(e.inviteId, { ...e.invite, passwordHash: e.passwordHash });
@@ -157,7 +177,7 @@ export class FakeGroupRelay {
       if (Buffer.from(pp.getGroupIdentifier().serialize()).toString('hex') !== groupId) throw new ProtocolError('BAD_REQUEST', 'group id');
       if (req.change.actor !== actor) throw new ProtocolError('FORBIDDEN', 'actor');
       const g = new RelayGroup(req.publicParams);
-      g.apply(evaluateChange({ ...emptyView(), version: -1 }, req.change, { now: Date.now(), authorizeInvite: () => undefined }));
+      g.apply(evaluateChange({ ...emptyView(), version: -1 }, req.change, { authenticity: g.authenticity(groupId), now: Date.now(), authorizeInvite: () => undefined }));
       g.log.push({ ...req.change, receivedAt: 0 });
       this.groups.set(groupId, g);
       return { version: 0 };
@@ -172,10 +192,20 @@ export class FakeGroupRelay {
       const inviteId = Buffer.from(m[3], 'base64url').toString('base64');
       const inv = g.invites.get(inviteId);
       if (!inv || !holdsInvite(inviteId) || inv.uses >= inv.maxUses || Date.now() >= inv.expiresAt) throw new ProtocolError('INVITE_INVALID', 'invite');
-      return { publicParams: g.publicParams, currentVersion: g.version, attributes: b64(new Uint8Array(10)), memberCount: g.memberCount, requireApproval: inv.requireApproval, role: inv.role };
+      const head = g.authenticity(groupId);
+      return {
+        publicParams: g.publicParams,
+        currentVersion: g.version,
+        headHash: head.headHash,
+        headAt: head.headAt ?? 0,
+        attributes: b64(new Uint8Array(10)),
+        memberCount: g.memberCount,
+        requireApproval: inv.requireApproval,
+        role: inv.role,
+      };
     }
     if (method === 'GET' && m[2] === '/changes') {
-      if (!g.member(actor) && !g.pending(actor) && !holdsInvite()) throw new ProtocolError('NOT_A_MEMBER', 'not a member');
+      if (!g.member(actor) && !g.pending(actor)) throw new ProtocolError('NOT_A_MEMBER', 'not a member');
       const from = Number(url.searchParams.get('from'));
       const limit = Number(url.searchParams.get('limit') ?? 1000);
       return { publicParams: g.publicParams, currentVersion: g.version, changes: g.log.filter((c) => c.version >= from).slice(0, limit) };
@@ -188,6 +218,7 @@ export class FakeGroupRelay {
         throw new ProtocolError('GROUP_CONFLICT', 'injected');
       }
       const effects = evaluateChange(g, change, {
+        authenticity: g.authenticity(groupId),
         now: Date.now(),
         authorizeInvite: (id) => {
           if (g.invites.get(id)?.passwordHash !== passwordHash) throw new ProtocolError('INVITE_INVALID', 'password');

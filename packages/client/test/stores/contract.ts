@@ -32,7 +32,7 @@ function sampleGroup(groupId: string, version: number): GroupRecord {
       members: { ps1: { accountId: randomUUID(), role: 'admin', displayName: 'Rosa', identityKey: 'BQ==' }, ps2: { accountId: randomUUID(), role: 'member', displayName: '', identityKey: 'BQ==', inviteId: 'inv' } },
       pending: { ps3: { accountId: randomUUID(), inviteId: 'inv', displayName: 'Carol', identityKey: 'BQ==' } },
       banned: ['ps4'],
-      invites: { inv: { issuer: 'ps1', expiresAt: 5, maxUses: 2, uses: 1, role: 'member', requireApproval: true, revoked: false, passwordHash: 'AA==', memberMacKey: 'AQ==' } },
+      invites: { inv: { issuer: 'ps1', expiresAt: 5, maxUses: 2, uses: 1, role: 'member', requireApproval: true, revoked: false, passwordHash: 'AA==', signingKey: 'AQ==' } },
     },
   };
 }

@@ -1,2 +1,3 @@
 export * from './schemas.js';
 export * from './rules.js';
+export * from './authenticity.js';

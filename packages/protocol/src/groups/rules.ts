@@ -1,5 +1,6 @@
 import { ProtocolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { authenticateChange, type AuthenticityContext } from './authenticity.js';
 import type { GroupAction, GroupChange, Role } from './schemas.js';
 
 /**
@@ -13,9 +14,12 @@ export interface MemberInfo {
   role: Role;
   /** The invite the member joined with; absent for the creator. */
   inviteId?: string | undefined;
+  /** The member's per-group signing key (base64); absent for members who joined under protocol 1. */
+  signingKey?: string | undefined;
 }
 export interface PendingInfo {
   inviteId: string;
+  signingKey?: string | undefined;
 }
 export interface InviteInfo {
   /** The member who created it. */
@@ -26,6 +30,8 @@ export interface InviteInfo {
   role: Role;
   requireApproval: boolean;
   revoked: boolean;
+  /** The invite's signing key (base64); absent for invites made under protocol 1, which admit nobody. */
+  signingKey?: string | undefined;
 }
 
 /** Read access to a group's state at the version before the change. */
@@ -42,19 +48,21 @@ export interface GroupView {
 }
 
 export interface RuleContext {
-  /** Checks invite expiry against this time (the relay does; clients replaying the log cannot). */
+  /** Chain link, signatures and time, checked before any rule (authenticity.ts). */
+  authenticity: AuthenticityContext;
+  /** Checks invite expiry against this time (the relay does; clients check the join's signed `at`). */
   now?: number;
   /** Checks that the joiner holds the invite secret; throws INVITE_INVALID if not. */
   authorizeInvite(inviteId: string, action: GroupAction): void;
 }
 
 export type GroupEffect =
-  | { type: 'member.put'; member: string; role: Role; inviteId?: string | undefined; profile?: string | undefined }
+  | { type: 'member.put'; member: string; role: Role; inviteId?: string | undefined; profile?: string | undefined; signingKey?: string | undefined }
   | { type: 'member.delete'; member: string }
-  | { type: 'pending.put'; member: string; inviteId: string; profile: string }
+  | { type: 'pending.put'; member: string; inviteId: string; profile: string; signingKey: string }
   | { type: 'pending.delete'; member: string }
   | { type: 'banned.put'; member: string }
-  | { type: 'invite.put'; inviteId: string; invite: InviteInfo; passwordHash: string; sealed: string }
+  | { type: 'invite.put'; inviteId: string; invite: InviteInfo; passwordHash: string }
   | { type: 'invite.use'; inviteId: string }
   | { type: 'invite.revoke'; inviteId: string }
   | { type: 'attributes.set'; attributes: string }
@@ -64,13 +72,12 @@ const deny = (code: 'FORBIDDEN' | 'NOT_A_MEMBER' | 'INVITE_INVALID' | 'BANNED' |
   new ProtocolError(code, message);
 
 /**
- * Checks `change` against the rules and returns what it does. Throws a ProtocolError naming the
- * first rule it breaks; on a throw nothing is to be applied. Later actions see earlier ones.
+ * Checks `change`'s authenticity (authenticity.ts), then the rules, and returns what it does. Throws
+ * a ProtocolError naming the first check or rule it breaks; on a throw nothing is to be applied.
+ * Later actions see earlier ones.
  */
 export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleContext): GroupEffect[] {
-  if (change.version !== view.version + 1) {
-    throw deny('GROUP_CONFLICT', `change is for version ${change.version}, the group is at ${view.version}`);
-  }
+  authenticateChange(view, change, ctx.authenticity);
   const state = new Overlay(view);
   const effects: GroupEffect[] = [];
   const actor = change.actor;
@@ -96,7 +103,7 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
     switch (action.type) {
       case 'create':
         if (i !== 0) throw deny('BAD_REQUEST', 'create comes first');
-        emit({ type: 'member.put', member: actor, role: 'admin', profile: action.profile });
+        emit({ type: 'member.put', member: actor, role: 'admin', profile: action.profile, signingKey: action.signingKey });
         emit({ type: 'attributes.set', attributes: action.attributes });
         emit({ type: 'access.set', membersCanInvite: action.membersCanInvite });
         break;
@@ -115,8 +122,8 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
         if (state.memberCount >= LIMITS.maxGroupMembers) throw deny('FORBIDDEN', 'the group is full');
         ctx.authorizeInvite(action.inviteId, action);
         emit({ type: 'invite.use', inviteId: action.inviteId });
-        if (action.type === 'join') emit({ type: 'member.put', member: actor, role: invite.role, inviteId: action.inviteId, profile: action.profile });
-        else emit({ type: 'pending.put', member: actor, inviteId: action.inviteId, profile: action.profile });
+        if (action.type === 'join') emit({ type: 'member.put', member: actor, role: invite.role, inviteId: action.inviteId, profile: action.profile, signingKey: action.signingKey });
+        else emit({ type: 'pending.put', member: actor, inviteId: action.inviteId, profile: action.profile, signingKey: action.signingKey });
         break;
       }
       case 'approve': {
@@ -125,7 +132,7 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
         if (!pending) throw deny('BAD_REQUEST', 'no such join request');
         const role = state.invite(pending.inviteId)?.role ?? 'member';
         emit({ type: 'pending.delete', member: action.member });
-        emit({ type: 'member.put', member: action.member, role, inviteId: pending.inviteId });
+        emit({ type: 'member.put', member: action.member, role, inviteId: pending.inviteId, signingKey: pending.signingKey });
         break;
       }
       case 'deny':
@@ -157,7 +164,7 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
         if (target.role === 'admin' && action.role !== 'admin' && state.adminCount === 1) {
           throw deny('FORBIDDEN', 'a group keeps at least one admin');
         }
-        emit({ type: 'member.put', member: action.member, role: action.role, inviteId: target.inviteId });
+        emit({ type: 'member.put', member: action.member, role: action.role, inviteId: target.inviteId, signingKey: target.signingKey });
         break;
       }
       case 'setAttributes':
@@ -181,8 +188,16 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
           type: 'invite.put',
           inviteId: action.inviteId,
           passwordHash: action.passwordHash,
-          sealed: action.sealed,
-          invite: { issuer: actor, expiresAt: action.expiresAt, maxUses: action.maxUses, uses: 0, role: action.role, requireApproval: action.requireApproval, revoked: false },
+          invite: {
+            issuer: actor,
+            expiresAt: action.expiresAt,
+            maxUses: action.maxUses,
+            uses: 0,
+            role: action.role,
+            requireApproval: action.requireApproval,
+            revoked: false,
+            signingKey: action.signingKey,
+          },
         });
         break;
       }
@@ -244,7 +259,7 @@ class Overlay implements GroupView {
         if (!before) this.memberDelta++;
         if (before?.role === 'admin') this.adminDelta--;
         if (e.role === 'admin') this.adminDelta++;
-        this.members.set(e.member, { role: e.role, inviteId: e.inviteId });
+        this.members.set(e.member, { role: e.role, inviteId: e.inviteId, signingKey: e.signingKey });
         break;
       }
       case 'member.delete': {
@@ -255,7 +270,7 @@ class Overlay implements GroupView {
         break;
       }
       case 'pending.put':
-        this.pendings.set(e.member, { inviteId: e.inviteId });
+        this.pendings.set(e.member, { inviteId: e.inviteId, signingKey: e.signingKey });
         break;
       case 'pending.delete':
         this.pendings.set(e.member, null);

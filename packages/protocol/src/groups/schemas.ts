@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits.js';
-import { base64Bytes, Timestamp } from '../primitives.js';
+import { base64Bytes, EcPublicKey, Signature, Timestamp } from '../primitives.js';
 
 /**
  * Private groups, as the relay sees them. Members appear only as zkgroup `UuidCiphertext`s
@@ -29,6 +29,12 @@ export const AuthPresentation = base64Bytes(2048, 64);
 export const EncryptedAttributes = base64Bytes(LIMITS.maxGroupAttributesBytes);
 export const EncryptedProfile = base64Bytes(LIMITS.maxGroupProfileBytes);
 export const EncryptedProof = base64Bytes(LIMITS.maxGroupProofBytes);
+/** A member's per-group pseudonymous signing key, or an invite's: a serialized libsignal EC public key. */
+export const SigningKey = EcPublicKey;
+/** SHA-256 of the previous change's canonical JSON. */
+export const ChangeHash = base64Bytes(32, 32);
+/** Whole minutes since the epoch, in milliseconds: the log keeps no finer time than a minute. */
+export const MinuteTimestamp = Timestamp.refine((t) => t % 60_000 === 0, 'must be a whole minute');
 
 // ---- actions: what the relay enforces (on ciphertexts) and every client re-checks (on plaintext) ----
 export const CreateAction = z.object({
@@ -36,9 +42,11 @@ export const CreateAction = z.object({
   attributes: EncryptedAttributes,
   profile: EncryptedProfile,
   membersCanInvite: z.boolean(),
+  /** The creator's signing key for this group (docs/groups.md "Member signing key"). */
+  signingKey: SigningKey,
 });
-export const JoinAction = z.object({ type: z.literal('join'), inviteId: InviteId, profile: EncryptedProfile });
-export const RequestJoinAction = z.object({ type: z.literal('requestJoin'), inviteId: InviteId, profile: EncryptedProfile });
+export const JoinAction = z.object({ type: z.literal('join'), inviteId: InviteId, profile: EncryptedProfile, signingKey: SigningKey });
+export const RequestJoinAction = z.object({ type: z.literal('requestJoin'), inviteId: InviteId, profile: EncryptedProfile, signingKey: SigningKey });
 export const ApproveAction = z.object({ type: z.literal('approve'), member: MemberCiphertext });
 export const DenyAction = z.object({ type: z.literal('deny'), member: MemberCiphertext, ban: z.boolean() });
 export const RemoveAction = z.object({ type: z.literal('remove'), member: MemberCiphertext, ban: z.boolean() });
@@ -55,8 +63,8 @@ export const CreateInviteAction = z.object({
   maxUses: z.int().min(1).max(LIMITS.maxGroupMembers),
   role: Role,
   requireApproval: z.boolean(),
-  /** Encrypted for members: the key that checks joiners' invite MACs. */
-  sealed: EncryptedProfile,
+  /** Public half of the key derived from the invite secret: every join through this invite is signed with it. */
+  signingKey: SigningKey,
 });
 export const RevokeInviteAction = z.object({ type: z.literal('revokeInvite'), inviteId: InviteId });
 
@@ -78,16 +86,22 @@ export type GroupAction = z.infer<typeof GroupAction>;
 
 /**
  * One entry of a group's change log, stored and served verbatim. `actor` must equal the ciphertext in
- * the request's presentation. `proof` (encrypted) holds the actor's account id and identity key, the
- * hash of the previous change and the actor's signature, so clients can verify the chain; the relay
- * can neither read nor forge it.
+ * the request's presentation. Everything that decides whether the change belongs in the log is in the
+ * clear and checked by the relay before it stores it (docs/groups.md "The change log"): the chain link
+ * `prevHash`, the time `at`, `signature` by the actor's per-group signing key and, for joins,
+ * `inviteSignature` by the invite's key. Only `proof`, on entering changes, is encrypted: it binds the
+ * pseudonym and signing key to the member's account and identity key, for members' eyes.
  */
 export const GroupChange = z
   .object({
     version: z.int().min(0),
     actor: MemberCiphertext,
     actions: z.array(GroupAction).min(1).max(LIMITS.maxGroupActions),
-    proof: EncryptedProof,
+    prevHash: ChangeHash,
+    at: MinuteTimestamp,
+    signature: Signature,
+    inviteSignature: Signature.optional(),
+    proof: EncryptedProof.optional(),
   })
   .strict();
 export type GroupChange = z.infer<typeof GroupChange>;
@@ -120,10 +134,17 @@ export const ChangesResponse = z.object({
 });
 export type ChangesResponse = z.infer<typeof ChangesResponse>;
 
-/** `GET /v1/groups/:groupId/join/:inviteId`: what a holder of a valid invite sees before joining. */
+/**
+ * `GET /v1/groups/:groupId/join/:inviteId`: what a holder of a valid invite sees before joining, and all
+ * that an invite password reveals (docs/groups.md "What an invite password alone reveals").
+ */
 export const JoinInfoResponse = z.object({
   publicParams: GroupPublicParams,
   currentVersion: z.int().min(0),
+  /** Hash of the change at `currentVersion`: a join chains to it. */
+  headHash: ChangeHash,
+  /** `at` of the change at `currentVersion`. */
+  headAt: Timestamp,
   attributes: EncryptedAttributes,
   memberCount: z.int().min(0),
   requireApproval: z.boolean(),

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError } from '@aviso/protocol';
+import { errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError, ROUTES } from '@aviso/protocol';
 import type { AppContext } from '../context.js';
 import { toProtocolError } from '../errors.js';
 import { childLogger } from '../logger.js';
@@ -43,8 +43,18 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   app.server.maxConnections = ctx.config.maxConnections;
   app.decorateRequest('device', null);
 
+  // A client that names another protocol version gets a typed refusal before it can misread
+  // anything (a protocol-1 client would take protocol-2 group changes for forgeries). Relay info and
+  // health stay open so such a client can still say which version the relay speaks.
+  const ours = String(PROTOCOL_VERSION);
+  const versionFree = new Set<string>([ROUTES.relayInfo, ROUTES.health]);
+  app.addHook('onRequest', async (request) => {
+    const named = request.headers[PROTOCOL_HEADER];
+    if (named === undefined || named === ours || versionFree.has(request.routeOptions.url ?? '')) return;
+    throw new ProtocolError('UNSUPPORTED_VERSION', `this relay speaks protocol ${ours}, the request names ${String(named).slice(0, 16)}: update the app or the aviso command line`);
+  });
   app.addHook('onSend', async (_request, reply) => {
-    reply.header(PROTOCOL_HEADER, String(PROTOCOL_VERSION));
+    reply.header(PROTOCOL_HEADER, ours);
   });
   app.addHook('onResponse', async (request, reply) => {
     log.debug(

@@ -21,6 +21,7 @@ import type { GroupRecord, GroupsRepository, InviteRecord } from '../storage/rep
 import { fromBase64, toBase64 } from './bytes.js';
 import { MINUTE_MS, type Clock } from './clock.js';
 import type { GroupAuthService } from './group-auth.js';
+import { verifySignature } from './signatures.js';
 
 /** What a group request carries instead of account credentials (raw header values). */
 export interface GroupCredentials {
@@ -34,8 +35,10 @@ export interface GroupCredentials {
 const MAX_PASSWORD_HEADER = 256;
 
 /**
- * Private groups on ciphertexts. Every rule is `evaluateChange` from the protocol package (the same
- * code clients run on the log); this service only authenticates, loads state, and applies the
+ * Private groups on ciphertexts. Every check is `evaluateChange` from the protocol package (the same
+ * code clients run on the log): the chain link, the actor's and the invite's signatures, the time,
+ * then the rules. So the relay stores only changes every member will verify, and one hostile request
+ * cannot freeze a group. This service only authenticates, loads state and the head, and applies the
  * effects with the log row and the version bump in one transaction.
  */
 export class GroupsService {
@@ -53,7 +56,7 @@ export class GroupsService {
     this.deps.transaction(() => {
       const existing = this.deps.groups.get(groupId);
       if (existing) throw conflict('the group already exists', existing.version);
-      const effects = this.evaluate(EMPTY_GROUP, req.change, groupId, creds, now);
+      const effects = this.evaluate(EMPTY_GROUP, req.change, groupId, creds, now, { hash: ZERO_HASH, at: undefined });
       this.deps.groups.insert({ id: groupId, publicParams, version: 0, attributes: new Uint8Array(0), membersCanInvite: false });
       this.apply(groupId, effects);
       this.deps.groups.appendChange(groupId, logRow(req.change, now));
@@ -70,7 +73,7 @@ export class GroupsService {
     const now = this.deps.clock.now();
     this.deps.transaction(() => {
       const current = this.group(groupId); // re-read under the write lock
-      const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now);
+      const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now, this.head(groupId, current.version));
       // evaluateChange already checked the version; this guards the row itself.
       if (!this.deps.groups.bumpVersion(groupId, change.version - 1)) throw conflict('the group moved on', current.version);
       this.apply(groupId, effects);
@@ -80,24 +83,19 @@ export class GroupsService {
   }
 
   /**
-   * `GET /v1/groups/:groupId/changes`: for current and pending members (by presentation), and for
-   * holders of a live invite's password (joiners verify the chain before joining). Anyone else,
-   * removed members included, gets NOT_A_MEMBER.
+   * `GET /v1/groups/:groupId/changes`: for current and pending members, by presentation only. An
+   * invite password reads the join info and nothing more (docs/groups.md "What an invite password
+   * alone reveals"): a joiner verifies the log after its join, as a member. Anyone else, removed and
+   * banned members included, gets NOT_A_MEMBER or BANNED.
    */
   changes(groupId: string, from: number, limit: number | undefined, creds: GroupCredentials): ChangesResponse {
     const group = this.group(groupId);
-    const member = creds.presentation === undefined ? undefined : this.deps.auth.verify(creds.presentation, group.publicParams);
-    const allowed =
-      member !== undefined && (this.deps.groups.member(groupId, member) !== undefined || this.deps.groups.pending(groupId, member) !== undefined);
+    if (creds.presentation === undefined) throw new ProtocolError('UNAUTHORIZED', 'the log is for members: send a presentation (an invite password reads only the join info)');
+    const member = this.deps.auth.verify(creds.presentation, group.publicParams);
+    const allowed = this.deps.groups.member(groupId, member) !== undefined || this.deps.groups.pending(groupId, member) !== undefined;
     if (!allowed) {
-      if (member !== undefined && this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
-      if (creds.invitePassword !== undefined) {
-        if (!this.hasLiveInvite(groupId, creds.invitePassword)) throw new ProtocolError('INVITE_INVALID', 'the invite is unknown, revoked, expired or used up');
-      } else if (member !== undefined) {
-        throw new ProtocolError('NOT_A_MEMBER', 'not a member of this group');
-      } else {
-        throw new ProtocolError('UNAUTHORIZED', 'missing group credentials');
-      }
+      if (this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
+      throw new ProtocolError('NOT_A_MEMBER', 'not a member of this group');
     }
     const rows = this.deps.groups.changes(groupId, from, limit ?? LIMITS.maxGroupChangesPerFetch);
     return {
@@ -119,9 +117,12 @@ export class GroupsService {
     if (!invite || creds.invitePassword === undefined || !passwordMatches(invite, creds.invitePassword) || !isLive(invite, this.deps.clock.now())) {
       throw new ProtocolError('INVITE_INVALID', 'the invite is unknown, revoked, expired or used up, or the password is wrong');
     }
+    const head = this.head(groupId, group.version);
     return {
       publicParams: toBase64(group.publicParams),
       currentVersion: group.version,
+      headHash: head.hash,
+      headAt: head.at ?? 0,
       attributes: toBase64(group.attributes),
       memberCount: this.deps.groups.memberCount(groupId),
       requireApproval: invite.requireApproval,
@@ -135,17 +136,25 @@ export class GroupsService {
     return group;
   }
 
-  private hasLiveInvite(groupId: string, password: string): boolean {
-    const hash = passwordHash(password);
-    if (hash === undefined) return false;
-    const now = this.deps.clock.now();
-    // An equality lookup on SHA-256 of a 32-byte random secret: timing reveals nothing useful about the secret.
-    return this.deps.groups.invitesByPasswordHash(groupId, hash).some((invite) => isLive(invite, now));
+  /** Hash and `at` of the change at `version`, what the next change must chain to (one indexed read). */
+  private head(groupId: string, version: number): { hash: string; at: number | undefined } {
+    const row = this.deps.groups.change(groupId, version);
+    if (!row) throw new Error(`group ${groupId} has no change at its version ${version}`);
+    const at = (JSON.parse(row.body) as { at?: unknown }).at;
+    return { hash: createHash('sha256').update(row.body, 'utf8').digest('base64'), at: typeof at === 'number' ? at : undefined };
   }
 
-  private evaluate(view: GroupView, change: GroupChange, groupId: string, creds: GroupCredentials, now: number): GroupEffect[] {
+  private evaluate(
+    view: GroupView,
+    change: GroupChange,
+    groupId: string,
+    creds: GroupCredentials,
+    now: number,
+    head: { hash: string; at: number | undefined },
+  ): GroupEffect[] {
     try {
       return evaluateChange(view, change, {
+        authenticity: { groupId, headHash: head.hash, headAt: head.at, now, verify: verifySignature },
         now,
         authorizeInvite: (inviteId) => {
           const invite = this.deps.groups.invite(groupId, inviteId);
@@ -167,13 +176,13 @@ export class GroupsService {
     for (const e of effects) {
       switch (e.type) {
         case 'member.put':
-          repo.putMember(groupId, e.member, e.role, e.inviteId, e.profile !== undefined ? fromBase64(e.profile) : approvedProfiles.get(e.member));
+          repo.putMember(groupId, e.member, e.role, e.inviteId, e.profile !== undefined ? fromBase64(e.profile) : approvedProfiles.get(e.member), e.signingKey);
           break;
         case 'member.delete':
           repo.deleteMember(groupId, e.member);
           break;
         case 'pending.put':
-          repo.putPending(groupId, e.member, e.inviteId, fromBase64(e.profile));
+          repo.putPending(groupId, e.member, e.inviteId, fromBase64(e.profile), e.signingKey);
           break;
         case 'pending.delete': {
           const pending = repo.pending(groupId, e.member);
@@ -185,7 +194,7 @@ export class GroupsService {
           repo.ban(groupId, e.member);
           break;
         case 'invite.put':
-          repo.putInvite(groupId, { ...e.invite, inviteId: e.inviteId, passwordHash: fromBase64(e.passwordHash) }, fromBase64(e.sealed));
+          repo.putInvite(groupId, { ...e.invite, inviteId: e.inviteId, passwordHash: fromBase64(e.passwordHash) });
           break;
         case 'invite.use':
           repo.useInvite(groupId, e.inviteId);
@@ -232,6 +241,8 @@ function passwordMatches(invite: InviteRecord, passwordB64: string): boolean {
   return hash !== undefined && invite.passwordHash.length === hash.length && timingSafeEqual(hash, invite.passwordHash);
 }
 
+const ZERO_HASH = toBase64(new Uint8Array(32));
+
 function isLive(invite: InviteInfo, now: number): boolean {
   return !invite.revoked && now < invite.expiresAt && invite.uses < invite.maxUses;
 }
@@ -271,11 +282,11 @@ class SqlGroupView implements GroupView {
   }
   member(m: string): MemberInfo | undefined {
     const row = this.repo.member(this.group.id, m);
-    return row && { role: row.role, inviteId: row.inviteId };
+    return row && { role: row.role, inviteId: row.inviteId, signingKey: row.signingKey };
   }
   pending(m: string): PendingInfo | undefined {
     const row = this.repo.pending(this.group.id, m);
-    return row && { inviteId: row.inviteId };
+    return row && { inviteId: row.inviteId, signingKey: row.signingKey };
   }
   isBanned(m: string): boolean {
     return this.repo.isBanned(this.group.id, m);

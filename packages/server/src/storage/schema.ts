@@ -199,6 +199,8 @@ export const groupMembers = sqliteTable(
     role: text('role', { enum: ['admin', 'member'] }).notNull(),
     inviteId: text('invite_id'),
     profile: bytes('profile'),
+    // base64 per-group signing key (protocol 2); null for members who joined under protocol 1.
+    signingKey: text('signing_key'),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.member] })],
 );
@@ -212,6 +214,7 @@ export const groupPending = sqliteTable(
     member: text('member').notNull(),
     inviteId: text('invite_id').notNull(),
     profile: bytes('profile').notNull(),
+    signingKey: text('signing_key'),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.member] })],
 );
@@ -242,7 +245,8 @@ export const groupInvites = sqliteTable(
     role: text('role', { enum: ['admin', 'member'] }).notNull(),
     requireApproval: integer('require_approval', { mode: 'boolean' }).notNull(),
     revoked: integer('revoked', { mode: 'boolean' }).notNull(),
-    sealed: bytes('sealed').notNull(),
+    // base64 public half of the key derived from the invite secret; null for protocol-1 invites.
+    signingKey: text('signing_key'),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.inviteId] }), index('group_invites_password').on(t.groupId, t.passwordHash)],
 );

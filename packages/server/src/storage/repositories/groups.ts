@@ -43,7 +43,7 @@ export class GroupsRepository {
         .where(and(eq(groups.id, p('groupId')), eq(groups.version, p('from'))))
         .prepare(),
       member: db
-        .select({ role: groupMembers.role, inviteId: groupMembers.inviteId, profile: groupMembers.profile })
+        .select({ role: groupMembers.role, inviteId: groupMembers.inviteId, profile: groupMembers.profile, signingKey: groupMembers.signingKey })
         .from(groupMembers)
         .where(and(inGroup(groupMembers), eq(groupMembers.member, p('member'))))
         .prepare(),
@@ -55,22 +55,30 @@ export class GroupsRepository {
         .prepare(),
       putMember: db
         .insert(groupMembers)
-        .values({ groupId: p('groupId'), member: p('member'), role: p('role'), inviteId: p('inviteId'), profile: p('profile') })
+        .values({ groupId: p('groupId'), member: p('member'), role: p('role'), inviteId: p('inviteId'), profile: p('profile'), signingKey: p('signingKey') })
         .onConflictDoUpdate({
           target: [groupMembers.groupId, groupMembers.member],
-          set: { role: sql`excluded.role`, inviteId: sql`excluded.invite_id`, profile: sql`coalesce(excluded.profile, ${groupMembers.profile})` },
+          set: {
+            role: sql`excluded.role`,
+            inviteId: sql`excluded.invite_id`,
+            profile: sql`coalesce(excluded.profile, ${groupMembers.profile})`,
+            signingKey: sql`coalesce(excluded.signing_key, ${groupMembers.signingKey})`,
+          },
         })
         .prepare(),
       deleteMember: db.delete(groupMembers).where(and(inGroup(groupMembers), eq(groupMembers.member, p('member')))).prepare(),
       pending: db
-        .select({ inviteId: groupPending.inviteId, profile: groupPending.profile })
+        .select({ inviteId: groupPending.inviteId, profile: groupPending.profile, signingKey: groupPending.signingKey })
         .from(groupPending)
         .where(and(inGroup(groupPending), eq(groupPending.member, p('member'))))
         .prepare(),
       putPending: db
         .insert(groupPending)
-        .values({ groupId: p('groupId'), member: p('member'), inviteId: p('inviteId'), profile: p('profile') })
-        .onConflictDoUpdate({ target: [groupPending.groupId, groupPending.member], set: { inviteId: sql`excluded.invite_id`, profile: sql`excluded.profile` } })
+        .values({ groupId: p('groupId'), member: p('member'), inviteId: p('inviteId'), profile: p('profile'), signingKey: p('signingKey') })
+        .onConflictDoUpdate({
+          target: [groupPending.groupId, groupPending.member],
+          set: { inviteId: sql`excluded.invite_id`, profile: sql`excluded.profile`, signingKey: sql`excluded.signing_key` },
+        })
         .prepare(),
       deletePending: db.delete(groupPending).where(and(inGroup(groupPending), eq(groupPending.member, p('member')))).prepare(),
       banned: db
@@ -102,7 +110,7 @@ export class GroupsRepository {
           role: p('role'),
           requireApproval: p('requireApproval'),
           revoked: p('revoked'),
-          sealed: p('sealed'),
+          signingKey: p('signingKey'),
         })
         .prepare(),
       useInvite: db
@@ -118,6 +126,11 @@ export class GroupsRepository {
       appendChange: db
         .insert(groupChanges)
         .values({ groupId: p('groupId'), version: p('version'), body: p('body'), receivedAt: p('receivedAt') })
+        .prepare(),
+      change: db
+        .select({ version: groupChanges.version, body: groupChanges.body, receivedAt: groupChanges.receivedAt })
+        .from(groupChanges)
+        .where(and(inGroup(groupChanges), eq(groupChanges.version, p('version'))))
         .prepare(),
       changes: db
         .select({ version: groupChanges.version, body: groupChanges.body, receivedAt: groupChanges.receivedAt })
@@ -157,7 +170,7 @@ export class GroupsRepository {
 
   member(groupId: string, member: string): (MemberInfo & { profile: Uint8Array | null }) | undefined {
     const row = this.q.member.get({ groupId, member });
-    return row && { role: row.role, inviteId: row.inviteId ?? undefined, profile: row.profile };
+    return row && { role: row.role, inviteId: row.inviteId ?? undefined, profile: row.profile, signingKey: row.signingKey ?? undefined };
   }
 
   /** Every current member's ciphertext (base64), sorted: the deterministic order endorsements use. */
@@ -180,9 +193,9 @@ export class GroupsRepository {
     return this.q.adminCount.get({ groupId })?.n ?? 0;
   }
 
-  /** Inserts or replaces a member; an undefined profile keeps the stored one (role changes carry none). */
-  putMember(groupId: string, member: string, role: Role, inviteId: string | undefined, profile: Uint8Array | undefined): void {
-    this.q.putMember.run({ groupId, member, role, inviteId: inviteId ?? null, profile: profile === undefined ? null : Buffer.from(profile) });
+  /** Inserts or replaces a member; an undefined profile or signing key keeps the stored one (role changes carry none). */
+  putMember(groupId: string, member: string, role: Role, inviteId: string | undefined, profile: Uint8Array | undefined, signingKey: string | undefined): void {
+    this.q.putMember.run({ groupId, member, role, inviteId: inviteId ?? null, profile: profile === undefined ? null : Buffer.from(profile), signingKey: signingKey ?? null });
   }
 
   deleteMember(groupId: string, member: string): void {
@@ -192,11 +205,12 @@ export class GroupsRepository {
   // ---- pending ----
 
   pending(groupId: string, member: string): (PendingInfo & { profile: Uint8Array }) | undefined {
-    return this.q.pending.get({ groupId, member });
+    const row = this.q.pending.get({ groupId, member });
+    return row && { inviteId: row.inviteId, profile: row.profile, signingKey: row.signingKey ?? undefined };
   }
 
-  putPending(groupId: string, member: string, inviteId: string, profile: Uint8Array): void {
-    this.q.putPending.run({ groupId, member, inviteId, profile: Buffer.from(profile) });
+  putPending(groupId: string, member: string, inviteId: string, profile: Uint8Array, signingKey: string): void {
+    this.q.putPending.run({ groupId, member, inviteId, profile: Buffer.from(profile), signingKey });
   }
 
   deletePending(groupId: string, member: string): void {
@@ -225,7 +239,7 @@ export class GroupsRepository {
     return this.q.invitesByHash.all({ groupId, hash: Buffer.from(hash) }).map(toInvite);
   }
 
-  putInvite(groupId: string, invite: InviteRecord, sealed: Uint8Array): void {
+  putInvite(groupId: string, invite: InviteRecord): void {
     this.q.putInvite.run({
       groupId,
       inviteId: invite.inviteId,
@@ -238,7 +252,7 @@ export class GroupsRepository {
       // Placeholders bypass drizzle's boolean mapping; SQLite stores 0/1 either way.
       requireApproval: invite.requireApproval ? 1 : 0,
       revoked: invite.revoked ? 1 : 0,
-      sealed: Buffer.from(sealed),
+      signingKey: invite.signingKey ?? null,
     });
   }
 
@@ -254,6 +268,11 @@ export class GroupsRepository {
 
   appendChange(groupId: string, row: ChangeRow): void {
     this.q.appendChange.run({ groupId, ...row });
+  }
+
+  /** One logged change (the head, when the service checks a new change's chain link). */
+  change(groupId: string, version: number): ChangeRow | undefined {
+    return this.q.change.get({ groupId, version });
   }
 
   changes(groupId: string, fromVersion: number, limit: number): ChangeRow[] {
@@ -272,5 +291,6 @@ function toInvite(row: typeof groupInvites.$inferSelect): InviteRecord {
     role: row.role,
     requireApproval: row.requireApproval,
     revoked: row.revoked,
+    signingKey: row.signingKey ?? undefined,
   };
 }

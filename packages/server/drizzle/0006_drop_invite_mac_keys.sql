@@ -1,0 +1,1 @@
+ALTER TABLE `group_invites` DROP COLUMN `sealed`;
