@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IdentityKeyPair } from '@signalapp/libsignal-client';
+import type { IdentityKeyPair, PrivateKey } from '@signalapp/libsignal-client';
 import {
   AppendChangeResponse,
   AuthCredentialsResponse,
@@ -16,7 +16,7 @@ import { encodeInviteCode } from '@aviso/client';
 // The SDK's sans-I/O group crypto, used directly so 10,000 members can be built without 10,000 SDK
 // clients; every change still goes through the relay's presentation check and evaluateChange.
 import { authPresentation, dayStart, receiveAuthCredentials } from '../../../packages/client/src/crypto/group-auth.js';
-import { buildChange, changeHash, emptyGroupState, type GroupState } from '../../../packages/client/src/crypto/group-chain.js';
+import { buildChange, changeHash, emptyGroupState, type GroupState, type UnsignedAction } from '../../../packages/client/src/crypto/group-chain.js';
 import { deriveInviteKeys, GroupKeys, sha256, ZERO_HASH } from '../../../packages/client/src/crypto/group-keys.js';
 import { authorization, registrationBody } from '../../support/raw-account.js';
 
@@ -92,7 +92,7 @@ export class RawMember {
 export interface RawInvite {
   inviteId: string;
   inviteSecret: Uint8Array;
-  memberMacKey: Uint8Array;
+  signingKey: PrivateKey;
   /** base64 relay password, the `aviso-invite-password` header. */
   password: string;
 }
@@ -151,7 +151,7 @@ export class RawGroup {
   async createInvite(options: { maxUses: number; expiresInSeconds?: number }): Promise<RawInvite> {
     const inviteSecret = randomBytes(32);
     const inviteId = b64(randomBytes(16));
-    const { relayPassword, memberMacKey } = deriveInviteKeys(inviteSecret);
+    const { relayPassword, signingKey } = deriveInviteKeys(inviteSecret);
     await this.appendAsAdmin([
       {
         type: 'createInvite',
@@ -161,10 +161,10 @@ export class RawGroup {
         maxUses: options.maxUses,
         role: 'member',
         requireApproval: false,
-        sealed: this.keys.sealJson({ v: 1, memberMacKey: b64(memberMacKey) }),
+        signingKey: b64(signingKey.getPublicKey().serialize()),
       },
     ]);
-    return { inviteId, inviteSecret, memberMacKey, password: b64(relayPassword) };
+    return { inviteId, inviteSecret, signingKey, password: b64(relayPassword) };
   }
 
   setTitle(): Promise<void> {
@@ -177,7 +177,7 @@ export class RawGroup {
 
   /** Appends the joiner's signed join change; returns the request's wall time in ms. */
   async join(joiner: Joiner, invite: RawInvite): Promise<number> {
-    const change = this.build(joiner.member, [{ type: 'join', inviteId: invite.inviteId, profile: joiner.profile }], invite.memberMacKey);
+    const change = this.build(joiner.member, [{ type: 'join', inviteId: invite.inviteId, profile: joiner.profile }], invite.signingKey);
     const started = performance.now();
     await this.post(change, { [GROUP_HEADERS.presentation]: joiner.presentation, [GROUP_HEADERS.invitePassword]: invite.password });
     const ms = performance.now() - started;
@@ -186,12 +186,12 @@ export class RawGroup {
   }
 
   /** A change at the next version by the admin, not sent (for appending in-process). */
-  buildAsAdmin(actions: GroupAction[]): { change: GroupChange; presentation: string } {
+  buildAsAdmin(actions: UnsignedAction[]): { change: GroupChange; presentation: string } {
     return { change: this.build(this.admin, actions), presentation: this.adminPresentation };
   }
 
   buildJoin(joiner: Joiner, invite: RawInvite): GroupChange {
-    return this.build(joiner.member, [{ type: 'join', inviteId: invite.inviteId, profile: joiner.profile }], invite.memberMacKey);
+    return this.build(joiner.member, [{ type: 'join', inviteId: invite.inviteId, profile: joiner.profile }], invite.signingKey);
   }
 
   /** Moves the head past a change the relay accepted. */
@@ -207,7 +207,10 @@ export class RawGroup {
         headers: { [GROUP_HEADERS.presentation]: this.adminPresentation },
       });
       const last = res.changes.at(-1);
-      if (last) this.advance({ version: last.version, actor: last.actor, actions: last.actions, proof: last.proof });
+      if (last) {
+        const { receivedAt: _receivedAt, ...change } = last;
+        this.advance(change);
+      }
       if (this.version >= res.currentVersion) return;
     }
   }
@@ -223,16 +226,16 @@ export class RawGroup {
     });
   }
 
-  private async appendAsAdmin(actions: GroupAction[]): Promise<void> {
+  private async appendAsAdmin(actions: UnsignedAction[]): Promise<void> {
     const change = this.build(this.admin, actions);
     await this.post(change, { [GROUP_HEADERS.presentation]: this.adminPresentation });
     this.advance(change);
   }
 
-  private build(by: RawMember, actions: GroupAction[], memberMacKey?: Uint8Array): GroupChange {
+  private build(by: RawMember, actions: UnsignedAction[], inviteSigningKey?: PrivateKey): GroupChange {
     // buildChange reads only the version and head hash of the state it chains to.
     const state: GroupState = { ...emptyGroupState(this.groupId), version: this.version, headHash: this.headHash };
-    return buildChange({ state, keys: this.keys, accountId: by.accountId, identityKeyPair: by.identity, actions, memberMacKey });
+    return buildChange({ state, keys: this.keys, accountId: by.accountId, identityKeyPair: by.identity, actions, inviteSigningKey });
   }
 
   private async post(change: GroupChange, headers: Record<string, string>): Promise<void> {
