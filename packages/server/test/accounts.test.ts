@@ -12,7 +12,7 @@ describe('GET /v1/relay and /health', () => {
     const relay = await testRelay({ AVISO_QUEUE_MAX_PER_DEVICE: '500' });
     const res = await relay.app.inject({ method: 'GET', url: ROUTES.relayInfo });
     expect(res.statusCode).toBe(200);
-    expect(res.headers['aviso-protocol']).toBe('1');
+    expect(res.headers['aviso-protocol']).toBe('2');
     const info = RelayInfo.parse(res.json());
     expect(info.limits.queueMaxPerDevice).toBe(500);
     expect(info.limits.queueTtlSeconds).toBe(7 * 86_400);
