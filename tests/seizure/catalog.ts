@@ -146,6 +146,7 @@ export const TABLES: Record<string, TableDoc> = {
       role: { what: 'admin or member', reader: 'disk' },
       invite_id: { what: 'random id of the invite that admitted them', reader: 'disk' },
       profile: { what: 'encrypted, padded display name', reader: 'members' },
+      signing_key: { what: 'per-group signing public key (fresh per group, one-way from the identity key: links to no account)', reader: 'disk' },
     },
   },
   group_pending: {
@@ -155,6 +156,7 @@ export const TABLES: Record<string, TableDoc> = {
       member: { what: 'per-group pseudonym', reader: 'members' },
       invite_id: { what: 'random invite id', reader: 'disk' },
       profile: { what: 'encrypted, padded display name', reader: 'members' },
+      signing_key: { what: 'per-group signing public key of the requester', reader: 'disk' },
     },
   },
   group_banned: {
@@ -177,7 +179,7 @@ export const TABLES: Record<string, TableDoc> = {
       role: { what: 'admin or member', reader: 'disk' },
       require_approval: { what: 'flag', reader: 'disk' },
       revoked: { what: 'flag', reader: 'disk' },
-      sealed: { what: 'encrypted invite MAC key', reader: 'members' },
+      signing_key: { what: 'public key derived from the invite secret (checks joins; reveals nothing of the secret)', reader: 'disk' },
     },
   },
   group_changes: {
@@ -185,7 +187,10 @@ export const TABLES: Record<string, TableDoc> = {
     columns: {
       group_id: { what: 'group identifier', reader: 'disk' },
       version: { what: 'change number', reader: 'disk' },
-      body: { what: 'canonical JSON: actor pseudonym, actions, encrypted proof (account id, identity key, signature inside)', reader: 'members' },
+      body: {
+        what: 'canonical JSON: actor pseudonym, actions, chain hash, minute of the change, signatures; entering changes add the encrypted identity proof (account id, identity key inside)',
+        reader: 'members',
+      },
       received_at: { what: 'arrival, rounded down to the minute', reader: 'disk' },
     },
   },

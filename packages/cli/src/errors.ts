@@ -62,7 +62,12 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof MessageTooLargeError) return new CliError('TOO_LARGE', `${err.message} — shorten it`, EXIT_USAGE);
   if (err instanceof GroupVerificationError) {
     if (err.reason === 'not-a-member') return new CliError('NOT_A_MEMBER', 'you are not a member of that group (removed, left, or still waiting for approval)');
-    return new CliError('GROUP_UNVERIFIED', `the relay served a group change that does not verify (${err.reason}); the group keeps its last verified state — tell your relay operator`);
+    // Since protocol 2 the relay verifies every change before storing it, so one that fails here means
+    // the relay (or whoever runs it) misbehaved: the operator is not the one to tell.
+    return new CliError(
+      'GROUP_UNVERIFIED',
+      `the relay${relay} served a group change that no honest relay would store (${err.reason}); the group keeps its last verified state — tell your organisers through another channel and do not rely on this relay for this group`,
+    );
   }
   if (err instanceof GroupRollbackError || err instanceof GroupForkError) {
     return new CliError('GROUP_TAMPERED', `the relay${relay} served an inconsistent group history (${err.message}) — do not trust it; tell your organisers`);

@@ -76,6 +76,15 @@ interface Fetched {
 }
 
 const DEFAULT_INVITE_SECONDS = 7 * DAY_SECONDS;
+
+/** The log as served: the envelope is checked here, each change by the verifier. */
+const ServedChanges = ChangesResponse.extend({ changes: z.array(z.record(z.string(), z.unknown())) });
+
+/** A served record without the relay's receipt time: what was signed and is hashed. */
+function withoutReceipt(record: Record<string, unknown>): GroupChange {
+  const { receivedAt: _receivedAt, ...change } = record;
+  return change as GroupChange;
+}
 const PAGE = 500;
 
 /**
@@ -372,12 +381,13 @@ export class GroupService {
     for (;;) {
       const from = Math.max(state.version, 0);
       const path = `${ROUTES.groupChanges.path(groupId)}?from=${from}&limit=${PAGE}`;
-      const res = await this.#send('GET', path, undefined, ChangesResponse, keys);
+      const res = await this.#send('GET', path, undefined, ServedChanges, keys);
       if (res.publicParams !== toBase64(keys.publicParams)) {
         return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
       }
       if (res.currentVersion < state.version) throw new GroupRollbackError(groupId, state.version, res.currentVersion);
-      const changes: GroupChange[] = res.changes.map(({ receivedAt: _receivedAt, ...change }) => change);
+      // Each change is checked by the verifier (a malformed one is the relay's misbehaviour, not a bad response).
+      const changes = res.changes.map(withoutReceipt);
       let i = 0;
       if (state.version >= 0) {
         const overlap = changes[0];
