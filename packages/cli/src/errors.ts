@@ -57,7 +57,8 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof RelayRequestError) return relayError(err, relay);
   if (err instanceof UntrustedIdentityError) {
-    return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed after you verified it — compare it again with \`aviso verify ${err.accountId.slice(0, 8)}\``);
+    const id = err.accountId.slice(0, 8);
+    return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed, so nothing was sent to them — compare it with \`aviso verify ${id}\`, then run \`aviso accept ${id}\``);
   }
   if (err instanceof MessageTooLargeError) return new CliError('TOO_LARGE', `${err.message} — shorten it`, EXIT_USAGE);
   if (err instanceof GroupVerificationError) {

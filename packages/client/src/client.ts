@@ -46,6 +46,7 @@ import {
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
+  IdentityMismatchError,
   RelayRequestError,
   UntrustedIdentityError,
 } from './errors.js';
@@ -56,6 +57,7 @@ import { GroupMessaging, type ReceiveOutcome } from './alerts/group-messaging.js
 import type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction } from './alerts/types.js';
 import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } from './stores/interfaces.js';
 import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
+import { changedIdentity, type IdentityPolicy } from './stores/trust.js';
 import { MemoryStore } from './stores/memory/memory-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 import { Zone } from './stores/zone.js';
@@ -80,6 +82,12 @@ export interface AvisoClientOptions {
   store?: AvisoStore;
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
+  /**
+   * What a changed identity key of a 1:1 contact does. 'block' (default): sending to them stops
+   * (UntrustedIdentityError) until `acceptIdentity(accountId)`. 'trust': the new key is used at once
+   * (only a key the user marked verified blocks), with an 'identity-changed' event: the old behaviour.
+   */
+  identityChanges?: IdentityPolicy;
 }
 
 /** A verified change to a group (or the relay refusing us: 'removed-from-group' without an actor). */
@@ -107,6 +115,8 @@ export interface AvisoClientEvents {
   rejected: RejectedEnvelope;
   'queue-overflow': { dropped: number };
   'identity-changed': { accountId: string };
+  /** A group member's key from the relay is not the verified log's: not encrypted to, or its message dropped. */
+  'identity-mismatch': IdentityMismatchError;
   group: GroupEvent;
   error: Error;
   connection: ConnectionState;
@@ -214,10 +224,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       },
       certificate: () => this.#senderCertificate(),
       crypto: (peer, fn, extra) => this.#queue.run(() => this.#withZone((zone, stores) => fn(zone, stores), peer, extra)),
-      sendDirect: (to, content) => this.#sendContent(to, content),
+      sendDirect: (to, content, expect) => this.#sendContent(to, content, expect),
       nextSentAt: () => this.#nextSentAt(),
       emit: (event, group) => this.emit(event.type, event.payload as never, group),
       emitError: (err) => this.emit('error', err),
+      emitMismatch: (err) => this.emit('identity-mismatch', err),
       logger,
     });
     this.#groups.messaging = this.#messaging;
@@ -431,6 +442,28 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: verified ? 'verified' : 'default' } }] });
   }
 
+  /**
+   * Accepts the contact's current identity key after it changed (an 'identity-changed' event, or
+   * UntrustedIdentityError from a send): sending to them works again. Compare safety numbers first
+   * when you can (`safetyNumber`): a changed key is what a relay substituting keys looks like too.
+   * Returns false when there was nothing to accept (the key never changed or was already accepted).
+   */
+  acceptIdentity(accountId: string): boolean {
+    this.#assertOpen();
+    const them = AccountId.parse(accountId);
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    if (identity.verified !== 'unverified') return false;
+    this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: 'default' } }] });
+    return true;
+  }
+
+  /** Whether sending to `accountId` is blocked until `acceptIdentity` (its key changed and was not accepted). */
+  identityBlocked(accountId: string): boolean {
+    const identity = this.#store.getIdentity(AccountId.parse(accountId));
+    return identity?.verified === 'unverified';
+  }
+
   /** Stops delivery, waits for in-flight processing, closes the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -513,7 +546,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       }
       const account = this.#account();
       const zone = new Zone(this.#store);
-      const stores = signalStores(zone, this.#local);
+      const stores = signalStores(zone, this.#local, Date.now, this.#policy);
       let opened: OpenedMessage;
       try {
         opened = await openSealed({
@@ -572,15 +605,31 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   // ---- sending ----
 
-  async #sendContent(to: string, content: Content): Promise<void> {
+  get #policy(): IdentityPolicy {
+    return this.#opts.identityChanges ?? 'block';
+  }
+
+  /**
+   * Seals `content` for every device of `to`. With `expect` (a group member: SKDMs, resends) only to
+   * the identity key the verified group log binds to them: a bundle or session under any other key
+   * throws IdentityMismatchError before anything is encrypted.
+   */
+  async #sendContent(to: string, content: Content, expect?: { groupId: string; identityKey: Uint8Array | undefined }): Promise<void> {
     const account = this.#account();
     const http = this.#http!;
     const certificate = await this.#senderCertificate();
     let refetch: Set<number> | 'all' | undefined;
     let archive = new Set<number>();
+    const mismatch = (reason: 'key-mismatch' | 'no-verified-key') => new IdentityMismatchError(expect!.groupId, to, 'sending', reason);
+    if (expect && !expect.identityKey) throw mismatch('no-verified-key');
     for (let attempt = 1; ; attempt++) {
       if (refetch === undefined && this.#currentDevices(to).length === 0) refetch = 'all';
       const bundles = await this.#fetchBundles(to, refetch);
+      for (const bundle of bundles) {
+        const key = fromBase64(bundle.identityKey);
+        if (expect && !sameBytes(key, expect.identityKey!)) throw mismatch('key-mismatch');
+        if (!expect) this.#noteChangedKey(to, key);
+      }
       const messages = await this.#queue.run(() =>
         this.#withZone(async (zone, stores) => {
           for (const deviceId of archive) {
@@ -591,6 +640,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
             zone.setSession(to, deviceId, record.serialize());
           }
           for (const bundle of bundles) await buildSessions(stores, this.#localAddress(account), to, bundle);
+          // A session may predate the log (a 1:1 contact) or come from a message under another key.
+          const stored = zone.getIdentity(to);
+          if (expect && (!stored || !sameBytes(stored.publicKey, expect.identityKey!))) throw mismatch('key-mismatch');
           const out: OutgoingMessage[] = [];
           for (const deviceId of this.#currentDevices(to, zone)) {
             const sealed = await sealContent(content, ProtocolAddress.new(to, deviceId), certificate, stores);
@@ -620,6 +672,21 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     }
   }
 
+  /**
+   * A bundle under another key than the one we hold for `to`: libsignal would refuse it for sending
+   * without storing it, so record it here as changed and unaccepted ('block' policy), report it,
+   * and refuse the send. `acceptIdentity` then accepts exactly this key.
+   */
+  #noteChangedKey(to: string, key: Uint8Array): void {
+    if (this.#policy !== 'block') return;
+    const existing = this.#store.getIdentity(to);
+    const next = changedIdentity(existing, key, Date.now());
+    if (!next) return;
+    this.#store.commit({ identities: [{ accountId: to, record: next }] });
+    this.emit('identity-changed', { accountId: to });
+    throw new UntrustedIdentityError(to);
+  }
+
   async #fetchBundles(to: string, which: Set<number> | 'all' | undefined): Promise<PreKeyBundleResponse[]> {
     if (which === undefined) return [];
     const http = this.#http!;
@@ -640,7 +707,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const zone = new Zone(this.#store);
     let result: T;
     try {
-      result = await fn(zone, signalStores(zone, this.#local));
+      result = await fn(zone, signalStores(zone, this.#local, Date.now, this.#policy));
     } catch (err) {
       if (err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity)) throw new UntrustedIdentityError(peer, { cause: err });
       throw err;

@@ -125,3 +125,27 @@ export class GroupForkError extends Error {
 export class InviteCodeError extends Error {
   override name = 'InviteCodeError';
 }
+
+/**
+ * A group member's identity key, as the relay served it (a prekey bundle, a session, a sender
+ * certificate), is not the key the verified group log binds to that member, or the log binds no
+ * usable key. Nothing is encrypted to that key and nothing it sent is accepted
+ * (docs/alerts.md "Identity keys"). Also reported on the client's 'identity-mismatch' event.
+ */
+export class IdentityMismatchError extends Error {
+  override name = 'IdentityMismatchError';
+  constructor(
+    readonly groupId: string,
+    readonly accountId: string,
+    /** 'sending': refused as a recipient; 'receiving': a message from it was dropped. */
+    readonly direction: 'sending' | 'receiving',
+    /** 'key-mismatch': the key differs from the log's; 'no-verified-key': the log has no verified key for it. */
+    readonly reason: 'key-mismatch' | 'no-verified-key',
+  ) {
+    super(
+      reason === 'key-mismatch'
+        ? `the identity key the relay gave for member ${accountId} is not the one in the verified group log`
+        : `the verified group log holds no identity key for member ${accountId}`,
+    );
+  }
+}

@@ -7,6 +7,7 @@ export {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,

@@ -19,7 +19,7 @@ import type { GroupState } from '../crypto/group-chain.js';
 import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
 import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, SENDER_KEY_MAX_AGE_MS, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
-import { GroupForkError, GroupVerificationError, RelayRequestError } from '../errors.js';
+import { GroupForkError, GroupVerificationError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
 import type { Group } from '../groups/group.js';
 import type { GroupService } from '../groups/group-service.js';
 import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
@@ -30,6 +30,7 @@ import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { applyGroupBody, memberOf, publicAlert } from './apply.js';
+import { checkKey, MemberKeys } from './member-keys.js';
 import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
 
 export interface GroupMessagingDeps {
@@ -40,12 +41,27 @@ export interface GroupMessagingDeps {
   certificate(): Promise<SenderCertificate>;
   /** Runs crypto over a fresh zone in the client's crypto queue, then commits the zone with `extra`. */
   crypto<T>(peer: string, fn: (zone: Zone, stores: SignalStores) => Promise<T>, extra?: (result: T) => StoreChanges): Promise<T>;
-  /** The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). */
-  sendDirect(to: string, content: Content): Promise<void>;
+  /**
+   * The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). With `expect`,
+   * only to that identity key (the verified log's): IdentityMismatchError otherwise, nothing sent.
+   */
+  sendDirect(to: string, content: Content, expect?: { groupId: string; identityKey: Uint8Array | undefined }): Promise<void>;
   nextSentAt(): number;
   emit(event: GroupMessageEvent, group: Group): void;
   emitError(err: Error): void;
+  /** A member refused as a recipient or whose message was dropped for its identity key. */
+  emitMismatch(err: IdentityMismatchError): void;
   logger: Logger;
+}
+
+/**
+ * Members one send refuses to encrypt to (docs/alerts.md "Identity keys"), each reported once:
+ * the log's keys by account, and who was refused so far.
+ */
+interface Refusals {
+  groupId: string;
+  keys: Map<string, Uint8Array | undefined>;
+  refused: Set<string>;
 }
 
 export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string };
@@ -94,6 +110,7 @@ export class GroupMessaging {
   readonly #sessionCache = new SessionRecordCache();
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
   readonly #addresses = new Map<string, ProtocolAddress>();
+  readonly #memberKeys = new MemberKeys();
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
@@ -205,6 +222,8 @@ export class GroupMessaging {
         if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a sender key arrived through a sender key' };
         const state = await this.#memberState(body.groupId, sender, true);
         if (!state) return { ok: false, reason: 'not-a-member', message: 'a sender key from someone not in the verified group' };
+        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
+        if (bad) return bad;
         let distributionId: string;
         try {
           distributionId = await acceptDistribution(ProtocolAddress.new(sender, senderDevice), fromBase64(body.skdm), stores);
@@ -218,6 +237,8 @@ export class GroupMessaging {
         if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a resend request arrived through a sender key' };
         const state = await this.#memberState(body.groupId, sender, false);
         if (!state) return { ok: false, reason: 'not-a-member', message: 'a resend request from someone not in the verified group' };
+        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
+        if (bad) return bad;
         return {
           ok: true,
           changes: {},
@@ -245,6 +266,8 @@ export class GroupMessaging {
       this.#d.emitError(new GroupForkError(groupId, rec.state.version));
       return { ok: false, reason: 'group-fork', message: 'the sender verified a different history at our version' };
     }
+    const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
+    if (bad) return bad;
     const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender: opened.sender, senderDevice: opened.senderDevice, sentAt: opened.content.sentAt, body });
     if (!applied.ok) return applied;
     const group = this.#d.groups.group(groupId);
@@ -271,24 +294,80 @@ export class GroupMessaging {
     const entries = this.#d.store
       .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
       .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS);
+    const refusals = this.#refusals(groupId, this.#d.groups.record(groupId).state);
     await this.#sends.run(async () => {
       const info = this.#d.store.getSenderKeyInfo(groupId);
       if (info) {
         // Forget that the requester's devices have our key; the SKDM goes out now and is recorded again.
         const rest = info.devices.filter((d) => d.accountId !== requester);
-        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester]);
+        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester], refusals);
       }
     });
     for (const e of entries) {
+      if (refusals.refused.has(requester)) return;
       this.#d.store.commit({ sendLog: [{ ...e, resends: e.resends + 1 }] });
-      await this.#d.sendDirect(requester, Content.parse(JSON.parse(e.content)));
+      await this.#sendToMember(refusals, requester, Content.parse(JSON.parse(e.content)));
+    }
+  }
+
+  /**
+   * A member's message must come under the identity key the verified log binds to them: the one in
+   * the sender certificate (the relay signs those) and, for 1:1-session messages, the session's.
+   * Undefined when it does; otherwise the message is dropped and the member named.
+   */
+  async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
+    const expected = this.#memberKeys.logKey(state, opened.sender);
+    let verdict = checkKey(expected, opened.senderIdentityKey);
+    if (verdict === 'ok' && stores && opened.via === 'session') {
+      const session = await stores.identity.getIdentity(ProtocolAddress.new(opened.sender, opened.senderDevice));
+      verdict = checkKey(expected, session?.serialize());
+    }
+    if (verdict === 'ok') return undefined;
+    const err = new IdentityMismatchError(groupId, opened.sender, 'receiving', verdict);
+    this.#d.emitMismatch(err);
+    return { ok: false, reason: 'identity-mismatch', message: err.message };
+  }
+
+  #refusals(groupId: string, state: GroupState): Refusals {
+    return { groupId, keys: this.#memberKeys.byAccount(state), refused: new Set() };
+  }
+
+  /** Refuses `accountId` as a recipient for the rest of this send and reports it (once). */
+  #refuse(r: Refusals, accountId: string, err: Error): void {
+    if (r.refused.has(accountId)) return;
+    r.refused.add(accountId);
+    this.#d.logger.warn({ groupId: r.groupId, reason: err instanceof IdentityMismatchError ? err.reason : err.name }, 'group member refused as a recipient');
+    if (err instanceof IdentityMismatchError) this.#d.emitMismatch(err);
+    else this.#d.emitError(err);
+  }
+
+  /** sendDirect to a member under the log's key; a refused member is reported and false returned. */
+  async #sendToMember(r: Refusals, to: string, content: Content): Promise<boolean> {
+    if (r.refused.has(to)) return false;
+    const identityKey = r.keys.get(to);
+    if (!identityKey) {
+      this.#refuse(r, to, new IdentityMismatchError(r.groupId, to, 'sending', 'no-verified-key'));
+      return false;
+    }
+    try {
+      await this.#d.sendDirect(to, content, { groupId: r.groupId, identityKey });
+      return true;
+    } catch (err) {
+      if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
+        this.#refuse(r, to, err);
+        return false;
+      }
+      throw err;
     }
   }
 
   // ---- sending internals ----
 
-  async #upload(rec: GroupRecord, content: Content, recipients: string[]): Promise<void> {
+  async #upload(rec: GroupRecord, content: Content, members: string[]): Promise<void> {
     const groupId = rec.groupId;
+    const refusals = this.#refusals(groupId, rec.state);
+    for (const r of members) if (!refusals.keys.get(r)) this.#refuse(refusals, r, new IdentityMismatchError(groupId, r, 'sending', 'no-verified-key'));
+    let recipients = members.filter((r) => !refusals.refused.has(r));
     const me = this.#d.account();
     const local = ProtocolAddress.new(me.accountId, me.deviceId);
     const keys = this.#d.groups.keysOf(groupId, rec);
@@ -298,12 +377,13 @@ export class GroupMessaging {
     let missing = new Map<string, Set<number> | '*'>();
     let checkedMissing = false;
     for (let attempt = 1; ; attempt++) {
-      if (missing.size > 0) await this.#fetchSessions(groupId, missing, endorsements);
+      if (missing.size > 0) await this.#fetchSessions(refusals, missing, endorsements);
       missing = new Map();
       const now = Date.now();
       let distributionId: string;
-      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer> };
+      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer>; bad?: Array<[string, Error]> };
       for (let round = 1; ; round++) {
+        recipients = recipients.filter((r) => !refusals.refused.has(r));
         // Read again each round: the SKDMs of the last round recorded who has the key now.
         const info = this.#senderKeyInfo(groupId, rec.state);
         distributionId = info.distributionId;
@@ -313,12 +393,23 @@ export class GroupMessaging {
           groupId,
           async (zone, stores) => {
             const { devices, records } = this.#devicesIn(zone, recipients);
+            // Sessions are only used under the log's key (one made from an incoming message, or
+            // before the member joined, may be another) and not to a changed key the user has not accepted.
+            const withSessions = recipients.filter((r) => devices.get(r)!.length > 0);
+            zone.prefetchIdentities(withSessions);
+            const bad: Array<[string, Error]> = [];
+            for (const r of withSessions) {
+              const identity = zone.getIdentity(r);
+              const verdict = checkKey(refusals.keys.get(r), identity?.publicKey);
+              if (verdict !== 'ok') bad.push([r, new IdentityMismatchError(groupId, r, 'sending', verdict)]);
+              else if (identity!.verified === 'unverified') bad.push([r, new UntrustedIdentityError(r)]);
+            }
+            if (bad.length > 0) return { devices, bad };
             if (!checkedMissing && recipients.some((r) => devices.get(r)!.length === 0)) return { devices };
             if (this.#lacking(info, recipients, devices).length > 0) return { devices };
             const targets = recipients.filter((r) => devices.get(r)!.length > 0);
             if (targets.length === 0) return { devices, targets };
             const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
-            zone.prefetchIdentities(targets);
             const body = await encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionRecords(stores, zone, records) });
             return { devices, targets, body };
           },
@@ -330,11 +421,15 @@ export class GroupMessaging {
                 }
               : {},
         );
+        if (step.bad) {
+          for (const [r, err] of step.bad) this.#refuse(refusals, r, err);
+          continue;
+        }
         if (!checkedMissing) {
           checkedMissing = true;
           for (const r of recipients) if (step.devices.get(r)!.length === 0) missing.set(r, '*');
           if (missing.size > 0) {
-            await this.#fetchSessions(groupId, missing, endorsements);
+            await this.#fetchSessions(refusals, missing, endorsements);
             missing = new Map();
             continue;
           }
@@ -342,7 +437,7 @@ export class GroupMessaging {
         if (step.targets) break;
         // Sessions changing under us between rounds could loop; a few rounds is plenty.
         if (round > 3) throw new Error('member devices kept changing while distributing the sender key');
-        await this.#sendSkdm(groupId, info, recipients, step.devices);
+        await this.#sendSkdm(groupId, info, recipients, refusals, step.devices);
       }
       const { targets, body } = step;
       if (targets.length === 0 || !body) return;
@@ -404,7 +499,7 @@ export class GroupMessaging {
    * `devices` (the accounts' current devices) is updated for the accounts sent to: the 1:1 send may
    * have started or replaced sessions.
    */
-  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], devices: DeviceMap = this.#devices(accounts)): Promise<void> {
+  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], refusals: Refusals, devices: DeviceMap = this.#devices(accounts)): Promise<void> {
     const lacking = this.#lacking(info, accounts, devices);
     if (lacking.length === 0) {
       // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
@@ -418,7 +513,7 @@ export class GroupMessaging {
       await Promise.all(
         lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
           const content: Content = { v: 1, sentAt: this.#d.nextSentAt(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
-          await this.#d.sendDirect(a, content);
+          if (!(await this.#sendToMember(refusals, a, content))) return;
           const now = this.#devices([a]).get(a) ?? [];
           devices.set(a, now);
           reached.push(...now.map((d) => ({ accountId: a, ...d })));
@@ -431,7 +526,8 @@ export class GroupMessaging {
   }
 
   /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
-  async #fetchSessions(groupId: string, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+  async #fetchSessions(refusals: Refusals, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+    const groupId = refusals.groupId;
     const me = this.#d.account();
     const keys = this.#d.groups.keysOf(groupId);
     await forEachBounded(
@@ -451,9 +547,21 @@ export class GroupMessaging {
             this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
             bundle = await this.#d.http().get(path, PreKeyBundleResponse);
           }
-          await this.#d.crypto(accountId, async (_zone, stores) => {
-            await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
-          });
+          // The relay serves the bundle: only the log's key for this member starts a session.
+          const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+          if (verdict !== 'ok') {
+            this.#refuse(refusals, accountId, new IdentityMismatchError(groupId, accountId, 'sending', verdict));
+            return;
+          }
+          try {
+            await this.#d.crypto(accountId, async (_zone, stores) => {
+              await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
+            });
+          } catch (err) {
+            if (!(err instanceof UntrustedIdentityError)) throw err;
+            this.#refuse(refusals, accountId, err);
+            return;
+          }
         }
       },
     );

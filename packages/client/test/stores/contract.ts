@@ -193,7 +193,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const second = PrivateKey.generate().getPublicKey();
 
       let zone = new Zone(store);
-      let ids = signalStores(zone, local()).identity;
+      let ids = signalStores(zone, local(), Date.now, 'trust').identity;
       expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(true);
       expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
       zone.commit();
@@ -202,7 +202,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getIdentity(peer.name())?.verified).toBe('default');
 
       zone = new Zone(store);
-      ids = signalStores(zone, local()).identity;
+      ids = signalStores(zone, local(), Date.now, 'trust').identity;
       expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
       expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true); // non-blocking by default
       expect(await ids.saveIdentity(peer, second)).toBe(IdentityChange.ReplacedExisting);
@@ -214,7 +214,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const record = store.getIdentity(peer.name());
       store.commit({ identities: [{ accountId: peer.name(), record: { ...record!, verified: 'verified' } }] });
       zone = new Zone(store);
-      ids = signalStores(zone, local()).identity;
+      ids = signalStores(zone, local(), Date.now, 'trust').identity;
       const third = PrivateKey.generate().getPublicKey();
       expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true);
       expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
@@ -222,8 +222,35 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(await ids.saveIdentity(peer, third)).toBe(IdentityChange.ReplacedExisting);
       zone.commit();
       expect(store.getIdentity(peer.name())?.verified).toBe('unverified');
-      ids = signalStores(new Zone(store), local()).identity;
+      ids = signalStores(new Zone(store), local(), Date.now, 'trust').identity;
       expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
+    });
+
+    it("blocks sending to a changed key until it is accepted (policy 'block', the default)", async () => {
+      const store = make();
+      const peer = ProtocolAddress.new(randomUUID(), 1);
+      const first = PrivateKey.generate().getPublicKey();
+      const second = PrivateKey.generate().getPublicKey();
+      let zone = new Zone(store);
+      let ids = signalStores(zone, local()).identity;
+      expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
+      zone.commit();
+      zone = new Zone(store);
+      ids = signalStores(zone, local()).identity;
+      expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(true);
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(false);
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Receiving)).toBe(true);
+      expect(await ids.saveIdentity(peer, second)).toBe(IdentityChange.ReplacedExisting);
+      zone.commit();
+      expect([...zone.changedIdentities]).toEqual([peer.name()]);
+      expect(store.getIdentity(peer.name())?.verified).toBe('unverified');
+      ids = signalStores(new Zone(store), local()).identity;
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(false);
+      // Accepting (what acceptIdentity writes) makes the new key usable, and only that key.
+      store.commit({ identities: [{ accountId: peer.name(), record: { ...store.getIdentity(peer.name())!, verified: 'default' } }] });
+      ids = signalStores(new Zone(store), local()).identity;
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true);
+      expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(false);
     });
 
     it('removes one-time prekeys through the zone only on commit', async () => {

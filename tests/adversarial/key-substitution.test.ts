@@ -1,0 +1,88 @@
+import type Database from 'better-sqlite3';
+import { describe, expect, test } from 'vitest';
+import { UntrustedIdentityError, type IdentityMismatchError } from '@aviso/client';
+import { collect } from '../support/clients.js';
+import { useRelay } from '../support/harness.js';
+import type { ClientPool } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+import { groupWith, joinWith, queuedFor, until, withRelayDb } from './support.js';
+
+/**
+ * Finding 2 (issue 11): with the relay stopped, an operator moves an attacker's identity key,
+ * prekeys, registration id and password hash onto members' rows. A sender must not encrypt a group
+ * message to those keys (the verified log holds the members' real ones), must name the members,
+ * and a 1:1 send to a contact whose key changed waits until the user accepts the new key.
+ */
+let relay: RelayProcess;
+let pool: ClientPool;
+useRelay((r, p) => ((relay = r), (pool = p)));
+
+/** The operator's edit: `victim`'s device 1 now carries `attacker`'s keys and password. */
+function substitute(db: Database.Database, attacker: string, victim: string): void {
+  db.transaction(() => {
+    const { identity_key } = db.prepare('SELECT identity_key FROM accounts WHERE id = ?').get(attacker) as { identity_key: Buffer };
+    db.prepare('UPDATE accounts SET identity_key = ? WHERE id = ?').run(identity_key, victim);
+    const d = db.prepare('SELECT registration_id, auth_salt, auth_hash FROM devices WHERE account_id = ? AND device_id = 1').get(attacker) as Record<string, unknown>;
+    db.prepare('UPDATE devices SET registration_id = ?, auth_salt = ?, auth_hash = ? WHERE account_id = ? AND device_id = 1').run(d.registration_id, d.auth_salt, d.auth_hash, victim);
+    for (const [table, columns] of [
+      ['signed_prekeys', 'device_id, key_id, public_key, signature'],
+      ['kyber_last_resort', 'device_id, key_id, public_key, signature'],
+      ['ec_prekeys', 'device_id, key_id, public_key'],
+      ['kyber_prekeys', 'device_id, key_id, public_key, signature'],
+    ] as const) {
+      db.prepare(`DELETE FROM ${table} WHERE account_id = ?`).run(victim);
+      db.prepare(`INSERT INTO ${table} (account_id, ${columns}) SELECT ?, ${columns} FROM ${table} WHERE account_id = ?`).run(victim, attacker);
+    }
+  })();
+}
+
+describe('a relay that substitutes members\' keys', () => {
+  test('the sender encrypts to none of the substituted keys, names the members, and 1:1 waits for acceptance', async () => {
+    const { admin, group, code, members } = await groupWith(relay, pool, ['bob', 'carol', 'dave']);
+    const [bob, carol, dave] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
+    await admin.connect();
+    for (const m of members) await m.client.connect();
+    const first = collect(carol.client, 'alert');
+    const firstDave = collect(dave.client, 'alert');
+    // Earlier contact: the admin has sessions with carol and dave and they hold its sender key.
+    await group.sendAlert({ kind: 'raid', severity: 'urgent', title: 'first report', requestAck: false });
+    await until(() => first.length === 1 && firstDave.length === 1, 'the first alert at carol and dave');
+    // No earlier contact: frank joins afterwards and goes offline.
+    const frank = await joinWith(pool, code, 'frank');
+    await frank.client.close();
+    await carol.client.close();
+    await dave.client.close();
+    await group.sync();
+    const victims = [carol.client.accountId, dave.client.accountId, frank.client.accountId];
+    const attacker = await pool.registered(relay, 'attacker');
+
+    await relay.stop();
+    withRelayDb(relay, (db) => {
+      for (const v of victims) substitute(db, attacker.accountId, v);
+    });
+    await relay.start();
+
+    const mismatches = collect(admin, 'identity-mismatch');
+    const atBob = collect(bob.client, 'alert');
+    await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'ICE at the swap meet', body: 'two vans on Slauson', place: { text: 'Slauson swap meet', lat: 33.989, lon: -118.309 }, requestAck: false });
+    await until(() => atBob.length === 1, 'the alert at bob');
+
+    // Nothing was encrypted to the substituted keys: the relay holds no envelope for those accounts.
+    for (const v of victims) expect(queuedFor(relay, v), `an envelope for ${v}`).toBe(0);
+    const named = (mismatches as IdentityMismatchError[]).map((e) => [e.accountId, e.groupId, e.direction, e.reason]).sort();
+    expect(named).toEqual(victims.map((v) => [v, group.id, 'sending', 'key-mismatch']).sort());
+    expect(atBob[0]!.title).toBe('ICE at the swap meet');
+
+    // 1:1: the changed key blocks sending until the user accepts it.
+    const changed = collect(admin, 'identity-changed');
+    const err = await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UntrustedIdentityError);
+    expect((err as UntrustedIdentityError).accountId).toBe(carol.client.accountId);
+    expect(changed.map((c) => c.accountId)).toEqual([carol.client.accountId]);
+    expect(admin.identityBlocked(carol.client.accountId)).toBe(true);
+    expect(queuedFor(relay, carol.client.accountId)).toBe(0);
+    expect(admin.acceptIdentity(carol.client.accountId)).toBe(true);
+    await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' });
+    expect(queuedFor(relay, carol.client.accountId)).toBe(1); // the user's explicit choice
+  });
+});

@@ -1,0 +1,58 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { AvisoClient, Group } from '@aviso/client';
+import type { ClientPool } from '../support/clients.js';
+import type { RelayProcess } from '../support/relay.js';
+
+/**
+ * Shared by the adversarial tests (one file per red-team finding): a relay operator who edits the
+ * stopped relay's SQLite (as in tests/e2e/malicious-relay.test.ts), members who join by invite.
+ */
+
+export function withRelayDb<T>(relay: RelayProcess, fn: (db: Database.Database) => T): T {
+  const db = new Database(join(relay.dataDir, 'aviso.sqlite'), { fileMustExist: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Envelopes the relay holds for `accountId`'s devices (queued: the member is offline). */
+export function queuedFor(relay: RelayProcess, accountId: string): number {
+  return withRelayDb(relay, (db) => (db.prepare('SELECT count(*) AS n FROM messages WHERE account_id = ?').get(accountId) as { n: number }).n);
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface Member {
+  name: string;
+  dir: string;
+  client: AvisoClient;
+  group: Group;
+}
+
+/** An admin (its group open) and members who joined one invite, everyone synced to the same version. */
+export async function groupWith(relay: RelayProcess, pool: ClientPool, names: string[], title = 'Harbor City rapid response') {
+  const admin = await pool.registered(relay, 'admin');
+  const group = await admin.createGroup({ title, displayName: 'Rosa' });
+  const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: names.length + 4, requireApproval: false });
+  const members: Member[] = [];
+  for (const name of names) members.push(await joinWith(pool, code, name));
+  await group.sync();
+  for (const m of members) await m.group.sync();
+  return { admin, group, code, members };
+}
+
+export async function joinWith(pool: ClientPool, code: string, name: string, options: Parameters<ClientPool['open']>[1] = {}): Promise<Member> {
+  const dir = pool.newDataDir(name);
+  const client = await pool.open(dir, options);
+  const group = await client.join(code, { displayName: name });
+  return { name, dir, client, group };
+}
