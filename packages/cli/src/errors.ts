@@ -5,6 +5,7 @@ import {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
@@ -59,6 +60,10 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof UntrustedIdentityError) {
     const id = err.accountId.slice(0, 8);
     return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed, so nothing was sent to them — compare it with \`aviso verify ${id}\`, then run \`aviso accept ${id}\``);
+  }
+  if (err instanceof IdentityMismatchError) {
+    const what = err.direction === 'sending' ? 'nothing was sent to them' : 'their message was dropped';
+    return new CliError('IDENTITY_MISMATCH', `the relay${relay} gave a key for member ${err.accountId} that is not the one in the group's signed history (${err.reason}), so ${what} — the relay may be trying to read your group; tell your organisers`);
   }
   if (err instanceof MessageTooLargeError) return new CliError('TOO_LARGE', `${err.message} — shorten it`, EXIT_USAGE);
   if (err instanceof GroupVerificationError) {
