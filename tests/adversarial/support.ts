@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import type { AvisoClient, Group } from '@aviso/client';
+import { IdentityKeyPair, ProtocolAddress, SenderCertificate } from '@signalapp/libsignal-client';
+import { SqliteStore, type AvisoClient, type Group } from '@aviso/client';
+import { ROUTES, SenderCertificateResponse, type Content } from '@aviso/protocol';
+import { sealContent } from '../../packages/client/src/crypto/sealed.js';
+import { signalStores } from '../../packages/client/src/stores/libsignal-adapters.js';
+import { Zone } from '../../packages/client/src/stores/zone.js';
+import { authorization, call } from '../support/raw-account.js';
 import type { ClientPool } from '../support/clients.js';
 import type { RelayProcess } from '../support/relay.js';
 
@@ -40,14 +46,16 @@ export interface Member {
 
 /** An admin (its group open) and members who joined one invite, everyone synced to the same version. */
 export async function groupWith(relay: RelayProcess, pool: ClientPool, names: string[], title = 'Harbor City rapid response') {
-  const admin = await pool.registered(relay, 'admin');
+  const adminDir = pool.newDataDir('admin');
+  const admin = await pool.open(adminDir);
+  await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
   const group = await admin.createGroup({ title, displayName: 'Rosa' });
   const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: names.length + 4, requireApproval: false });
   const members: Member[] = [];
   for (const name of names) members.push(await joinWith(pool, code, name));
   await group.sync();
   for (const m of members) await m.group.sync();
-  return { admin, group, code, members };
+  return { admin, adminDir, group, code, members };
 }
 
 export async function joinWith(pool: ClientPool, code: string, name: string, options: Parameters<ClientPool['open']>[1] = {}): Promise<Member> {
@@ -55,4 +63,31 @@ export async function joinWith(pool: ClientPool, code: string, name: string, opt
   const client = await pool.open(dir, options);
   const group = await client.join(code, { displayName: name });
   return { name, dir, client, group };
+}
+
+/**
+ * A member running modified client code: seals `content` to device 1 of `to` over the session its
+ * store already has (the SDK never sends such a body on its own) and uploads it with its account
+ * credentials. The member's client must be closed (the store is opened here).
+ */
+export async function sendAsModifiedClient(dataDir: string, to: string, content: Content): Promise<void> {
+  const store = SqliteStore.open(dataDir);
+  try {
+    const account = store.getAccount()!;
+    const identity = store.getLocalIdentity()!;
+    const local = { identityKeyPair: IdentityKeyPair.deserialize(Buffer.from(identity.identityKeyPair)), registrationId: identity.registrationId };
+    const auth = authorization(account.accountId, account.deviceId, account.password);
+    const cert = await call(account.relayUrl, 'GET', ROUTES.senderCertificate, { authorization: auth });
+    const certificate = SenderCertificate.deserialize(Buffer.from(SenderCertificateResponse.parse(cert.body).certificate, 'base64'));
+    const zone = new Zone(store);
+    const sealed = await sealContent(content, ProtocolAddress.new(to, 1), certificate, signalStores(zone, local));
+    zone.commit();
+    const res = await call(account.relayUrl, 'PUT', ROUTES.messages.path(to), {
+      authorization: auth,
+      body: { messages: [{ destinationDeviceId: 1, destinationRegistrationId: sealed.registrationId, content: Buffer.from(sealed.ciphertext).toString('base64') }], timestamp: content.sentAt },
+    });
+    if (res.status !== 200) throw new Error(`send refused: ${res.status} ${JSON.stringify(res.body)}`);
+  } finally {
+    store.close();
+  }
 }

@@ -242,7 +242,7 @@ export class GroupMessaging {
         return {
           ok: true,
           changes: {},
-          after: () => void this.#serveResend(body.groupId, sender, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
+          after: () => void this.#serveResend(body.groupId, sender, opened.senderDevice, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
         };
       }
       default:
@@ -289,11 +289,16 @@ export class GroupMessaging {
     })().catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend request failed'));
   }
 
-  /** Redistributes our sender key to the requester and resends (1:1) what we sent around that time. */
-  async #serveResend(groupId: string, requester: string, distributionId: string, around: number): Promise<void> {
+  /**
+   * Redistributes our sender key to the requester and resends (1:1) what we sent around that time,
+   * but only messages that were encrypted to the requesting device when they were sent: a member
+   * who joined later (or a device added later) gets nothing from before.
+   */
+  async #serveResend(groupId: string, requester: string, requesterDevice: number, distributionId: string, around: number): Promise<void> {
+    const device = `${requester}.${requesterDevice}`;
     const entries = this.#d.store
       .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
-      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS);
+      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS && e.recipients.includes(device));
     const refusals = this.#refusals(groupId, this.#d.groups.record(groupId).state);
     await this.#sends.run(async () => {
       const info = this.#d.store.getSenderKeyInfo(groupId);
@@ -381,7 +386,7 @@ export class GroupMessaging {
       missing = new Map();
       const now = Date.now();
       let distributionId: string;
-      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer>; bad?: Array<[string, Error]> };
+      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer>; bad?: Array<[string, Error]>; recipients?: string[] };
       for (let round = 1; ; round++) {
         recipients = recipients.filter((r) => !refusals.refused.has(r));
         // Read again each round: the SKDMs of the last round recorded who has the key now.
@@ -411,12 +416,12 @@ export class GroupMessaging {
             if (targets.length === 0) return { devices, targets };
             const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
             const body = await encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionRecords(stores, zone, records) });
-            return { devices, targets, body };
+            return { devices, targets, body, recipients: targets.flatMap((r) => devices.get(r)!.map((d) => `${r}.${d.deviceId}`)) };
           },
           (r) =>
             r.body
               ? {
-                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
+                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0, recipients: r.recipients! }],
                   pruneSendLogBefore: now - SEND_LOG_MS,
                 }
               : {},

@@ -179,6 +179,11 @@ export interface SendLogEntry {
   content: string;
   createdAt: number;
   resends: number;
+  /**
+   * The devices (`accountId.deviceId`) the message was encrypted to when it was sent. A resend
+   * request is served only to one of them: a member who joined later never gets earlier messages.
+   */
+  recipients: string[];
 }
 
 /** Everything one `commit` may write. Applied all together or not at all. */

@@ -431,7 +431,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
     it('keeps a send log per (group, sentAt) and prunes it by age', () => {
       const store = make();
-      const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0 });
+      const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0, recipients: [`a-${sentAt}.1`, 'b.2'] });
       store.commit({ sendLog: [e(10, 100), e(20, 200), e(30, 300), { ...e(15, 100), groupId: 'h' }] });
       expect(store.listSendLog('g', 10, 20).map((x) => x.sentAt)).toEqual([10, 20]);
       store.commit({ sendLog: [{ ...e(20, 200), resends: 3 }] });
@@ -439,6 +439,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       store.commit({ pruneSendLogBefore: 250 });
       expect(store.listSendLog('g', 0, 100).map((x) => x.sentAt)).toEqual([30]);
       expect(store.listSendLog('h', 0, 100)).toEqual([]);
+      // The recipients are kept as they were written (a resend goes only to one of them).
+      expect(store.listSendLog('g', 30, 30)[0]!.recipients).toEqual(['a-30.1', 'b.2']);
     });
 
     if (factory.reopen) {
