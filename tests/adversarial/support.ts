@@ -45,14 +45,14 @@ export interface Member {
 }
 
 /** An admin (its group open) and members who joined one invite, everyone synced to the same version. */
-export async function groupWith(relay: RelayProcess, pool: ClientPool, names: string[], title = 'Harbor City rapid response') {
+export async function groupWith(relay: RelayProcess, pool: ClientPool, names: string[], title = 'Harbor City rapid response', options: Parameters<ClientPool['open']>[1] = {}) {
   const adminDir = pool.newDataDir('admin');
-  const admin = await pool.open(adminDir);
+  const admin = await pool.open(adminDir, options);
   await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
   const group = await admin.createGroup({ title, displayName: 'Rosa' });
   const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: names.length + 4, requireApproval: false });
   const members: Member[] = [];
-  for (const name of names) members.push(await joinWith(pool, code, name));
+  for (const name of names) members.push(await joinWith(pool, code, name, options));
   await group.sync();
   for (const m of members) await m.group.sync();
   return { admin, adminDir, group, code, members };

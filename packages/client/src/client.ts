@@ -49,11 +49,12 @@ import {
   IdentityMismatchError,
   RelayRequestError,
   UntrustedIdentityError,
+  type GroupWithheldError,
 } from './errors.js';
 import type { Group } from './groups/group.js';
 import { GroupService, type CreateGroupInput } from './groups/group-service.js';
 import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
-import { GroupMessaging, type ReceiveOutcome } from './alerts/group-messaging.js';
+import { GroupMessaging, type DroppedAlert, type ReceiveOutcome } from './alerts/group-messaging.js';
 import type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction } from './alerts/types.js';
 import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } from './stores/interfaces.js';
 import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
@@ -117,6 +118,10 @@ export interface AvisoClientEvents {
   'identity-changed': { accountId: string };
   /** A group member's key from the relay is not the verified log's: not encrypted to, or its message dropped. */
   'identity-mismatch': IdentityMismatchError;
+  /** A member's message named a group version the relay will not serve: it is withholding changes. */
+  'group-withheld': GroupWithheldError;
+  /** An alert already surfaced was taken out of the book (its sender was removed from the group). */
+  'alert-dropped': DroppedAlert;
   group: GroupEvent;
   error: Error;
   connection: ConnectionState;
@@ -144,6 +149,8 @@ export interface AvisoClientEventContexts {
 const CERT_META = 'senderCertificate';
 const CERT_REFRESH_MS = 3600_000;
 const SEND_ATTEMPTS = 3;
+/** An envelope that had to wait (its group could not be synced) is tried again after this long. */
+const RETRY_LATER_MS = 30_000;
 /** Dedupe rows are kept this long; the relay's queue TTL is shorter. */
 const DEDUPE_RETENTION_MS = 30 * 24 * 3600_000;
 
@@ -189,6 +196,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   #maintaining: Promise<void> | undefined;
   #lastSentAt = 0;
   #closed = false;
+  #retry: NodeJS.Timeout | undefined;
   readonly #groups: GroupService;
   readonly #messaging: GroupMessaging;
 
@@ -210,7 +218,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
         this.#account();
         return this.#http!;
       },
-      emit: (event) => this.emit('group', event),
+      emit: (event) => {
+        this.#messaging.onGroupChange(event);
+        this.emit('group', event);
+      },
       emitError: (err) => this.emit('error', err),
       logger,
     });
@@ -229,6 +240,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       emit: (event, group) => this.emit(event.type, event.payload as never, group),
       emitError: (err) => this.emit('error', err),
       emitMismatch: (err) => this.emit('identity-mismatch', err),
+      emitWithheld: (err) => this.emit('group-withheld', err),
+      emitDropped: (dropped) => this.emit('alert-dropped', dropped),
       logger,
     });
     this.#groups.messaging = this.#messaging;
@@ -385,7 +398,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     });
     this.#connection = connection;
     const drained = (this.#drained = deferred());
-    connection.on('state', (state) => this.emit('connection', state));
+    connection.on('state', (state) => {
+      // Changes may have happened while we were away: each group syncs before its next message applies.
+      if (state === 'open') this.#messaging.connectionOpened();
+      this.emit('connection', state);
+    });
     connection.on('frame', (frame) => this.#onFrame(frame));
     connection.on('error', (err) => {
       this.emit('error', err);
@@ -473,6 +490,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#drained?.reject(new ClientClosedError());
     this.#groups.stopPolling();
     this.#messaging.stopCleanup();
+    if (this.#retry) clearTimeout(this.#retry);
     await connection?.close();
     await this.#messaging.idle().catch(() => undefined);
     await this.#queue.idle();
@@ -525,6 +543,16 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     void this.#queue.run(() => this.#process(envelope));
   }
 
+  /** Processes left-over envelopes again in a while (once), while connected. */
+  #retryLater(): void {
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#connection && !this.#closed) void this.#processLeftovers().catch((err: unknown) => this.#logger.warn(errInfo(err), 'retrying envelopes failed'));
+    }, RETRY_LATER_MS);
+    this.#retry.unref();
+  }
+
   async #processLeftovers(): Promise<void> {
     for (const envelope of this.#store.listUnprocessed()) void this.#queue.run(() => this.#process(envelope));
     await this.#queue.idle();
@@ -573,6 +601,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
         return;
       }
       const outcome = await this.#handle(opened, envelope, stores);
+      if (outcome.ok === 'later') {
+        // Nothing committed: the envelope stays unprocessed and is opened again later.
+        this.#logger.info({ guid }, outcome.message);
+        this.#retryLater();
+        return;
+      }
       if (!outcome.ok) {
         reject(outcome.reason, new EnvelopeRejectedError(outcome.reason, outcome.message));
         return;

@@ -149,3 +149,24 @@ export class IdentityMismatchError extends Error {
     );
   }
 }
+
+/**
+ * A member's group message names a group version the relay does not serve this device: the relay is
+ * withholding changes (a removal, say) from it, or the member's client is lying about the version.
+ * The message is dropped, and sending to the group is refused with this error while the claim stands
+ * (this device cannot know whom the unseen changes removed). Also reported on 'group-withheld'.
+ */
+export class GroupWithheldError extends Error {
+  override name = 'GroupWithheldError';
+  constructor(
+    readonly groupId: string,
+    /** The version this device verified (the relay serves no later one). */
+    readonly localVersion: number,
+    /** The version the member's message named. */
+    readonly namedVersion: number,
+    /** The member whose message named it. */
+    readonly namedBy: string,
+  ) {
+    super(`a member's message names version ${namedVersion} of the group, but the relay serves only up to version ${localVersion}`);
+  }
+}

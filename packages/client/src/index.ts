@@ -7,6 +7,7 @@ export {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  GroupWithheldError,
   IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
@@ -25,4 +26,5 @@ export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type C
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
+export type { DroppedAlert } from './alerts/group-messaging.js';
 export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';

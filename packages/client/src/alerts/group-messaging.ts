@@ -19,7 +19,8 @@ import type { GroupState } from '../crypto/group-chain.js';
 import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
 import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, SENDER_KEY_MAX_AGE_MS, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
-import { GroupForkError, GroupVerificationError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
+import { GroupForkError, GroupVerificationError, GroupWithheldError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
+import type { GroupChangeEvent } from '../crypto/group-chain.js';
 import type { Group } from '../groups/group.js';
 import type { GroupService } from '../groups/group-service.js';
 import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
@@ -51,6 +52,10 @@ export interface GroupMessagingDeps {
   emitError(err: Error): void;
   /** A member refused as a recipient or whose message was dropped for its identity key. */
   emitMismatch(err: IdentityMismatchError): void;
+  /** A member's message named a group version the relay does not serve us. */
+  emitWithheld(err: GroupWithheldError): void;
+  /** Stored alerts were dropped after the fact (their sender was removed from the group). */
+  emitDropped(dropped: DroppedAlert): void;
   logger: Logger;
 }
 
@@ -64,7 +69,21 @@ interface Refusals {
   refused: Set<string>;
 }
 
-export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string };
+/**
+ * `later`: nothing is committed and the envelope stays unprocessed, to be tried again (the group
+ * could not be synced first, docs/alerts.md "Receiving").
+ */
+export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string } | { ok: 'later'; message: string };
+
+/** An alert taken out of the book after it was shown: its sender was removed from the group. */
+export interface DroppedAlert {
+  groupId: string;
+  alertId: string;
+  from: string;
+  reason: 'sender-removed';
+  /** The verified group version that removed the sender. */
+  version: number;
+}
 
 /** Group bodies without the fields every group body gets from the sender's verified state. */
 /** A member device with a current session: what the sender key, the upload and the token cover. */
@@ -111,6 +130,8 @@ export class GroupMessaging {
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
   readonly #addresses = new Map<string, ProtocolAddress>();
   readonly #memberKeys = new MemberKeys();
+  /** Groups synced since the connection (re)opened: the first group message of each waits for one. */
+  readonly #synced = new Set<string>();
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
@@ -255,11 +276,20 @@ export class GroupMessaging {
     if (opened.via === 'sender-key' && opened.envelopeGroupId !== groupId) return { ok: false, reason: 'not-allowed', message: 'the envelope names another group than the message' };
     let rec = this.#d.store.getGroup(groupId);
     if (!rec || rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'a message for a group this account is not in' };
-    if (body.groupVersion > rec.state.version) {
-      // The sender has verified changes we have not seen (a new member, a role change): catch up first.
-      await this.#syncQuietly(groupId);
+    if (body.groupVersion > rec.state.version || !this.#synced.has(groupId)) {
+      // The sender has verified changes we have not seen (a new member, a removal), or this is the
+      // group's first message since we (re)connected and changes may have happened while we were
+      // away: catch up before applying it, so a member removed meanwhile is not counted.
+      const synced = await this.#syncForMessage(groupId);
+      if (synced === 'transient') return { ok: 'later', message: 'the group could not be synced before applying its message' };
       rec = this.#d.store.getGroup(groupId) ?? rec;
       if (rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'this account is no longer in the group' };
+      if (body.groupVersion > rec.state.version) {
+        // The sender verified a version the relay will not serve us: it is hiding changes from us.
+        const err = new GroupWithheldError(groupId, rec.state.version, body.groupVersion, opened.sender);
+        this.#d.emitWithheld(err);
+        return { ok: false, reason: 'group-withheld', message: err.message };
+      }
     }
     if (body.groupVersion === rec.state.version && body.groupHeadHash !== rec.state.headHash) {
       // Same version, different history: the relay showed the two of us different logs.
@@ -321,6 +351,7 @@ export class GroupMessaging {
    * Undefined when it does; otherwise the message is dropped and the member named.
    */
   async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
+    if (!memberOf(state, opened.sender)) return undefined; // not a member: refused as such by the caller
     const expected = this.#memberKeys.logKey(state, opened.sender);
     let verdict = checkKey(expected, opened.senderIdentityKey);
     if (verdict === 'ok' && stores && opened.via === 'session') {
@@ -677,6 +708,39 @@ export class GroupMessaging {
       if (!rec || rec.status !== 'member') return undefined;
     }
     return memberOf(rec.state, sender) ? rec.state : undefined;
+  }
+
+  /** Forgets which groups were synced: the connection (re)opened, changes may have been missed. */
+  connectionOpened(): void {
+    this.#synced.clear();
+  }
+
+  /**
+   * A verified change: a removed member's alerts leave the book, whenever they arrived (docs/alerts.md
+   * "Receiving"): one that reached us before we saw the removal (we were offline, or the relay
+   * accepted a removed member's upload under an endorsement still valid) is dropped after the fact.
+   */
+  onGroupChange(event: GroupChangeEvent): void {
+    if (event.type !== 'member-removed' || event.accountId === undefined) return;
+    const from = event.accountId;
+    const drop = this.#d.store.listAlerts(event.groupId).filter((a) => a.from === from);
+    if (drop.length === 0) return;
+    this.#d.store.commit({ removeAlerts: drop.map((a) => ({ groupId: a.groupId, alertId: a.id })) });
+    for (const a of drop) this.#d.emitDropped({ groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
+  }
+
+  /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */
+  async #syncForMessage(groupId: string): Promise<'ok' | 'transient' | 'failed'> {
+    try {
+      await this.#d.groups.sync(groupId);
+      this.#synced.add(groupId);
+      return 'ok';
+    } catch (err) {
+      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
+      this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+      const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
+      return transient ? 'transient' : 'failed';
+    }
   }
 
   async #syncQuietly(groupId: string): Promise<void> {

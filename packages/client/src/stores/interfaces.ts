@@ -210,6 +210,8 @@ export interface StoreChanges {
   alerts?: AlertRecord[];
   /** Kept only where newer (by sentAt) than the stored response of the same member and kind. */
   alertResponses?: AlertResponse[];
+  /** Deletes these alerts and the responses to them (a removed member's alerts; applied after `alerts`). */
+  removeAlerts?: Array<{ groupId: string; alertId: string }>;
   /**
    * Deletes alerts that expired before this time (ms) with their responses, and responses to
    * alerts this device never got that are older than a day before it.

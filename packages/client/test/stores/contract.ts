@@ -429,6 +429,20 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.listAlertResponses('g', 'ancient')).toEqual([]);
     });
 
+    it('removes named alerts with their responses and nothing else', () => {
+      const store = make();
+      store.commit({ alerts: [sampleAlert('g', 'a1', 100, 10_000), sampleAlert('g', 'a2', 50, 10_000), sampleAlert('h', 'a1', 10, 10_000)] });
+      const r = (groupId: string, alertId: string): AlertResponse => ({ groupId, alertId, accountId: 'm', kind: 'ack', value: 'seen', sentAt: 5 });
+      store.commit({ alertResponses: [r('g', 'a1'), r('g', 'a2'), r('h', 'a1')] });
+      store.commit({ removeAlerts: [{ groupId: 'g', alertId: 'a1' }, { groupId: 'g', alertId: 'never' }] });
+      expect(store.getAlert('g', 'a1')).toBeUndefined();
+      expect(store.listAlerts('g').map((a) => a.id)).toEqual(['a2']);
+      expect(store.listAlertResponses('g', 'a1')).toEqual([]);
+      expect(store.listAlertResponses('g', 'a2')).toHaveLength(1);
+      expect(store.getAlert('h', 'a1')).toBeDefined();
+      expect(store.listAlertResponses('h', 'a1')).toHaveLength(1);
+    });
+
     it('keeps a send log per (group, sentAt) and prunes it by age', () => {
       const store = make();
       const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0, recipients: [`a-${sentAt}.1`, 'b.2'] });

@@ -377,6 +377,10 @@ export class SqliteStore implements AvisoStore {
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
       for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a));
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
+      for (const { groupId, alertId } of c.removeAlerts ?? []) {
+        db.delete(t.alertResponses).where(and(eq(t.alertResponses.groupId, groupId), eq(t.alertResponses.alertId, alertId))).run();
+        db.delete(t.alerts).where(and(eq(t.alerts.groupId, groupId), eq(t.alerts.alertId, alertId))).run();
+      }
       if (c.deleteAlertsExpiredBefore !== undefined) {
         const before = c.deleteAlertsExpiredBefore;
         // Responses of the alerts about to go, then the alerts, then old responses to alerts never received.
