@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IdentityKeyPair, ProtocolAddress, SenderCertificate } from '@signalapp/libsignal-client';
 import { SqliteStore, type AvisoClient, type Group } from '@aviso/client';
@@ -89,5 +91,54 @@ export async function sendAsModifiedClient(dataDir: string, to: string, content:
     if (res.status !== 200) throw new Error(`send refused: ${res.status} ${JSON.stringify(res.body)}`);
   } finally {
     store.close();
+  }
+}
+
+/**
+ * A proxy in front of the live relay for one member's client (its `fetch`): while `from` is set,
+ * that member is served the group log without the changes from version `from` on, and a current
+ * version just before it, as if they did not exist. Everyone else sees the real log.
+ */
+export function withholdingProxy(): { fetch: (input: string, init: RequestInit) => Promise<Response>; hide: { from: number | undefined } } {
+  const hide: { from: number | undefined } = { from: undefined };
+  const proxy = async (input: string, init: RequestInit): Promise<Response> => {
+    const res = await fetch(input, init);
+    const from = hide.from;
+    if (from === undefined || (init.method ?? 'GET') !== 'GET' || !/\/v1\/groups\/[^/]+\/changes$/.test(new URL(input).pathname) || res.status !== 200) return res;
+    const body = (await res.json()) as { currentVersion: number; changes: Array<{ version: number }> };
+    body.changes = body.changes.filter((c) => c.version < from);
+    body.currentVersion = Math.min(body.currentVersion, from - 1);
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  return { fetch: proxy, hide };
+}
+
+/** Copies of the stopped relay's database, to roll it back and forth (as tests/e2e/groups-malicious-relay.test.ts). */
+export class RelaySnapshots {
+  readonly #dirs: string[] = [];
+  constructor(private readonly relay: RelayProcess) {}
+
+  async take(): Promise<string> {
+    await this.relay.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'aviso-snapshot-'));
+    this.#dirs.push(dir);
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(this.#db() + suffix)) copyFileSync(this.#db() + suffix, join(dir, 'aviso.sqlite' + suffix));
+    await this.relay.start();
+    return dir;
+  }
+
+  async restore(dir: string): Promise<void> {
+    await this.relay.stop();
+    for (const suffix of ['-wal', '-shm']) rmSync(this.#db() + suffix, { force: true });
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(join(dir, 'aviso.sqlite' + suffix))) copyFileSync(join(dir, 'aviso.sqlite' + suffix), this.#db() + suffix);
+    await this.relay.start();
+  }
+
+  dispose(): void {
+    for (const dir of this.#dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+
+  #db(): string {
+    return join(this.relay.dataDir, 'aviso.sqlite');
   }
 }

@@ -5,6 +5,7 @@ import {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  GroupWithheldError,
   IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
@@ -60,6 +61,9 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof UntrustedIdentityError) {
     const id = err.accountId.slice(0, 8);
     return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed, so nothing was sent to them — compare it with \`aviso verify ${id}\`, then run \`aviso accept ${id}\``);
+  }
+  if (err instanceof GroupWithheldError) {
+    return new CliError('GROUP_WITHHELD', `the relay${relay} is hiding changes to this group: a member's message names version ${err.namedVersion}, the relay shows only ${err.localVersion}; nothing is sent to the group until it serves them (someone may have been removed) — tell your organisers`);
   }
   if (err instanceof IdentityMismatchError) {
     const what = err.direction === 'sending' ? 'nothing was sent to them' : 'their message was dropped';

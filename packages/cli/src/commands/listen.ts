@@ -91,6 +91,15 @@ class ListenSession {
       if (this.#ready && this.#connection !== state) this.#emit({ type: 'connection', state });
       this.#connection = state;
     });
+    client.on('alert-dropped', (d) => {
+      // A removed member's alert leaves the SDK's book; the board marks it instead of hiding it silently.
+      this.#board.retract(d.alertId, 'its sender was removed from the group');
+      this.#emit({ type: 'warning', code: 'ALERT_DROPPED', message: `alert ${d.alertId.slice(0, 8)} was dropped: its sender was removed from the group` });
+    });
+    client.on('group-withheld', (err) => {
+      const e = toCliError(err, this.ctx.errors);
+      this.#emit({ type: 'warning', code: e.code, message: e.message });
+    });
     client.on('identity-mismatch', (err) => {
       const e = toCliError(err, this.ctx.errors);
       this.#emit({ type: 'warning', code: e.code, message: e.message });

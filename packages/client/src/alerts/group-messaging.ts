@@ -31,6 +31,8 @@ import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { applyGroupBody, memberOf, publicAlert } from './apply.js';
+import { headAt } from '../groups/heads.js';
+import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from './group-watch.js';
 import { checkKey, MemberKeys } from './member-keys.js';
 import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
 
@@ -207,6 +209,7 @@ export class GroupMessaging {
    */
   async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
     return this.#sends.run(async () => {
+      await this.#checkWithheld(groupId);
       // Read once per send: a record holds the whole member list, parsed on every read.
       const current = this.#d.groups.record(groupId);
       const state = current.state;
@@ -216,9 +219,10 @@ export class GroupMessaging {
       const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
       const body = content.body as GroupMessageBody;
       const me = this.#d.account();
+      const removed = readRemoved(this.#d.store, groupId);
       const recipients = Object.values(state.members)
         .map((m) => m.accountId)
-        .filter((a) => a !== me.accountId);
+        .filter((a) => a !== me.accountId && !this.#removedStill(groupId, state, removed, a));
       if (recipients.length > 0) await this.#upload(current, content, recipients);
       const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
       if (own.ok) this.#d.store.commit(own.changes);
@@ -284,17 +288,22 @@ export class GroupMessaging {
       if (synced === 'transient') return { ok: 'later', message: 'the group could not be synced before applying its message' };
       rec = this.#d.store.getGroup(groupId) ?? rec;
       if (rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'this account is no longer in the group' };
-      if (body.groupVersion > rec.state.version) {
-        // The sender verified a version the relay will not serve us: it is hiding changes from us.
+      if (body.groupVersion > rec.state.version && memberOf(rec.state, opened.sender)) {
+        // A member verified a version the relay will not serve us: it is hiding changes from us. Until
+        // we see them we cannot know whom they removed, so we stop sending to the group (#checkWithheld).
         const err = new GroupWithheldError(groupId, rec.state.version, body.groupVersion, opened.sender);
+        this.#d.store.commit(claimChange(this.#d.store, groupId, { namedVersion: body.groupVersion, headHash: body.groupHeadHash, namedBy: opened.sender }));
         this.#d.emitWithheld(err);
         return { ok: false, reason: 'group-withheld', message: err.message };
       }
     }
-    if (body.groupVersion === rec.state.version && body.groupHeadHash !== rec.state.headHash) {
-      // Same version, different history: the relay showed the two of us different logs.
-      this.#d.emitError(new GroupForkError(groupId, rec.state.version));
-      return { ok: false, reason: 'group-fork', message: 'the sender verified a different history at our version' };
+    // The sender's (version, head) must be on our chain: ours at that version (kept per version), or
+    // our current head when it names ours. A newer one was synced to above.
+    const ours = body.groupVersion === rec.state.version ? rec.state.headHash : headAt(this.#d.store, groupId, body.groupVersion);
+    if (ours !== undefined && body.groupHeadHash !== ours && memberOf(rec.state, opened.sender)) {
+      // Different history at that version: the relay showed the two of us different logs.
+      this.#d.emitError(new GroupForkError(groupId, body.groupVersion));
+      return { ok: false, reason: 'group-fork', message: `the sender verified a different history at version ${body.groupVersion}` };
     }
     const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
     if (bad) return bad;
@@ -721,12 +730,56 @@ export class GroupMessaging {
    * accepted a removed member's upload under an endorsement still valid) is dropped after the fact.
    */
   onGroupChange(event: GroupChangeEvent): void {
-    if (event.type !== 'member-removed' || event.accountId === undefined) return;
-    const from = event.accountId;
+    if (event.accountId === undefined) return;
+    const who = event.accountId;
+    if (event.type === 'member-joined') {
+      const removed = readRemoved(this.#d.store, event.groupId);
+      const at = removed.get(who);
+      if (at !== undefined && at < event.version) this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.delete(who)));
+      return;
+    }
+    if (event.type !== 'member-removed') return;
+    this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.set(who, Math.max(r.get(who) ?? -1, event.version))));
+    const from = who;
     const drop = this.#d.store.listAlerts(event.groupId).filter((a) => a.from === from);
     if (drop.length === 0) return;
     this.#d.store.commit({ removeAlerts: drop.map((a) => ({ groupId: a.groupId, alertId: a.id })) });
     for (const a of drop) this.#d.emitDropped({ groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
+  }
+
+  /**
+   * Refuses to send while a member's message names a version the relay will not serve us (we cannot
+   * tell whom the unseen changes removed). The claim ends when a sync reaches that version (a head
+   * that differs there is a fork) or when its author is no longer a member of the verified group.
+   */
+  async #checkWithheld(groupId: string): Promise<void> {
+    if (!readClaim(this.#d.store, groupId)) return;
+    await this.#syncQuietly(groupId);
+    const claim = readClaim(this.#d.store, groupId);
+    if (!claim) return;
+    const state = this.#d.groups.record(groupId).state;
+    if (state.version >= claim.namedVersion) {
+      this.#d.store.commit(clearClaim(groupId));
+      const ours = state.version === claim.namedVersion ? state.headHash : headAt(this.#d.store, groupId, claim.namedVersion);
+      if (ours !== undefined && ours !== claim.headHash) this.#d.emitError(new GroupForkError(groupId, claim.namedVersion));
+      return;
+    }
+    if (!memberOf(state, claim.namedBy)) {
+      this.#d.store.commit(clearClaim(groupId));
+      return;
+    }
+    throw new GroupWithheldError(groupId, state.version, claim.namedVersion, claim.namedBy);
+  }
+
+  /**
+   * A member of the verified state that a verified change removed and no later one brought back:
+   * never encrypted to (only an inconsistent state gets here; it is reported).
+   */
+  #removedStill(groupId: string, state: GroupState, removed: Map<string, number>, accountId: string): boolean {
+    const at = removed.get(accountId);
+    if (at === undefined) return false; // a verified re-join deletes the entry (onGroupChange)
+    this.#d.emitError(new GroupVerificationError(groupId, state.version, 'removed-member', `member ${accountId} was removed at version ${at}; not sending to them`));
+    return true;
   }
 
   /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */

@@ -37,6 +37,7 @@ import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { GroupMessaging } from '../alerts/group-messaging.js';
 import { Group } from './group.js';
+import { headsMeta, type Heads } from './heads.js';
 import { encodeInviteCode, type InviteCode } from './invite-code.js';
 
 export interface GroupServiceDeps {
@@ -132,7 +133,7 @@ export class GroupService {
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
       const { state, events } = this.#verifyOwn(keys, state0, change);
       await this.#send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
-      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }] });
+      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }], meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]) });
       for (const e of events) this.#d.emit(e);
       return this.group(keys.groupId);
     });
@@ -155,7 +156,8 @@ export class GroupService {
       await this.#send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
       for (let attempt = 1; ; attempt++) {
         // Verify the whole history ourselves; the relay's join info is not trusted for anything.
-        const fetched = await this.#fetchVerified(keys, emptyGroupState(keys.groupId), password);
+        const heads: Heads = [];
+        const fetched = await this.#fetchVerified(keys, emptyGroupState(keys.groupId), password, heads);
         if (fetched.error) throw fetched.error;
         const state = fetched.state;
         const invite = state.invites[code.inviteId];
@@ -180,7 +182,10 @@ export class GroupService {
         }
         const after = this.#verifyOwn(keys, state, change);
         const status: GroupStatus = type === 'join' ? 'member' : 'pending';
-        this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status, state: after.state, invitePassword: password }] });
+        this.#d.store.commit({
+          groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status, state: after.state, invitePassword: password }],
+          meta: headsMeta(this.#d.store, keys.groupId, [...heads, [after.state.version, after.state.headHash]]),
+        });
         for (const e of after.events) this.#d.emit(e);
         return this.group(keys.groupId);
       }
@@ -333,8 +338,9 @@ export class GroupService {
     const rec = this.record(groupId);
     const keys = this.#keysFor(rec.masterKey);
     let fetched: Fetched;
+    const heads: Heads = [];
     try {
-      fetched = await this.#fetchVerified(keys, rec.state, rec.status === 'pending' ? rec.invitePassword : undefined);
+      fetched = await this.#fetchVerified(keys, rec.state, rec.status === 'pending' ? rec.invitePassword : undefined, heads);
     } catch (err) {
       if (err instanceof RelayRequestError && err.code === 'NOT_A_MEMBER' && rec.status === 'member') {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
@@ -345,17 +351,18 @@ export class GroupService {
       throw err;
     }
     // Keep what verified even when a later change did not: the refused change is never applied.
-    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events);
+    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events, heads);
     if (fetched.error) throw fetched.error;
   }
 
   /** Persists a verified state in one commit, derives our status from it, then emits. */
-  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[]): void {
+  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[], heads: Heads = []): void {
     const keys = this.#keysFor(rec.masterKey);
     const me = this.#d.account().accountId;
     const mine = keys.pseudonym(me);
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
-    this.#d.store.commit({ groups: [{ ...rec, state, status }] });
+    // The head of every version verified on the way (messages naming any of them are checked against it).
+    this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
     for (const e of events) this.#d.emit(e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.emit({ groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
@@ -366,7 +373,7 @@ export class GroupService {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState, invitePassword?: string): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState, invitePassword?: string, heads: Heads = []): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
@@ -395,6 +402,7 @@ export class GroupService {
         const c = changes[i]!;
         try {
           events.push(...verifier.verify(c));
+          heads.push([c.version, verifier.state.headHash]);
         } catch (err) {
           if (!(err instanceof ChangeRejected)) throw err;
           return { state: verifier.state, events, error: new GroupVerificationError(groupId, c.version, err.reason, err.message, { cause: err }) };
