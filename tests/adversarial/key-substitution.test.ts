@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { UntrustedIdentityError, type IdentityMismatchError } from '@aviso/client';
+import { SqliteStore, UntrustedIdentityError, type IdentityMismatchError } from '@aviso/client';
 import { collect } from '../support/clients.js';
 import { useRelay } from '../support/harness.js';
 import type { ClientPool } from '../support/clients.js';
 import type { RelayProcess } from '../support/relay.js';
-import { groupWith, joinWith, queuedFor, until, withRelayDb } from './support.js';
+import { groupWith, joinWith, queuedFor, sendAsModifiedClient, until, withRelayDb } from './support.js';
 
 /**
  * Finding 2 (issue 11): with the relay stopped, an operator moves an attacker's identity key,
@@ -84,5 +84,37 @@ describe('a relay that substitutes members\' keys', () => {
     expect(admin.acceptIdentity(carol.client.accountId)).toBe(true);
     await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' });
     expect(queuedFor(relay, carol.client.accountId)).toBe(1); // the user's explicit choice
+  });
+
+  test('a group message under a substituted key, with a sender certificate the relay minted for it, is dropped', async () => {
+    const { admin, group, members } = await groupWith(relay, pool, ['carol']);
+    const [carol] = members as [(typeof members)[0]];
+    await admin.connect();
+    await carol.client.connect();
+    const atCarol = collect(carol.client, 'alert');
+    await group.sendAlert({ kind: 'raid', severity: 'urgent', title: 'first report', requestAck: false });
+    await until(() => atCarol.length === 1, 'the alert at carol');
+    await carol.client.close();
+    const carolsStore = SqliteStore.open(carol.dir);
+    const { version, headHash } = carolsStore.getGroup(group.id)!.state;
+    carolsStore.close();
+
+    const attackerDir = pool.newDataDir('attacker');
+    const attacker = await pool.open(attackerDir);
+    await attacker.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+    await attacker.close();
+    await relay.stop();
+    withRelayDb(relay, (db) => substitute(db, attacker.accountId, carol.client.accountId));
+    await relay.start();
+
+    // The relay now certifies the attacker's key as carol's; the attacker speaks in the group as carol.
+    const mismatches = collect(admin, 'identity-mismatch');
+    const rejected = collect(admin, 'rejected');
+    const texts = collect(admin, 'text');
+    await sendAsModifiedClient(attackerDir, admin.accountId, { v: 1, sentAt: Date.now(), body: { type: 'text', groupId: group.id, groupVersion: version, groupHeadHash: headHash, text: 'false alarm: the raid is over, go home' } }, { as: carol.client.accountId });
+    await until(() => rejected.length === 1, 'the message rejected at the admin');
+    expect(rejected[0]!.reason).toBe('identity-mismatch');
+    expect(texts).toEqual([]);
+    expect((mismatches as IdentityMismatchError[]).map((e) => [e.accountId, e.direction, e.reason])).toEqual([[carol.client.accountId, 'receiving', 'key-mismatch']]);
   });
 });

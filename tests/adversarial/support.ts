@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IdentityKeyPair, ProtocolAddress, SenderCertificate } from '@signalapp/libsignal-client';
 import { SqliteStore, type AvisoClient, type Group } from '@aviso/client';
-import { ROUTES, SenderCertificateResponse, type Content } from '@aviso/protocol';
+import { PreKeyBundleResponse, ROUTES, SenderCertificateResponse, type Content } from '@aviso/protocol';
 import { sealContent } from '../../packages/client/src/crypto/sealed.js';
+import { buildSessions } from '../../packages/client/src/crypto/sessions.js';
 import { signalStores } from '../../packages/client/src/stores/libsignal-adapters.js';
 import { Zone } from '../../packages/client/src/stores/zone.js';
 import { authorization, call } from '../support/raw-account.js';
@@ -72,16 +73,24 @@ export async function joinWith(pool: ClientPool, code: string, name: string, opt
  * store already has (the SDK never sends such a body on its own) and uploads it with its account
  * credentials. The member's client must be closed (the store is opened here).
  */
-export async function sendAsModifiedClient(dataDir: string, to: string, content: Content): Promise<void> {
+export async function sendAsModifiedClient(dataDir: string, to: string, content: Content, options: { as?: string } = {}): Promise<void> {
   const store = SqliteStore.open(dataDir);
   try {
-    const account = store.getAccount()!;
+    let account = store.getAccount()!;
+    // An operator who moved this client's keys and password onto another account's rows logs in as it.
+    if (options.as) store.commit({ account: (account = { ...account, accountId: options.as }) });
     const identity = store.getLocalIdentity()!;
     const local = { identityKeyPair: IdentityKeyPair.deserialize(Buffer.from(identity.identityKeyPair)), registrationId: identity.registrationId };
     const auth = authorization(account.accountId, account.deviceId, account.password);
     const cert = await call(account.relayUrl, 'GET', ROUTES.senderCertificate, { authorization: auth });
+    if (cert.status !== 200) throw new Error(`no sender certificate: ${cert.status}`);
     const certificate = SenderCertificate.deserialize(Buffer.from(SenderCertificateResponse.parse(cert.body).certificate, 'base64'));
     const zone = new Zone(store);
+    if (!zone.getSession(to, 1)) {
+      const bundle = await call(account.relayUrl, 'GET', ROUTES.keyBundle.path(to, '*'), { authorization: auth });
+      if (bundle.status !== 200) throw new Error(`no key bundle: ${bundle.status}`);
+      await buildSessions(signalStores(zone, local), ProtocolAddress.new(account.accountId, account.deviceId), to, PreKeyBundleResponse.parse(bundle.body));
+    }
     const sealed = await sealContent(content, ProtocolAddress.new(to, 1), certificate, signalStores(zone, local));
     zone.commit();
     const res = await call(account.relayUrl, 'PUT', ROUTES.messages.path(to), {
