@@ -38,7 +38,7 @@ function substitute(db: Database.Database, attacker: string, victim: string): vo
 
 describe('a relay that substitutes members\' keys', () => {
   test('the sender encrypts to none of the substituted keys, names the members, and 1:1 waits for acceptance', async () => {
-    const { admin, group, code, members } = await groupWith(relay, pool, ['bob', 'carol', 'dave']);
+    const { admin, adminDir, group, code, members } = await groupWith(relay, pool, ['bob', 'carol', 'dave']);
     const [bob, carol, dave] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
     await admin.connect();
     for (const m of members) await m.client.connect();
@@ -84,6 +84,14 @@ describe('a relay that substitutes members\' keys', () => {
     expect(admin.acceptIdentity(carol.client.accountId)).toBe(true);
     await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' });
     expect(queuedFor(relay, carol.client.accountId)).toBe(1); // the user's explicit choice
+
+    // The old trust-on-change behaviour, as an explicit option: the changed key is used at once, with the event.
+    await admin.close();
+    const trusting = await pool.open(adminDir, { identityChanges: 'trust' });
+    const changedWhenTrusting = collect(trusting, 'identity-changed');
+    await trusting.sendDirect(dave.client.accountId, { text: 'are you ok?' });
+    expect(changedWhenTrusting.map((c) => c.accountId)).toEqual([dave.client.accountId]);
+    expect(queuedFor(relay, dave.client.accountId)).toBe(1);
   });
 
   test('a group message under a substituted key, with a sender certificate the relay minted for it, is dropped', async () => {
