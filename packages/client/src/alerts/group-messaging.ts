@@ -360,8 +360,9 @@ export class GroupMessaging {
    * Undefined when it does; otherwise the message is dropped and the member named.
    */
   async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
-    if (!memberOf(state, opened.sender)) return undefined; // not a member: refused as such by the caller
-    const expected = this.#memberKeys.logKey(state, opened.sender);
+    const member = memberOf(state, opened.sender);
+    if (!member) return undefined; // not a member: refused as such by the caller
+    const expected = this.#memberKeys.keyOf(member);
     let verdict = checkKey(expected, opened.senderIdentityKey);
     if (verdict === 'ok' && stores && opened.via === 'session') {
       const session = await stores.identity.getIdentity(ProtocolAddress.new(opened.sender, opened.senderDevice));

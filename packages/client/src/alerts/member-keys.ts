@@ -13,10 +13,9 @@ export class MemberKeys {
   /** Decoded log keys by their base64 text: a send to a thousand members decodes each once. */
   readonly #decoded = new Map<string, Uint8Array | null>();
 
-  /** The log's key for `accountId` in `state`, or undefined when it is not a member or has no usable key. */
-  logKey(state: GroupState, accountId: string): Uint8Array | undefined {
-    for (const m of Object.values(state.members)) if (m.accountId === accountId) return this.#decode((m as { identityKey?: string | undefined }).identityKey);
-    return undefined;
+  /** The log's key of a member record (undefined: no usable key). */
+  keyOf(member: { identityKey?: string | undefined }): Uint8Array | undefined {
+    return this.#decode(member.identityKey);
   }
 
   /** Log keys of every member of `state` by account id (undefined: the log holds no usable key). */
