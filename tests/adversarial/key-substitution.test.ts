@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describe, expect, test } from 'vitest';
-import { SqliteStore, UntrustedIdentityError, type IdentityMismatchError } from '@aviso/client';
+import { IdentityMismatchError, SqliteStore, UntrustedIdentityError } from '@aviso/client';
 import { collect } from '../support/clients.js';
 import { useRelay } from '../support/harness.js';
 import type { ClientPool } from '../support/clients.js';
@@ -54,11 +54,18 @@ describe('a relay that substitutes members\' keys', () => {
     await dave.client.close();
     await group.sync();
     const victims = [carol.client.accountId, dave.client.accountId, frank.client.accountId];
+    // Two 1:1 contacts of the admin who share no group with it, written to once (offline).
+    const olga = await pool.registered(relay, 'olga');
+    const pete = await pool.registered(relay, 'pete');
+    await olga.close();
+    await pete.close();
+    await admin.sendDirect(olga.accountId, { text: 'hello' });
+    await admin.sendDirect(pete.accountId, { text: 'hello' });
     const attacker = await pool.registered(relay, 'attacker');
 
     await relay.stop();
     withRelayDb(relay, (db) => {
-      for (const v of victims) substitute(db, attacker.accountId, v);
+      for (const v of [...victims, olga.accountId, pete.accountId]) substitute(db, attacker.accountId, v);
     });
     await relay.start();
 
@@ -73,25 +80,39 @@ describe('a relay that substitutes members\' keys', () => {
     expect(named).toEqual(victims.map((v) => [v, group.id, 'sending', 'key-mismatch']).sort());
     expect(atBob[0]!.title).toBe('ICE at the swap meet');
 
-    // 1:1: the changed key blocks sending until the user accepts it.
+    // 1:1 to a fellow group member at first contact: only the log's key is used.
+    const direct = await bob.client.sendDirect(frank.client.accountId, { text: 'hi, I am Bob from the group' }).catch((e: unknown) => e);
+    expect(direct).toBeInstanceOf(IdentityMismatchError);
+    expect([(direct as IdentityMismatchError).accountId, (direct as IdentityMismatchError).reason]).toEqual([frank.client.accountId, 'key-mismatch']);
+    expect(queuedFor(relay, frank.client.accountId)).toBe(0);
+
+    // 1:1 with contacts who share no group: a changed key blocks sending until the user accepts it.
+    const before = (id: string) => queuedFor(relay, id);
+    const olgaQueued = before(olga.accountId);
     const changed = collect(admin, 'identity-changed');
-    const err = await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' }).catch((e: unknown) => e);
+    const err = await admin.sendDirect(olga.accountId, { text: 'are you ok?' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UntrustedIdentityError);
-    expect((err as UntrustedIdentityError).accountId).toBe(carol.client.accountId);
-    expect(changed.map((c) => c.accountId)).toEqual([carol.client.accountId]);
-    expect(admin.identityBlocked(carol.client.accountId)).toBe(true);
-    expect(queuedFor(relay, carol.client.accountId)).toBe(0);
-    expect(admin.acceptIdentity(carol.client.accountId)).toBe(true);
-    await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' });
-    expect(queuedFor(relay, carol.client.accountId)).toBe(1); // the user's explicit choice
+    expect((err as UntrustedIdentityError).accountId).toBe(olga.accountId);
+    expect(changed.map((c) => c.accountId)).toEqual([olga.accountId]);
+    expect(admin.identityBlocked(olga.accountId)).toBe(true);
+    expect(before(olga.accountId)).toBe(olgaQueued);
+    expect(admin.acceptIdentity(olga.accountId)).toBe(true);
+    await admin.sendDirect(olga.accountId, { text: 'are you ok?' });
+    expect(before(olga.accountId)).toBe(olgaQueued + 1); // the user's explicit choice
+
+    // A fellow group member: the log's key is the only one, and nothing to accept changes that.
+    const toCarol = await admin.sendDirect(carol.client.accountId, { text: 'are you ok?' }).catch((e: unknown) => e);
+    expect(toCarol).toBeInstanceOf(IdentityMismatchError);
+    expect(before(carol.client.accountId)).toBe(0);
 
     // The old trust-on-change behaviour, as an explicit option: the changed key is used at once, with the event.
     await admin.close();
     const trusting = await pool.open(adminDir, { identityChanges: 'trust' });
     const changedWhenTrusting = collect(trusting, 'identity-changed');
-    await trusting.sendDirect(dave.client.accountId, { text: 'are you ok?' });
-    expect(changedWhenTrusting.map((c) => c.accountId)).toEqual([dave.client.accountId]);
-    expect(queuedFor(relay, dave.client.accountId)).toBe(1);
+    const peteQueued = before(pete.accountId);
+    await trusting.sendDirect(pete.accountId, { text: 'are you ok?' });
+    expect(changedWhenTrusting.map((c) => c.accountId)).toEqual([pete.accountId]);
+    expect(before(pete.accountId)).toBe(peteQueued + 1);
   });
 
   test('a group message under a substituted key, with a sender certificate the relay minted for it, is dropped', async () => {

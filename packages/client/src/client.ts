@@ -55,6 +55,7 @@ import type { Group } from './groups/group.js';
 import { GroupService, type CreateGroupInput } from './groups/group-service.js';
 import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
 import { GroupMessaging, type DroppedAlert, type ReceiveOutcome } from './alerts/group-messaging.js';
+import { MemberKeys } from './alerts/member-keys.js';
 import type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction } from './alerts/types.js';
 import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } from './stores/interfaces.js';
 import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
@@ -199,6 +200,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   #retry: NodeJS.Timeout | undefined;
   readonly #groups: GroupService;
   readonly #messaging: GroupMessaging;
+  readonly #memberKeys = new MemberKeys();
 
   private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
     const logger = opts.logger ?? silentLogger;
@@ -427,7 +429,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const bytes = utf8Length(message.text);
     if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
     const sentAt = this.#nextSentAt();
-    await this.#sendContent(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } });
+    await this.#sendContent(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } }, this.#groupIdentityOf(to));
     return { sentAt };
   }
 
@@ -639,6 +641,18 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   // ---- sending ----
 
+  /**
+   * The identity key a verified group log binds to `accountId`, if we share a group with them: a
+   * direct message to a fellow member goes only to that key, from the first contact on.
+   */
+  #groupIdentityOf(accountId: string): { groupId: string; identityKey: Uint8Array | undefined } | undefined {
+    for (const rec of this.#store.listGroups()) {
+      if (rec.status !== 'member') continue;
+      for (const m of Object.values(rec.state.members)) if (m.accountId === accountId) return { groupId: rec.groupId, identityKey: this.#memberKeys.keyOf(m) };
+    }
+    return undefined;
+  }
+
   get #policy(): IdentityPolicy {
     return this.#opts.identityChanges ?? 'block';
   }
@@ -716,7 +730,17 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const existing = this.#store.getIdentity(to);
     const next = changedIdentity(existing, key, Date.now());
     if (!next) return;
-    this.#store.commit({ identities: [{ accountId: to, record: next }] });
+    // The sessions are with the old key: once the new one is accepted, sending starts fresh ones.
+    const zone = new Zone(this.#store);
+    for (const deviceId of zone.getSessionDevices(to)) {
+      const raw = zone.getSession(to, deviceId);
+      if (!raw) continue;
+      const record = SessionRecord.deserialize(copyBytes(raw));
+      if (!record.hasCurrentState()) continue;
+      record.archiveCurrentState();
+      zone.setSession(to, deviceId, record.serialize());
+    }
+    zone.commit({ identities: [{ accountId: to, record: next }] });
     this.emit('identity-changed', { accountId: to });
     throw new UntrustedIdentityError(to);
   }

@@ -36,14 +36,14 @@ export class AlreadyRegisteredError extends Error {
   }
 }
 
-/** Sending was refused because the peer's identity key changed after the user verified it. */
+/** Sending was refused because the peer's identity key changed and the user has not accepted (or verified) the new one. */
 export class UntrustedIdentityError extends Error {
   override name = 'UntrustedIdentityError';
   constructor(
     readonly accountId: string,
     options?: ErrorOptions,
   ) {
-    super('the recipient identity key changed after it was verified; verify or accept it before sending', options);
+    super('the recipient identity key changed; compare safety numbers and accept it (acceptIdentity) before sending', options);
   }
 }
 

@@ -27,4 +27,5 @@ export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
 export type { DroppedAlert } from './alerts/group-messaging.js';
+export type { IdentityPolicy } from './stores/trust.js';
 export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';
