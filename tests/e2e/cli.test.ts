@@ -185,6 +185,11 @@ describe('the aviso CLI against a real relay', () => {
     } finally {
       expect(await organiser.interrupt()).toBe(0);
     }
+
+    // Nothing changed, so there is nothing to accept; the command still shows the safety number.
+    const [accepted] = await json('accept', 'Ana');
+    expect(accepted).toMatchObject({ type: 'identity-accepted', accountId: anaId, displayName: 'Ana', accepted: false });
+    expect(String(accepted!['safetyNumber'])).toMatch(/^\d{60}$/);
   });
 
   test('every error a user can hit: one line on stderr, a non-zero status, a JSON error', { timeout: 600_000 }, async () => {

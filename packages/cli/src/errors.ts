@@ -5,6 +5,8 @@ import {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  GroupWithheldError,
+  IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
@@ -57,7 +59,15 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof RelayRequestError) return relayError(err, relay);
   if (err instanceof UntrustedIdentityError) {
-    return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed after you verified it — compare it again with \`aviso verify ${err.accountId.slice(0, 8)}\``);
+    const id = err.accountId.slice(0, 8);
+    return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed, so nothing was sent to them — compare it with \`aviso verify ${id}\`, then run \`aviso accept ${id}\``);
+  }
+  if (err instanceof GroupWithheldError) {
+    return new CliError('GROUP_WITHHELD', `the relay${relay} is hiding changes to this group: a member's message names version ${err.namedVersion}, the relay shows only ${err.localVersion}; nothing is sent to the group until it serves them (someone may have been removed) — tell your organisers`);
+  }
+  if (err instanceof IdentityMismatchError) {
+    const what = err.direction === 'sending' ? 'nothing was sent to them' : 'their message was dropped';
+    return new CliError('IDENTITY_MISMATCH', `the relay${relay} gave a key for member ${err.accountId} that is not the one in the group's signed history (${err.reason}), so ${what} — the relay may be trying to read your group; tell your organisers`);
   }
   if (err instanceof MessageTooLargeError) return new CliError('TOO_LARGE', `${err.message} — shorten it`, EXIT_USAGE);
   if (err instanceof GroupVerificationError) {

@@ -46,16 +46,20 @@ import {
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
+  IdentityMismatchError,
   RelayRequestError,
   UntrustedIdentityError,
+  type GroupWithheldError,
 } from './errors.js';
 import type { Group } from './groups/group.js';
 import { GroupService, type CreateGroupInput } from './groups/group-service.js';
 import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
-import { GroupMessaging, type ReceiveOutcome } from './alerts/group-messaging.js';
+import { GroupMessaging, type DroppedAlert, type ReceiveOutcome } from './alerts/group-messaging.js';
+import { MemberKeys } from './alerts/member-keys.js';
 import type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction } from './alerts/types.js';
 import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } from './stores/interfaces.js';
 import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
+import { changedIdentity, type IdentityPolicy } from './stores/trust.js';
 import { MemoryStore } from './stores/memory/memory-store.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 import { Zone } from './stores/zone.js';
@@ -80,6 +84,12 @@ export interface AvisoClientOptions {
   store?: AvisoStore;
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
+  /**
+   * What a changed identity key of a 1:1 contact does. 'block' (default): sending to them stops
+   * (UntrustedIdentityError) until `acceptIdentity(accountId)`. 'trust': the new key is used at once
+   * (only a key the user marked verified blocks), with an 'identity-changed' event: the old behaviour.
+   */
+  identityChanges?: IdentityPolicy;
 }
 
 /** A verified change to a group (or the relay refusing us: 'removed-from-group' without an actor). */
@@ -107,6 +117,12 @@ export interface AvisoClientEvents {
   rejected: RejectedEnvelope;
   'queue-overflow': { dropped: number };
   'identity-changed': { accountId: string };
+  /** A group member's key from the relay is not the verified log's: not encrypted to, or its message dropped. */
+  'identity-mismatch': IdentityMismatchError;
+  /** A member's message named a group version the relay will not serve: it is withholding changes. */
+  'group-withheld': GroupWithheldError;
+  /** An alert already surfaced was taken out of the book (its sender was removed from the group). */
+  'alert-dropped': DroppedAlert;
   group: GroupEvent;
   error: Error;
   connection: ConnectionState;
@@ -134,6 +150,8 @@ export interface AvisoClientEventContexts {
 const CERT_META = 'senderCertificate';
 const CERT_REFRESH_MS = 3600_000;
 const SEND_ATTEMPTS = 3;
+/** An envelope that had to wait (its group could not be synced) is tried again after this long. */
+const RETRY_LATER_MS = 30_000;
 /** Dedupe rows are kept this long; the relay's queue TTL is shorter. */
 const DEDUPE_RETENTION_MS = 30 * 24 * 3600_000;
 
@@ -179,8 +197,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   #maintaining: Promise<void> | undefined;
   #lastSentAt = 0;
   #closed = false;
+  #retry: NodeJS.Timeout | undefined;
   readonly #groups: GroupService;
   readonly #messaging: GroupMessaging;
+  readonly #memberKeys = new MemberKeys();
 
   private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
     const logger = opts.logger ?? silentLogger;
@@ -200,7 +220,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
         this.#account();
         return this.#http!;
       },
-      emit: (event) => this.emit('group', event),
+      emit: (event) => {
+        this.#messaging.onGroupChange(event);
+        this.emit('group', event);
+      },
       emitError: (err) => this.emit('error', err),
       logger,
     });
@@ -214,10 +237,13 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       },
       certificate: () => this.#senderCertificate(),
       crypto: (peer, fn, extra) => this.#queue.run(() => this.#withZone((zone, stores) => fn(zone, stores), peer, extra)),
-      sendDirect: (to, content) => this.#sendContent(to, content),
+      sendDirect: (to, content, expect) => this.#sendContent(to, content, expect),
       nextSentAt: () => this.#nextSentAt(),
       emit: (event, group) => this.emit(event.type, event.payload as never, group),
       emitError: (err) => this.emit('error', err),
+      emitMismatch: (err) => this.emit('identity-mismatch', err),
+      emitWithheld: (err) => this.emit('group-withheld', err),
+      emitDropped: (dropped) => this.emit('alert-dropped', dropped),
       logger,
     });
     this.#groups.messaging = this.#messaging;
@@ -374,7 +400,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     });
     this.#connection = connection;
     const drained = (this.#drained = deferred());
-    connection.on('state', (state) => this.emit('connection', state));
+    connection.on('state', (state) => {
+      // Changes may have happened while we were away: each group syncs before its next message applies.
+      if (state === 'open') this.#messaging.connectionOpened();
+      this.emit('connection', state);
+    });
     connection.on('frame', (frame) => this.#onFrame(frame));
     connection.on('error', (err) => {
       this.emit('error', err);
@@ -399,7 +429,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const bytes = utf8Length(message.text);
     if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
     const sentAt = this.#nextSentAt();
-    await this.#sendContent(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } });
+    await this.#sendContent(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } }, this.#groupIdentityOf(to));
     return { sentAt };
   }
 
@@ -431,6 +461,28 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: verified ? 'verified' : 'default' } }] });
   }
 
+  /**
+   * Accepts the contact's current identity key after it changed (an 'identity-changed' event, or
+   * UntrustedIdentityError from a send): sending to them works again. Compare safety numbers first
+   * when you can (`safetyNumber`): a changed key is what a relay substituting keys looks like too.
+   * Returns false when there was nothing to accept (the key never changed or was already accepted).
+   */
+  acceptIdentity(accountId: string): boolean {
+    this.#assertOpen();
+    const them = AccountId.parse(accountId);
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    if (identity.verified !== 'unverified') return false;
+    this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: 'default' } }] });
+    return true;
+  }
+
+  /** Whether sending to `accountId` is blocked until `acceptIdentity` (its key changed and was not accepted). */
+  identityBlocked(accountId: string): boolean {
+    const identity = this.#store.getIdentity(AccountId.parse(accountId));
+    return identity?.verified === 'unverified';
+  }
+
   /** Stops delivery, waits for in-flight processing, closes the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -440,6 +492,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#drained?.reject(new ClientClosedError());
     this.#groups.stopPolling();
     this.#messaging.stopCleanup();
+    if (this.#retry) clearTimeout(this.#retry);
     await connection?.close();
     await this.#messaging.idle().catch(() => undefined);
     await this.#queue.idle();
@@ -492,6 +545,16 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     void this.#queue.run(() => this.#process(envelope));
   }
 
+  /** Processes left-over envelopes again in a while (once), while connected. */
+  #retryLater(): void {
+    if (this.#retry) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#connection && !this.#closed) void this.#processLeftovers().catch((err: unknown) => this.#logger.warn(errInfo(err), 'retrying envelopes failed'));
+    }, RETRY_LATER_MS);
+    this.#retry.unref();
+  }
+
   async #processLeftovers(): Promise<void> {
     for (const envelope of this.#store.listUnprocessed()) void this.#queue.run(() => this.#process(envelope));
     await this.#queue.idle();
@@ -513,7 +576,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       }
       const account = this.#account();
       const zone = new Zone(this.#store);
-      const stores = signalStores(zone, this.#local);
+      const stores = signalStores(zone, this.#local, Date.now, this.#policy);
       let opened: OpenedMessage;
       try {
         opened = await openSealed({
@@ -540,6 +603,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
         return;
       }
       const outcome = await this.#handle(opened, envelope, stores);
+      if (outcome.ok === 'later') {
+        // Nothing committed: the envelope stays unprocessed and is opened again later.
+        this.#logger.info({ guid }, outcome.message);
+        this.#retryLater();
+        return;
+      }
       if (!outcome.ok) {
         reject(outcome.reason, new EnvelopeRejectedError(outcome.reason, outcome.message));
         return;
@@ -572,15 +641,43 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   // ---- sending ----
 
-  async #sendContent(to: string, content: Content): Promise<void> {
+  /**
+   * The identity key a verified group log binds to `accountId`, if we share a group with them: a
+   * direct message to a fellow member goes only to that key, from the first contact on.
+   */
+  #groupIdentityOf(accountId: string): { groupId: string; identityKey: Uint8Array | undefined } | undefined {
+    for (const rec of this.#store.listGroups()) {
+      if (rec.status !== 'member') continue;
+      for (const m of Object.values(rec.state.members)) if (m.accountId === accountId) return { groupId: rec.groupId, identityKey: this.#memberKeys.keyOf(m) };
+    }
+    return undefined;
+  }
+
+  get #policy(): IdentityPolicy {
+    return this.#opts.identityChanges ?? 'block';
+  }
+
+  /**
+   * Seals `content` for every device of `to`. With `expect` (a group member: SKDMs, resends) only to
+   * the identity key the verified group log binds to them: a bundle or session under any other key
+   * throws IdentityMismatchError before anything is encrypted.
+   */
+  async #sendContent(to: string, content: Content, expect?: { groupId: string; identityKey: Uint8Array | undefined }): Promise<void> {
     const account = this.#account();
     const http = this.#http!;
     const certificate = await this.#senderCertificate();
     let refetch: Set<number> | 'all' | undefined;
     let archive = new Set<number>();
+    const mismatch = (reason: 'key-mismatch' | 'no-verified-key') => new IdentityMismatchError(expect!.groupId, to, 'sending', reason);
+    if (expect && !expect.identityKey) throw mismatch('no-verified-key');
     for (let attempt = 1; ; attempt++) {
       if (refetch === undefined && this.#currentDevices(to).length === 0) refetch = 'all';
       const bundles = await this.#fetchBundles(to, refetch);
+      for (const bundle of bundles) {
+        const key = fromBase64(bundle.identityKey);
+        if (expect && !sameBytes(key, expect.identityKey!)) throw mismatch('key-mismatch');
+        if (!expect) this.#noteChangedKey(to, key);
+      }
       const messages = await this.#queue.run(() =>
         this.#withZone(async (zone, stores) => {
           for (const deviceId of archive) {
@@ -591,6 +688,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
             zone.setSession(to, deviceId, record.serialize());
           }
           for (const bundle of bundles) await buildSessions(stores, this.#localAddress(account), to, bundle);
+          // A session may predate the log (a 1:1 contact) or come from a message under another key.
+          const stored = zone.getIdentity(to);
+          if (expect && (!stored || !sameBytes(stored.publicKey, expect.identityKey!))) throw mismatch('key-mismatch');
           const out: OutgoingMessage[] = [];
           for (const deviceId of this.#currentDevices(to, zone)) {
             const sealed = await sealContent(content, ProtocolAddress.new(to, deviceId), certificate, stores);
@@ -620,6 +720,31 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     }
   }
 
+  /**
+   * A bundle under another key than the one we hold for `to`: libsignal would refuse it for sending
+   * without storing it, so record it here as changed and unaccepted ('block' policy), report it,
+   * and refuse the send. `acceptIdentity` then accepts exactly this key.
+   */
+  #noteChangedKey(to: string, key: Uint8Array): void {
+    if (this.#policy !== 'block') return;
+    const existing = this.#store.getIdentity(to);
+    const next = changedIdentity(existing, key, Date.now());
+    if (!next) return;
+    // The sessions are with the old key: once the new one is accepted, sending starts fresh ones.
+    const zone = new Zone(this.#store);
+    for (const deviceId of zone.getSessionDevices(to)) {
+      const raw = zone.getSession(to, deviceId);
+      if (!raw) continue;
+      const record = SessionRecord.deserialize(copyBytes(raw));
+      if (!record.hasCurrentState()) continue;
+      record.archiveCurrentState();
+      zone.setSession(to, deviceId, record.serialize());
+    }
+    zone.commit({ identities: [{ accountId: to, record: next }] });
+    this.emit('identity-changed', { accountId: to });
+    throw new UntrustedIdentityError(to);
+  }
+
   async #fetchBundles(to: string, which: Set<number> | 'all' | undefined): Promise<PreKeyBundleResponse[]> {
     if (which === undefined) return [];
     const http = this.#http!;
@@ -640,7 +765,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const zone = new Zone(this.#store);
     let result: T;
     try {
-      result = await fn(zone, signalStores(zone, this.#local));
+      result = await fn(zone, signalStores(zone, this.#local, Date.now, this.#policy));
     } catch (err) {
       if (err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity)) throw new UntrustedIdentityError(peer, { cause: err });
       throw err;

@@ -36,14 +36,14 @@ export class AlreadyRegisteredError extends Error {
   }
 }
 
-/** Sending was refused because the peer's identity key changed after the user verified it. */
+/** Sending was refused because the peer's identity key changed and the user has not accepted (or verified) the new one. */
 export class UntrustedIdentityError extends Error {
   override name = 'UntrustedIdentityError';
   constructor(
     readonly accountId: string,
     options?: ErrorOptions,
   ) {
-    super('the recipient identity key changed after it was verified; verify or accept it before sending', options);
+    super('the recipient identity key changed; compare safety numbers and accept it (acceptIdentity) before sending', options);
   }
 }
 
@@ -146,4 +146,49 @@ export class GroupForkError extends Error {
 /** An invite code is malformed or unsupported, or points at another relay or trust root than expected. */
 export class InviteCodeError extends Error {
   override name = 'InviteCodeError';
+}
+
+/**
+ * A group member's identity key, as the relay served it (a prekey bundle, a session, a sender
+ * certificate), is not the key the verified group log binds to that member, or the log binds no
+ * usable key. Nothing is encrypted to that key and nothing it sent is accepted
+ * (docs/alerts.md "Identity keys"). Also reported on the client's 'identity-mismatch' event.
+ */
+export class IdentityMismatchError extends Error {
+  override name = 'IdentityMismatchError';
+  constructor(
+    readonly groupId: string,
+    readonly accountId: string,
+    /** 'sending': refused as a recipient; 'receiving': a message from it was dropped. */
+    readonly direction: 'sending' | 'receiving',
+    /** 'key-mismatch': the key differs from the log's; 'no-verified-key': the log has no verified key for it. */
+    readonly reason: 'key-mismatch' | 'no-verified-key',
+  ) {
+    super(
+      reason === 'key-mismatch'
+        ? `the identity key the relay gave for member ${accountId} is not the one in the verified group log`
+        : `the verified group log holds no identity key for member ${accountId}`,
+    );
+  }
+}
+
+/**
+ * A member's group message names a group version the relay does not serve this device: the relay is
+ * withholding changes (a removal, say) from it, or the member's client is lying about the version.
+ * The message is dropped, and sending to the group is refused with this error while the claim stands
+ * (this device cannot know whom the unseen changes removed). Also reported on 'group-withheld'.
+ */
+export class GroupWithheldError extends Error {
+  override name = 'GroupWithheldError';
+  constructor(
+    readonly groupId: string,
+    /** The version this device verified (the relay serves no later one). */
+    readonly localVersion: number,
+    /** The version the member's message named. */
+    readonly namedVersion: number,
+    /** The member whose message named it. */
+    readonly namedBy: string,
+  ) {
+    super(`a member's message names version ${namedVersion} of the group, but the relay serves only up to version ${localVersion}`);
+  }
 }

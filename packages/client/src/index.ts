@@ -7,6 +7,8 @@ export {
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
+  GroupWithheldError,
+  IdentityMismatchError,
   InviteCodeError,
   MessageTooLargeError,
   NotRegisteredError,
@@ -25,4 +27,6 @@ export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type C
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
+export type { DroppedAlert } from './alerts/group-messaging.js';
+export type { IdentityPolicy } from './stores/trust.js';
 export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';

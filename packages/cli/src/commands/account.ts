@@ -119,6 +119,36 @@ export const verify: Command = {
   },
 };
 
+export const accept: Command = {
+  name: 'accept',
+  synopsis: '<member>',
+  summary: 'accept a member\'s new safety number after it changed, so messages to them go out again',
+  details: [
+    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
+    'When a member\'s key changes (a new phone, or someone impersonating them), sending to them stops.',
+    'Compare the new safety number with them first (`aviso verify <member>`), then accept it here.',
+    '--json: {"type":"identity-accepted","accountId","displayName","accepted","safetyNumber"}',
+  ],
+  options: {},
+  args: { min: 1, max: 1 },
+  sharable: true,
+  async run(ctx, args) {
+    await withClient(ctx, { connect: true }, async (client) => {
+      const member = await findPerson(client, args.positionals[0]!);
+      const digits = await client.safetyNumber(member.accountId);
+      const accepted = client.acceptIdentity(member.accountId);
+      const who = member.displayName ? `${member.displayName} (${shortId(member.accountId)})` : member.accountId;
+      ctx.out.emit(
+        { type: 'identity-accepted', accountId: member.accountId, displayName: member.displayName, accepted, safetyNumber: digits },
+        [
+          accepted ? `accepted the new safety number of ${who}:` : `nothing to accept: the safety number of ${who} did not change:`,
+          ...formatSafetyNumber(digits).map((l) => `  ${l}`),
+        ],
+      );
+    });
+  },
+};
+
 async function findPerson(client: AvisoClient, query: string): Promise<Pick<GroupMember, 'accountId' | 'displayName'>> {
   const people = new Map<string, Pick<GroupMember, 'accountId' | 'displayName'>>();
   for (const group of await activeGroups(client)) {

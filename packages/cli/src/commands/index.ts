@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { join, register, verify } from './account.js';
+import { accept, join, register, verify } from './account.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
 import { approve, deny, invite, requests } from './invites.js';
@@ -27,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   say,
   listen,
   verify,
+  accept,
 ];

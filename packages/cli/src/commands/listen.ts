@@ -91,6 +91,23 @@ class ListenSession {
       if (this.#ready && this.#connection !== state) this.#emit({ type: 'connection', state });
       this.#connection = state;
     });
+    client.on('alert-dropped', (d) => {
+      // A removed member's alert leaves the SDK's book; the board marks it instead of hiding it silently.
+      this.#board.retract(d.alertId, 'its sender was removed from the group');
+      this.#emit({ type: 'warning', code: 'ALERT_DROPPED', message: `alert ${d.alertId.slice(0, 8)} was dropped: its sender was removed from the group` });
+    });
+    client.on('group-withheld', (err) => {
+      const e = toCliError(err, this.ctx.errors);
+      this.#emit({ type: 'warning', code: e.code, message: e.message });
+    });
+    client.on('identity-mismatch', (err) => {
+      const e = toCliError(err, this.ctx.errors);
+      this.#emit({ type: 'warning', code: e.code, message: e.message });
+    });
+    client.on('identity-changed', ({ accountId }) => {
+      const id = accountId.slice(0, 8);
+      this.#emit({ type: 'warning', code: 'IDENTITY_CHANGED', message: `the safety number with ${accountId} changed; nothing more goes to them until you compare it (\`aviso verify ${id}\`) and run \`aviso accept ${id}\`` });
+    });
     client.on('error', (err) => {
       if (err instanceof ConnectedElsewhereError) return this.#fatal?.(err);
       if (this.#connection !== 'open') return; // reconnect failures: the connection events tell that story

@@ -19,7 +19,8 @@ import type { GroupState } from '../crypto/group-chain.js';
 import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
 import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, SENDER_KEY_MAX_AGE_MS, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
-import { GroupForkError, GroupVerificationError, RelayRequestError } from '../errors.js';
+import { GroupForkError, GroupVerificationError, GroupWithheldError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
+import type { GroupChangeEvent } from '../crypto/group-chain.js';
 import type { Group } from '../groups/group.js';
 import type { GroupService } from '../groups/group-service.js';
 import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
@@ -30,6 +31,9 @@ import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import { applyGroupBody, memberOf, publicAlert } from './apply.js';
+import { headAt } from '../groups/heads.js';
+import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from './group-watch.js';
+import { checkKey, MemberKeys } from './member-keys.js';
 import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
 
 export interface GroupMessagingDeps {
@@ -40,15 +44,48 @@ export interface GroupMessagingDeps {
   certificate(): Promise<SenderCertificate>;
   /** Runs crypto over a fresh zone in the client's crypto queue, then commits the zone with `extra`. */
   crypto<T>(peer: string, fn: (zone: Zone, stores: SignalStores) => Promise<T>, extra?: (result: T) => StoreChanges): Promise<T>;
-  /** The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). */
-  sendDirect(to: string, content: Content): Promise<void>;
+  /**
+   * The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). With `expect`,
+   * only to that identity key (the verified log's): IdentityMismatchError otherwise, nothing sent.
+   */
+  sendDirect(to: string, content: Content, expect?: { groupId: string; identityKey: Uint8Array | undefined }): Promise<void>;
   nextSentAt(): number;
   emit(event: GroupMessageEvent, group: Group): void;
   emitError(err: Error): void;
+  /** A member refused as a recipient or whose message was dropped for its identity key. */
+  emitMismatch(err: IdentityMismatchError): void;
+  /** A member's message named a group version the relay does not serve us. */
+  emitWithheld(err: GroupWithheldError): void;
+  /** Stored alerts were dropped after the fact (their sender was removed from the group). */
+  emitDropped(dropped: DroppedAlert): void;
   logger: Logger;
 }
 
-export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string };
+/**
+ * Members one send refuses to encrypt to (docs/alerts.md "Identity keys"), each reported once:
+ * the log's keys by account, and who was refused so far.
+ */
+interface Refusals {
+  groupId: string;
+  keys: Map<string, Uint8Array | undefined>;
+  refused: Set<string>;
+}
+
+/**
+ * `later`: nothing is committed and the envelope stays unprocessed, to be tried again (the group
+ * could not be synced first, docs/alerts.md "Receiving").
+ */
+export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string } | { ok: 'later'; message: string };
+
+/** An alert taken out of the book after it was shown: its sender was removed from the group. */
+export interface DroppedAlert {
+  groupId: string;
+  alertId: string;
+  from: string;
+  reason: 'sender-removed';
+  /** The verified group version that removed the sender. */
+  version: number;
+}
 
 /** Group bodies without the fields every group body gets from the sender's verified state. */
 /** A member device with a current session: what the sender key, the upload and the token cover. */
@@ -94,6 +131,9 @@ export class GroupMessaging {
   readonly #sessionCache = new SessionRecordCache();
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
   readonly #addresses = new Map<string, ProtocolAddress>();
+  readonly #memberKeys = new MemberKeys();
+  /** Groups synced since the connection (re)opened: the first group message of each waits for one. */
+  readonly #synced = new Set<string>();
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
@@ -169,6 +209,7 @@ export class GroupMessaging {
    */
   async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
     return this.#sends.run(async () => {
+      await this.#checkWithheld(groupId);
       // Read once per send: a record holds the whole member list, parsed on every read.
       const current = this.#d.groups.record(groupId);
       const state = current.state;
@@ -178,9 +219,10 @@ export class GroupMessaging {
       const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
       const body = content.body as GroupMessageBody;
       const me = this.#d.account();
+      const removed = readRemoved(this.#d.store, groupId);
       const recipients = Object.values(state.members)
         .map((m) => m.accountId)
-        .filter((a) => a !== me.accountId);
+        .filter((a) => a !== me.accountId && !this.#removedStill(groupId, state, removed, a));
       if (recipients.length > 0) await this.#upload(current, content, recipients);
       const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
       if (own.ok) this.#d.store.commit(own.changes);
@@ -205,6 +247,8 @@ export class GroupMessaging {
         if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a sender key arrived through a sender key' };
         const state = await this.#memberState(body.groupId, sender, true);
         if (!state) return { ok: false, reason: 'not-a-member', message: 'a sender key from someone not in the verified group' };
+        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
+        if (bad) return bad;
         let distributionId: string;
         try {
           distributionId = await acceptDistribution(ProtocolAddress.new(sender, senderDevice), fromBase64(body.skdm), stores);
@@ -218,10 +262,12 @@ export class GroupMessaging {
         if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a resend request arrived through a sender key' };
         const state = await this.#memberState(body.groupId, sender, false);
         if (!state) return { ok: false, reason: 'not-a-member', message: 'a resend request from someone not in the verified group' };
+        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
+        if (bad) return bad;
         return {
           ok: true,
           changes: {},
-          after: () => void this.#serveResend(body.groupId, sender, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
+          after: () => void this.#serveResend(body.groupId, sender, opened.senderDevice, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
         };
       }
       default:
@@ -234,17 +280,33 @@ export class GroupMessaging {
     if (opened.via === 'sender-key' && opened.envelopeGroupId !== groupId) return { ok: false, reason: 'not-allowed', message: 'the envelope names another group than the message' };
     let rec = this.#d.store.getGroup(groupId);
     if (!rec || rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'a message for a group this account is not in' };
-    if (body.groupVersion > rec.state.version) {
-      // The sender has verified changes we have not seen (a new member, a role change): catch up first.
-      await this.#syncQuietly(groupId);
+    if (body.groupVersion > rec.state.version || !this.#synced.has(groupId)) {
+      // The sender has verified changes we have not seen (a new member, a removal), or this is the
+      // group's first message since we (re)connected and changes may have happened while we were
+      // away: catch up before applying it, so a member removed meanwhile is not counted.
+      const synced = await this.#syncForMessage(groupId);
+      if (synced === 'transient') return { ok: 'later', message: 'the group could not be synced before applying its message' };
       rec = this.#d.store.getGroup(groupId) ?? rec;
       if (rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'this account is no longer in the group' };
+      if (body.groupVersion > rec.state.version && memberOf(rec.state, opened.sender)) {
+        // A member verified a version the relay will not serve us: it is hiding changes from us. Until
+        // we see them we cannot know whom they removed, so we stop sending to the group (#checkWithheld).
+        const err = new GroupWithheldError(groupId, rec.state.version, body.groupVersion, opened.sender);
+        this.#d.store.commit(claimChange(this.#d.store, groupId, { namedVersion: body.groupVersion, headHash: body.groupHeadHash, namedBy: opened.sender }));
+        this.#d.emitWithheld(err);
+        return { ok: false, reason: 'group-withheld', message: err.message };
+      }
     }
-    if (body.groupVersion === rec.state.version && body.groupHeadHash !== rec.state.headHash) {
-      // Same version, different history: the relay showed the two of us different logs.
-      this.#d.emitError(new GroupForkError(groupId, rec.state.version));
-      return { ok: false, reason: 'group-fork', message: 'the sender verified a different history at our version' };
+    // The sender's (version, head) must be on our chain: ours at that version (kept per version), or
+    // our current head when it names ours. A newer one was synced to above.
+    const ours = body.groupVersion === rec.state.version ? rec.state.headHash : headAt(this.#d.store, groupId, body.groupVersion);
+    if (ours !== undefined && body.groupHeadHash !== ours && memberOf(rec.state, opened.sender)) {
+      // Different history at that version: the relay showed the two of us different logs.
+      this.#d.emitError(new GroupForkError(groupId, body.groupVersion));
+      return { ok: false, reason: 'group-fork', message: `the sender verified a different history at version ${body.groupVersion}` };
     }
+    const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
+    if (bad) return bad;
     const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender: opened.sender, senderDevice: opened.senderDevice, sentAt: opened.content.sentAt, body });
     if (!applied.ok) return applied;
     const group = this.#d.groups.group(groupId);
@@ -266,29 +328,92 @@ export class GroupMessaging {
     })().catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend request failed'));
   }
 
-  /** Redistributes our sender key to the requester and resends (1:1) what we sent around that time. */
-  async #serveResend(groupId: string, requester: string, distributionId: string, around: number): Promise<void> {
+  /**
+   * Redistributes our sender key to the requester and resends (1:1) what we sent around that time,
+   * but only messages that were encrypted to the requesting device when they were sent: a member
+   * who joined later (or a device added later) gets nothing from before.
+   */
+  async #serveResend(groupId: string, requester: string, requesterDevice: number, distributionId: string, around: number): Promise<void> {
+    const device = `${requester}.${requesterDevice}`;
     const entries = this.#d.store
       .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
-      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS);
+      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS && e.recipients.includes(device));
+    const refusals = this.#refusals(groupId, this.#d.groups.record(groupId).state);
     await this.#sends.run(async () => {
       const info = this.#d.store.getSenderKeyInfo(groupId);
       if (info) {
         // Forget that the requester's devices have our key; the SKDM goes out now and is recorded again.
         const rest = info.devices.filter((d) => d.accountId !== requester);
-        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester]);
+        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester], refusals);
       }
     });
     for (const e of entries) {
+      if (refusals.refused.has(requester)) return;
       this.#d.store.commit({ sendLog: [{ ...e, resends: e.resends + 1 }] });
-      await this.#d.sendDirect(requester, Content.parse(JSON.parse(e.content)));
+      await this.#sendToMember(refusals, requester, Content.parse(JSON.parse(e.content)));
+    }
+  }
+
+  /**
+   * A member's message must come under the identity key the verified log binds to them: the one in
+   * the sender certificate (the relay signs those) and, for 1:1-session messages, the session's.
+   * Undefined when it does; otherwise the message is dropped and the member named.
+   */
+  async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
+    const member = memberOf(state, opened.sender);
+    if (!member) return undefined; // not a member: refused as such by the caller
+    const expected = this.#memberKeys.keyOf(member);
+    let verdict = checkKey(expected, opened.senderIdentityKey);
+    if (verdict === 'ok' && stores && opened.via === 'session') {
+      const session = await stores.identity.getIdentity(ProtocolAddress.new(opened.sender, opened.senderDevice));
+      verdict = checkKey(expected, session?.serialize());
+    }
+    if (verdict === 'ok') return undefined;
+    const err = new IdentityMismatchError(groupId, opened.sender, 'receiving', verdict);
+    this.#d.emitMismatch(err);
+    return { ok: false, reason: 'identity-mismatch', message: err.message };
+  }
+
+  #refusals(groupId: string, state: GroupState): Refusals {
+    return { groupId, keys: this.#memberKeys.byAccount(state), refused: new Set() };
+  }
+
+  /** Refuses `accountId` as a recipient for the rest of this send and reports it (once). */
+  #refuse(r: Refusals, accountId: string, err: Error): void {
+    if (r.refused.has(accountId)) return;
+    r.refused.add(accountId);
+    this.#d.logger.warn({ groupId: r.groupId, reason: err instanceof IdentityMismatchError ? err.reason : err.name }, 'group member refused as a recipient');
+    if (err instanceof IdentityMismatchError) this.#d.emitMismatch(err);
+    else this.#d.emitError(err);
+  }
+
+  /** sendDirect to a member under the log's key; a refused member is reported and false returned. */
+  async #sendToMember(r: Refusals, to: string, content: Content): Promise<boolean> {
+    if (r.refused.has(to)) return false;
+    const identityKey = r.keys.get(to);
+    if (!identityKey) {
+      this.#refuse(r, to, new IdentityMismatchError(r.groupId, to, 'sending', 'no-verified-key'));
+      return false;
+    }
+    try {
+      await this.#d.sendDirect(to, content, { groupId: r.groupId, identityKey });
+      return true;
+    } catch (err) {
+      if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
+        this.#refuse(r, to, err);
+        return false;
+      }
+      throw err;
     }
   }
 
   // ---- sending internals ----
 
-  async #upload(rec: GroupRecord, content: Content, recipients: string[]): Promise<void> {
+  async #upload(rec: GroupRecord, content: Content, members: string[]): Promise<void> {
     const groupId = rec.groupId;
+    const refusals = this.#refusals(groupId, rec.state);
+    for (const r of members) if (!refusals.keys.get(r)) this.#refuse(refusals, r, new IdentityMismatchError(groupId, r, 'sending', 'no-verified-key'));
+    let recipients = members.filter((r) => !refusals.refused.has(r));
     const me = this.#d.account();
     const local = ProtocolAddress.new(me.accountId, me.deviceId);
     const keys = this.#d.groups.keysOf(groupId, rec);
@@ -298,12 +423,13 @@ export class GroupMessaging {
     let missing = new Map<string, Set<number> | '*'>();
     let checkedMissing = false;
     for (let attempt = 1; ; attempt++) {
-      if (missing.size > 0) await this.#fetchSessions(groupId, missing, endorsements);
+      if (missing.size > 0) await this.#fetchSessions(refusals, missing, endorsements);
       missing = new Map();
       const now = Date.now();
       let distributionId: string;
-      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer> };
+      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer>; bad?: Array<[string, Error]>; recipients?: string[] };
       for (let round = 1; ; round++) {
+        recipients = recipients.filter((r) => !refusals.refused.has(r));
         // Read again each round: the SKDMs of the last round recorded who has the key now.
         const info = this.#senderKeyInfo(groupId, rec.state);
         distributionId = info.distributionId;
@@ -313,28 +439,43 @@ export class GroupMessaging {
           groupId,
           async (zone, stores) => {
             const { devices, records } = this.#devicesIn(zone, recipients);
+            // Sessions are only used under the log's key (one made from an incoming message, or
+            // before the member joined, may be another) and not to a changed key the user has not accepted.
+            const withSessions = recipients.filter((r) => devices.get(r)!.length > 0);
+            zone.prefetchIdentities(withSessions);
+            const bad: Array<[string, Error]> = [];
+            for (const r of withSessions) {
+              const identity = zone.getIdentity(r);
+              const verdict = checkKey(refusals.keys.get(r), identity?.publicKey);
+              if (verdict !== 'ok') bad.push([r, new IdentityMismatchError(groupId, r, 'sending', verdict)]);
+              else if (identity!.verified === 'unverified') bad.push([r, new UntrustedIdentityError(r)]);
+            }
+            if (bad.length > 0) return { devices, bad };
             if (!checkedMissing && recipients.some((r) => devices.get(r)!.length === 0)) return { devices };
             if (this.#lacking(info, recipients, devices).length > 0) return { devices };
             const targets = recipients.filter((r) => devices.get(r)!.length > 0);
             if (targets.length === 0) return { devices, targets };
             const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
-            zone.prefetchIdentities(targets);
             const body = await encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionRecords(stores, zone, records) });
-            return { devices, targets, body };
+            return { devices, targets, body, recipients: targets.flatMap((r) => devices.get(r)!.map((d) => `${r}.${d.deviceId}`)) };
           },
           (r) =>
             r.body
               ? {
-                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0 }],
+                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0, recipients: r.recipients! }],
                   pruneSendLogBefore: now - SEND_LOG_MS,
                 }
               : {},
         );
+        if (step.bad) {
+          for (const [r, err] of step.bad) this.#refuse(refusals, r, err);
+          continue;
+        }
         if (!checkedMissing) {
           checkedMissing = true;
           for (const r of recipients) if (step.devices.get(r)!.length === 0) missing.set(r, '*');
           if (missing.size > 0) {
-            await this.#fetchSessions(groupId, missing, endorsements);
+            await this.#fetchSessions(refusals, missing, endorsements);
             missing = new Map();
             continue;
           }
@@ -342,7 +483,7 @@ export class GroupMessaging {
         if (step.targets) break;
         // Sessions changing under us between rounds could loop; a few rounds is plenty.
         if (round > 3) throw new Error('member devices kept changing while distributing the sender key');
-        await this.#sendSkdm(groupId, info, recipients, step.devices);
+        await this.#sendSkdm(groupId, info, recipients, refusals, step.devices);
       }
       const { targets, body } = step;
       if (targets.length === 0 || !body) return;
@@ -404,7 +545,7 @@ export class GroupMessaging {
    * `devices` (the accounts' current devices) is updated for the accounts sent to: the 1:1 send may
    * have started or replaced sessions.
    */
-  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], devices: DeviceMap = this.#devices(accounts)): Promise<void> {
+  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], refusals: Refusals, devices: DeviceMap = this.#devices(accounts)): Promise<void> {
     const lacking = this.#lacking(info, accounts, devices);
     if (lacking.length === 0) {
       // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
@@ -418,7 +559,7 @@ export class GroupMessaging {
       await Promise.all(
         lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
           const content: Content = { v: 1, sentAt: this.#d.nextSentAt(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
-          await this.#d.sendDirect(a, content);
+          if (!(await this.#sendToMember(refusals, a, content))) return;
           const now = this.#devices([a]).get(a) ?? [];
           devices.set(a, now);
           reached.push(...now.map((d) => ({ accountId: a, ...d })));
@@ -431,7 +572,8 @@ export class GroupMessaging {
   }
 
   /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
-  async #fetchSessions(groupId: string, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+  async #fetchSessions(refusals: Refusals, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+    const groupId = refusals.groupId;
     const me = this.#d.account();
     const keys = this.#d.groups.keysOf(groupId);
     await forEachBounded(
@@ -451,9 +593,21 @@ export class GroupMessaging {
             this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
             bundle = await this.#d.http().get(path, PreKeyBundleResponse);
           }
-          await this.#d.crypto(accountId, async (_zone, stores) => {
-            await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
-          });
+          // The relay serves the bundle: only the log's key for this member starts a session.
+          const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+          if (verdict !== 'ok') {
+            this.#refuse(refusals, accountId, new IdentityMismatchError(groupId, accountId, 'sending', verdict));
+            return;
+          }
+          try {
+            await this.#d.crypto(accountId, async (_zone, stores) => {
+              await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
+            });
+          } catch (err) {
+            if (!(err instanceof UntrustedIdentityError)) throw err;
+            this.#refuse(refusals, accountId, err);
+            return;
+          }
         }
       },
     );
@@ -564,6 +718,83 @@ export class GroupMessaging {
       if (!rec || rec.status !== 'member') return undefined;
     }
     return memberOf(rec.state, sender) ? rec.state : undefined;
+  }
+
+  /** Forgets which groups were synced: the connection (re)opened, changes may have been missed. */
+  connectionOpened(): void {
+    this.#synced.clear();
+  }
+
+  /**
+   * A verified change: a removed member's alerts leave the book, whenever they arrived (docs/alerts.md
+   * "Receiving"): one that reached us before we saw the removal (we were offline, or the relay
+   * accepted a removed member's upload under an endorsement still valid) is dropped after the fact.
+   */
+  onGroupChange(event: GroupChangeEvent): void {
+    if (event.accountId === undefined) return;
+    const who = event.accountId;
+    if (event.type === 'member-joined') {
+      const removed = readRemoved(this.#d.store, event.groupId);
+      const at = removed.get(who);
+      if (at !== undefined && at < event.version) this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.delete(who)));
+      return;
+    }
+    if (event.type !== 'member-removed') return;
+    this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.set(who, Math.max(r.get(who) ?? -1, event.version))));
+    const from = who;
+    const drop = this.#d.store.listAlerts(event.groupId).filter((a) => a.from === from);
+    if (drop.length === 0) return;
+    this.#d.store.commit({ removeAlerts: drop.map((a) => ({ groupId: a.groupId, alertId: a.id })) });
+    for (const a of drop) this.#d.emitDropped({ groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
+  }
+
+  /**
+   * Refuses to send while a member's message names a version the relay will not serve us (we cannot
+   * tell whom the unseen changes removed). The claim ends when a sync reaches that version (a head
+   * that differs there is a fork) or when its author is no longer a member of the verified group.
+   */
+  async #checkWithheld(groupId: string): Promise<void> {
+    if (!readClaim(this.#d.store, groupId)) return;
+    await this.#syncQuietly(groupId);
+    const claim = readClaim(this.#d.store, groupId);
+    if (!claim) return;
+    const state = this.#d.groups.record(groupId).state;
+    if (state.version >= claim.namedVersion) {
+      this.#d.store.commit(clearClaim(groupId));
+      const ours = state.version === claim.namedVersion ? state.headHash : headAt(this.#d.store, groupId, claim.namedVersion);
+      if (ours !== undefined && ours !== claim.headHash) this.#d.emitError(new GroupForkError(groupId, claim.namedVersion));
+      return;
+    }
+    if (!memberOf(state, claim.namedBy)) {
+      this.#d.store.commit(clearClaim(groupId));
+      return;
+    }
+    throw new GroupWithheldError(groupId, state.version, claim.namedVersion, claim.namedBy);
+  }
+
+  /**
+   * A member of the verified state that a verified change removed and no later one brought back:
+   * never encrypted to (only an inconsistent state gets here; it is reported).
+   */
+  #removedStill(groupId: string, state: GroupState, removed: Map<string, number>, accountId: string): boolean {
+    const at = removed.get(accountId);
+    if (at === undefined) return false; // a verified re-join deletes the entry (onGroupChange)
+    this.#d.emitError(new GroupVerificationError(groupId, state.version, 'removed-member', `member ${accountId} was removed at version ${at}; not sending to them`));
+    return true;
+  }
+
+  /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */
+  async #syncForMessage(groupId: string): Promise<'ok' | 'transient' | 'failed'> {
+    try {
+      await this.#d.groups.sync(groupId);
+      this.#synced.add(groupId);
+      return 'ok';
+    } catch (err) {
+      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
+      this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+      const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
+      return transient ? 'transient' : 'failed';
+    }
   }
 
   async #syncQuietly(groupId: string): Promise<void> {

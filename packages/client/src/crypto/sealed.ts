@@ -37,7 +37,11 @@ export type RejectReason =
   /** A group message the sender may not send (announcement-only group, someone else's retract). */
   | 'not-allowed'
   /** A group message naming our verified version with another head hash (reported as GroupForkError). */
-  | 'group-fork';
+  | 'group-fork'
+  /** A group message naming a group version the relay does not serve us (reported as GroupWithheldError). */
+  | 'group-withheld'
+  /** A group message whose sender certificate names another identity key than the verified log (IdentityMismatchError). */
+  | 'identity-mismatch';
 
 export class EnvelopeRejectedError extends Error {
   override name = 'EnvelopeRejectedError';
@@ -97,6 +101,8 @@ export interface OpenedMessage {
   via: 'session' | 'sender-key';
   /** The group id (hex) the sender put into the sealed-sender envelope, if any. */
   envelopeGroupId: string | undefined;
+  /** The identity key (serialized) the sender certificate binds to the sender; checked against a group's log. */
+  senderIdentityKey: Uint8Array;
 }
 
 export interface OpenInput {
@@ -214,7 +220,7 @@ export async function openSealed(input: OpenInput): Promise<OpenedMessage> {
     if (err instanceof ProtocolError) throw new EnvelopeRejectedError('malformed-content', err.message, { cause: err });
     throw err;
   }
-  return { sender, senderDevice, content, via, envelopeGroupId };
+  return { sender, senderDevice, content, via, envelopeGroupId, senderIdentityKey: cert.key().serialize() };
 }
 
 function classify(err: unknown): RejectReason {

@@ -37,6 +37,7 @@ import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { GroupMessaging } from '../alerts/group-messaging.js';
 import { Group } from './group.js';
+import { headsMeta, type Heads } from './heads.js';
 import { encodeInviteCode, type InviteCode } from './invite-code.js';
 
 export interface GroupServiceDeps {
@@ -141,7 +142,7 @@ export class GroupService {
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
       const { state, events } = this.#verifyOwn(keys, state0, change);
       await this.#send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
-      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }] });
+      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }], meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]) });
       for (const e of events) this.#d.emit(e);
       return this.group(keys.groupId);
     });
@@ -183,8 +184,9 @@ export class GroupService {
         }
       }
       const rec: GroupRecord = { groupId: keys.groupId, masterKey: keys.masterKey, status: type === 'join' ? 'member' : 'pending', state: emptyGroupState(keys.groupId) };
-      const fetched = await this.#fetchVerified(keys, rec.state);
-      this.#commit(rec, fetched.state, fetched.events);
+      const heads: Heads = [];
+      const fetched = await this.#fetchVerified(keys, rec.state, heads);
+      this.#commit(rec, fetched.state, fetched.events, heads);
       if (fetched.error) throw fetched.error;
       const mine = keys.pseudonym(me);
       if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
@@ -340,8 +342,9 @@ export class GroupService {
     const rec = this.record(groupId);
     const keys = this.#keysFor(rec.masterKey);
     let fetched: Fetched;
+    const heads: Heads = [];
     try {
-      fetched = await this.#fetchVerified(keys, rec.state);
+      fetched = await this.#fetchVerified(keys, rec.state, heads);
     } catch (err) {
       // A pending member whose request was denied is refused the log as well.
       if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
@@ -353,17 +356,18 @@ export class GroupService {
       throw err;
     }
     // Keep what verified even when a later change did not: the refused change is never applied.
-    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events);
+    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events, heads);
     if (fetched.error) throw fetched.error;
   }
 
   /** Persists a verified state in one commit, derives our status from it, then emits. */
-  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[]): void {
+  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[], heads: Heads = []): void {
     const keys = this.#keysFor(rec.masterKey);
     const me = this.#d.account().accountId;
     const mine = keys.pseudonym(me);
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
-    this.#d.store.commit({ groups: [{ ...rec, state, status }] });
+    // The head of every version verified on the way (messages naming any of them are checked against it).
+    this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
     for (const e of events) this.#d.emit(e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.emit({ groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
@@ -374,7 +378,7 @@ export class GroupService {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState, heads: Heads = []): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
@@ -404,6 +408,7 @@ export class GroupService {
         const c = changes[i]!;
         try {
           events.push(...verifier.verify(c));
+          heads.push([c.version, verifier.state.headHash]);
         } catch (err) {
           if (!(err instanceof ChangeRejected)) throw err;
           return { state: verifier.state, events, error: new RelayMisbehaviourError(groupId, c.version, err.reason, err.message, { cause: err }) };

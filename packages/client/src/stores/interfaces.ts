@@ -179,6 +179,11 @@ export interface SendLogEntry {
   content: string;
   createdAt: number;
   resends: number;
+  /**
+   * The devices (`accountId.deviceId`) the message was encrypted to when it was sent. A resend
+   * request is served only to one of them: a member who joined later never gets earlier messages.
+   */
+  recipients: string[];
 }
 
 /** Everything one `commit` may write. Applied all together or not at all. */
@@ -205,6 +210,8 @@ export interface StoreChanges {
   alerts?: AlertRecord[];
   /** Kept only where newer (by sentAt) than the stored response of the same member and kind. */
   alertResponses?: AlertResponse[];
+  /** Deletes these alerts and the responses to them (a removed member's alerts; applied after `alerts`). */
+  removeAlerts?: Array<{ groupId: string; alertId: string }>;
   /**
    * Deletes alerts that expired before this time (ms) with their responses, and responses to
    * alerts this device never got that are older than a day before it.

@@ -18,7 +18,7 @@ import {
   PublicKey,
   type Uuid,
 } from '@signalapp/libsignal-client';
-import { nextIdentity, trustedForSending } from './trust.js';
+import { nextIdentity, trustedForSending, type IdentityPolicy } from './trust.js';
 import type { Zone } from './zone.js';
 
 /**
@@ -42,10 +42,10 @@ export interface LocalKeys {
 const copy = (b: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(b);
 export const addressKey = (a: ProtocolAddress) => `${a.name()}.${a.deviceId()}`;
 
-export function signalStores(zone: Zone, local: LocalKeys, now: () => number = Date.now): SignalStores {
+export function signalStores(zone: Zone, local: LocalKeys, now: () => number = Date.now, policy: IdentityPolicy = 'block'): SignalStores {
   return {
     session: new ZoneSessionStore(zone),
-    identity: new ZoneIdentityStore(zone, local, now),
+    identity: new ZoneIdentityStore(zone, local, now, policy),
     preKey: new ZonePreKeyStore(zone),
     signedPreKey: new ZoneSignedPreKeyStore(zone),
     kyberPreKey: new ZoneKyberPreKeyStore(zone),
@@ -116,6 +116,7 @@ class ZoneIdentityStore extends IdentityKeyStore {
     private readonly zone: Zone,
     private readonly local: LocalKeys,
     private readonly now: () => number,
+    private readonly policy: IdentityPolicy,
   ) {
     super();
   }
@@ -126,14 +127,14 @@ class ZoneIdentityStore extends IdentityKeyStore {
     return this.local.registrationId;
   }
   override async saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
-    const next = nextIdentity(this.zone.getIdentity(name.name()), key.serialize(), this.now());
+    const next = nextIdentity(this.zone.getIdentity(name.name()), key.serialize(), this.now(), this.policy);
     if (!next) return IdentityChange.NewOrUnchanged;
     this.zone.setIdentity(name.name(), next.record, next.changed);
     return next.changed ? IdentityChange.ReplacedExisting : IdentityChange.NewOrUnchanged;
   }
   override async isTrustedIdentity(name: ProtocolAddress, key: PublicKey, direction: Direction): Promise<boolean> {
     if (direction === Direction.Receiving) return true;
-    return trustedForSending(this.zone.getIdentity(name.name()), key.serialize());
+    return trustedForSending(this.zone.getIdentity(name.name()), key.serialize(), this.policy);
   }
   override async getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
     const record = this.zone.getIdentity(name.name());

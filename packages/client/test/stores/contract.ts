@@ -193,7 +193,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const second = PrivateKey.generate().getPublicKey();
 
       let zone = new Zone(store);
-      let ids = signalStores(zone, local()).identity;
+      let ids = signalStores(zone, local(), Date.now, 'trust').identity;
       expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(true);
       expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
       zone.commit();
@@ -202,7 +202,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getIdentity(peer.name())?.verified).toBe('default');
 
       zone = new Zone(store);
-      ids = signalStores(zone, local()).identity;
+      ids = signalStores(zone, local(), Date.now, 'trust').identity;
       expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
       expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true); // non-blocking by default
       expect(await ids.saveIdentity(peer, second)).toBe(IdentityChange.ReplacedExisting);
@@ -214,7 +214,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const record = store.getIdentity(peer.name());
       store.commit({ identities: [{ accountId: peer.name(), record: { ...record!, verified: 'verified' } }] });
       zone = new Zone(store);
-      ids = signalStores(zone, local()).identity;
+      ids = signalStores(zone, local(), Date.now, 'trust').identity;
       const third = PrivateKey.generate().getPublicKey();
       expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true);
       expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
@@ -222,8 +222,35 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(await ids.saveIdentity(peer, third)).toBe(IdentityChange.ReplacedExisting);
       zone.commit();
       expect(store.getIdentity(peer.name())?.verified).toBe('unverified');
-      ids = signalStores(new Zone(store), local()).identity;
+      ids = signalStores(new Zone(store), local(), Date.now, 'trust').identity;
       expect(await ids.isTrustedIdentity(peer, third, Direction.Sending)).toBe(false);
+    });
+
+    it("blocks sending to a changed key until it is accepted (policy 'block', the default)", async () => {
+      const store = make();
+      const peer = ProtocolAddress.new(randomUUID(), 1);
+      const first = PrivateKey.generate().getPublicKey();
+      const second = PrivateKey.generate().getPublicKey();
+      let zone = new Zone(store);
+      let ids = signalStores(zone, local()).identity;
+      expect(await ids.saveIdentity(peer, first)).toBe(IdentityChange.NewOrUnchanged);
+      zone.commit();
+      zone = new Zone(store);
+      ids = signalStores(zone, local()).identity;
+      expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(true);
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(false);
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Receiving)).toBe(true);
+      expect(await ids.saveIdentity(peer, second)).toBe(IdentityChange.ReplacedExisting);
+      zone.commit();
+      expect([...zone.changedIdentities]).toEqual([peer.name()]);
+      expect(store.getIdentity(peer.name())?.verified).toBe('unverified');
+      ids = signalStores(new Zone(store), local()).identity;
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(false);
+      // Accepting (what acceptIdentity writes) makes the new key usable, and only that key.
+      store.commit({ identities: [{ accountId: peer.name(), record: { ...store.getIdentity(peer.name())!, verified: 'default' } }] });
+      ids = signalStores(new Zone(store), local()).identity;
+      expect(await ids.isTrustedIdentity(peer, second, Direction.Sending)).toBe(true);
+      expect(await ids.isTrustedIdentity(peer, first, Direction.Sending)).toBe(false);
     });
 
     it('removes one-time prekeys through the zone only on commit', async () => {
@@ -402,9 +429,23 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.listAlertResponses('g', 'ancient')).toEqual([]);
     });
 
+    it('removes named alerts with their responses and nothing else', () => {
+      const store = make();
+      store.commit({ alerts: [sampleAlert('g', 'a1', 100, 10_000), sampleAlert('g', 'a2', 50, 10_000), sampleAlert('h', 'a1', 10, 10_000)] });
+      const r = (groupId: string, alertId: string): AlertResponse => ({ groupId, alertId, accountId: 'm', kind: 'ack', value: 'seen', sentAt: 5 });
+      store.commit({ alertResponses: [r('g', 'a1'), r('g', 'a2'), r('h', 'a1')] });
+      store.commit({ removeAlerts: [{ groupId: 'g', alertId: 'a1' }, { groupId: 'g', alertId: 'never' }] });
+      expect(store.getAlert('g', 'a1')).toBeUndefined();
+      expect(store.listAlerts('g').map((a) => a.id)).toEqual(['a2']);
+      expect(store.listAlertResponses('g', 'a1')).toEqual([]);
+      expect(store.listAlertResponses('g', 'a2')).toHaveLength(1);
+      expect(store.getAlert('h', 'a1')).toBeDefined();
+      expect(store.listAlertResponses('h', 'a1')).toHaveLength(1);
+    });
+
     it('keeps a send log per (group, sentAt) and prunes it by age', () => {
       const store = make();
-      const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0 });
+      const e = (sentAt: number, createdAt: number): SendLogEntry => ({ groupId: 'g', sentAt, distributionId: 'd', content: '{"v":1}', createdAt, resends: 0, recipients: [`a-${sentAt}.1`, 'b.2'] });
       store.commit({ sendLog: [e(10, 100), e(20, 200), e(30, 300), { ...e(15, 100), groupId: 'h' }] });
       expect(store.listSendLog('g', 10, 20).map((x) => x.sentAt)).toEqual([10, 20]);
       store.commit({ sendLog: [{ ...e(20, 200), resends: 3 }] });
@@ -412,6 +453,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       store.commit({ pruneSendLogBefore: 250 });
       expect(store.listSendLog('g', 0, 100).map((x) => x.sentAt)).toEqual([30]);
       expect(store.listSendLog('h', 0, 100)).toEqual([]);
+      // The recipients are kept as they were written (a resend goes only to one of them).
+      expect(store.listSendLog('g', 30, 30)[0]!.recipients).toEqual(['a-30.1', 'b.2']);
     });
 
     if (factory.reopen) {

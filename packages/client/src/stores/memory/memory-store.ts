@@ -198,6 +198,10 @@ export class MemoryStore implements AvisoStore {
       const before = this.#responses.get(key);
       if (!before || before.sentAt < r.sentAt) this.#responses.set(key, { ...r });
     }
+    for (const { groupId, alertId } of c.removeAlerts ?? []) {
+      this.#alerts.delete(pair(groupId, alertId));
+      for (const [k, r] of this.#responses) if (r.groupId === groupId && r.alertId === alertId) this.#responses.delete(k);
+    }
     if (c.deleteAlertsExpiredBefore !== undefined) {
       const before = c.deleteAlertsExpiredBefore;
       const expired = new Set<string>();

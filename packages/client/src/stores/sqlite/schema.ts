@@ -161,6 +161,8 @@ export const sendLog = sqliteTable(
     content: text('content').notNull(),
     createdAt: integer('created_at').notNull(),
     resends: integer('resends').notNull(),
+    /** JSON array of the `accountId.deviceId` the message was encrypted to (resends go to those only). */
+    recipients: text('recipients').notNull().default('[]'),
   },
   (t) => [primaryKey({ columns: [t.groupId, t.sentAt] }), index('send_log_created_at').on(t.createdAt)],
 );

@@ -95,7 +95,7 @@ function prepareHot(db: Database.Database) {
       'INSERT INTO alert_responses (group_id, alert_id, account_id, kind, value, note, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, account_id, kind) DO UPDATE SET value = excluded.value, note = excluded.note, sent_at = excluded.sent_at WHERE alert_responses.sent_at < excluded.sent_at',
     ),
     putSendLog: p(
-      'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends',
+      'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends, recipients) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends, recipients = excluded.recipients',
     ),
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
     pruneProcessedMessages: p('DELETE FROM processed_messages WHERE processed_at < ?'),
@@ -306,7 +306,8 @@ export class SqliteStore implements AvisoStore {
       .from(l)
       .where(and(eq(l.groupId, groupId), gte(l.sentAt, from), lte(l.sentAt, to)))
       .orderBy(asc(l.sentAt))
-      .all();
+      .all()
+      .map((row) => ({ ...row, recipients: parseRecipients(row.recipients) }));
   }
 
   getGroup(groupId: string): GroupRecord | undefined {
@@ -376,6 +377,10 @@ export class SqliteStore implements AvisoStore {
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
       for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a));
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
+      for (const { groupId, alertId } of c.removeAlerts ?? []) {
+        db.delete(t.alertResponses).where(and(eq(t.alertResponses.groupId, groupId), eq(t.alertResponses.alertId, alertId))).run();
+        db.delete(t.alerts).where(and(eq(t.alerts.groupId, groupId), eq(t.alerts.alertId, alertId))).run();
+      }
       if (c.deleteAlertsExpiredBefore !== undefined) {
         const before = c.deleteAlertsExpiredBefore;
         // Responses of the alerts about to go, then the alerts, then old responses to alerts never received.
@@ -392,7 +397,7 @@ export class SqliteStore implements AvisoStore {
           )
           .run();
       }
-      for (const e of c.sendLog ?? []) q.putSendLog.run(e.groupId, e.sentAt, e.distributionId, e.content, e.createdAt, e.resends);
+      for (const e of c.sendLog ?? []) q.putSendLog.run(e.groupId, e.sentAt, e.distributionId, e.content, e.createdAt, e.resends, JSON.stringify(e.recipients));
       if (c.pruneSendLogBefore !== undefined) q.pruneSendLog.run(c.pruneSendLogBefore);
       if (c.pruneProcessedBefore !== undefined) {
         q.pruneProcessedMessages.run(c.pruneProcessedBefore);
@@ -437,4 +442,14 @@ function groupOf(row: GroupRow): GroupRecord {
 
 function isConstraintError(err: unknown): boolean {
   return err instanceof Database.SqliteError && err.code.startsWith('SQLITE_CONSTRAINT');
+}
+
+/** A send-log row's recipients; anything unreadable counts as none (nothing is resent from it). */
+function parseRecipients(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `send_log` ADD `recipients` text DEFAULT '[]' NOT NULL;
