@@ -67,10 +67,10 @@ describe('formatting', () => {
 describe('the live view', () => {
   it('shows alerts by severity with place, age and answers, and marks retracted and expired ones', () => {
     const board = new AlertBoard();
-    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1', severity: 'info', title: 'Patrol car parked' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(true);
-    board.add({ alert: alert({ id: 'bbbbbbbb-2', severity: 'critical', sentAt: T0 + 60_000 }), group: 'Eastside', fromName: undefined, counts: zero, expired: false });
-    board.add({ alert: alert({ id: 'cccccccc-3', severity: 'urgent', title: 'Checkpoint', kind: 'checkpoint', expiresAt: T0 + 120_000 }), group: 'Westside', fromName: 'Ana', counts: zero, expired: false });
-    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(false);
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1', severity: 'info', title: 'Patrol car parked' }), group: 'Eastside', from: 'Rosa (admin)', counts: zero, expired: false })).toBe(true);
+    board.add({ alert: alert({ id: 'bbbbbbbb-2', severity: 'critical', sentAt: T0 + 60_000 }), group: 'Eastside', from: '9adfb9f9', counts: zero, expired: false });
+    board.add({ alert: alert({ id: 'cccccccc-3', severity: 'urgent', title: 'Checkpoint', kind: 'checkpoint', expiresAt: T0 + 120_000 }), group: 'Westside', from: 'Ana (member)', counts: zero, expired: false });
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1' }), group: 'Eastside', from: 'Rosa (admin)', counts: zero, expired: false })).toBe(false);
     board.setCounts('bbbbbbbb-2', { ...zero, seen: 2, onMyWay: 1 });
     board.retract('aaaaaaaa-1', 'false alarm');
     board.addText({ sentAt: T0 + 90_000, group: 'Eastside', from: 'Ana', text: 'heading there' });
