@@ -2,7 +2,7 @@ import type { Group } from '@aviso/client';
 import { limited } from '../args.js';
 import { stringOption, type Command } from '../command.js';
 import { shortId } from '../format.js';
-import { groupPeople, lookAlikeNote, personName, senderLabel } from '../people.js';
+import { groupPeople, lookAlikeNote, personName } from '../people.js';
 import { resolveOne } from '../resolve.js';
 import { withClient } from '../session.js';
 import { terminalText } from '../terminal-text.js';
@@ -78,7 +78,8 @@ export const members: Command = {
       const people = await groupPeople(group);
       for (const m of people.values()) {
         const you = m.accountId === client.accountId;
-        const inviter = m.invitedBy ? `, invited by ${senderLabel(people, m.invitedBy)}` : '';
+        const by = m.invitedBy === undefined ? undefined : people.get(m.invitedBy);
+        const inviter = m.invitedBy === undefined ? '' : `, invited by ${by ? `${personName(by)} (${shortId(by.accountId)})` : shortId(m.invitedBy)}`;
         ctx.out.emit(
           { type: 'member', groupId: group.id, accountId: m.accountId, displayName: m.displayName, role: m.role, invitedBy: m.invitedBy, you, confusableWith: m.confusableWith },
           `${shortId(m.accountId)}  ${m.displayName ? personName(m) : '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}${lookAlikeNote(m, people)}`,
