@@ -51,7 +51,7 @@ export const requests: Command = {
   name: 'requests',
   synopsis: '<group>',
   summary: 'list people waiting for approval to join',
-  details: ['--json: one {"type":"request","groupId","accountId","displayName","invitedBy"} per request'],
+  details: ['A name that looks like a member\'s or another request\'s is flagged: check the id.', '--json: one {"type":"request","groupId","accountId","displayName","invitedBy","confusableWith":[accountId…]} per request'],
   args: { min: 1, max: 1 },
   sharable: true,
   async run(ctx, args) {
