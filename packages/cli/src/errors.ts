@@ -2,6 +2,7 @@ import {
   AlreadyRegisteredError,
   ClientClosedError,
   ConnectedElsewhereError,
+  DisplayNameError,
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
@@ -56,6 +57,9 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof InviteCodeError) {
     return new CliError('INVALID_INVITE', `that invite code does not work: ${err.message} — check it was copied whole, or ask for a new one`);
+  }
+  if (err instanceof DisplayNameError) {
+    return new CliError('INVALID_NAME', `${err.message} — type it again without that character (a name copied from elsewhere can carry invisible ones)`, EXIT_USAGE);
   }
   if (err instanceof RelayRequestError) return relayError(err, relay);
   if (err instanceof UntrustedIdentityError) {

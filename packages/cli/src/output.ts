@@ -1,3 +1,5 @@
+import { terminalLine } from './terminal-text.js';
+
 /** The process around the CLI: tests pass their own to run it in-process. */
 export interface CliIo {
   /** One line to stdout (results). */
@@ -30,15 +32,24 @@ export class Output {
     readonly json: boolean,
   ) {}
 
-  /** Prints one result: JSON on one line, or the human lines. */
+  /**
+   * Prints one result: JSON on one line (exact text: JSON escapes controls), or the human lines. Human
+   * lines go through `terminalLine`, a last net for text from others that a command did not pass
+   * through `terminalText` itself: no escape sequence or control character reaches the terminal.
+   */
   emit(object: JsonObject, human: string | readonly string[]): void {
     if (this.json) this.io.out(jsonLine(object));
-    else for (const line of typeof human === 'string' ? [human] : human) this.io.out(line);
+    else for (const line of typeof human === 'string' ? [human] : human) this.io.out(terminalLine(line));
   }
 
   /** Prints human-only text (headers, hints); nothing with --json. */
   note(line: string): void {
-    if (!this.json) this.io.out(line);
+    if (!this.json) this.io.out(terminalLine(line));
+  }
+
+  /** Human-only lines we drew ourselves and that need the terminal's escapes (the invite's QR code). */
+  drawn(lines: readonly string[]): void {
+    if (!this.json) for (const line of lines) this.io.out(line);
   }
 }
 

@@ -1,4 +1,6 @@
+import { displayNameSkeleton } from '@aviso/client';
 import { CliError } from './errors.js';
+import { terminalText } from './terminal-text.js';
 
 /** How to name one kind of thing (groups, members, alerts) and what to say when a name fails. */
 export interface Namer<T> {
@@ -17,8 +19,11 @@ export interface Namer<T> {
 export const MIN_PREFIX = 4;
 
 /**
- * Finds exactly one item by id, by name (case-insensitive), or by unique id prefix, in that order of
- * precedence. No match and several matches are errors that say what to do; several matches list them.
+ * Finds exactly one item by id, by name, or by unique id prefix, in that order of precedence. Names
+ * match when they look alike (same `displayNameSkeleton`: case, accents, invisible characters and
+ * homoglyphs such as Cyrillic "о" ignored), so a look-alike of "Rosa" makes "Rosa" ambiguous instead
+ * of silently picking one. No match and several matches are errors that say what to do; several
+ * matches list them.
  */
 export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T>): T {
   const q = query.trim();
@@ -27,7 +32,7 @@ export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T
   if (q.length === 0) throw new CliError('NOT_FOUND', `give a ${namer.kind} name or id — run \`${namer.listCommand}\` to list them`, 2);
   const byId = items.filter((i) => namer.id(i).toLowerCase() === lower);
   if (byId.length === 1) return byId[0]!;
-  const byName = namer.name ? items.filter((i) => namer.name!(i)?.trim().toLowerCase() === lower) : [];
+  const byName = namer.name ? items.filter((i) => sameName(namer.name!(i), q)) : [];
   if (byName.length === 1) return byName[0]!;
   if (byName.length > 1) throw ambiguous(q, byName, namer, where);
   const byPrefix = lower.length >= MIN_PREFIX ? items.filter((i) => namer.id(i).toLowerCase().startsWith(lower)) : [];
@@ -35,6 +40,13 @@ export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T
   if (byPrefix.length > 1) throw ambiguous(q, byPrefix, namer, where);
   const named = namer.name ? `named "${q}" or ` : '';
   return notFound(`no ${namer.kind} ${named}with id "${q}"${where} — run \`${namer.listCommand}\` to list them`);
+}
+
+function sameName(name: string | undefined, query: string): boolean {
+  if (name === undefined) return false;
+  if (name.trim().toLowerCase() === query.toLowerCase()) return true;
+  const skeleton = displayNameSkeleton(query);
+  return skeleton !== '' && displayNameSkeleton(name) === skeleton;
 }
 
 function notFound(message: string): never {
@@ -50,5 +62,5 @@ function ambiguous<T>(query: string, matches: readonly T[], namer: Namer<T>, whe
 export function label<T>(item: T, namer: Pick<Namer<T>, 'id' | 'name'>): string {
   const id = namer.id(item).slice(0, 8);
   const name = namer.name?.(item);
-  return name ? `"${name}" (${id})` : id;
+  return name ? `"${terminalText(name)}" (${id})` : id;
 }

@@ -6,6 +6,7 @@ import { commandHelp, mainHelp } from './help.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
 import { ForwardedError, type Context } from './session.js';
+import { terminalText } from './terminal-text.js';
 import type { AvisoClient } from '@aviso/client';
 
 const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
@@ -113,7 +114,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
   } catch (err) {
     if (err instanceof ForwardedError) return err.status;
     const e = toCliError(err, errors);
-    io.err(`aviso: ${e.message}`);
+    io.err(`aviso: ${terminalText(e.message)}`); // messages can echo input and relay text (--json keeps it exact)
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));
     if (json) io.out(jsonLine({ type: 'error', code: e.code, message: e.message }));
     return e instanceof CliError ? e.exitCode : 1;

@@ -67,10 +67,10 @@ describe('formatting', () => {
 describe('the live view', () => {
   it('shows alerts by severity with place, age and answers, and marks retracted and expired ones', () => {
     const board = new AlertBoard();
-    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1', severity: 'info', title: 'Patrol car parked' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(true);
-    board.add({ alert: alert({ id: 'bbbbbbbb-2', severity: 'critical', sentAt: T0 + 60_000 }), group: 'Eastside', fromName: undefined, counts: zero, expired: false });
-    board.add({ alert: alert({ id: 'cccccccc-3', severity: 'urgent', title: 'Checkpoint', kind: 'checkpoint', expiresAt: T0 + 120_000 }), group: 'Westside', fromName: 'Ana', counts: zero, expired: false });
-    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1' }), group: 'Eastside', fromName: 'Rosa', counts: zero, expired: false })).toBe(false);
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1', severity: 'info', title: 'Patrol car parked' }), group: 'Eastside', from: 'Rosa (admin)', counts: zero, expired: false })).toBe(true);
+    board.add({ alert: alert({ id: 'bbbbbbbb-2', severity: 'critical', sentAt: T0 + 60_000 }), group: 'Eastside', from: '9adfb9f9', counts: zero, expired: false });
+    board.add({ alert: alert({ id: 'cccccccc-3', severity: 'urgent', title: 'Checkpoint', kind: 'checkpoint', expiresAt: T0 + 120_000 }), group: 'Westside', from: 'Ana (member)', counts: zero, expired: false });
+    expect(board.add({ alert: alert({ id: 'aaaaaaaa-1' }), group: 'Eastside', from: 'Rosa (admin)', counts: zero, expired: false })).toBe(false);
     board.setCounts('bbbbbbbb-2', { ...zero, seen: 2, onMyWay: 1 });
     board.retract('aaaaaaaa-1', 'false alarm');
     board.addText({ sentAt: T0 + 90_000, group: 'Eastside', from: 'Ana', text: 'heading there' });
@@ -101,5 +101,20 @@ describe('the live view', () => {
     );
     expect(describeEvent({ type: 'retract', alertId: '2cdb2af6-e584', from: 'x', fromName: 'Rosa', reason: 'false alarm' }, now)).toBe('14:00 RETRACTED [2cdb2af6] by Rosa: false alarm');
     expect(describeEvent({ type: 'expired', alertId: '2cdb2af6-e584', group: 'Eastside' }, now)).toBe('14:00 expired [2cdb2af6] in Eastside');
+  });
+
+  it('keeps hostile text from driving the terminal: no escape, control or line break in any rendered line', () => {
+    const board = new AlertBoard();
+    const hostile = alert({ id: 'dddddddd-4', title: '\u001B[2J\u001B[HAgents gone\u001B]0;pwned\u0007', place: { text: '5th\n14:05 ALL CLEAR [2cdb2af6] from Rosa' } });
+    board.add({ alert: hostile, group: 'East\u009B2Jside', from: 'Rosa (member)', counts: zero, expired: false });
+    board.retract('dddddddd-4', 'oops\r\u001B[2Kfine');
+    board.addText({ sentAt: T0, group: 'Eastside', from: 'Ana (member)', text: 'hi\u001B]0;x\u0007\nthere' });
+    const lines = board.render(T0, 'aviso listen', 200);
+    for (const l of lines) expect([...l].filter((c) => c.codePointAt(0)! < 0x20 || (c.codePointAt(0)! >= 0x7f && c.codePointAt(0)! <= 0x9f))).toEqual([]);
+    expect(lines).toContain('URGENT   raid       Agents gone — 5th\u21B514:05 ALL CLEAR [2cdb2af6] from Rosa — 0s ago  [RETRACTED: oops\u21B5fine]');
+    expect(lines).toContain('         Eastside · from Rosa (member) · seen 0 · on my way 0 · on scene 0 · can\'t 0 · confirmed 0 · disputed 0 · id dddddddd');
+    expect(lines.at(-1)).toBe('  14:00 Eastside · Ana (member): hi\u21B5there');
+    expect(describeEvent({ type: 'text', group: 'Eastside', from: 'x', fromName: 'Ro\u001B[31msa', text: 'a\nb' }, T0)).toBe('14:00 Eastside · Rosa: a\u21B5b');
+    expect(describeEvent({ type: 'ack', from: 'acct', status: 'seen', alertId: 'dddddddd' }, T0, () => 'Rosa (admin)')).toBe('14:00 Rosa (admin) answered seen to [dddddddd]');
   });
 });

@@ -74,4 +74,23 @@ describe('resolveOne', () => {
     expect(resolveOne(alerts, '2cdb', alertNamer).id).toBe('2cdb2af6-e584');
     expect(failure(() => resolveOne(alerts, '2cd', alertNamer)).message).toBe('no alert with id "2cd" — run `aviso alerts` to list them');
   });
+
+  it('treats look-alike names as the same name: a spoof makes the real one ambiguous', () => {
+    const members: Item[] = [
+      { id: 'a0000000aa', name: 'Rosa' },
+      { id: 'b0000000bb', name: 'Ana' },
+    ];
+    const memberNamer: Namer<Item> = { ...namer, kind: 'member' };
+    expect(resolveOne(members, 'rosa', memberNamer).id).toBe('a0000000aa');
+    for (const spoof of ['Ro\u200Bsa', 'Rоѕа' /* Cyrillic о ѕ а */, 'R0sa', 'Rosa (admin)', '\u202ERosa']) {
+      const e = failure(() => resolveOne([...members, { id: 'c0000000cc', name: spoof }], 'Rosa', memberNamer));
+      expect(e.code, spoof).toBe('AMBIGUOUS');
+      expect(e.message).toContain('"Rosa" matches 2 members');
+      expect(e.message).toContain('(a0000000)');
+      expect(e.message).toContain('(c0000000)');
+      expect(e.message).not.toContain('\u202E'); // the listed names cannot reorder the line
+    }
+    // A look-alike typed by the user still finds the one member it looks like.
+    expect(resolveOne(members, 'R0SA', memberNamer).id).toBe('a0000000aa');
+  });
 });

@@ -51,6 +51,7 @@ import {
   UntrustedIdentityError,
   type GroupWithheldError,
 } from './errors.js';
+import { normalizeDisplayName } from './groups/display-name.js';
 import type { Group } from './groups/group.js';
 import { GroupService, type CreateGroupInput } from './groups/group-service.js';
 import { normalizeRelayUrl, parseInviteCode } from './groups/invite-code.js';
@@ -337,7 +338,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   async createGroup(input: CreateGroupInput): Promise<Group> {
     this.#assertOpen();
     this.#account();
-    return this.#groups.createGroup(input);
+    return this.#groups.createGroup(input.displayName === undefined ? input : { ...input, displayName: normalizeDisplayName(input.displayName) });
   }
 
   /**
@@ -348,6 +349,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   async join(inviteCode: string, opts: { displayName?: string } = {}): Promise<Group> {
     this.#assertOpen();
     const code = parseInviteCode(inviteCode);
+    // Before registering: a refused name must not leave a half-joined account behind.
+    if (opts.displayName !== undefined) opts = { ...opts, displayName: normalizeDisplayName(opts.displayName) };
     const account = this.#accountRecord;
     if (!account) {
       if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');

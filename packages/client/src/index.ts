@@ -23,6 +23,14 @@ export type { Logger } from './util/logger.js';
 export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interfaces.js';
 export { MemoryStore } from './stores/memory/memory-store.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export {
+  DisplayNameError,
+  confusableNames,
+  displayNameSkeleton,
+  neutralizeDisplayName,
+  normalizeDisplayName,
+  type DisplayNameProblem,
+} from './groups/display-name.js';
 export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type GroupInvite, type GroupMember, type InviteCode, type PendingMember } from './groups/index.js';
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';

@@ -1,11 +1,13 @@
-import { parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
+import { normalizeDisplayName, parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
 import { limited } from '../args.js';
 import { flag, type Command } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatSafetyNumber, shortId } from '../format.js';
+import { personName } from '../people.js';
 import { readSettings, writeSettings } from '../profile.js';
 import { resolveOne } from '../resolve.js';
 import { checkRelay, withClient, type Context } from '../session.js';
+import { terminalText } from '../terminal-text.js';
 import { activeGroups } from './lookup.js';
 
 const MAX_NAME = 64;
@@ -31,7 +33,7 @@ export const register: Command = {
       throw usageError(`"${relayUrl}" is not a relay address — it looks like http://127.0.0.1:8080`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
-    const name = typeof values['name'] === 'string' ? limited(values['name'], MAX_NAME, 'the name') : undefined;
+    const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
     ctx.errors.relayUrl = relayUrl;
     await withClient(ctx, { connect: false, forward: false }, async (client) => {
       if (client.isRegistered) {
@@ -64,7 +66,7 @@ export const join: Command = {
     const code = positionals[0]!;
     const invite = parseInviteCode(code); // a bad code fails before we ask anything
     ctx.errors.relayUrl = invite.relayUrl;
-    const name = limited(await displayName(ctx, values['name']), MAX_NAME, 'the name');
+    const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
     await withClient(ctx, { connect: false, forward: false }, async (client) => {
       if (!client.isRegistered) await checkRelay(invite.relayUrl);
       const group = await client.join(code, { displayName: name });
@@ -73,8 +75,8 @@ export const join: Command = {
       ctx.out.emit(
         { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
         status === 'pending'
-          ? [`asked to join "${group.title}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
-          : [`joined "${group.title}" as ${name}`, 'next: aviso listen'],
+          ? [`asked to join "${terminalText(group.title)}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
+          : [`joined "${terminalText(group.title)}" as ${name}`, 'next: aviso listen'],
       );
     });
   },
@@ -110,7 +112,7 @@ export const verify: Command = {
       const digits = await client.safetyNumber(member.accountId);
       const mark = flag(args, 'mark');
       if (mark) client.setVerified(member.accountId, true);
-      const who = member.displayName ? `${member.displayName} (${shortId(member.accountId)})` : member.accountId;
+      const who = member.displayName ? `${personName(member)} (${shortId(member.accountId)})` : member.accountId;
       ctx.out.emit(
         { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
         [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : 'if it matches theirs: aviso verify ' + shortId(member.accountId) + ' --mark'],

@@ -4,7 +4,9 @@ import { flag, stringOption, type Command, type Parsed } from '../command.js';
 import { usageError } from '../errors.js';
 import { ackCounts, alertJson, bySeverity, formatAge, formatCounts, shortId } from '../format.js';
 import { withClient, type Context } from '../session.js';
-import { allAlerts, displayNames, findAlert, findGroup } from './lookup.js';
+import { groupPeople, senderLabel, type People } from '../people.js';
+import { terminalText } from '../terminal-text.js';
+import { allAlerts, findAlert, findGroup } from './lookup.js';
 
 export const alert: Command = {
   name: 'alert',
@@ -65,15 +67,16 @@ export const alerts: Command = {
       const only = args.positionals[0] === undefined ? undefined : [await findGroup(client, args.positionals[0])];
       const found = (await allAlerts(client, only)).sort((a, b) => bySeverity(a.alert, b.alert));
       if (found.length === 0) ctx.out.note('no current alerts');
-      const names = new Map<string, Map<string, string | undefined>>();
+      const byGroup = new Map<string, People>();
       const now = Date.now();
       for (const { alert: a, group } of found) {
-        if (!names.has(group.id)) names.set(group.id, await displayNames(group));
-        const fromName = names.get(group.id)!.get(a.from);
+        if (!byGroup.has(group.id)) byGroup.set(group.id, await groupPeople(group));
+        const people = byGroup.get(group.id)!;
+        const fromName = people.get(a.from)?.displayName;
         const counts = ackCounts(await group.rollCall(a.id));
-        const state = a.retracted ? `  RETRACTED${a.reason ? ` (${a.reason})` : ''}` : a.allClear ? '  ALL CLEAR' : '';
+        const state = a.retracted ? `  RETRACTED${a.reason ? ` (${terminalText(a.reason)})` : ''}` : a.allClear ? '  ALL CLEAR' : '';
         ctx.out.emit({ type: 'alert', ...alertJson(a, { group: group.title, from: fromName }, counts) }, [
-          `${shortId(a.id)}  ${a.severity.toUpperCase()} ${a.kind}: ${a.title} — ${a.place?.text ?? '?'} — ${formatAge(now - a.sentAt)} ago in "${group.title}" from ${fromName ?? shortId(a.from)}${state}`,
+          `${shortId(a.id)}  ${a.severity.toUpperCase()} ${a.kind}: ${terminalText(a.title)} — ${terminalText(a.place?.text) || '?'} — ${formatAge(now - a.sentAt)} ago in "${terminalText(group.title)}" from ${senderLabel(people, a.from)}${state}`,
           `          ${formatCounts(counts)}`,
         ]);
       }
@@ -93,7 +96,7 @@ export const ack: Command = {
     await withClient(ctx, { connect: true }, async (client) => {
       const { alert: a, group } = await findAlert(client, args.positionals[0]!);
       await group.acknowledge(a.id, status);
-      ctx.out.emit({ type: 'acked', alertId: a.id, groupId: group.id, status }, `acknowledged "${a.title}" as ${status}`);
+      ctx.out.emit({ type: 'acked', alertId: a.id, groupId: group.id, status }, `acknowledged "${terminalText(a.title)}" as ${status}`);
     });
   },
 };
@@ -116,7 +119,7 @@ async function sendVerdict(ctx: Context, args: Parsed, name: 'confirm' | 'disput
   await withClient(ctx, { connect: true }, async (client) => {
     const { alert: a, group } = await findAlert(client, args.positionals[0]!);
     await (name === 'confirm' ? group.confirm(a.id, note) : group.dispute(a.id, note));
-    ctx.out.emit({ type: done, alertId: a.id, groupId: group.id, note }, `${done} "${a.title}"`);
+    ctx.out.emit({ type: done, alertId: a.id, groupId: group.id, note }, `${done} "${terminalText(a.title)}"`);
   });
 }
 
@@ -135,7 +138,7 @@ export const retract: Command = {
     await withClient(ctx, { connect: true }, async (client) => {
       const { alert: a, group } = await findAlert(client, args.positionals[0]!);
       await group.retract(a.id, reason);
-      ctx.out.emit({ type: 'retracted', alertId: a.id, groupId: group.id, reason }, `retracted "${a.title}"`);
+      ctx.out.emit({ type: 'retracted', alertId: a.id, groupId: group.id, reason }, `retracted "${terminalText(a.title)}"`);
     });
   },
 };
@@ -151,7 +154,7 @@ export const allClear: Command = {
     await withClient(ctx, { connect: true }, async (client) => {
       const { alert: a, group } = await findAlert(client, args.positionals[0]!);
       await group.allClear(a.id);
-      ctx.out.emit({ type: 'all-cleared', alertId: a.id, groupId: group.id }, `all clear for "${a.title}"`);
+      ctx.out.emit({ type: 'all-cleared', alertId: a.id, groupId: group.id }, `all clear for "${terminalText(a.title)}"`);
     });
   },
 };
@@ -168,7 +171,7 @@ export const say: Command = {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
       await group.sendText(text);
-      ctx.out.emit({ type: 'said', groupId: group.id, text }, `sent to "${group.title}"`);
+      ctx.out.emit({ type: 'said', groupId: group.id, text }, `sent to "${terminalText(group.title)}"`);
     });
   },
 };

@@ -2,8 +2,10 @@ import type { Group } from '@aviso/client';
 import { limited } from '../args.js';
 import { stringOption, type Command } from '../command.js';
 import { shortId } from '../format.js';
+import { groupPeople, lookAlikeNote, personName } from '../people.js';
 import { resolveOne } from '../resolve.js';
 import { withClient } from '../session.js';
+import { terminalText } from '../terminal-text.js';
 import { savedName } from './account.js';
 import { findGroup, memberNamer } from './lookup.js';
 
@@ -26,7 +28,7 @@ export const groups: Command = {
       for (const g of list) {
         const j = await groupJson(g);
         const detail = g.status === 'member' ? `${String(j['members'])} members, you are ${g.role ?? 'member'}` : g.status;
-        ctx.out.emit({ type: 'group', ...j }, `${shortId(g.id)}  ${g.title}  (${detail})`);
+        ctx.out.emit({ type: 'group', ...j }, `${shortId(g.id)}  ${terminalText(g.title)}  (${detail})`);
       }
     });
   },
@@ -55,7 +57,7 @@ export const groupCreate: Command = {
         ...(description ? { description } : {}),
         ...(args.values['announcements-only'] === true ? { announcementsOnly: true } : {}),
       });
-      ctx.out.emit(await groupJson(group) as { type: string }, [`created "${group.title}" (${shortId(group.id)})`, `next: aviso invite "${group.title}"`]);
+      ctx.out.emit(await groupJson(group) as { type: string }, [`created "${terminalText(group.title)}" (${shortId(group.id)})`, `next: aviso invite "${terminalText(group.title)}"`]);
     });
   },
 };
@@ -64,20 +66,23 @@ export const members: Command = {
   name: 'members',
   synopsis: '<group>',
   summary: 'list a group\'s members',
-  details: ['--json: one {"type":"member","groupId","accountId","displayName","role","invitedBy","you"} per member'],
+  details: [
+    'A name that looks like another member\'s (a look-alike letter, an invisible character) is flagged: check the id.',
+    '--json: one {"type":"member","groupId","accountId","displayName","role","invitedBy","you","confusableWith":[accountId…]} per member',
+  ],
   args: { min: 1, max: 1 },
   sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
-      const list = await group.members();
-      const names = new Map(list.map((m) => [m.accountId, m.displayName]));
-      for (const m of list) {
+      const people = await groupPeople(group);
+      for (const m of people.values()) {
         const you = m.accountId === client.accountId;
-        const inviter = m.invitedBy ? `, invited by ${names.get(m.invitedBy) ?? shortId(m.invitedBy)}` : '';
+        const by = m.invitedBy === undefined ? undefined : people.get(m.invitedBy);
+        const inviter = m.invitedBy === undefined ? '' : `, invited by ${by ? `${personName(by)} (${shortId(by.accountId)})` : shortId(m.invitedBy)}`;
         ctx.out.emit(
-          { type: 'member', groupId: group.id, accountId: m.accountId, displayName: m.displayName, role: m.role, invitedBy: m.invitedBy, you },
-          `${shortId(m.accountId)}  ${m.displayName ?? '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}`,
+          { type: 'member', groupId: group.id, accountId: m.accountId, displayName: m.displayName, role: m.role, invitedBy: m.invitedBy, you, confusableWith: m.confusableWith },
+          `${shortId(m.accountId)}  ${m.displayName ? personName(m) : '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}${lookAlikeNote(m, people)}`,
         );
       }
     });
@@ -101,7 +106,7 @@ export const remove: Command = {
       await group.remove(member.accountId, { ban });
       ctx.out.emit(
         { type: 'removed', groupId: group.id, accountId: member.accountId, displayName: member.displayName, banned: ban },
-        `removed ${member.displayName ?? shortId(member.accountId)} from "${group.title}"${ban ? ' (banned)' : ''}`,
+        `removed ${personName(member)} from "${terminalText(group.title)}"${ban ? ' (banned)' : ''}`,
       );
     });
   },

@@ -3,8 +3,10 @@ import QRCode from 'qrcode';
 import { parseCount, parseDuration } from '../args.js';
 import { stringOption, type Command, type Parsed } from '../command.js';
 import { formatTime, shortId } from '../format.js';
+import { groupPeople, lookAlikeNote, personName } from '../people.js';
 import { resolveOne } from '../resolve.js';
 import { withClient, type Context } from '../session.js';
+import { terminalText } from '../terminal-text.js';
 import { findGroup, memberNamer } from './lookup.js';
 
 const DEFAULT_EXPIRES = '7d';
@@ -38,12 +40,9 @@ export const invite: Command = {
       const object = { type: 'invite', groupId: group.id, group: group.title, code, uses, expiresAt, approval };
       if (ctx.out.json) return ctx.out.emit(object, []);
       const qr = await QRCode.toString(code, { type: 'terminal', small: true });
-      ctx.out.emit(object, [
-        `invite to "${group.title}" — ${uses} use${uses === 1 ? '' : 's'}, expires ${formatTime(expiresAt)}${approval ? ', needs approval' : ''}:`,
-        code,
-        ...qr.trimEnd().split('\n'),
-        'the new member runs: aviso join <code> --name "Their Name"',
-      ]);
+      ctx.out.emit(object, [`invite to "${terminalText(group.title)}" — ${uses} use${uses === 1 ? '' : 's'}, expires ${formatTime(expiresAt)}${approval ? ', needs approval' : ''}:`, code]);
+      ctx.out.drawn(qr.trimEnd().split('\n'));
+      ctx.out.note('the new member runs: aviso join <code> --name "Their Name"');
     });
   },
 };
@@ -52,18 +51,20 @@ export const requests: Command = {
   name: 'requests',
   synopsis: '<group>',
   summary: 'list people waiting for approval to join',
-  details: ['--json: one {"type":"request","groupId","accountId","displayName","invitedBy"} per request'],
+  details: ['A name that looks like a member\'s or another request\'s is flagged: check the id.', '--json: one {"type":"request","groupId","accountId","displayName","invitedBy","confusableWith":[accountId…]} per request'],
   args: { min: 1, max: 1 },
   sharable: true,
   async run(ctx, args) {
     await withClient(ctx, { connect: true }, async (client) => {
       const group = await findGroup(client, args.positionals[0]!);
       const pending = await group.pendingMembers();
-      if (pending.length === 0) ctx.out.note(`nobody is waiting to join "${group.title}"`);
+      const title = terminalText(group.title);
+      if (pending.length === 0) ctx.out.note(`nobody is waiting to join "${title}"`);
+      const people = await groupPeople(group);
       for (const p of pending) {
         ctx.out.emit(
-          { type: 'request', groupId: group.id, accountId: p.accountId, displayName: p.displayName, invitedBy: p.invitedBy },
-          `${shortId(p.accountId)}  ${p.displayName ?? '(no name)'}  — approve with: aviso approve "${group.title}" ${shortId(p.accountId)}`,
+          { type: 'request', groupId: group.id, accountId: p.accountId, displayName: p.displayName, invitedBy: p.invitedBy, confusableWith: p.confusableWith },
+          `${shortId(p.accountId)}  ${p.displayName ? personName(p) : '(no name)'}${lookAlikeNote(p, people, pending)}  — approve with: aviso approve ${shortId(group.id)} ${shortId(p.accountId)}`,
         );
       }
     });
@@ -90,7 +91,7 @@ async function decideRequest(ctx: Context, args: Parsed, name: 'approve' | 'deny
     const person = resolveOne(await group.pendingMembers(), args.positionals[1]!, memberNamer(group, `aviso requests "${group.title}"`));
     if (name === 'approve') await group.approve(person.accountId);
     else await group.deny(person.accountId, { ban: args.values['ban'] === true });
-    ctx.out.emit({ type: done, groupId: group.id, accountId: person.accountId, displayName: person.displayName }, `${done} ${person.displayName ?? shortId(person.accountId)} in "${group.title}"`);
+    ctx.out.emit({ type: done, groupId: group.id, accountId: person.accountId, displayName: person.displayName }, `${done} ${personName(person)} in "${terminalText(group.title)}"`);
   });
 }
 

@@ -6,7 +6,9 @@ import { ackCounts, alertJson } from '../format.js';
 import { AlertBoard, describeEvent } from '../listen/view.js';
 import { jsonLine, type JsonObject } from '../output.js';
 import { withClient, type Context } from '../session.js';
-import { activeGroups, allAlerts, displayNames, findGroup } from './lookup.js';
+import { groupPeople, senderLabel, type People } from '../people.js';
+import { terminalLine } from '../terminal-text.js';
+import { activeGroups, allAlerts, findGroup } from './lookup.js';
 
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
@@ -35,7 +37,7 @@ export const listen: Command = {
 
 class ListenSession {
   readonly #board = new AlertBoard();
-  readonly #names = new Map<string, Map<string, string | undefined>>();
+  readonly #people = new Map<string, People>();
   readonly #watched = new Set<string>();
   readonly #mode: 'json' | 'screen' | 'lines';
   #chain: Promise<void> = Promise.resolve();
@@ -52,7 +54,7 @@ class ListenSession {
     const groups = only === undefined ? await activeGroups(client) : [await findGroup(client, only)];
     for (const g of groups) {
       this.#watched.add(g.id);
-      this.#names.set(g.id, await displayNames(g));
+      this.#people.set(g.id, await groupPeople(g));
     }
     if (this.#mode === 'screen') this.ctx.io.write(ENTER_SCREEN);
     for (const { alert, group } of await allAlerts(client, groups)) await this.#onAlert(alert, group);
@@ -75,7 +77,7 @@ class ListenSession {
     client.on('text', (t, g) =>
       this.#queue(g, async () => {
         const who = this.#who(g, t.from);
-        this.#board.addText({ sentAt: t.sentAt, group: g.title, from: who.fromName ?? t.from.slice(0, 8), text: t.text });
+        this.#board.addText({ sentAt: t.sentAt, group: g.title, from: this.#label(g.id, t.from), text: t.text });
         this.#emit({ type: 'text', groupId: g.id, group: g.title, text: t.text, sentAt: t.sentAt, ...who });
       }),
     );
@@ -83,7 +85,7 @@ class ListenSession {
       const g = client.group(e.groupId);
       if (!g) return;
       this.#queue(g, async () => {
-        this.#names.set(g.id, await displayNames(g));
+        this.#people.set(g.id, await groupPeople(g));
         this.#emit({ type: 'group', groupId: g.id, group: g.title, event: e.type, accountId: e.accountId, version: e.version });
       });
     });
@@ -168,7 +170,7 @@ class ListenSession {
   async #onAlert(alert: Alert, group: Group): Promise<void> {
     const who = this.#who(group, alert.from);
     const counts = ackCounts(await group.rollCall(alert.id));
-    const fresh = this.#board.add({ alert, group: group.title, fromName: who.fromName, counts, expired: alert.expiresAt <= Date.now() });
+    const fresh = this.#board.add({ alert, group: group.title, from: this.#label(group.id, alert.from), counts, expired: alert.expiresAt <= Date.now() });
     if (fresh) this.#emit({ type: 'alert', ...alertJson(alert, { group: group.title, from: who.fromName }, counts) });
   }
 
@@ -179,19 +181,25 @@ class ListenSession {
   }
 
   #who(group: Group, accountId: string): { from: string; fromName: string | undefined } {
-    return { from: accountId, fromName: this.#names.get(group.id)?.get(accountId) };
+    return { from: accountId, fromName: this.#people.get(group.id)?.get(accountId)?.displayName };
+  }
+
+  /** `Rosa (admin)`, for people to read (roles and look-alike flags: see people.ts). */
+  #label(groupId: string, accountId: string): string {
+    return senderLabel(this.#people.get(groupId), accountId);
   }
 
   #emit(event: JsonObject): void {
     if (this.#mode === 'json') this.ctx.io.out(jsonLine(event));
     else if (this.#mode === 'lines') {
-      if (event.type !== 'closed') this.ctx.io.out(describeEvent(event, Date.now()));
+      if (event.type !== 'closed') this.ctx.io.out(terminalLine(describeEvent(event, Date.now(), (id) => this.#label(String(event['groupId']), id))));
     } else if (this.#ready && event.type !== 'closed') this.#draw();
   }
 
   #draw(): void {
     const header = `aviso listen — profile "${this.ctx.profile.name}"${this.#connection === 'open' ? '' : ` — ${this.#connection}`}`;
-    const frame = this.#board.render(Date.now(), header, this.ctx.io.columns()).join('\n');
+    // Each line passes the last net too: only our own CLEAR reaches the terminal as an escape.
+    const frame = this.#board.render(Date.now(), header, this.ctx.io.columns()).map(terminalLine).join('\n');
     if (frame === this.#lastFrame) return; // redraw only on change: no flicker between minutes
     this.#lastFrame = frame;
     this.ctx.io.write(`${CLEAR}${frame}\n`);

@@ -34,8 +34,3 @@ export async function allAlerts(client: AvisoClient, groups?: Group[]): Promise<
 export async function findAlert(client: AvisoClient, query: string): Promise<FoundAlert> {
   return resolveOne(await allAlerts(client), query, { kind: 'alert', id: (f) => f.alert.id, listCommand: 'aviso alerts' });
 }
-
-/** accountId → display name, for showing who sent or answered something. */
-export async function displayNames(group: Group): Promise<Map<string, string | undefined>> {
-  return new Map((await group.members()).map((m) => [m.accountId, m.displayName]));
-}

@@ -1,11 +1,13 @@
 import type { Alert } from '@aviso/client';
 import { bySeverity, formatAge, formatCounts, formatTime, shortId, type AckCounts } from '../format.js';
 import type { JsonObject } from '../output.js';
+import { terminalText } from '../terminal-text.js';
 
 export interface BoardAlert {
   alert: Alert;
   group: string;
-  fromName: string | undefined;
+  /** Who sent it, for people to read: `Rosa (admin)` (already safe for the terminal). */
+  from: string;
   counts: AckCounts;
   expired: boolean;
 }
@@ -13,6 +15,7 @@ export interface BoardAlert {
 interface BoardText {
   sentAt: number;
   group: string;
+  /** As in `BoardAlert.from`. */
   from: string;
   text: string;
 }
@@ -79,13 +82,14 @@ export class AlertBoard {
     if (entries.length === 0) lines.push('  no alerts yet; waiting…');
     for (const e of entries) {
       const a = e.alert;
-      const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${a.reason}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
-      lines.push(`${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ${a.title} — ${a.place?.text ?? '?'} — ${formatAge(now - a.sentAt)} ago${mark}`);
-      lines.push(`${' '.repeat(9)}${e.group} · from ${e.fromName ?? shortId(a.from)} · ${formatCounts(e.counts)} · id ${shortId(a.id)}`);
+      // Title, place, reason and group title are other people's text: terminalText keeps each on its line.
+      const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${terminalText(a.reason)}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
+      lines.push(`${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ${terminalText(a.title)} — ${terminalText(a.place?.text) || '?'} — ${formatAge(now - a.sentAt)} ago${mark}`);
+      lines.push(`${' '.repeat(9)}${terminalText(e.group)} · from ${e.from} · ${formatCounts(e.counts)} · id ${shortId(a.id)}`);
     }
     if (this.#texts.length > 0) {
       lines.push('', 'messages:');
-      for (const t of this.#texts) lines.push(`  ${formatTime(t.sentAt).slice(11, 16)} ${t.group} · ${t.from}: ${t.text}`);
+      for (const t of this.#texts) lines.push(`  ${formatTime(t.sentAt).slice(11, 16)} ${terminalText(t.group)} · ${t.from}: ${terminalText(t.text)}`);
     }
     return lines.map((l) => truncate(l, width));
   }
@@ -96,11 +100,15 @@ function truncate(line: string, width: number): string {
   return chars.length <= width ? line : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
 }
 
-/** One line per event when stdout is not a terminal (logs, pipes): time, what, and where. */
-export function describeEvent(e: JsonObject, now: number): string {
+/**
+ * One line per event when stdout is not a terminal (logs, pipes): time, what, and where. Every text
+ * field is someone else's (or the relay's) and goes through terminalText: one event, one line.
+ * `label` names a sender for people (`Rosa (admin)`); without it, the name or the short id.
+ */
+export function describeEvent(e: JsonObject, now: number, label?: (accountId: string) => string): string {
   const time = formatTime(now).slice(11, 16);
-  const str = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : '');
-  const who = str('fromName') || shortId(str('from'));
+  const str = (k: string) => (typeof e[k] === 'string' ? terminalText(e[k] as string) : '');
+  const who = label && typeof e['from'] === 'string' ? label(e['from']) : str('fromName') || shortId(str('from'));
   const id = shortId(str('alertId') || str('id'));
   const counts = e['acks'] ? ` (${formatCounts(e['acks'] as AckCounts)})` : '';
   switch (e.type) {

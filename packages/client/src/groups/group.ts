@@ -3,12 +3,16 @@ import type { Alert, RollCall, SendAlertInput } from '../alerts/types.js';
 import type { GroupState } from '../crypto/group-chain.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
 import type { GroupStatus } from '../stores/interfaces.js';
+import { confusableNames, neutralizeDisplayName } from './display-name.js';
 import type { CreateInviteInput, GroupService } from './group-service.js';
 
 export interface GroupMember {
   accountId: string;
   role: Role;
+  /** As the member set it, neutralized (`neutralizeDisplayName`): no controls, invisible or bidi characters. */
   displayName: string | undefined;
+  /** Other members and join requests whose names look like this one (`displayNameSkeleton`); usually empty. */
+  confusableWith: string[];
   /** Account that issued the invite this member joined with; undefined for the creator. */
   invitedBy: string | undefined;
   /**
@@ -26,7 +30,10 @@ export interface GroupMember {
 
 export interface PendingMember {
   accountId: string;
+  /** Neutralized, as in `GroupMember`. */
   displayName: string | undefined;
+  /** Members and other join requests whose names look like this one. */
+  confusableWith: string[];
   inviteId: string;
   invitedBy: string | undefined;
 }
@@ -80,11 +87,13 @@ export class Group {
     await this.service.freshen(this.id);
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
+    const alike = lookAlikes(s);
     return Object.values(s.members)
       .map((m) => ({
         accountId: m.accountId,
         role: m.role,
-        displayName: m.displayName || undefined,
+        displayName: neutralizeDisplayName(m.displayName) || undefined,
+        confusableWith: alike.get(m.accountId) ?? [],
         invitedBy: issuerOf(s, keys, m.inviteId),
         identityKey: m.identityKey,
         identityVerified: m.identityKey !== undefined,
@@ -96,8 +105,9 @@ export class Group {
     await this.service.freshen(this.id);
     const s = this.#state();
     const keys = this.service.keysOf(this.id);
+    const alike = lookAlikes(s);
     return Object.values(s.pending)
-      .map((p) => ({ accountId: p.accountId, displayName: p.displayName || undefined, inviteId: p.inviteId, invitedBy: issuerOf(s, keys, p.inviteId) }))
+      .map((p) => ({ accountId: p.accountId, displayName: neutralizeDisplayName(p.displayName) || undefined, confusableWith: alike.get(p.accountId) ?? [], inviteId: p.inviteId, invitedBy: issuerOf(s, keys, p.inviteId) }))
       .sort((a, b) => a.accountId.localeCompare(b.accountId));
   }
 
@@ -255,6 +265,11 @@ function pseudonym(keys: GroupKeys, accountId: string): string {
 
 function pseudonymOfMe(g: Group): string {
   return g.service.keysOf(g.id).pseudonym(g.service.accountId);
+}
+
+/** Names are other people's text: compared as shown (neutralized), members and join requests together. */
+function lookAlikes(s: GroupState): Map<string, string[]> {
+  return confusableNames([...Object.values(s.members), ...Object.values(s.pending)].map((p) => ({ accountId: p.accountId, displayName: neutralizeDisplayName(p.displayName) })));
 }
 
 function issuerOf(s: GroupState, keys: GroupKeys, inviteId: string | undefined): string | undefined {
