@@ -29,7 +29,7 @@ import type { RelayHttp } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { applyGroupBody, memberOf, publicAlert } from './apply.js';
+import { applyGroupBody, memberOf, publicAlert, relayTimeOf } from './apply.js';
 import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
 
 export interface GroupMessagingDeps {
@@ -182,7 +182,7 @@ export class GroupMessaging {
         .map((m) => m.accountId)
         .filter((a) => a !== me.accountId);
       if (recipients.length > 0) await this.#upload(current, content, recipients);
-      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
+      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, relayTime: sentAt, body });
       if (own.ok) this.#d.store.commit(own.changes);
       return { sentAt };
     });
@@ -245,10 +245,11 @@ export class GroupMessaging {
       this.#d.emitError(new GroupForkError(groupId, rec.state.version));
       return { ok: false, reason: 'group-fork', message: 'the sender verified a different history at our version' };
     }
-    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender: opened.sender, senderDevice: opened.senderDevice, sentAt: opened.content.sentAt, body });
+    const { sender, senderDevice, content, serverTimestamp } = opened;
+    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender, senderDevice, sentAt: content.sentAt, relayTime: relayTimeOf(serverTimestamp), body });
     if (!applied.ok) return applied;
     const group = this.#d.groups.group(groupId);
-    return { ok: true, changes: applied.changes, after: () => this.#d.emit(applied.event, group) };
+    return { ok: true, changes: applied.changes, after: () => applied.events.forEach((e) => this.#d.emit(e, group)) };
   }
 
   /** After a group message failed for want of the sender's key: ask the sender (1:1) to resend it. */

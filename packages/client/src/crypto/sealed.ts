@@ -97,6 +97,8 @@ export interface OpenedMessage {
   via: 'session' | 'sender-key';
   /** The group id (hex) the sender put into the sealed-sender envelope, if any. */
   envelopeGroupId: string | undefined;
+  /** The relay's timestamp of the envelope (`OpenInput.serverTimestamp`): what bounds the sender's clock. */
+  serverTimestamp: number;
 }
 
 export interface OpenInput {
@@ -214,7 +216,7 @@ export async function openSealed(input: OpenInput): Promise<OpenedMessage> {
     if (err instanceof ProtocolError) throw new EnvelopeRejectedError('malformed-content', err.message, { cause: err });
     throw err;
   }
-  return { sender, senderDevice, content, via, envelopeGroupId };
+  return { sender, senderDevice, content, via, envelopeGroupId, serverTimestamp: input.serverTimestamp };
 }
 
 function classify(err: unknown): RejectReason {
