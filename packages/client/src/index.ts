@@ -24,4 +24,4 @@ export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type C
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
-export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';
+export type { AlertRecord, AlertResponse, AlertTombstone, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';
