@@ -6,7 +6,7 @@ import type { Alert, GroupMessageEvent } from './types.js';
 
 /**
  * The rules for one group message, given the verified group state (docs/alerts.md "Receiving",
- * "Alerts"). Pure: reads the store, returns the rows to write and the event to surface, or why the
+ * "Alerts"). Pure: reads the store, returns the rows to write and the events to surface, or why the
  * message is dropped. The caller has already checked versions and head hashes. Times the sender
  * claims are bounded by the relay's timestamp (`boundedTime`); a retract or all-clear for an alert
  * not here yet is kept as a tombstone and judged when the alert arrives.
@@ -87,8 +87,8 @@ export function applyGroupBody(input: ApplyInput): Applied {
         requestAck: body.requestAck,
         sentAt,
         // A redelivery does not undo a retraction or an all-clear.
-        retracted: existing?.retracted,
-        allClear: existing?.allClear,
+        ...(existing?.retracted ? { retracted: existing.retracted } : {}),
+        ...(existing?.allClear ? { allClear: existing.allClear } : {}),
       };
       // Retractions and all-clears that came first (docs/alerts.md "Out of order"), judged now.
       const events: GroupMessageEvent[] = [];

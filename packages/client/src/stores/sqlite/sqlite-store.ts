@@ -103,8 +103,8 @@ function prepareHot(db: Database.Database) {
     // The cap: the oldest tombstone of the member holding the most in the group (StoreChanges.alertTombstones).
     evictTombstone: p(
       `DELETE FROM alert_tombstones WHERE rowid = (
-         SELECT rowid FROM alert_tombstones WHERE group_id = ?1 AND by_account = (
-           SELECT by_account FROM alert_tombstones WHERE group_id = ?1 GROUP BY by_account ORDER BY count(*) DESC, by_account LIMIT 1
+         SELECT rowid FROM alert_tombstones WHERE group_id = @group AND by_account = (
+           SELECT by_account FROM alert_tombstones WHERE group_id = @group GROUP BY by_account ORDER BY count(*) DESC, by_account LIMIT 1
          ) ORDER BY at, alert_id, kind LIMIT 1
        )`,
     ),
@@ -403,7 +403,7 @@ export class SqliteStore implements AvisoStore {
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
       for (const x of c.alertTombstones ?? []) {
         q.putTombstone.run(x.groupId, x.alertId, x.kind, x.by, x.byDevice, x.reason ?? null, x.at, x.expiresAt);
-        if ((q.countTombstones.get(x.groupId) as number) > LIMITS.maxAlertTombstonesPerGroup) q.evictTombstone.run(x.groupId);
+        if ((q.countTombstones.get(x.groupId) as number) > LIMITS.maxAlertTombstonesPerGroup) q.evictTombstone.run({ group: x.groupId });
       }
       for (const r of c.removeAlertTombstones ?? []) q.removeTombstones.run(r.groupId, r.alertId);
       if (c.deleteAlertsExpiredBefore !== undefined) {
