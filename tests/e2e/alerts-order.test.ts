@@ -159,6 +159,72 @@ describe('a retraction or all-clear that reaches a member before its alert (find
   });
 });
 
+/**
+ * A relay operator holds one queued envelope back: takes it out of the queue as a self-contained
+ * envelope (a group envelope is the row's prefix followed by its shared payload) to put back later.
+ */
+function withhold(row: QueueRow): { accountId: string; deviceId: number; row: QueueRow } {
+  const db = relayDb();
+  try {
+    const meta = db.prepare('SELECT account_id AS accountId, device_id AS deviceId FROM messages WHERE id = ?').get(row.id) as { accountId: string; deviceId: number };
+    const shared = row.shared_id === null ? Buffer.alloc(0) : (db.prepare('SELECT content FROM shared_payloads WHERE id = ?').pluck().get(row.shared_id) as Buffer);
+    db.prepare('DELETE FROM messages WHERE id = ?').run(row.id);
+    return { ...meta, row: { ...row, content: Buffer.concat([row.content, shared]), shared_id: null } };
+  } finally {
+    db.close();
+  }
+}
+
+function release(held: { accountId: string; deviceId: number; row: QueueRow }): void {
+  const db = relayDb();
+  try {
+    const r = held.row;
+    db.prepare('INSERT INTO messages (guid, account_id, device_id, received_at, expires_at, content, shared_id) VALUES (?, ?, ?, ?, ?, ?, NULL)').run(r.guid, held.accountId, held.deviceId, r.received_at, r.expires_at, r.content);
+  } finally {
+    db.close();
+  }
+}
+
+describe('a retraction kept across a restart (finding 9)', () => {
+  test('a retraction that arrived alone is still applied when the relay delivers the alert after the member restarted', async () => {
+    const { admin, members } = await groupOf(['reporter', 'away']);
+    const [reporter, away] = members as [Member, Member];
+    await away.client.close();
+    const alertId = await reporter.group.sendAlert({ kind: 'patrol', severity: 'urgent', title: 'Patrol car circling the school', requestAck: false });
+    await reporter.group.retract(alertId, 'it was the school police');
+    await relay.stop();
+    const [alertRow, retractRow] = queueOf(away.client.accountId);
+    expect(retractRow).toBeDefined();
+    const held = withhold(alertRow!);
+    await relay.start();
+
+    // First session: only the retraction arrives. Nothing to show.
+    let client = await pool.open(away.dir);
+    const early: string[] = [];
+    for (const type of ['alert', 'retract', 'rejected'] as const) client.on(type, () => early.push(type));
+    await client.connect();
+    await until(() => queueOf(away.client.accountId).length === 0, 'the retraction to be taken');
+    await client.close();
+    expect(early).toEqual([]);
+
+    // The relay delivers the alert at last; the member's client was closed and reopened in between.
+    await relay.stop();
+    release(held);
+    await relay.start();
+    client = await pool.open(away.dir);
+    const seen: Alert[] = [];
+    const retractions: string[] = [];
+    client.on('alert', (a) => seen.push(a));
+    client.on('retract', (r) => retractions.push(r.alertId));
+    await client.connect();
+    await until(() => seen.length === 1 && retractions.length === 1, 'the alert and its retraction');
+    expect(seen[0]).toMatchObject({ id: alertId, retracted: true, reason: 'it was the school police' });
+    expect(retractions).toEqual([alertId]);
+    const group = (await client.groups()).find((g) => g.id === admin.group.id)!;
+    expect((await group.alerts()).map((a) => [a.id, a.retracted])).toEqual([[alertId, true]]);
+  });
+});
+
 describe("a hostile member's clock (finding 10)", () => {
   test('an alert from a member whose clock says 2100 expires by the relay time plus the longest lifetime and does not sort before honest alerts', async () => {
     const hostileStore = new MemoryStore();
