@@ -37,4 +37,4 @@ export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
 export type { DroppedAlert } from './alerts/group-messaging.js';
 export type { IdentityPolicy } from './stores/trust.js';
-export type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';
+export type { AlertRecord, AlertResponse, AlertTombstone, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';

@@ -176,40 +176,40 @@ describe('group message rules', () => {
 
   it('drops a non-member, and a member alert in an announcement-only group', () => {
     const store = new MemoryStore();
-    const outsider = applyGroupBody({ store, state: state(), sender: randomUUID(), senderDevice: 1, sentAt: 1, body: alertBody });
+    const outsider = applyGroupBody({ store, state: state(), sender: randomUUID(), senderDevice: 1, sentAt: 1, relayTime: 1, body: alertBody });
     expect(outsider).toMatchObject({ ok: false, reason: 'not-a-member' });
-    expect(applyGroupBody({ store, state: state(true), sender: member, senderDevice: 1, sentAt: 1, body: alertBody })).toMatchObject({ ok: false, reason: 'not-allowed' });
-    expect(applyGroupBody({ store, state: state(true), sender: admin, senderDevice: 1, sentAt: 1, body: alertBody })).toMatchObject({ ok: true, event: { type: 'alert' } });
+    expect(applyGroupBody({ store, state: state(true), sender: member, senderDevice: 1, sentAt: 1, relayTime: 1, body: alertBody })).toMatchObject({ ok: false, reason: 'not-allowed' });
+    expect(applyGroupBody({ store, state: state(true), sender: admin, senderDevice: 1, sentAt: 1, relayTime: 1, body: alertBody })).toMatchObject({ ok: true, events: [{ type: 'alert' }] });
     // Acks and text still flow from members in an announcement-only group.
-    expect(applyGroupBody({ store, state: state(true), sender: member, senderDevice: 1, sentAt: 2, body: { type: 'ack', ...scoped, alertId: alertBody.id, status: 'seen' } })).toMatchObject({ ok: true });
+    expect(applyGroupBody({ store, state: state(true), sender: member, senderDevice: 1, sentAt: 2, relayTime: 2, body: { type: 'ack', ...scoped, alertId: alertBody.id, status: 'seen' } })).toMatchObject({ ok: true });
   });
 
   it('retract and all-clear only from the alert sender or an admin; nobody overwrites an alert id', () => {
     const store = new MemoryStore();
-    const put = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 10, body: alertBody });
+    const put = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 10, relayTime: 10, body: alertBody });
     if (!put.ok) throw new Error('expected ok');
     store.commit(put.changes);
     const retract = { type: 'retract' as const, ...scoped, alertId: alertBody.id, reason: 'wrong' };
     const clear = { type: 'all-clear' as const, ...scoped, alertId: alertBody.id };
-    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 11, body: retract })).toMatchObject({ ok: false, reason: 'not-allowed' });
-    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 11, body: clear })).toMatchObject({ ok: false, reason: 'not-allowed' });
+    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 11, relayTime: 11, body: retract })).toMatchObject({ ok: false, reason: 'not-allowed' });
+    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 11, relayTime: 11, body: clear })).toMatchObject({ ok: false, reason: 'not-allowed' });
     // Someone else reusing the id is refused.
-    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 12, body: { ...alertBody, title: 'hijack' } })).toMatchObject({ ok: false, reason: 'not-allowed' });
-    const own = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 13, body: clear });
-    expect(own).toMatchObject({ ok: true, event: { type: 'all-clear' } });
-    const byAdmin = applyGroupBody({ store, state: state(), sender: admin, senderDevice: 1, sentAt: 14, body: retract });
+    expect(applyGroupBody({ store, state: state(), sender: other, senderDevice: 1, sentAt: 12, relayTime: 12, body: { ...alertBody, title: 'hijack' } })).toMatchObject({ ok: false, reason: 'not-allowed' });
+    const own = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 13, relayTime: 13, body: clear });
+    expect(own).toMatchObject({ ok: true, events: [{ type: 'all-clear' }] });
+    const byAdmin = applyGroupBody({ store, state: state(), sender: admin, senderDevice: 1, sentAt: 14, relayTime: 14, body: retract });
     if (!byAdmin.ok) throw new Error('expected ok');
     store.commit(byAdmin.changes);
     expect(store.getAlert(GROUP, alertBody.id)?.retracted).toEqual({ reason: 'wrong', by: admin, at: 14 });
-    // Without the alert, only an admin's retract is taken.
+    // Without the alert, a retract is kept for later (judged when the alert arrives) and shows nothing yet.
     const unknown = { ...retract, alertId: randomUUID() };
-    expect(applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 15, body: unknown })).toMatchObject({ ok: false, reason: 'not-allowed' });
-    expect(applyGroupBody({ store, state: state(), sender: admin, senderDevice: 1, sentAt: 15, body: unknown })).toMatchObject({ ok: true });
+    expect(applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 15, relayTime: 15, body: unknown })).toMatchObject({ ok: true, events: [], changes: { alertTombstones: [{ by: member }] } });
+    expect(applyGroupBody({ store, state: state(), sender: admin, senderDevice: 1, sentAt: 15, relayTime: 15, body: unknown })).toMatchObject({ ok: true, events: [], changes: { alertTombstones: [{ by: admin }] } });
   });
 
   it('caps how long a sender can keep an alert alive', () => {
     const store = new MemoryStore();
-    const out = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 1000, body: { ...alertBody, expiresAt: 1000 + 365 * 86_400_000 } });
+    const out = applyGroupBody({ store, state: state(), sender: member, senderDevice: 1, sentAt: 1000, relayTime: 1000, body: { ...alertBody, expiresAt: 1000 + 365 * 86_400_000 } });
     if (!out.ok) throw new Error('expected ok');
     expect(out.changes.alerts?.[0]?.expiresAt).toBe(1000 + 7 * 86_400_000);
   });

@@ -38,6 +38,18 @@ export const LIMITS = {
   maxMultiRecipientBytes: 4 * 1024 * 1024,
   /** Message text inside the encryption, in UTF-8 bytes. */
   maxTextBytes: 16 * 1024,
+  /**
+   * How far ahead of the relay's timestamp of an envelope a sender's clock may be, in ms (checked by
+   * receivers). A group message's `sentAt`, or an alert's `observedAt`, later than the envelope's
+   * `serverTimestamp` plus this is taken to be the relay's time; an alert lives at most
+   * `ALERT_LIMITS.maxExpiresInSeconds` past the relay's time (docs/alerts.md "Clocks").
+   */
+  maxClockSkewMs: 5 * 60_000,
+  /**
+   * Retractions and all-clears a receiver keeps per group for alerts it has not received yet
+   * (docs/alerts.md "Out of order"); past it, the member holding the most loses its oldest.
+   */
+  maxAlertTombstonesPerGroup: 1000,
 } as const;
 
 /** Protocol-wide bounds on identifiers (Signal's, so libsignal accepts them). */

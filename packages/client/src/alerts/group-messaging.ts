@@ -30,10 +30,10 @@ import type { RelayHttp } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { applyGroupBody, memberOf, publicAlert } from './apply.js';
 import { headAt } from '../groups/heads.js';
 import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from './group-watch.js';
 import { checkKey, MemberKeys } from './member-keys.js';
+import { applyGroupBody, memberOf, publicAlert, relayTimeOf } from './apply.js';
 import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
 
 export interface GroupMessagingDeps {
@@ -224,7 +224,7 @@ export class GroupMessaging {
         .map((m) => m.accountId)
         .filter((a) => a !== me.accountId && !this.#removedStill(groupId, state, removed, a));
       if (recipients.length > 0) await this.#upload(current, content, recipients);
-      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, body });
+      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, relayTime: sentAt, body });
       if (own.ok) this.#d.store.commit(own.changes);
       return { sentAt };
     });
@@ -307,10 +307,11 @@ export class GroupMessaging {
     }
     const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
     if (bad) return bad;
-    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender: opened.sender, senderDevice: opened.senderDevice, sentAt: opened.content.sentAt, body });
+    const { sender, senderDevice, content, serverTimestamp } = opened;
+    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender, senderDevice, sentAt: content.sentAt, relayTime: relayTimeOf(serverTimestamp), body });
     if (!applied.ok) return applied;
     const group = this.#d.groups.group(groupId);
-    return { ok: true, changes: applied.changes, after: () => this.#d.emit(applied.event, group) };
+    return { ok: true, changes: applied.changes, after: () => applied.events.forEach((e) => this.#d.emit(e, group)) };
   }
 
   /** After a group message failed for want of the sender's key: ask the sender (1:1) to resend it. */

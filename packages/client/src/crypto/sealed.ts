@@ -103,6 +103,8 @@ export interface OpenedMessage {
   envelopeGroupId: string | undefined;
   /** The identity key (serialized) the sender certificate binds to the sender; checked against a group's log. */
   senderIdentityKey: Uint8Array;
+  /** The relay's timestamp of the envelope (`OpenInput.serverTimestamp`): what bounds the sender's clock. */
+  serverTimestamp: number;
 }
 
 export interface OpenInput {
@@ -220,7 +222,7 @@ export async function openSealed(input: OpenInput): Promise<OpenedMessage> {
     if (err instanceof ProtocolError) throw new EnvelopeRejectedError('malformed-content', err.message, { cause: err });
     throw err;
   }
-  return { sender, senderDevice, content, via, envelopeGroupId, senderIdentityKey: cert.key().serialize() };
+  return { sender, senderDevice, content, via, envelopeGroupId, senderIdentityKey: cert.key().serialize(), serverTimestamp: input.serverTimestamp };
 }
 
 function classify(err: unknown): RejectReason {

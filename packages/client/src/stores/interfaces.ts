@@ -148,7 +148,12 @@ export interface AlertRecord {
   observedAt: number;
   expiresAt: number;
   requestAck: boolean;
-  /** The sender's clock when it was sent. */
+  /**
+   * When it was sent: the sender's clock, unless that was more than `LIMITS.maxClockSkewMs` ahead
+   * of the relay's timestamp of the envelope, then the relay's (docs/alerts.md "Clocks"). The same
+   * bound applies to `observedAt`; `expiresAt` is at most `ALERT_LIMITS.maxExpiresInSeconds` past
+   * the relay's timestamp.
+   */
   sentAt: number;
   /** Set by a retract from the sender or an admin; the alert is kept, marked. */
   retracted?: { reason: string; by: string; at: number } | undefined;
@@ -168,6 +173,26 @@ export interface AlertResponse {
   value: AckStatus | 'confirm' | 'dispute';
   note?: string | undefined;
   sentAt: number;
+}
+
+/**
+ * A retract or all-clear for an alert this device does not have yet (a reordered queue, a resent
+ * alert): kept until the alert arrives, then applied if its sender may retract or clear that alert
+ * (the alert's sender or an admin, judged then), and deleted either way. docs/alerts.md "Out of order".
+ */
+export interface AlertTombstone {
+  groupId: string;
+  alertId: string;
+  kind: 'retract' | 'all-clear';
+  /** The member who sent it, from its certificate. */
+  by: string;
+  byDevice: number;
+  /** The retraction's reason; undefined for an all-clear. */
+  reason?: string | undefined;
+  /** Its send time, bounded like an alert's `sentAt`. */
+  at: number;
+  /** Forgotten after this (ms): as long as the alert it names could live. */
+  expiresAt: number;
 }
 
 /** A group message we sent, kept for resend requests (docs/alerts.md: 24 h, 5 resends). */
@@ -213,8 +238,17 @@ export interface StoreChanges {
   /** Deletes these alerts and the responses to them (a removed member's alerts; applied after `alerts`). */
   removeAlerts?: Array<{ groupId: string; alertId: string }>;
   /**
-   * Deletes alerts that expired before this time (ms) with their responses, and responses to
-   * alerts this device never got that are older than a day before it.
+   * Inserted or replaced per (group, alert, kind, member), in order. A group keeps at most
+   * `LIMITS.maxAlertTombstonesPerGroup`: an insert beyond it deletes the oldest (by `at`, then
+   * alert id) of the member holding the most in that group (ties: the lowest account id), so one
+   * flooding member mostly evicts its own.
+   */
+  alertTombstones?: AlertTombstone[];
+  /** Deletes every tombstone naming these alerts (applied after `alertTombstones`). */
+  removeAlertTombstones?: Array<{ groupId: string; alertId: string }>;
+  /**
+   * Deletes alerts that expired before this time (ms) with their responses, responses to alerts
+   * this device never got that are older than a day before it, and tombstones that expired before it.
    */
   deleteAlertsExpiredBefore?: number;
   /** Inserted or replaced whole. */
@@ -271,6 +305,10 @@ export interface AvisoStore {
   /** Every stored alert of a group (expired ones until the next cleanup), oldest observation first. */
   listAlerts(groupId: string): AlertRecord[];
   listAlertResponses(groupId: string, alertId: string): AlertResponse[];
+  /** Tombstones naming this alert (expired ones until the next cleanup), oldest `at` first. */
+  listAlertTombstones(groupId: string, alertId: string): AlertTombstone[];
+  /** How many tombstones a group holds. */
+  countAlertTombstones(groupId: string): number;
   /** Send-log entries of a group with `from <= sentAt <= to`, oldest first. */
   listSendLog(groupId: string, from: number, to: number): SendLogEntry[];
 
@@ -294,6 +332,13 @@ export function kyberUseKey(use: KyberUse): string {
 
 /** Responses to alerts this device never received are kept this long past their sentAt. */
 export const ORPHAN_RESPONSE_GRACE_MS = 24 * 3600_000;
+
+/** Oldest first: by `at`, then alert id, then kind (binary string order, as SQLite compares). */
+export function tombstoneOrder(a: AlertTombstone, b: AlertTombstone): number {
+  return a.at - b.at || cmp(a.alertId, b.alertId) || cmp(a.kind, b.kind) || cmp(a.by, b.by);
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function processedKey(m: ProcessedMessage): string {
   return `${m.sender}:${m.device}:${m.sentAt}`;

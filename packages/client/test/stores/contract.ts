@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Direction, IdentityChange, PrivateKey, ProtocolAddress } from '@signalapp/libsignal-client';
 import { generateKyberPreKey } from '../../src/crypto/prekeys.js';
 import { signalStores, StoreConflictError, Zone, type AvisoStore, type GroupRecord, type LocalKeys } from '../../src/stores/index.js';
-import type { AlertRecord, AlertResponse, SendLogEntry, SenderKeyInfo } from '../../src/stores/interfaces.js';
+import { LIMITS } from '@aviso/protocol';
+import type { AlertRecord, AlertResponse, AlertTombstone, SendLogEntry, SenderKeyInfo } from '../../src/stores/interfaces.js';
 import { newIdentityKey } from '../helpers.js';
 
 export interface StoreFactory {
@@ -441,6 +442,59 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.listAlertResponses('g', 'a2')).toHaveLength(1);
       expect(store.getAlert('h', 'a1')).toBeDefined();
       expect(store.listAlertResponses('h', 'a1')).toHaveLength(1);
+    });
+
+    it('keeps tombstones per (alert, kind, member) until their alert comes or they expire', () => {
+      const store = make();
+      const t = (alertId: string, by: string, kind: AlertTombstone['kind'], at: number, groupId = 'g'): AlertTombstone => ({
+        groupId,
+        alertId,
+        kind,
+        by,
+        byDevice: 1,
+        ...(kind === 'retract' ? { reason: `no, says ${by}` } : {}),
+        at,
+        expiresAt: at + 1000,
+      });
+      store.commit({ alertTombstones: [t('a1', 'admin', 'all-clear', 20), t('a1', 'x', 'retract', 10), t('a2', 'admin', 'all-clear', 5), t('a1', 'admin', 'all-clear', 30, 'h')] });
+      expect(store.listAlertTombstones('g', 'a1')).toEqual([t('a1', 'x', 'retract', 10), t('a1', 'admin', 'all-clear', 20)]);
+      expect(store.countAlertTombstones('g')).toBe(3);
+      // The same member's second all-clear for the same alert replaces its first.
+      store.commit({ alertTombstones: [t('a1', 'admin', 'all-clear', 25)] });
+      expect(store.listAlertTombstones('g', 'a1').map((x) => x.at)).toEqual([10, 25]);
+      store.commit({ removeAlertTombstones: [{ groupId: 'g', alertId: 'a1' }] });
+      expect(store.listAlertTombstones('g', 'a1')).toEqual([]);
+      expect(store.listAlertTombstones('h', 'a1')).toHaveLength(1);
+      // Expired ones go with the alert cleanup.
+      store.commit({ deleteAlertsExpiredBefore: 1006 });
+      expect(store.listAlertTombstones('g', 'a2')).toEqual([]);
+      expect(store.listAlertTombstones('h', 'a1')).toHaveLength(1);
+      if (factory.reopen) {
+        const again = factory.reopen(store);
+        expect(again.listAlertTombstones('h', 'a1')).toEqual([t('a1', 'admin', 'all-clear', 30, 'h')]);
+      }
+    });
+
+    it('holds a group to its tombstone cap by evicting from the member holding the most', () => {
+      const store = make();
+      const cap = LIMITS.maxAlertTombstonesPerGroup;
+      const t = (alertId: string, by: string, at: number, groupId = 'g'): AlertTombstone => ({ groupId, alertId, kind: 'all-clear', by, byDevice: 1, at, expiresAt: at + 1000 });
+      // An honest admin's early all-clears, then a hostile member floods the group with more than the cap.
+      store.commit({ alertTombstones: [t('honest-1', 'admin', 1), t('honest-2', 'admin', 2)] });
+      store.commit({ alertTombstones: Array.from({ length: cap + 50 }, (_, i) => t(`flood-${String(i).padStart(5, '0')}`, 'hostile', 100 + i)) });
+      expect(store.countAlertTombstones('g')).toBe(cap);
+      expect(store.listAlertTombstones('g', 'honest-1')).toHaveLength(1);
+      expect(store.listAlertTombstones('g', 'honest-2')).toHaveLength(1);
+      // The flooder lost its oldest, kept its newest.
+      expect(store.listAlertTombstones('g', 'flood-00000')).toEqual([]);
+      expect(store.listAlertTombstones('g', 'flood-00051')).toEqual([]);
+      expect(store.listAlertTombstones('g', 'flood-00052')).toHaveLength(1);
+      expect(store.listAlertTombstones('g', `flood-${String(cap + 49).padStart(5, '0')}`)).toHaveLength(1);
+      // An honest member's tombstone still gets in; another group is not affected.
+      store.commit({ alertTombstones: [t('honest-3', 'admin', 3), t('elsewhere', 'hostile', 1, 'h')] });
+      expect(store.listAlertTombstones('g', 'honest-3')).toHaveLength(1);
+      expect(store.countAlertTombstones('g')).toBe(cap);
+      expect(store.countAlertTombstones('h')).toBe(1);
     });
 
     it('keeps a send log per (group, sentAt) and prunes it by age', () => {

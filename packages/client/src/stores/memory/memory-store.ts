@@ -1,11 +1,14 @@
+import { LIMITS } from '@aviso/protocol';
 import {
   StoreConflictError,
   kyberUseKey,
   processedKey,
   ORPHAN_RESPONSE_GRACE_MS,
+  tombstoneOrder,
   type AccountRecord,
   type AlertRecord,
   type AlertResponse,
+  type AlertTombstone,
   type SendLogEntry,
   type SenderKeyInfo,
   type AvisoStore,
@@ -47,6 +50,8 @@ export class MemoryStore implements AvisoStore {
   readonly #senderKeyInfos = new Map<string, SenderKeyInfo>();
   readonly #alerts = new Map<string, AlertRecord>();
   readonly #responses = new Map<string, AlertResponse>();
+  /** By group, then `alertId\0kind\0by`. */
+  readonly #tombstones = new Map<string, Map<string, AlertTombstone>>();
   readonly #sendLog = new Map<string, SendLogEntry>();
 
   getLocalIdentity(): LocalIdentity | undefined {
@@ -138,6 +143,15 @@ export class MemoryStore implements AvisoStore {
       .sort((a, b) => a.sentAt - b.sentAt || a.accountId.localeCompare(b.accountId))
       .map((r) => ({ ...r }));
   }
+  listAlertTombstones(groupId: string, alertId: string): AlertTombstone[] {
+    return [...(this.#tombstones.get(groupId)?.values() ?? [])]
+      .filter((t) => t.alertId === alertId)
+      .sort(tombstoneOrder)
+      .map((t) => ({ ...t }));
+  }
+  countAlertTombstones(groupId: string): number {
+    return this.#tombstones.get(groupId)?.size ?? 0;
+  }
   listSendLog(groupId: string, from: number, to: number): SendLogEntry[] {
     return [...this.#sendLog.values()]
       .filter((e) => e.groupId === groupId && e.sentAt >= from && e.sentAt <= to)
@@ -202,8 +216,14 @@ export class MemoryStore implements AvisoStore {
       this.#alerts.delete(pair(groupId, alertId));
       for (const [k, r] of this.#responses) if (r.groupId === groupId && r.alertId === alertId) this.#responses.delete(k);
     }
+    for (const t of c.alertTombstones ?? []) this.#putTombstone(t);
+    for (const r of c.removeAlertTombstones ?? []) {
+      const group = this.#tombstones.get(r.groupId);
+      for (const [k, t] of group ?? []) if (t.alertId === r.alertId) group!.delete(k);
+    }
     if (c.deleteAlertsExpiredBefore !== undefined) {
       const before = c.deleteAlertsExpiredBefore;
+      for (const group of this.#tombstones.values()) for (const [k, t] of group) if (t.expiresAt < before) group.delete(k);
       const expired = new Set<string>();
       for (const [k, a] of this.#alerts) {
         if (a.expiresAt >= before) continue;
@@ -228,4 +248,20 @@ export class MemoryStore implements AvisoStore {
   }
 
   close(): void {}
+
+  /** Inserts or replaces one tombstone, then holds the group to its cap (StoreChanges.alertTombstones). */
+  #putTombstone(t: AlertTombstone): void {
+    let group = this.#tombstones.get(t.groupId);
+    if (!group) this.#tombstones.set(t.groupId, (group = new Map()));
+    group.set(`${t.alertId}\u0000${t.kind}\u0000${t.by}`, { ...t });
+    if (group.size <= LIMITS.maxAlertTombstonesPerGroup) return;
+    const held = new Map<string, number>();
+    for (const x of group.values()) held.set(x.by, (held.get(x.by) ?? 0) + 1);
+    let top = '';
+    let most = 0;
+    for (const [by, n] of held) if (n > most || (n === most && by < top)) [top, most] = [by, n];
+    let oldest: [string, AlertTombstone] | undefined;
+    for (const entry of group) if (entry[1].by === top && (!oldest || tombstoneOrder(entry[1], oldest[1]) < 0)) oldest = entry;
+    if (oldest) group.delete(oldest[0]);
+  }
 }

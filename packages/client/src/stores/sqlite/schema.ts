@@ -151,6 +151,29 @@ export const alertResponses = sqliteTable(
   (t) => [primaryKey({ columns: [t.groupId, t.alertId, t.accountId, t.kind] }), index('alert_responses_sent_at').on(t.sentAt)],
 );
 
+/**
+ * Retractions and all-clears for alerts not received yet, until the alert comes or they expire
+ * (docs/alerts.md "Out of order"); at most `LIMITS.maxAlertTombstonesPerGroup` per group.
+ */
+export const alertTombstones = sqliteTable(
+  'alert_tombstones',
+  {
+    groupId: text('group_id').notNull(),
+    alertId: text('alert_id').notNull(),
+    kind: text('kind', { enum: ['retract', 'all-clear'] }).notNull(),
+    by: text('by_account').notNull(),
+    byDevice: integer('by_device').notNull(),
+    reason: text('reason'),
+    at: integer('at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.alertId, t.kind, t.by] }),
+    index('alert_tombstones_by').on(t.groupId, t.by, t.at),
+    index('alert_tombstones_expires_at').on(t.expiresAt),
+  ],
+);
+
 /** Group messages we sent, for resend requests; pruned after a day. */
 export const sendLog = sqliteTable(
   'send_log',

@@ -5,12 +5,14 @@ import Database from 'better-sqlite3';
 import { and, asc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { LIMITS } from '@aviso/protocol';
 import {
   ORPHAN_RESPONSE_GRACE_MS,
   StoreConflictError,
   type AccountRecord,
   type AlertRecord,
   type AlertResponse,
+  type AlertTombstone,
   type SendLogEntry,
   type SenderKeyDevice,
   type SenderKeyInfo,
@@ -94,6 +96,23 @@ function prepareHot(db: Database.Database) {
     putAlertResponse: p(
       'INSERT INTO alert_responses (group_id, alert_id, account_id, kind, value, note, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, account_id, kind) DO UPDATE SET value = excluded.value, note = excluded.note, sent_at = excluded.sent_at WHERE alert_responses.sent_at < excluded.sent_at',
     ),
+    putTombstone: p(
+      'INSERT INTO alert_tombstones (group_id, alert_id, kind, by_account, by_device, reason, at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, kind, by_account) DO UPDATE SET by_device = excluded.by_device, reason = excluded.reason, at = excluded.at, expires_at = excluded.expires_at',
+    ),
+    countTombstones: p('SELECT count(*) FROM alert_tombstones WHERE group_id = ?').pluck(),
+    // The cap: the oldest tombstone of the member holding the most in the group (StoreChanges.alertTombstones).
+    evictTombstone: p(
+      `DELETE FROM alert_tombstones WHERE rowid = (
+         SELECT rowid FROM alert_tombstones WHERE group_id = @group AND by_account = (
+           SELECT by_account FROM alert_tombstones WHERE group_id = @group GROUP BY by_account ORDER BY count(*) DESC, by_account LIMIT 1
+         ) ORDER BY at, alert_id, kind LIMIT 1
+       )`,
+    ),
+    listTombstones: p(
+      'SELECT group_id AS groupId, alert_id AS alertId, kind, by_account AS "by", by_device AS byDevice, reason, at, expires_at AS expiresAt FROM alert_tombstones WHERE group_id = ? AND alert_id = ? ORDER BY at, alert_id, kind, by_account',
+    ),
+    removeTombstones: p('DELETE FROM alert_tombstones WHERE group_id = ? AND alert_id = ?'),
+    pruneTombstones: p('DELETE FROM alert_tombstones WHERE expires_at < ?'),
     putSendLog: p(
       'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends, recipients) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends, recipients = excluded.recipients',
     ),
@@ -299,6 +318,12 @@ export class SqliteStore implements AvisoStore {
       .all()
       .map((row) => ({ ...row, value: row.value as AlertResponse['value'], ...(row.note === null ? { note: undefined } : { note: row.note }) }));
   }
+  listAlertTombstones(groupId: string, alertId: string): AlertTombstone[] {
+    return (this.#q.listTombstones.all(groupId, alertId) as Array<AlertTombstone & { reason: string | null }>).map((t) => ({ ...t, reason: t.reason ?? undefined }));
+  }
+  countAlertTombstones(groupId: string): number {
+    return this.#q.countTombstones.get(groupId) as number;
+  }
   listSendLog(groupId: string, from: number, to: number): SendLogEntry[] {
     const l = t.sendLog;
     return this.#db
@@ -381,8 +406,14 @@ export class SqliteStore implements AvisoStore {
         db.delete(t.alertResponses).where(and(eq(t.alertResponses.groupId, groupId), eq(t.alertResponses.alertId, alertId))).run();
         db.delete(t.alerts).where(and(eq(t.alerts.groupId, groupId), eq(t.alerts.alertId, alertId))).run();
       }
+      for (const x of c.alertTombstones ?? []) {
+        q.putTombstone.run(x.groupId, x.alertId, x.kind, x.by, x.byDevice, x.reason ?? null, x.at, x.expiresAt);
+        if ((q.countTombstones.get(x.groupId) as number) > LIMITS.maxAlertTombstonesPerGroup) q.evictTombstone.run({ group: x.groupId });
+      }
+      for (const r of c.removeAlertTombstones ?? []) q.removeTombstones.run(r.groupId, r.alertId);
       if (c.deleteAlertsExpiredBefore !== undefined) {
         const before = c.deleteAlertsExpiredBefore;
+        q.pruneTombstones.run(before);
         // Responses of the alerts about to go, then the alerts, then old responses to alerts never received.
         this.#sqlite
           .prepare('DELETE FROM alert_responses WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.group_id = alert_responses.group_id AND a.alert_id = alert_responses.alert_id AND a.expires_at < ?)')
