@@ -36,6 +36,7 @@ const Env = z.object({
   AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024),
   AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
   AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60),
+  AVISO_WAL_CHECKPOINT_SECONDS: int(1, 3600).default(10),
 });
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -74,6 +75,11 @@ export interface Config {
   headersTimeoutMs: number;
   /** A client must finish sending its whole request within this (slow bodies). */
   requestTimeoutMs: number;
+  /**
+   * How often the WAL is checkpointed and truncated when anything was written: the bound on how long
+   * deleted rows (a group send's recipient list, acknowledged envelopes) survive in the WAL file.
+   */
+  walCheckpointMs: number;
 }
 
 /**
@@ -108,5 +114,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     wsMaxBufferedBytes: e.AVISO_WS_MAX_BUFFERED_KIB * 1024,
     headersTimeoutMs: e.AVISO_HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: Math.max(e.AVISO_REQUEST_TIMEOUT_SECONDS, e.AVISO_HEADERS_TIMEOUT_SECONDS) * 1000,
+    walCheckpointMs: e.AVISO_WAL_CHECKPOINT_SECONDS * 1000,
   };
 }

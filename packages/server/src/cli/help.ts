@@ -20,6 +20,7 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_WS_MAX_BUFFERED_KIB', '16384', 'KiB queued to a socket that does not read before it is cut off'],
   ['AVISO_HEADERS_TIMEOUT_SECONDS', '10', 'time a client has to send its request headers'],
   ['AVISO_REQUEST_TIMEOUT_SECONDS', '60', 'time a client has to send its whole request'],
+  ['AVISO_WAL_CHECKPOINT_SECONDS', '10', 'deleted rows leave the write-ahead log within N seconds'],
 ];
 
 function envSection(names: readonly string[] | 'all'): string {
