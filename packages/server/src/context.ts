@@ -118,6 +118,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       prekeys: prekeysRepo,
       transaction,
       fetchLimiter: new RateLimiter(config.keysRateLimit, clock),
+      requesterLimiter: new RateLimiter(config.keysRequesterRateLimit, clock),
     }),
     certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
     messages,
