@@ -1,3 +1,4 @@
+import { LIVE_ENVELOPE_MAX_MS, loadConfig } from '@aviso/server';
 import { TABLES } from './catalog.js';
 import { isDayNumber, isEpochMs, isEpochSeconds, readFolder, resolution, type Cell, type FolderInventory, type Row } from './inventory.js';
 
@@ -21,9 +22,21 @@ export interface Identity {
   identityKey: Uint8Array;
 }
 
+export interface SeizedImage {
+  label: string;
+  inventory: FolderInventory;
+  /** When the disk was seized (ms); by default when it was inventoried. */
+  seizedAt?: number;
+  /**
+   * Since when the relay had nothing in flight (no send unsettled, no acknowledgement pending), if
+   * known: then every deleted row older than the WAL bound must be gone from the WAL.
+   */
+  quietSince?: number;
+}
+
 export interface CheckInput {
   /** Disk images to scan byte by byte, e.g. after SIGKILL (with the WAL) and after SIGTERM. */
-  images: Array<{ label: string; inventory: FolderInventory }>;
+  images: SeizedImage[];
   log: string;
   secrets: Array<{ label: string; value: string }>;
   accounts: Identity[];
@@ -45,6 +58,8 @@ const CHECKS = {
   undocumented: 'storage nobody classified',
   logAccount: 'account id in the relay log',
   freePages: 'residue in free pages',
+  walRecipients: 'group send recipients in the WAL',
+  walEnvelopes: 'deleted envelopes in the WAL',
 } as const;
 export const CHECK_NAMES = CHECKS;
 
@@ -167,7 +182,8 @@ export function checkSeizure(input: CheckInput): Finding[] {
   const accounts = input.accounts.map((a) => ({ ...a, needles: accountNeedles(a) }));
   const groups = input.groupIds.map((g) => ({ id: g, needles: groupNeedles(g) }));
 
-  for (const { label, inventory } of input.images) {
+  for (const image of input.images) {
+    const { label, inventory } = image;
     // 1. Raw bytes of every file: plaintext (every encoding) and IP addresses, free pages and WAL included.
     for (const file of readFolder(inventory.dir)) {
       const where = `${label}: ${file.name}`;
@@ -184,6 +200,8 @@ export function checkSeizure(input: CheckInput): Finding[] {
     if (inventory.db && inventory.db.freePageNonZeroBytes > 0) {
       add('fail', 'freePages', `${label}: ${'aviso.sqlite'}`, `${inventory.db.freePageNonZeroBytes} non-zero bytes in free pages (secure_delete should zero them)`);
     }
+    // 1b. The WAL frame by frame, stale frames included: deleted rows must not outlive the bound.
+    checkWal(image, accounts, add);
     // 2. Table by table, row by row.
     for (const table of inventory.db?.tables ?? []) checkTable(table.name, table.data, label, accounts, groups, add);
     // 3. Storage nobody has classified: a new file, table or column must be added to the catalog first.
@@ -211,6 +229,73 @@ export function checkSeizure(input: CheckInput): Finding[] {
     else if (who) add('warn', 'logAccount', where, `account id of ${who.name}: ${line.slice(0, 120)}`);
   }
   return findings;
+}
+
+/**
+ * How long the relay may keep what a deletion left in its WAL file (storage/db.ts `checkpoint`,
+ * run every AVISO_WAL_CHECKPOINT_SECONDS), with a few seconds for the checkpoint itself.
+ */
+export const WAL_BOUND_MS = loadConfig({}).walCheckpointMs + 5_000;
+/**
+ * How long a group send's recipient list may be anywhere in the WAL, counted from its
+ * `received_at` (rounded down to the minute): the send is settled within LIVE_ENVELOPE_MAX_MS and
+ * one straggler sweep (half of it), then the WAL bound.
+ */
+export const PENDING_BOUND_MS = 60_000 + LIVE_ENVELOPE_MAX_MS * 1.5 + WAL_BOUND_MS;
+
+function checkWal(
+  image: SeizedImage,
+  accounts: Array<Identity & { needles: Array<{ encoding: string; bytes: Buffer }> }>,
+  add: (severity: Severity, check: keyof typeof CHECKS, where: string, detail: string) => void,
+): void {
+  const wal = image.inventory.wal;
+  if (wal === undefined) return;
+  const where = `${image.label}: aviso.sqlite-wal`;
+  const seizedAt = image.seizedAt ?? image.inventory.takenAt;
+  const quiet = image.quietSince !== undefined && seizedAt - image.quietSince > WAL_BOUND_MS;
+  const duration = (ms: number) => (ms < 180_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`);
+  const live = (table: string, col: string) => new Set((image.inventory.db?.tables.find((t) => t.name === table)?.data ?? []).map((r) => Number(r[col])));
+  const livePending = live('pending_fanouts', 'shared_id');
+  const liveMessages = live('messages', 'id');
+  const quietFor = image.quietSince === undefined ? '' : `the relay had been quiet for ${duration(seizedAt - image.quietSince)}, more than the ${WAL_BOUND_MS / 1000} s bound`;
+
+  // One finding per (frame kind, verdict): which sends, and everyone they name.
+  const groups = new Map<string, { frames: Set<number>; sends: Set<number>; names: Set<string>; oldest: number; verdict: string; past: boolean; current: boolean }>();
+  for (const p of wal.pending) {
+    const old = seizedAt - p.receivedAt > PENDING_BOUND_MS;
+    const past = old || (quiet && !livePending.has(p.sharedId));
+    const verdict = old ? `past the bound: received more than ${PENDING_BOUND_MS / 1000} s before the seizure` : past ? `past the bound: ${quietFor}` : 'within the bound';
+    const key = `${p.current}/${verdict}`;
+    const g = groups.get(key) ?? { frames: new Set(), sends: new Set(), names: new Set(), oldest: p.receivedAt, verdict, past, current: p.current };
+    g.frames.add(p.frame);
+    g.sends.add(p.sharedId);
+    g.oldest = Math.min(g.oldest, p.receivedAt);
+    for (const a of accounts) if (firstHit(p.head, a.needles)) g.names.add(a.name);
+    groups.set(key, g);
+  }
+  for (const g of groups.values()) {
+    add(
+      g.past ? 'fail' : 'warn',
+      'walRecipients',
+      where,
+      `${g.frames.size} ${g.current ? 'current' : 'stale'} frame(s) hold the pending_fanouts row of ${g.sends.size} group send(s), the oldest received ${duration(seizedAt - g.oldest)} before the seizure (${g.verdict}); recipients named: ${g.names.size === 0 ? 'none of the scenario\'s accounts' : [...g.names].sort().join(', ')}`,
+    );
+  }
+
+  const deleted = wal.messages.filter((m) => !liveMessages.has(m.id));
+  const rows = new Map<number, (typeof deleted)[number]>();
+  for (const m of deleted) rows.set(m.id, m);
+  if (rows.size > 0) {
+    const frames = new Set(deleted.map((m) => m.frame));
+    const stale = new Set(deleted.filter((m) => !m.current).map((m) => m.frame));
+    const named = new Set(accounts.filter((a) => [...rows.values()].some((m) => m.accountId === a.accountId)).map((a) => a.name));
+    add(
+      quiet ? 'fail' : 'warn',
+      'walEnvelopes',
+      where,
+      `${rows.size} envelope row(s) no longer queued (acknowledged, trimmed or expired) on ${frames.size} frame(s), ${stale.size} of them stale${quiet ? ` (past the bound: ${quietFor})` : ' (within the bound, or the relay was not known to be quiet)'}; queues of: ${[...named].sort().join(', ') || 'none of the scenario\'s accounts'}`,
+    );
+  }
 }
 
 function checkTable(

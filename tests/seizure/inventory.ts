@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { FILES, READERS, TABLES, type ColumnDoc, type TableDoc } from './catalog.js';
+import { leafRows, parseWal, rowKind } from './wal.js';
 
 export const DB_FILE = 'aviso.sqlite';
 
@@ -50,13 +51,40 @@ export interface DbInfo {
   indexes: string[];
 }
 
+/** A `pending_fanouts` row (a group send's recipient list) found on a page image in the WAL. */
+export interface WalPendingRow {
+  frame: number;
+  current: boolean;
+  sharedId: number;
+  receivedAt: number;
+  /** What of `head` (recipients' ACIs, devices, key boxes) is on the page. */
+  head: Buffer;
+}
+
+/** A `messages` row (an envelope) found on a page image in the WAL. */
+export interface WalMessageRow {
+  frame: number;
+  current: boolean;
+  id: number;
+  accountId: string;
+  receivedAt: number;
+}
+
 export interface WalInfo {
   bytes: number;
   frames: number;
+  /** Frames SQLite would replay (valid salts and checksums, up to the last commit). */
+  currentFrames: number;
+  /** The others: earlier generations of the log, or uncommitted. What SQLite never reads, and a forensic reader does. */
+  staleFrames: number;
+  pending: WalPendingRow[];
+  messages: WalMessageRow[];
 }
 
 export interface FolderInventory {
   dir: string;
+  /** When the folder was inventoried (ms): the default time of the seizure. */
+  takenAt: number;
   files: FileInfo[];
   db: DbInfo | undefined;
   wal: WalInfo | undefined;
@@ -89,16 +117,29 @@ export function inventoryFolder(dir: string): FolderInventory {
       documented: doc !== undefined,
     };
   });
-  const walBytes = files.find((f) => f.name === `${DB_FILE}-wal`)?.size;
-  const wal = walBytes === undefined ? undefined : { bytes: walBytes, frames: walFrames(walBytes, join(dir, `${DB_FILE}-wal`)) };
+  const takenAt = Date.now();
+  const wal = files.some((f) => f.name === `${DB_FILE}-wal`) ? inspectWal(readFileSync(join(dir, `${DB_FILE}-wal`))) : undefined;
   const db = files.some((f) => f.name === DB_FILE) ? inspectDatabase(dir) : undefined;
-  return { dir, files, db, wal };
+  return { dir, takenAt, files, db, wal };
 }
 
-function walFrames(bytes: number, path: string): number {
-  if (bytes < 32) return 0;
-  const pageSize = readFileSync(path).readUInt32BE(8);
-  return pageSize > 0 ? Math.floor((bytes - 32) / (24 + pageSize)) : 0;
+/** Every frame of the WAL, current and stale, and the group-send and envelope rows on its table pages. */
+export function inspectWal(bytes: Buffer): WalInfo {
+  const parsed = parseWal(bytes);
+  const info: WalInfo = { bytes: bytes.length, frames: 0, currentFrames: 0, staleFrames: 0, pending: [], messages: [] };
+  if (parsed === undefined) return info;
+  info.frames = parsed.frames.length;
+  for (const f of parsed.frames) {
+    if (f.current) info.currentFrames++;
+    else info.staleFrames++;
+    for (const row of leafRows(f.page, f.pageNumber === 1)) {
+      const kind = rowKind(row);
+      const v = row.values;
+      if (kind === 'pending_fanouts') info.pending.push({ frame: f.index, current: f.current, sharedId: row.rowid, receivedAt: v[2] as number, head: v[3] as Buffer });
+      else if (kind === 'messages') info.messages.push({ frame: f.index, current: f.current, id: row.rowid, accountId: v[2] as string, receivedAt: v[4] as number });
+    }
+  }
+  return info;
 }
 
 function inspectDatabase(dir: string): DbInfo {

@@ -43,7 +43,10 @@ export interface ReportInput {
 
 function renderImage(label: string, how: string, inv: FolderInventory, withTables: boolean): string {
   const parts = [`### ${label}`, '', how, '', table(['File', 'Bytes', 'Mode', 'What', 'Who can read it'], inv.files.map((f) => [`\`${f.name}\``, f.size, f.mode, f.what, f.reader]))];
-  if (inv.wal) parts.push('', `WAL: ${inv.wal.bytes} bytes, ${inv.wal.frames} frames (page images of recent commits, scanned byte by byte like the main file).`);
+  if (inv.wal) {
+    const w = inv.wal;
+    parts.push('', `WAL: ${w.bytes} bytes, ${w.frames} frames (${w.currentFrames} current, ${w.staleFrames} stale), scanned byte by byte like the main file and decoded page by page: ${w.pending.length} pending_fanouts row image(s), ${w.messages.length} envelope row image(s).`);
+  }
   if (inv.db) {
     const d = inv.db;
     parts.push('', `Database: ${d.pages} pages of ${d.pageSize} bytes, journal mode ${d.journalMode}, ${d.freePages} free pages, ${d.freePageNonZeroBytes} non-zero bytes in free pages (secure_delete).`);

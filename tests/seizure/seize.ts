@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientPool } from '../support/clients.js';
 import { RelayProcess } from '../support/relay.js';
-import { checkSeizure, type Finding } from './findings.js';
+import { checkSeizure, WAL_BOUND_MS, type Finding, type SeizedImage } from './findings.js';
 import { DB_FILE, inventoryFolder, inventoryLog, type FolderInventory, type LogKind } from './inventory.js';
 import { runScenario, type ScenarioOutcome, type ScenarioSize } from './scenario.js';
 
@@ -13,7 +13,7 @@ export const LISTENING_LINES = [/^aviso relay listening on http:\/\/127\.0\.0\.1
 
 export interface Seizure {
   outcome: ScenarioOutcome;
-  images: Array<{ label: string; how: string; inventory: FolderInventory }>;
+  images: Array<SeizedImage & { how: string; inventory: FolderInventory }>;
   log: string;
   logInventory: { lines: number; kinds: LogKind[] };
   logLevel: string;
@@ -52,6 +52,10 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
     // Every client closes first, so none reconnects to the restarted relay below.
     cpSync(outcome.adminPhoneDir, phoneDir, { recursive: true });
     await pool.dispose();
+    // Nothing is in flight from here on: whatever a deletion left in the WAL must go within the bound.
+    const quietSince = Date.now();
+    await waitForEmptyWal(relay.dataDir, quietSince + WAL_BOUND_MS);
+    const killedAt = Date.now();
     await relay.stop('SIGKILL');
     cpSync(relay.dataDir, killedDir, { recursive: true });
     await relay.start();
@@ -59,7 +63,13 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
 
     const images = [
       { label: 'after SIGTERM', how: 'Graceful stop: the relay checkpoints and truncates its WAL before exiting. This is what a powered-down server holds.', inventory: inventoryFolder(relay.dataDir) },
-      { label: 'after SIGKILL', how: 'Killed mid-flight (or the disk imaged while running): the WAL and its index are still there.', inventory: inventoryFolder(killedDir) },
+      {
+        label: 'after SIGKILL',
+        how: `Killed (or the disk imaged while running) once the relay had been quiet for at most the WAL bound (${WAL_BOUND_MS / 1000} s): the WAL file and its index are still there, and its every frame, current and stale, is decoded.`,
+        inventory: inventoryFolder(killedDir),
+        seizedAt: killedAt,
+        quietSince,
+      },
     ];
     const findings = checkSeizure({
       images,
@@ -75,6 +85,23 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
     await relay.dispose();
     dispose();
     throw Object.assign(err instanceof Error ? err : new Error(String(err)), { relayLog: relay.log });
+  }
+}
+
+/**
+ * Until the relay's WAL file is empty (its checkpoint timer truncated it), or `deadline`: a relay
+ * that keeps deleted rows in its WAL longer is then seized anyway, and the checks fail on it.
+ */
+async function waitForEmptyWal(dataDir: string, deadline: number): Promise<void> {
+  for (;;) {
+    let bytes = 0;
+    try {
+      bytes = statSync(join(dataDir, `${DB_FILE}-wal`)).size;
+    } catch {
+      return;
+    }
+    if (bytes === 0 || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

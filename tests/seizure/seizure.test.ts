@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../support/relay.js';
-import { CHECK_NAMES, checkSeizure, type Finding } from './findings.js';
+import { CHECK_NAMES, checkSeizure, PENDING_BOUND_MS, WAL_BOUND_MS, type Finding, type SeizedImage } from './findings.js';
 import { DB_FILE, inventoryFolder } from './inventory.js';
 import { renderStorageTable } from './render.js';
 import { LISTENING_LINES, seize, type Seizure } from './seize.js';
@@ -25,7 +26,7 @@ const fails = (fs: Finding[]) => fs.filter((f) => f.severity === 'fail');
 const image = () => seizure.images[0]!.inventory.dir;
 
 /** Checks a copy of the graceful-stop image after `plant` has tampered with it. */
-function checkPlanted(plant: (dir: string, db: () => Database.Database) => void, log = ''): Finding[] {
+function checkPlanted(plant: (dir: string, db: () => Database.Database) => void, log = '', seized: Pick<SeizedImage, 'quietSince' | 'seizedAt'> = {}): Finding[] {
   const dir = mkdtempSync(join(tmpdir(), 'aviso-planted-'));
   planted.push(dir);
   cpSync(image(), dir, { recursive: true });
@@ -33,7 +34,7 @@ function checkPlanted(plant: (dir: string, db: () => Database.Database) => void,
   plant(dir, () => (db ??= new Database(join(dir, DB_FILE))));
   db?.close();
   const o = seizure.outcome;
-  return checkSeizure({ images: [{ label: 'planted', inventory: inventoryFolder(dir) }], log, secrets: o.secrets, accounts: o.accounts, groupIds: o.groupIds, allowedLogLines: LISTENING_LINES });
+  return checkSeizure({ images: [{ label: 'planted', inventory: inventoryFolder(dir), ...seized }], log, secrets: o.secrets, accounts: o.accounts, groupIds: o.groupIds, allowedLogLines: LISTENING_LINES });
 }
 
 function expectFinding(findings: Finding[], check: string, where: RegExp, detail?: RegExp): void {
@@ -46,6 +47,35 @@ const secret = (label: string) => {
   if (!s) throw new Error(`the scenario has no "${label}"`);
   return s.value;
 };
+
+const queuedIds = (inv: ReturnType<typeof inventoryFolder>) => new Set((inv.db?.tables.find((t) => t.name === 'messages')?.data ?? []).map((r) => Number(r.id)));
+
+/**
+ * Writes into the copy's database through SQLite, then puts the WAL back as it was before the
+ * connection closed (closing checkpoints and deletes it): what a relay killed at that moment leaves.
+ */
+function keepingWal(dir: string, write: (db: Database.Database) => void): void {
+  const path = join(dir, DB_FILE);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('secure_delete = ON');
+  write(db);
+  const wal = readFileSync(`${path}-wal`);
+  db.close();
+  writeFileSync(`${path}-wal`, wal);
+}
+
+/** A pending_fanouts row naming `recipients` (as a SentMessage does: a 16-byte ACI each), then deleted. */
+function pendingRowDeleted(db: Database.Database, recipients: Array<{ accountId: string }>, receivedAt: number): void {
+  const head = Buffer.concat([Buffer.from([0x23, recipients.length]), ...recipients.map((r) => Buffer.concat([Buffer.from([0]), Buffer.from(r.accountId.replace(/-/g, ''), 'hex'), Buffer.from([1, 0x2a, 0x3b]), randomBytes(48)]))]);
+  const sharedId = Number(db.prepare('INSERT INTO shared_payloads (content, expires_at) VALUES (?, ?)').run(randomBytes(64), receivedAt + 7 * 86_400_000).lastInsertRowid);
+  db.prepare('INSERT INTO pending_fanouts (shared_id, first_id, received_at, head, guid_seed) VALUES (?, ?, ?, ?, ?)').run(sharedId, 1_000_000, receivedAt, head, randomBytes(16));
+  db.prepare('DELETE FROM pending_fanouts WHERE shared_id = ?').run(sharedId);
+  db.prepare('DELETE FROM shared_payloads WHERE id = ?').run(sharedId);
+}
+
+const minuteAgo = (ms: number) => Math.floor((Date.now() - ms) / 60_000) * 60_000;
+const allOf = (...parts: string[]) => new RegExp(parts.map((p) => `(?=.*${p})`).join(''));
 
 describe('what a seized relay yields after a realistic scenario', () => {
   test('no failing finding on either image or in the log', () => {
@@ -67,7 +97,11 @@ describe('what a seized relay yields after a realistic scenario', () => {
     expect(seizure.exitCode).toBe(0);
     const [stopped, killed] = seizure.images.map((i) => i.inventory);
     expect(stopped!.files.find((f) => f.name === `${DB_FILE}-wal`)?.size ?? 0).toBe(0);
-    expect(killed!.wal?.frames).toBeGreaterThan(0);
+    // Seized once the relay had been quiet for the WAL bound: every frame of its WAL, current and
+    // stale, was decoded, and no group send's recipient list and no acknowledged envelope is left.
+    expect(killed!.wal).toBeDefined();
+    expect(killed!.wal!.pending).toEqual([]);
+    expect(killed!.wal!.messages.filter((m) => !queuedIds(killed!).has(m.id))).toEqual([]);
     const queued = stopped!.db!.tables.find((t) => t.name === 'messages')!;
     expect(queued.rows).toBeGreaterThan(0);
     const offline = new Set(seizure.outcome.offline.map((o) => o.accountId));
@@ -175,6 +209,49 @@ describe('the checker finds what a leaky relay would leave (planted in a copy of
     expectFinding(findings, CHECK_NAMES.lastSeen, /devices\.connected_at$/);
     expectFinding(findings, CHECK_NAMES.undocumented, /accounts\.phone$/);
     expectFinding(findings, CHECK_NAMES.precision, /messages\.received_at$/);
+  });
+
+  test('a group send\'s recipient list in a stale WAL frame (an earlier generation of the log), past the bound', () => {
+    const [, b, c] = seizure.outcome.accounts;
+    const findings = checkPlanted((dir) =>
+      keepingWal(dir, (db) => {
+        // A few commits first, so the planted row's frames lie beyond what the restarted log overwrites.
+        // (SQLite writes no frame for an UPDATE that changes nothing.)
+        for (let i = 0; i < 3; i++) db.exec('UPDATE devices SET dropped_count = dropped_count + 1');
+        pendingRowDeleted(db, [b!, c!], minuteAgo(PENDING_BOUND_MS + 60_000));
+        // Every frame copied into the database; the next commit restarts the log at frame 0 with new
+        // salts, and the frames beyond it (the planted row's) stay in the file, stale.
+        db.pragma('wal_checkpoint(PASSIVE)');
+        db.exec('UPDATE devices SET dropped_count = 0');
+      }),
+    );
+    const wal = findings.filter((f) => f.check === CHECK_NAMES.walRecipients);
+    expectFinding(findings, CHECK_NAMES.walRecipients, /aviso\.sqlite-wal$/, allOf('stale frame', 'past the', `\\b${b!.name}\\b`, `\\b${c!.name}\\b`));
+    expect(wal.filter((f) => /current frame/.test(f.detail))).toEqual([]);
+  });
+
+  test('a recipient list in a current WAL frame is a warning within the bound and a failure past it', () => {
+    const [, b, c] = seizure.outcome.accounts;
+    const plant = (age: number) => (dir: string) => keepingWal(dir, (db) => pendingRowDeleted(db, [b!, c!], minuteAgo(age)));
+    const recent = checkPlanted(plant(0)).filter((f) => f.check === CHECK_NAMES.walRecipients);
+    expect(recent.map((f) => f.severity)).toEqual(['warn']);
+    expect(recent[0]!.detail).toMatch(allOf('current frame', 'within the bound', b!.name, c!.name));
+    expectFinding(checkPlanted(plant(PENDING_BOUND_MS + 60_000)), CHECK_NAMES.walRecipients, /aviso\.sqlite-wal$/, allOf('current frame', 'past the'));
+  });
+
+  test('acknowledged envelopes left in the WAL after the relay went quiet for longer than the bound', () => {
+    const offline = seizure.outcome.offline[0]!;
+    const plant = (dir: string) => keepingWal(dir, (db) => db.prepare('DELETE FROM messages WHERE account_id = ?').run(offline.accountId));
+    // Inserted by an earlier commit, deleted by the last one: the row's old page image is still a frame.
+    const plantTwice = (dir: string) =>
+      keepingWal(dir, (db) => {
+        db.prepare('UPDATE messages SET expires_at = expires_at + 1 WHERE account_id = ?').run(offline.accountId);
+        db.prepare('DELETE FROM messages WHERE account_id = ?').run(offline.accountId);
+      });
+    const now = Date.now();
+    expectFinding(checkPlanted(plantTwice, '', { seizedAt: now, quietSince: now - WAL_BOUND_MS - 1000 }), CHECK_NAMES.walEnvelopes, /aviso\.sqlite-wal$/, new RegExp(`queues of: .*\\b${offline.name}\\b`));
+    // Quiet for less than the bound: the same residue is a warning, not a failure.
+    expect(fails(checkPlanted(plant, '', { seizedAt: now, quietSince: now - 1000 })).filter((f) => f.check === CHECK_NAMES.walEnvelopes)).toEqual([]);
   });
 
   test('an untouched copy has no failing finding (the plants above are what the checker found)', () => {

@@ -15,3 +15,4 @@ export * from './groups/index.js';
 export * from './canonical-json.js';
 export * from './alerts.js';
 export * from './api/group-send.js';
+export * from './api/registration-tokens.js';

@@ -15,6 +15,7 @@ export const ROUTES = {
   multiRecipient: '/v1/messages/multi_recipient',
   groupEndorsements: { pattern: '/v1/groups/:groupId/endorsements', path: (groupId: string) => `/v1/groups/${groupId}/endorsements` },
   registrationTokens: '/v1/registration-tokens',
+  registrationTokenRevoke: '/v1/registration-tokens/revoke',
   group: { pattern: '/v1/groups/:groupId', path: (groupId: string) => `/v1/groups/${groupId}` },
   groupChanges: { pattern: '/v1/groups/:groupId/changes', path: (groupId: string) => `/v1/groups/${groupId}/changes` },
   groupJoinInfo: {

@@ -24,6 +24,8 @@ const Env = z.object({
   AVISO_WS_PING_SECONDS: int(1, 3600).default(30),
   AVISO_KEYS_RATE_CAPACITY: int(1, 10_000).default(6),
   AVISO_KEYS_RATE_REFILL_SECONDS: int(1, 86_400).default(600),
+  AVISO_KEYS_REQUESTER_RATE_CAPACITY: int(1, 100_000).default(30),
+  AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS: int(1, 86_400).default(120),
   AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60),
   AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1),
   AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20),
@@ -36,6 +38,7 @@ const Env = z.object({
   AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024),
   AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
   AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60),
+  AVISO_WAL_CHECKPOINT_SECONDS: int(1, 3600).default(10),
 });
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -58,6 +61,12 @@ export interface Config {
   wsPingIntervalMs: number;
   /** Prekey bundle fetches, per (requesting account, target device). */
   keysRateLimit: RateLimitConfig;
+  /**
+   * Prekey bundle fetches with account credentials, per requesting account whatever the target: an
+   * unknown account id costs the same as a real one, so probing which ids exist (and burning their
+   * one-time prekeys) is bounded per account, not per guessed target.
+   */
+  keysRequesterRateLimit: RateLimitConfig;
   /** Sends, per (sending account, destination account). */
   sendRateLimit: RateLimitConfig;
   /** Registrations each account may enable per UTC day with member-minted tokens; 0 turns minting off. */
@@ -74,6 +83,11 @@ export interface Config {
   headersTimeoutMs: number;
   /** A client must finish sending its whole request within this (slow bodies). */
   requestTimeoutMs: number;
+  /**
+   * How often the WAL is checkpointed and truncated when anything was written: the bound on how long
+   * deleted rows (a group send's recipient list, acknowledged envelopes) survive in the WAL file.
+   */
+  walCheckpointMs: number;
 }
 
 /**
@@ -100,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     senderCertTtlHours: e.AVISO_SENDER_CERT_TTL_HOURS,
     wsPingIntervalMs: e.AVISO_WS_PING_SECONDS * 1000,
     keysRateLimit: { capacity: e.AVISO_KEYS_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_RATE_REFILL_SECONDS },
+    keysRequesterRateLimit: { capacity: e.AVISO_KEYS_REQUESTER_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS },
     sendRateLimit: { capacity: e.AVISO_SEND_RATE_CAPACITY, refillSeconds: e.AVISO_SEND_RATE_REFILL_SECONDS },
     memberTokensPerDay: e.AVISO_MEMBER_TOKENS_PER_DAY,
     registerRateLimit: { capacity: e.AVISO_REGISTER_RATE_CAPACITY, refillSeconds: e.AVISO_REGISTER_RATE_REFILL_SECONDS },
@@ -108,5 +123,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     wsMaxBufferedBytes: e.AVISO_WS_MAX_BUFFERED_KIB * 1024,
     headersTimeoutMs: e.AVISO_HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: Math.max(e.AVISO_REQUEST_TIMEOUT_SECONDS, e.AVISO_HEADERS_TIMEOUT_SECONDS) * 1000,
+    walCheckpointMs: e.AVISO_WAL_CHECKPOINT_SECONDS * 1000,
   };
 }

@@ -118,6 +118,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       prekeys: prekeysRepo,
       transaction,
       fetchLimiter: new RateLimiter(config.keysRateLimit, clock),
+      requesterLimiter: new RateLimiter(config.keysRequesterRateLimit, clock),
     }),
     certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
     messages,
@@ -139,10 +140,15 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
 
   services.messages.recoverFanouts();
   services.messages.deleteExpired();
+  // What the last run left in the WAL (a crash's recipient lists included) goes before anyone is served.
+  checkpointSafely(storage, logger);
   const sweepMs = overrides.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
   const sweep = sweepMs > 0 ? setInterval(() => sweepSafely(services, logger), sweepMs).unref() : undefined;
   // Group-send envelopes left live and unanswered get their rows (MessagesService.releaseStragglers).
   const stragglers = setInterval(() => services.messages.releaseStragglers(), LIVE_ENVELOPE_MAX_MS / 2).unref();
+  // Off the request path, and only when something was written (one stat of the WAL file otherwise):
+  // a row deleted at time t is gone from the WAL file by t + walCheckpointMs (docs/threat-model.md).
+  const checkpoints = setInterval(() => checkpointSafely(storage, logger), config.walCheckpointMs).unref();
 
   let closed = false;
   return {
@@ -158,6 +164,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       closed = true;
       if (sweep) clearInterval(sweep);
       clearInterval(stragglers);
+      clearInterval(checkpoints);
       services.messages.flushAcknowledgements();
       storage.close();
     },
@@ -169,6 +176,14 @@ function sweepSafely(services: Services, logger: Logger): void {
     services.messages.deleteExpired();
   } catch (err) {
     logger.error({ err }, 'expiry sweep failed');
+  }
+}
+
+function checkpointSafely(storage: Storage, logger: Logger): void {
+  try {
+    if (storage.checkpoint() === 'busy') logger.warn('WAL checkpoint could not complete (database busy); retried at the next interval');
+  } catch (err) {
+    logger.error({ err }, 'WAL checkpoint failed');
   }
 }
 

@@ -5,5 +5,6 @@ export { startServer, type ServerHandle } from './server.js';
 export { runRelay } from './main.js';
 export { createLogger, type Logger } from './logger.js';
 export type { Clock } from './services/clock.js';
+export { LIVE_ENVELOPE_MAX_MS } from './services/messages.js';
 export type { CreatedToken } from './services/tokens.js';
 export type { RelayKeys } from './relay-keys.js';

@@ -38,6 +38,7 @@ import { SerialQueue } from '../util/serial-queue.js';
 import type { GroupMessaging } from '../alerts/group-messaging.js';
 import { Group } from './group.js';
 import { headsMeta, type Heads } from './heads.js';
+import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
 import { encodeInviteCode, type InviteCode } from './invite-code.js';
 
 export interface GroupServiceDeps {
@@ -293,6 +294,7 @@ export class GroupService {
         },
       ]);
       const account = this.#d.account();
+      if (registrationToken !== undefined) this.#d.store.commit({ meta: { [inviteTokenKey(groupId, inviteId)]: registrationToken } });
       return encodeInviteCode({
         relayUrl: account.relayUrl,
         trustRootSha256: sha256(account.trustRoot),
@@ -302,6 +304,22 @@ export class GroupService {
         registrationToken,
       });
     })();
+  }
+
+  /**
+   * After an invite was revoked: revokes the registration token this device minted into its code, so
+   * the code registers no more accounts. A failure is reported on 'error', not thrown: the invite
+   * itself is revoked already, and the token expires on its own (at most 30 days).
+   */
+  async revokeInviteToken(groupId: string, inviteId: string): Promise<void> {
+    const token = storedInviteToken(this.#d.store, groupId, inviteId);
+    if (token === undefined) return;
+    try {
+      await revokeInviteRegistrationToken(this.#d.http(), token);
+      this.#d.store.commit({ meta: { [inviteTokenKey(groupId, inviteId)]: '' } });
+    } catch (err) {
+      this.#reportSyncError(groupId, err);
+    }
   }
 
   sealAttributes(keys: GroupKeys, a: { title: string; description: string; announcementsOnly: boolean }): string {

@@ -188,11 +188,12 @@ export class Group {
 
   /**
    * Revokes an invite (base64 or base64url id). With `removeMembers`, the same change also removes
-   * everyone it admitted and denies its pending requests (a leaked invite is cleaned up at once).
+   * everyone it admitted and denies its pending requests (a leaked invite is cleaned up at once). The
+   * registration token in the invite's code is revoked as well when this device created the invite.
    */
-  revokeInvite(inviteId: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
+  async revokeInvite(inviteId: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
     const id = Buffer.from(inviteId, inviteId.includes('-') || inviteId.includes('_') ? 'base64url' : 'base64').toString('base64');
-    return this.service.change(this.id, (s) => {
+    await this.service.change(this.id, (s) => {
       const me = s.members[pseudonymOfMe(this)];
       const actions: GroupAction[] = [{ type: 'revokeInvite', inviteId: id }];
       if (opts.removeMembers) {
@@ -201,6 +202,8 @@ export class Group {
       }
       return actions;
     });
+    // The code's registration token too, if this device minted it, so the code registers nobody.
+    await this.service.revokeInviteToken(this.id, id);
   }
 
   // ---- alerts and group messages (docs/alerts.md) ----

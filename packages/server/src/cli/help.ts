@@ -10,6 +10,8 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_WS_PING_SECONDS', '30', 'WebSocket keepalive interval'],
   ['AVISO_KEYS_RATE_CAPACITY', '6', 'prekey fetches per requester and device, at once'],
   ['AVISO_KEYS_RATE_REFILL_SECONDS', '600', 'one more prekey fetch every N seconds'],
+  ['AVISO_KEYS_REQUESTER_RATE_CAPACITY', '30', 'prekey fetches per requester, any targets, at once'],
+  ['AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS', '120', 'one more of those every N seconds'],
   ['AVISO_SEND_RATE_CAPACITY', '60', 'sends per sender and destination, at once'],
   ['AVISO_SEND_RATE_REFILL_SECONDS', '1', 'one more send every N seconds'],
   ['AVISO_MEMBER_TOKENS_PER_DAY', '20', 'registrations each member may enable per day (0 = off)'],
@@ -20,6 +22,7 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_WS_MAX_BUFFERED_KIB', '16384', 'KiB queued to a socket that does not read before it is cut off'],
   ['AVISO_HEADERS_TIMEOUT_SECONDS', '10', 'time a client has to send its request headers'],
   ['AVISO_REQUEST_TIMEOUT_SECONDS', '60', 'time a client has to send its whole request'],
+  ['AVISO_WAL_CHECKPOINT_SECONDS', '10', 'deleted rows leave the write-ahead log within N seconds'],
 ];
 
 function envSection(names: readonly string[] | 'all'): string {

@@ -9,6 +9,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { groupSendRoutes } from './routes/group-send.js';
 import { groupRoutes } from './routes/groups.js';
+import { registrationTokenRoutes } from './routes/registration-tokens.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
 import { relayRoutes } from './routes/relay.js';
@@ -79,6 +80,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   certificateRoutes(app, services);
   messageRoutes(app, services);
   groupRoutes(app, services);
+  registrationTokenRoutes(app, services);
   groupSendRoutes(app, services);
 
   const gateway = attachGateway(app.server, {

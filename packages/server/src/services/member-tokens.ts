@@ -1,7 +1,7 @@
 import { ProtocolError } from '@aviso/protocol';
 import type { AuthenticatedDevice } from './accounts.js';
 import { DAY_MS, dayNumber, type Clock } from './clock.js';
-import type { TokensService } from './tokens.js';
+import { hashToken, type TokensService } from './tokens.js';
 
 /** Longest a member-minted token lives. */
 export const MEMBER_TOKEN_MAX_TTL_MS = 30 * DAY_MS;
@@ -41,5 +41,14 @@ export class MemberTokensService {
       for (const [k, v] of this.used) if (v.day !== day) this.used.delete(k);
     }
     return { token: created.token, expiresAt: created.expiresAt };
+  }
+
+  /**
+   * Revokes a token its holder presents (see RevokeTokenRequest): false if it was unknown, expired
+   * or used up. Holding it is the authority: the relay records no minter, by design. Does not give
+   * back the day's allowance.
+   */
+  revoke(token: string): boolean {
+    return this.deps.tokens.revoke(hashToken(token));
   }
 }

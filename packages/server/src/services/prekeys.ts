@@ -23,6 +23,8 @@ export class PreKeysService {
       transaction: Transactor;
       /** Bundle fetches, keyed by (requesting account, target device). */
       fetchLimiter: RateLimiter;
+      /** Bundle fetches with account credentials, keyed by the requesting account alone. */
+      requesterLimiter: RateLimiter;
     },
   ) {}
 
@@ -53,10 +55,14 @@ export class PreKeysService {
   /**
    * One bundle per requested device, consuming one one-time EC key (if any) and one one-time Kyber key,
    * falling back to the last-resort Kyber key. Rate-limited per (requester, target device) so that an
-   * account cannot drain someone's one-time keys.
+   * account cannot drain someone's one-time keys, and per requester whatever the target, before the
+   * target is looked up: a probe of an unknown account id costs what a fetch of a real one does, so
+   * an account can test only so many ids for existence (each real one costing its owner a one-time
+   * key) however many it guesses.
    */
   bundle(requester: AuthenticatedDevice, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
     this.deps.fetchLimiter.take(`${requester.accountId}>${accountId}.${deviceId}`);
+    this.deps.requesterLimiter.take(requester.accountId);
     return this.pop(accountId, deviceId);
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
@@ -17,6 +17,13 @@ export type Transactor = <T>(fn: () => T, options?: { relaxed?: boolean }) => T;
 export interface Storage {
   db: Db;
   transaction: Transactor;
+  /**
+   * If the WAL file holds anything, copies it into the main file and truncates it to zero bytes
+   * (`wal_checkpoint(TRUNCATE)`): every frame goes, current and stale, so what a deletion left in
+   * the WAL (a group send's recipient list, acknowledged envelopes) is gone from the file. Returns
+   * `idle` if the WAL was empty, `busy` if a reader kept it from completing (retry later).
+   */
+  checkpoint(): 'done' | 'idle' | 'busy';
   /** Flushes the WAL into the main file and closes the connection. */
   close(): void;
 }
@@ -39,7 +46,8 @@ export function openStorage(path: string): Storage {
   // 32 MiB of page cache instead of SQLite's 2 MiB: with a few thousand envelopes in flight the queue
   // and its index outgrow 2 MiB, and every group send's inserts then read pages back through the OS.
   sqlite.pragma('cache_size = -32768');
-  sqlite.pragma('busy_timeout = 5000');
+  const BUSY_TIMEOUT_MS = 5000;
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   // NORMAL for one commit: the WAL is not fsynced then, but in WAL mode the next FULL commit fsyncs
@@ -49,6 +57,8 @@ export function openStorage(path: string): Storage {
   // (rebuilt at start-up from the durable pending_fanouts row).
   const relaxed = sqlite.prepare('PRAGMA synchronous = NORMAL');
   const full = sqlite.prepare('PRAGMA synchronous = FULL');
+  const noWait = sqlite.prepare('PRAGMA busy_timeout = 0');
+  const wait = sqlite.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return {
     db,
     transaction: <T>(fn: () => T, options?: { relaxed?: boolean }): T => {
@@ -58,6 +68,28 @@ export function openStorage(path: string): Storage {
         return sqlite.transaction(fn).immediate();
       } finally {
         full.run();
+      }
+    },
+    checkpoint: () => {
+      if (!sqlite.open || sqlite.inTransaction) return 'busy';
+      let bytes: number;
+      try {
+        bytes = statSync(`${path}-wal`).size;
+      } catch {
+        return 'idle'; // no WAL file at all
+      }
+      if (bytes === 0) return 'idle';
+      // Without waiting: a reader in another process (`aviso-relay backup`, `info`) must not stall
+      // the event loop for the busy timeout; the next interval tries again.
+      noWait.run();
+      try {
+        const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return result?.busy === 0 ? 'done' : 'busy';
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return 'busy';
+        throw err;
+      } finally {
+        wait.run();
       }
     },
     close: () => {
