@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { PrivateKey } from '@signalapp/libsignal-client';
 import { describe, expect, test } from 'vitest';
 import { AppendChangeResponse, canonicalJson, changeSigningMessage, GROUP_HEADERS, JoinInfoResponse, PROTOCOL_HEADER, ROUTES, WS_SUBPROTOCOL, type GroupChange } from '@aviso/protocol';
 import { parseInviteCode, RelayMisbehaviourError, type Group } from '@aviso/client';
 import WebSocket from 'ws';
-import { buildChange, emptyGroupState, type UnsignedAction } from '../../packages/client/src/crypto/group-chain.js';
+import { buildChange, changeHash, emptyGroupState, type UnsignedAction } from '../../packages/client/src/crypto/group-chain.js';
 import { deriveInviteKeys, GroupKeys, memberSigningKey } from '../../packages/client/src/crypto/group-keys.js';
 import { RawMember, relayMeta, type RelayMeta } from '../bench/support/raw-group.js';
 import { collect, type ClientPool } from '../support/clients.js';
@@ -130,7 +130,7 @@ describe('finding 1: one request no longer freezes a group', () => {
 
     // Eve joins properly, then tries a leave with a garbage signature, and one carrying a proof.
     expect((await eve.post(honest)).status).toBe(200);
-    const leave = await eve.build([{ type: 'leave' }], { head: { version: honest.version, headHash: hashOf(honest) } });
+    const leave = await eve.build([{ type: 'leave' }], { head: { version: honest.version, headHash: changeHash(honest) } });
     expect(await eve.post({ ...leave, signature: b64(randomBytes(64)) })).toMatchObject({ status: 400, reason: 'bad-signature' });
     expect(await eve.post(eve.resign({ ...leave, proof: b64(randomBytes(512)) }))).toMatchObject({ status: 400, reason: 'unexpected-proof' });
     expect(logVersion(group.id)).toBe(before + 1);
@@ -256,11 +256,6 @@ describe('a protocol-1 client gets a typed refusal, never a misread', () => {
     expect(WS_SUBPROTOCOL).toBe('aviso.v2');
   });
 });
-
-/** The chain link to `change`, as relay and clients compute it. */
-function hashOf(change: GroupChange): string {
-  return createHash('sha256').update(canonicalJson(change), 'utf8').digest('base64');
-}
 
 /** Stops the relay, writes `change` into its log as the relay would (and its member row), starts it. */
 async function insertChange(groupId: string, change: GroupChange, row: { member: string; role: string; inviteId: string }): Promise<void> {

@@ -3,31 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CLI, runAviso, type CliResult } from '../support/cli-process.js';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
-
-/** The `aviso` CLI as users run it: a real process, its own AVISO_HOME, no terminal. */
-const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts'];
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let home: string;
 let relay: RelayProcess;
 
-function aviso(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const aviso = (...args: string[]): Promise<CliResult> => runAviso(home, args);
 
 /** Runs a command that must succeed with --json; returns its JSON lines. */
 async function json(...args: string[]): Promise<Array<Record<string, unknown>>> {

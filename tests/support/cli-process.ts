@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './relay.js';
 
 /** The `aviso` CLI as users run it: a real process, its own AVISO_HOME, no terminal. */
-const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts'];
+export const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts'];
 
 export interface CliResult {
   code: number | null;

@@ -112,7 +112,7 @@ export const verify: Command = {
       const digits = await client.safetyNumber(member.accountId);
       const mark = flag(args, 'mark');
       if (mark) client.setVerified(member.accountId, true);
-      const who = member.displayName ? `${personName(member)} (${shortId(member.accountId)})` : member.accountId;
+      const who = personLabel(member);
       ctx.out.emit(
         { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
         [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : 'if it matches theirs: aviso verify ' + shortId(member.accountId) + ' --mark'],
@@ -139,7 +139,7 @@ export const accept: Command = {
       const member = await findPerson(client, args.positionals[0]!);
       const digits = await client.safetyNumber(member.accountId);
       const accepted = client.acceptIdentity(member.accountId);
-      const who = member.displayName ? `${member.displayName} (${shortId(member.accountId)})` : member.accountId;
+      const who = personLabel(member);
       ctx.out.emit(
         { type: 'identity-accepted', accountId: member.accountId, displayName: member.displayName, accepted, safetyNumber: digits },
         [
@@ -150,6 +150,11 @@ export const accept: Command = {
     });
   },
 };
+
+/** A person as `verify` and `accept` name them: the (sanitised) name and short id, or the whole id. */
+function personLabel(member: Pick<GroupMember, 'accountId' | 'displayName'>): string {
+  return member.displayName ? `${personName(member)} (${shortId(member.accountId)})` : member.accountId;
+}
 
 async function findPerson(client: AvisoClient, query: string): Promise<Pick<GroupMember, 'accountId' | 'displayName'>> {
   const people = new Map<string, Pick<GroupMember, 'accountId' | 'displayName'>>();

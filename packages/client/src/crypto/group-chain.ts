@@ -8,6 +8,7 @@ import {
   GroupChange,
   memberBindingMessage,
   ProtocolError,
+  type AuthenticityFailure,
   type GroupAction,
   type GroupEffect,
   type GroupView,
@@ -114,20 +115,7 @@ export interface GroupChangeEvent {
  * Why a served change was refused. Since protocol 2 the relay makes the same checks before it stores
  * a change, so each of these means the relay misbehaved (RelayMisbehaviourError).
  */
-export type GroupVerificationReason =
-  | 'malformed-change'
-  | 'actor-mismatch'
-  | 'version-mismatch'
-  | 'prev-hash-mismatch'
-  | 'bad-time'
-  | 'bad-signature'
-  | 'no-signing-key'
-  | 'bad-invite-signature'
-  | 'expired-invite'
-  | 'missing-proof'
-  | 'unexpected-proof'
-  | 'rule-violation'
-  | 'unknown-member';
+export type GroupVerificationReason = AuthenticityFailure | 'malformed-change' | 'actor-mismatch' | 'rule-violation' | 'unknown-member';
 
 /** Why an entering change's identity proof did not verify (the member is then unverified). */
 export type IdentityProofFailure = 'proof-undecryptable' | 'actor-mismatch' | 'bad-binding';

@@ -1,7 +1,7 @@
 import { canonicalJson } from '../canonical-json.js';
 import { ProtocolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { GroupView } from './rules.js';
+import type { GroupView } from './view.js';
 import type { GroupChange } from './schemas.js';
 
 /**

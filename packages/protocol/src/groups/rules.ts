@@ -2,6 +2,7 @@ import { ProtocolError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { authenticateChange, type AuthenticityContext } from './authenticity.js';
 import type { GroupAction, GroupChange, Role } from './schemas.js';
+import type { GroupView, InviteInfo, MemberInfo, PendingInfo } from './view.js';
 
 /**
  * The rules of a group, written once and run on both sides: the relay runs them on member
@@ -10,42 +11,7 @@ import type { GroupAction, GroupChange, Role } from './schemas.js';
  * callers supply a read-only view of the current state and apply the returned effects themselves.
  */
 
-export interface MemberInfo {
-  role: Role;
-  /** The invite the member joined with; absent for the creator. */
-  inviteId?: string | undefined;
-  /** The member's per-group signing key (base64); absent for members who joined under protocol 1. */
-  signingKey?: string | undefined;
-}
-export interface PendingInfo {
-  inviteId: string;
-  signingKey?: string | undefined;
-}
-export interface InviteInfo {
-  /** The member who created it. */
-  issuer: string;
-  expiresAt: number;
-  maxUses: number;
-  uses: number;
-  role: Role;
-  requireApproval: boolean;
-  revoked: boolean;
-  /** The invite's signing key (base64); absent for invites made under protocol 1, which admit nobody. */
-  signingKey?: string | undefined;
-}
-
-/** Read access to a group's state at the version before the change. */
-export interface GroupView {
-  /** Current version; -1 when the group does not exist yet. */
-  readonly version: number;
-  readonly membersCanInvite: boolean;
-  readonly memberCount: number;
-  readonly adminCount: number;
-  member(m: string): MemberInfo | undefined;
-  pending(m: string): PendingInfo | undefined;
-  isBanned(m: string): boolean;
-  invite(inviteId: string): InviteInfo | undefined;
-}
+export type { GroupView, InviteInfo, MemberInfo, PendingInfo } from './view.js';
 
 export interface RuleContext {
   /** Chain link, signatures and time, checked before any rule (authenticity.ts). */

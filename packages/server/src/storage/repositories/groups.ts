@@ -92,11 +92,6 @@ export class GroupsRepository {
         .from(groupInvites)
         .where(and(inGroup(groupInvites), eq(groupInvites.inviteId, p('inviteId'))))
         .prepare(),
-      invitesByHash: db
-        .select()
-        .from(groupInvites)
-        .where(and(inGroup(groupInvites), eq(groupInvites.passwordHash, p('hash'))))
-        .prepare(),
       putInvite: db
         .insert(groupInvites)
         .values({
@@ -232,11 +227,6 @@ export class GroupsRepository {
   invite(groupId: string, inviteId: string): InviteRecord | undefined {
     const row = this.q.invite.get({ groupId, inviteId });
     return row && toInvite(row);
-  }
-
-  /** Invites of the group whose password hash is `hash` (normally at most one). */
-  invitesByPasswordHash(groupId: string, hash: Uint8Array): InviteRecord[] {
-    return this.q.invitesByHash.all({ groupId, hash: Buffer.from(hash) }).map(toInvite);
   }
 
   putInvite(groupId: string, invite: InviteRecord): void {
