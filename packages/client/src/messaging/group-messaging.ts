@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolAddress, SessionRecord, type SenderCertificate } from '@signalapp/libsignal-client';
+import { ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
 import {
   ALERT_LIMITS,
   Content,
   encodeContent,
   GROUP_SEND,
-  MultiMismatchedDevices,
   MultiRecipientResponse,
-  MultiStaleDevices,
   PreKeyBundleResponse,
   RESEND_REQUEST,
   ROUTES,
@@ -15,49 +13,60 @@ import {
   type AckStatus,
   type GroupMessageBody,
 } from '@aviso/protocol';
-import type { GroupState } from '../crypto/group-chain.js';
+import type { Account } from '../account/account.js';
+import type { SenderCertificates } from '../account/sender-certificate.js';
+import { applyGroupBody, memberOf, publicAlert, relayTimeOf } from '../alerts/apply.js';
+import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from '../alerts/group-watch.js';
+import { checkKey, MemberKeys } from '../alerts/member-keys.js';
+import type { Alert, DroppedAlert, GroupMessageEvent, RollCall, SendAlertInput } from '../alerts/types.js';
+import type { GroupChangeEvent } from '../crypto/group-chain.js';
 import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
-import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, SENDER_KEY_MAX_AGE_MS, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
+import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
 import { GroupForkError, GroupVerificationError, GroupWithheldError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
-import type { GroupChangeEvent } from '../crypto/group-chain.js';
-import type { Group } from '../groups/group.js';
-import type { GroupService } from '../groups/group-service.js';
-import type { AccountRecord, AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
+import type { GroupAuth } from '../groups/group-auth.js';
+import type { GroupLog } from '../groups/group-log.js';
+import { headAt } from '../groups/heads.js';
+import type { GroupState } from '../stores/group-state.js';
+import type { AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
 import { SessionRecordCache, withSessionRecords, type SignalStores } from '../stores/libsignal-adapters.js';
 import { sessionsOf, type Zone } from '../stores/zone.js';
-import type { RelayHttp } from '../transport/http.js';
-import { copyBytes, fromBase64, toBase64 } from '../util/bytes.js';
+import { forEachBounded } from '../util/bounded.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
+import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import { headAt } from '../groups/heads.js';
-import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from './group-watch.js';
-import { checkKey, MemberKeys } from './member-keys.js';
-import { applyGroupBody, memberOf, publicAlert, relayTimeOf } from './apply.js';
-import type { Alert, GroupMessageEvent, RollCall, SendAlertInput } from './types.js';
+import type { CryptoQueue } from './crypto-queue.js';
+import { SEND_ATTEMPTS, type DeviceSync } from './device-sync.js';
+import type { DirectSender } from './direct.js';
+import { holdersAfterDistribution, lackingKey, sameHolders, senderKeyReset, withoutStale, type DeviceMap } from './sender-key-plan.js';
+import type { SentClock } from './sent-clock.js';
+
+export type { DroppedAlert } from '../alerts/types.js';
+
+export interface GroupMessagingEvents {
+  error: Error;
+  /** A member refused as a recipient or whose message was dropped for its identity key. */
+  'identity-mismatch': IdentityMismatchError;
+  /** A member's message named a group version the relay does not serve us. */
+  'group-withheld': GroupWithheldError;
+  /** Stored alerts were dropped after the fact (their sender was removed from the group). */
+  'alert-dropped': DroppedAlert;
+}
 
 export interface GroupMessagingDeps {
   store: AvisoStore;
-  groups: GroupService;
-  account(): AccountRecord;
-  http(): RelayHttp;
-  certificate(): Promise<SenderCertificate>;
-  /** Runs crypto over a fresh zone in the client's crypto queue, then commits the zone with `extra`. */
-  crypto<T>(peer: string, fn: (zone: Zone, stores: SignalStores) => Promise<T>, extra?: (result: T) => StoreChanges): Promise<T>;
-  /**
-   * The 1:1 sealed-sender path (all devices of the account; handles 409/410 itself). With `expect`,
-   * only to that identity key (the verified log's): IdentityMismatchError otherwise, nothing sent.
-   */
-  sendDirect(to: string, content: Content, expect?: { groupId: string; identityKey: Uint8Array | undefined }): Promise<void>;
-  nextSentAt(): number;
-  emit(event: GroupMessageEvent, group: Group): void;
-  emitError(err: Error): void;
-  /** A member refused as a recipient or whose message was dropped for its identity key. */
-  emitMismatch(err: IdentityMismatchError): void;
-  /** A member's message named a group version the relay does not serve us. */
-  emitWithheld(err: GroupWithheldError): void;
-  /** Stored alerts were dropped after the fact (their sender was removed from the group). */
-  emitDropped(dropped: DroppedAlert): void;
+  log: GroupLog;
+  auth: GroupAuth;
+  account: Account;
+  certificates: SenderCertificates;
+  /** Every ratchet step (SKDMs, sessions, the SSv2 encrypt) runs in the client's one crypto queue. */
+  crypto: CryptoQueue;
+  devices: DeviceSync;
+  /** The 1:1 path for SKDMs, resend requests and resends, under the log's key for each member. */
+  direct: DirectSender;
+  clock: SentClock;
+  events: EventSink<GroupMessagingEvents>;
   logger: Logger;
 }
 
@@ -75,30 +84,12 @@ interface Refusals {
  * `later`: nothing is committed and the envelope stays unprocessed, to be tried again (the group
  * could not be synced first, docs/alerts.md "Receiving").
  */
-export type ReceiveOutcome = { ok: true; changes: StoreChanges; after: () => void } | { ok: false; reason: RejectReason; message: string } | { ok: 'later'; message: string };
-
-/** An alert taken out of the book after it was shown: its sender was removed from the group. */
-export interface DroppedAlert {
-  groupId: string;
-  alertId: string;
-  from: string;
-  reason: 'sender-removed';
-  /** The verified group version that removed the sender. */
-  version: number;
-}
-
-/** Group bodies without the fields every group body gets from the sender's verified state. */
-/** A member device with a current session: what the sender key, the upload and the token cover. */
-interface RecipientDevice {
-  deviceId: number;
-  registrationId: number;
-}
-type DeviceMap = Map<string, RecipientDevice[]>;
+export type ReceiveOutcome =
+  | { ok: true; changes: StoreChanges; events?: GroupMessageEvent[]; groupId?: string; after?: () => void } | { ok: false; reason: RejectReason; message: string } | { ok: 'later'; message: string };
 
 type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
 export type GroupBodyInput = Unscoped<GroupMessageBody>;
 
-const SEND_ATTEMPTS = 3;
 const SEND_LOG_MS = 24 * 3600_000;
 const MAX_RESENDS = 5;
 /** Refresh endorsements this long before they expire. */
@@ -115,7 +106,7 @@ const PREKEY_FETCH_PARALLEL = 16;
 const CLEANUP_INTERVAL_MS = 60_000;
 
 /**
- * Group messages over sender keys (docs/alerts.md): sending (sender key lifecycle, sessions,
+ * Group messages over sender keys (docs/alerts.md), below the facade and above the group log: sending (sender key lifecycle, sessions,
  * SKDMs, one sealed-sender-v2 upload with a group send token), receiving (membership, version and
  * permission checks), resend requests, and the local alert store.
  */
@@ -211,14 +202,14 @@ export class GroupMessaging {
     return this.#sends.run(async () => {
       await this.#checkWithheld(groupId);
       // Read once per send: a record holds the whole member list, parsed on every read.
-      const current = this.#d.groups.record(groupId);
+      const current = this.#d.log.record(groupId);
       const state = current.state;
       if (current.status !== 'member') throw new GroupVerificationError(groupId, state.version, 'not-a-member', 'this account is not a member of the group');
-      const sentAt = this.#d.nextSentAt();
+      const sentAt = this.#d.clock.next();
       // Parsing applies the protocol's rules (lengths, coordinate rounding) before anything is stored or sent.
       const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
       const body = content.body as GroupMessageBody;
-      const me = this.#d.account();
+      const me = this.#d.account.record;
       const removed = readRemoved(this.#d.store, groupId);
       const recipients = Object.values(state.members)
         .map((m) => m.accountId)
@@ -256,7 +247,7 @@ export class GroupMessaging {
           return { ok: false, reason: 'malformed-content', message: `unusable sender key: ${err instanceof Error ? err.message : String(err)}` };
         }
         if (distributionId !== body.distributionId) return { ok: false, reason: 'malformed-content', message: 'the sender key names another distribution id' };
-        return { ok: true, changes: {}, after: () => undefined };
+        return { ok: true, changes: {} };
       }
       case RESEND_REQUEST: {
         if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a resend request arrived through a sender key' };
@@ -293,7 +284,7 @@ export class GroupMessaging {
         // we see them we cannot know whom they removed, so we stop sending to the group (#checkWithheld).
         const err = new GroupWithheldError(groupId, rec.state.version, body.groupVersion, opened.sender);
         this.#d.store.commit(claimChange(this.#d.store, groupId, { namedVersion: body.groupVersion, headHash: body.groupHeadHash, namedBy: opened.sender }));
-        this.#d.emitWithheld(err);
+        this.#d.events.emit('group-withheld', err);
         return { ok: false, reason: 'group-withheld', message: err.message };
       }
     }
@@ -302,7 +293,7 @@ export class GroupMessaging {
     const ours = body.groupVersion === rec.state.version ? rec.state.headHash : headAt(this.#d.store, groupId, body.groupVersion);
     if (ours !== undefined && body.groupHeadHash !== ours && memberOf(rec.state, opened.sender)) {
       // Different history at that version: the relay showed the two of us different logs.
-      this.#d.emitError(new GroupForkError(groupId, body.groupVersion));
+      this.#d.events.emit('error', new GroupForkError(groupId, body.groupVersion));
       return { ok: false, reason: 'group-fork', message: `the sender verified a different history at version ${body.groupVersion}` };
     }
     const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
@@ -310,8 +301,7 @@ export class GroupMessaging {
     const { sender, senderDevice, content, serverTimestamp } = opened;
     const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender, senderDevice, sentAt: content.sentAt, relayTime: relayTimeOf(serverTimestamp), body });
     if (!applied.ok) return applied;
-    const group = this.#d.groups.group(groupId);
-    return { ok: true, changes: applied.changes, after: () => applied.events.forEach((e) => this.#d.emit(e, group)) };
+    return { ok: true, changes: applied.changes, events: applied.events, groupId };
   }
 
   /** After a group message failed for want of the sender's key: ask the sender (1:1) to resend it. */
@@ -325,7 +315,7 @@ export class GroupMessaging {
     void (async () => {
       const state = await this.#memberState(groupId, sender, true);
       if (!state) return;
-      await this.#d.sendDirect(sender, { v: 1, sentAt: this.#d.nextSentAt(), body: { type: RESEND_REQUEST, groupId, distributionId, sentAt: input.serverTimestamp } });
+      await this.#d.direct.send(sender, { v: 1, sentAt: this.#d.clock.next(), body: { type: RESEND_REQUEST, groupId, distributionId, sentAt: input.serverTimestamp } });
     })().catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend request failed'));
   }
 
@@ -339,7 +329,7 @@ export class GroupMessaging {
     const entries = this.#d.store
       .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
       .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS && e.recipients.includes(device));
-    const refusals = this.#refusals(groupId, this.#d.groups.record(groupId).state);
+    const refusals = this.#refusals(groupId, this.#d.log.record(groupId).state);
     await this.#sends.run(async () => {
       const info = this.#d.store.getSenderKeyInfo(groupId);
       if (info) {
@@ -371,7 +361,7 @@ export class GroupMessaging {
     }
     if (verdict === 'ok') return undefined;
     const err = new IdentityMismatchError(groupId, opened.sender, 'receiving', verdict);
-    this.#d.emitMismatch(err);
+    this.#d.events.emit('identity-mismatch', err);
     return { ok: false, reason: 'identity-mismatch', message: err.message };
   }
 
@@ -384,8 +374,8 @@ export class GroupMessaging {
     if (r.refused.has(accountId)) return;
     r.refused.add(accountId);
     this.#d.logger.warn({ groupId: r.groupId, reason: err instanceof IdentityMismatchError ? err.reason : err.name }, 'group member refused as a recipient');
-    if (err instanceof IdentityMismatchError) this.#d.emitMismatch(err);
-    else this.#d.emitError(err);
+    if (err instanceof IdentityMismatchError) this.#d.events.emit('identity-mismatch', err);
+    else this.#d.events.emit('error', err);
   }
 
   /** sendDirect to a member under the log's key; a refused member is reported and false returned. */
@@ -397,7 +387,7 @@ export class GroupMessaging {
       return false;
     }
     try {
-      await this.#d.sendDirect(to, content, { groupId: r.groupId, identityKey });
+      await this.#d.direct.send(to, content, { groupId: r.groupId, identityKey });
       return true;
     } catch (err) {
       if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
@@ -415,11 +405,11 @@ export class GroupMessaging {
     const refusals = this.#refusals(groupId, rec.state);
     for (const r of members) if (!refusals.keys.get(r)) this.#refuse(refusals, r, new IdentityMismatchError(groupId, r, 'sending', 'no-verified-key'));
     let recipients = members.filter((r) => !refusals.refused.has(r));
-    const me = this.#d.account();
+    const me = this.#d.account.record;
     const local = ProtocolAddress.new(me.accountId, me.deviceId);
-    const keys = this.#d.groups.keysOf(groupId, rec);
+    const keys = this.#d.log.keysOf(groupId, rec);
     const padded = encodeContent(content);
-    const certificate = await this.#d.certificate();
+    const certificate = await this.#d.certificates.current();
     let endorsements = await this.#endorsementsFor(groupId, rec.state.version);
     let missing = new Map<string, Set<number> | '*'>();
     let checkedMissing = false;
@@ -436,7 +426,7 @@ export class GroupMessaging {
         distributionId = info.distributionId;
         // One read of the recipients' sessions per step: the device list, the SKDM check, the
         // addresses, the token and libsignal's encrypt all use it (Zone: consistent within the step).
-        step = await this.#d.crypto(
+        step = await this.#d.crypto.inZone(
           groupId,
           async (zone, stores) => {
             const { devices, records } = this.#devicesIn(zone, recipients);
@@ -453,7 +443,7 @@ export class GroupMessaging {
             }
             if (bad.length > 0) return { devices, bad };
             if (!checkedMissing && recipients.some((r) => devices.get(r)!.length === 0)) return { devices };
-            if (this.#lacking(info, recipients, devices).length > 0) return { devices };
+            if (lackingKey(info, recipients, devices).length > 0) return { devices };
             const targets = recipients.filter((r) => devices.get(r)!.length > 0);
             if (targets.length === 0) return { devices, targets };
             const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
@@ -490,26 +480,16 @@ export class GroupMessaging {
       if (targets.length === 0 || !body) return;
       const token = toBase64(sendToken(endorsements, targets, keys.secretParams));
       try {
-        await this.#d.http().putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
+        await this.#d.account.http.putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
         return;
       } catch (err) {
         if (!(err instanceof RelayRequestError) || attempt >= SEND_ATTEMPTS) throw err;
-        if (err.code === 'MISMATCHED_DEVICES') {
-          const d = MultiMismatchedDevices.parse(err.details);
-          for (const a of d.accounts) {
-            await this.#archive(a.accountId, a.extraDevices);
-            if (a.missingDevices.length > 0) missing.set(a.accountId, new Set(a.missingDevices));
-          }
-        } else if (err.code === 'STALE_DEVICES') {
-          const d = MultiStaleDevices.parse(err.details);
-          const stale = new Set(d.accounts.flatMap((a) => a.staleDevices.map((dev) => `${a.accountId}.${dev}`)));
-          const current = this.#d.store.getSenderKeyInfo(groupId)!;
+        const repairs = await this.#d.devices.repair(err);
+        if (repairs) {
+          const stale = new Set(repairs.flatMap((r) => (r.stale ? r.refetch.map((d) => `${r.accountId}.${d}`) : [])));
           // A reinstalled device lost our key: it gets the SKDM again on the retry.
-          this.#d.store.commit({ senderKeyInfos: [{ ...current, devices: current.devices.filter((x) => !stale.has(`${x.accountId}.${x.deviceId}`)) }] });
-          for (const a of d.accounts) {
-            await this.#archive(a.accountId, a.staleDevices);
-            missing.set(a.accountId, new Set(a.staleDevices));
-          }
+          if (stale.size > 0) this.#d.store.commit({ senderKeyInfos: [withoutStale(this.#d.store.getSenderKeyInfo(groupId)!, stale)] });
+          for (const r of repairs) if (r.refetch.length > 0) missing.set(r.accountId, new Set(r.refetch));
         } else if (err.code === 'UNAUTHORIZED' && attempt === 1) {
           // The endorsements may be for an older member list; fetch fresh ones once.
           this.#endorsements.delete(groupId);
@@ -527,17 +507,18 @@ export class GroupMessaging {
    * 90 days or any device that has it belongs to someone no longer a member.
    */
   #senderKeyInfo(groupId: string, state: GroupState): SenderKeyInfo {
-    const me = this.#d.account();
+    const me = this.#d.account.record;
     const members = new Set(Object.values(state.members).map((m) => m.accountId));
     const info = this.#d.store.getSenderKeyInfo(groupId);
     const now = Date.now();
-    if (info && now - info.createdAt <= SENDER_KEY_MAX_AGE_MS && info.devices.every((d) => members.has(d.accountId))) return info;
+    const reset = senderKeyReset(info, members, now);
+    if (!reset) return info!;
     const fresh: SenderKeyInfo = { groupId, distributionId: randomUUID(), createdAt: now, devices: [] };
     this.#d.store.commit({
       senderKeyInfos: [fresh],
       ...(info ? { removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
     });
-    if (info) this.#d.logger.info({ reason: now - info.createdAt > SENDER_KEY_MAX_AGE_MS ? 'age' : 'member-left' }, 'sender key reset');
+    if (reset !== 'none') this.#d.logger.info({ reason: reset }, 'sender key reset');
     return fresh;
   }
 
@@ -547,19 +528,19 @@ export class GroupMessaging {
    * have started or replaced sessions.
    */
   async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], refusals: Refusals, devices: DeviceMap = this.#devices(accounts)): Promise<void> {
-    const lacking = this.#lacking(info, accounts, devices);
+    const lacking = lackingKey(info, accounts, devices);
     if (lacking.length === 0) {
       // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
       if (!sameHolders(info, this.#d.store.getSenderKeyInfo(groupId))) this.#d.store.commit({ senderKeyInfos: [info] });
       return;
     }
-    const me = this.#d.account();
-    const skdm = await this.#d.crypto(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
+    const me = this.#d.account.record;
+    const skdm = await this.#d.crypto.inZone(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
     const reached: SenderKeyDevice[] = [];
     for (let i = 0; i < lacking.length; i += SKDM_PARALLEL) {
       await Promise.all(
         lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
-          const content: Content = { v: 1, sentAt: this.#d.nextSentAt(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
+          const content: Content = { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
           if (!(await this.#sendToMember(refusals, a, content))) return;
           const now = this.#devices([a]).get(a) ?? [];
           devices.set(a, now);
@@ -567,16 +548,14 @@ export class GroupMessaging {
         }),
       );
     }
-    const lackingSet = new Set(lacking);
-    const holders = [...info.devices.filter((d) => !lackingSet.has(d.accountId)), ...reached];
-    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holders }] });
+    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holdersAfterDistribution(info, lacking, reached) }] });
   }
 
   /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
   async #fetchSessions(refusals: Refusals, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
     const groupId = refusals.groupId;
-    const me = this.#d.account();
-    const keys = this.#d.groups.keysOf(groupId);
+    const me = this.#d.account.record;
+    const keys = this.#d.log.keysOf(groupId);
     await forEachBounded(
       [...which],
       PREKEY_FETCH_PARALLEL,
@@ -586,13 +565,13 @@ export class GroupMessaging {
         for (const path of paths) {
           let bundle: PreKeyBundleResponse;
           try {
-            bundle = await this.#d.http().anonymous('GET', path, undefined, PreKeyBundleResponse, { [GROUP_SEND.tokenHeader]: token });
+            bundle = await this.#d.account.http.anonymous('GET', path, undefined, PreKeyBundleResponse, { [GROUP_SEND.tokenHeader]: token });
           } catch (err) {
             if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
             if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
             // A relay without token-authorised key fetches: fall back to our account credentials.
             this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
-            bundle = await this.#d.http().get(path, PreKeyBundleResponse);
+            bundle = await this.#d.account.http.get(path, PreKeyBundleResponse);
           }
           // The relay serves the bundle: only the log's key for this member starts a session.
           const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
@@ -601,7 +580,7 @@ export class GroupMessaging {
             return;
           }
           try {
-            await this.#d.crypto(accountId, async (_zone, stores) => {
+            await this.#d.crypto.inZone(accountId, async (_zone, stores) => {
               await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
             });
           } catch (err) {
@@ -614,19 +593,6 @@ export class GroupMessaging {
     );
   }
 
-  async #archive(accountId: string, devices: number[]): Promise<void> {
-    if (devices.length === 0) return;
-    await this.#d.crypto(accountId, async (zone) => {
-      for (const d of devices) {
-        const raw = zone.getSession(accountId, d);
-        if (!raw) continue;
-        const record = SessionRecord.deserialize(copyBytes(raw));
-        record.archiveCurrentState();
-        zone.setSession(accountId, d, record.serialize());
-      }
-    });
-  }
-
   #address(accountId: string, deviceId: number): ProtocolAddress {
     const key = `${accountId}.${deviceId}`;
     let a = this.#addresses.get(key);
@@ -635,12 +601,6 @@ export class GroupMessaging {
       this.#addresses.set(key, a);
     }
     return a;
-  }
-
-  /** Accounts with a device that does not have our sender key `info`. */
-  #lacking(info: SenderKeyInfo, accounts: readonly string[], devices: DeviceMap): string[] {
-    const has = new Set(info.devices.map((d) => `${d.accountId}.${d.deviceId}.${d.registrationId}`));
-    return accounts.filter((a) => (devices.get(a) ?? []).some((d) => !has.has(`${a}.${d.deviceId}.${d.registrationId}`)));
   }
 
   /** `#devices` read through a zone, with the current session records by `accountId.deviceId`. */
@@ -673,18 +633,18 @@ export class GroupMessaging {
    * Endorsements for the group's current verified members, cached per (version, expiration). The
    * relay's member list must be exactly our verified one (after one sync if it is not).
    */
-  async #endorsementsFor(groupId: string, version = this.#d.groups.record(groupId).state.version): Promise<GroupEndorsements> {
+  async #endorsementsFor(groupId: string, version = this.#d.log.record(groupId).state.version): Promise<GroupEndorsements> {
     const cached = this.#endorsements.get(groupId);
     if (cached && cached.version === version && cached.e.expiration.getTime() - Date.now() > ENDORSEMENT_MARGIN_MS) return cached.e;
     for (let attempt = 1; ; attempt++) {
-      const rec = this.#d.groups.record(groupId);
-      const keys = this.#d.groups.keysOf(groupId);
-      const res = await this.#d.groups.fetchEndorsements(groupId);
+      const rec = this.#d.log.record(groupId);
+      const keys = this.#d.log.keysOf(groupId);
+      const res = await this.#d.auth.fetchEndorsements(keys);
       const ours = Object.keys(rec.state.members);
       const same = res.members.length === ours.length && res.members.every((m) => rec.state.members[m] !== undefined) && new Set(res.members).size === ours.length;
       if (!same || res.publicParams !== toBase64(keys.publicParams)) {
         if (attempt === 1) {
-          await this.#d.groups.sync(groupId);
+          await this.#d.log.sync(groupId);
           continue;
         }
         throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-members', 'the relay issued endorsements for another member list than the verified one');
@@ -695,9 +655,9 @@ export class GroupMessaging {
         e = receiveEndorsements({
           response: fromBase64(res.response),
           memberAccounts,
-          me: this.#d.account().accountId,
+          me: this.#d.account.record.accountId,
           secretParams: keys.secretParams,
-          serverPublicParams: await this.#d.groups.serverPublicParams(),
+          serverPublicParams: await this.#d.auth.serverPublicParams(),
         });
       } catch (err) {
         throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-invalid', 'the relay issued endorsements that do not verify', { cause: err });
@@ -746,7 +706,7 @@ export class GroupMessaging {
     const drop = this.#d.store.listAlerts(event.groupId).filter((a) => a.from === from);
     if (drop.length === 0) return;
     this.#d.store.commit({ removeAlerts: drop.map((a) => ({ groupId: a.groupId, alertId: a.id })) });
-    for (const a of drop) this.#d.emitDropped({ groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
+    for (const a of drop) this.#d.events.emit('alert-dropped', { groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
   }
 
   /**
@@ -759,11 +719,11 @@ export class GroupMessaging {
     await this.#syncQuietly(groupId);
     const claim = readClaim(this.#d.store, groupId);
     if (!claim) return;
-    const state = this.#d.groups.record(groupId).state;
+    const state = this.#d.log.record(groupId).state;
     if (state.version >= claim.namedVersion) {
       this.#d.store.commit(clearClaim(groupId));
       const ours = state.version === claim.namedVersion ? state.headHash : headAt(this.#d.store, groupId, claim.namedVersion);
-      if (ours !== undefined && ours !== claim.headHash) this.#d.emitError(new GroupForkError(groupId, claim.namedVersion));
+      if (ours !== undefined && ours !== claim.headHash) this.#d.events.emit('error', new GroupForkError(groupId, claim.namedVersion));
       return;
     }
     if (!memberOf(state, claim.namedBy)) {
@@ -780,19 +740,19 @@ export class GroupMessaging {
   #removedStill(groupId: string, state: GroupState, removed: Map<string, number>, accountId: string): boolean {
     const at = removed.get(accountId);
     if (at === undefined) return false; // a verified re-join deletes the entry (onGroupChange)
-    this.#d.emitError(new GroupVerificationError(groupId, state.version, 'removed-member', `member ${accountId} was removed at version ${at}; not sending to them`));
+    this.#d.events.emit('error', new GroupVerificationError(groupId, state.version, 'removed-member', `member ${accountId} was removed at version ${at}; not sending to them`));
     return true;
   }
 
   /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */
   async #syncForMessage(groupId: string): Promise<'ok' | 'transient' | 'failed'> {
     try {
-      await this.#d.groups.sync(groupId);
+      await this.#d.log.sync(groupId);
       this.#synced.add(groupId);
       return 'ok';
     } catch (err) {
       this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
       const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
       return transient ? 'transient' : 'failed';
     }
@@ -800,39 +760,14 @@ export class GroupMessaging {
 
   async #syncQuietly(groupId: string): Promise<void> {
     try {
-      await this.#d.groups.sync(groupId);
+      await this.#d.log.sync(groupId);
     } catch (err) {
       this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
     }
   }
 
   #deleteExpired(now = Date.now()): void {
     this.#d.store.commit({ deleteAlertsExpiredBefore: now, pruneSendLogBefore: now - SEND_LOG_MS });
   }
-}
-
-function sameHolders(a: SenderKeyInfo, b: SenderKeyInfo | undefined): boolean {
-  if (!b || a.distributionId !== b.distributionId || a.createdAt !== b.createdAt || a.devices.length !== b.devices.length) return false;
-  const key = (d: SenderKeyDevice) => `${d.accountId}.${d.deviceId}.${d.registrationId}`;
-  const stored = new Set(b.devices.map(key));
-  return a.devices.every((d) => stored.has(key(d)));
-}
-
-/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first failure. */
-export async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
