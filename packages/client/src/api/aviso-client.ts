@@ -56,6 +56,7 @@ import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, silentLogger, type Logger } from '../util/logger.js';
+import { AlertBook } from './alert-book.js';
 import { Group } from './group.js';
 
 export type { DirectMessage, RejectedEnvelope } from '../messaging/inbox.js';
@@ -159,6 +160,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   readonly #inbox: Inbox;
   readonly #log: GroupLog;
   readonly #messaging: GroupMessaging;
+  readonly #book: AlertBook;
   readonly #clock = new SentClock();
   readonly #handles = new Map<string, Group>();
   #connection: RelayConnection | undefined;
@@ -181,7 +183,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
     const events: EventSink<AvisoClientEvents> = {
       emit: (event, payload, groupId) => {
-        if (event === 'group') this.#messaging.onGroupChange(payload as GroupEvent);
+        if (event === 'group') this.#book.onGroupChange(payload as GroupEvent);
         this.emit(event, payload, (groupId === undefined ? undefined : this.#handle(groupId)) as never);
       },
     };
@@ -193,6 +195,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const auth = new GroupAuth(account);
     this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
     this.#messaging = new GroupMessaging({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#book = new AlertBook(store, events, logger);
     this.#inbox = new Inbox({ store, account, crypto, groups: this.#messaging, events, logger });
   }
 
@@ -368,7 +371,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     });
     connection.start();
     this.#log.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
-    this.#messaging.startCleanup();
+    this.#book.startCleanup();
     await Promise.all([drained.promise, this.#maintainKeys()]);
   }
 
@@ -443,7 +446,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
-    this.#messaging.stopCleanup();
+    this.#book.stopCleanup();
     this.#inbox.detach();
     await connection?.close();
     await this.#messaging.idle().catch(() => undefined);
@@ -504,7 +507,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   /** The `Group` handle for a known group id (one per group, so listeners may compare them). */
   #handle(groupId: string): Group {
     let g = this.#handles.get(groupId);
-    if (!g) this.#handles.set(groupId, (g = new Group(this.#log, this.#messaging, groupId)));
+    if (!g) this.#handles.set(groupId, (g = new Group(this.#log, this.#messaging, this.#book, groupId)));
     return g;
   }
 

@@ -4,6 +4,7 @@ import type { GroupKeys } from '../crypto/group-keys.js';
 import { confusableNames, neutralizeDisplayName } from '../groups/display-name.js';
 import type { CreateInviteInput, GroupLog } from '../groups/group-log.js';
 import type { GroupMessaging } from '../messaging/group-messaging.js';
+import type { AlertBook } from './alert-book.js';
 import type { GroupState } from '../stores/group-state.js';
 import type { GroupStatus } from '../stores/interfaces.js';
 
@@ -59,11 +60,13 @@ export interface GroupInvite {
 export class Group {
   readonly #log: GroupLog;
   readonly #messaging: GroupMessaging;
+  readonly #book: AlertBook;
 
   /** @internal Handles come from AvisoClient (`createGroup`, `join`, `groups`, `group`, events). */
-  constructor(log: GroupLog, messaging: GroupMessaging, readonly id: string) {
+  constructor(log: GroupLog, messaging: GroupMessaging, book: AlertBook, readonly id: string) {
     this.#log = log;
     this.#messaging = messaging;
+    this.#book = book;
   }
 
   get title(): string {
@@ -250,12 +253,12 @@ export class Group {
 
   /** Each member's latest acknowledgement of the alert, and who confirmed or disputed it (local store). */
   rollCall(alertId: string): Promise<RollCall> {
-    return this.#messaging.rollCall(this.id, alertId);
+    return this.#book.rollCall(this.id, alertId);
   }
 
   /** Unexpired alerts in the local store (expired ones are deleted); retracted ones are marked. */
   async alerts(): Promise<Alert[]> {
-    return this.#messaging.alerts(this.id);
+    return this.#book.alerts(this.id);
   }
 
   #state(): GroupState {

@@ -10,16 +10,14 @@ import {
   RESEND_REQUEST,
   ROUTES,
   SENDER_KEY_DISTRIBUTION,
-  type AckStatus,
   type GroupMessageBody,
 } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { SenderCertificates } from '../account/sender-certificate.js';
-import { applyGroupBody, memberOf, publicAlert, relayTimeOf } from '../alerts/apply.js';
-import { claimChange, clearClaim, readClaim, readRemoved, removedChange } from '../alerts/group-watch.js';
+import { applyGroupBody, memberOf, relayTimeOf } from '../alerts/apply.js';
+import { claimChange, clearClaim, readClaim, readRemoved } from '../alerts/group-watch.js';
 import { checkKey, MemberKeys } from '../alerts/member-keys.js';
-import type { Alert, DroppedAlert, GroupMessageEvent, RollCall, SendAlertInput } from '../alerts/types.js';
-import type { GroupChangeEvent } from '../crypto/group-chain.js';
+import type { GroupMessageEvent, SendAlertInput } from '../alerts/types.js';
 import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
 import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
@@ -42,16 +40,12 @@ import type { DirectSender } from './direct.js';
 import { holdersAfterDistribution, lackingKey, sameHolders, senderKeyReset, withoutStale, type DeviceMap } from './sender-key-plan.js';
 import type { SentClock } from './sent-clock.js';
 
-export type { DroppedAlert } from '../alerts/types.js';
-
 export interface GroupMessagingEvents {
   error: Error;
   /** A member refused as a recipient or whose message was dropped for its identity key. */
   'identity-mismatch': IdentityMismatchError;
   /** A member's message named a group version the relay does not serve us. */
   'group-withheld': GroupWithheldError;
-  /** Stored alerts were dropped after the fact (their sender was removed from the group). */
-  'alert-dropped': DroppedAlert;
 }
 
 export interface GroupMessagingDeps {
@@ -103,7 +97,6 @@ const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 const SKDM_PARALLEL = 8;
 /** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
 const PREKEY_FETCH_PARALLEL = 16;
-const CLEANUP_INTERVAL_MS = 60_000;
 
 /**
  * Group messages over sender keys (docs/alerts.md), below the facade and above the group log: sending (sender key lifecycle, sessions,
@@ -117,7 +110,6 @@ export class GroupMessaging {
   readonly #endorsements = new Map<string, { version: number; e: GroupEndorsements }>();
   /** (sender, distribution id) → when we last asked; one resend request per minute each. */
   readonly #asked = new Map<string, number>();
-  #cleanup: NodeJS.Timeout | undefined;
   /** Recipients' session records, deserialized once per change (device lists and the SSv2 encrypt). */
   readonly #sessionCache = new SessionRecordCache();
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
@@ -128,23 +120,6 @@ export class GroupMessaging {
 
   constructor(deps: GroupMessagingDeps) {
     this.#d = deps;
-  }
-
-  startCleanup(): void {
-    if (this.#cleanup) return;
-    this.#cleanup = setInterval(() => {
-      try {
-        this.#deleteExpired();
-      } catch (err) {
-        this.#d.logger.warn(errInfo(err), 'alert cleanup failed');
-      }
-    }, CLEANUP_INTERVAL_MS);
-    this.#cleanup.unref();
-  }
-
-  stopCleanup(): void {
-    if (this.#cleanup) clearInterval(this.#cleanup);
-    this.#cleanup = undefined;
   }
 
   idle(): Promise<void> {
@@ -172,26 +147,6 @@ export class GroupMessaging {
       requestAck: input.requestAck ?? false,
     });
     return id;
-  }
-
-  async rollCall(groupId: string, alertId: string): Promise<RollCall> {
-    const out: RollCall = { seen: [], onMyWay: [], onScene: [], cannot: [], confirmed: [], disputed: [] };
-    const ackKey: Record<AckStatus, keyof RollCall> = { seen: 'seen', 'on-my-way': 'onMyWay', 'on-scene': 'onScene', cannot: 'cannot' };
-    for (const r of this.#d.store.listAlertResponses(groupId, alertId)) {
-      if (r.kind === 'ack') out[ackKey[r.value as AckStatus]].push(r.accountId);
-      else out[r.value === 'confirm' ? 'confirmed' : 'disputed'].push(r.accountId);
-    }
-    for (const list of Object.values(out)) list.sort();
-    return out;
-  }
-
-  alerts(groupId: string): Alert[] {
-    const now = Date.now();
-    this.#deleteExpired(now);
-    return this.#d.store
-      .listAlerts(groupId)
-      .filter((a) => a.expiresAt >= now)
-      .map(publicAlert);
   }
 
   /**
@@ -687,29 +642,6 @@ export class GroupMessaging {
   }
 
   /**
-   * A verified change: a removed member's alerts leave the book, whenever they arrived (docs/alerts.md
-   * "Receiving"): one that reached us before we saw the removal (we were offline, or the relay
-   * accepted a removed member's upload under an endorsement still valid) is dropped after the fact.
-   */
-  onGroupChange(event: GroupChangeEvent): void {
-    if (event.accountId === undefined) return;
-    const who = event.accountId;
-    if (event.type === 'member-joined') {
-      const removed = readRemoved(this.#d.store, event.groupId);
-      const at = removed.get(who);
-      if (at !== undefined && at < event.version) this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.delete(who)));
-      return;
-    }
-    if (event.type !== 'member-removed') return;
-    this.#d.store.commit(removedChange(this.#d.store, event.groupId, (r) => r.set(who, Math.max(r.get(who) ?? -1, event.version))));
-    const from = who;
-    const drop = this.#d.store.listAlerts(event.groupId).filter((a) => a.from === from);
-    if (drop.length === 0) return;
-    this.#d.store.commit({ removeAlerts: drop.map((a) => ({ groupId: a.groupId, alertId: a.id })) });
-    for (const a of drop) this.#d.events.emit('alert-dropped', { groupId: a.groupId, alertId: a.id, from, reason: 'sender-removed', version: event.version });
-  }
-
-  /**
    * Refuses to send while a member's message names a version the relay will not serve us (we cannot
    * tell whom the unseen changes removed). The claim ends when a sync reaches that version (a head
    * that differs there is a fork) or when its author is no longer a member of the verified group.
@@ -767,7 +699,4 @@ export class GroupMessaging {
     }
   }
 
-  #deleteExpired(now = Date.now()): void {
-    this.#d.store.commit({ deleteAlertsExpiredBefore: now, pruneSendLogBefore: now - SEND_LOG_MS });
-  }
 }
