@@ -42,7 +42,8 @@ import { normalizeRelayUrl, parseInviteCode } from '../groups/invite-code.js';
 import { CryptoQueue } from '../messaging/crypto-queue.js';
 import { DeviceSync } from '../messaging/device-sync.js';
 import { DirectSender } from '../messaging/direct.js';
-import { GroupMessaging } from '../messaging/group-messaging.js';
+import { GroupReceiver } from '../messaging/group-receiver.js';
+import { GroupSender } from '../messaging/group-sender.js';
 import { Inbox, type DirectMessage, type RejectedEnvelope } from '../messaging/inbox.js';
 import { SentClock } from '../messaging/sent-clock.js';
 import type { AccountRecord, AvisoStore } from '../stores/interfaces.js';
@@ -159,7 +160,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   readonly #direct: DirectSender;
   readonly #inbox: Inbox;
   readonly #log: GroupLog;
-  readonly #messaging: GroupMessaging;
+  readonly #sender: GroupSender;
+  readonly #receiver: GroupReceiver;
   readonly #book: AlertBook;
   readonly #clock = new SentClock();
   readonly #handles = new Map<string, Group>();
@@ -194,9 +196,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#direct = new DirectSender({ store, account, crypto, devices, certificates, events, logger });
     const auth = new GroupAuth(account);
     this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
-    this.#messaging = new GroupMessaging({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
-    this.#inbox = new Inbox({ store, account, crypto, groups: this.#messaging, events, logger });
+    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
   }
 
   /** Opens (or creates) the local identity. */
@@ -354,7 +357,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const drained = (this.#drained = deferred());
     connection.on('state', (state) => {
       // Changes may have happened while we were away: each group syncs before its next message applies.
-      if (state === 'open') this.#messaging.connectionOpened();
+      if (state === 'open') this.#receiver.connectionOpened();
       this.emit('connection', state);
     });
     connection.on('frame', (frame) => this.#onFrame(frame));
@@ -449,7 +452,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#book.stopCleanup();
     this.#inbox.detach();
     await connection?.close();
-    await this.#messaging.idle().catch(() => undefined);
+    await this.#sender.idle().catch(() => undefined);
     await this.#crypto.idle();
     await this.#log.idle();
     await this.#maintaining?.catch(() => undefined);
@@ -507,7 +510,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   /** The `Group` handle for a known group id (one per group, so listeners may compare them). */
   #handle(groupId: string): Group {
     let g = this.#handles.get(groupId);
-    if (!g) this.#handles.set(groupId, (g = new Group(this.#log, this.#messaging, this.#book, groupId)));
+    if (!g) this.#handles.set(groupId, (g = new Group(this.#log, this.#sender, this.#book, groupId)));
     return g;
   }
 

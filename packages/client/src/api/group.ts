@@ -3,7 +3,7 @@ import type { Alert, RollCall, SendAlertInput } from '../alerts/types.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
 import { confusableNames, neutralizeDisplayName } from '../groups/display-name.js';
 import type { CreateInviteInput, GroupLog } from '../groups/group-log.js';
-import type { GroupMessaging } from '../messaging/group-messaging.js';
+import type { GroupSender } from '../messaging/group-sender.js';
 import type { AlertBook } from './alert-book.js';
 import type { GroupState } from '../stores/group-state.js';
 import type { GroupStatus } from '../stores/interfaces.js';
@@ -59,13 +59,13 @@ export interface GroupInvite {
  */
 export class Group {
   readonly #log: GroupLog;
-  readonly #messaging: GroupMessaging;
+  readonly #sender: GroupSender;
   readonly #book: AlertBook;
 
   /** @internal Handles come from AvisoClient (`createGroup`, `join`, `groups`, `group`, events). */
-  constructor(log: GroupLog, messaging: GroupMessaging, book: AlertBook, readonly id: string) {
+  constructor(log: GroupLog, sender: GroupSender, book: AlertBook, readonly id: string) {
     this.#log = log;
-    this.#messaging = messaging;
+    this.#sender = sender;
     this.#book = book;
   }
 
@@ -222,33 +222,33 @@ export class Group {
    * const id = await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'Agents at the car wash', place: '5th and Main', requestAck: true });
    */
   sendAlert(input: SendAlertInput): Promise<string> {
-    return this.#messaging.sendAlert(this.id, input);
+    return this.#sender.sendAlert(this.id, input);
   }
 
   async acknowledge(alertId: string, status: AckStatus): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'ack', alertId, status });
+    await this.#sender.send(this.id, { type: 'ack', alertId, status });
   }
 
   async confirm(alertId: string, note?: string): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'confirm', alertId, ...(note === undefined ? {} : { note }) });
+    await this.#sender.send(this.id, { type: 'confirm', alertId, ...(note === undefined ? {} : { note }) });
   }
 
   async dispute(alertId: string, note?: string): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'dispute', alertId, ...(note === undefined ? {} : { note }) });
+    await this.#sender.send(this.id, { type: 'dispute', alertId, ...(note === undefined ? {} : { note }) });
   }
 
   /** Only the alert's sender or an admin may retract; receivers drop anyone else's. */
   async retract(alertId: string, reason: string): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'retract', alertId, reason });
+    await this.#sender.send(this.id, { type: 'retract', alertId, reason });
   }
 
   /** Only the alert's sender or an admin may call the all-clear; receivers drop anyone else's. */
   async allClear(alertId: string): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'all-clear', alertId });
+    await this.#sender.send(this.id, { type: 'all-clear', alertId });
   }
 
   async sendText(text: string): Promise<void> {
-    await this.#messaging.send(this.id, { type: 'text', text });
+    await this.#sender.send(this.id, { type: 'text', text });
   }
 
   /** Each member's latest acknowledgement of the alert, and who confirmed or disputed it (local store). */

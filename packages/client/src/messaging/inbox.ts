@@ -10,7 +10,7 @@ import { copyBytes, fromBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import type { CryptoQueue, CryptoQueueEvents } from './crypto-queue.js';
-import type { GroupMessaging, ReceiveOutcome } from './group-messaging.js';
+import type { GroupReceiver, ReceiveOutcome } from './group-receiver.js';
 
 export interface DirectMessage {
   from: string;
@@ -41,7 +41,7 @@ export interface InboxDeps {
   store: AvisoStore;
   account: Account;
   crypto: CryptoQueue;
-  groups: GroupMessaging;
+  groups: GroupReceiver;
   events: EventSink<InboxEvents>;
   logger: Logger;
 }

@@ -7,27 +7,25 @@ import {
   GROUP_SEND,
   MultiRecipientResponse,
   PreKeyBundleResponse,
-  RESEND_REQUEST,
   ROUTES,
   SENDER_KEY_DISTRIBUTION,
   type GroupMessageBody,
 } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { SenderCertificates } from '../account/sender-certificate.js';
-import { applyGroupBody, memberOf, relayTimeOf } from '../alerts/apply.js';
-import { claimChange, clearClaim, readClaim, readRemoved } from '../alerts/group-watch.js';
+import { applyGroupBody, memberOf } from '../alerts/apply.js';
+import { clearClaim, readClaim, readRemoved } from '../alerts/group-watch.js';
 import { checkKey, MemberKeys } from '../alerts/member-keys.js';
-import type { GroupMessageEvent, SendAlertInput } from '../alerts/types.js';
-import type { OpenedMessage, RejectReason } from '../crypto/sealed.js';
-import { acceptDistribution, createDistribution, encryptForGroup, receiveEndorsements, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
+import type { SendAlertInput } from '../alerts/types.js';
+import { createDistribution, encryptForGroup, receiveEndorsements, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
 import { buildSessions } from '../crypto/sessions.js';
 import { GroupForkError, GroupVerificationError, GroupWithheldError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
 import type { GroupAuth } from '../groups/group-auth.js';
 import type { GroupLog } from '../groups/group-log.js';
 import { headAt } from '../groups/heads.js';
 import type { GroupState } from '../stores/group-state.js';
-import type { AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo, StoreChanges } from '../stores/interfaces.js';
-import { SessionRecordCache, withSessionRecords, type SignalStores } from '../stores/libsignal-adapters.js';
+import type { AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo } from '../stores/interfaces.js';
+import { SessionRecordCache, withSessionRecords } from '../stores/libsignal-adapters.js';
 import { sessionsOf, type Zone } from '../stores/zone.js';
 import { forEachBounded } from '../util/bounded.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
@@ -40,7 +38,7 @@ import type { DirectSender } from './direct.js';
 import { holdersAfterDistribution, lackingKey, sameHolders, senderKeyReset, withoutStale, type DeviceMap } from './sender-key-plan.js';
 import type { SentClock } from './sent-clock.js';
 
-export interface GroupMessagingEvents {
+export interface GroupSenderEvents {
   error: Error;
   /** A member refused as a recipient or whose message was dropped for its identity key. */
   'identity-mismatch': IdentityMismatchError;
@@ -48,7 +46,7 @@ export interface GroupMessagingEvents {
   'group-withheld': GroupWithheldError;
 }
 
-export interface GroupMessagingDeps {
+export interface GroupSenderDeps {
   store: AvisoStore;
   log: GroupLog;
   auth: GroupAuth;
@@ -60,7 +58,7 @@ export interface GroupMessagingDeps {
   /** The 1:1 path for SKDMs, resend requests and resends, under the log's key for each member. */
   direct: DirectSender;
   clock: SentClock;
-  events: EventSink<GroupMessagingEvents>;
+  events: EventSink<GroupSenderEvents>;
   logger: Logger;
 }
 
@@ -73,13 +71,6 @@ interface Refusals {
   keys: Map<string, Uint8Array | undefined>;
   refused: Set<string>;
 }
-
-/**
- * `later`: nothing is committed and the envelope stays unprocessed, to be tried again (the group
- * could not be synced first, docs/alerts.md "Receiving").
- */
-export type ReceiveOutcome =
-  | { ok: true; changes: StoreChanges; events?: GroupMessageEvent[]; groupId?: string; after?: () => void } | { ok: false; reason: RejectReason; message: string } | { ok: 'later'; message: string };
 
 type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
 export type GroupBodyInput = Unscoped<GroupMessageBody>;
@@ -99,26 +90,22 @@ const SKDM_PARALLEL = 8;
 const PREKEY_FETCH_PARALLEL = 16;
 
 /**
- * Group messages over sender keys (docs/alerts.md), below the facade and above the group log: sending (sender key lifecycle, sessions,
+ * Group messages leaving (docs/alerts.md "Sending"), below the facade and above the group log: sending (sender key lifecycle, sessions,
  * SKDMs, one sealed-sender-v2 upload with a group send token), receiving (membership, version and
  * permission checks), resend requests, and the local alert store.
  */
-export class GroupMessaging {
-  readonly #d: GroupMessagingDeps;
+export class GroupSender {
+  readonly #d: GroupSenderDeps;
   /** One group send at a time: keeps each sender's messages in order and its chain consistent. */
   readonly #sends = new SerialQueue();
   readonly #endorsements = new Map<string, { version: number; e: GroupEndorsements }>();
-  /** (sender, distribution id) → when we last asked; one resend request per minute each. */
-  readonly #asked = new Map<string, number>();
   /** Recipients' session records, deserialized once per change (device lists and the SSv2 encrypt). */
   readonly #sessionCache = new SessionRecordCache();
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
   readonly #addresses = new Map<string, ProtocolAddress>();
   readonly #memberKeys = new MemberKeys();
-  /** Groups synced since the connection (re)opened: the first group message of each waits for one. */
-  readonly #synced = new Set<string>();
 
-  constructor(deps: GroupMessagingDeps) {
+  constructor(deps: GroupSenderDeps) {
     this.#d = deps;
   }
 
@@ -179,107 +166,11 @@ export class GroupMessaging {
   // ---- receiving ----
 
   /**
-   * Decides what a decrypted skdm, resend-request or group body does. Runs inside the client's
-   * receive step (its zone is still open): SKDMs are processed into that zone, everything else is
-   * returned as rows to commit with it and work to do after the commit.
-   */
-  async receive(opened: OpenedMessage, stores: SignalStores): Promise<ReceiveOutcome> {
-    const { sender, senderDevice, content, via } = opened;
-    const body = content.body;
-    switch (body.type) {
-      case 'direct':
-        throw new Error('direct bodies are not group messages');
-      case SENDER_KEY_DISTRIBUTION: {
-        if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a sender key arrived through a sender key' };
-        const state = await this.#memberState(body.groupId, sender, true);
-        if (!state) return { ok: false, reason: 'not-a-member', message: 'a sender key from someone not in the verified group' };
-        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
-        if (bad) return bad;
-        let distributionId: string;
-        try {
-          distributionId = await acceptDistribution(ProtocolAddress.new(sender, senderDevice), fromBase64(body.skdm), stores);
-        } catch (err) {
-          return { ok: false, reason: 'malformed-content', message: `unusable sender key: ${err instanceof Error ? err.message : String(err)}` };
-        }
-        if (distributionId !== body.distributionId) return { ok: false, reason: 'malformed-content', message: 'the sender key names another distribution id' };
-        return { ok: true, changes: {} };
-      }
-      case RESEND_REQUEST: {
-        if (via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a resend request arrived through a sender key' };
-        const state = await this.#memberState(body.groupId, sender, false);
-        if (!state) return { ok: false, reason: 'not-a-member', message: 'a resend request from someone not in the verified group' };
-        const bad = await this.#senderKeyProblem(body.groupId, state, opened, stores);
-        if (bad) return bad;
-        return {
-          ok: true,
-          changes: {},
-          after: () => void this.#serveResend(body.groupId, sender, opened.senderDevice, body.distributionId, body.sentAt).catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend failed')),
-        };
-      }
-      default:
-        return this.#receiveGroupBody(opened, body);
-    }
-  }
-
-  async #receiveGroupBody(opened: OpenedMessage, body: GroupMessageBody): Promise<ReceiveOutcome> {
-    const groupId = body.groupId;
-    if (opened.via === 'sender-key' && opened.envelopeGroupId !== groupId) return { ok: false, reason: 'not-allowed', message: 'the envelope names another group than the message' };
-    let rec = this.#d.store.getGroup(groupId);
-    if (!rec || rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'a message for a group this account is not in' };
-    if (body.groupVersion > rec.state.version || !this.#synced.has(groupId)) {
-      // The sender has verified changes we have not seen (a new member, a removal), or this is the
-      // group's first message since we (re)connected and changes may have happened while we were
-      // away: catch up before applying it, so a member removed meanwhile is not counted.
-      const synced = await this.#syncForMessage(groupId);
-      if (synced === 'transient') return { ok: 'later', message: 'the group could not be synced before applying its message' };
-      rec = this.#d.store.getGroup(groupId) ?? rec;
-      if (rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'this account is no longer in the group' };
-      if (body.groupVersion > rec.state.version && memberOf(rec.state, opened.sender)) {
-        // A member verified a version the relay will not serve us: it is hiding changes from us. Until
-        // we see them we cannot know whom they removed, so we stop sending to the group (#checkWithheld).
-        const err = new GroupWithheldError(groupId, rec.state.version, body.groupVersion, opened.sender);
-        this.#d.store.commit(claimChange(this.#d.store, groupId, { namedVersion: body.groupVersion, headHash: body.groupHeadHash, namedBy: opened.sender }));
-        this.#d.events.emit('group-withheld', err);
-        return { ok: false, reason: 'group-withheld', message: err.message };
-      }
-    }
-    // The sender's (version, head) must be on our chain: ours at that version (kept per version), or
-    // our current head when it names ours. A newer one was synced to above.
-    const ours = body.groupVersion === rec.state.version ? rec.state.headHash : headAt(this.#d.store, groupId, body.groupVersion);
-    if (ours !== undefined && body.groupHeadHash !== ours && memberOf(rec.state, opened.sender)) {
-      // Different history at that version: the relay showed the two of us different logs.
-      this.#d.events.emit('error', new GroupForkError(groupId, body.groupVersion));
-      return { ok: false, reason: 'group-fork', message: `the sender verified a different history at version ${body.groupVersion}` };
-    }
-    const bad = await this.#senderKeyProblem(groupId, rec.state, opened);
-    if (bad) return bad;
-    const { sender, senderDevice, content, serverTimestamp } = opened;
-    const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender, senderDevice, sentAt: content.sentAt, relayTime: relayTimeOf(serverTimestamp), body });
-    if (!applied.ok) return applied;
-    return { ok: true, changes: applied.changes, events: applied.events, groupId };
-  }
-
-  /** After a group message failed for want of the sender's key: ask the sender (1:1) to resend it. */
-  requestResend(input: { sender: string; groupId: string | undefined; distributionId: string; serverTimestamp: number }): void {
-    const { sender, groupId, distributionId } = input;
-    if (groupId === undefined) return;
-    const key = `${sender}\u0000${distributionId}`;
-    const now = Date.now();
-    if ((this.#asked.get(key) ?? 0) > now - 60_000) return;
-    this.#asked.set(key, now);
-    void (async () => {
-      const state = await this.#memberState(groupId, sender, true);
-      if (!state) return;
-      await this.#d.direct.send(sender, { v: 1, sentAt: this.#d.clock.next(), body: { type: RESEND_REQUEST, groupId, distributionId, sentAt: input.serverTimestamp } });
-    })().catch((err: unknown) => this.#d.logger.warn(errInfo(err), 'resend request failed'));
-  }
-
-  /**
    * Redistributes our sender key to the requester and resends (1:1) what we sent around that time,
    * but only messages that were encrypted to the requesting device when they were sent: a member
    * who joined later (or a device added later) gets nothing from before.
    */
-  async #serveResend(groupId: string, requester: string, requesterDevice: number, distributionId: string, around: number): Promise<void> {
+  async serveResend(groupId: string, requester: string, requesterDevice: number, distributionId: string, around: number): Promise<void> {
     const device = `${requester}.${requesterDevice}`;
     const entries = this.#d.store
       .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
@@ -298,26 +189,6 @@ export class GroupMessaging {
       this.#d.store.commit({ sendLog: [{ ...e, resends: e.resends + 1 }] });
       await this.#sendToMember(refusals, requester, Content.parse(JSON.parse(e.content)));
     }
-  }
-
-  /**
-   * A member's message must come under the identity key the verified log binds to them: the one in
-   * the sender certificate (the relay signs those) and, for 1:1-session messages, the session's.
-   * Undefined when it does; otherwise the message is dropped and the member named.
-   */
-  async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
-    const member = memberOf(state, opened.sender);
-    if (!member) return undefined; // not a member: refused as such by the caller
-    const expected = this.#memberKeys.keyOf(member);
-    let verdict = checkKey(expected, opened.senderIdentityKey);
-    if (verdict === 'ok' && stores && opened.via === 'session') {
-      const session = await stores.identity.getIdentity(ProtocolAddress.new(opened.sender, opened.senderDevice));
-      verdict = checkKey(expected, session?.serialize());
-    }
-    if (verdict === 'ok') return undefined;
-    const err = new IdentityMismatchError(groupId, opened.sender, 'receiving', verdict);
-    this.#d.events.emit('identity-mismatch', err);
-    return { ok: false, reason: 'identity-mismatch', message: err.message };
   }
 
   #refusals(groupId: string, state: GroupState): Refusals {
@@ -622,24 +493,6 @@ export class GroupMessaging {
     }
   }
 
-  // ---- helpers ----
-
-  /** Our verified state of a group if `sender` is a member in it (syncing once first when asked). */
-  async #memberState(groupId: string, sender: string, syncIfUnknown: boolean): Promise<GroupState | undefined> {
-    let rec = this.#d.store.getGroup(groupId);
-    if (!rec || rec.status !== 'member') return undefined;
-    if (!memberOf(rec.state, sender) && syncIfUnknown) {
-      await this.#syncQuietly(groupId);
-      rec = this.#d.store.getGroup(groupId);
-      if (!rec || rec.status !== 'member') return undefined;
-    }
-    return memberOf(rec.state, sender) ? rec.state : undefined;
-  }
-
-  /** Forgets which groups were synced: the connection (re)opened, changes may have been missed. */
-  connectionOpened(): void {
-    this.#synced.clear();
-  }
 
   /**
    * Refuses to send while a member's message names a version the relay will not serve us (we cannot
@@ -676,20 +529,6 @@ export class GroupMessaging {
     return true;
   }
 
-  /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */
-  async #syncForMessage(groupId: string): Promise<'ok' | 'transient' | 'failed'> {
-    try {
-      await this.#d.log.sync(groupId);
-      this.#synced.add(groupId);
-      return 'ok';
-    } catch (err) {
-      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
-      const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
-      return transient ? 'transient' : 'failed';
-    }
-  }
-
   async #syncQuietly(groupId: string): Promise<void> {
     try {
       await this.#d.log.sync(groupId);
@@ -698,5 +537,4 @@ export class GroupMessaging {
       this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
     }
   }
-
 }
