@@ -1,4 +1,4 @@
-export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './client.js';
+export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './api/aviso-client.js';
 export {
   AlreadyRegisteredError,
   ClientClosedError,
@@ -31,10 +31,11 @@ export {
   normalizeDisplayName,
   type DisplayNameProblem,
 } from './groups/display-name.js';
-export { Group, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type GroupInvite, type GroupMember, type InviteCode, type PendingMember } from './groups/index.js';
+export { Group, type GroupInvite, type GroupMember, type PendingMember } from './api/group.js';
+export { encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type InviteCode } from './groups/index.js';
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
-export type { DroppedAlert } from './alerts/group-messaging.js';
+export type { DroppedAlert } from './alerts/types.js';
 export type { IdentityPolicy } from './stores/trust.js';
 export type { AlertRecord, AlertResponse, AlertTombstone, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ALERT_LIMITS, LIMITS, type GroupMessageBody } from '@aviso/protocol';
 import { applyGroupBody, boundedTime, relayTimeOf, type Applied, type ApplyInput } from '../src/alerts/apply.js';
-import { emptyGroupState, type GroupState } from '../src/crypto/group-chain.js';
+import { emptyGroupState } from '../src/crypto/group-chain.js';
+import type { GroupState } from '../src/stores/group-state.js';
 import { MemoryStore } from '../src/stores/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachBounded } from '../src/alerts/group-messaging.js';
+import { forEachBounded } from '../src/util/bounded.js';
 
 describe('forEachBounded', () => {
   const tick = () => new Promise<void>((resolve) => setImmediate(resolve));

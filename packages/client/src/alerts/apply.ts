@@ -1,5 +1,5 @@
 import { ALERT_LIMITS, LIMITS, type GroupMessageBody } from '@aviso/protocol';
-import type { GroupState } from '../crypto/group-chain.js';
+import type { GroupState } from '../stores/group-state.js';
 import type { RejectReason } from '../crypto/sealed.js';
 import type { AlertRecord, AlertResponse, AlertTombstone, AvisoStore, StoreChanges } from '../stores/interfaces.js';
 import type { Alert, GroupMessageEvent } from './types.js';

@@ -1,4 +1,4 @@
-import type { GroupState } from '../crypto/group-chain.js';
+import type { GroupState } from '../stores/group-state.js';
 import { fromBase64 } from '../util/bytes.js';
 
 /**

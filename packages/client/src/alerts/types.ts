@@ -83,3 +83,13 @@ export type GroupMessageEvent =
   | { type: 'retract'; payload: Retraction }
   | { type: 'all-clear'; payload: AllClear }
   | { type: 'text'; payload: GroupText };
+
+/** An alert taken out of the book after it was shown: its sender was removed from the group. */
+export interface DroppedAlert {
+  groupId: string;
+  alertId: string;
+  from: string;
+  reason: 'sender-removed';
+  /** The verified group version that removed the sender. */
+  version: number;
+}

@@ -18,6 +18,7 @@ import {
   type Role,
 } from '@aviso/protocol';
 import { fromBase64, toBase64 } from '../util/bytes.js';
+import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
 import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
 
 /**
@@ -26,55 +27,6 @@ import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-key
  * stores can persist it as is. Nothing here does I/O: the caller feeds relay data in and commits the
  * returned state.
  */
-
-export interface GroupMemberState {
-  accountId: string;
-  role: Role;
-  displayName: string;
-  /**
-   * Serialized identity public key (base64) from the identity proof of the change that brought them
-   * in. Undefined when that proof did not verify: the member is in the group but unverified, and
-   * nothing may be encrypted to them.
-   */
-  identityKey?: string | undefined;
-  /** The member's per-group signing key (base64), which signs every change they make. */
-  signingKey?: string | undefined;
-  /** The invite they joined with; absent for the creator. */
-  inviteId?: string | undefined;
-}
-
-export interface GroupPendingState {
-  accountId: string;
-  inviteId: string;
-  displayName: string;
-  identityKey?: string | undefined;
-  signingKey?: string | undefined;
-}
-
-export interface GroupInviteState extends InviteInfo {
-  passwordHash: string;
-}
-
-export interface GroupState {
-  groupId: string;
-  /** -1 before the create change. */
-  version: number;
-  /** SHA-256 (base64) of the change at `version`; 32 zero bytes before the create change. */
-  headHash: string;
-  /** The signed `at` of the change at `version`; absent before the create change. */
-  headAt?: number | undefined;
-  title: string;
-  description: string;
-  membersCanInvite: boolean;
-  /** Only admins may send alerts (from the encrypted attributes; absent in states stored before it existed). */
-  announcementsOnly?: boolean | undefined;
-  /** By pseudonym (base64 member ciphertext). */
-  members: Record<string, GroupMemberState>;
-  pending: Record<string, GroupPendingState>;
-  banned: string[];
-  /** By invite id (base64). */
-  invites: Record<string, GroupInviteState>;
-}
 
 export function emptyGroupState(groupId: string): GroupState {
   return { groupId, version: -1, headHash: ZERO_HASH, title: '', description: '', membersCanInvite: false, members: {}, pending: {}, banned: [], invites: {} };

@@ -1,3 +1,2 @@
-export { Group, type GroupInvite, type GroupMember, type PendingMember } from './group.js';
-export { GroupService, type CreateGroupInput, type CreateInviteInput } from './group-service.js';
+export { GroupLog, type CreateGroupInput, type CreateInviteInput } from './group-log.js';
 export { encodeInviteCode, parseInviteCode, normalizeRelayUrl, type InviteCode } from './invite-code.js';

@@ -1,5 +1,5 @@
 import type { AckStatus, AlertKind, Place, Severity } from '@aviso/protocol';
-import type { GroupState } from '../crypto/group-chain.js';
+import type { GroupState } from './group-state.js';
 
 /**
  * The SDK's persistent state, behind one interface (matrix-rust-sdk's `CryptoStore`, Signal-Desktop's

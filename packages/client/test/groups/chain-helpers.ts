@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IdentityKeyPair, type PrivateKey } from '@signalapp/libsignal-client';
 import type { GroupChange, Role } from '@aviso/protocol';
-import { buildChange, emptyGroupState, verifyChange, type GroupState, type UnsignedAction } from '../../src/crypto/group-chain.js';
+import { buildChange, emptyGroupState, verifyChange, type UnsignedAction } from '../../src/crypto/group-chain.js';
+import type { GroupState } from '../../src/stores/group-state.js';
 import { changeSigningMessage } from '@aviso/protocol';
 import { deriveInviteKeys, GroupKeys, memberSigningKey, sha256 } from '../../src/crypto/group-keys.js';
 import { toBase64 } from '../../src/util/bytes.js';

@@ -2,20 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   AppendChangeResponse,
-  AuthCredentialsResponse,
   ChangesResponse,
-  EndorsementsResponse,
-  GROUP_HEADERS,
   JoinInfoResponse,
   LIMITS,
   MintTokenResponse,
-  RelayInfo,
   ROUTES,
   type GroupChange,
   type Role,
 } from '@aviso/protocol';
 import { z } from 'zod';
-import { authPresentation, dayStart, DAY_SECONDS, receiveAuthCredentials } from '../crypto/group-auth.js';
+import type { Account } from '../account/account.js';
+import { DAY_SECONDS } from '../crypto/group-auth.js';
 import {
   buildChange,
   changeHash,
@@ -24,30 +21,32 @@ import {
   emptyGroupState,
   verifyChange,
   type GroupChangeEvent,
-  type GroupState,
   type UnsignedAction,
 } from '../crypto/group-chain.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
-import type { AuthCredentialWithPni } from '../crypto/zkgroup.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError } from '../errors.js';
-import type { AccountRecord, AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
-import type { RelayHttp } from '../transport/http.js';
-import { fromBase64, toBase64 } from '../util/bytes.js';
+import type { GroupState } from '../stores/group-state.js';
+import type { AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
+import { toBase64 } from '../util/bytes.js';
+import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
-import type { GroupMessaging } from '../alerts/group-messaging.js';
-import { Group } from './group.js';
+import type { GroupAuth } from './group-auth.js';
 import { headsMeta, type Heads } from './heads.js';
 import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
 import { encodeInviteCode, type InviteCode } from './invite-code.js';
 
-export interface GroupServiceDeps {
+export interface GroupLogEvents {
+  group: GroupChangeEvent;
+  error: Error;
+}
+
+export interface GroupLogDeps {
   store: AvisoStore;
   identityKeyPair: IdentityKeyPair;
-  account(): AccountRecord;
-  http(): RelayHttp;
-  emit(event: GroupChangeEvent): void;
-  emitError(err: Error): void;
+  account: Account;
+  auth: GroupAuth;
+  events: EventSink<GroupLogEvents>;
   logger: Logger;
 }
 
@@ -90,62 +89,37 @@ function withoutReceipt(record: Record<string, unknown>): GroupChange {
 const PAGE = 500;
 
 /**
- * Orchestrates private groups: talks to the relay with per-group presentations, feeds what it gets
- * through the sans-I/O verifier (crypto/group-chain.ts) and commits each verified batch in one store
- * commit. All group work runs one operation at a time, so a poll never interleaves with a change.
+ * The group log (docs/groups.md "The change log"): sync, verify, change, invites. Talks to the relay
+ * through GroupAuth, feeds what it gets through the sans-I/O verifier (crypto/group-chain.ts) and
+ * commits each verified batch in one store commit. All log work runs one operation at a time, so a
+ * poll never interleaves with a change. It knows nothing of group messages.
  */
-export class GroupService {
-  readonly #d: GroupServiceDeps;
+export class GroupLog {
+  readonly #d: GroupLogDeps;
   readonly #queue = new SerialQueue();
   readonly #keys = new Map<string, GroupKeys>();
-  readonly #groups = new Map<string, Group>();
-  #credentials = new Map<number, AuthCredentialWithPni>();
-  #serverParams: Uint8Array | undefined;
   #poll: NodeJS.Timeout | undefined;
-  #messaging: GroupMessaging | undefined;
 
-  constructor(deps: GroupServiceDeps) {
+  constructor(deps: GroupLogDeps) {
     this.#d = deps;
-  }
-
-  /** Group messages (alerts, acks, text) are sent and stored by the messaging layer the client wires in. */
-  set messaging(m: GroupMessaging) {
-    this.#messaging = m;
-  }
-  get messaging(): GroupMessaging {
-    if (!this.#messaging) throw new Error('group messaging is not wired');
-    return this.#messaging;
-  }
-
-  /**
-   * The relay's send endorsements for the current members (presentation auth). Not queued behind
-   * group changes: the caller checks the member list against the verified state itself.
-   */
-  fetchEndorsements(groupId: string): Promise<EndorsementsResponse> {
-    const keys = this.keysOf(groupId);
-    return this.#send('GET', ROUTES.groupEndorsements.path(groupId), undefined, EndorsementsResponse, keys);
-  }
-
-  serverPublicParams(): Promise<Uint8Array> {
-    return this.#zkParams();
   }
 
   // ---- public operations (each one serialized) ----
 
-  createGroup(input: CreateGroupInput): Promise<Group> {
+  createGroup(input: CreateGroupInput): Promise<string> {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(randomBytes(32));
-      const me = this.#d.account().accountId;
+      const me = this.#d.account.record.accountId;
       const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
       const profile = this.#seal(keys, { v: 1, displayName: input.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
       const { state, events } = this.#verifyOwn(keys, state0, change);
-      await this.#send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
+      await this.#d.auth.send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
       this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }], meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]) });
-      for (const e of events) this.#d.emit(e);
-      return this.group(keys.groupId);
+      for (const e of events) this.#d.events.emit('group', e);
+      return keys.groupId;
     });
   }
 
@@ -155,28 +129,28 @@ export class GroupService {
    * join is chained to the head it names and signed with the invite's key, and once the relay took it
    * we read and verify the whole log from version 0 as a member (or pending member).
    */
-  join(code: InviteCode, opts: { displayName?: string | undefined }): Promise<Group> {
+  join(code: InviteCode, opts: { displayName?: string | undefined }): Promise<string> {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(code.masterKey);
       const existing = this.#d.store.getGroup(keys.groupId);
       if (existing && existing.status !== 'removed') {
         await this.#sync(keys.groupId);
-        return this.group(keys.groupId);
+        return keys.groupId;
       }
-      const me = this.#d.account().accountId;
+      const me = this.#d.account.record.accountId;
       const { relayPassword, signingKey: inviteSigningKey } = deriveInviteKeys(code.inviteSecret);
       const password = toBase64(relayPassword);
       const profile = this.#seal(keys, { v: 1, displayName: opts.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
       let type: 'join' | 'requestJoin';
       for (let attempt = 1; ; attempt++) {
         // Refuses early (revoked, used up, expired, wrong password) and names the head to chain to.
-        const info = await this.#send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
+        const info = await this.#d.auth.send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
         if (info.publicParams !== toBase64(keys.publicParams)) throw new InviteCodeError('the relay serves other public params for the group in this invite code');
         type = info.requireApproval ? 'requestJoin' : 'join';
         const head: GroupState = { ...emptyGroupState(keys.groupId), version: info.currentVersion, headHash: info.headHash };
         const change = buildChange({ state: head, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions: [type === 'join' ? { type, inviteId: code.inviteId, profile } : { type, inviteId: code.inviteId, profile }], inviteSigningKey });
         try {
-          await this.#send('POST', ROUTES.groupChanges.path(keys.groupId), { change }, AppendChangeResponse, keys, password);
+          await this.#d.auth.send('POST', ROUTES.groupChanges.path(keys.groupId), { change }, AppendChangeResponse, keys, password);
           break;
         } catch (err) {
           // Someone else's change landed between the join info and ours: chain to the new head.
@@ -193,23 +167,18 @@ export class GroupService {
       if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
         throw new RelayMisbehaviourError(keys.groupId, fetched.state.version, 'missing-join', 'the relay accepted our join but the log it serves does not hold it');
       }
-      return this.group(keys.groupId);
+      return keys.groupId;
     });
   }
 
-  group(groupId: string): Group {
-    let g = this.#groups.get(groupId);
-    if (!g) this.#groups.set(groupId, (g = new Group(this, groupId)));
-    return g;
-  }
-
-  async groups(): Promise<Group[]> {
+  /** Every known group's id, each synced first (failures are reported, not thrown). */
+  async groups(): Promise<string[]> {
     const records = this.#d.store.listGroups();
     for (const r of records) {
       if (r.status === 'removed') continue;
       await this.sync(r.groupId).catch((err: unknown) => this.#reportSyncError(r.groupId, err));
     }
-    return records.map((r) => this.group(r.groupId));
+    return records.map((r) => r.groupId);
   }
 
   sync(groupId: string): Promise<void> {
@@ -225,6 +194,22 @@ export class GroupService {
     await this.sync(groupId).catch((err: unknown) => this.#reportSyncError(groupId, err));
   }
 
+  /**
+   * A sync a group message waits for: a failure is logged and reported on 'error', and returned
+   * (the caller decides whether to try the message later).
+   */
+  async syncForMessage(groupId: string): Promise<Error | undefined> {
+    try {
+      await this.sync(groupId);
+      return undefined;
+    } catch (err) {
+      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.#d.events.emit('error', error);
+      return error;
+    }
+  }
+
   record(groupId: string): GroupRecord {
     const rec = this.#d.store.getGroup(groupId);
     if (!rec) throw new Error(`unknown group ${groupId}`);
@@ -237,13 +222,13 @@ export class GroupService {
   }
 
   get accountId(): string {
-    return this.#d.account().accountId;
+    return this.#d.account.record.accountId;
   }
 
   /** Applies a change this member makes, built from the freshly synced state; retried once on GROUP_CONFLICT. */
   change(groupId: string, build: (state: GroupState, keys: GroupKeys) => UnsignedAction[]): Promise<void> {
     return this.#queue.run(async () => {
-      const me = this.#d.account().accountId;
+      const me = this.#d.account.record.accountId;
       for (let attempt = 1; ; attempt++) {
         await this.#sync(groupId);
         const rec = this.record(groupId);
@@ -252,7 +237,7 @@ export class GroupService {
         if (actions.length === 0) return;
         const change = buildChange({ state: rec.state, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
         try {
-          await this.#send('POST', ROUTES.groupChanges.path(groupId), { change }, AppendChangeResponse, keys);
+          await this.#d.auth.send('POST', ROUTES.groupChanges.path(groupId), { change }, AppendChangeResponse, keys);
         } catch (err) {
           if (attempt === 1 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
           throw err;
@@ -293,7 +278,7 @@ export class GroupService {
           signingKey: toBase64(signingKey.getPublicKey().serialize()),
         },
       ]);
-      const account = this.#d.account();
+      const account = this.#d.account.record;
       if (registrationToken !== undefined) this.#d.store.commit({ meta: { [inviteTokenKey(groupId, inviteId)]: registrationToken } });
       return encodeInviteCode({
         relayUrl: account.relayUrl,
@@ -315,7 +300,7 @@ export class GroupService {
     const token = storedInviteToken(this.#d.store, groupId, inviteId);
     if (token === undefined) return;
     try {
-      await revokeInviteRegistrationToken(this.#d.http(), token);
+      await revokeInviteRegistrationToken(this.#d.account.http, token);
       this.#d.store.commit({ meta: { [inviteTokenKey(groupId, inviteId)]: '' } });
     } catch (err) {
       this.#reportSyncError(groupId, err);
@@ -353,7 +338,7 @@ export class GroupService {
 
   #reportSyncError(groupId: string, err: unknown): void {
     this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync failed');
-    this.#d.emitError(err instanceof Error ? err : new Error(String(err)));
+    this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
   }
 
   async #sync(groupId: string): Promise<void> {
@@ -368,7 +353,7 @@ export class GroupService {
       if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
         this.#d.store.commit({ groups: [{ ...rec, status: 'removed' }] });
-        this.#d.emit({ groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account().accountId });
+        this.#d.events.emit('group', { groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account.record.accountId });
         return;
       }
       throw err;
@@ -381,14 +366,14 @@ export class GroupService {
   /** Persists a verified state in one commit, derives our status from it, then emits. */
   #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[], heads: Heads = []): void {
     const keys = this.#keysFor(rec.masterKey);
-    const me = this.#d.account().accountId;
+    const me = this.#d.account.record.accountId;
     const mine = keys.pseudonym(me);
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
     // The head of every version verified on the way (messages naming any of them are checked against it).
     this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
-    for (const e of events) this.#d.emit(e);
+    for (const e of events) this.#d.events.emit('group', e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
-    if (removed && status === 'removed') this.#d.emit({ groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
+    if (removed && status === 'removed') this.#d.events.emit('group', { groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
   }
 
   /**
@@ -403,7 +388,7 @@ export class GroupService {
     for (;;) {
       const from = Math.max(state.version, 0);
       const path = `${ROUTES.groupChanges.path(groupId)}?from=${from}&limit=${PAGE}`;
-      const res = await this.#send('GET', path, undefined, ServedChanges, keys);
+      const res = await this.#d.auth.send('GET', path, undefined, ServedChanges, keys);
       if (res.publicParams !== toBase64(keys.publicParams)) {
         return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
       }
@@ -463,47 +448,9 @@ export class GroupService {
     return sealed;
   }
 
-  async #send<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, keys: GroupKeys, invitePassword?: string): Promise<z.output<S>> {
-    const headers: Record<string, string> = { [GROUP_HEADERS.presentation]: await this.#presentation(keys) };
-    if (invitePassword !== undefined) headers[GROUP_HEADERS.invitePassword] = invitePassword;
-    return this.#d.http().anonymous(method, path, body, schema, headers);
-  }
-
-  async #presentation(keys: GroupKeys): Promise<string> {
-    const today = dayStart(Date.now());
-    let credential = this.#credentials.get(today);
-    if (!credential) {
-      await this.#fetchCredentials(today);
-      credential = this.#credentials.get(today);
-      if (!credential) throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: true, message: 'the relay issued no group credential for today' });
-    }
-    return authPresentation(await this.#zkParams(), keys.secretParams, credential);
-  }
-
-  async #fetchCredentials(today: number): Promise<void> {
-    const to = today + (LIMITS.maxAuthCredentialDays - 1) * DAY_SECONDS;
-    const res = await this.#d.http().get(`${ROUTES.authCredentials}?from=${today}&to=${to}`, AuthCredentialsResponse);
-    let received;
-    try {
-      received = receiveAuthCredentials(await this.#zkParams(), this.#d.account().accountId, res);
-    } catch (err) {
-      throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 200, retryable: false, message: 'the relay issued group credentials that do not verify' }, { cause: err });
-    }
-    // Drop past days; keep the rest (a credential is valid for its day only).
-    this.#credentials = new Map([...this.#credentials, ...received].filter(([t]) => t >= today));
-  }
-
-  async #zkParams(): Promise<Uint8Array> {
-    if (!this.#serverParams) {
-      const info = await this.#d.http().get(ROUTES.relayInfo, RelayInfo, false);
-      this.#serverParams = fromBase64(info.zkgroupPublicParams);
-    }
-    return this.#serverParams;
-  }
-
   async #mintToken(uses: number, expiresAt: number): Promise<string | undefined> {
     try {
-      const res = await this.#d.http().post(ROUTES.registrationTokens, { uses, expiresAt }, MintTokenResponse);
+      const res = await this.#d.account.http.post(ROUTES.registrationTokens, { uses, expiresAt }, MintTokenResponse);
       return res.token;
     } catch (err) {
       // The operator turned member tokens off: the code then works for registered clients only.

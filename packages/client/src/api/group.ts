@@ -1,10 +1,12 @@
 import { AccountId, type AckStatus, type GroupAction, type Role } from '@aviso/protocol';
 import type { Alert, RollCall, SendAlertInput } from '../alerts/types.js';
-import type { GroupState } from '../crypto/group-chain.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
+import { confusableNames, neutralizeDisplayName } from '../groups/display-name.js';
+import type { CreateInviteInput, GroupLog } from '../groups/group-log.js';
+import type { GroupSender } from '../messaging/group-sender.js';
+import type { AlertBook } from './alert-book.js';
+import type { GroupState } from '../stores/group-state.js';
 import type { GroupStatus } from '../stores/interfaces.js';
-import { confusableNames, neutralizeDisplayName } from './display-name.js';
-import type { CreateInviteInput, GroupService } from './group-service.js';
 
 export interface GroupMember {
   accountId: string;
@@ -56,10 +58,16 @@ export interface GroupInvite {
  * anything the relay said that did not verify); `sync()` pulls and verifies new changes.
  */
 export class Group {
-  constructor(
-    readonly service: GroupService,
-    readonly id: string,
-  ) {}
+  readonly #log: GroupLog;
+  readonly #sender: GroupSender;
+  readonly #book: AlertBook;
+
+  /** @internal Handles come from AvisoClient (`createGroup`, `join`, `groups`, `group`, events). */
+  constructor(log: GroupLog, sender: GroupSender, book: AlertBook, readonly id: string) {
+    this.#log = log;
+    this.#sender = sender;
+    this.#book = book;
+  }
 
   get title(): string {
     return this.#state().title;
@@ -72,7 +80,7 @@ export class Group {
     return this.#state().version;
   }
   get status(): GroupStatus {
-    return this.service.record(this.id).status;
+    return this.#log.record(this.id).status;
   }
   /** Our role, or undefined when we are not (or no longer) a member. */
   get role(): Role | undefined {
@@ -84,9 +92,9 @@ export class Group {
 
   /** Members as verified (synced first when possible; a failed sync leaves the last verified state). */
   async members(): Promise<GroupMember[]> {
-    await this.service.freshen(this.id);
+    await this.#log.freshen(this.id);
     const s = this.#state();
-    const keys = this.service.keysOf(this.id);
+    const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);
     return Object.values(s.members)
       .map((m) => ({
@@ -102,9 +110,9 @@ export class Group {
   }
 
   async pendingMembers(): Promise<PendingMember[]> {
-    await this.service.freshen(this.id);
+    await this.#log.freshen(this.id);
     const s = this.#state();
-    const keys = this.service.keysOf(this.id);
+    const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);
     return Object.values(s.pending)
       .map((p) => ({ accountId: p.accountId, displayName: neutralizeDisplayName(p.displayName) || undefined, confusableWith: alike.get(p.accountId) ?? [], inviteId: p.inviteId, invitedBy: issuerOf(s, keys, p.inviteId) }))
@@ -112,9 +120,9 @@ export class Group {
   }
 
   async invites(): Promise<GroupInvite[]> {
-    await this.service.freshen(this.id);
+    await this.#log.freshen(this.id);
     const s = this.#state();
-    const keys = this.service.keysOf(this.id);
+    const keys = this.#log.keysOf(this.id);
     return Object.entries(s.invites).map(([inviteId, i]) => ({
       inviteId,
       issuer: keys.accountOf(i.issuer),
@@ -128,32 +136,32 @@ export class Group {
   }
 
   sync(): Promise<void> {
-    return this.service.sync(this.id);
+    return this.#log.sync(this.id);
   }
 
   /** Returns the invite code (`<relay>/join#…`). */
   createInvite(input: CreateInviteInput = {}): Promise<string> {
-    return this.service.createInvite(this.id, input);
+    return this.#log.createInvite(this.id, input);
   }
 
   approve(accountId: string): Promise<void> {
-    return this.service.change(this.id, (_s, k) => [{ type: 'approve', member: pseudonym(k, accountId) }]);
+    return this.#log.change(this.id, (_s, k) => [{ type: 'approve', member: pseudonym(k, accountId) }]);
   }
 
   deny(accountId: string, opts: { ban?: boolean } = {}): Promise<void> {
-    return this.service.change(this.id, (_s, k) => [{ type: 'deny', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
+    return this.#log.change(this.id, (_s, k) => [{ type: 'deny', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
   }
 
   remove(accountId: string, opts: { ban?: boolean } = {}): Promise<void> {
-    return this.service.change(this.id, (_s, k) => [{ type: 'remove', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
+    return this.#log.change(this.id, (_s, k) => [{ type: 'remove', member: pseudonym(k, accountId), ban: opts.ban ?? false }]);
   }
 
   setRole(accountId: string, role: Role): Promise<void> {
-    return this.service.change(this.id, (_s, k) => [{ type: 'setRole', member: pseudonym(k, accountId), role }]);
+    return this.#log.change(this.id, (_s, k) => [{ type: 'setRole', member: pseudonym(k, accountId), role }]);
   }
 
   leave(): Promise<void> {
-    return this.service.change(this.id, () => [{ type: 'leave' }]);
+    return this.#log.change(this.id, () => [{ type: 'leave' }]);
   }
 
   setTitle(title: string): Promise<void> {
@@ -174,16 +182,16 @@ export class Group {
   }
 
   #setAttributes(patch: { title?: string; description?: string; announcementsOnly?: boolean }): Promise<void> {
-    return this.service.change(this.id, (s, k) => [
+    return this.#log.change(this.id, (s, k) => [
       {
         type: 'setAttributes',
-        attributes: this.service.sealAttributes(k, { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly ?? false, ...patch }),
+        attributes: this.#log.sealAttributes(k, { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly ?? false, ...patch }),
       },
     ]);
   }
 
   setMembersCanInvite(membersCanInvite: boolean): Promise<void> {
-    return this.service.change(this.id, () => [{ type: 'setAccess', membersCanInvite }]);
+    return this.#log.change(this.id, () => [{ type: 'setAccess', membersCanInvite }]);
   }
 
   /**
@@ -193,8 +201,8 @@ export class Group {
    */
   async revokeInvite(inviteId: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
     const id = Buffer.from(inviteId, inviteId.includes('-') || inviteId.includes('_') ? 'base64url' : 'base64').toString('base64');
-    await this.service.change(this.id, (s) => {
-      const me = s.members[pseudonymOfMe(this)];
+    await this.#log.change(this.id, (s) => {
+      const me = s.members[this.#pseudonymOfMe()];
       const actions: GroupAction[] = [{ type: 'revokeInvite', inviteId: id }];
       if (opts.removeMembers) {
         for (const [member, m] of Object.entries(s.members)) if (m.inviteId === id && m !== me) actions.push({ type: 'remove', member, ban: false });
@@ -203,7 +211,7 @@ export class Group {
       return actions;
     });
     // The code's registration token too, if this device minted it, so the code registers nobody.
-    await this.service.revokeInviteToken(this.id, id);
+    await this.#log.revokeInviteToken(this.id, id);
   }
 
   // ---- alerts and group messages (docs/alerts.md) ----
@@ -214,60 +222,60 @@ export class Group {
    * const id = await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'Agents at the car wash', place: '5th and Main', requestAck: true });
    */
   sendAlert(input: SendAlertInput): Promise<string> {
-    return this.service.messaging.sendAlert(this.id, input);
+    return this.#sender.sendAlert(this.id, input);
   }
 
   async acknowledge(alertId: string, status: AckStatus): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'ack', alertId, status });
+    await this.#sender.send(this.id, { type: 'ack', alertId, status });
   }
 
   async confirm(alertId: string, note?: string): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'confirm', alertId, ...(note === undefined ? {} : { note }) });
+    await this.#sender.send(this.id, { type: 'confirm', alertId, ...(note === undefined ? {} : { note }) });
   }
 
   async dispute(alertId: string, note?: string): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'dispute', alertId, ...(note === undefined ? {} : { note }) });
+    await this.#sender.send(this.id, { type: 'dispute', alertId, ...(note === undefined ? {} : { note }) });
   }
 
   /** Only the alert's sender or an admin may retract; receivers drop anyone else's. */
   async retract(alertId: string, reason: string): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'retract', alertId, reason });
+    await this.#sender.send(this.id, { type: 'retract', alertId, reason });
   }
 
   /** Only the alert's sender or an admin may call the all-clear; receivers drop anyone else's. */
   async allClear(alertId: string): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'all-clear', alertId });
+    await this.#sender.send(this.id, { type: 'all-clear', alertId });
   }
 
   async sendText(text: string): Promise<void> {
-    await this.service.messaging.send(this.id, { type: 'text', text });
+    await this.#sender.send(this.id, { type: 'text', text });
   }
 
   /** Each member's latest acknowledgement of the alert, and who confirmed or disputed it (local store). */
   rollCall(alertId: string): Promise<RollCall> {
-    return this.service.messaging.rollCall(this.id, alertId);
+    return this.#book.rollCall(this.id, alertId);
   }
 
   /** Unexpired alerts in the local store (expired ones are deleted); retracted ones are marked. */
   async alerts(): Promise<Alert[]> {
-    return this.service.messaging.alerts(this.id);
+    return this.#book.alerts(this.id);
   }
 
   #state(): GroupState {
-    return this.service.record(this.id).state;
+    return this.#log.record(this.id).state;
+  }
+
+  #pseudonymOfMe(): string {
+    return this.#log.keysOf(this.id).pseudonym(this.#log.accountId);
   }
 
   #mine() {
-    return this.#state().members[pseudonymOfMe(this)];
+    return this.#state().members[this.#pseudonymOfMe()];
   }
 }
 
 function pseudonym(keys: GroupKeys, accountId: string): string {
   return keys.pseudonym(AccountId.parse(accountId));
-}
-
-function pseudonymOfMe(g: Group): string {
-  return g.service.keysOf(g.id).pseudonym(g.service.accountId);
 }
 
 /** Names are other people's text: compared as shown (neutralized), members and join requests together. */

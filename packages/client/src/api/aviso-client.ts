@@ -1,0 +1,521 @@
+import { randomBytes } from 'node:crypto';
+import { IdentityKeyPair, ProtocolAddress, PublicKey } from '@signalapp/libsignal-client';
+import type WebSocket from 'ws';
+import {
+  AccountId,
+  DIRECT,
+  ERROR,
+  LIMITS,
+  MESSAGE_DELIVER,
+  PreKeyBundleResponse,
+  PROTOCOL_VERSION,
+  QUEUE_EMPTY,
+  QUEUE_OVERFLOW,
+  RegisterResponse,
+  RelayInfo,
+  ROUTES,
+  type RegisterRequest,
+  type ServerFrame,
+} from '@aviso/protocol';
+import { Account } from '../account/account.js';
+import { KeyManager } from '../account/keys.js';
+import { SenderCertificates } from '../account/sender-certificate.js';
+import type { Ack, Alert, AlertVerdict, AllClear, DroppedAlert, GroupText, Retraction } from '../alerts/types.js';
+import type { GroupChangeEvent } from '../crypto/group-chain.js';
+import { sameBytes, sha256 } from '../crypto/group-keys.js';
+import { generateIdentity } from '../crypto/prekeys.js';
+import { safetyNumber } from '../crypto/safety-number.js';
+import { buildSessions } from '../crypto/sessions.js';
+import {
+  AlreadyRegisteredError,
+  ClientClosedError,
+  InviteCodeError,
+  MessageTooLargeError,
+  IdentityMismatchError,
+  RelayRequestError,
+  type GroupWithheldError,
+} from '../errors.js';
+import { normalizeDisplayName } from '../groups/display-name.js';
+import { GroupAuth } from '../groups/group-auth.js';
+import { GroupLog, type CreateGroupInput } from '../groups/group-log.js';
+import { normalizeRelayUrl, parseInviteCode } from '../groups/invite-code.js';
+import { CryptoQueue } from '../messaging/crypto-queue.js';
+import { DeviceSync } from '../messaging/device-sync.js';
+import { DirectSender } from '../messaging/direct.js';
+import { GroupReceiver } from '../messaging/group-receiver.js';
+import { GroupSender } from '../messaging/group-sender.js';
+import { Inbox, type DirectMessage, type RejectedEnvelope } from '../messaging/inbox.js';
+import { SentClock } from '../messaging/sent-clock.js';
+import type { AccountRecord, AvisoStore } from '../stores/interfaces.js';
+import type { LocalKeys } from '../stores/libsignal-adapters.js';
+import type { IdentityPolicy } from '../stores/trust.js';
+import { MemoryStore } from '../stores/memory/memory-store.js';
+import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
+import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
+import { basicAuthHeader, NoContent, type FetchLike } from '../transport/http.js';
+import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
+import { TypedEmitter } from '../util/emitter.js';
+import type { EventSink } from '../util/events.js';
+import { errInfo, silentLogger, type Logger } from '../util/logger.js';
+import { AlertBook } from './alert-book.js';
+import { Group } from './group.js';
+
+export type { DirectMessage, RejectedEnvelope } from '../messaging/inbox.js';
+
+export interface AvisoClientOptions {
+  /** Directory for the SQLite store; the same directory reopens the same identity. Omit for memory only. */
+  dataDir?: string;
+  logger?: Logger;
+  fetch?: FetchLike;
+  WebSocket?: typeof WebSocket;
+  /** Reconnect and keepalive tuning. */
+  connection?: Pick<ConnectionOptions, 'backoff' | 'keepalive'>;
+  /** HTTP request timeout, ms. */
+  requestTimeoutMs?: number;
+  /** Bring your own store (tests, other backends). */
+  store?: AvisoStore;
+  /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
+  groupSyncIntervalMs?: number;
+  /**
+   * What a changed identity key of a 1:1 contact does. 'block' (default): sending to them stops
+   * (UntrustedIdentityError) until `acceptIdentity(accountId)`. 'trust': the new key is used at once
+   * (only a key the user marked verified blocks), with an 'identity-changed' event: the old behaviour.
+   */
+  identityChanges?: IdentityPolicy;
+}
+
+/** A verified change to a group (or the relay refusing us: 'removed-from-group' without an actor). */
+export type GroupEvent = GroupChangeEvent;
+
+export interface AvisoClientEvents {
+  direct: DirectMessage;
+  rejected: RejectedEnvelope;
+  'queue-overflow': { dropped: number };
+  'identity-changed': { accountId: string };
+  /** A group member's key from the relay is not the verified log's: not encrypted to, or its message dropped. */
+  'identity-mismatch': IdentityMismatchError;
+  /** A member's message named a group version the relay will not serve: it is withholding changes. */
+  'group-withheld': GroupWithheldError;
+  /** An alert already surfaced was taken out of the book (its sender was removed from the group). */
+  'alert-dropped': DroppedAlert;
+  group: GroupEvent;
+  error: Error;
+  connection: ConnectionState;
+  /** Group messages: listeners get `(payload, group)`. */
+  alert: Alert;
+  ack: Ack;
+  confirm: AlertVerdict;
+  dispute: AlertVerdict;
+  retract: Retraction;
+  'all-clear': AllClear;
+  text: GroupText;
+}
+
+/** The second listener argument of group-message events: the group it belongs to. */
+export interface AvisoClientEventContexts {
+  alert: Group;
+  ack: Group;
+  confirm: Group;
+  dispute: Group;
+  retract: Group;
+  'all-clear': Group;
+  text: Group;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * The Aviso SDK: one device of one account. Wires the layers: account (registration, keys) →
+ * crypto (sans-I/O, over a Zone per operation) → stores, with transport (HTTP + WebSocket) beside.
+ *
+ * @example
+ * const client = await AvisoClient.open({ dataDir: './alice' });
+ * await client.register({ relayUrl: 'http://127.0.0.1:8080', registrationToken });
+ * client.on('direct', (m) => show(m.from, m.text));
+ * await client.connect();
+ * await client.sendDirect(bobAccountId, { text: 'ICE at 5th and Main' });
+ */
+export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEventContexts> {
+  readonly #store: AvisoStore;
+  readonly #local: LocalKeys;
+  readonly #logger: Logger;
+  readonly #opts: AvisoClientOptions;
+  readonly #keys: KeyManager;
+  readonly #account: Account;
+  readonly #crypto: CryptoQueue;
+  readonly #direct: DirectSender;
+  readonly #inbox: Inbox;
+  readonly #log: GroupLog;
+  readonly #sender: GroupSender;
+  readonly #receiver: GroupReceiver;
+  readonly #book: AlertBook;
+  readonly #clock = new SentClock();
+  readonly #handles = new Map<string, Group>();
+  #connection: RelayConnection | undefined;
+  #drained: Deferred | undefined;
+  #maintaining: Promise<void> | undefined;
+  #closed = false;
+
+  /**
+   * Wiring, bottom up: account → crypto queue → device sync → 1:1 sender → group log (over group
+   * auth) → group messaging → inbox. Every layer reports through one event sink; this facade only
+   * turns a group id into its `Group` handle and lets the alert book see verified changes first.
+   */
+  private constructor(store: AvisoStore, local: LocalKeys, opts: AvisoClientOptions) {
+    const logger = opts.logger ?? silentLogger;
+    super(logger);
+    this.#store = store;
+    this.#local = local;
+    this.#logger = logger;
+    this.#opts = opts;
+    this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
+    const events: EventSink<AvisoClientEvents> = {
+      emit: (event, payload, groupId) => {
+        if (event === 'group') this.#book.onGroupChange(payload as GroupEvent);
+        this.emit(event, payload, (groupId === undefined ? undefined : this.#handle(groupId)) as never);
+      },
+    };
+    const account = (this.#account = new Account(store, { fetch: opts.fetch, timeoutMs: opts.requestTimeoutMs }));
+    const crypto = (this.#crypto = new CryptoQueue(store, local, opts.identityChanges ?? 'block', events));
+    const devices = new DeviceSync(store, crypto);
+    const certificates = new SenderCertificates(store, account);
+    this.#direct = new DirectSender({ store, account, crypto, devices, certificates, events, logger });
+    const auth = new GroupAuth(account);
+    this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
+    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#book = new AlertBook(store, events, logger);
+    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
+  }
+
+  /** Opens (or creates) the local identity. */
+  static async open(opts: AvisoClientOptions = {}): Promise<AvisoClient> {
+    const store = opts.store ?? (opts.dataDir === undefined ? new MemoryStore() : SqliteStore.open(opts.dataDir));
+    let identity = store.getLocalIdentity();
+    if (!identity) {
+      const fresh = generateIdentity();
+      identity = { identityKeyPair: fresh.identityKeyPair.serialize(), registrationId: fresh.registrationId };
+      store.commit({ localIdentity: identity });
+    }
+    const local = { identityKeyPair: IdentityKeyPair.deserialize(copyBytes(identity.identityKeyPair)), registrationId: identity.registrationId };
+    return new AvisoClient(store, local, opts);
+  }
+
+  get accountId(): string {
+    return this.#account.record.accountId;
+  }
+
+  get deviceId(): number {
+    return this.#account.record.deviceId;
+  }
+
+  /** The relay this account is registered with (as given to register() or named by the invite code). */
+  get relayUrl(): string {
+    return this.#account.record.relayUrl;
+  }
+
+  get isRegistered(): boolean {
+    return this.#account.registered !== undefined;
+  }
+
+  /** Our identity public key (serialized), for display or out-of-band comparison. */
+  get identityKey(): Uint8Array {
+    return this.#local.identityKeyPair.publicKey.serialize();
+  }
+
+  /**
+   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
+   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   */
+  async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
+    return this.#register(input, undefined);
+  }
+
+  async #register(input: { relayUrl: string; registrationToken: string }, expectTrustRootSha256: Uint8Array | undefined): Promise<{ accountId: string; deviceId: number }> {
+    this.#assertOpen();
+    const existing = this.#account.registered;
+    if (existing) throw new AlreadyRegisteredError(existing.accountId);
+    const anonymous = this.#account.anonymous(input.relayUrl);
+    const info = await anonymous.get(ROUTES.relayInfo, RelayInfo, false);
+    if (info.protocolVersion !== PROTOCOL_VERSION) {
+      throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
+    }
+    const trustRoot = fromBase64(info.trustRoot);
+    // An invite names the relay's trust root: check it before giving this relay anything.
+    if (expectTrustRootSha256 && !sameBytes(sha256(trustRoot), expectTrustRootSha256)) {
+      throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+    }
+    PublicKey.deserialize(trustRoot); // fails early on a malformed key
+    const signed = this.#keys.rotateSignedKeys();
+    const password = randomBytes(32).toString('base64url');
+    const body: RegisterRequest = {
+      registrationToken: input.registrationToken,
+      password,
+      identityKey: toBase64(this.#local.identityKeyPair.publicKey.serialize()),
+      registrationId: this.#local.registrationId,
+      ...signed,
+    };
+    const res = await anonymous.post(ROUTES.accounts, body, RegisterResponse, false);
+    const account: AccountRecord = { relayUrl: input.relayUrl, trustRoot, accountId: res.accountId, deviceId: res.deviceId, password };
+    this.#store.commit({ account });
+    this.#account.set(account);
+    this.#logger.info({ deviceId: res.deviceId }, 'registered');
+    try {
+      await this.#account.http.put(ROUTES.keys, this.#keys.generateOneTimeKeys(true, true), NoContent);
+    } catch (err) {
+      // The account exists; connect() tops keys up again.
+      this.#logger.warn(errInfo(err), 'one-time prekey upload failed after registration');
+    }
+    return { accountId: res.accountId, deviceId: res.deviceId };
+  }
+
+  // ---- groups ----
+
+  /** Creates a private group with this account as its only member and admin. */
+  async createGroup(input: CreateGroupInput): Promise<Group> {
+    this.#assertOpen();
+    void this.#account.record;
+    return this.#handle(await this.#log.createGroup(input.displayName === undefined ? input : { ...input, displayName: normalizeDisplayName(input.displayName) }));
+  }
+
+  /**
+   * Joins a group with an invite code. An unregistered client registers with the code's token, after
+   * checking the relay's trust root against the code; a registered one only accepts codes for its own
+   * relay and pinned trust root. The whole log is verified before the join (or join request) is sent.
+   */
+  async join(inviteCode: string, opts: { displayName?: string } = {}): Promise<Group> {
+    this.#assertOpen();
+    const code = parseInviteCode(inviteCode);
+    // Before registering: a refused name must not leave a half-joined account behind.
+    if (opts.displayName !== undefined) opts = { ...opts, displayName: normalizeDisplayName(opts.displayName) };
+    const account = this.#account.registered;
+    if (!account) {
+      if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
+      try {
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256);
+      } catch (err) {
+        // The token shares the invite's uses and expiry: a spent token means a spent invite.
+        if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
+          throw new RelayRequestError({ code: 'INVITE_INVALID', status: 410, retryable: false, message: 'the invite code is expired or used up (its registration token was refused)' }, { cause: err });
+        }
+        throw err;
+      }
+    } else {
+      if (normalizeRelayUrl(code.relayUrl) !== normalizeRelayUrl(account.relayUrl)) throw new InviteCodeError('the invite code is for another relay');
+      if (!sameBytes(sha256(account.trustRoot), code.trustRootSha256)) throw new InviteCodeError('the invite code names another trust root than the pinned one');
+    }
+    return this.#handle(await this.#log.join(code, opts));
+  }
+
+  /** Every group this device knows (including ones it left or was removed from), each synced first. */
+  async groups(): Promise<Group[]> {
+    this.#assertOpen();
+    void this.#account.record;
+    return (await this.#log.groups()).map((id) => this.#handle(id));
+  }
+
+  /** A known group by id (no network). */
+  group(groupId: string): Group | undefined {
+    return this.#store.getGroup(groupId) ? this.#handle(groupId) : undefined;
+  }
+
+  /**
+   * Opens live delivery. First processes envelopes left unprocessed by a previous run, then
+   * resolves once the relay reports `queue.empty` and every envelope before it was processed.
+   */
+  async connect(): Promise<void> {
+    this.#assertOpen();
+    const account = this.#account.record;
+    if (this.#connection) return this.#drained?.promise;
+    await this.#inbox.processLeftovers();
+    const url = new URL(ROUTES.websocket, account.relayUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const connection = new RelayConnection({
+      url: url.toString(),
+      headers: () => ({ authorization: basicAuthHeader(account) }),
+      logger: this.#logger,
+      WebSocket: this.#opts.WebSocket,
+      backoff: this.#opts.connection?.backoff,
+      keepalive: this.#opts.connection?.keepalive,
+    });
+    this.#connection = connection;
+    this.#inbox.attach(connection);
+    const drained = (this.#drained = deferred());
+    connection.on('state', (state) => {
+      // Changes may have happened while we were away: each group syncs before its next message applies.
+      if (state === 'open') this.#receiver.connectionOpened();
+      this.emit('connection', state);
+    });
+    connection.on('frame', (frame) => this.#onFrame(frame));
+    connection.on('error', (err) => {
+      this.emit('error', err);
+      if (connection.state === 'closed') {
+        // Stopped for good (4409, refused upgrade): a later connect() starts over.
+        if (this.#connection === connection) {
+          this.#connection = undefined;
+          this.#inbox.detach();
+        }
+        drained.reject(err);
+      }
+    });
+    connection.start();
+    this.#log.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
+    this.#book.startCleanup();
+    await Promise.all([drained.promise, this.#maintainKeys()]);
+  }
+
+  /** Sends a direct message to every device of `accountId`. Sealed sender: the relay does not learn who sent it. */
+  async sendDirect(accountId: string, message: { text: string }): Promise<{ sentAt: number }> {
+    this.#assertOpen();
+    const account = this.#account.record;
+    const to = AccountId.parse(accountId);
+    if (to === account.accountId) throw new TypeError('sending a direct message to yourself is not supported');
+    const bytes = utf8Length(message.text);
+    if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
+    const sentAt = this.#clock.next();
+    await this.#direct.send(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } }, this.#direct.groupIdentityOf(to));
+    return { sentAt };
+  }
+
+  /** The 60-digit safety number with `accountId`; fetches their keys (starting a session) if never seen. */
+  async safetyNumber(accountId: string): Promise<string> {
+    this.#assertOpen();
+    const account = this.#account.record;
+    const them = AccountId.parse(accountId);
+    if (!this.#store.getIdentity(them)) {
+      const bundle = await this.#account.http.get(ROUTES.keyBundle.path(them, '*'), PreKeyBundleResponse);
+      await this.#crypto.inZone(them, async (_zone, stores) => {
+        await buildSessions(stores, ProtocolAddress.new(account.accountId, account.deviceId), them, bundle);
+      });
+    }
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    return safetyNumber(account.accountId, this.#local.identityKeyPair.publicKey, them, PublicKey.deserialize(copyBytes(identity.publicKey)));
+  }
+
+  /**
+   * Marks the peer's current key as verified (sending then stops if it changes), or, with false,
+   * accepts it as merely trusted (also clears the block after a verified key changed).
+   */
+  setVerified(accountId: string, verified: boolean): void {
+    this.#assertOpen();
+    const them = AccountId.parse(accountId);
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: verified ? 'verified' : 'default' } }] });
+  }
+
+  /**
+   * Accepts the contact's current identity key after it changed (an 'identity-changed' event, or
+   * UntrustedIdentityError from a send): sending to them works again. Compare safety numbers first
+   * when you can (`safetyNumber`): a changed key is what a relay substituting keys looks like too.
+   * Returns false when there was nothing to accept (the key never changed or was already accepted).
+   */
+  acceptIdentity(accountId: string): boolean {
+    this.#assertOpen();
+    const them = AccountId.parse(accountId);
+    const identity = this.#store.getIdentity(them);
+    if (!identity) throw new Error('no identity key for that account');
+    if (identity.verified !== 'unverified') return false;
+    this.#store.commit({ identities: [{ accountId: them, record: { ...identity, verified: 'default' } }] });
+    return true;
+  }
+
+  /** Whether sending to `accountId` is blocked until `acceptIdentity` (its key changed and was not accepted). */
+  identityBlocked(accountId: string): boolean {
+    const identity = this.#store.getIdentity(AccountId.parse(accountId));
+    return identity?.verified === 'unverified';
+  }
+
+  /** Stops delivery, waits for in-flight processing, closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#drained?.reject(new ClientClosedError());
+    this.#log.stopPolling();
+    this.#book.stopCleanup();
+    this.#inbox.detach();
+    await connection?.close();
+    await this.#sender.idle().catch(() => undefined);
+    await this.#crypto.idle();
+    await this.#log.idle();
+    await this.#maintaining?.catch(() => undefined);
+    this.#store.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---- receiving ----
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case MESSAGE_DELIVER:
+        this.#inbox.deliver(frame);
+        return;
+      case QUEUE_EMPTY: {
+        const drained = this.#drained;
+        void this.#crypto.idle().then(() => {
+          drained?.resolve();
+          void this.#maintainKeys();
+        });
+        return;
+      }
+      case QUEUE_OVERFLOW:
+        this.emit('queue-overflow', { dropped: frame.dropped });
+        return;
+      case ERROR:
+        this.#logger.warn({ code: frame.code, id: frame.id }, 'relay reported an error');
+        return;
+      default:
+        return; // pong is answered inside the connection
+    }
+  }
+
+  // ---- plumbing ----
+
+  #maintainKeys(): Promise<void> {
+    if (!this.#maintaining) {
+      const http = this.#account.http;
+      this.#maintaining = this.#keys
+        .maintain(http)
+        .catch((err: unknown) => {
+          this.#logger.warn(errInfo(err), 'key maintenance failed');
+          this.emit('error', err instanceof Error ? err : new Error(String(err)));
+        })
+        .finally(() => {
+          this.#maintaining = undefined;
+        });
+    }
+    return this.#maintaining;
+  }
+
+  /** The `Group` handle for a known group id (one per group, so listeners may compare them). */
+  #handle(groupId: string): Group {
+    let g = this.#handles.get(groupId);
+    if (!g) this.#handles.set(groupId, (g = new Group(this.#log, this.#sender, this.#book, groupId)));
+    return g;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError();
+  }
+}
+

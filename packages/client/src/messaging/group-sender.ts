@@ -1,0 +1,540 @@
+import { randomUUID } from 'node:crypto';
+import { ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
+import {
+  ALERT_LIMITS,
+  Content,
+  encodeContent,
+  GROUP_SEND,
+  MultiRecipientResponse,
+  PreKeyBundleResponse,
+  ROUTES,
+  SENDER_KEY_DISTRIBUTION,
+  type GroupMessageBody,
+} from '@aviso/protocol';
+import type { Account } from '../account/account.js';
+import type { SenderCertificates } from '../account/sender-certificate.js';
+import { applyGroupBody, memberOf } from '../alerts/apply.js';
+import { clearClaim, readClaim, readRemoved } from '../alerts/group-watch.js';
+import { checkKey, MemberKeys } from '../alerts/member-keys.js';
+import type { SendAlertInput } from '../alerts/types.js';
+import { createDistribution, encryptForGroup, receiveEndorsements, sendToken, type GroupEndorsements } from '../crypto/sender-keys.js';
+import { buildSessions } from '../crypto/sessions.js';
+import { GroupForkError, GroupVerificationError, GroupWithheldError, IdentityMismatchError, RelayRequestError, UntrustedIdentityError } from '../errors.js';
+import type { GroupAuth } from '../groups/group-auth.js';
+import type { GroupLog } from '../groups/group-log.js';
+import { headAt } from '../groups/heads.js';
+import type { GroupState } from '../stores/group-state.js';
+import type { AvisoStore, GroupRecord, SenderKeyDevice, SenderKeyInfo } from '../stores/interfaces.js';
+import { SessionRecordCache, withSessionRecords } from '../stores/libsignal-adapters.js';
+import { sessionsOf, type Zone } from '../stores/zone.js';
+import { forEachBounded } from '../util/bounded.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
+import type { EventSink } from '../util/events.js';
+import { errInfo, type Logger } from '../util/logger.js';
+import { SerialQueue } from '../util/serial-queue.js';
+import type { CryptoQueue } from './crypto-queue.js';
+import { SEND_ATTEMPTS, type DeviceSync } from './device-sync.js';
+import type { DirectSender } from './direct.js';
+import { holdersAfterDistribution, lackingKey, sameHolders, senderKeyReset, withoutStale, type DeviceMap } from './sender-key-plan.js';
+import type { SentClock } from './sent-clock.js';
+
+export interface GroupSenderEvents {
+  error: Error;
+  /** A member refused as a recipient or whose message was dropped for its identity key. */
+  'identity-mismatch': IdentityMismatchError;
+  /** A member's message named a group version the relay does not serve us. */
+  'group-withheld': GroupWithheldError;
+}
+
+export interface GroupSenderDeps {
+  store: AvisoStore;
+  log: GroupLog;
+  auth: GroupAuth;
+  account: Account;
+  certificates: SenderCertificates;
+  /** Every ratchet step (SKDMs, sessions, the SSv2 encrypt) runs in the client's one crypto queue. */
+  crypto: CryptoQueue;
+  devices: DeviceSync;
+  /** The 1:1 path for SKDMs, resend requests and resends, under the log's key for each member. */
+  direct: DirectSender;
+  clock: SentClock;
+  events: EventSink<GroupSenderEvents>;
+  logger: Logger;
+}
+
+/**
+ * Members one send refuses to encrypt to (docs/alerts.md "Identity keys"), each reported once:
+ * the log's keys by account, and who was refused so far.
+ */
+interface Refusals {
+  groupId: string;
+  keys: Map<string, Uint8Array | undefined>;
+  refused: Set<string>;
+}
+
+type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
+export type GroupBodyInput = Unscoped<GroupMessageBody>;
+
+const SEND_LOG_MS = 24 * 3600_000;
+const MAX_RESENDS = 5;
+/** Refresh endorsements this long before they expire. */
+const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
+/**
+ * A resend request names the relay's (minute-rounded) receipt time, the only clock the receiver
+ * has for a message it cannot read; the sender looks in this window around it.
+ */
+const RESEND_WINDOW_BEFORE_MS = 5 * 60_000;
+const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
+const SKDM_PARALLEL = 8;
+/** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
+const PREKEY_FETCH_PARALLEL = 16;
+
+/**
+ * Group messages leaving (docs/alerts.md "Sending"), below the facade and above the group log: sending (sender key lifecycle, sessions,
+ * SKDMs, one sealed-sender-v2 upload with a group send token), receiving (membership, version and
+ * permission checks), resend requests, and the local alert store.
+ */
+export class GroupSender {
+  readonly #d: GroupSenderDeps;
+  /** One group send at a time: keeps each sender's messages in order and its chain consistent. */
+  readonly #sends = new SerialQueue();
+  readonly #endorsements = new Map<string, { version: number; e: GroupEndorsements }>();
+  /** Recipients' session records, deserialized once per change (device lists and the SSv2 encrypt). */
+  readonly #sessionCache = new SessionRecordCache();
+  /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
+  readonly #addresses = new Map<string, ProtocolAddress>();
+  readonly #memberKeys = new MemberKeys();
+
+  constructor(deps: GroupSenderDeps) {
+    this.#d = deps;
+  }
+
+  idle(): Promise<void> {
+    return this.#sends.idle();
+  }
+
+  // ---- the Group API ----
+
+  async sendAlert(groupId: string, input: SendAlertInput): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    const seconds = input.expiresInSeconds ?? ALERT_LIMITS.defaultExpiresInSeconds;
+    if (!(seconds > 0) || seconds > ALERT_LIMITS.maxExpiresInSeconds) throw new RangeError(`expiresInSeconds must be 1–${ALERT_LIMITS.maxExpiresInSeconds}`);
+    const place = typeof input.place === 'string' ? { text: input.place } : input.place;
+    await this.send(groupId, {
+      type: 'alert',
+      id,
+      kind: input.kind,
+      severity: input.severity,
+      title: input.title,
+      ...(input.body === undefined ? {} : { body: input.body }),
+      ...(place === undefined ? {} : { place }),
+      observedAt: input.observedAt ?? now,
+      expiresAt: now + Math.round(seconds * 1000),
+      requestAck: input.requestAck ?? false,
+    });
+    return id;
+  }
+
+  /**
+   * Sends a group body to every other member: one sealed-sender-v2 upload under our sender key.
+   * Applies it to our own store too (our alerts and answers count in `alerts()` and `rollCall()`).
+   */
+  async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
+    return this.#sends.run(async () => {
+      await this.#checkWithheld(groupId);
+      // Read once per send: a record holds the whole member list, parsed on every read.
+      const current = this.#d.log.record(groupId);
+      const state = current.state;
+      if (current.status !== 'member') throw new GroupVerificationError(groupId, state.version, 'not-a-member', 'this account is not a member of the group');
+      const sentAt = this.#d.clock.next();
+      // Parsing applies the protocol's rules (lengths, coordinate rounding) before anything is stored or sent.
+      const content = Content.parse({ v: 1, sentAt, body: { ...input, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
+      const body = content.body as GroupMessageBody;
+      const me = this.#d.account.record;
+      const removed = readRemoved(this.#d.store, groupId);
+      const recipients = Object.values(state.members)
+        .map((m) => m.accountId)
+        .filter((a) => a !== me.accountId && !this.#removedStill(groupId, state, removed, a));
+      if (recipients.length > 0) await this.#upload(current, content, recipients);
+      const own = applyGroupBody({ store: this.#d.store, state, sender: me.accountId, senderDevice: me.deviceId, sentAt, relayTime: sentAt, body });
+      if (own.ok) this.#d.store.commit(own.changes);
+      return { sentAt };
+    });
+  }
+
+  // ---- receiving ----
+
+  /**
+   * Redistributes our sender key to the requester and resends (1:1) what we sent around that time,
+   * but only messages that were encrypted to the requesting device when they were sent: a member
+   * who joined later (or a device added later) gets nothing from before.
+   */
+  async serveResend(groupId: string, requester: string, requesterDevice: number, distributionId: string, around: number): Promise<void> {
+    const device = `${requester}.${requesterDevice}`;
+    const entries = this.#d.store
+      .listSendLog(groupId, around - RESEND_WINDOW_BEFORE_MS, around + RESEND_WINDOW_AFTER_MS)
+      .filter((e) => e.distributionId === distributionId && e.resends < MAX_RESENDS && e.createdAt > Date.now() - SEND_LOG_MS && e.recipients.includes(device));
+    const refusals = this.#refusals(groupId, this.#d.log.record(groupId).state);
+    await this.#sends.run(async () => {
+      const info = this.#d.store.getSenderKeyInfo(groupId);
+      if (info) {
+        // Forget that the requester's devices have our key; the SKDM goes out now and is recorded again.
+        const rest = info.devices.filter((d) => d.accountId !== requester);
+        await this.#sendSkdm(groupId, { ...info, devices: rest }, [requester], refusals);
+      }
+    });
+    for (const e of entries) {
+      if (refusals.refused.has(requester)) return;
+      this.#d.store.commit({ sendLog: [{ ...e, resends: e.resends + 1 }] });
+      await this.#sendToMember(refusals, requester, Content.parse(JSON.parse(e.content)));
+    }
+  }
+
+  #refusals(groupId: string, state: GroupState): Refusals {
+    return { groupId, keys: this.#memberKeys.byAccount(state), refused: new Set() };
+  }
+
+  /** Refuses `accountId` as a recipient for the rest of this send and reports it (once). */
+  #refuse(r: Refusals, accountId: string, err: Error): void {
+    if (r.refused.has(accountId)) return;
+    r.refused.add(accountId);
+    this.#d.logger.warn({ groupId: r.groupId, reason: err instanceof IdentityMismatchError ? err.reason : err.name }, 'group member refused as a recipient');
+    if (err instanceof IdentityMismatchError) this.#d.events.emit('identity-mismatch', err);
+    else this.#d.events.emit('error', err);
+  }
+
+  /** sendDirect to a member under the log's key; a refused member is reported and false returned. */
+  async #sendToMember(r: Refusals, to: string, content: Content): Promise<boolean> {
+    if (r.refused.has(to)) return false;
+    const identityKey = r.keys.get(to);
+    if (!identityKey) {
+      this.#refuse(r, to, new IdentityMismatchError(r.groupId, to, 'sending', 'no-verified-key'));
+      return false;
+    }
+    try {
+      await this.#d.direct.send(to, content, { groupId: r.groupId, identityKey });
+      return true;
+    } catch (err) {
+      if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
+        this.#refuse(r, to, err);
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  // ---- sending internals ----
+
+  async #upload(rec: GroupRecord, content: Content, members: string[]): Promise<void> {
+    const groupId = rec.groupId;
+    const refusals = this.#refusals(groupId, rec.state);
+    for (const r of members) if (!refusals.keys.get(r)) this.#refuse(refusals, r, new IdentityMismatchError(groupId, r, 'sending', 'no-verified-key'));
+    let recipients = members.filter((r) => !refusals.refused.has(r));
+    const me = this.#d.account.record;
+    const local = ProtocolAddress.new(me.accountId, me.deviceId);
+    const keys = this.#d.log.keysOf(groupId, rec);
+    const padded = encodeContent(content);
+    const certificate = await this.#d.certificates.current();
+    let endorsements = await this.#endorsementsFor(groupId, rec.state.version);
+    let missing = new Map<string, Set<number> | '*'>();
+    let checkedMissing = false;
+    for (let attempt = 1; ; attempt++) {
+      if (missing.size > 0) await this.#fetchSessions(refusals, missing, endorsements);
+      missing = new Map();
+      const now = Date.now();
+      let distributionId: string;
+      let step: { devices: DeviceMap; targets?: string[]; body?: Uint8Array<ArrayBuffer>; bad?: Array<[string, Error]>; recipients?: string[] };
+      for (let round = 1; ; round++) {
+        recipients = recipients.filter((r) => !refusals.refused.has(r));
+        // Read again each round: the SKDMs of the last round recorded who has the key now.
+        const info = this.#senderKeyInfo(groupId, rec.state);
+        distributionId = info.distributionId;
+        // One read of the recipients' sessions per step: the device list, the SKDM check, the
+        // addresses, the token and libsignal's encrypt all use it (Zone: consistent within the step).
+        step = await this.#d.crypto.inZone(
+          groupId,
+          async (zone, stores) => {
+            const { devices, records } = this.#devicesIn(zone, recipients);
+            // Sessions are only used under the log's key (one made from an incoming message, or
+            // before the member joined, may be another) and not to a changed key the user has not accepted.
+            const withSessions = recipients.filter((r) => devices.get(r)!.length > 0);
+            zone.prefetchIdentities(withSessions);
+            const bad: Array<[string, Error]> = [];
+            for (const r of withSessions) {
+              const identity = zone.getIdentity(r);
+              const verdict = checkKey(refusals.keys.get(r), identity?.publicKey);
+              if (verdict !== 'ok') bad.push([r, new IdentityMismatchError(groupId, r, 'sending', verdict)]);
+              else if (identity!.verified === 'unverified') bad.push([r, new UntrustedIdentityError(r)]);
+            }
+            if (bad.length > 0) return { devices, bad };
+            if (!checkedMissing && recipients.some((r) => devices.get(r)!.length === 0)) return { devices };
+            if (lackingKey(info, recipients, devices).length > 0) return { devices };
+            const targets = recipients.filter((r) => devices.get(r)!.length > 0);
+            if (targets.length === 0) return { devices, targets };
+            const addresses = targets.flatMap((r) => devices.get(r)!.map((d) => this.#address(r, d.deviceId)));
+            const body = await encryptForGroup({ me: local, distributionId, groupId, certificate, padded, recipients: addresses, stores: withSessionRecords(stores, zone, records) });
+            return { devices, targets, body, recipients: targets.flatMap((r) => devices.get(r)!.map((d) => `${r}.${d.deviceId}`)) };
+          },
+          (r) =>
+            r.body
+              ? {
+                  sendLog: [{ groupId, sentAt: content.sentAt, distributionId, content: JSON.stringify(content), createdAt: now, resends: 0, recipients: r.recipients! }],
+                  pruneSendLogBefore: now - SEND_LOG_MS,
+                }
+              : {},
+        );
+        if (step.bad) {
+          for (const [r, err] of step.bad) this.#refuse(refusals, r, err);
+          continue;
+        }
+        if (!checkedMissing) {
+          checkedMissing = true;
+          for (const r of recipients) if (step.devices.get(r)!.length === 0) missing.set(r, '*');
+          if (missing.size > 0) {
+            await this.#fetchSessions(refusals, missing, endorsements);
+            missing = new Map();
+            continue;
+          }
+        }
+        if (step.targets) break;
+        // Sessions changing under us between rounds could loop; a few rounds is plenty.
+        if (round > 3) throw new Error('member devices kept changing while distributing the sender key');
+        await this.#sendSkdm(groupId, info, recipients, refusals, step.devices);
+      }
+      const { targets, body } = step;
+      if (targets.length === 0 || !body) return;
+      const token = toBase64(sendToken(endorsements, targets, keys.secretParams));
+      try {
+        await this.#d.account.http.putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
+        return;
+      } catch (err) {
+        if (!(err instanceof RelayRequestError) || attempt >= SEND_ATTEMPTS) throw err;
+        const repairs = await this.#d.devices.repair(err);
+        if (repairs) {
+          const stale = new Set(repairs.flatMap((r) => (r.stale ? r.refetch.map((d) => `${r.accountId}.${d}`) : [])));
+          // A reinstalled device lost our key: it gets the SKDM again on the retry.
+          if (stale.size > 0) this.#d.store.commit({ senderKeyInfos: [withoutStale(this.#d.store.getSenderKeyInfo(groupId)!, stale)] });
+          for (const r of repairs) if (r.refetch.length > 0) missing.set(r.accountId, new Set(r.refetch));
+        } else if (err.code === 'UNAUTHORIZED' && attempt === 1) {
+          // The endorsements may be for an older member list; fetch fresh ones once.
+          this.#endorsements.delete(groupId);
+          endorsements = await this.#endorsementsFor(groupId);
+        } else {
+          throw err;
+        }
+        this.#d.logger.info({ attempt, code: err.code }, 'group send refused; retrying');
+      }
+    }
+  }
+
+  /**
+   * Our sender key for the group, reset (new distribution id, old key deleted) when it is older than
+   * 90 days or any device that has it belongs to someone no longer a member.
+   */
+  #senderKeyInfo(groupId: string, state: GroupState): SenderKeyInfo {
+    const me = this.#d.account.record;
+    const members = new Set(Object.values(state.members).map((m) => m.accountId));
+    const info = this.#d.store.getSenderKeyInfo(groupId);
+    const now = Date.now();
+    const reset = senderKeyReset(info, members, now);
+    if (!reset) return info!;
+    const fresh: SenderKeyInfo = { groupId, distributionId: randomUUID(), createdAt: now, devices: [] };
+    this.#d.store.commit({
+      senderKeyInfos: [fresh],
+      ...(info ? { removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
+    });
+    if (reset !== 'none') this.#d.logger.info({ reason: reset }, 'sender key reset');
+    return fresh;
+  }
+
+  /**
+   * Sends the SKDM (1:1, sealed) to each of `accounts` with a device that lacks it, and records them.
+   * `devices` (the accounts' current devices) is updated for the accounts sent to: the 1:1 send may
+   * have started or replaced sessions.
+   */
+  async #sendSkdm(groupId: string, info: SenderKeyInfo, accounts: string[], refusals: Refusals, devices: DeviceMap = this.#devices(accounts)): Promise<void> {
+    const lacking = lackingKey(info, accounts, devices);
+    if (lacking.length === 0) {
+      // Write only what changed (a resend request forgot the requester's devices): a thousand devices are not rewritten per send.
+      if (!sameHolders(info, this.#d.store.getSenderKeyInfo(groupId))) this.#d.store.commit({ senderKeyInfos: [info] });
+      return;
+    }
+    const me = this.#d.account.record;
+    const skdm = await this.#d.crypto.inZone(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
+    const reached: SenderKeyDevice[] = [];
+    for (let i = 0; i < lacking.length; i += SKDM_PARALLEL) {
+      await Promise.all(
+        lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
+          const content: Content = { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
+          if (!(await this.#sendToMember(refusals, a, content))) return;
+          const now = this.#devices([a]).get(a) ?? [];
+          devices.set(a, now);
+          reached.push(...now.map((d) => ({ accountId: a, ...d })));
+        }),
+      );
+    }
+    this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holdersAfterDistribution(info, lacking, reached) }] });
+  }
+
+  /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
+  async #fetchSessions(refusals: Refusals, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
+    const groupId = refusals.groupId;
+    const me = this.#d.account.record;
+    const keys = this.#d.log.keysOf(groupId);
+    await forEachBounded(
+      [...which],
+      PREKEY_FETCH_PARALLEL,
+      async ([accountId, devices]) => {
+        const token = toBase64(sendToken(e, [accountId], keys.secretParams));
+        const paths = devices === '*' ? [ROUTES.keyBundle.path(accountId, '*')] : [...devices].map((d) => ROUTES.keyBundle.path(accountId, d));
+        for (const path of paths) {
+          let bundle: PreKeyBundleResponse;
+          try {
+            bundle = await this.#d.account.http.anonymous('GET', path, undefined, PreKeyBundleResponse, { [GROUP_SEND.tokenHeader]: token });
+          } catch (err) {
+            if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
+            if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
+            // A relay without token-authorised key fetches: fall back to our account credentials.
+            this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
+            bundle = await this.#d.account.http.get(path, PreKeyBundleResponse);
+          }
+          // The relay serves the bundle: only the log's key for this member starts a session.
+          const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+          if (verdict !== 'ok') {
+            this.#refuse(refusals, accountId, new IdentityMismatchError(groupId, accountId, 'sending', verdict));
+            return;
+          }
+          try {
+            await this.#d.crypto.inZone(accountId, async (_zone, stores) => {
+              await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
+            });
+          } catch (err) {
+            if (!(err instanceof UntrustedIdentityError)) throw err;
+            this.#refuse(refusals, accountId, err);
+            return;
+          }
+        }
+      },
+    );
+  }
+
+  #address(accountId: string, deviceId: number): ProtocolAddress {
+    const key = `${accountId}.${deviceId}`;
+    let a = this.#addresses.get(key);
+    if (!a) {
+      a = ProtocolAddress.new(accountId, deviceId);
+      this.#addresses.set(key, a);
+    }
+    return a;
+  }
+
+  /** `#devices` read through a zone, with the current session records by `accountId.deviceId`. */
+  #devicesIn(zone: Zone, accountIds: readonly string[]): { devices: DeviceMap; records: Map<string, SessionRecord> } {
+    const devices: DeviceMap = new Map(accountIds.map((a) => [a, []]));
+    const records = new Map<string, SessionRecord>();
+    for (const s of zone.getSessionsOf(accountIds)) {
+      const record = this.#sessionCache.get(s.accountId, s.deviceId, s.record);
+      if (!record.hasCurrentState()) continue;
+      devices.get(s.accountId)?.push({ deviceId: s.deviceId, registrationId: record.remoteRegistrationId() });
+      records.set(`${s.accountId}.${s.deviceId}`, record);
+    }
+    return { devices, records };
+  }
+
+  /**
+   * Devices of each account with a current session, and their registration ids (accounts without
+   * one map to []): one store lookup, and a record is deserialized only when its bytes changed.
+   */
+  #devices(accountIds: readonly string[]): DeviceMap {
+    const out: DeviceMap = new Map(accountIds.map((a) => [a, []]));
+    for (const s of sessionsOf(this.#d.store, accountIds)) {
+      const record = this.#sessionCache.get(s.accountId, s.deviceId, s.record);
+      if (record.hasCurrentState()) out.get(s.accountId)?.push({ deviceId: s.deviceId, registrationId: record.remoteRegistrationId() });
+    }
+    return out;
+  }
+
+  /**
+   * Endorsements for the group's current verified members, cached per (version, expiration). The
+   * relay's member list must be exactly our verified one (after one sync if it is not).
+   */
+  async #endorsementsFor(groupId: string, version = this.#d.log.record(groupId).state.version): Promise<GroupEndorsements> {
+    const cached = this.#endorsements.get(groupId);
+    if (cached && cached.version === version && cached.e.expiration.getTime() - Date.now() > ENDORSEMENT_MARGIN_MS) return cached.e;
+    for (let attempt = 1; ; attempt++) {
+      const rec = this.#d.log.record(groupId);
+      const keys = this.#d.log.keysOf(groupId);
+      const res = await this.#d.auth.fetchEndorsements(keys);
+      const ours = Object.keys(rec.state.members);
+      const same = res.members.length === ours.length && res.members.every((m) => rec.state.members[m] !== undefined) && new Set(res.members).size === ours.length;
+      if (!same || res.publicParams !== toBase64(keys.publicParams)) {
+        if (attempt === 1) {
+          await this.#d.log.sync(groupId);
+          continue;
+        }
+        throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-members', 'the relay issued endorsements for another member list than the verified one');
+      }
+      const memberAccounts = res.members.map((m) => rec.state.members[m]!.accountId);
+      let e: GroupEndorsements;
+      try {
+        e = receiveEndorsements({
+          response: fromBase64(res.response),
+          memberAccounts,
+          me: this.#d.account.record.accountId,
+          secretParams: keys.secretParams,
+          serverPublicParams: await this.#d.auth.serverPublicParams(),
+        });
+      } catch (err) {
+        throw new GroupVerificationError(groupId, rec.state.version, 'endorsement-invalid', 'the relay issued endorsements that do not verify', { cause: err });
+      }
+      this.#endorsements.set(groupId, { version: rec.state.version, e });
+      return e;
+    }
+  }
+
+
+  /**
+   * Refuses to send while a member's message names a version the relay will not serve us (we cannot
+   * tell whom the unseen changes removed). The claim ends when a sync reaches that version (a head
+   * that differs there is a fork) or when its author is no longer a member of the verified group.
+   */
+  async #checkWithheld(groupId: string): Promise<void> {
+    if (!readClaim(this.#d.store, groupId)) return;
+    await this.#syncQuietly(groupId);
+    const claim = readClaim(this.#d.store, groupId);
+    if (!claim) return;
+    const state = this.#d.log.record(groupId).state;
+    if (state.version >= claim.namedVersion) {
+      this.#d.store.commit(clearClaim(groupId));
+      const ours = state.version === claim.namedVersion ? state.headHash : headAt(this.#d.store, groupId, claim.namedVersion);
+      if (ours !== undefined && ours !== claim.headHash) this.#d.events.emit('error', new GroupForkError(groupId, claim.namedVersion));
+      return;
+    }
+    if (!memberOf(state, claim.namedBy)) {
+      this.#d.store.commit(clearClaim(groupId));
+      return;
+    }
+    throw new GroupWithheldError(groupId, state.version, claim.namedVersion, claim.namedBy);
+  }
+
+  /**
+   * A member of the verified state that a verified change removed and no later one brought back:
+   * never encrypted to (only an inconsistent state gets here; it is reported).
+   */
+  #removedStill(groupId: string, state: GroupState, removed: Map<string, number>, accountId: string): boolean {
+    const at = removed.get(accountId);
+    if (at === undefined) return false; // a verified re-join deletes the entry (onGroupChange)
+    this.#d.events.emit('error', new GroupVerificationError(groupId, state.version, 'removed-member', `member ${accountId} was removed at version ${at}; not sending to them`));
+    return true;
+  }
+
+  async #syncQuietly(groupId: string): Promise<void> {
+    try {
+      await this.#d.log.sync(groupId);
+    } catch (err) {
+      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
+      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { InviteInfo, Role } from '@aviso/protocol';
+
+/**
+ * The verified state of a group as the store keeps it: a plain JSON value (binary fields base64).
+ * crypto/group-chain.ts extends it one verified change at a time; it lives here so the stores,
+ * the lowest layer, can hold it without importing crypto.
+ */
+
+export interface GroupMemberState {
+  accountId: string;
+  role: Role;
+  displayName: string;
+  /**
+   * Serialized identity public key (base64) from the identity proof of the change that brought them
+   * in. Undefined when that proof did not verify: the member is in the group but unverified, and
+   * nothing may be encrypted to them.
+   */
+  identityKey?: string | undefined;
+  /** The member's per-group signing key (base64), which signs every change they make. */
+  signingKey?: string | undefined;
+  /** The invite they joined with; absent for the creator. */
+  inviteId?: string | undefined;
+}
+
+export interface GroupPendingState {
+  accountId: string;
+  inviteId: string;
+  displayName: string;
+  identityKey?: string | undefined;
+  signingKey?: string | undefined;
+}
+
+export interface GroupInviteState extends InviteInfo {
+  passwordHash: string;
+}
+
+export interface GroupState {
+  groupId: string;
+  /** -1 before the create change. */
+  version: number;
+  /** SHA-256 (base64) of the change at `version`; 32 zero bytes before the create change. */
+  headHash: string;
+  /** The signed `at` of the change at `version`; absent before the create change. */
+  headAt?: number | undefined;
+  title: string;
+  description: string;
+  membersCanInvite: boolean;
+  /** Only admins may send alerts (from the encrypted attributes; absent in states stored before it existed). */
+  announcementsOnly?: boolean | undefined;
+  /** By pseudonym (base64 member ciphertext). */
+  members: Record<string, GroupMemberState>;
+  pending: Record<string, GroupPendingState>;
+  banned: string[];
+  /** By invite id (base64). */
+  invites: Record<string, GroupInviteState>;
+}
