@@ -16,9 +16,9 @@ import type { Logger } from 'pino';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { toProtocolError } from '../errors.js';
-import type { AuthenticatedDevice } from '../services/accounts.js';
-import { CLOSE, type MessagesService } from '../services/messages.js';
-import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
+import type { AuthenticatedDevice } from '../services/accounts/accounts.js';
+import { CLOSE, type MessagesService } from '../services/delivery/delivery.js';
+import type { MessageNotifier, QueuedMessage } from '../services/delivery/notifier.js';
 import { readPlainResponse } from './plain-response.js';
 import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
 

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, like, lte, sql } from 'drizzle-orm';
-import type { Db } from '../db.js';
-import { registrationTokens } from '../schema.js';
+import type { Db } from './db.js';
+import { registrationTokens } from './schema.js';
 
 export interface RegistrationTokenRecord {
   /** Hex SHA-256 of the token; the token itself is never stored. */

@@ -1,6 +1,6 @@
 import { LIMITS, PROTOCOL_VERSION, type RelayInfo } from '@aviso/protocol';
-import type { Config } from '../config.js';
-import type { RelayKeys } from '../relay-keys.js';
+import type { Config } from '../../config.js';
+import type { RelayKeys } from '../../relay-keys.js';
 import { toBase64 } from './bytes.js';
 
 /** The relay's public parameters, fixed for the life of the process. */

@@ -9,7 +9,7 @@ import {
   type UuidCiphertext,
 } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { ProtocolError } from '@aviso/protocol';
-import type { Clock } from './clock.js';
+import type { Clock } from '../shared/clock.js';
 
 // A full token is 33 bytes today (44 base64 characters); anything much longer is not worth decoding.
 const MAX_TOKEN_HEADER = 256;

@@ -1,8 +1,8 @@
 import { UuidCiphertext } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { ProtocolError, type EndorsementsResponse } from '@aviso/protocol';
-import type { GroupsRepository } from '../storage/repositories/groups.js';
-import { fromBase64, toBase64 } from './bytes.js';
-import { DAY_MS } from './clock.js';
+import type { GroupsRepository } from '../../storage/sqlite/groups.js';
+import { fromBase64, toBase64 } from '../shared/bytes.js';
+import { DAY_MS } from '../shared/clock.js';
 import type { GroupAuthService } from './group-auth.js';
 import type { GroupSendTokens } from './group-send-tokens.js';
 import type { GroupCredentials } from './groups.js';

@@ -1,16 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
-import type { Transactor } from '../storage/db.js';
-import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { MessagesRepository, QueuedEnvelope } from '../storage/repositories/messages.js';
-import type { AuthenticatedDevice } from './accounts.js';
-import { fromBase64, toBase64 } from './bytes.js';
-import { MINUTE_MS, type Clock } from './clock.js';
+import type { Transactor } from '../../storage/sqlite/db.js';
+import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { MessagesRepository, QueuedEnvelope } from '../../storage/sqlite/messages.js';
+import type { AuthenticatedDevice } from '../accounts/accounts.js';
+import { fromBase64, toBase64 } from '../shared/bytes.js';
+import { MINUTE_MS, type Clock } from '../shared/clock.js';
 import { checkDeviceSet, checkRecipients } from './device-sets.js';
 import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
 import { notifyListeners, type MessageNotifier, type QueuedMessage } from './notifier.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../shared/rate-limit.js';
 import { deviceCount, splitSentMessage, type SplitSentMessage } from './sent-message.js';
 
 export type { QueuedMessage } from './notifier.js';

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, notInArray } from 'drizzle-orm';
-import type { Db } from '../db.js';
-import { ecPreKeys, kyberLastResort, kyberPreKeys, signedPreKeys } from '../schema.js';
+import type { Db } from './db.js';
+import { ecPreKeys, kyberLastResort, kyberPreKeys, signedPreKeys } from './schema.js';
 
 export interface DeviceKey {
   accountId: string;

@@ -1,5 +1,5 @@
 import { ProtocolError } from '@aviso/protocol';
-import type { RateLimitConfig } from '../config.js';
+import type { RateLimitConfig } from '../../config.js';
 import type { Clock } from './clock.js';
 
 interface Bucket {

@@ -1,11 +1,11 @@
 import type { SenderCertificateResponse } from '@aviso/protocol';
 import { PublicKey, SenderCertificate } from '@signalapp/libsignal-client';
 import { ProtocolError } from '@aviso/protocol';
-import type { RelayKeys } from '../relay-keys.js';
-import type { AccountsRepository } from '../storage/repositories/accounts.js';
+import type { RelayKeys } from '../../relay-keys.js';
+import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
 import type { AuthenticatedDevice } from './accounts.js';
-import { copyBytes, toBase64 } from './bytes.js';
-import type { Clock } from './clock.js';
+import { copyBytes, toBase64 } from '../shared/bytes.js';
+import type { Clock } from '../shared/clock.js';
 
 /** Issues sealed-sender certificates: "this identity key speaks for account.device", signed by the relay. */
 export class CertificatesService {

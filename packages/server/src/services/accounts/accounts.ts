@@ -1,10 +1,10 @@
 import { hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ProtocolError, type RegisterRequest, type RegisterResponse, type AccountId } from '@aviso/protocol';
-import type { Transactor } from '../storage/db.js';
-import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { PreKeysRepository } from '../storage/repositories/prekeys.js';
-import type { TokensRepository } from '../storage/repositories/tokens.js';
-import { dayNumber, type Clock } from './clock.js';
+import type { Transactor } from '../../storage/sqlite/db.js';
+import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { PreKeysRepository } from '../../storage/sqlite/prekeys.js';
+import type { TokensRepository } from '../../storage/sqlite/tokens.js';
+import { dayNumber, type Clock } from '../shared/clock.js';
 import { checkSignedEcPreKey, checkSignedKyberPreKey, parseIdentityKey } from './key-checks.js';
 import { hashToken } from './tokens.js';
 

@@ -16,10 +16,10 @@ import {
   type MemberInfo,
   type PendingInfo,
 } from '@aviso/protocol';
-import type { Transactor } from '../storage/db.js';
-import type { GroupRecord, GroupsRepository, InviteRecord } from '../storage/repositories/groups.js';
-import { fromBase64, toBase64 } from './bytes.js';
-import { MINUTE_MS, type Clock } from './clock.js';
+import type { Transactor } from '../../storage/sqlite/db.js';
+import type { GroupRecord, GroupsRepository, InviteRecord } from '../../storage/sqlite/groups.js';
+import { fromBase64, toBase64 } from '../shared/bytes.js';
+import { MINUTE_MS, type Clock } from '../shared/clock.js';
 import type { GroupAuthService } from './group-auth.js';
 import { verifySignature } from './signatures.js';
 

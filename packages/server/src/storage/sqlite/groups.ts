@@ -1,8 +1,8 @@
 import { and, asc, count, eq, gte, sql } from 'drizzle-orm';
 import type { InviteInfo, MemberInfo, PendingInfo, Role } from '@aviso/protocol';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../db.js';
-import { groupBanned, groupChanges, groupInvites, groupMembers, groupPending, groups } from '../schema.js';
+import type { Db } from './db.js';
+import { groupBanned, groupChanges, groupInvites, groupMembers, groupPending, groups } from './schema.js';
 
 export interface GroupRecord {
   id: string;

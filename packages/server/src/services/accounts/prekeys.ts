@@ -7,13 +7,13 @@ import {
   type SetKeysRequest,
 } from '@aviso/protocol';
 import { PublicKey } from '@signalapp/libsignal-client';
-import type { Transactor } from '../storage/db.js';
-import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { PreKeysRepository, StoredPreKey, StoredSignedPreKey } from '../storage/repositories/prekeys.js';
+import type { Transactor } from '../../storage/sqlite/db.js';
+import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { PreKeysRepository, StoredPreKey, StoredSignedPreKey } from '../../storage/sqlite/prekeys.js';
 import type { AuthenticatedDevice } from './accounts.js';
-import { copyBytes, toBase64 } from './bytes.js';
+import { copyBytes, toBase64 } from '../shared/bytes.js';
 import { checkEcPreKey, checkSignedEcPreKey, checkSignedKyberPreKey } from './key-checks.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter } from '../shared/rate-limit.js';
 
 export class PreKeysService {
   constructor(

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
-import type { Db } from '../db.js';
-import { accounts, devices } from '../schema.js';
+import type { Db } from './db.js';
+import { accounts, devices } from './schema.js';
 
 export interface AccountRecord {
   id: string;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RegistrationTokenRecord, TokensRepository } from '../storage/repositories/tokens.js';
-import { MINUTE_MS, type Clock } from './clock.js';
+import type { RegistrationTokenRecord, TokensRepository } from '../../storage/sqlite/tokens.js';
+import { MINUTE_MS, type Clock } from '../shared/clock.js';
 
 /** The relay keeps only this hash of a registration token. */
 export function hashToken(token: string): string {

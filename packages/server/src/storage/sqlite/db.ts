@@ -29,7 +29,7 @@ export interface Storage {
 }
 
 // Resolved from this module so it works from src/ (tsx, vitest) and dist/ alike: both sit one level below the package.
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** Opens (creating if needed) the relay database at `path` and applies pending migrations. */
 export function openStorage(path: string): Storage {

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lte, max, notExists, sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Db } from '../db.js';
-import { messages, pendingFanouts, sharedPayloads } from '../schema.js';
+import type { Db } from './db.js';
+import { messages, pendingFanouts, sharedPayloads } from './schema.js';
 import type { DeviceKey } from './prekeys.js';
 
 /** Rows per multi-row INSERT: 7 parameters each, far below SQLite's 32,766-parameter limit. */

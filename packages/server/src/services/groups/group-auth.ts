@@ -3,11 +3,11 @@ import { Aci } from '@signalapp/libsignal-client';
 // See relay-keys.ts: the dist entry is the one `nodenext` resolves.
 import { AuthCredentialPresentation, GroupPublicParams, ServerZkAuthOperations } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { LIMITS, ProtocolError, type AuthCredentialsResponse } from '@aviso/protocol';
-import type { Transactor } from '../storage/db.js';
-import type { AccountsRepository } from '../storage/repositories/accounts.js';
-import type { AuthenticatedDevice } from './accounts.js';
-import { fromBase64, toBase64 } from './bytes.js';
-import { DAY_MS, type Clock } from './clock.js';
+import type { Transactor } from '../../storage/sqlite/db.js';
+import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { AuthenticatedDevice } from '../accounts/accounts.js';
+import { fromBase64, toBase64 } from '../shared/bytes.js';
+import { DAY_MS, type Clock } from '../shared/clock.js';
 
 const DAY_SECONDS = 86_400;
 

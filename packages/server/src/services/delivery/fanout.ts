@@ -1,7 +1,7 @@
 import type { Envelope } from '@aviso/protocol';
-import type { NewEnvelope } from '../storage/repositories/messages.js';
-import { toBase64 } from './bytes.js';
-import { guidAt, guidKeystream } from './fanout-guids.js';
+import type { NewEnvelope } from '../../storage/sqlite/messages.js';
+import { toBase64 } from '../shared/bytes.js';
+import { guidAt, guidKeystream } from './guids.js';
 import type { ContentPieces, QueuedMessage } from './notifier.js';
 import { deviceCount, type GroupSendRecipient } from './sent-message.js';
 

@@ -1,7 +1,7 @@
 import { KEMPublicKey, PublicKey } from '@signalapp/libsignal-client';
 import { ProtocolError, type EcPreKey, type SignedEcPreKey, type SignedKyberPreKey } from '@aviso/protocol';
-import type { StoredPreKey, StoredSignedPreKey } from '../storage/repositories/prekeys.js';
-import { fromBase64 } from './bytes.js';
+import type { StoredPreKey, StoredSignedPreKey } from '../../storage/sqlite/prekeys.js';
+import { fromBase64 } from '../shared/bytes.js';
 
 /**
  * Checks of client-supplied key material, run before anything is stored. The signed bytes are the

@@ -1,9 +1,9 @@
 import { ProtocolError, type MultiRecipientResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
 import type { GroupSendTokens } from './group-send-tokens.js';
-import type { MessagesService } from './messages.js';
-import type { RateLimiter } from './rate-limit.js';
-import { splitSentMessage } from './sent-message.js';
+import type { MessagesService } from '../delivery/delivery.js';
+import type { RateLimiter } from '../shared/rate-limit.js';
+import { splitSentMessage } from '../delivery/sent-message.js';
 
 /**
  * `PUT /v1/messages/multi_recipient`: one upload of a sealed sender v2 SentMessage for many

@@ -1,6 +1,6 @@
 import { ProtocolError } from '@aviso/protocol';
 import type { AuthenticatedDevice } from './accounts.js';
-import { DAY_MS, dayNumber, type Clock } from './clock.js';
+import { DAY_MS, dayNumber, type Clock } from '../shared/clock.js';
 import { hashToken, type TokensService } from './tokens.js';
 
 /** Longest a member-minted token lives. */
