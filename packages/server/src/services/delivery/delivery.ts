@@ -8,14 +8,15 @@ import type { AuthenticatedDevice } from '../accounts/accounts.js';
 import { fromBase64, toBase64 } from '../shared/bytes.js';
 import { MINUTE_MS, type Clock } from '../shared/clock.js';
 import { checkDeviceSet, checkRecipients } from './device-sets.js';
-import { envelopeAt, fanoutOf, LiveEnvelope, SharedBase64, type Fanout } from './fanout.js';
+import { envelopeAt, fanoutOf, SharedBase64 } from './fanout.js';
+import { LiveEnvelope, type Fanout } from './live-envelope.js';
 import { notifyListeners, type MessageNotifier, type QueuedMessage } from './notifier.js';
 import type { RateLimiter } from '../shared/rate-limit.js';
 import { deviceCount, splitSentMessage, type SplitSentMessage } from './sent-message.js';
 
 export type { QueuedMessage } from './notifier.js';
 export type { GroupSendRecipient } from './sent-message.js';
-export { CLOSE, SharedBase64 } from './fanout.js';
+export { SharedBase64 } from './fanout.js';
 
 /** What a group send stores: the parsed upload (see sent-message.ts). */
 type GroupSendMessage = Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>;

@@ -1,28 +1,6 @@
-import type { Envelope } from '@aviso/protocol';
-import type { LiveEnvelope } from './fanout.js';
+import type { QueuedMessage } from './live-envelope.js';
 
-/** A queued envelope with the queue position the connection layer needs to page through it. */
-export interface QueuedMessage {
-  id: number;
-  envelope: Envelope;
-  /**
-   * A group send's push only: the envelope's base64 content in two pieces, this recipient's part
-   * (a short string) and the part every recipient shares as ASCII bytes followed by the frame's
-   * closing `"}}` (one buffer for the whole send), so the connection frames it without building a
-   * per-device string of the whole content.
-   */
-  contentBytes?: ContentPieces;
-  /**
-   * A group send's push only, set once a connection took the envelope as is: it has no row yet, and
-   * the connection reports its fate (acknowledged, or released into a row) to the messages service.
-   */
-  live?: LiveEnvelope;
-}
-
-export interface ContentPieces {
-  own: string;
-  sharedAndClose: Buffer;
-}
+export type { ContentPieces, QueuedMessage } from './live-envelope.js';
 
 /**
  * Someone waiting for envelopes of one device (in practice: its live WebSocket connection). `stored`

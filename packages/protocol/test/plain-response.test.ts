@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { decodeClientFrame } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
-import { readPlainResponse } from '../src/ws/plain-response.js';
+import { decodeClientFrame, encodeFrame, readPlainResponse } from '../src/index.js';
 
 // The form it reads, as a regular expression: the reference the byte reader must agree with.
 const PLAIN = /^\{"type":"response","id":(0|[1-9]\d{0,9}),"status":([1-5]\d\d)\}$/;
@@ -11,7 +10,7 @@ function reference(text: string) {
   const id = Number(m[1]);
   return id <= 2 ** 31 - 1 ? { type: 'response', id, status: Number(m[2]) } : undefined;
 }
-const read = (text: string) => readPlainResponse(Buffer.from(text, 'utf8'));
+const read = (text: string) => readPlainResponse(new TextEncoder().encode(text));
 
 describe('readPlainResponse', () => {
   test('reads what clients write, and agrees with the schema on it', () => {
@@ -51,6 +50,25 @@ describe('readPlainResponse', () => {
         expect(read(text)).toEqual(reference(text));
       }),
       { numRuns: 20_000 },
+    );
+  });
+
+  test('agrees with the generic decoder: every response frame it reads, the schema decodes the same', () => {
+    const frame = fc.record({ type: fc.constant('response' as const), id: fc.integer({ min: 0, max: 2 ** 31 - 1 }), status: fc.integer({ min: 100, max: 599 }) });
+    fc.assert(
+      fc.property(frame, (f) => {
+        const text = encodeFrame(f);
+        // Every response a client writes takes the fast path.
+        expect(read(text)).toEqual(f);
+        expect(decodeClientFrame(text)).toEqual(f);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), frame.map((f) => encodeFrame(f))), (text) => {
+        const fast = read(text);
+        if (fast !== undefined) expect(decodeClientFrame(text)).toEqual(fast);
+      }),
+      { numRuns: 5_000 },
     );
   });
 });
