@@ -1,9 +1,10 @@
 import { hkdfSync, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { ProtocolError, type RegisterRequest, type RegisterResponse, type AccountId } from '@aviso/protocol';
-import type { Transactor } from '../../storage/sqlite/db.js';
-import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
-import type { PreKeysRepository } from '../../storage/sqlite/prekeys.js';
-import type { TokensRepository } from '../../storage/sqlite/tokens.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { AccountsStore } from '../../ports/accounts.js';
+import type { PreKeysStore } from '../../ports/prekeys.js';
+import type { TokensStore } from '../../ports/tokens.js';
 import { dayNumber, type Clock } from '../shared/clock.js';
 import { checkSignedEcPreKey, checkSignedKyberPreKey, parseIdentityKey } from './key-checks.js';
 import { hashToken } from './tokens.js';
@@ -29,9 +30,9 @@ const DUMMY_HASH = hashPassword('not a password', DUMMY_SALT);
 export class AccountsService {
   constructor(
     private readonly deps: {
-      accounts: AccountsRepository;
-      tokens: TokensRepository;
-      prekeys: PreKeysRepository;
+      accounts: Synchronous<AccountsStore>;
+      tokens: Synchronous<TokensStore>;
+      prekeys: Synchronous<PreKeysStore>;
       transaction: Transactor;
       clock: Clock;
     },

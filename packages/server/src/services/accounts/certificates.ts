@@ -2,7 +2,8 @@ import type { SenderCertificateResponse } from '@aviso/protocol';
 import { PublicKey, SenderCertificate } from '@signalapp/libsignal-client';
 import { ProtocolError } from '@aviso/protocol';
 import type { RelayKeys } from '../../relay-keys.js';
-import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { AccountsStore } from '../../ports/accounts.js';
 import type { AuthenticatedDevice } from './accounts.js';
 import { copyBytes, toBase64 } from '../shared/bytes.js';
 import type { Clock } from '../shared/clock.js';
@@ -10,7 +11,7 @@ import type { Clock } from '../shared/clock.js';
 /** Issues sealed-sender certificates: "this identity key speaks for account.device", signed by the relay. */
 export class CertificatesService {
   constructor(
-    private readonly deps: { accounts: AccountsRepository; keys: RelayKeys; clock: Clock; ttlMs: number },
+    private readonly deps: { accounts: Synchronous<AccountsStore>; keys: RelayKeys; clock: Clock; ttlMs: number },
   ) {}
 
   issue(device: AuthenticatedDevice): SenderCertificateResponse {

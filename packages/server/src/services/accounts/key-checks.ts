@@ -1,6 +1,6 @@
 import { KEMPublicKey, PublicKey } from '@signalapp/libsignal-client';
 import { ProtocolError, type EcPreKey, type SignedEcPreKey, type SignedKyberPreKey } from '@aviso/protocol';
-import type { StoredPreKey, StoredSignedPreKey } from '../../storage/sqlite/prekeys.js';
+import type { StoredPreKey, StoredSignedPreKey } from '../../ports/prekeys.js';
 import { fromBase64 } from '../shared/bytes.js';
 
 /**

@@ -7,9 +7,10 @@ import {
   type SetKeysRequest,
 } from '@aviso/protocol';
 import { PublicKey } from '@signalapp/libsignal-client';
-import type { Transactor } from '../../storage/sqlite/db.js';
-import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
-import type { PreKeysRepository, StoredPreKey, StoredSignedPreKey } from '../../storage/sqlite/prekeys.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { AccountsStore } from '../../ports/accounts.js';
+import type { PreKeysStore, StoredPreKey, StoredSignedPreKey } from '../../ports/prekeys.js';
 import type { AuthenticatedDevice } from './accounts.js';
 import { copyBytes, toBase64 } from '../shared/bytes.js';
 import { checkEcPreKey, checkSignedEcPreKey, checkSignedKyberPreKey } from './key-checks.js';
@@ -18,8 +19,8 @@ import type { RateLimiter } from '../shared/rate-limit.js';
 export class PreKeysService {
   constructor(
     private readonly deps: {
-      accounts: AccountsRepository;
-      prekeys: PreKeysRepository;
+      accounts: Synchronous<AccountsStore>;
+      prekeys: Synchronous<PreKeysStore>;
       transaction: Transactor;
       /** Bundle fetches, keyed by (requesting account, target device). */
       fetchLimiter: RateLimiter;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RegistrationTokenRecord, TokensRepository } from '../../storage/sqlite/tokens.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { RegistrationTokenRecord, TokensStore } from '../../ports/tokens.js';
 import { MINUTE_MS, type Clock } from '../shared/clock.js';
 
 /** The relay keeps only this hash of a registration token. */
@@ -26,7 +27,7 @@ export interface CreatedToken extends RegistrationTokenRecord {
 
 export class TokensService {
   constructor(
-    private readonly tokens: TokensRepository,
+    private readonly tokens: Synchronous<TokensStore>,
     private readonly clock: Clock,
   ) {}
 

@@ -1,9 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ProtocolError, type SendMessagesRequest, type SendMessagesResponse } from '@aviso/protocol';
 import type { Logger } from 'pino';
-import type { Transactor } from '../../storage/sqlite/db.js';
-import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
-import type { MessagesRepository, QueuedEnvelope } from '../../storage/sqlite/messages.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { AccountsStore } from '../../ports/accounts.js';
+import type { MessageQueue, QueuedEnvelope } from '../../ports/message-queue.js';
 import type { AuthenticatedDevice } from '../accounts/accounts.js';
 import { fromBase64, toBase64 } from '../shared/bytes.js';
 import { MINUTE_MS, type Clock } from '../shared/clock.js';
@@ -51,8 +52,8 @@ export class MessagesService {
 
   constructor(
     private readonly deps: {
-      accounts: AccountsRepository;
-      messages: MessagesRepository;
+      accounts: Synchronous<AccountsStore>;
+      messages: Synchronous<MessageQueue>;
       transaction: Transactor;
       notifier: MessageNotifier;
       clock: Clock;

@@ -1,5 +1,5 @@
 import { ProtocolError, type SendMessagesRequest } from '@aviso/protocol';
-import type { DeviceAddress } from '../../storage/sqlite/accounts.js';
+import type { DeviceAddress } from '../../ports/accounts.js';
 import type { GroupSendRecipient } from './sent-message.js';
 
 // Whether a send addresses exactly the recipients' devices with their current registration ids:

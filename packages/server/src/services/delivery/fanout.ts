@@ -1,5 +1,5 @@
 import { DELIVER_FRAME_END } from '@aviso/protocol';
-import type { NewEnvelope } from '../../storage/sqlite/messages.js';
+import type { NewEnvelope } from '../../ports/message-queue.js';
 import { toBase64 } from '../shared/bytes.js';
 import { guidAt, guidKeystream } from './guids.js';
 import type { ContentPieces, Fanout } from './live-envelope.js';

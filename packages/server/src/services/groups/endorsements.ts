@@ -1,6 +1,7 @@
 import { UuidCiphertext } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { ProtocolError, type EndorsementsResponse } from '@aviso/protocol';
-import type { GroupsRepository } from '../../storage/sqlite/groups.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { GroupsStore } from '../../ports/groups.js';
 import { fromBase64, toBase64 } from '../shared/bytes.js';
 import { DAY_MS } from '../shared/clock.js';
 import type { GroupAuthService } from './group-auth.js';
@@ -21,7 +22,7 @@ export class EndorsementsService {
 
   constructor(
     private readonly deps: {
-      groups: GroupsRepository;
+      groups: Synchronous<GroupsStore>;
       auth: GroupAuthService;
       tokens: GroupSendTokens;
       clock: { now(): number };

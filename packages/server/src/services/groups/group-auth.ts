@@ -3,8 +3,9 @@ import { Aci } from '@signalapp/libsignal-client';
 // See relay-keys.ts: the dist entry is the one `nodenext` resolves.
 import { AuthCredentialPresentation, GroupPublicParams, ServerZkAuthOperations } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { LIMITS, ProtocolError, type AuthCredentialsResponse } from '@aviso/protocol';
-import type { Transactor } from '../../storage/sqlite/db.js';
-import type { AccountsRepository } from '../../storage/sqlite/accounts.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { AccountsStore } from '../../ports/accounts.js';
 import type { AuthenticatedDevice } from '../accounts/accounts.js';
 import { fromBase64, toBase64 } from '../shared/bytes.js';
 import { DAY_MS, type Clock } from '../shared/clock.js';
@@ -21,7 +22,7 @@ export class GroupAuthService {
 
   constructor(
     private readonly deps: {
-      accounts: AccountsRepository;
+      accounts: Synchronous<AccountsStore>;
       transaction: Transactor;
       clock: Clock;
       serverSecretParams: ConstructorParameters<typeof ServerZkAuthOperations>[0];

@@ -16,8 +16,9 @@ import {
   type MemberInfo,
   type PendingInfo,
 } from '@aviso/protocol';
-import type { Transactor } from '../../storage/sqlite/db.js';
-import type { GroupRecord, GroupsRepository, InviteRecord } from '../../storage/sqlite/groups.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { GroupRecord, GroupsStore, InviteRecord } from '../../ports/groups.js';
 import { fromBase64, toBase64 } from '../shared/bytes.js';
 import { MINUTE_MS, type Clock } from '../shared/clock.js';
 import type { GroupAuthService } from './group-auth.js';
@@ -43,7 +44,7 @@ const MAX_PASSWORD_HEADER = 256;
  */
 export class GroupsService {
   constructor(
-    private readonly deps: { groups: GroupsRepository; auth: GroupAuthService; transaction: Transactor; clock: Clock },
+    private readonly deps: { groups: Synchronous<GroupsStore>; auth: GroupAuthService; transaction: Transactor; clock: Clock },
   ) {}
 
   /** `PUT /v1/groups/:groupId`: the group and its version-0 change. */
@@ -268,7 +269,7 @@ class SqlGroupView implements GroupView {
   #adminCount: number | undefined;
 
   constructor(
-    private readonly repo: GroupsRepository,
+    private readonly repo: Synchronous<GroupsStore>,
     private readonly group: GroupRecord,
   ) {
     this.version = group.version;

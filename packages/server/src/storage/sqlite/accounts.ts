@@ -1,31 +1,10 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
+import type { AccountRecord, AccountsStore, DeviceAddress, DeviceRecord } from '../../ports/accounts.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
 import type { Db } from './db.js';
 import { accounts, devices } from './schema.js';
 
-export interface AccountRecord {
-  id: string;
-  identityKey: Uint8Array;
-  createdDay: number;
-  /** zkgroup auth credential salt (32 bytes). */
-  authCredentialSalt: Uint8Array;
-}
-
-export interface DeviceRecord {
-  accountId: string;
-  deviceId: number;
-  registrationId: number;
-  authSalt: Uint8Array;
-  authHash: Uint8Array;
-  lastSeenDay: number;
-}
-
-/** What a sender needs to address a device: its id and current registration id. */
-export interface DeviceAddress {
-  deviceId: number;
-  registrationId: number;
-}
-
-export class AccountsRepository {
+export class AccountsRepository implements Synchronous<AccountsStore> {
   // A group send looks up every recipient account's devices: prepared once, not rebuilt per recipient.
   private readonly q;
   /**

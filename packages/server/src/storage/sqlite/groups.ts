@@ -1,33 +1,16 @@
 import { and, asc, count, eq, gte, sql } from 'drizzle-orm';
-import type { InviteInfo, MemberInfo, PendingInfo, Role } from '@aviso/protocol';
+import type { MemberInfo, PendingInfo, Role } from '@aviso/protocol';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { ChangeRow, GroupRecord, GroupsStore, InviteRecord } from '../../ports/groups.js';
+import type { Synchronous } from '../../ports/maybe-promise.js';
 import type { Db } from './db.js';
 import { groupBanned, groupChanges, groupInvites, groupMembers, groupPending, groups } from './schema.js';
-
-export interface GroupRecord {
-  id: string;
-  publicParams: Uint8Array;
-  version: number;
-  attributes: Uint8Array;
-  membersCanInvite: boolean;
-}
-
-export interface InviteRecord extends InviteInfo {
-  inviteId: string;
-  passwordHash: Uint8Array;
-}
-
-export interface ChangeRow {
-  version: number;
-  body: string;
-  receivedAt: number;
-}
 
 /**
  * Group state keyed by group id and member ciphertext. Call mutating methods inside one transaction
  * (the service does): a change's log row, its effects and the version bump commit together.
  */
-export class GroupsRepository {
+export class GroupsRepository implements Synchronous<GroupsStore> {
   // Prepared once: a 1000-action change runs thousands of these, and building each query anew costs
   // ~0.2 ms in drizzle against ~0.01 ms for the statement itself.
   private readonly q;

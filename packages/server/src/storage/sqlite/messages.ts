@@ -1,45 +1,17 @@
 import { and, asc, eq, gt, inArray, lte, max, notExists, sql } from 'drizzle-orm';
 import type BetterSqlite3 from 'better-sqlite3';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { MessageQueue, NewEnvelope, PendingFanout, QueuedEnvelope } from '../../ports/message-queue.js';
 import type { Db } from './db.js';
 import { messages, pendingFanouts, sharedPayloads } from './schema.js';
-import type { DeviceKey } from './prekeys.js';
+import type { DeviceKey } from '../../ports/prekeys.js';
 
 /** Rows per multi-row INSERT: 7 parameters each, far below SQLite's 32,766-parameter limit. */
 const INSERT_CHUNK = 128;
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
-export interface NewEnvelope {
-  guid: string;
-  accountId: string;
-  deviceId: number;
-  receivedAt: number;
-  expiresAt: number;
-  /** The whole envelope content, or, with `sharedId`, only the recipient's prefix. */
-  content: Uint8Array;
-  sharedId?: number;
-}
-
-/** A group send committed before its per-device rows (table `pending_fanouts`), with its shared part. */
-export interface PendingFanout {
-  sharedId: number;
-  firstId: number;
-  receivedAt: number;
-  expiresAt: number;
-  head: Uint8Array;
-  shared: Uint8Array;
-  guidSeed: Uint8Array;
-}
-
-/** A queued envelope as handed to its device; `id` orders the queue. `content` is complete (prefix ‖ shared). */
-export interface QueuedEnvelope {
-  id: number;
-  guid: string;
-  receivedAt: number;
-  content: Uint8Array;
-}
-
-export class MessagesRepository {
+export class MessagesRepository implements Synchronous<MessageQueue> {
   // Prepared once: a group send inserts one row per recipient device (a 1,000-member group is
   // 1,000+ inserts and counts in one transaction), where building each drizzle query costs more than running it.
   private readonly q;

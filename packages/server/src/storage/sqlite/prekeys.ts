@@ -1,24 +1,12 @@
 import { and, asc, count, desc, eq, notInArray } from 'drizzle-orm';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { DeviceKey, PreKeysStore, StoredPreKey, StoredSignedPreKey } from '../../ports/prekeys.js';
 import type { Db } from './db.js';
 import { ecPreKeys, kyberLastResort, kyberPreKeys, signedPreKeys } from './schema.js';
 
-export interface DeviceKey {
-  accountId: string;
-  deviceId: number;
-}
-
-export interface StoredPreKey {
-  keyId: number;
-  publicKey: Uint8Array;
-}
-
-export interface StoredSignedPreKey extends StoredPreKey {
-  signature: Uint8Array;
-}
-
 const buf = (b: Uint8Array) => Buffer.from(b);
 
-export class PreKeysRepository {
+export class PreKeysRepository implements Synchronous<PreKeysStore> {
   constructor(private readonly db: Db) {}
 
   setSignedPreKey(d: DeviceKey, key: StoredSignedPreKey): void {

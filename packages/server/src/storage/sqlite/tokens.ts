@@ -1,15 +1,10 @@
 import { and, asc, eq, gt, like, lte, sql } from 'drizzle-orm';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { RegistrationTokenRecord, TokensStore } from '../../ports/tokens.js';
 import type { Db } from './db.js';
 import { registrationTokens } from './schema.js';
 
-export interface RegistrationTokenRecord {
-  /** Hex SHA-256 of the token; the token itself is never stored. */
-  hash: string;
-  usesLeft: number;
-  expiresAt: number;
-}
-
-export class TokensRepository {
+export class TokensRepository implements Synchronous<TokensStore> {
   constructor(private readonly db: Db) {}
 
   insert(record: RegistrationTokenRecord): void {
