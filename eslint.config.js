@@ -33,6 +33,15 @@ export default tseslint.config(
     ]),
   },
   {
+    // Services depend on ports; context.ts binds them to storage/sqlite (docs/architecture.md).
+    files: ['packages/server/src/services/**', 'packages/server/src/ports/**'],
+    rules: ban([
+      { group: ['@aviso/client', '@aviso/client/*'], message: 'the relay never imports the SDK' },
+      { group: ['fastify', 'ws', '**/http/**', '**/ws/**'], message: 'services and storage know no transport' },
+      { group: ['**/storage/**', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], message: 'services know ports, not a storage backend' },
+    ]),
+  },
+  {
     files: ['packages/client/src/**'],
     rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**'], message: 'the SDK never imports the relay' }]),
   },

@@ -1,9 +1,9 @@
 import { defineConfig } from 'drizzle-kit';
 
 // `pnpm --filter @aviso/server db:generate` writes forward-only SQL to drizzle/ (committed, never hand-edited);
-// the relay applies it at start-up (src/storage/db.ts).
+// the relay applies it at start-up (src/storage/sqlite/db.ts).
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/storage/schema.ts',
+  schema: './src/storage/sqlite/schema.ts',
   out: './drizzle',
 });

@@ -232,7 +232,7 @@ export function checkSeizure(input: CheckInput): Finding[] {
 }
 
 /**
- * How long the relay may keep what a deletion left in its WAL file (storage/db.ts `checkpoint`,
+ * How long the relay may keep what a deletion left in its WAL file (storage/sqlite/db.ts `checkpoint`,
  * run every AVISO_WAL_CHECKPOINT_SECONDS), with a few seconds for the checkpoint itself.
  */
 export const WAL_BOUND_MS = loadConfig({}).walCheckpointMs + 5_000;

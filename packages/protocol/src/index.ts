@@ -5,6 +5,8 @@ export * from './primitives.js';
 export * from './routes.js';
 export * from './frames.js';
 export * from './codec.js';
+export * from './deliver-frame.js';
+export * from './plain-response.js';
 export * from './content.js';
 export * from './api/relay-info.js';
 export * from './api/accounts.js';

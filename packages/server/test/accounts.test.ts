@@ -2,7 +2,7 @@ import { PrivateKey, ServerCertificate } from '@signalapp/libsignal-client';
 import { ErrorBody, LIMITS, RelayInfo, ROUTES } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { createRegistrationToken } from '../src/index.js';
-import { newToken } from '../src/services/tokens.js';
+import { newToken } from '../src/services/accounts/tokens.js';
 import { basicAuth, countRows, newIdentity, registerRequest, registerUser, signedEcPreKey, signedKyberPreKey, testRelay } from './helpers.js';
 
 const DAY = 86_400_000;

@@ -4,15 +4,15 @@ import { decodeServerFrame, GROUP_SEND, ROUTES, WS_SUBPROTOCOL, type ProtocolErr
 import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createContext, createLogger, startServer } from '../src/index.js';
-import type { AuthenticatedDevice } from '../src/services/accounts.js';
-import { fanoutGuids } from '../src/services/fanout-guids.js';
-import { LIVE_ENVELOPE_MAX_MS, MessagesService } from '../src/services/messages.js';
-import { MessageNotifier, type QueuedMessage } from '../src/services/notifier.js';
-import { RateLimiter } from '../src/services/rate-limit.js';
-import { splitSentMessage } from '../src/services/sent-message.js';
-import type { Transactor } from '../src/storage/db.js';
-import { AccountsRepository } from '../src/storage/repositories/accounts.js';
-import { MessagesRepository } from '../src/storage/repositories/messages.js';
+import type { AuthenticatedDevice } from '../src/services/accounts/accounts.js';
+import { fanoutGuids } from '../src/services/delivery/guids.js';
+import { LIVE_ENVELOPE_MAX_MS, MessagesService } from '../src/services/delivery/delivery.js';
+import { MessageNotifier, type QueuedMessage } from '../src/services/delivery/notifier.js';
+import { RateLimiter } from '../src/services/shared/rate-limit.js';
+import { splitSentMessage } from '../src/services/delivery/sent-message.js';
+import type { Transactor } from '../src/storage/sqlite/db.js';
+import { AccountsRepository } from '../src/storage/sqlite/accounts.js';
+import { MessagesRepository } from '../src/storage/sqlite/messages.js';
 import { sendScenario, tokenHeader, type Party } from './group-send-helpers.js';
 import { countRows, LogSink, ManualClock, testConfig, testRelay, type TestRelay } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { ClientZkGroupCipher, GroupSendEndorsementsResponse, UuidCiphertext } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { EndorsementsResponse, GROUP_SEND, PreKeyBundleResponse, ROUTES } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
-import { endorsementExpiration } from '../src/services/endorsements.js';
+import { endorsementExpiration } from '../src/services/groups/endorsements.js';
 import { blob, errorCode, fetchCredential, groupUser, newInvite } from './group-helpers.js';
 import { expectOk, fetchEndorsements, groupOf, tokenFor, tokenHeader, type Party } from './group-send-helpers.js';
 import { testRelay, type TestRelay } from './helpers.js';

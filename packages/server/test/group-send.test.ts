@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { DATABASE_FILE } from '../src/context.js';
 import { createContext, createLogger, startServer } from '../src/index.js';
-import { SharedBase64 } from '../src/services/messages.js';
+import { SharedBase64 } from '../src/services/delivery/delivery.js';
 import { errorCode } from './group-helpers.js';
 import { groupOf, multiRecipientSend, Party, sendScenario as scenario, tokenFor, tokenHeader } from './group-send-helpers.js';
 import { countRows, LogSink, ManualClock, tempDir, testConfig, testRelay, type TestRelay } from './helpers.js';

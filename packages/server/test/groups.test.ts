@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, ChangesResponse, ErrorBody, GROUP_HEADERS, JoinInfoResponse, ROUTES, type GroupChange } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { blob, errorCode, groupUser, newInvite, TestGroup, type GroupUser } from './group-helpers.js';
-import { GroupsRepository } from '../src/storage/repositories/groups.js';
+import { GroupsRepository } from '../src/storage/sqlite/groups.js';
 import { countRows, testRelay, type TestRelay } from './helpers.js';
 
 const DAY_MS = 86_400_000;

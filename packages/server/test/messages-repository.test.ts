@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { openStorage, type Storage } from '../src/storage/db.js';
-import { MessagesRepository, type NewEnvelope } from '../src/storage/repositories/messages.js';
+import { openStorage, type Storage } from '../src/storage/sqlite/db.js';
+import type { NewEnvelope } from '../src/ports/message-queue.js';
+import { MessagesRepository } from '../src/storage/sqlite/messages.js';
 import { tempDir } from './helpers.js';
 
 // The multi-row insert behind group sends: positions must be exactly the rows' ids, in order,

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { PROTOCOL_VERSION } from '@aviso/protocol';
 import { RELAY_KEYS_FILE } from '../relay-keys.js';
-import { relayCounts, type RelayCounts } from '../storage/stats.js';
+import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
 import { encodeBackupHeader, BACKUP_FORMAT_VERSION, type BackupHeader } from './backup-format.js';
 import { assertRelayDatabase, loadExistingKeys, openExistingDatabase } from './data-files.js';
 import { CliError } from './errors.js';

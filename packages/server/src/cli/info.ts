@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { PROTOCOL_VERSION } from '@aviso/protocol';
 import type { Config } from '../config.js';
-import { relayCounts, type RelayCounts } from '../storage/stats.js';
+import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
 import { dataDirHint, diskUse, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
 import { isDataDirLocked } from './data-lock.js';
 import { CliError } from './errors.js';

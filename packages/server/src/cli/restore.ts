@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { DATABASE_FILE } from '../context.js';
 import { loadOrCreateRelayKeys, RELAY_KEYS_FILE } from '../relay-keys.js';
-import { relayCounts, type RelayCounts } from '../storage/stats.js';
+import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
 import { decodeBackupHeader, MAX_HEADER_BYTES, type BackupHeader } from './backup-format.js';
 import { counting, hashFile, type Progress } from './backup.js';
 import { acquireDataLock } from './data-lock.js';

@@ -3,7 +3,7 @@ import { errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError, RO
 import type { AppContext } from '../context.js';
 import { toProtocolError } from '../errors.js';
 import { childLogger } from '../logger.js';
-import { RateLimiter } from '../services/rate-limit.js';
+import { RateLimiter } from '../services/shared/rate-limit.js';
 import { attachGateway } from '../ws/gateway.js';
 import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';

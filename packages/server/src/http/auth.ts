@@ -1,7 +1,7 @@
 import { ProtocolError } from '@aviso/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { credentialsFromHeader } from '../auth-header.js';
-import type { AccountsService, AuthenticatedDevice } from '../services/accounts.js';
+import type { AccountsService, AuthenticatedDevice } from '../services/accounts/accounts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,14 +1,16 @@
 import {
   CLOSE_CODES,
   decodeClientFrame,
+  deliverFrameHead,
+  encodeDeliverFrame,
   encodeFrame,
   ERROR,
-  MESSAGE_DELIVER,
   PING,
   PONG,
   ProtocolError,
   QUEUE_EMPTY,
   QUEUE_OVERFLOW,
+  readPlainResponse,
   RESPONSE,
   type ServerFrame,
 } from '@aviso/protocol';
@@ -16,10 +18,9 @@ import type { Logger } from 'pino';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { toProtocolError } from '../errors.js';
-import type { AuthenticatedDevice } from '../services/accounts.js';
-import { CLOSE, type MessagesService } from '../services/messages.js';
-import type { MessageNotifier, QueuedMessage } from '../services/notifier.js';
-import { readPlainResponse } from './plain-response.js';
+import type { AuthenticatedDevice } from '../services/accounts/accounts.js';
+import type { MessagesService } from '../services/delivery/delivery.js';
+import type { MessageNotifier, QueuedMessage } from '../services/delivery/notifier.js';
 import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
 
 export interface ConnectionOptions {
@@ -154,18 +155,14 @@ export class DeviceConnection {
     const id = this.takeFrameId();
     this.inFlight.set(id, m);
     this.cursor = m.id;
-    // Built by hand, not JSON.stringify: this runs once per member per alert. Nothing needs escaping:
-    // guids are relay-made UUIDs (hex digits and dashes), the content is our own base64 and the
-    // numbers are integers.
-    const { guid, serverTimestamp } = m.envelope;
+    // The protocol's fast encoder, not JSON.stringify: this runs once per member per alert.
     if (this.ws.readyState === WebSocket.OPEN) {
-      const head = `{"type":"${MESSAGE_DELIVER}","id":${id},"envelope":{"guid":"${guid}","serverTimestamp":${serverTimestamp},"content":"`;
       if (m.contentBytes) {
         // A group send's push: framed here, as `ws` would, but the piece every member shares (one
         // buffer for the whole send) goes out as it is, beside a small buffer with the frame header and
         // this member's part: one writev, no per-member copy of the whole envelope.
         const { own, sharedAndClose } = m.contentBytes;
-        const front = head + own;
+        const front = deliverFrameHead(id, m.envelope.guid, m.envelope.serverTimestamp) + own;
         const length = front.length + sharedAndClose.length;
         const first = Buffer.allocUnsafe(textFrameHeaderLength(length) + front.length);
         first.write(front, writeTextFrameHeader(first, length), 'latin1');
@@ -180,7 +177,7 @@ export class DeviceConnection {
         this.socket.uncork();
       } else {
         // As bytes, still a text frame: a string would be encoded inside the socket's writev, the slower path.
-        this.ws.send(Buffer.from(`${head}${m.envelope.content}${CLOSE}`, 'latin1'), SEND_TEXT);
+        this.ws.send(Buffer.from(encodeDeliverFrame(id, m.envelope), 'latin1'), SEND_TEXT);
       }
     }
     if (this.cursor >= this.backlogEnd) this.sendQueueEmptyOnce();

@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { credentialsFromHeader } from '../auth-header.js';
 import { toProtocolError } from '../errors.js';
-import type { AccountsService, AuthenticatedDevice } from '../services/accounts.js';
-import type { MessagesService } from '../services/messages.js';
-import type { MessageNotifier } from '../services/notifier.js';
+import type { AccountsService, AuthenticatedDevice } from '../services/accounts/accounts.js';
+import type { MessagesService } from '../services/delivery/delivery.js';
+import type { MessageNotifier } from '../services/delivery/notifier.js';
 import { DeviceConnection } from './connection.js';
 
 export interface GatewayDeps {

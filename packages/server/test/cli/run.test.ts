@@ -9,7 +9,7 @@ import { acquireDataLock } from '../../src/cli/data-lock.js';
 import { ENV_VARS } from '../../src/cli/help.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli } from '../../src/cli/run.js';
 import { buildApp, createContext, createLogger, loadConfig } from '../../src/index.js';
-import { hashToken } from '../../src/services/tokens.js';
+import { hashToken } from '../../src/services/accounts/tokens.js';
 import { LogSink, newIdentity, registerRequest, tempDir } from '../helpers.js';
 
 function capture() {

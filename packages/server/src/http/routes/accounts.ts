@@ -1,7 +1,7 @@
 import { parseWith, RegisterRequest, ROUTES } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { AccountsService } from '../../services/accounts.js';
-import type { RateLimiter } from '../../services/rate-limit.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { RateLimiter } from '../../services/shared/rate-limit.js';
 
 /** Registration attempts share one relay-wide bucket: keying them by address would mean keeping addresses. */
 const REGISTER_KEY = 'register';

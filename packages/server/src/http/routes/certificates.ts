@@ -1,8 +1,8 @@
 import { AuthCredentialsQuery, parseWith, ROUTES } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { AccountsService } from '../../services/accounts.js';
-import type { CertificatesService } from '../../services/certificates.js';
-import type { GroupAuthService } from '../../services/group-auth.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { CertificatesService } from '../../services/accounts/certificates.js';
+import type { GroupAuthService } from '../../services/groups/group-auth.js';
 import { deviceOf, requireDevice } from '../auth.js';
 
 export function certificateRoutes(

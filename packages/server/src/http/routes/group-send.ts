@@ -1,6 +1,6 @@
 import { GROUP_SEND, LIMITS, MultiRecipientQuery, parseWith, ProtocolError, ROUTES } from '@aviso/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { GroupSendService } from '../../services/group-send.js';
+import type { GroupSendService } from '../../services/groups/group-send.js';
 
 /**
  * `PUT /v1/messages/multi_recipient?ts=<ms>`: a group send, the raw SentMessage as the body. It carries

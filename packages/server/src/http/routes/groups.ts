@@ -10,10 +10,10 @@ import {
 } from '@aviso/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AccountsService } from '../../services/accounts.js';
-import type { EndorsementsService } from '../../services/endorsements.js';
-import type { GroupCredentials, GroupsService } from '../../services/groups.js';
-import type { MemberTokensService } from '../../services/member-tokens.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { EndorsementsService } from '../../services/groups/endorsements.js';
+import type { GroupCredentials, GroupsService } from '../../services/groups/groups.js';
+import type { MemberTokensService } from '../../services/accounts/member-tokens.js';
 import { deviceOf, requireDevice } from '../auth.js';
 
 const GroupParams = z.object({ groupId: GroupId });

@@ -1,9 +1,9 @@
 import { parseWith, PreKeyBundleParams, ProtocolError, ROUTES, SetKeysRequest } from '@aviso/protocol';
 import { Aci } from '@signalapp/libsignal-client';
 import type { FastifyInstance } from 'fastify';
-import type { AccountsService } from '../../services/accounts.js';
-import type { GroupSendTokens } from '../../services/group-send-tokens.js';
-import type { PreKeysService } from '../../services/prekeys.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { GroupSendTokens } from '../../services/groups/group-send-tokens.js';
+import type { PreKeysService } from '../../services/accounts/prekeys.js';
 import { deviceOf, requireDevice } from '../auth.js';
 import { tokenHeader } from './group-send.js';
 

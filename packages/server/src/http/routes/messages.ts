@@ -1,7 +1,7 @@
 import { parseWith, ROUTES, SendMessagesParams, SendMessagesRequest } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { AccountsService } from '../../services/accounts.js';
-import type { MessagesService } from '../../services/messages.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { MessagesService } from '../../services/delivery/delivery.js';
 import { deviceOf, requireDevice } from '../auth.js';
 
 export function messageRoutes(app: FastifyInstance, deps: { accounts: AccountsService; messages: MessagesService }): void {

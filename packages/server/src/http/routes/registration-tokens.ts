@@ -1,7 +1,7 @@
 import { parseWith, RevokeTokenRequest, ROUTES, type RevokeTokenResponse } from '@aviso/protocol';
 import type { FastifyInstance } from 'fastify';
-import type { AccountsService } from '../../services/accounts.js';
-import type { MemberTokensService } from '../../services/member-tokens.js';
+import type { AccountsService } from '../../services/accounts/accounts.js';
+import type { MemberTokensService } from '../../services/accounts/member-tokens.js';
 import { requireDevice } from '../auth.js';
 
 /**

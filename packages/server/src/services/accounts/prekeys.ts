@@ -1,0 +1,114 @@
+import {
+  LIMITS,
+  ProtocolError,
+  type DevicePreKeyBundle,
+  type PreKeyBundleResponse,
+  type PreKeyCount,
+  type SetKeysRequest,
+} from '@aviso/protocol';
+import { PublicKey } from '@signalapp/libsignal-client';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { AccountsStore } from '../../ports/accounts.js';
+import type { PreKeysStore, StoredPreKey, StoredSignedPreKey } from '../../ports/prekeys.js';
+import type { AuthenticatedDevice } from './accounts.js';
+import { copyBytes, toBase64 } from '../shared/bytes.js';
+import { checkEcPreKey, checkSignedEcPreKey, checkSignedKyberPreKey } from './key-checks.js';
+import type { RateLimiter } from '../shared/rate-limit.js';
+
+export class PreKeysService {
+  constructor(
+    private readonly deps: {
+      accounts: Synchronous<AccountsStore>;
+      prekeys: Synchronous<PreKeysStore>;
+      transaction: Transactor;
+      /** Bundle fetches, keyed by (requesting account, target device). */
+      fetchLimiter: RateLimiter;
+      /** Bundle fetches with account credentials, keyed by the requesting account alone. */
+      requesterLimiter: RateLimiter;
+    },
+  ) {}
+
+  /** Verifies every key against the account's identity key, then stores all of them, or none. */
+  setKeys(device: AuthenticatedDevice, req: SetKeysRequest): void {
+    const identityBytes = this.deps.accounts.identityKey(device.accountId);
+    if (identityBytes === undefined) throw new ProtocolError('UNAUTHORIZED', 'invalid credentials');
+    const identity = PublicKey.deserialize(copyBytes(identityBytes));
+    const preKeys = (req.preKeys ?? []).map(checkEcPreKey);
+    const pqPreKeys = (req.pqPreKeys ?? []).map((k) => checkSignedKyberPreKey(identity, k, 'pqPreKey'));
+    const signedPreKey = req.signedPreKey && checkSignedEcPreKey(identity, req.signedPreKey);
+    const lastResort = req.pqLastResortPreKey && checkSignedKyberPreKey(identity, req.pqLastResortPreKey, 'pqLastResortPreKey');
+
+    this.deps.transaction(() => {
+      const repo = this.deps.prekeys;
+      if (preKeys.length > 0) repo.addEcPreKeys(device, preKeys, LIMITS.maxStoredPreKeys);
+      if (pqPreKeys.length > 0) repo.addKyberPreKeys(device, pqPreKeys, LIMITS.maxStoredPreKeys);
+      if (signedPreKey) repo.setSignedPreKey(device, signedPreKey);
+      if (lastResort) repo.setLastResort(device, lastResort);
+    });
+  }
+
+  count(device: AuthenticatedDevice): PreKeyCount {
+    const { ec, kyber } = this.deps.prekeys.counts(device);
+    return { count: ec, pqCount: kyber };
+  }
+
+  /**
+   * One bundle per requested device, consuming one one-time EC key (if any) and one one-time Kyber key,
+   * falling back to the last-resort Kyber key. Rate-limited per (requester, target device) so that an
+   * account cannot drain someone's one-time keys, and per requester whatever the target, before the
+   * target is looked up: a probe of an unknown account id costs what a fetch of a real one does, so
+   * an account can test only so many ids for existence (each real one costing its owner a one-time
+   * key) however many it guesses.
+   */
+  bundle(requester: AuthenticatedDevice, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
+    this.deps.fetchLimiter.take(`${requester.accountId}>${accountId}.${deviceId}`);
+    this.deps.requesterLimiter.take(requester.accountId);
+    return this.pop(accountId, deviceId);
+  }
+
+  /**
+   * The same, for a fetch authorised by a group send token for exactly `accountId` (already verified):
+   * rate-limited per (token, target device), since the relay does not know who holds the token.
+   */
+  bundleWithToken(tokenHash: string, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
+    this.deps.fetchLimiter.take(`group-send:${tokenHash}>${accountId}.${deviceId}`);
+    return this.pop(accountId, deviceId);
+  }
+
+  private pop(accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
+    return this.deps.transaction(() => {
+      const identityKey = this.deps.accounts.identityKey(accountId);
+      if (identityKey === undefined) throw new ProtocolError('NOT_FOUND', 'no such account');
+      const all = this.deps.accounts.devices(accountId);
+      const targets = deviceId === '*' ? all : all.filter((d) => d.deviceId === deviceId);
+      if (targets.length === 0) throw new ProtocolError('NOT_FOUND', 'no such device');
+      const devices: DevicePreKeyBundle[] = [];
+      for (const target of targets) {
+        const key = { accountId, deviceId: target.deviceId };
+        const signedPreKey = this.deps.prekeys.signedPreKey(key);
+        const pqPreKey = this.deps.prekeys.popKyberPreKey(key) ?? this.deps.prekeys.lastResort(key);
+        // Registration stores both; a device without them cannot be messaged, so it is left out.
+        if (signedPreKey === undefined || pqPreKey === undefined) continue;
+        const preKey = this.deps.prekeys.popEcPreKey(key);
+        devices.push({
+          deviceId: target.deviceId,
+          registrationId: target.registrationId,
+          signedPreKey: signed(signedPreKey),
+          ...(preKey === undefined ? {} : { preKey: unsigned(preKey) }),
+          pqPreKey: signed(pqPreKey),
+        });
+      }
+      if (devices.length === 0) throw new ProtocolError('NOT_FOUND', 'no keys for this device');
+      return { identityKey: toBase64(identityKey), devices };
+    });
+  }
+}
+
+function unsigned(k: StoredPreKey) {
+  return { keyId: k.keyId, publicKey: toBase64(k.publicKey) };
+}
+
+function signed(k: StoredSignedPreKey) {
+  return { keyId: k.keyId, publicKey: toBase64(k.publicKey), signature: toBase64(k.signature) };
+}

@@ -1,0 +1,301 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GroupPublicParams } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
+import {
+  canonicalJson,
+  evaluateChange,
+  LIMITS,
+  ProtocolError,
+  type AppendChangeRequest,
+  type ChangesResponse,
+  type CreateGroupRequest,
+  type GroupChange,
+  type GroupEffect,
+  type GroupView,
+  type InviteInfo,
+  type JoinInfoResponse,
+  type MemberInfo,
+  type PendingInfo,
+} from '@aviso/protocol';
+import type { Synchronous } from '../../ports/maybe-promise.js';
+import type { Transactor } from '../../ports/transactor.js';
+import type { GroupRecord, GroupsStore, InviteRecord } from '../../ports/groups.js';
+import { fromBase64, toBase64 } from '../shared/bytes.js';
+import { MINUTE_MS, type Clock } from '../shared/clock.js';
+import type { GroupAuthService } from './group-auth.js';
+import { verifySignature } from './signatures.js';
+
+/** What a group request carries instead of account credentials (raw header values). */
+export interface GroupCredentials {
+  /** `aviso-group-auth`: base64 AuthCredentialPresentation. */
+  presentation?: string | undefined;
+  /** `aviso-invite-password`: base64 relay password of an invite. */
+  invitePassword?: string | undefined;
+}
+
+// Longer than any base64 of a 32-byte password; anything bigger is not worth hashing.
+const MAX_PASSWORD_HEADER = 256;
+
+/**
+ * Private groups on ciphertexts. Every check is `evaluateChange` from the protocol package (the same
+ * code clients run on the log): the chain link, the actor's and the invite's signatures, the time,
+ * then the rules. So the relay stores only changes every member will verify, and one hostile request
+ * cannot freeze a group. This service only authenticates, loads state and the head, and applies the
+ * effects with the log row and the version bump in one transaction.
+ */
+export class GroupsService {
+  constructor(
+    private readonly deps: { groups: Synchronous<GroupsStore>; auth: GroupAuthService; transaction: Transactor; clock: Clock },
+  ) {}
+
+  /** `PUT /v1/groups/:groupId`: the group and its version-0 change. */
+  create(groupId: string, req: CreateGroupRequest, creds: GroupCredentials): { version: number } {
+    const publicParams = fromBase64(req.publicParams);
+    if (groupIdOf(publicParams) !== groupId) throw new ProtocolError('BAD_REQUEST', 'the group id does not match the public params');
+    const actor = this.deps.auth.verify(creds.presentation, publicParams);
+    if (req.change.actor !== actor) throw new ProtocolError('FORBIDDEN', 'the change must be made by the presenting member');
+    const now = this.deps.clock.now();
+    this.deps.transaction(() => {
+      const existing = this.deps.groups.get(groupId);
+      if (existing) throw conflict('the group already exists', existing.version);
+      const effects = this.evaluate(EMPTY_GROUP, req.change, groupId, creds, now, { hash: ZERO_HASH, at: undefined });
+      this.deps.groups.insert({ id: groupId, publicParams, version: 0, attributes: new Uint8Array(0), membersCanInvite: false });
+      this.apply(groupId, effects);
+      this.deps.groups.appendChange(groupId, logRow(req.change, now));
+    });
+    return { version: 0 };
+  }
+
+  /** `POST /v1/groups/:groupId/changes`: one change at version = current + 1. */
+  append(groupId: string, req: AppendChangeRequest, creds: GroupCredentials): { version: number } {
+    const group = this.group(groupId);
+    const actor = this.deps.auth.verify(creds.presentation, group.publicParams);
+    const { change } = req;
+    if (change.actor !== actor) throw new ProtocolError('FORBIDDEN', 'the change must be made by the presenting member');
+    const now = this.deps.clock.now();
+    this.deps.transaction(() => {
+      const current = this.group(groupId); // re-read under the write lock
+      const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now, this.head(groupId, current.version));
+      // evaluateChange already checked the version; this guards the row itself.
+      if (!this.deps.groups.bumpVersion(groupId, change.version - 1)) throw conflict('the group moved on', current.version);
+      this.apply(groupId, effects);
+      this.deps.groups.appendChange(groupId, logRow(change, now));
+    });
+    return { version: change.version };
+  }
+
+  /**
+   * `GET /v1/groups/:groupId/changes`: for current and pending members, by presentation only. An
+   * invite password reads the join info and nothing more (docs/groups.md "What an invite password
+   * alone reveals"): a joiner verifies the log after its join, as a member. Anyone else, removed and
+   * banned members included, gets NOT_A_MEMBER or BANNED.
+   */
+  changes(groupId: string, from: number, limit: number | undefined, creds: GroupCredentials): ChangesResponse {
+    const group = this.group(groupId);
+    if (creds.presentation === undefined) throw new ProtocolError('UNAUTHORIZED', 'the log is for members: send a presentation (an invite password reads only the join info)');
+    const member = this.deps.auth.verify(creds.presentation, group.publicParams);
+    const allowed = this.deps.groups.member(groupId, member) !== undefined || this.deps.groups.pending(groupId, member) !== undefined;
+    if (!allowed) {
+      if (this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
+      throw new ProtocolError('NOT_A_MEMBER', 'not a member of this group');
+    }
+    const rows = this.deps.groups.changes(groupId, from, limit ?? LIMITS.maxGroupChangesPerFetch);
+    return {
+      publicParams: toBase64(group.publicParams),
+      currentVersion: group.version,
+      changes: rows.map((r) => ({ ...(JSON.parse(r.body) as GroupChange), receivedAt: r.receivedAt })),
+    };
+  }
+
+  /** `GET /v1/groups/:groupId/join/:inviteId`: what a holder of a live invite sees before joining. */
+  joinInfo(groupId: string, inviteId: string, creds: GroupCredentials): JoinInfoResponse {
+    const group = this.group(groupId);
+    if (creds.presentation !== undefined) {
+      // Optional: the password is the authority here; a presentation, if sent, must still be valid.
+      const member = this.deps.auth.verify(creds.presentation, group.publicParams);
+      if (this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
+    }
+    const invite = this.deps.groups.invite(groupId, inviteId);
+    if (!invite || creds.invitePassword === undefined || !passwordMatches(invite, creds.invitePassword) || !isLive(invite, this.deps.clock.now())) {
+      throw new ProtocolError('INVITE_INVALID', 'the invite is unknown, revoked, expired or used up, or the password is wrong');
+    }
+    const head = this.head(groupId, group.version);
+    return {
+      publicParams: toBase64(group.publicParams),
+      currentVersion: group.version,
+      headHash: head.hash,
+      headAt: head.at ?? 0,
+      attributes: toBase64(group.attributes),
+      memberCount: this.deps.groups.memberCount(groupId),
+      requireApproval: invite.requireApproval,
+      role: invite.role,
+    };
+  }
+
+  private group(groupId: string): GroupRecord {
+    const group = this.deps.groups.get(groupId);
+    if (!group) throw new ProtocolError('NOT_FOUND', 'no such group');
+    return group;
+  }
+
+  /** Hash and `at` of the change at `version`, what the next change must chain to (one indexed read). */
+  private head(groupId: string, version: number): { hash: string; at: number | undefined } {
+    const row = this.deps.groups.change(groupId, version);
+    if (!row) throw new Error(`group ${groupId} has no change at its version ${version}`);
+    const at = (JSON.parse(row.body) as { at?: unknown }).at;
+    return { hash: createHash('sha256').update(row.body, 'utf8').digest('base64'), at: typeof at === 'number' ? at : undefined };
+  }
+
+  private evaluate(
+    view: GroupView,
+    change: GroupChange,
+    groupId: string,
+    creds: GroupCredentials,
+    now: number,
+    head: { hash: string; at: number | undefined },
+  ): GroupEffect[] {
+    try {
+      return evaluateChange(view, change, {
+        authenticity: { groupId, headHash: head.hash, headAt: head.at, now, verify: verifySignature },
+        now,
+        authorizeInvite: (inviteId) => {
+          const invite = this.deps.groups.invite(groupId, inviteId);
+          if (!invite || creds.invitePassword === undefined || !passwordMatches(invite, creds.invitePassword)) {
+            throw new ProtocolError('INVITE_INVALID', 'wrong or missing invite password');
+          }
+        },
+      });
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'GROUP_CONFLICT') throw conflict(err.message, view.version >= 0 ? view.version : undefined);
+      throw err;
+    }
+  }
+
+  private apply(groupId: string, effects: GroupEffect[]): void {
+    const repo = this.deps.groups;
+    // An approved request's member row takes the profile the request carried.
+    const approvedProfiles = new Map<string, Uint8Array>();
+    for (const e of effects) {
+      switch (e.type) {
+        case 'member.put':
+          repo.putMember(groupId, e.member, e.role, e.inviteId, e.profile !== undefined ? fromBase64(e.profile) : approvedProfiles.get(e.member), e.signingKey);
+          break;
+        case 'member.delete':
+          repo.deleteMember(groupId, e.member);
+          break;
+        case 'pending.put':
+          repo.putPending(groupId, e.member, e.inviteId, fromBase64(e.profile), e.signingKey);
+          break;
+        case 'pending.delete': {
+          const pending = repo.pending(groupId, e.member);
+          if (pending) approvedProfiles.set(e.member, pending.profile);
+          repo.deletePending(groupId, e.member);
+          break;
+        }
+        case 'banned.put':
+          repo.ban(groupId, e.member);
+          break;
+        case 'invite.put':
+          repo.putInvite(groupId, { ...e.invite, inviteId: e.inviteId, passwordHash: fromBase64(e.passwordHash) });
+          break;
+        case 'invite.use':
+          repo.useInvite(groupId, e.inviteId);
+          break;
+        case 'invite.revoke':
+          repo.revokeInvite(groupId, e.inviteId);
+          break;
+        case 'attributes.set':
+          repo.setAttributes(groupId, fromBase64(e.attributes));
+          break;
+        case 'access.set':
+          repo.setMembersCanInvite(groupId, e.membersCanInvite);
+          break;
+      }
+    }
+  }
+}
+
+/** hex(GroupIdentifier) of serialized public params; BAD_REQUEST if libsignal rejects them. */
+function groupIdOf(publicParams: Uint8Array<ArrayBuffer>): string {
+  try {
+    return Buffer.from(new GroupPublicParams(publicParams).getGroupIdentifier().serialize()).toString('hex');
+  } catch (err) {
+    throw new ProtocolError('BAD_REQUEST', 'invalid group public params', { cause: err });
+  }
+}
+
+function conflict(message: string, currentVersion: number | undefined): ProtocolError {
+  return new ProtocolError('GROUP_CONFLICT', message, currentVersion === undefined ? {} : { details: { currentVersion } });
+}
+
+/** The stored log row: the change as canonical JSON (what clients hash), received time to the minute. */
+function logRow(change: GroupChange, now: number) {
+  return { version: change.version, body: canonicalJson(change), receivedAt: Math.floor(now / MINUTE_MS) * MINUTE_MS };
+}
+
+function passwordHash(passwordB64: string): Buffer | undefined {
+  if (passwordB64.length === 0 || passwordB64.length > MAX_PASSWORD_HEADER) return undefined;
+  return createHash('sha256').update(Buffer.from(passwordB64, 'base64')).digest();
+}
+
+function passwordMatches(invite: InviteRecord, passwordB64: string): boolean {
+  const hash = passwordHash(passwordB64);
+  return hash !== undefined && invite.passwordHash.length === hash.length && timingSafeEqual(hash, invite.passwordHash);
+}
+
+const ZERO_HASH = toBase64(new Uint8Array(32));
+
+function isLive(invite: InviteInfo, now: number): boolean {
+  return !invite.revoked && now < invite.expiresAt && invite.uses < invite.maxUses;
+}
+
+/** The state before version 0. */
+const EMPTY_GROUP: GroupView = {
+  version: -1,
+  membersCanInvite: false,
+  memberCount: 0,
+  adminCount: 0,
+  member: () => undefined,
+  pending: () => undefined,
+  isBanned: () => false,
+  invite: () => undefined,
+};
+
+/** A read-only view of one group straight from SQL, for `evaluateChange` (inside the write transaction). */
+class SqlGroupView implements GroupView {
+  readonly version: number;
+  readonly membersCanInvite: boolean;
+  // Counting scans the group's rows, so it happens only when a rule needs it (joins, leaving, roles).
+  #memberCount: number | undefined;
+  #adminCount: number | undefined;
+
+  constructor(
+    private readonly repo: Synchronous<GroupsStore>,
+    private readonly group: GroupRecord,
+  ) {
+    this.version = group.version;
+    this.membersCanInvite = group.membersCanInvite;
+  }
+  get memberCount(): number {
+    return (this.#memberCount ??= this.repo.memberCount(this.group.id));
+  }
+  get adminCount(): number {
+    return (this.#adminCount ??= this.repo.adminCount(this.group.id));
+  }
+  member(m: string): MemberInfo | undefined {
+    const row = this.repo.member(this.group.id, m);
+    return row && { role: row.role, inviteId: row.inviteId, signingKey: row.signingKey };
+  }
+  pending(m: string): PendingInfo | undefined {
+    const row = this.repo.pending(this.group.id, m);
+    return row && { inviteId: row.inviteId, signingKey: row.signingKey };
+  }
+  isBanned(m: string): boolean {
+    return this.repo.isBanned(this.group.id, m);
+  }
+  invite(inviteId: string): InviteInfo | undefined {
+    const row = this.repo.invite(this.group.id, inviteId);
+    if (!row) return undefined;
+    const { inviteId: _id, passwordHash: _hash, ...info } = row;
+    return info;
+  }
+}

@@ -1,0 +1,47 @@
+import { ProtocolError } from '@aviso/protocol';
+import type { RateLimitConfig } from '../../config.js';
+import type { Clock } from './clock.js';
+
+interface Bucket {
+  tokens: number;
+  updatedAt: number;
+}
+
+// Buckets that have refilled completely carry no information; past this many we forget them.
+const PRUNE_ABOVE = 10_000;
+
+/**
+ * In-memory token buckets keyed by an opaque string. Lost on restart, which errs toward letting
+ * people through: the limits exist against scraping and floods, not as an accounting record.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly refillMs: number;
+
+  constructor(
+    private readonly config: RateLimitConfig,
+    private readonly clock: Clock,
+  ) {
+    this.refillMs = config.refillSeconds * 1000;
+  }
+
+  /** Takes one token for `key` or throws RATE_LIMITED with `details.retryAfterSeconds`. */
+  take(key: string): void {
+    const now = this.clock.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.config.capacity, updatedAt: now };
+    const refilled = Math.min(this.config.capacity, bucket.tokens + (now - bucket.updatedAt) / this.refillMs);
+    if (refilled < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(((1 - refilled) * this.refillMs) / 1000));
+      this.buckets.set(key, { tokens: refilled, updatedAt: now });
+      throw new ProtocolError('RATE_LIMITED', 'too many requests', { details: { retryAfterSeconds } });
+    }
+    this.buckets.set(key, { tokens: refilled - 1, updatedAt: now });
+    if (this.buckets.size > PRUNE_ABOVE) this.prune(now);
+  }
+
+  private prune(now: number): void {
+    for (const [key, b] of this.buckets) {
+      if (b.tokens + (now - b.updatedAt) / this.refillMs >= this.config.capacity) this.buckets.delete(key);
+    }
+  }
+}

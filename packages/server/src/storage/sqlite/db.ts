@@ -1,0 +1,101 @@
+import { closeSync, openSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
+
+/**
+ * Runs `fn` in one write transaction (BEGIN IMMEDIATE); any throw rolls everything back. A `relaxed`
+ * transaction commits without waiting for the disk (see `openStorage`): only for writes whose loss in
+ * a power cut is harmless, because they can be redone from what a durable commit already holds.
+ */
+export type Transactor = <T>(fn: () => T, options?: { relaxed?: boolean }) => T;
+
+export interface Storage {
+  db: Db;
+  transaction: Transactor;
+  /**
+   * If the WAL file holds anything, copies it into the main file and truncates it to zero bytes
+   * (`wal_checkpoint(TRUNCATE)`): every frame goes, current and stale, so what a deletion left in
+   * the WAL (a group send's recipient list, acknowledged envelopes) is gone from the file. Returns
+   * `idle` if the WAL was empty, `busy` if a reader kept it from completing (retry later).
+   */
+  checkpoint(): 'done' | 'idle' | 'busy';
+  /** Flushes the WAL into the main file and closes the connection. */
+  close(): void;
+}
+
+// Resolved from this module so it works from src/ (tsx, vitest) and dist/ alike: both sit one level below the package.
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+/** Opens (creating if needed) the relay database at `path` and applies pending migrations. */
+export function openStorage(path: string): Storage {
+  // Created owner-only before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
+  closeSync(openSync(path, 'a', 0o600));
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and a relay that
+  // answered "stored" must still hold the envelope after a crash. Sends are small; the fsync is affordable.
+  sqlite.pragma('synchronous = FULL');
+  // Deleted envelopes and keys are overwritten with zeros, not left in free pages for a forensic read.
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('foreign_keys = ON');
+  // 32 MiB of page cache instead of SQLite's 2 MiB: with a few thousand envelopes in flight the queue
+  // and its index outgrow 2 MiB, and every group send's inserts then read pages back through the OS.
+  sqlite.pragma('cache_size = -32768');
+  const BUSY_TIMEOUT_MS = 5000;
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  // NORMAL for one commit: the WAL is not fsynced then, but in WAL mode the next FULL commit fsyncs
+  // it, earlier frames included, and checkpoints still sync: a power cut can lose the relaxed commits
+  // after the last durable one, never corrupt the file or reorder commits. Used for acknowledgements
+  // (a lost one means a redelivery, which clients deduplicate) and for a group send's per-device rows
+  // (rebuilt at start-up from the durable pending_fanouts row).
+  const relaxed = sqlite.prepare('PRAGMA synchronous = NORMAL');
+  const full = sqlite.prepare('PRAGMA synchronous = FULL');
+  const noWait = sqlite.prepare('PRAGMA busy_timeout = 0');
+  const wait = sqlite.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  return {
+    db,
+    transaction: <T>(fn: () => T, options?: { relaxed?: boolean }): T => {
+      if (options?.relaxed !== true || sqlite.inTransaction) return sqlite.transaction(fn).immediate();
+      relaxed.run();
+      try {
+        return sqlite.transaction(fn).immediate();
+      } finally {
+        full.run();
+      }
+    },
+    checkpoint: () => {
+      if (!sqlite.open || sqlite.inTransaction) return 'busy';
+      let bytes: number;
+      try {
+        bytes = statSync(`${path}-wal`).size;
+      } catch {
+        return 'idle'; // no WAL file at all
+      }
+      if (bytes === 0) return 'idle';
+      // Without waiting: a reader in another process (`aviso-relay backup`, `info`) must not stall
+      // the event loop for the busy timeout; the next interval tries again.
+      noWait.run();
+      try {
+        const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+        return result?.busy === 0 ? 'done' : 'busy';
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return 'busy';
+        throw err;
+      } finally {
+        wait.run();
+      }
+    },
+    close: () => {
+      if (!sqlite.open) return;
+      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      sqlite.close();
+    },
+  };
+}
