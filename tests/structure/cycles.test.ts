@@ -10,7 +10,7 @@ const bin = fileURLToPath(new URL('../../node_modules/.bin/depcruise', import.me
 
 async function cruise(fixture: string): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await promisify(execFile)(bin, ['--config', '.dependency-cruiser.cjs', `tests/structure/fixtures/${fixture}`], { cwd: root });
+    const { stdout } = await promisify(execFile)(bin, ['--config', '.dependency-cruiser.mjs', `tests/structure/fixtures/${fixture}`], { cwd: root });
     return { code: 0, out: stdout };
   } catch (error) {
     const e = error as { code?: number; stdout?: string };

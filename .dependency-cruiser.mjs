@@ -3,7 +3,7 @@
 // itself again through its imports, type-only imports included, because a type circle is still two
 // modules that cannot be understood, tested or moved apart.
 /** @type {import('dependency-cruiser').IConfiguration} */
-module.exports = {
+export default {
   forbidden: [
     {
       name: 'no-circular',
