@@ -45,11 +45,42 @@ export default tseslint.config(
     files: ['packages/client/src/**'],
     rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**'], message: 'the SDK never imports the relay' }]),
   },
+  // The SDK's layers run one way: api → messaging → groups, account, alerts → crypto, transport →
+  // stores, util. Each block repeats the relay ban because a later block replaces an earlier one.
+  {
+    files: ['packages/client/src/messaging/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
+      { group: ['**/api/**'], message: 'messaging never reaches back into the facade: pass collaborators down' },
+    ]),
+  },
+  {
+    files: ['packages/client/src/groups/**', 'packages/client/src/account/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
+      { group: ['**/api/**', '**/messaging/**'], message: 'the group log and the account know no messaging' },
+    ]),
+  },
+  {
+    files: ['packages/client/src/alerts/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
+      { group: ['**/api/**', '**/messaging/**', '**/groups/**', '**/transport/**', 'ws', 'node:*'], message: 'alerts hold types and pure rules only' },
+    ]),
+  },
+  {
+    files: ['packages/client/src/transport/**', 'packages/client/src/stores/**', 'packages/client/src/util/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
+      { group: ['**/api/**', '**/messaging/**', '**/groups/**', '**/account/**'], message: 'the lower layers know nothing above them' },
+    ]),
+  },
   {
     files: ['packages/client/src/crypto/**'],
     rules: ban([
       { group: ['@aviso/server', '@aviso/server/*'], message: 'the SDK never imports the relay' },
       { group: ['ws', '**/transport/**', 'node:http', 'node:https', 'node:net'], message: 'crypto is sans-I/O' },
+      { group: ['**/api/**', '**/messaging/**', '**/groups/**', '**/account/**'], message: 'crypto knows nothing above it' },
     ]),
   },
   {
