@@ -2,6 +2,7 @@ import {
   AlreadyRegisteredError,
   ClientClosedError,
   ConnectedElsewhereError,
+  DataDirLockedError,
   DisplayNameError,
   GroupForkError,
   GroupRollbackError,
@@ -85,6 +86,10 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof GroupRollbackError || err instanceof GroupForkError) {
     return new CliError('GROUP_TAMPERED', `the relay${relay} served an inconsistent group history (${err.message}) — do not trust it; tell your organisers`);
+  }
+  if (err instanceof DataDirLockedError) {
+    // The profile lock is taken first, so this holder is not an `aviso` command: some other SDK process.
+    return new CliError('PROFILE_BUSY', `profile "${ctx.profile}" is in use by another program (${err.dataDir}) — stop it first, or use another --profile`);
   }
   if (err instanceof ConnectedElsewhereError) {
     return new CliError('CONNECTED_ELSEWHERE', 'another process connected with this same identity and took over — run one `aviso` per profile at a time');

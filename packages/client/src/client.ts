@@ -62,6 +62,7 @@ import type { AccountRecord, AvisoStore, StoreChanges, UnprocessedEnvelope } fro
 import { signalStores, type LocalKeys, type SignalStores } from './stores/libsignal-adapters.js';
 import { changedIdentity, type IdentityPolicy } from './stores/trust.js';
 import { MemoryStore } from './stores/memory/memory-store.js';
+import { DataDirLock } from './stores/data-dir-lock.js';
 import { SqliteStore } from './stores/sqlite/sqlite-store.js';
 import { Zone } from './stores/zone.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from './transport/connection.js';
@@ -198,6 +199,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   #maintaining: Promise<void> | undefined;
   #lastSentAt = 0;
   #closed = false;
+  #dataDirLock: DataDirLock | undefined;
   #retry: NodeJS.Timeout | undefined;
   readonly #groups: GroupService;
   readonly #messaging: GroupMessaging;
@@ -252,6 +254,19 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   /** Opens (or creates) the local identity. */
   static async open(opts: AvisoClientOptions = {}): Promise<AvisoClient> {
+    // Locked before the store is opened or migrated; released if opening fails.
+    const lock = opts.store === undefined && opts.dataDir !== undefined ? DataDirLock.acquire(opts.dataDir) : undefined;
+    try {
+      const client = await AvisoClient.#open(opts);
+      client.#dataDirLock = lock;
+      return client;
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  static async #open(opts: AvisoClientOptions): Promise<AvisoClient> {
     const store = opts.store ?? (opts.dataDir === undefined ? new MemoryStore() : SqliteStore.open(opts.dataDir));
     let identity = store.getLocalIdentity();
     if (!identity) {
@@ -501,7 +516,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await this.#queue.idle();
     await this.#groups.idle();
     await this.#maintaining?.catch(() => undefined);
-    this.#store.close();
+    try {
+      this.#store.close();
+    } finally {
+      this.#dataDirLock?.release();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
