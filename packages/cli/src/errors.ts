@@ -15,30 +15,18 @@ import {
   RelayRequestError,
   UntrustedIdentityError,
 } from '@aviso/client';
+import { AgentError, EXIT_FAILURE, EXIT_USAGE } from '@aviso/agent';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent';
 
 /**
  * What went wrong, said for the person at the terminal: `message` is one line naming the problem and
  * what to do. `code` is stable for scripts (`--json` prints it); `exitCode` is 2 for usage errors.
+ * The same class as the agent's `AgentError`, so what the agent throws (a busy profile, a name
+ * that matches nothing) is a CliError here without translation.
  */
-export class CliError extends Error {
-  override name = 'CliError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly exitCode: number = EXIT_FAILURE,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-export function usageError(message: string): CliError {
-  return new CliError('USAGE', message, EXIT_USAGE);
-}
+export const CliError = AgentError;
+export type CliError = AgentError;
 
 /** Where the CLI stands when an error happens, so the message can name the profile and the relay. */
 export interface ErrorContext {
