@@ -23,7 +23,7 @@ export default tseslint.config(
   },
   {
     files: ['packages/server/src/**'],
-    rules: ban([{ group: ['@aviso/client', '@aviso/client/*', '**/client/src/**'], message: 'the relay never imports the SDK' }]),
+    rules: ban([{ group: ['@aviso/client', '@aviso/client/*', '**/client/src/**', '@aviso/agent', '@aviso/cli'], message: 'the relay never imports the SDK or its hosts' }]),
   },
   {
     files: ['packages/server/src/services/**', 'packages/server/src/storage/**'],
@@ -86,7 +86,17 @@ export default tseslint.config(
   {
     // The member CLI is an SDK consumer like any third-party client: it never reaches into the relay.
     files: ['packages/cli/src/**'],
-    rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**', '**/client/src/**'], message: 'the CLI uses the public SDK only' }]),
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*', '**/server/src/**', '**/client/src/**', '**/agent/src/**'], message: 'the CLI uses the public SDK and agent only' },
+    ]),
+  },
+  {
+    // The member host sits under its front ends (CLI, app): it uses protocol and SDK, never a front end.
+    files: ['packages/agent/src/**'],
+    rules: ban([
+      { group: ['@aviso/server', '@aviso/server/*', '**/server/src/**', '**/client/src/**'], message: 'the agent uses the public SDK only' },
+      { group: ['@aviso/cli', '@aviso/cli/*', '**/cli/src/**'], message: 'nothing imports the CLI' },
+    ]),
   },
   // Commands print; libraries log through an injected logger.
   { files: ['packages/*/src/**'], ignores: ['packages/server/src/cli/**', 'packages/cli/src/**'], rules: { 'no-console': 'error' } },

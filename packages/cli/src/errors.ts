@@ -2,6 +2,7 @@ import {
   AlreadyRegisteredError,
   ClientClosedError,
   ConnectedElsewhereError,
+  DataDirLockedError,
   DisplayNameError,
   GroupForkError,
   GroupRollbackError,
@@ -14,30 +15,18 @@ import {
   RelayRequestError,
   UntrustedIdentityError,
 } from '@aviso/client';
+import { AgentError, EXIT_FAILURE, EXIT_USAGE } from '@aviso/agent';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent';
 
 /**
  * What went wrong, said for the person at the terminal: `message` is one line naming the problem and
  * what to do. `code` is stable for scripts (`--json` prints it); `exitCode` is 2 for usage errors.
+ * The same class as the agent's `AgentError`, so what the agent throws (a busy profile, a name
+ * that matches nothing) is a CliError here without translation.
  */
-export class CliError extends Error {
-  override name = 'CliError';
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly exitCode: number = EXIT_FAILURE,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-export function usageError(message: string): CliError {
-  return new CliError('USAGE', message, EXIT_USAGE);
-}
+export const CliError = AgentError;
+export type CliError = AgentError;
 
 /** Where the CLI stands when an error happens, so the message can name the profile and the relay. */
 export interface ErrorContext {
@@ -85,6 +74,10 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof GroupRollbackError || err instanceof GroupForkError) {
     return new CliError('GROUP_TAMPERED', `the relay${relay} served an inconsistent group history (${err.message}) — do not trust it; tell your organisers`);
+  }
+  if (err instanceof DataDirLockedError) {
+    // The profile lock is taken first, so this holder is not an `aviso` command: some other SDK process.
+    return new CliError('PROFILE_BUSY', `profile "${ctx.profile}" is in use by another program (${err.dataDir}) — stop it first, or use another --profile`);
   }
   if (err instanceof ConnectedElsewhereError) {
     return new CliError('CONNECTED_ELSEWHERE', 'another process connected with this same identity and took over — run one `aviso` per profile at a time');

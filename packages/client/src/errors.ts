@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ErrorCode } from '@aviso/protocol';
 
 /** Failures that did not come with a relay error body. */
@@ -62,6 +63,22 @@ export class ClientClosedError extends Error {
   override name = 'ClientClosedError';
   constructor(message = 'the client is closed') {
     super(message);
+  }
+}
+
+/**
+ * Another client, in this process or another, has this data folder open. Close it (or stop that
+ * process) first: two clients on one store would fork its ratchet state. The lock dies with its
+ * process, so this never means a stale lock.
+ */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+  readonly code = 'DATA_DIR_LOCKED';
+  constructor(
+    readonly dataDir: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the data folder ${resolve(dataDir)} is in use by another client (in this process or another); close it first`, options);
   }
 }
 

@@ -4,6 +4,7 @@ export {
   ClientClosedError,
   ConnectedElsewhereError,
   ConnectionClosedError,
+  DataDirLockedError,
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,

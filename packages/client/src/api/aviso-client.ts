@@ -49,6 +49,7 @@ import { SentClock } from '../messaging/sent-clock.js';
 import type { AccountRecord, AvisoStore } from '../stores/interfaces.js';
 import type { LocalKeys } from '../stores/libsignal-adapters.js';
 import type { IdentityPolicy } from '../stores/trust.js';
+import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
@@ -169,6 +170,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   #drained: Deferred | undefined;
   #maintaining: Promise<void> | undefined;
   #closed = false;
+  // Held here, not only by the lock's own closure: a lock connection nothing references can be
+  // garbage-collected, and the OS lock would go with it.
+  #dataDirLock: DataDirLock | undefined;
 
   /**
    * Wiring, bottom up: account → crypto queue → device sync → 1:1 sender → group log (over group
@@ -204,6 +208,19 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   /** Opens (or creates) the local identity. */
   static async open(opts: AvisoClientOptions = {}): Promise<AvisoClient> {
+    // Locked before the store is opened or migrated; released if opening fails.
+    const lock = opts.store === undefined && opts.dataDir !== undefined ? DataDirLock.acquire(opts.dataDir) : undefined;
+    try {
+      const client = await AvisoClient.#open(opts);
+      client.#dataDirLock = lock;
+      return client;
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  static async #open(opts: AvisoClientOptions): Promise<AvisoClient> {
     const store = opts.store ?? (opts.dataDir === undefined ? new MemoryStore() : SqliteStore.open(opts.dataDir));
     let identity = store.getLocalIdentity();
     if (!identity) {
@@ -456,7 +473,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await this.#crypto.idle();
     await this.#log.idle();
     await this.#maintaining?.catch(() => undefined);
-    this.#store.close();
+    try {
+      this.#store.close();
+    } finally {
+      this.#dataDirLock?.release();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

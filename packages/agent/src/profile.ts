@@ -1,0 +1,96 @@
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { AgentError, usageError } from './errors.js';
+
+export const DEFAULT_PROFILE = 'default';
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Where profiles live: AVISO_HOME, else the platform's per-user data folder + `aviso`. */
+export function avisoHome(env: Record<string, string | undefined>, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  if (env['AVISO_HOME']) return env['AVISO_HOME'];
+  if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'aviso');
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'aviso');
+  return join(env['XDG_DATA_HOME'] || join(home, '.local', 'share'), 'aviso');
+}
+
+export interface Profile {
+  name: string;
+  /** The profile's folder (mode 0700): the SDK's SQLite store, the lock, profile.json. */
+  dir: string;
+}
+
+export function profileFor(name: string, env: Record<string, string | undefined>): Profile {
+  if (!NAME.test(name)) throw usageError(`"${name}" is not a usable profile name — use letters, digits, ".", "_" or "-" (at most 64)`);
+  return { name, dir: join(avisoHome(env), 'profiles', name) };
+}
+
+/** Creates the folders owner-only: the store inside holds this identity's private keys. */
+export function ensureProfileDir(profile: Profile): void {
+  const root = join(profile.dir, '..', '..');
+  for (const dir of [root, join(root, 'profiles'), profile.dir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+  }
+}
+
+/**
+ * One process per profile: the SDK keeps ratchet state in memory, so two processes on one store would
+ * fork it (and the relay lets only one connection per device live). The lock names its holder.
+ */
+export function lockProfile(profile: Profile, command: string): () => void {
+  const path = join(profile.dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      writeSync(fd, JSON.stringify({ pid: process.pid, command }));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readHolder(path);
+      if (holder && alive(holder.pid)) {
+        throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is in use by \`aviso ${holder.command}\` (pid ${holder.pid}) — stop it first (Ctrl-C), or use another --profile`);
+      }
+      rmSync(path, { force: true }); // left by a process that died
+    }
+  }
+  throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is locked (${path}) — remove that file if no aviso is running`);
+}
+
+function readHolder(path: string): { pid: number; command: string } | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; command?: unknown };
+    return typeof v.pid === 'number' ? { pid: v.pid, command: typeof v.command === 'string' ? v.command : '?' } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The profile's own settings (not the SDK's): the display name it gave when registering or joining. */
+export interface ProfileSettings {
+  displayName?: string;
+}
+
+export function readSettings(profile: Profile): ProfileSettings {
+  try {
+    const v = JSON.parse(readFileSync(join(profile.dir, 'profile.json'), 'utf8')) as ProfileSettings;
+    return typeof v.displayName === 'string' ? { displayName: v.displayName } : {};
+  } catch {
+    return {};
+  }
+}
+
+export function writeSettings(profile: Profile, settings: ProfileSettings): void {
+  writeFileSync(join(profile.dir, 'profile.json'), `${JSON.stringify(settings)}\n`, { mode: 0o600 });
+}
