@@ -1,19 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { decodeServerFrame, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
+import { loadVectors } from '@aviso/protocol/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 
 /** The protocol's shared vectors, run against the relay's real edges (HTTP routes and the WebSocket gateway). */
-interface Vector {
-  comment: string;
-  valid: boolean;
-  errorCode?: string;
-}
-const load = <V extends Vector>(name: string): V[] =>
-  (JSON.parse(readFileSync(new URL(`../../protocol/vectors/${name}`, import.meta.url), 'utf8')) as { vectors: V[] }).vectors;
-
 describe('client frame vectors through the WebSocket gateway', () => {
   let relay: ServerHandle;
   let ws: WebSocket;
@@ -45,7 +38,7 @@ describe('client frame vectors through the WebSocket gateway', () => {
   afterEach(() => ws.close());
 
   let syncId = 1_000_000;
-  for (const v of load<Vector & { input: string }>('client-frames.json')) {
+  for (const v of loadVectors('client-frames.json', readFileSync)) {
     test(v.comment, async () => {
       ws.send(v.input);
       // A ping after the vector marks where the relay's answer to the vector ends.
@@ -73,7 +66,7 @@ describe('HTTP body vectors through the routes', () => {
     SetKeysRequest: () => ({ method: 'PUT' as const, url: ROUTES.keys, headers: { authorization: user.auth } }),
     SendMessagesRequest: () => ({ method: 'PUT' as const, url: ROUTES.messages.path(user.accountId), headers: { authorization: user.auth } }),
   };
-  for (const v of load<Vector & { schema: keyof typeof routes; input: unknown }>('http-bodies.json')) {
+  for (const v of loadVectors('http-bodies.json', readFileSync)) {
     test(v.comment, async () => {
       const res = await relay.app.inject({ ...routes[v.schema](), payload: v.input as object });
       const code = res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : 'ok';
