@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { decodeClientFrame, decodeContent, decodeServerFrame, parseWith, RegisterRequest, SendMessagesRequest, SetKeysRequest } from '../src/index.js';
+import { decodeClientFrame, decodeContent, encodeContent, type Content, decodeServerFrame, parseWith, RegisterRequest, SendMessagesRequest, SetKeysRequest } from '../src/index.js';
 import { expected, loadVectors, outcome } from '../src/testing/vectors.js';
 
 describe('client frame vectors', () => {
@@ -25,5 +25,6 @@ describe('content vectors', () => {
       const bytes = new Uint8Array(Buffer.from(v.padded, 'base64'));
       expect(outcome(() => decodeContent(bytes))).toBe(expected(v));
       if (v.valid) expect(decodeContent(bytes)).toEqual(v.decoded);
+      if (v.encoded) expect(Buffer.from(encodeContent(v.decoded as Content)).toString('base64')).toBe(v.padded);
     });
 });

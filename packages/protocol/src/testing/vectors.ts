@@ -38,6 +38,8 @@ export interface ContentVector extends Verdict {
   padded: string;
   /** What `decodeContent` returns, for valid vectors. */
   decoded?: unknown;
+  /** Set when `encodeContent(decoded)` must give exactly `padded`: what a sender produces. */
+  encoded?: boolean;
 }
 
 export interface InviteCodeVector extends Verdict {
