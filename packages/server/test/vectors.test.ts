@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { decodeServerFrame, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
-import { loadVectors } from '@aviso/protocol/testing';
+import { expected, loadVectors, outcome } from '@aviso/protocol/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { upgradeCredentials } from '../src/auth-header.js';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 
@@ -74,6 +75,15 @@ describe('HTTP body vectors through the routes', () => {
       // signatures, an unknown token, a registration id that is not the recipient's), never as BAD_REQUEST.
       if (v.valid) expect(code).not.toBe('BAD_REQUEST');
       else expect(code).toBe(v.errorCode);
+    });
+  }
+});
+
+describe('WebSocket upgrade credential vectors', () => {
+  for (const v of loadVectors('ws-auth.json', readFileSync)) {
+    test(v.comment, () => {
+      expect(outcome(() => upgradeCredentials(v.protocols, v.authorization))).toBe(expected(v));
+      if (v.valid) expect(upgradeCredentials(v.protocols, v.authorization)).toEqual(v.credentials);
     });
   }
 });

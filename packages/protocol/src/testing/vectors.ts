@@ -61,6 +61,8 @@ export type GroupCryptoVector = { comment: string; tags: string[]; valid?: boole
 export interface WsAuthVector extends Verdict {
   /** The `Sec-WebSocket-Protocol` entries offered, in order. */
   protocols: string[];
+  /** An `Authorization` header sent with them, if any. */
+  authorization?: string;
   /** For valid vectors: the credentials the relay reads from them. */
   credentials?: { accountId: string; deviceId: number; password: string };
 }
