@@ -3,7 +3,10 @@ import { decodeServerFrame, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@av
 import { expected, loadVectors, outcome } from '@aviso/protocol/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { createHash } from 'node:crypto';
+import { canonicalJson, GroupChange } from '@aviso/protocol';
 import { upgradeCredentials } from '../src/auth-header.js';
+import { verifySignature } from '../src/services/signatures.js';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 
@@ -85,5 +88,22 @@ describe('WebSocket upgrade credential vectors', () => {
       expect(outcome(() => upgradeCredentials(v.protocols, v.authorization))).toBe(expected(v));
       if (v.valid) expect(upgradeCredentials(v.protocols, v.authorization)).toEqual(v.credentials);
     });
+  }
+});
+
+describe('group crypto vectors as the relay checks them', () => {
+  for (const v of loadVectors('group-crypto.json', readFileSync)) {
+    if (v.kind === 'change-hash') {
+      // The relay stores canonicalJson(change) and hashes the stored text for the next prevHash.
+      test(v.comment, () => expect(createHash('sha256').update(canonicalJson(GroupChange.parse(v.change)), 'utf8').digest('base64')).toBe(v.hash));
+    } else if (v.kind === 'change-signing-message') {
+      test(v.comment, () => {
+        const change = GroupChange.parse(v.change);
+        const action = change.actions[0]!;
+        if (!('signingKey' in action) || action.type === 'createInvite') return;
+        expect(verifySignature(action.signingKey, v.message, change.signature)).toBe(true);
+        expect(verifySignature(action.signingKey, v.message.replace(v.groupId, '0'.repeat(64)), change.signature)).toBe(false);
+      });
+    }
   }
 });

@@ -42,12 +42,6 @@ export interface ContentVector extends Verdict {
   encoded?: boolean;
 }
 
-export interface InviteCodeVector extends Verdict {
-  code: string;
-  /** For valid codes: every binary field as hex, `inviteId` as the standard base64 of group changes. */
-  decoded?: { relayUrl: string; trustRootSha256: string; masterKey: string; inviteId: string; inviteSecret: string; registrationToken?: string };
-}
-
 /** Derivations and encodings of docs/groups.md, each computed by the SDK's code; `kind` says which. */
 export type GroupCryptoVector = { comment: string; tags: string[]; valid?: boolean; errorCode?: string } & (
   | { kind: 'change-hash'; change: Record<string, unknown>; canonicalJson: string; hash: string }
@@ -73,7 +67,6 @@ export interface VectorFiles {
   'server-frames.json': FrameVector;
   'http-bodies.json': BodyVector;
   'content.json': ContentVector;
-  'invite-codes.json': InviteCodeVector;
   'group-crypto.json': GroupCryptoVector;
   'ws-auth.json': WsAuthVector;
 }
