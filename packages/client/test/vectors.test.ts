@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeServerFrame, encodeFrame, QUEUE_OVERFLOW, type ServerFrame } from '@aviso/protocol';
+import { loadVectors } from '@aviso/protocol/testing';
 import { buildSessions, EnvelopeRejectedError, openSealed, sealPadded } from '../src/crypto/index.js';
 import { RelayConnection } from '../src/transport/connection.js';
 import { silentLogger } from '../src/util/logger.js';
@@ -8,14 +9,6 @@ import { FakeRelay } from './fake-relay.js';
 import { Party, TestAuthority } from './helpers.js';
 
 /** The protocol's shared vectors, run through the SDK's own transport and crypto. */
-interface Vector {
-  comment: string;
-  valid: boolean;
-  errorCode?: string;
-}
-const load = <V extends Vector>(name: string): V[] =>
-  (JSON.parse(readFileSync(new URL(`../../protocol/vectors/${name}`, import.meta.url), 'utf8')) as { vectors: V[] }).vectors;
-
 describe('server frame vectors through RelayConnection', () => {
   let relay: FakeRelay;
   let conn: RelayConnection;
@@ -39,7 +32,7 @@ describe('server frame vectors through RelayConnection', () => {
   });
 
   let marker = 1_000;
-  for (const v of load<Vector & { input: string }>('server-frames.json')) {
+  for (const v of loadVectors('server-frames.json', readFileSync)) {
     it(v.comment, async () => {
       relay.send(v.input);
       // A known-good frame after the vector marks where the connection's reaction to it ends.
@@ -55,7 +48,7 @@ describe('server frame vectors through RelayConnection', () => {
 });
 
 describe('content vectors through sealed sender', () => {
-  for (const v of load<Vector & { padded: string; decoded?: unknown }>('content.json')) {
+  for (const v of loadVectors('content.json', readFileSync)) {
     it(v.comment, async () => {
       const ca = new TestAuthority();
       const alice = new Party();

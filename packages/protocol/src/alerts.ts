@@ -10,8 +10,10 @@ import { Timestamp } from './primitives.js';
  */
 
 export const ALERT_KINDS = ['raid', 'checkpoint', 'sighting', 'patrol', 'other'] as const;
+/** The kinds this build sends. A receiver takes any kind name (see `AlertBody`). */
 export const AlertKind = z.enum(ALERT_KINDS);
 export type AlertKind = z.infer<typeof AlertKind>;
+const isKnownKind = (kind: string): kind is AlertKind => (ALERT_KINDS as readonly string[]).includes(kind);
 
 export const SEVERITIES = ['info', 'urgent', 'critical'] as const;
 export const Severity = z.enum(SEVERITIES);
@@ -27,6 +29,8 @@ export const ALERT_LIMITS = {
   placeChars: 200,
   noteChars: 500,
   textChars: 4000,
+  /** A kind name on the wire, known or not (docs/alerts.md "Adding an alert kind"). */
+  kindChars: 64,
   /** Default lifetime of an alert. */
   defaultExpiresInSeconds: 4 * 3600,
   /** Longest lifetime a sender may ask for. */
@@ -63,19 +67,26 @@ export const GROUP_TEXT = 'text' as const;
 export const SENDER_KEY_DISTRIBUTION = 'skdm' as const;
 export const RESEND_REQUEST = 'resend-request' as const;
 
-export const AlertBody = z.object({
-  type: z.literal(ALERT),
-  ...GroupScoped,
-  id: AlertId,
-  kind: AlertKind,
-  severity: Severity,
-  title: z.string().min(1).max(ALERT_LIMITS.titleChars),
-  body: z.string().max(ALERT_LIMITS.bodyChars).optional(),
-  place: Place.optional(),
-  observedAt: Timestamp,
-  expiresAt: Timestamp,
-  requestAck: z.boolean(),
-});
+/**
+ * An alert as received. A kind this build does not know (a newer build added it) is not a reason to
+ * drop the alert: it reads as `other`, with the name that came in as `unknownKind`, and the rest of the
+ * alert is kept. Senders send only ALERT_KINDS (`encodeContent` refuses anything else).
+ */
+export const AlertBody = z
+  .object({
+    type: z.literal(ALERT),
+    ...GroupScoped,
+    id: AlertId,
+    kind: z.string().min(1).max(ALERT_LIMITS.kindChars),
+    severity: Severity,
+    title: z.string().min(1).max(ALERT_LIMITS.titleChars),
+    body: z.string().max(ALERT_LIMITS.bodyChars).optional(),
+    place: Place.optional(),
+    observedAt: Timestamp,
+    expiresAt: Timestamp,
+    requestAck: z.boolean(),
+  })
+  .transform(({ kind, ...rest }) => (isKnownKind(kind) ? { ...rest, kind } : { ...rest, kind: 'other' as const, unknownKind: kind }));
 export const AckBody = z.object({ type: z.literal(ACK), ...GroupScoped, alertId: AlertId, status: AckStatus });
 export const ConfirmBody = z.object({ type: z.literal(CONFIRM), ...GroupScoped, alertId: AlertId, note: z.string().max(ALERT_LIMITS.noteChars).optional() });
 export const DisputeBody = z.object({ type: z.literal(DISPUTE), ...GroupScoped, alertId: AlertId, note: z.string().max(ALERT_LIMITS.noteChars).optional() });

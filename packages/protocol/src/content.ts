@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMITS, PADDING_BLOCK_BYTES } from './limits.js';
 import { Timestamp } from './primitives.js';
 import { ProtocolError } from './errors.js';
-import { GroupBodies, ResendRequestBody, SenderKeyDistributionBody } from './alerts.js';
+import { ALERT, AlertKind, GroupBodies, ResendRequestBody, SenderKeyDistributionBody } from './alerts.js';
 
 /**
  * What travels inside the end-to-end encryption. The relay never sees these bytes in the clear.
@@ -28,8 +28,13 @@ export const Content = z.object({
 });
 export type Content = z.infer<typeof Content>;
 
-/** Serialises and pads content for encryption, to a size bucket (see CONTENT_BUCKETS). */
+/**
+ * Serialises and pads content for encryption, to a size bucket (see CONTENT_BUCKETS). Receivers take
+ * alert kinds they do not know; senders send only the kinds of this build, so an alert's kind is checked.
+ */
 export function encodeContent(content: Content): Uint8Array {
+  const { body } = content;
+  if (body.type === ALERT && !AlertKind.safeParse(body.kind).success) throw new ProtocolError('BAD_REQUEST', `alert kind "${String(body.kind)}" is not one this build sends`);
   const bytes = new TextEncoder().encode(JSON.stringify(Content.parse(content)));
   return pad(bytes, bucketFor(bytes.length + 1));
 }

@@ -11,5 +11,12 @@ export const PROTOCOL_VERSION = 2 as const;
 /** WebSocket subprotocol a client must offer; the relay answers 426 UNSUPPORTED_VERSION otherwise. */
 export const WS_SUBPROTOCOL = `aviso.v${PROTOCOL_VERSION}` as const;
 
+/**
+ * Prefix of the `Sec-WebSocket-Protocol` entry that carries account credentials where a client
+ * cannot set an `Authorization` header (browsers): `aviso.auth.` + unpadded base64url of the UTF-8
+ * of `{accountId}.{deviceId}:{password}`, offered next to `aviso.v2`. The relay never selects it.
+ */
+export const WS_AUTH_SUBPROTOCOL_PREFIX = 'aviso.auth.' as const;
+
 /** Header that carries the protocol version on HTTP requests and responses; the relay refuses a request that names another (426). */
 export const PROTOCOL_HEADER = 'aviso-protocol' as const;

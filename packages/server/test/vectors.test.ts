@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { decodeServerFrame, ROUTES, WS_SUBPROTOCOL, type ServerFrame } from '@aviso/protocol';
+import { expected, loadVectors, outcome } from '@aviso/protocol/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
+import { createHash } from 'node:crypto';
+import { canonicalJson, GroupChange } from '@aviso/protocol';
+import { upgradeCredentials } from '../src/auth-header.js';
+import { verifySignature } from '../src/services/signatures.js';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 
 /** The protocol's shared vectors, run against the relay's real edges (HTTP routes and the WebSocket gateway). */
-interface Vector {
-  comment: string;
-  valid: boolean;
-  errorCode?: string;
-}
-const load = <V extends Vector>(name: string): V[] =>
-  (JSON.parse(readFileSync(new URL(`../../protocol/vectors/${name}`, import.meta.url), 'utf8')) as { vectors: V[] }).vectors;
-
 describe('client frame vectors through the WebSocket gateway', () => {
   let relay: ServerHandle;
   let ws: WebSocket;
@@ -45,7 +42,7 @@ describe('client frame vectors through the WebSocket gateway', () => {
   afterEach(() => ws.close());
 
   let syncId = 1_000_000;
-  for (const v of load<Vector & { input: string }>('client-frames.json')) {
+  for (const v of loadVectors('client-frames.json', readFileSync)) {
     test(v.comment, async () => {
       ws.send(v.input);
       // A ping after the vector marks where the relay's answer to the vector ends.
@@ -73,7 +70,7 @@ describe('HTTP body vectors through the routes', () => {
     SetKeysRequest: () => ({ method: 'PUT' as const, url: ROUTES.keys, headers: { authorization: user.auth } }),
     SendMessagesRequest: () => ({ method: 'PUT' as const, url: ROUTES.messages.path(user.accountId), headers: { authorization: user.auth } }),
   };
-  for (const v of load<Vector & { schema: keyof typeof routes; input: unknown }>('http-bodies.json')) {
+  for (const v of loadVectors('http-bodies.json', readFileSync)) {
     test(v.comment, async () => {
       const res = await relay.app.inject({ ...routes[v.schema](), payload: v.input as object });
       const code = res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : 'ok';
@@ -82,5 +79,31 @@ describe('HTTP body vectors through the routes', () => {
       if (v.valid) expect(code).not.toBe('BAD_REQUEST');
       else expect(code).toBe(v.errorCode);
     });
+  }
+});
+
+describe('WebSocket upgrade credential vectors', () => {
+  for (const v of loadVectors('ws-auth.json', readFileSync)) {
+    test(v.comment, () => {
+      expect(outcome(() => upgradeCredentials(v.protocols, v.authorization))).toBe(expected(v));
+      if (v.valid) expect(upgradeCredentials(v.protocols, v.authorization)).toEqual(v.credentials);
+    });
+  }
+});
+
+describe('group crypto vectors as the relay checks them', () => {
+  for (const v of loadVectors('group-crypto.json', readFileSync)) {
+    if (v.kind === 'change-hash') {
+      // The relay stores canonicalJson(change) and hashes the stored text for the next prevHash.
+      test(v.comment, () => expect(createHash('sha256').update(canonicalJson(GroupChange.parse(v.change)), 'utf8').digest('base64')).toBe(v.hash));
+    } else if (v.kind === 'change-signing-message') {
+      test(v.comment, () => {
+        const change = GroupChange.parse(v.change);
+        const action = change.actions[0]!;
+        if (!('signingKey' in action) || action.type === 'createInvite') return;
+        expect(verifySignature(action.signingKey, v.message, change.signature)).toBe(true);
+        expect(verifySignature(action.signingKey, v.message.replace(v.groupId, '0'.repeat(64)), change.signature)).toBe(false);
+      });
+    }
   }
 });

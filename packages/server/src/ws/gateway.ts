@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { CLOSE_CODES, errorBody, LIMITS, ProtocolError, ROUTES, WS_SUBPROTOCOL } from '@aviso/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { credentialsFromHeader } from '../auth-header.js';
+import { upgradeCredentials } from '../auth-header.js';
 import { toProtocolError } from '../errors.js';
 import type { AccountsService, AuthenticatedDevice } from '../services/accounts/accounts.js';
 import type { MessagesService } from '../services/delivery/delivery.js';
@@ -37,8 +37,9 @@ const BUFFER_CHECK_MS = 1000;
 const FULL_RETRY_AFTER_SECONDS = 30;
 
 /**
- * `GET /v1/websocket`: authenticates and checks the subprotocol on the HTTP upgrade, before any
- * WebSocket exists, so a rejected client costs one raw HTTP response. One live connection per device.
+ * `GET /v1/websocket`: authenticates (header or subprotocol entry) and checks the subprotocol on the
+ * HTTP upgrade, before any WebSocket exists, so a rejected client costs one raw HTTP response. One
+ * live connection per device.
  */
 export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
   const wss = new WebSocketServer({
@@ -101,8 +102,7 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
       if (!offered.includes(WS_SUBPROTOCOL)) {
         throw new ProtocolError('UNSUPPORTED_VERSION', `offer the WebSocket subprotocol ${WS_SUBPROTOCOL}`);
       }
-      const creds = credentialsFromHeader(req.headers.authorization);
-      if (creds === undefined) throw new ProtocolError('UNAUTHORIZED', 'missing or malformed credentials');
+      const creds = upgradeCredentials(offered, req.headers.authorization);
       const device = deps.accounts.authenticate(creds.accountId, creds.deviceId, creds.password);
       // A device reconnecting replaces its own socket, so it is never refused for being counted twice.
       if (all.size >= maxConnections && !byDevice.has(`${device.accountId}.${device.deviceId}`)) {
