@@ -2,7 +2,7 @@ export * from './version.js';
 export * from './limits.js';
 export * from './errors.js';
 export * from './primitives.js';
-export * from './routes.js';
+export * from './endpoints/index.js';
 export * from './frames.js';
 export * from './codec.js';
 export * from './deliver-frame.js';

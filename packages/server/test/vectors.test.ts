@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import { createHash } from 'node:crypto';
 import { canonicalJson, GroupChange } from '@aviso/protocol';
 import { upgradeCredentials } from '../src/auth-header.js';
-import { verifySignature } from '../src/services/signatures.js';
+import { verifySignature } from '../src/services/groups/signatures.js';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
-import { errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError, ROUTES } from '@aviso/protocol';
+import { ENDPOINTS, errorBody, LIMITS, PROTOCOL_HEADER, PROTOCOL_VERSION, ProtocolError } from '@aviso/protocol';
 import type { AppContext } from '../context.js';
 import { toProtocolError } from '../errors.js';
 import { childLogger } from '../logger.js';
@@ -46,9 +46,9 @@ export function buildApp(ctx: AppContext): FastifyInstance {
 
   // A client that names another protocol version gets a typed refusal before it can misread
   // anything (a protocol-1 client would take protocol-2 group changes for forgeries). Relay info and
-  // health stay open so such a client can still say which version the relay speaks.
+  // health (and the OpenAPI document) stay open so such a client can still say which version the relay speaks.
   const ours = String(PROTOCOL_VERSION);
-  const versionFree = new Set<string>([ROUTES.relayInfo, ROUTES.health]);
+  const versionFree = new Set<string>(Object.values(ENDPOINTS).filter((e) => 'versionFree' in e && e.versionFree).map((e) => e.path));
   app.addHook('onRequest', async (request) => {
     const named = request.headers[PROTOCOL_HEADER];
     if (named === undefined || named === ours || versionFree.has(request.routeOptions.url ?? '')) return;
@@ -74,14 +74,18 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   );
 
   const { services } = ctx;
-  relayRoutes(app, ctx.relayInfo);
-  accountRoutes(app, services.accounts, new RateLimiter(ctx.config.registerRateLimit, ctx.clock));
-  keyRoutes(app, services);
-  certificateRoutes(app, services);
-  messageRoutes(app, services);
-  groupRoutes(app, services);
-  registrationTokenRoutes(app, services);
-  groupSendRoutes(app, services);
+  // Registered when the app gets ready, not here: a caller (the route-table test) can add an
+  // onRoute hook first and see every route the relay serves.
+  void app.register(async (scope) => {
+    relayRoutes(scope, ctx.relayInfo);
+    accountRoutes(scope, services.accounts, new RateLimiter(ctx.config.registerRateLimit, ctx.clock));
+    keyRoutes(scope, services);
+    certificateRoutes(scope, services);
+    messageRoutes(scope, services);
+    groupRoutes(scope, services);
+    registrationTokenRoutes(scope, services);
+    groupSendRoutes(scope, services);
+  });
 
   const gateway = attachGateway(app.server, {
     accounts: services.accounts,

@@ -1,6 +1,7 @@
-import { GROUP_SEND, LIMITS, MultiRecipientQuery, parseWith, ProtocolError, ROUTES } from '@aviso/protocol';
+import { ENDPOINTS, GROUP_SEND, parseWith, ProtocolError } from '@aviso/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GroupSendService } from '../../services/groups/group-send.js';
+import { route } from '../endpoint-route.js';
 
 /**
  * `PUT /v1/messages/multi_recipient?ts=<ms>`: a group send, the raw SentMessage as the body. It carries
@@ -9,28 +10,29 @@ import type { GroupSendService } from '../../services/groups/group-send.js';
  */
 export function groupSendRoutes(app: FastifyInstance, deps: { groupSend: GroupSendService }): void {
   // Raw bytes. The parser keeps the global body limit; only the multi-recipient route raises it.
-  app.addContentTypeParser(GROUP_SEND.contentType, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(ENDPOINTS.multiRecipient.rawBody.contentType, { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.put(
-    ROUTES.multiRecipient,
+  const e = ENDPOINTS.multiRecipient;
+  route(
+    app,
+    e,
+    async (request) => {
+      parseWith(e.query, request.query);
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new ProtocolError('BAD_REQUEST', 'missing body');
+      // A view, not a copy: the body is this request's own buffer, and up to 4 MiB.
+      const body = request.body;
+      return deps.groupSend.send(tokenHeader(request), new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength));
+    },
     {
-      bodyLimit: LIMITS.maxMultiRecipientBytes,
       // Before the body is read: a wrong request is refused without buffering 4 MiB.
       onRequest: async (request) => {
         if (request.headers.authorization !== undefined) {
           throw new ProtocolError('BAD_REQUEST', 'group sends carry no account credentials');
         }
-        if (mediaType(request) !== GROUP_SEND.contentType) {
-          throw new ProtocolError('BAD_REQUEST', `the body must be ${GROUP_SEND.contentType}`);
+        if (mediaType(request) !== e.rawBody.contentType) {
+          throw new ProtocolError('BAD_REQUEST', `the body must be ${e.rawBody.contentType}`);
         }
       },
-    },
-    async (request) => {
-      parseWith(MultiRecipientQuery, request.query);
-      if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new ProtocolError('BAD_REQUEST', 'missing body');
-      // A view, not a copy: the body is this request's own buffer, and up to 4 MiB.
-      const body = request.body;
-      return deps.groupSend.send(tokenHeader(request), new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength));
     },
   );
 }

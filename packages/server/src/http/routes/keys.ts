@@ -1,10 +1,11 @@
-import { parseWith, PreKeyBundleParams, ProtocolError, ROUTES, SetKeysRequest } from '@aviso/protocol';
+import { ENDPOINTS, parseWith, ProtocolError } from '@aviso/protocol';
 import { Aci } from '@signalapp/libsignal-client';
 import type { FastifyInstance } from 'fastify';
 import type { AccountsService } from '../../services/accounts/accounts.js';
 import type { GroupSendTokens } from '../../services/groups/group-send-tokens.js';
 import type { PreKeysService } from '../../services/accounts/prekeys.js';
 import { deviceOf, requireDevice } from '../auth.js';
+import { route } from '../endpoint-route.js';
 import { tokenHeader } from './group-send.js';
 
 export function keyRoutes(
@@ -12,24 +13,30 @@ export function keyRoutes(
   deps: { accounts: AccountsService; prekeys: PreKeysService; groupSendTokens: GroupSendTokens },
 ): void {
   const preHandler = requireDevice(deps.accounts);
-  app.put(ROUTES.keys, { preHandler }, async (request, reply) => {
-    deps.prekeys.setKeys(deviceOf(request), parseWith(SetKeysRequest, request.body));
-    return reply.code(204).send();
-  });
-  app.get(ROUTES.keys, { preHandler }, async (request) => deps.prekeys.count(deviceOf(request)));
+  route(
+    app,
+    ENDPOINTS.setKeys,
+    async (request, reply) => {
+      deps.prekeys.setKeys(deviceOf(request), parseWith(ENDPOINTS.setKeys.body, request.body));
+      return reply.code(204).send();
+    },
+    { preHandler },
+  );
+  route(app, ENDPOINTS.preKeyCount, async (request) => deps.prekeys.count(deviceOf(request)), { preHandler });
   // Basic auth, or (a group member fetching another member's keys) a group send token for exactly
   // that account, so the fetch does not say who is about to message whom.
-  app.get(ROUTES.keyBundle.pattern, async (request, reply) => {
+  const bundle = ENDPOINTS.keyBundle;
+  route(app, bundle, async (request, reply) => {
     const token = tokenHeader(request);
     if (token === undefined) {
       await preHandler(request, reply);
-      const params = parseWith(PreKeyBundleParams, request.params);
+      const params = parseWith(bundle.params, request.params);
       return deps.prekeys.bundle(deviceOf(request), params.accountId, params.deviceId);
     }
     if (request.headers.authorization !== undefined) {
       throw new ProtocolError('BAD_REQUEST', 'send account credentials or a group send token, not both');
     }
-    const params = parseWith(PreKeyBundleParams, request.params);
+    const params = parseWith(bundle.params, request.params);
     const tokenHash = deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
     return deps.prekeys.bundleWithToken(tokenHash, params.accountId, params.deviceId);
   });
