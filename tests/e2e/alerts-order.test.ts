@@ -234,7 +234,7 @@ describe("a hostile member's clock (finding 10)", () => {
 
     // The hostile member's client writes 2100 into what it sends. (An SDK whose whole clock says
     // 2100 cannot even fetch group credentials, so an attacker patches the message times in: here
-    // the SDK's two reads of the clock for a message, the alert's times and the message's sentAt,
+    // the SDK's two reads of the clock for a message, the alert's times and the message's sentAt (SentClock.next),
     // answer 2100.) It keeps using its real sender certificate.
     const cert = JSON.parse(hostileStore.getMeta('senderCertificate')!) as { certificate: string; expiresAt: number };
     hostileStore.commit({ meta: { senderCertificate: JSON.stringify({ ...cert, expiresAt: YEAR_2100 + 86_400_000 }) } });
@@ -243,7 +243,7 @@ describe("a hostile member's clock (finding 10)", () => {
     vi.spyOn(Date, 'now').mockImplementation(() => {
       // The first frame outside the spy and this file is the SDK code that asked for the time.
       const caller = new Error().stack?.split('\n').slice(1).find((l) => !l.includes('node_modules') && !l.includes('alerts-order.test')) ?? '';
-      return /#nextSentAt|\.sendAlert /.test(caller) ? realNow() + offset : realNow();
+      return /SentClock\.next |\.sendAlert /.test(caller) ? realNow() + offset : realNow();
     });
     const forged = await hostile.group.sendAlert({ kind: 'raid', severity: 'critical', title: 'RAID AT THE SCHOOL, everyone go now', requestAck: false });
     vi.restoreAllMocks();
