@@ -41,7 +41,7 @@ export function describeStorageContract(name: string, open: OpenBackend, options
     prekeysContract(backend);
     tokensContract(backend);
     groupsContract(backend);
-    messageQueueContract(backend);
+    messageQueueContract(backend, options.knownGaps ?? []);
     transactorContract(backend, options.knownGaps ?? []);
     countsContract(backend);
 
