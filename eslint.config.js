@@ -42,6 +42,12 @@ export default tseslint.config(
     ]),
   },
   {
+    // The storage contract speaks ports only, so any backend can run it; each backend's test file binds it.
+    files: ['packages/server/test/storage/**'],
+    ignores: ['packages/server/test/storage/*.test.ts'],
+    rules: ban([{ group: ['**/storage/**', 'better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], message: 'the storage contract knows ports, not a backend' }]),
+  },
+  {
     files: ['packages/client/src/**'],
     rules: ban([{ group: ['@aviso/server', '@aviso/server/*', '**/server/src/**'], message: 'the SDK never imports the relay' }]),
   },

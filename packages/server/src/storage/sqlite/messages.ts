@@ -107,7 +107,7 @@ export class MessagesRepository implements Synchronous<MessageQueue> {
    * INSERT_CHUNK rows: per-statement overhead, not SQLite's work, dominated one insert per row.
    * With `at`, envelope `i` takes queue position `at[i]` (reserved with `nextQueueId`); with
    * `skipExisting`, an envelope whose position is taken already is skipped (rebuilding a group send
-   * after a crash), and the remembered queue lengths must then be forgotten. Returns the queue
+   * after a crash), and the remembered queue lengths of those devices are forgotten here. Returns the queue
    * positions in order. Call inside a transaction.
    */
   insertMany(envelopes: readonly NewEnvelope[], at?: readonly number[], options: { skipExisting?: boolean } = {}): number[] {
@@ -132,7 +132,11 @@ export class MessagesRepository implements Synchronous<MessageQueue> {
       const last = Number(result.lastInsertRowid);
       for (let i = 0; i < chunk.length; i++) ids[start + i] = last - chunk.length + 1 + i;
     }
-    for (const e of envelopes) this.countInserted(e);
+    // A skipped row was stored before (crash recovery rebuilding a group send), so counting every
+    // envelope would overstate the queue and make the next trim drop one envelope too many: forget
+    // those devices' lengths instead, and the next count reads them from the table.
+    if (skip) for (const e of envelopes) this.counts.delete(countKey(e));
+    else for (const e of envelopes) this.countInserted(e);
     return ids;
   }
 
