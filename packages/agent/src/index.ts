@@ -1,7 +1,11 @@
-// The member host shared by the `aviso` CLI and the app: the profile home and its lock, name
-// resolution, and the control channels that hand a command to the process holding a profile.
+// The member host shared by the `aviso` CLI and the app: the profile home and its lock, one SDK
+// client per profile, connecting and draining, name resolution, JSON views, and the control
+// channels that hand a command to the process holding a profile.
 export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './errors.js';
 export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
+export { MemberHost, type HostOptions } from './host.js';
+export { DEFAULT_CONNECT_TIMEOUT_S, checkRelay, connectAndDrain, debugLogger, type ConnectOptions } from './session.js';
 export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
+export { ackCounts, alertJson, bySeverity, groupJson, groupPeople, memberJson, type AckCounts, type People } from './views/index.js';
 export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } from './control/channel.js';
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';

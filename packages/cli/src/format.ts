@@ -1,4 +1,7 @@
-import type { Alert, RollCall } from '@aviso/client';
+import type { AckCounts } from '@aviso/agent';
+
+// The JSON views live in @aviso/agent (the app shows the same shapes); their names stay importable here.
+export { ackCounts, alertJson, bySeverity, type AckCounts } from '@aviso/agent';
 
 /** Ids are long; people and tables use their first 8 characters (any unique prefix resolves). */
 export function shortId(id: string): string {
@@ -30,52 +33,6 @@ export function formatSafetyNumber(digits: string): string[] {
   return lines;
 }
 
-export interface AckCounts {
-  seen: number;
-  onMyWay: number;
-  onScene: number;
-  cannot: number;
-  confirmed: number;
-  disputed: number;
-}
-
-export function ackCounts(roll: RollCall): AckCounts {
-  return { seen: roll.seen.length, onMyWay: roll.onMyWay.length, onScene: roll.onScene.length, cannot: roll.cannot.length, confirmed: roll.confirmed.length, disputed: roll.disputed.length };
-}
-
 export function formatCounts(c: AckCounts): string {
   return `seen ${c.seen} · on my way ${c.onMyWay} · on scene ${c.onScene} · can't ${c.cannot} · confirmed ${c.confirmed} · disputed ${c.disputed}`;
-}
-
-/** The stable JSON shape of an alert (docs: packages/cli/README.md). */
-export function alertJson(alert: Alert, names: { group: string; from: string | undefined }, counts: AckCounts | undefined): Record<string, unknown> {
-  return {
-    id: alert.id,
-    groupId: alert.groupId,
-    group: names.group,
-    from: alert.from,
-    fromName: names.from,
-    kind: alert.kind,
-    severity: alert.severity,
-    title: alert.title,
-    body: alert.body,
-    place: alert.place?.text,
-    lat: alert.place?.lat,
-    lon: alert.place?.lon,
-    observedAt: alert.observedAt,
-    sentAt: alert.sentAt,
-    expiresAt: alert.expiresAt,
-    requestAck: alert.requestAck,
-    retracted: alert.retracted,
-    reason: alert.reason,
-    allClear: alert.allClear,
-    ...(counts ? { acks: counts } : {}),
-  };
-}
-
-const SEVERITY_RANK = { critical: 0, urgent: 1, info: 2 } as const;
-
-/** Most severe first, then newest first. */
-export function bySeverity(a: Pick<Alert, 'severity' | 'sentAt'>, b: Pick<Alert, 'severity' | 'sentAt'>): number {
-  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || b.sentAt - a.sentAt;
 }

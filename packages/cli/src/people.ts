@@ -1,13 +1,9 @@
-import type { Group, GroupMember, PendingMember } from '@aviso/client';
+import type { People } from '@aviso/agent';
+import type { GroupMember, PendingMember } from '@aviso/client';
 import { shortId } from './format.js';
 import { terminalText } from './terminal-text.js';
 
-/** A group's members by account id, as the SDK verified them (names already neutralized). */
-export type People = ReadonlyMap<string, GroupMember>;
-
-export async function groupPeople(group: Group): Promise<People> {
-  return new Map((await group.members()).map((m) => [m.accountId, m]));
-}
+export { groupPeople, type People } from '@aviso/agent';
 
 /** A member's display name, safe for the terminal; their short id when they set none. */
 export function personName(person: Pick<GroupMember, 'accountId' | 'displayName'>): string {

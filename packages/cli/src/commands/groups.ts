@@ -1,4 +1,4 @@
-import type { Group } from '@aviso/client';
+import { groupJson, memberJson } from '@aviso/agent';
 import { limited } from '../args.js';
 import { stringOption, type Command } from '../command.js';
 import { shortId } from '../format.js';
@@ -8,11 +8,6 @@ import { withClient } from '../session.js';
 import { terminalText } from '../terminal-text.js';
 import { savedName } from './account.js';
 import { findGroup, memberNamer } from './lookup.js';
-
-async function groupJson(group: Group): Promise<Record<string, unknown>> {
-  const members = group.status === 'member' ? (await group.members()).length : undefined;
-  return { type: 'group', id: group.id, title: group.title, status: group.status, role: group.role, members };
-}
 
 export const groups: Command = {
   name: 'groups',
@@ -28,7 +23,7 @@ export const groups: Command = {
       for (const g of list) {
         const j = await groupJson(g);
         const detail = g.status === 'member' ? `${String(j['members'])} members, you are ${g.role ?? 'member'}` : g.status;
-        ctx.out.emit({ type: 'group', ...j }, `${shortId(g.id)}  ${terminalText(g.title)}  (${detail})`);
+        ctx.out.emit(j, `${shortId(g.id)}  ${terminalText(g.title)}  (${detail})`);
       }
     });
   },
@@ -57,7 +52,7 @@ export const groupCreate: Command = {
         ...(description ? { description } : {}),
         ...(args.values['announcements-only'] === true ? { announcementsOnly: true } : {}),
       });
-      ctx.out.emit(await groupJson(group) as { type: string }, [`created "${terminalText(group.title)}" (${shortId(group.id)})`, `next: aviso invite "${terminalText(group.title)}"`]);
+      ctx.out.emit(await groupJson(group), [`created "${terminalText(group.title)}" (${shortId(group.id)})`, `next: aviso invite "${terminalText(group.title)}"`]);
     });
   },
 };
@@ -81,7 +76,7 @@ export const members: Command = {
         const by = m.invitedBy === undefined ? undefined : people.get(m.invitedBy);
         const inviter = m.invitedBy === undefined ? '' : `, invited by ${by ? `${personName(by)} (${shortId(by.accountId)})` : shortId(m.invitedBy)}`;
         ctx.out.emit(
-          { type: 'member', groupId: group.id, accountId: m.accountId, displayName: m.displayName, role: m.role, invitedBy: m.invitedBy, you, confusableWith: m.confusableWith },
+          memberJson(group.id, m, you),
           `${shortId(m.accountId)}  ${m.displayName ? personName(m) : '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}${lookAlikeNote(m, people)}`,
         );
       }

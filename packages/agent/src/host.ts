@@ -1,0 +1,90 @@
+import { AvisoClient, type Logger } from '@aviso/client';
+import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
+
+export interface HostOptions {
+  /** What holds the profile (`listen`, `group create`), named by the lock to whoever finds it busy. */
+  command: string;
+  logger?: Logger | undefined;
+  /** Keep syncing groups while connected (a long-lived host, not a one-shot command). */
+  live?: boolean;
+}
+
+interface Held {
+  client: AvisoClient;
+  unlock: () => void;
+}
+
+/**
+ * Keeps one open AvisoClient per profile for this process: the first caller opens it (taking the
+ * profile lock, which the SDK's own data-folder lock backs up), every later caller gets the same
+ * client, and close() closes each once and releases its lock. Two clients on one store would fork
+ * its ratchet state, so nothing in a host process opens a profile any other way.
+ */
+export class MemberHost {
+  readonly #held = new Map<string, Promise<Held>>();
+  readonly #options: HostOptions;
+
+  constructor(options: HostOptions) {
+    this.#options = options;
+  }
+
+  /** The profile's client, opened on first use; PROFILE_BUSY when another process holds it. */
+  async client(profile: Profile): Promise<AvisoClient> {
+    let held = this.#held.get(profile.dir);
+    if (!held) {
+      held = this.#open(profile);
+      this.#held.set(profile.dir, held);
+      const opening = held;
+      opening.catch(() => {
+        if (this.#held.get(profile.dir) === opening) this.#held.delete(profile.dir);
+      }); // a failed open is not cached: the next caller tries again
+    }
+    return (await held).client;
+  }
+
+  /** Whether this host holds the profile open now. */
+  holds(profile: Profile): boolean {
+    return this.#held.has(profile.dir);
+  }
+
+  /** Closes the profile's client (the store, the socket) and releases its lock; a no-op when not open. */
+  close(profile: Profile): Promise<void> {
+    return this.#close(profile.dir);
+  }
+
+  /** Closes every profile this host opened. */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#held.keys()].map((dir) => this.#close(dir)));
+  }
+
+  async #close(dir: string): Promise<void> {
+    const held = this.#held.get(dir);
+    if (!held) return;
+    this.#held.delete(dir);
+    const opened = await held.catch(() => undefined);
+    if (!opened) return;
+    try {
+      await opened.client.close().catch(() => undefined);
+    } finally {
+      opened.unlock();
+    }
+  }
+
+  async #open(profile: Profile): Promise<Held> {
+    ensureProfileDir(profile);
+    const unlock = lockProfile(profile, this.#options.command);
+    try {
+      const client = await AvisoClient.open({
+        dataDir: profile.dir,
+        ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+        requestTimeoutMs: 20_000,
+        connection: { backoff: { initialMs: 500, maxMs: 5000 } },
+        groupSyncIntervalMs: this.#options.live ? 30_000 : 0,
+      });
+      return { client, unlock };
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+}

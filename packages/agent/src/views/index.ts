@@ -1,0 +1,4 @@
+// What a front end shows of the SDK's objects, as plain JSON: the CLI prints these with --json and
+// the app reads the same shapes, so one change here changes both.
+export { ackCounts, alertJson, bySeverity, type AckCounts } from './alerts.js';
+export { groupJson, groupPeople, memberJson, type People } from './groups.js';
