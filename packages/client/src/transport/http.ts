@@ -183,6 +183,3 @@ function toRelayError(method: string, path: string, status: number, text: string
   const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && !NOT_INFERRED.has(c)) ?? 'INTERNAL';
   return new RelayRequestError({ code, status, retryable: status >= 500 || status === 429, message: `${method} ${path}: HTTP ${status}` });
 }
-
-/** Responses with no body (204). */
-export const NoContent = z.unknown();
