@@ -1,8 +1,8 @@
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
-import { LIMITS, PreKeyCount, ROUTES, type SetKeysRequest, type SignedEcPreKey, type SignedKyberPreKey } from '@aviso/protocol';
+import { ENDPOINTS, LIMITS, type SetKeysRequest, type SignedEcPreKey, type SignedKyberPreKey } from '@aviso/protocol';
 import { generateKyberPreKey, generatePreKey, generateSignedPreKey, nextKeyId, randomKeyId } from '../crypto/prekeys.js';
 import type { AvisoStore, StoreChanges } from '../stores/interfaces.js';
-import { NoContent, type RelayHttp } from '../transport/http.js';
+import type { RelayHttp } from '../transport/http.js';
 import type { Logger } from '../util/logger.js';
 
 /** Signal-Desktop's numbers: batches of 100, refill under 10, rotate about every 2 days, keep 5. */
@@ -96,14 +96,14 @@ export class KeyManager {
     const newest = this.store.listSignedPreKeys().at(-1);
     if (!newest || this.now() - newest.createdAt > KEY_POLICY.rotateAfterMs) {
       const body = this.rotateSignedKeys();
-      await http.put(ROUTES.keys, body, NoContent);
+      await http.call(ENDPOINTS.setKeys, { body });
       this.logger.info({}, 'rotated signed prekey and last-resort key');
     }
-    const counts = await http.get(ROUTES.keys, PreKeyCount);
+    const counts = await http.call(ENDPOINTS.preKeyCount, {});
     const ec = counts.count < KEY_POLICY.refillBelow;
     const pq = counts.pqCount < KEY_POLICY.refillBelow;
     if (ec || pq) {
-      await http.put(ROUTES.keys, this.generateOneTimeKeys(ec, pq), NoContent);
+      await http.call(ENDPOINTS.setKeys, { body: this.generateOneTimeKeys(ec, pq) });
       this.logger.info({ ec, pq }, 'uploaded one-time prekeys');
     }
   }

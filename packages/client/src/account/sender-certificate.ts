@@ -1,5 +1,5 @@
 import { PublicKey, SenderCertificate } from '@signalapp/libsignal-client';
-import { ROUTES, SenderCertificateResponse } from '@aviso/protocol';
+import { ENDPOINTS } from '@aviso/protocol';
 import { RelayRequestError } from '../errors.js';
 import type { AvisoStore } from '../stores/interfaces.js';
 import { copyBytes, fromBase64 } from '../util/bytes.js';
@@ -22,7 +22,7 @@ export class SenderCertificates {
       const { certificate, expiresAt } = JSON.parse(cached) as { certificate: string; expiresAt: number };
       if (expiresAt - Date.now() > CERT_REFRESH_MS) return SenderCertificate.deserialize(fromBase64(certificate));
     }
-    const res = await this.account.http.get(ROUTES.senderCertificate, SenderCertificateResponse);
+    const res = await this.account.http.call(ENDPOINTS.senderCertificate, {});
     const certificate = SenderCertificate.deserialize(fromBase64(res.certificate));
     // Recipients would reject a certificate that does not chain to the pinned root; fail here instead.
     if (!certificate.validate(PublicKey.deserialize(copyBytes(account.trustRoot)), Date.now())) {

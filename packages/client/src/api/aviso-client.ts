@@ -4,15 +4,13 @@ import type WebSocket from 'ws';
 import {
   AccountId,
   DIRECT,
+  ENDPOINTS,
   ERROR,
   LIMITS,
   MESSAGE_DELIVER,
-  PreKeyBundleResponse,
   PROTOCOL_VERSION,
   QUEUE_EMPTY,
   QUEUE_OVERFLOW,
-  RegisterResponse,
-  RelayInfo,
   ROUTES,
   type RegisterRequest,
   type ServerFrame,
@@ -53,7 +51,7 @@ import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
-import { basicAuthHeader, NoContent, type FetchLike } from '../transport/http.js';
+import { basicAuthHeader, type FetchLike } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
@@ -267,7 +265,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const existing = this.#account.registered;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
     const anonymous = this.#account.anonymous(input.relayUrl);
-    const info = await anonymous.get(ROUTES.relayInfo, RelayInfo, false);
+    const info = await anonymous.call(ENDPOINTS.relayInfo, {});
     if (info.protocolVersion !== PROTOCOL_VERSION) {
       throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
     }
@@ -286,13 +284,13 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       registrationId: this.#local.registrationId,
       ...signed,
     };
-    const res = await anonymous.post(ROUTES.accounts, body, RegisterResponse, false);
+    const res = await anonymous.call(ENDPOINTS.register, { body });
     const account: AccountRecord = { relayUrl: input.relayUrl, trustRoot, accountId: res.accountId, deviceId: res.deviceId, password };
     this.#store.commit({ account });
     this.#account.set(account);
     this.#logger.info({ deviceId: res.deviceId }, 'registered');
     try {
-      await this.#account.http.put(ROUTES.keys, this.#keys.generateOneTimeKeys(true, true), NoContent);
+      await this.#account.http.call(ENDPOINTS.setKeys, { body: this.#keys.generateOneTimeKeys(true, true) });
     } catch (err) {
       // The account exists; connect() tops keys up again.
       this.#logger.warn(errInfo(err), 'one-time prekey upload failed after registration');
@@ -414,7 +412,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const account = this.#account.record;
     const them = AccountId.parse(accountId);
     if (!this.#store.getIdentity(them)) {
-      const bundle = await this.#account.http.get(ROUTES.keyBundle.path(them, '*'), PreKeyBundleResponse);
+      const bundle = await this.#account.http.call(ENDPOINTS.keyBundle, { params: { accountId: them, deviceId: '*' } });
       await this.#crypto.inZone(them, async (_zone, stores) => {
         await buildSessions(stores, ProtocolAddress.new(account.accountId, account.deviceId), them, bundle);
       });

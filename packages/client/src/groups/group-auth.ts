@@ -1,10 +1,11 @@
-import { AuthCredentialsResponse, EndorsementsResponse, GROUP_HEADERS, LIMITS, RelayInfo, ROUTES } from '@aviso/protocol';
+import { ENDPOINTS, GROUP_HEADERS, LIMITS, type EndorsementsResponse, type EndpointSpec } from '@aviso/protocol';
 import type { z } from 'zod';
 import type { Account } from '../account/account.js';
 import { authPresentation, dayStart, DAY_SECONDS, receiveAuthCredentials } from '../crypto/group-auth.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
 import type { AuthCredentialWithPni } from '../crypto/zkgroup.js';
 import { RelayRequestError } from '../errors.js';
+import type { CallInput } from '../transport/http.js';
 import { fromBase64 } from '../util/bytes.js';
 
 /**
@@ -19,10 +20,10 @@ export class GroupAuth {
   constructor(private readonly account: Account) {}
 
   /** A presentation-authenticated request (plus the invite password when joining). */
-  async send<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, keys: GroupKeys, invitePassword?: string): Promise<z.output<S>> {
+  async send<E extends EndpointSpec>(endpoint: E, input: Omit<CallInput<E>, 'headers'>, keys: GroupKeys, invitePassword?: string): Promise<z.output<E['response']>> {
     const headers: Record<string, string> = { [GROUP_HEADERS.presentation]: await this.#presentation(keys) };
     if (invitePassword !== undefined) headers[GROUP_HEADERS.invitePassword] = invitePassword;
-    return this.account.http.anonymous(method, path, body, schema, headers);
+    return this.account.http.call(endpoint, { ...input, headers } as CallInput<E>);
   }
 
   /**
@@ -30,12 +31,12 @@ export class GroupAuth {
    * caller checks the member list against the verified state itself.
    */
   fetchEndorsements(keys: GroupKeys): Promise<EndorsementsResponse> {
-    return this.send('GET', ROUTES.groupEndorsements.path(keys.groupId), undefined, EndorsementsResponse, keys);
+    return this.send(ENDPOINTS.endorsements, { params: { groupId: keys.groupId } }, keys);
   }
 
   async serverPublicParams(): Promise<Uint8Array> {
     if (!this.#serverParams) {
-      const info = await this.account.http.get(ROUTES.relayInfo, RelayInfo, false);
+      const info = await this.account.http.call(ENDPOINTS.relayInfo, {});
       this.#serverParams = fromBase64(info.zkgroupPublicParams);
     }
     return this.#serverParams;
@@ -54,7 +55,7 @@ export class GroupAuth {
 
   async #fetchCredentials(today: number): Promise<void> {
     const to = today + (LIMITS.maxAuthCredentialDays - 1) * DAY_SECONDS;
-    const res = await this.account.http.get(`${ROUTES.authCredentials}?from=${today}&to=${to}`, AuthCredentialsResponse);
+    const res = await this.account.http.call(ENDPOINTS.authCredentials, { query: { from: today, to } });
     let received;
     try {
       received = receiveAuthCredentials(await this.serverPublicParams(), this.account.record.accountId, res);

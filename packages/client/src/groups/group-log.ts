@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
-  AppendChangeResponse,
   ChangesResponse,
-  JoinInfoResponse,
+  ENDPOINTS,
+  inviteIdPathSegment,
   LIMITS,
-  MintTokenResponse,
-  ROUTES,
   type GroupChange,
   type Role,
 } from '@aviso/protocol';
@@ -80,6 +78,12 @@ const DEFAULT_INVITE_SECONDS = 7 * DAY_SECONDS;
 
 /** The log as served: the envelope is checked here, each change by the verifier. */
 const ServedChanges = ChangesResponse.extend({ changes: z.array(z.record(z.string(), z.unknown())) });
+/**
+ * The changes route with the envelope-only schema above instead of the table's: the table's would
+ * refuse a malformed change as BAD_RESPONSE, where the verifier reports it as the relay's misbehaviour
+ * (a GroupVerificationError naming the version). The request is the table's unchanged.
+ */
+const ServedChangesEndpoint = { ...ENDPOINTS.groupChanges, response: ServedChanges };
 
 /** A served record without the relay's receipt time: what was signed and is hashed. */
 function withoutReceipt(record: Record<string, unknown>): GroupChange {
@@ -116,7 +120,7 @@ export class GroupLog {
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
       const { state, events } = this.#verifyOwn(keys, state0, change);
-      await this.#d.auth.send('PUT', ROUTES.group.path(keys.groupId), { publicParams: toBase64(keys.publicParams), change }, z.unknown(), keys);
+      await this.#d.auth.send(ENDPOINTS.createGroup, { params: { groupId: keys.groupId }, body: { publicParams: toBase64(keys.publicParams), change } }, keys);
       this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }], meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]) });
       for (const e of events) this.#d.events.emit('group', e);
       return keys.groupId;
@@ -144,13 +148,13 @@ export class GroupLog {
       let type: 'join' | 'requestJoin';
       for (let attempt = 1; ; attempt++) {
         // Refuses early (revoked, used up, expired, wrong password) and names the head to chain to.
-        const info = await this.#d.auth.send('GET', ROUTES.groupJoinInfo.path(keys.groupId, code.inviteId), undefined, JoinInfoResponse, keys, password);
+        const info = await this.#d.auth.send(ENDPOINTS.joinInfo, { params: { groupId: keys.groupId, inviteId: inviteIdPathSegment(code.inviteId) } }, keys, password);
         if (info.publicParams !== toBase64(keys.publicParams)) throw new InviteCodeError('the relay serves other public params for the group in this invite code');
         type = info.requireApproval ? 'requestJoin' : 'join';
         const head: GroupState = { ...emptyGroupState(keys.groupId), version: info.currentVersion, headHash: info.headHash };
         const change = buildChange({ state: head, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions: [type === 'join' ? { type, inviteId: code.inviteId, profile } : { type, inviteId: code.inviteId, profile }], inviteSigningKey });
         try {
-          await this.#d.auth.send('POST', ROUTES.groupChanges.path(keys.groupId), { change }, AppendChangeResponse, keys, password);
+          await this.#d.auth.send(ENDPOINTS.appendChange, { params: { groupId: keys.groupId }, body: { change } }, keys, password);
           break;
         } catch (err) {
           // Someone else's change landed between the join info and ours: chain to the new head.
@@ -237,7 +241,7 @@ export class GroupLog {
         if (actions.length === 0) return;
         const change = buildChange({ state: rec.state, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
         try {
-          await this.#d.auth.send('POST', ROUTES.groupChanges.path(groupId), { change }, AppendChangeResponse, keys);
+          await this.#d.auth.send(ENDPOINTS.appendChange, { params: { groupId }, body: { change } }, keys);
         } catch (err) {
           if (attempt === 1 && err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') continue;
           throw err;
@@ -387,8 +391,7 @@ export class GroupLog {
     const events: GroupChangeEvent[] = [];
     for (;;) {
       const from = Math.max(state.version, 0);
-      const path = `${ROUTES.groupChanges.path(groupId)}?from=${from}&limit=${PAGE}`;
-      const res = await this.#d.auth.send('GET', path, undefined, ServedChanges, keys);
+      const res = await this.#d.auth.send(ServedChangesEndpoint, { params: { groupId }, query: { from, limit: PAGE } }, keys);
       if (res.publicParams !== toBase64(keys.publicParams)) {
         return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
       }
@@ -450,7 +453,7 @@ export class GroupLog {
 
   async #mintToken(uses: number, expiresAt: number): Promise<string | undefined> {
     try {
-      const res = await this.#d.account.http.post(ROUTES.registrationTokens, { uses, expiresAt }, MintTokenResponse);
+      const res = await this.#d.account.http.call(ENDPOINTS.mintRegistrationToken, { body: { uses, expiresAt } });
       return res.token;
     } catch (err) {
       // The operator turned member tokens off: the code then works for registered clients only.

@@ -1,4 +1,4 @@
-import { RevokeTokenResponse, ROUTES } from '@aviso/protocol';
+import { ENDPOINTS } from '@aviso/protocol';
 import type { AvisoStore } from '../stores/interfaces.js';
 import type { RelayHttp } from '../transport/http.js';
 
@@ -9,9 +9,9 @@ import type { RelayHttp } from '../transport/http.js';
  * not know who minted a token, so holding it is what lets us revoke it. Resolves false if the relay
  * no longer had it (used up, expired, or revoked already); a code minted without a token is a no-op.
  */
-export async function revokeInviteRegistrationToken(http: Pick<RelayHttp, 'post'>, token: string | undefined): Promise<boolean> {
+export async function revokeInviteRegistrationToken(http: Pick<RelayHttp, 'call'>, token: string | undefined): Promise<boolean> {
   if (token === undefined) return false;
-  const res = await http.post(ROUTES.registrationTokenRevoke, { token }, RevokeTokenResponse);
+  const res = await http.call(ENDPOINTS.revokeRegistrationToken, { body: { token } });
   return res.revoked;
 }
 

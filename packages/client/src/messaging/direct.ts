@@ -1,5 +1,5 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { PreKeyBundleResponse, ROUTES, SendMessagesResponse, type Content, type OutgoingMessage } from '@aviso/protocol';
+import { ENDPOINTS, type Content, type OutgoingMessage, type PreKeyBundleResponse } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { SenderCertificates } from '../account/sender-certificate.js';
 import { MemberKeys } from '../alerts/member-keys.js';
@@ -86,7 +86,7 @@ export class DirectSender {
         return out; // the zone (ratchet steps) commits before anything leaves this device
       });
       try {
-        await http.put(ROUTES.messages.path(to), { messages, timestamp: content.sentAt }, SendMessagesResponse);
+        await http.call(ENDPOINTS.sendMessages, { params: { accountId: to }, body: { messages, timestamp: content.sentAt } });
         return;
       } catch (err) {
         if (attempt >= SEND_ATTEMPTS) throw err;
@@ -119,7 +119,7 @@ export class DirectSender {
   async #fetchBundles(to: string, which: Set<number> | 'all' | undefined): Promise<PreKeyBundleResponse[]> {
     if (which === undefined) return [];
     const http = this.#d.account.http;
-    if (which === 'all') return [await http.get(ROUTES.keyBundle.path(to, '*'), PreKeyBundleResponse)];
-    return Promise.all([...which].map((d) => http.get(ROUTES.keyBundle.path(to, d), PreKeyBundleResponse)));
+    if (which === 'all') return [await http.call(ENDPOINTS.keyBundle, { params: { accountId: to, deviceId: '*' } })];
+    return Promise.all([...which].map((d) => http.call(ENDPOINTS.keyBundle, { params: { accountId: to, deviceId: d } })));
   }
 }

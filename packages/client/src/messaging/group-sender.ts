@@ -4,12 +4,11 @@ import {
   ALERT_LIMITS,
   Content,
   encodeContent,
+  ENDPOINTS,
   GROUP_SEND,
-  MultiRecipientResponse,
-  PreKeyBundleResponse,
-  ROUTES,
   SENDER_KEY_DISTRIBUTION,
   type GroupMessageBody,
+  type PreKeyBundleResponse,
 } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { SenderCertificates } from '../account/sender-certificate.js';
@@ -306,7 +305,7 @@ export class GroupSender {
       if (targets.length === 0 || !body) return;
       const token = toBase64(sendToken(endorsements, targets, keys.secretParams));
       try {
-        await this.#d.account.http.putBytes(`${ROUTES.multiRecipient}?ts=${content.sentAt}`, body, GROUP_SEND.contentType, MultiRecipientResponse, { [GROUP_SEND.tokenHeader]: token });
+        await this.#d.account.http.call(ENDPOINTS.multiRecipient, { query: { ts: content.sentAt }, body, headers: { [GROUP_SEND.tokenHeader]: token } });
         return;
       } catch (err) {
         if (!(err instanceof RelayRequestError) || attempt >= SEND_ATTEMPTS) throw err;
@@ -387,17 +386,18 @@ export class GroupSender {
       PREKEY_FETCH_PARALLEL,
       async ([accountId, devices]) => {
         const token = toBase64(sendToken(e, [accountId], keys.secretParams));
-        const paths = devices === '*' ? [ROUTES.keyBundle.path(accountId, '*')] : [...devices].map((d) => ROUTES.keyBundle.path(accountId, d));
-        for (const path of paths) {
+        const targets: (number | '*')[] = devices === '*' ? ['*'] : [...devices];
+        for (const deviceId of targets) {
+          const params = { accountId, deviceId };
           let bundle: PreKeyBundleResponse;
           try {
-            bundle = await this.#d.account.http.anonymous('GET', path, undefined, PreKeyBundleResponse, { [GROUP_SEND.tokenHeader]: token });
+            bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params, headers: { [GROUP_SEND.tokenHeader]: token } });
           } catch (err) {
             if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
             if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
             // A relay without token-authorised key fetches: fall back to our account credentials.
             this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
-            bundle = await this.#d.account.http.get(path, PreKeyBundleResponse);
+            bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params });
           }
           // The relay serves the bundle: only the log's key for this member starts a session.
           const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));

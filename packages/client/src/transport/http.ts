@@ -1,5 +1,15 @@
 import { z } from 'zod';
-import { basicCredentials, ErrorBody, ERROR_CODES, PROTOCOL_HEADER, PROTOCOL_VERSION, type ErrorCode } from '@aviso/protocol';
+import {
+  basicCredentials,
+  ErrorBody,
+  ERROR_CODES,
+  pathOf,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type EndpointSpec,
+  type ErrorCode,
+  type PathParamNames,
+} from '@aviso/protocol';
 import { RelayRequestError } from '../errors.js';
 
 export interface Credentials {
@@ -20,6 +30,29 @@ export interface HttpOptions {
   fetch?: FetchLike | undefined;
   timeoutMs?: number | undefined;
 }
+
+/**
+ * What `call` needs besides the table entry. Path parameters and query values are what the caller
+ * has (numbers stay numbers); the body is the JSON value, or the bytes for a raw-body entry.
+ * `headers` are the credentials of a non-account auth kind (a group presentation, an invite password,
+ * a group send token): when present, account credentials are not sent, so the relay never learns the
+ * account behind a group request.
+ */
+export type CallInput<E extends EndpointSpec> = ParamsInput<E> &
+  QueryInput<E> &
+  BodyInput<E> & { readonly headers?: Readonly<Record<string, string>> | undefined };
+
+type ParamsInput<E extends EndpointSpec> = [PathParamNames<E['path']>] extends [never]
+  ? { readonly params?: undefined }
+  : { readonly params: Readonly<Record<PathParamNames<E['path']>, string | number>> };
+type QueryInput<E extends EndpointSpec> = E['query'] extends z.ZodObject
+  ? { readonly query: { readonly [K in keyof z.output<E['query']>]: z.output<E['query']>[K] } }
+  : { readonly query?: undefined };
+type BodyInput<E extends EndpointSpec> = E['rawBody'] extends object
+  ? { readonly body: Uint8Array }
+  : E['body'] extends z.ZodType
+    ? { readonly body: z.input<E['body']> }
+    : { readonly body?: undefined };
 
 /** JSON over fetch: Basic auth, timeouts, and relay error bodies mapped to RelayRequestError. */
 export class RelayHttp {
@@ -56,6 +89,35 @@ export class RelayHttp {
   /** A raw-bytes request with no account credentials (group sends: the body is libsignal's SentMessage). */
   putBytes<S extends z.ZodType>(path: string, body: Uint8Array, contentType: string, schema: S, headers: Record<string, string>): Promise<z.output<S>> {
     return this.request('PUT', path, new RawBody(new Uint8Array(body), contentType), schema, false, headers);
+  }
+
+  /**
+   * One route of the protocol's endpoint table: the request is built from the entry (method, path
+   * with its parameters filled and percent-encoded, query, JSON or raw body) and the response parsed
+   * with the entry's schema (a 204 has no body). Account credentials go only to routes that accept
+   * them, and only when the caller passes no other credentials in `headers`.
+   */
+  call<E extends EndpointSpec>(endpoint: E, input: CallInput<E>): Promise<z.output<E['response']>> {
+    const { params, query, body, headers } = input as {
+      params?: Readonly<Record<string, string | number>>;
+      query?: Readonly<Record<string, unknown>>;
+      body?: unknown;
+      headers?: Readonly<Record<string, string>>;
+    };
+    let path = pathOf(endpoint.path, params);
+    if (query !== undefined) {
+      const search = new URLSearchParams();
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) search.append(k, String(v));
+      const qs = search.toString();
+      if (qs !== '') path += `?${qs}`;
+    }
+    let payload: unknown = undefined;
+    if (endpoint.rawBody !== undefined) {
+      if (!(body instanceof Uint8Array)) throw new TypeError(`${endpoint.method} ${endpoint.path} takes a raw body`);
+      payload = new RawBody(new Uint8Array(body), endpoint.rawBody.contentType);
+    } else if (endpoint.body !== undefined) payload = body;
+    const auth = headers === undefined && endpoint.auth.some((alt) => alt.length === 1 && alt[0] === 'account');
+    return this.request(endpoint.method, path, payload, endpoint.response, auth, { ...headers }) as Promise<z.output<E['response']>>;
   }
 
   async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean, extraHeaders: Record<string, string> = {}): Promise<z.output<S>> {
@@ -121,6 +183,3 @@ function toRelayError(method: string, path: string, status: number, text: string
   const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && !NOT_INFERRED.has(c)) ?? 'INTERNAL';
   return new RelayRequestError({ code, status, retryable: status >= 500 || status === 429, message: `${method} ${path}: HTTP ${status}` });
 }
-
-/** Responses with no body (204). */
-export const NoContent = z.unknown();
