@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
   changeSigningMessage,
   evaluateChange,
+  GroupAction,
   ProtocolError,
   type AuthenticityContext,
-  type GroupAction,
   type GroupChange,
   type GroupEffect,
   type GroupView,
@@ -319,5 +321,80 @@ describe('authenticity: what the relay checks before it stores a change (authent
     const g = created();
     g.members.set(ADMIN, { role: 'admin' });
     expect(reason(() => evaluate(g, g.build(ADMIN, [{ type: 'setAccess', membersCanInvite: true }])))).toBe('GROUP_CHANGE_INVALID:no-signing-key');
+  });
+});
+
+/**
+ * docs/groups.md's "Group rules" table is the prose that another team implements from: this reads
+ * it and runs each row's "Who may" through evaluateChange, so the table and rules.ts cannot drift.
+ */
+describe('the rules table in docs/groups.md', () => {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/groups.md', import.meta.url)), 'utf8');
+  const section = doc.slice(doc.indexOf('## Group rules'), doc.indexOf('\n## ', doc.indexOf('## Group rules') + 1));
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    if (cells.length < 4 || !cells[1]!.startsWith('`')) continue;
+    for (const name of cells[1]!.matchAll(/`(\w+)`/g)) rows.set(name[1]!, cells[2]!);
+  }
+
+  /** admin, bob and dave are members (bob and dave joined by invite i1), carol is pending through `ask`. */
+  function populated(membersCanInvite = false): TestGroup {
+    const g = created();
+    g.change(ADMIN, [invite('i1', { maxUses: 5 }), invite('ask', { requireApproval: true, maxUses: 5 })]);
+    g.change(BOB, [join('i1')]);
+    g.change(DAVE, [join('i1')]);
+    g.change(CAROL, [requestJoin('ask')]);
+    if (membersCanInvite) g.change(ADMIN, [{ type: 'setAccess', membersCanInvite: true }]);
+    return g;
+  }
+  /** One action of each type; `invite` is the invite it acts on, where it acts on one. */
+  const sample: Record<string, (invite?: string) => TestAction> = {
+    createInvite: () => invite('new', { requireApproval: true }) as TestAction,
+    revokeInvite: (inviteId = 'i1') => ({ type: 'revokeInvite', inviteId }),
+    approve: () => ({ type: 'approve', member: CAROL }),
+    deny: () => ({ type: 'deny', member: CAROL, ban: false }),
+    remove: () => ({ type: 'remove', member: DAVE, ban: false }),
+    setRole: () => ({ type: 'setRole', member: DAVE, role: 'admin' }),
+    setAttributes: () => ({ type: 'setAttributes', attributes: blob }),
+    setAccess: () => ({ type: 'setAccess', membersCanInvite: true }),
+    leave: () => ({ type: 'leave' }),
+  };
+  const attempt = (g: TestGroup, actor: string, action: TestAction) => refusal(() => g.change(actor, [action]));
+  /** A group where bob (a member) issued the invite `bobs`. */
+  function withBobsInvite(): TestGroup {
+    const g = populated(true);
+    g.change(BOB, [invite('bobs', { requireApproval: true })]);
+    return g;
+  }
+
+  test('every action the schema knows has a row, and every row names a real action', () => {
+    const known = GroupAction.options.map((o) => o.shape.type.value);
+    expect([...rows.keys()].sort()).toEqual([...known].sort());
+  });
+
+  test.each(Object.keys(sample))('%s: the table says who may, and evaluateChange agrees', (type) => {
+    const who = rows.get(type);
+    expect(who, `a row for ${type}`).toBeDefined();
+    const action = sample[type]!;
+    if (who === 'admins') {
+      expect(attempt(populated(), ADMIN, action())).toBe('accepted');
+      expect(attempt(populated(true), BOB, action())).toBe('FORBIDDEN');
+      expect(attempt(withBobsInvite(), BOB, action('bobs'))).toBe('FORBIDDEN'); // not even on what bob made
+    } else if (who!.startsWith('admins; members too when `membersCanInvite`')) {
+      expect(attempt(populated(), ADMIN, action())).toBe('accepted');
+      expect(attempt(populated(false), BOB, action())).toBe('FORBIDDEN');
+      expect(attempt(populated(true), BOB, action())).toBe('accepted');
+    } else if (who === 'admins, or the member who issued the invite') {
+      expect(attempt(populated(), ADMIN, action())).toBe('accepted');
+      expect(attempt(populated(), BOB, action())).toBe('FORBIDDEN'); // i1 is the admin's
+      expect(attempt(withBobsInvite(), DAVE, action('bobs'))).toBe('FORBIDDEN');
+      expect(attempt(withBobsInvite(), BOB, action('bobs'))).toBe('accepted');
+    } else if (who === 'any member') {
+      expect(attempt(populated(), BOB, action())).toBe('accepted');
+      expect(attempt(populated(), CAROL, action())).toBe('NOT_A_MEMBER'); // pending is not in yet
+    } else {
+      throw new Error(`the table's "Who may" for ${type} is not one this test knows: ${who}`);
+    }
   });
 });
