@@ -6,9 +6,8 @@ import type { GroupChangeEvent } from '../crypto/group-chain.js';
 import type { AvisoStore } from '../stores/interfaces.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
+import { SEND_LOG_MS } from '../messaging/group-sender.js'; // the send log is pruned with the expired alerts
 
-/** The group messaging's send log is kept this long (resends); pruned with the expired alerts. */
-const SEND_LOG_MS = 24 * 3600_000;
 const CLEANUP_INTERVAL_MS = 60_000;
 
 export interface AlertBookEvents {

@@ -177,7 +177,7 @@ export class GroupReceiver {
     let rec = this.#d.store.getGroup(groupId);
     if (!rec || rec.status !== 'member') return undefined;
     if (!memberOf(rec.state, sender) && syncIfUnknown) {
-      await this.#syncQuietly(groupId);
+      await this.#d.log.syncForMessage(groupId); // a failure is logged and reported on 'error'
       rec = this.#d.store.getGroup(groupId);
       if (!rec || rec.status !== 'member') return undefined;
     }
@@ -191,24 +191,13 @@ export class GroupReceiver {
 
   /** A sync before applying a group message: 'transient' when the relay could not be reached (try later). */
   async #syncForMessage(groupId: string): Promise<'ok' | 'transient' | 'failed'> {
-    try {
-      await this.#d.log.sync(groupId);
+    const err = await this.#d.log.syncForMessage(groupId); // logged and reported on 'error' there
+    if (err === undefined) {
       this.#synced.add(groupId);
       return 'ok';
-    } catch (err) {
-      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
-      const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
-      return transient ? 'transient' : 'failed';
     }
+    const transient = err instanceof RelayRequestError && (err.retryable || err.code === 'NETWORK_ERROR' || err.code === 'TIMEOUT');
+    return transient ? 'transient' : 'failed';
   }
 
-  async #syncQuietly(groupId: string): Promise<void> {
-    try {
-      await this.#d.log.sync(groupId);
-    } catch (err) {
-      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
-    }
-  }
 }

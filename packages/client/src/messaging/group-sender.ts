@@ -29,7 +29,7 @@ import { sessionsOf, type Zone } from '../stores/zone.js';
 import { forEachBounded } from '../util/bounded.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
-import { errInfo, type Logger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { CryptoQueue } from './crypto-queue.js';
 import { SEND_ATTEMPTS, type DeviceSync } from './device-sync.js';
@@ -74,7 +74,8 @@ interface Refusals {
 type Unscoped<B> = B extends unknown ? Omit<B, 'groupId' | 'groupVersion' | 'groupHeadHash'> : never;
 export type GroupBodyInput = Unscoped<GroupMessageBody>;
 
-const SEND_LOG_MS = 24 * 3600_000;
+/** How long a sent group message stays in the send log, for resends to members who missed it. */
+export const SEND_LOG_MS = 24 * 3600_000;
 const MAX_RESENDS = 5;
 /** Refresh endorsements this long before they expire. */
 const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
@@ -501,7 +502,7 @@ export class GroupSender {
    */
   async #checkWithheld(groupId: string): Promise<void> {
     if (!readClaim(this.#d.store, groupId)) return;
-    await this.#syncQuietly(groupId);
+    await this.#d.log.syncForMessage(groupId); // a failure is logged and reported on 'error'
     const claim = readClaim(this.#d.store, groupId);
     if (!claim) return;
     const state = this.#d.log.record(groupId).state;
@@ -529,12 +530,4 @@ export class GroupSender {
     return true;
   }
 
-  async #syncQuietly(groupId: string): Promise<void> {
-    try {
-      await this.#d.log.sync(groupId);
-    } catch (err) {
-      this.#d.logger.warn({ groupId, ...errInfo(err) }, 'group sync on receive failed');
-      this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err)));
-    }
-  }
 }

@@ -4,15 +4,13 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import type { Transactor } from '../../ports/transactor.js';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-/**
- * Runs `fn` in one write transaction (BEGIN IMMEDIATE); any throw rolls everything back. A `relaxed`
- * transaction commits without waiting for the disk (see `openStorage`): only for writes whose loss in
- * a power cut is harmless, because they can be redone from what a durable commit already holds.
- */
-export type Transactor = <T>(fn: () => T, options?: { relaxed?: boolean }) => T;
+// The port's type (ports/transactor.ts); here it is BEGIN IMMEDIATE, and `relaxed` skips the fsync
+// (see `openStorage`).
+export type { Transactor };
 
 export interface Storage {
   db: Db;

@@ -1,15 +1,10 @@
 import { count, gt } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import type { RelayCounts } from '../../ports/storage.js';
 import { accounts, devices, groups, messages, registrationTokens } from './schema.js';
 
-/** How much the relay holds, as totals only: the operator's monitoring needs no ids. */
-export interface RelayCounts {
-  accounts: number;
-  devices: number;
-  groups: number;
-  queuedEnvelopes: number;
-  liveRegistrationTokens: number;
-}
+export type { RelayCounts };
+
 
 /** Totals over the relay database; works on a read-only connection. */
 export function relayCounts(db: BetterSQLite3Database<Record<string, unknown>>, now: number): RelayCounts {
