@@ -104,6 +104,15 @@ export default tseslint.config(
       { group: ['@aviso/cli', '@aviso/cli/*', '**/cli/src/**'], message: 'nothing imports the CLI' },
     ]),
   },
+  {
+    // A package's own tests use that package and the packages it depends on, never another package's
+    // sources or tests nor the repository's tests/: what needs two packages at once lives in tests/.
+    files: ['packages/*/test/**'],
+    rules: ban([
+      { group: ['../../../*', '../../../../*', '**/tests/support/**', '**/tests/bench/**'], message: 'cross-package tests live in tests/' },
+      { group: ['../../server/**', '../../client/**', '../../agent/**', '../../cli/**', '../../protocol/**'], message: "use the package's public entry, or move the test to tests/" },
+    ]),
+  },
   // Commands print; libraries log through an injected logger.
   { files: ['packages/*/src/**'], ignores: ['packages/server/src/cli/**', 'packages/cli/src/**'], rules: { 'no-console': 'error' } },
 );

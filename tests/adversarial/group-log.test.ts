@@ -8,7 +8,7 @@ import { parseInviteCode, RelayMisbehaviourError, type Group } from '@aviso/clie
 import WebSocket from 'ws';
 import { buildChange, changeHash, emptyGroupState, type UnsignedAction } from '../../packages/client/src/crypto/group-chain.js';
 import { deriveInviteKeys, GroupKeys, memberSigningKey } from '../../packages/client/src/crypto/group-keys.js';
-import { RawMember, relayMeta, type RelayMeta } from '../bench/support/raw-group.js';
+import { RawMember, relayMeta, type RelayMeta } from '../support/raw-group.js';
 import { collect, type ClientPool } from '../support/clients.js';
 import { useRelay } from '../support/harness.js';
 import type { RelayProcess } from '../support/relay.js';

@@ -25,7 +25,7 @@ import { REPO_ROOT, RelayProcess } from '../support/relay.js';
 import { BENCH_RELAY_ENV } from './support/proc.js';
 import { MemoryParty } from './support/alert-stores.js';
 import type { SocketSet, SocketsRequest, SocketsResponse } from './support/alert-sockets.js';
-import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './support/raw-group.js';
+import { relayMeta, request, RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from '../support/raw-group.js';
 import { summarizeProfile } from './support/inspector.js';
 import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
 import { givenFlags, intFlag } from './support/flags.js';

@@ -8,7 +8,7 @@ import { createContext, loadConfig } from '@aviso/server';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
 import { BENCH_RELAY_ENV } from './support/proc.js';
 import type { JoinerRequest, JoinerResponse } from './support/joiner.js';
-import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from './support/raw-group.js';
+import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from '../support/raw-group.js';
 import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
 import { givenFlags, intFlag } from './support/flags.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';

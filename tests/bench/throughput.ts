@@ -13,7 +13,7 @@ import { RelayProcess } from '../support/relay.js';
 import { buildRawGroup } from './support/build-group.js';
 import { MembersProcess } from './support/members-process.js';
 import { BENCH_RELAY_ENV, cpuMsOf, nsToMs, queueRows, until } from './support/proc.js';
-import { relayMeta } from './support/raw-group.js';
+import { relayMeta } from '../support/raw-group.js';
 import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } from './support/report.js';
 import { bytes, mapLimit, ms, percentile, table } from './support/stats.js';
 import { RemoteInspector, summarizeProfile, type CpuProfile } from './support/inspector.js';

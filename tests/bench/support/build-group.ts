@@ -1,8 +1,8 @@
-import { RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from './raw-group.js';
+import { RawGroup, RawMember, type Joiner, type RawInvite, type RelayMeta } from '../../support/raw-group.js';
 import { mapLimit, ms } from './stats.js';
 
 /**
- * A private group of raw members (support/raw-group.ts) built as fast as the relay allows: the next
+ * A private group of raw members (tests/support/raw-group.ts) built as fast as the relay allows: the next
  * batch registers and makes its presentations while the current batch's joins are appended (joins are
  * chained, so they go one at a time).
  */

@@ -1,35 +1,43 @@
-import type { AddressInfo } from 'node:net';
+import { PrivateKey } from '@signalapp/libsignal-client';
 import { z } from 'zod';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENDPOINTS, RegisterResponse } from '@aviso/protocol';
-// The relay's own test helpers: `call` is checked against the routes the relay registers from the same table.
-import { createRegistrationToken } from '../../server/src/index.js';
-import { ecPreKey, newIdentity, registerRequest, testRelay } from '../../server/test/helpers.js';
-import { RelayRequestError } from '../src/errors.js';
-import { RelayHttp, type FetchLike } from '../src/transport/http.js';
+import { RelayRequestError } from '../../packages/client/src/errors.js';
+import { RelayHttp, type FetchLike } from '../../packages/client/src/transport/http.js';
+import { registrationBody } from '../support/raw-account.js';
+import { RelayProcess } from '../support/relay.js';
 
-/** A relay on loopback and a client for it that records each URL it asks for (the real fetch does the work). */
-async function relayOnLoopback() {
-  const relay = await testRelay();
-  await relay.app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = relay.app.server.address() as AddressInfo;
+// The SDK's one `call(endpoint, input)` against a relay process that registered its routes from the
+// same endpoint table: a path, query or schema the two read differently fails here.
+
+let relay: RelayProcess;
+beforeAll(async () => {
+  relay = await RelayProcess.start();
+});
+afterAll(async () => {
+  await relay?.dispose();
+});
+
+/** A client for the relay that records each URL it asks for (the real fetch does the work). */
+function relayOnLoopback() {
   const urls: string[] = [];
   const recording: FetchLike = (input, init) => {
     urls.push(input);
     return fetch(input, init);
   };
-  const http = new RelayHttp({ baseUrl: `http://127.0.0.1:${port}`, fetch: recording });
-  return { relay, http, urls };
+  const http = new RelayHttp({ baseUrl: relay.url, fetch: recording });
+  return { http, urls };
 }
 
 async function registered() {
-  const r = await relayOnLoopback();
-  const id = newIdentity();
-  const { token } = createRegistrationToken(r.relay.ctx);
-  const res = await r.http.call(ENDPOINTS.register, { body: registerRequest(token, id) });
-  r.http.credentials = { accountId: res.accountId, deviceId: res.deviceId, password: id.password };
+  const r = relayOnLoopback();
+  const { identity: _identity, ...body } = registrationBody(await relay.createToken());
+  const res = await r.http.call(ENDPOINTS.register, { body });
+  r.http.credentials = { accountId: res.accountId, deviceId: res.deviceId, password: body.password };
   return { ...r, accountId: res.accountId, deviceId: res.deviceId };
 }
+
+const ecPreKey = (keyId: number) => ({ keyId, publicKey: Buffer.from(PrivateKey.generate().getPublicKey().serialize()).toString('base64') });
 
 async function failure(p: Promise<unknown>): Promise<RelayRequestError> {
   const err = await p.then(
@@ -73,21 +81,21 @@ describe('RelayHttp.call against a real relay', () => {
   });
 
   test('a response the schema refuses is BAD_RESPONSE, not retryable', async () => {
-    const { http } = await relayOnLoopback();
+    const { http } = relayOnLoopback();
     const strict = { ...ENDPOINTS.relayInfo, response: z.object({ notARelayField: z.literal(true) }) };
     const err = await failure(http.call(strict, {}));
     expect({ code: err.code, status: err.status, retryable: err.retryable }).toEqual({ code: 'BAD_RESPONSE', status: 200, retryable: false });
   });
 
   test("a relay error body keeps the relay's code and retryable flag", async () => {
-    const { http } = await relayOnLoopback();
+    const { http } = relayOnLoopback();
     http.credentials = { accountId: '00000000-0000-4000-8000-000000000000', deviceId: 1, password: 'x'.repeat(32) };
     const err = await failure(http.call(ENDPOINTS.senderCertificate, {}));
     expect({ code: err.code, status: err.status, retryable: err.retryable }).toEqual({ code: 'UNAUTHORIZED', status: 401, retryable: false });
   });
 
   test('a route that needs the account refuses to go out without credentials', async () => {
-    const { http, urls } = await relayOnLoopback();
+    const { http, urls } = relayOnLoopback();
     await expect(http.call(ENDPOINTS.preKeyCount, {})).rejects.toThrow('request needs credentials');
     expect(urls).toEqual([]);
   });

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayProcess } from '../../../tests/support/relay.js';
-import { MemberHost } from '../src/host.js';
-import { profileFor } from '../src/profile.js';
-import { connectAndDrain } from '../src/session.js';
-import { ackCounts, alertJson, groupJson, groupPeople, memberJson } from '../src/views/index.js';
+import { RelayProcess } from '../support/relay.js';
+import { MemberHost } from '../../packages/agent/src/host.js';
+import { profileFor } from '../../packages/agent/src/profile.js';
+import { connectAndDrain } from '../../packages/agent/src/session.js';
+import { ackCounts, alertJson, groupJson, groupPeople, memberJson } from '../../packages/agent/src/views/index.js';
 
 let relay: RelayProcess;
 let home: string;

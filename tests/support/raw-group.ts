@@ -15,11 +15,11 @@ import {
 import { encodeInviteCode } from '@aviso/client';
 // The SDK's sans-I/O group crypto, used directly so 10,000 members can be built without 10,000 SDK
 // clients; every change still goes through the relay's presentation check and evaluateChange.
-import { authPresentation, dayStart, receiveAuthCredentials } from '../../../packages/client/src/crypto/group-auth.js';
-import { buildChange, changeHash, emptyGroupState, type UnsignedAction } from '../../../packages/client/src/crypto/group-chain.js';
-import type { GroupState } from '../../../packages/client/src/stores/group-state.js';
-import { deriveInviteKeys, GroupKeys, sha256, ZERO_HASH } from '../../../packages/client/src/crypto/group-keys.js';
-import { authorization, registrationBody } from '../../support/raw-account.js';
+import { authPresentation, dayStart, receiveAuthCredentials } from '../../packages/client/src/crypto/group-auth.js';
+import { buildChange, changeHash, emptyGroupState, type UnsignedAction } from '../../packages/client/src/crypto/group-chain.js';
+import type { GroupState } from '../../packages/client/src/stores/group-state.js';
+import { deriveInviteKeys, GroupKeys, sha256, ZERO_HASH } from '../../packages/client/src/crypto/group-keys.js';
+import { authorization, registrationBody } from './raw-account.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
