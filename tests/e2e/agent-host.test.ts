@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayProcess } from '../support/relay.js';
 import { MemberHost } from '../../packages/agent/src/host.js';
 import { profileFor } from '../../packages/agent/src/profile.js';
+import { LiveFeed, type FeedEvent, type FeedProblem } from '../../packages/agent/src/live/feed.js';
 import { connectAndDrain } from '../../packages/agent/src/session.js';
 import { ackCounts, alertJson, groupJson, groupPeople, memberJson } from '../../packages/agent/src/views/index.js';
 
@@ -69,6 +70,61 @@ describe('a member host on a real relay', () => {
       await host.closeAll();
     }
     expect(host.holds(profile)).toBe(false);
+  });
+
+  it("a live feed shows a member's stored alerts first, then answers in order with counts and names, and nothing after close", async () => {
+    const rosaHost = new MemberHost({ command: 'test' });
+    const luisHost = new MemberHost({ command: 'test', live: true });
+    try {
+      const rosa = await rosaHost.client(profileFor('feed-rosa', { AVISO_HOME: home }));
+      await rosa.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+      await connectAndDrain(rosa, { timeoutSeconds: 30 });
+      const rosaGroup = await rosa.createGroup({ title: 'Pico-Union', displayName: 'Rosa' });
+      const code = await rosaGroup.createInvite({ expiresInSeconds: 3600, maxUses: 1, requireApproval: false });
+      const luis = await luisHost.client(profileFor('feed-luis', { AVISO_HOME: home }));
+      await luis.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+      const luisGroup = await luis.join(code, { displayName: 'Luis' });
+      await rosaGroup.sync();
+      await connectAndDrain(luis, { timeoutSeconds: 30 });
+
+      // An alert that reached Luis before the feed started: the feed shows it first.
+      const before = new Promise((resolve) => luis.once('alert', resolve));
+      const first = await rosaGroup.sendAlert({ kind: 'raid', severity: 'critical', title: 'Car wash on Alvarado', requestAck: true });
+      await before;
+
+      const events: FeedEvent[] = [];
+      const problems: FeedProblem[] = [];
+      const feed = new LiveFeed(luis, {
+        describe: (p) => (problems.push(p), { code: p.kind, message: p.kind }),
+        onFatal: (err) => problems.push({ kind: 'error', error: err }),
+      });
+      feed.on((e) => events.push(e));
+      await feed.watch([luisGroup]);
+      await feed.ready({ profile: 'feed-luis' });
+      expect(events.map((e) => e.type)).toEqual(['alert', 'ready']);
+      expect(events[0]).toMatchObject({ id: first, fromName: 'Rosa', severity: 'critical', acks: { seen: 0 } });
+      expect(feed.people(luisGroup.id)?.get(rosa.accountId)?.role).toBe('admin');
+
+      await rosaGroup.acknowledge(first, 'on-my-way');
+      await rosaGroup.sendText('legal observers on the way');
+      const deadline = Date.now() + 20_000;
+      while (events.filter((e) => e.type === 'ack' || e.type === 'text').length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const live = events.slice(2);
+      expect(live.map((e) => e.type)).toEqual(['ack', 'text']);
+      expect(live[0]).toMatchObject({ alertId: first, status: 'on-my-way', from: rosa.accountId, fromName: 'Rosa', groupId: luisGroup.id, acks: { onMyWay: 1 } });
+      expect(live[1]).toMatchObject({ text: 'legal observers on the way', fromName: 'Rosa', group: 'Pico-Union' });
+
+      await feed.close();
+      expect(events.at(-1)?.type).toBe('closed');
+      const count = events.length;
+      await rosaGroup.sendText('after close');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(events.length).toBe(count);
+      expect(problems).toEqual([]);
+    } finally {
+      await rosaHost.closeAll();
+      await luisHost.closeAll();
+    }
   });
 
   it('says the relay is down instead of waiting on it', async () => {

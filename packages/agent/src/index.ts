@@ -9,3 +9,4 @@ export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
 export { ackCounts, alertJson, bySeverity, groupJson, groupPeople, memberJson, type AckCounts, type People } from './views/index.js';
 export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } from './control/channel.js';
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';
+export { LiveFeed, type FeedDetail, type FeedEvent, type FeedOptions, type FeedProblem } from './live/feed.js';
