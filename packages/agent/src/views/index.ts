@@ -2,3 +2,4 @@
 // the app reads the same shapes, so one change here changes both.
 export { ackCounts, alertJson, bySeverity, type AckCounts } from './alerts.js';
 export { groupJson, groupPeople, memberJson, type People } from './groups.js';
+export { activeGroups, allAlerts, type FoundAlert } from './lookup.js';
