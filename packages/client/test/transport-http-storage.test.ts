@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { ENDPOINTS } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { RelayRequestError } from '../src/errors.js';
 import { RelayHttp, type FetchLike } from '../src/transport/http.js';
@@ -7,7 +7,7 @@ const answer = (status: number, body: string): FetchLike => async () => new Resp
 
 async function failure(fetch: FetchLike): Promise<RelayRequestError> {
   const http = new RelayHttp({ baseUrl: 'http://relay.invalid', fetch });
-  const err = await http.get('/v1/relay', z.unknown(), false).then(
+  const err = await http.call(ENDPOINTS.relayInfo, {}).then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -68,29 +68,6 @@ export class RelayHttp {
     this.credentials = opts.credentials;
   }
 
-  get<S extends z.ZodType>(path: string, schema: S, auth = true): Promise<z.output<S>> {
-    return this.request('GET', path, undefined, schema, auth);
-  }
-  post<S extends z.ZodType>(path: string, body: unknown, schema: S, auth = true): Promise<z.output<S>> {
-    return this.request('POST', path, body, schema, auth);
-  }
-  put<S extends z.ZodType>(path: string, body: unknown, schema: S, auth = true): Promise<z.output<S>> {
-    return this.request('PUT', path, body, schema, auth);
-  }
-
-  /**
-   * A request that carries no account credentials, only `headers` (group requests: a zkgroup
-   * presentation, so the relay learns a per-group pseudonym and never the account).
-   */
-  anonymous<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, headers: Record<string, string>): Promise<z.output<S>> {
-    return this.request(method, path, body, schema, false, headers);
-  }
-
-  /** A raw-bytes request with no account credentials (group sends: the body is libsignal's SentMessage). */
-  putBytes<S extends z.ZodType>(path: string, body: Uint8Array, contentType: string, schema: S, headers: Record<string, string>): Promise<z.output<S>> {
-    return this.request('PUT', path, new RawBody(new Uint8Array(body), contentType), schema, false, headers);
-  }
-
   /**
    * One route of the protocol's endpoint table: the request is built from the entry (method, path
    * with its parameters filled and percent-encoded, query, JSON or raw body) and the response parsed
@@ -117,10 +94,10 @@ export class RelayHttp {
       payload = new RawBody(new Uint8Array(body), endpoint.rawBody.contentType);
     } else if (endpoint.body !== undefined) payload = body;
     const auth = headers === undefined && endpoint.auth.some((alt) => alt.length === 1 && alt[0] === 'account');
-    return this.request(endpoint.method, path, payload, endpoint.response, auth, { ...headers }) as Promise<z.output<E['response']>>;
+    return this.#request(endpoint.method, path, payload, endpoint.response, auth, { ...headers }) as Promise<z.output<E['response']>>;
   }
 
-  async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean, extraHeaders: Record<string, string> = {}): Promise<z.output<S>> {
+  async #request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S, auth: boolean, extraHeaders: Record<string, string> = {}): Promise<z.output<S>> {
     const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json', [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
     if (body instanceof RawBody) headers['content-type'] = body.contentType;
     else if (body !== undefined) headers['content-type'] = 'application/json';
