@@ -33,15 +33,45 @@ export async function connectAndDrain(client: AvisoClient, opts: ConnectOptions 
   }
 }
 
-/** Resolves when the relay answers its health route; RELAY_DOWN when refused, unreachable or slow. */
+/**
+ * Resolves when the relay answers its health route. TLS_UNTRUSTED when its certificate is not trusted
+ * here (retrying will not help); RELAY_DOWN when refused, unreachable, cut off or slow.
+ */
 export async function checkRelay(relayUrl: string): Promise<void> {
+  // A timer of our own, not AbortSignal.timeout: that one does not hold the event loop, and Node 20's
+  // fetch can wait forever on a port that accepts and closes at once (the process then exits 13, silently).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('no answer', 'TimeoutError')), HEALTH_TIMEOUT_MS);
+  let failure: string | undefined;
   try {
-    const res = await fetch(new URL(ROUTES.health, relayUrl), { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+    const res = await fetch(new URL(ROUTES.health, relayUrl), { signal: controller.signal });
     if (res.ok) return;
-  } catch {
-    // fall through: refused, unreachable, timed out
+    failure = `it answered HTTP ${res.status}`;
+  } catch (err) {
+    if (tlsUntrusted(err)) {
+      throw new AgentError('TLS_UNTRUSTED', `the relay at ${relayUrl} has a TLS certificate this machine does not trust (${causeCode(err)}) — check the address, or ask the operator to use a certificate from a public authority`);
+    }
+    if (err instanceof Error && err.name === 'TimeoutError') failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;
+  } finally {
+    clearTimeout(timer);
   }
-  throw new AgentError('RELAY_DOWN', `cannot reach the relay at ${relayUrl} — is it running and is the address right? try again later`);
+  throw new AgentError('RELAY_DOWN', `cannot reach the relay at ${relayUrl}${failure ? ` (${failure})` : ''} — is it running and is the address right? try again later`);
+}
+
+const TLS_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REVOKED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+function tlsUntrusted(err: unknown): boolean {
+  const code = causeCode(err);
+  return code !== undefined && TLS_CODES.test(code);
+}
+
+/** fetch wraps the socket's or TLS layer's error once or twice: the first `code` down the chain. */
+function causeCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
 
 /** AVISO_DEBUG=1 shows the SDK's log (ids and counts only: the SDK never logs content). */

@@ -94,6 +94,8 @@ function relayError(err: RelayRequestError, relay: string): CliError {
       return new CliError('RELAY_DOWN', `cannot reach the relay${relay} — is it running and is the address right? try again later`, EXIT_FAILURE, { cause: err });
     case 'TIMEOUT':
       return new CliError('RELAY_DOWN', `the relay${relay} did not answer in time — try again later`, EXIT_FAILURE, { cause: err });
+    case 'TLS_UNTRUSTED':
+      return new CliError('TLS_UNTRUSTED', `the relay${relay} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority`, EXIT_FAILURE, { cause: err });
     case 'INVALID_TOKEN':
       return new CliError('INVALID_TOKEN', 'the relay refused the registration token (unknown, expired or used up) — ask the relay operator for a new one');
     case 'INVITE_INVALID':

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { ErrorCode } from '@aviso/protocol';
 
 /** Failures that did not come with a relay error body. */
-export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'BAD_RESPONSE';
+export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'TLS_UNTRUSTED' | 'BAD_RESPONSE';
 
 /** A relay request failed. `code` is the relay's ERROR_CODES entry when it sent one. */
 export class RelayRequestError extends Error {

@@ -11,6 +11,7 @@ import {
   type PathParamNames,
 } from '@aviso/protocol';
 import { RelayRequestError } from '../errors.js';
+import { deadline, networkFailure } from './network-failure.js';
 
 export interface Credentials {
   accountId: string;
@@ -106,21 +107,21 @@ export class RelayHttp {
       headers.authorization = basicAuthHeader(this.credentials);
     }
     let res: Response;
+    let text: string;
+    const limit = deadline(this.#timeoutMs);
     try {
       res = await this.#fetch(this.#base + path, {
         method,
         headers,
         ...(body === undefined ? {} : { body: body instanceof RawBody ? body.bytes : JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: limit.signal,
       });
+      text = await res.text().catch(() => '');
     } catch (err) {
-      const timeout = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw new RelayRequestError(
-        { code: timeout ? 'TIMEOUT' : 'NETWORK_ERROR', status: 0, retryable: true, message: `${method} ${path}: ${timeout ? 'timed out' : 'network error'}` },
-        { cause: err },
-      );
+      throw transportError(method, path, err);
+    } finally {
+      limit.clear();
     }
-    const text = await res.text().catch(() => '');
     if (!res.ok) throw toRelayError(method, path, res.status, text);
     const json: unknown = text === '' ? undefined : safeJson(text);
     const parsed = schema.safeParse(json);
@@ -159,4 +160,17 @@ function toRelayError(method: string, path: string, status: number, text: string
   // A bare 503 is a proxy with no relay behind it, not the relay's storage: it stays INTERNAL (retryable).
   const code = (Object.keys(ERROR_CODES) as ErrorCode[]).find((c) => ERROR_CODES[c].status === status && !NOT_INFERRED.has(c)) ?? 'INTERNAL';
   return new RelayRequestError({ code, status, retryable: status >= 500 || status === 429, message: `${method} ${path}: HTTP ${status}` });
+}
+
+/** A request that got no answer: timed out, refused, cut off, or a certificate this machine does not trust. */
+function transportError(method: string, path: string, err: unknown): RelayRequestError {
+  const failure = networkFailure(err);
+  if (failure === 'timeout') return new RelayRequestError({ code: 'TIMEOUT', status: 0, retryable: true, message: `${method} ${path}: timed out` }, { cause: err });
+  if (failure === 'tls-untrusted') {
+    return new RelayRequestError(
+      { code: 'TLS_UNTRUSTED', status: 0, retryable: false, message: `${method} ${path}: the relay's TLS certificate is not trusted by this machine` },
+      { cause: err },
+    );
+  }
+  return new RelayRequestError({ code: 'NETWORK_ERROR', status: 0, retryable: true, message: `${method} ${path}: network error (${failure})`, details: { failure } }, { cause: err });
 }
