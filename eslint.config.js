@@ -42,6 +42,16 @@ export default tseslint.config(
     ]),
   },
   {
+    // The operator CLI (info, backup, restore, the data folder's lock) and the composition root reach
+    // storage through ports/ and the backend's entry point only, so one place opens the database.
+    files: ['packages/server/src/cli/**', 'packages/server/src/context.ts'],
+    rules: ban([
+      { group: ['@aviso/client', '@aviso/client/*', '**/client/src/**', '@aviso/agent', '@aviso/cli'], message: 'the relay never imports the SDK or its hosts' },
+      { group: ['better-sqlite3', 'drizzle-orm', 'drizzle-orm/*'], message: 'the CLI and context.ts go through storage/sqlite/backend.ts and ports/, not the database driver' },
+      { regex: '(^|/)storage/(?!sqlite/backend\\.js$)', message: 'import storage/sqlite/backend.js (the back end\'s entry point), not its internals' },
+    ]),
+  },
+  {
     // The storage contract speaks ports only, so any backend can run it; each backend's test file binds it.
     files: ['packages/server/test/storage/**'],
     ignores: ['packages/server/test/storage/*.test.ts'],

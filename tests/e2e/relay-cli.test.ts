@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -109,6 +109,47 @@ async function groupOf(relay: RelayProcess, pool: ClientPool, n: number) {
     await m.client.connect();
   }
   return { admin, group, members };
+}
+
+const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** The bytes of the database and its WAL (absent: null). The -shm file is left out: every reader writes its read marks there. */
+function databaseBytes(dir: string): { database: string; wal: string | null } {
+  const wal = join(dir, 'aviso.sqlite-wal');
+  return { database: sha256Hex(readFileSync(join(dir, 'aviso.sqlite'))), wal: existsSync(wal) ? sha256Hex(readFileSync(wal)) : null };
+}
+
+/**
+ * Makes the relay database at `path` look written by a newer aviso-relay: one more migration than
+ * this build knows (drizzle records each by its creation time), with a table this build has never seen.
+ */
+function fromNewerRelay(path: string): void {
+  const db = new Database(path);
+  try {
+    const { at } = db.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number };
+    db.exec('CREATE TABLE alert_receipts (id INTEGER PRIMARY KEY, seen_at INTEGER NOT NULL)');
+    db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('f'.repeat(64), at + 86_400_000);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * A copy of backup `bytes` whose database went through `change`, written as docs/operating.md
+ * describes the file (line 1 the magic, line 2 the JSON header, then the database), with the
+ * header's length and checksum following the change.
+ */
+function rewrittenBackup(bytes: Buffer, folder: string, change: (dbPath: string) => void): Buffer {
+  const headerEnd = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1;
+  const [magic, json] = bytes.subarray(0, headerEnd).toString('utf8').split('\n');
+  const header = JSON.parse(json!) as { database: { bytes: number; sha256: string } };
+  const path = join(folder, `work-${Math.random().toString(36).slice(2)}.sqlite`);
+  writeFileSync(path, bytes.subarray(headerEnd));
+  change(path);
+  const db = readFileSync(path);
+  rmSync(path);
+  header.database = { bytes: db.length, sha256: sha256Hex(db) };
+  return Buffer.concat([Buffer.from(`${magic}\n${JSON.stringify(header)}\n`), db]);
 }
 
 describe('aviso-relay operator commands against a running relay', () => {
@@ -284,6 +325,83 @@ describe('aviso-relay operator commands against a running relay', () => {
       expect(lines, `${argv.join(' ')}: ${run.stderr}`).toHaveLength(1);
       expect(lines[0], argv.join(' ')).toMatch(message);
       expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+  });
+  test('info and backup read a live relay without writing it; a database from a newer aviso-relay is refused and left alone', { timeout: 240_000 }, async () => {
+    // The relay checkpoints once an hour here, so what it wrote stays in its WAL for the whole test:
+    // an open that migrated, checkpointed or wrote anything would change these bytes.
+    const relay = await startRelay({ env: { AVISO_WAL_CHECKPOINT_SECONDS: '3600' } });
+    const pool = new ClientPool();
+    cleanups.push(() => pool.dispose());
+    await pool.registered(relay, 'rosa');
+    await pool.registered(relay, 'ana');
+    const dir = relay.dataDir;
+    expect(statSync(join(dir, 'aviso.sqlite-wal')).size, 'the relay has uncheckpointed writes').toBeGreaterThan(0);
+    const live = databaseBytes(dir);
+
+    const info = await relayCli(['info', '--json'], { AVISO_DATA_DIR: dir });
+    expect(info.code, info.stderr).toBe(0);
+    expect((JSON.parse(info.stdout) as { counts: { accounts: number }; serving: boolean }).counts.accounts).toBe(2);
+    expect((await relayCli(['info'], { AVISO_DATA_DIR: dir })).code).toBe(0);
+    const folder = tempDir('newer');
+    const good = join(folder, 'good.bak');
+    const backup = await relayCli(['backup', good], { AVISO_DATA_DIR: dir });
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(databaseBytes(dir)).toEqual(live);
+
+    // The same folder after a newer aviso-relay migrated it: info and backup refuse, in one line,
+    // and neither the database nor its keys change (a read-only open leaves at most an empty WAL).
+    await relay.stop();
+    const db = join(dir, 'aviso.sqlite');
+    fromNewerRelay(db);
+    const keys = readFileSync(join(dir, 'relay-keys.json'));
+    const before = sha256Hex(readFileSync(db));
+    const refusal = `aviso-relay: ${db} comes from a newer aviso-relay (newer database schema) — upgrade Aviso to use it`;
+    for (const argv of [['info'], ['info', '--json'], ['backup', join(folder, 'newer.bak')]]) {
+      const run = await relayCli(argv, { AVISO_DATA_DIR: dir });
+      expect(run.code, argv.join(' ')).toBe(1);
+      expect(run.stderr, argv.join(' ')).toBe(`${refusal}\n`);
+      expect(run.stdout, argv.join(' ')).toBe('');
+      expect(sha256Hex(readFileSync(db)), argv.join(' ')).toBe(before);
+      const wal = join(dir, 'aviso.sqlite-wal');
+      expect(existsSync(wal) ? statSync(wal).size : 0, argv.join(' ')).toBe(0);
+    }
+    expect(readFileSync(join(dir, 'relay-keys.json'))).toEqual(keys);
+    expect(readdirSync(folder)).toEqual(['good.bak']); // no backup, no temporary file
+
+    // restore checks a backup's database the same way: one from a newer relay, one whose checksum is
+    // right but whose pages are broken, and one holding some other database are each refused, over a
+    // stopped relay's folder (with --force, so only the check can stop them), and nothing changes.
+    const bytes = readFileSync(good);
+    const pageBroken = rewrittenBackup(bytes, folder, (path) => {
+      const content = readFileSync(path);
+      const pageSize = content.readUInt16BE(16);
+      content.fill(0xff, pageSize * 2, pageSize * 2 + 64); // the header of page 3, a b-tree page
+      writeFileSync(path, content);
+    });
+    const notRelay = rewrittenBackup(bytes, folder, (path) => {
+      const other = new Database(path);
+      other.exec('DROP TABLE messages');
+      other.close();
+    });
+    const cases: [string, Buffer, string][] = [
+      ['newer.bak', rewrittenBackup(bytes, folder, fromNewerRelay), 'comes from a newer aviso-relay \\(newer database schema\\) — upgrade Aviso, then restore$'],
+      ['broken.bak', pageBroken, 'is damaged \\(.+\\) — nothing was changed$'],
+      ['other.bak', notRelay, 'is not an Aviso relay database$'],
+    ];
+    const target = tempDir('target');
+    expect((await relayCli(['restore', good, '--data-dir', target, '--force'])).code).toBe(0);
+    const restored = snapshot(target);
+    for (const [name, content, message] of cases) {
+      const path = join(folder, name);
+      writeFileSync(path, content);
+      const run = await relayCli(['restore', path, '--data-dir', target, '--force']);
+      expect(run.code, name).toBe(1);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines, name).toHaveLength(1);
+      expect(lines[0], name).toMatch(new RegExp(`^aviso-relay: (backup file )?${path} ${message}`));
+      expect(snapshot(target), name).toEqual(restored);
+      expect(readdirSync(target).filter((n) => n.startsWith('.restore-')), name).toEqual([]);
     }
   });
 });

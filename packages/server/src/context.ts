@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RelayInfo } from '@aviso/protocol';
 import type { Config } from './config.js';
+import type { StorageBackend } from './ports/storage.js';
 import { childLogger, createLogger } from './logger.js';
 import { loadOrCreateRelayKeys, type RelayKeys } from './relay-keys.js';
 import { AccountsService } from './services/accounts/accounts.js';
@@ -20,12 +21,7 @@ import { PreKeysService } from './services/accounts/prekeys.js';
 import { RateLimiter } from './services/shared/rate-limit.js';
 import { relayInfo } from './services/shared/relay-info.js';
 import { TokensService, type CreatedToken } from './services/accounts/tokens.js';
-import { openStorage, type Storage } from './storage/sqlite/db.js';
-import { AccountsRepository } from './storage/sqlite/accounts.js';
-import { GroupsRepository } from './storage/sqlite/groups.js';
-import { MessagesRepository } from './storage/sqlite/messages.js';
-import { PreKeysRepository } from './storage/sqlite/prekeys.js';
-import { TokensRepository } from './storage/sqlite/tokens.js';
+import { openSqliteBackend, type SqliteBackend } from './storage/sqlite/backend.js';
 
 export const DATABASE_FILE = 'aviso.sqlite';
 
@@ -55,7 +51,8 @@ export interface AppContext {
   readonly keys: RelayKeys;
   readonly relayInfo: RelayInfo;
   readonly services: Services;
-  readonly storage: Storage;
+  /** The relay's one open database: the stores the services were built on. */
+  readonly storage: SqliteBackend;
   /** Stops the expiry sweep, checkpoints the WAL and closes the database. Idempotent. */
   close(): void;
 }
@@ -68,15 +65,15 @@ export interface ContextOverrides {
 }
 
 /**
- * The composition root: data folder (created 0700) → database and migrations → relay keys →
- * repositories → services. Tests override only the clock and logger.
+ * The composition root: data folder (created 0700) → storage backend (database, migrations, stores)
+ * → relay keys → services. Tests override only the clock and logger.
  */
 export function createContext(config: Config, overrides: ContextOverrides = {}): AppContext {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
-  const storage = openStorage(join(config.dataDir, DATABASE_FILE));
+  const storage = openSqliteBackend(join(config.dataDir, DATABASE_FILE));
   let keys: RelayKeys;
   try {
     const loaded = loadOrCreateRelayKeys(config.dataDir);
@@ -87,17 +84,13 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     throw err;
   }
 
-  const accountsRepo = new AccountsRepository(storage.db);
-  const prekeysRepo = new PreKeysRepository(storage.db);
-  const messagesRepo = new MessagesRepository(storage.db);
-  const tokensRepo = new TokensRepository(storage.db);
+  const { accounts: accountsRepo, prekeys: prekeysRepo, messages: messagesRepo, tokens: tokensRepo, groups: groupsRepo } = storage;
   const notifier = new MessageNotifier();
   const transaction = storage.transaction;
 
   const tokens = new TokensService(tokensRepo, clock);
   const groupAuth = new GroupAuthService({ accounts: accountsRepo, transaction, clock, serverSecretParams: keys.zkgroupSecretParams });
 
-  const groupsRepo = new GroupsRepository(storage.db);
   const groupSendTokens = new GroupSendTokens({ serverSecretParams: keys.zkgroupSecretParams, clock });
   const messages = new MessagesService({
     accounts: accountsRepo,
@@ -179,7 +172,7 @@ function sweepSafely(services: Services, logger: Logger): void {
   }
 }
 
-function checkpointSafely(storage: Storage, logger: Logger): void {
+function checkpointSafely(storage: StorageBackend, logger: Logger): void {
   try {
     if (storage.checkpoint() === 'busy') logger.warn('WAL checkpoint could not complete (database busy); retried at the next interval');
   } catch (err) {

@@ -3,13 +3,12 @@ import { createReadStream, createWriteStream, existsSync, fsyncSync, openSync, c
 import { basename, dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { PROTOCOL_VERSION } from '@aviso/protocol';
 import { RELAY_KEYS_FILE } from '../relay-keys.js';
-import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
+import { DatabaseFileError } from '../ports/operator.js';
+import type { RelayCounts } from '../ports/storage.js';
 import { encodeBackupHeader, BACKUP_FORMAT_VERSION, type BackupHeader } from './backup-format.js';
-import { assertRelayDatabase, loadExistingKeys, openExistingDatabase } from './data-files.js';
+import { explainDatabaseError, loadExistingKeys, openExistingDatabase, operatorStorage } from './data-files.js';
 import { CliError } from './errors.js';
 import { trustRootFingerprint } from './fingerprint.js';
 
@@ -22,9 +21,6 @@ export interface BackupResult {
   counts: RelayCounts;
   trustRootSha256Hex: string;
 }
-
-/** Pages copied per step: small enough to report progress, large enough to be quick. */
-const PAGES_PER_STEP = 1024;
 
 /**
  * Writes a consistent backup of a relay's data folder to `file`, also while `serve` runs in another
@@ -52,32 +48,16 @@ export async function createBackup(options: { dataDir: string; file: string; for
     // Created owner-only before SQLite writes to it: the copy holds the whole relay database.
     closeSync(openSync(tmpDb, 'w', 0o600));
 
-    // One read transaction for the whole copy: every step reads the same snapshot, so writes that the
-    // running relay commits meanwhile neither restart the backup nor leak half into it.
-    source.exec('BEGIN');
-    source.prepare('SELECT count(*) FROM sqlite_master').get();
-    const pageSize = source.pragma('page_size', { simple: true }) as number;
-    await source.backup(tmpDb, {
-      progress: ({ totalPages, remainingPages }) => {
-        progress?.('copying the database', (totalPages - remainingPages) * pageSize, totalPages * pageSize);
-        return PAGES_PER_STEP;
-      },
-    });
-    source.exec('COMMIT');
-
-    const copy = new Database(tmpDb, { timeout: 5000 });
+    // One snapshot, taken while the relay keeps writing (ports/operator.ts `copyTo`).
+    await source.copyTo(tmpDb, (done, total) => progress?.('copying the database', done, total));
     let counts: RelayCounts;
     try {
-      // The copy keeps the WAL flag of its source; a plain rollback-journal file restores cleanly anywhere.
-      copy.pragma('journal_mode = DELETE');
-      const check = copy.pragma('integrity_check') as { integrity_check: string }[];
-      if (check.length !== 1 || check[0]?.integrity_check !== 'ok') {
-        throw new CliError(`the relay database failed its integrity check (${check[0]?.integrity_check ?? 'no result'}) — no backup was written; stop the relay and restore an older backup`);
+      counts = operatorStorage.checkCopy(tmpDb, now.getTime());
+    } catch (err) {
+      if (err instanceof DatabaseFileError && err.problem === 'failed-integrity-check') {
+        throw new CliError(`the relay database failed its integrity check (${err.detail}) — no backup was written; stop the relay and restore an older backup`);
       }
-      assertRelayDatabase(copy, tmpDb);
-      counts = relayCounts(drizzle(copy), now.getTime());
-    } finally {
-      copy.close();
+      throw explainDatabaseError(err, tmpDb, 'upgrade Aviso to use it');
     }
 
     const bytes = statSync(tmpDb).size;
@@ -106,7 +86,6 @@ export async function createBackup(options: { dataDir: string; file: string; for
     tmpOut = undefined;
     return { file, bytes: statSync(file).size, counts, trustRootSha256Hex: fingerprint.sha256Hex };
   } finally {
-    if (source.inTransaction) source.exec('ROLLBACK');
     source.close();
     for (const tmp of [tmpDb, tmpOut]) if (tmp !== undefined) rmSync(tmp, { force: true });
     if (tmpDb !== undefined) for (const suffix of ['-journal', '-wal', '-shm']) rmSync(tmpDb + suffix, { force: true });

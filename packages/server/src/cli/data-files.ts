@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { DATABASE_FILE } from '../context.js';
+import { DatabaseFileError, type ReadOnlyRelayDatabase } from '../ports/operator.js';
+import { sqliteOperatorStorage } from '../storage/sqlite/backend.js';
 import { loadOrCreateRelayKeys, RELAY_KEYS_FILE, type RelayKeys } from '../relay-keys.js';
 import { CliError } from './errors.js';
 
@@ -23,31 +24,42 @@ export function loadExistingKeys(dataDir: string): RelayKeys {
   }
 }
 
-/** Opens an existing relay database read-only (never creates or migrates one). */
-export function openExistingDatabase(dataDir: string): Database.Database {
+/** The operator's storage: what info, backup and restore read and check database files with. */
+export const operatorStorage = sqliteOperatorStorage;
+
+/**
+ * Opens an existing relay database read-only: never creates, migrates or writes one, and refuses a
+ * database from a newer aviso-relay.
+ */
+export function openExistingDatabase(dataDir: string): ReadOnlyRelayDatabase {
   const path = join(dataDir, DATABASE_FILE);
   if (!existsSync(path)) throw new CliError(`no relay data in ${dataDir} — ${dataDirHint}`);
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
   try {
-    assertRelayDatabase(db, path);
-    return db;
+    return operatorStorage.openReadOnly(path);
   } catch (err) {
-    db.close();
-    throw err;
+    throw explainDatabaseError(err, path, 'upgrade Aviso to use it');
   }
 }
 
-/** Fails unless `db` looks like an Aviso relay database (not some other SQLite file). */
-export function assertRelayDatabase(db: Database.Database, path: string): void {
-  let tables: string[];
-  try {
-    tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new CliError(`${path} is damaged or not a database — restore it from a backup`);
-    throw err;
+/**
+ * The operator's sentence for a database the storage refused, naming `shown` (the file the operator
+ * knows); `upgrade` ends the one for a newer schema. A failure to open or read the file at all stays
+ * the system error it was (describeFailure explains those).
+ */
+export function explainDatabaseError(err: unknown, shown: string, upgrade: string): unknown {
+  if (!(err instanceof DatabaseFileError)) return err;
+  switch (err.problem) {
+    case 'not-a-database':
+      return new CliError(`${shown} is damaged or not a database — restore it from a backup`);
+    case 'not-a-relay-database':
+      return new CliError(`${shown} is not an Aviso relay database`);
+    case 'newer-schema':
+      return new CliError(`${shown} comes from a newer aviso-relay (newer database schema) — ${upgrade}`);
+    case 'failed-integrity-check':
+      return new CliError(`${shown} failed SQLite's integrity check (${err.detail}) — restore it from a backup`);
+    case 'unreadable':
+      return err.cause ?? err;
   }
-  if (!tables.includes('accounts') || !tables.includes('messages')) throw new CliError(`${path} is not an Aviso relay database`);
 }
 
 /** Bytes taken by the regular files of a folder, recursively. */

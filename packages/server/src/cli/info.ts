@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { PROTOCOL_VERSION } from '@aviso/protocol';
 import type { Config } from '../config.js';
-import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
+import type { RelayCounts } from '../ports/storage.js';
 import { dataDirHint, diskUse, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
 import { isDataDirLocked } from './data-lock.js';
 import { CliError } from './errors.js';
@@ -34,7 +33,7 @@ export function relayReport(config: Config, now: number): RelayReport {
       serving: isDataDirLocked(config.dataDir),
       protocolVersion: PROTOCOL_VERSION,
       trustRoot: trustRootFingerprint(keys.trustRoot),
-      counts: relayCounts(drizzle(db), now),
+      counts: db.counts(now),
       diskBytes: diskUse(config.dataDir),
     };
   } finally {

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { DATABASE_FILE } from '../context.js';
 import { loadOrCreateRelayKeys, RELAY_KEYS_FILE } from '../relay-keys.js';
-import { relayCounts, type RelayCounts } from '../storage/sqlite/stats.js';
+import { DatabaseFileError } from '../ports/operator.js';
+import type { RelayCounts } from '../ports/storage.js';
 import { decodeBackupHeader, MAX_HEADER_BYTES, type BackupHeader } from './backup-format.js';
 import { counting, hashFile, type Progress } from './backup.js';
 import { acquireDataLock } from './data-lock.js';
-import { assertRelayDatabase, firstLine, STATE_FILES } from './data-files.js';
+import { explainDatabaseError, firstLine, operatorStorage, STATE_FILES } from './data-files.js';
 import { CliError } from './errors.js';
 import { trustRootFingerprint } from './fingerprint.js';
 
@@ -23,8 +21,6 @@ export interface RestoreResult {
   replaced: boolean;
 }
 
-/** Same place from src/cli (tsx) and dist/cli: two levels below the package. */
-const MIGRATIONS_JOURNAL = fileURLToPath(new URL('../../drizzle/meta/_journal.json', import.meta.url));
 const STAGING_PREFIX = '.restore-';
 
 /** How `rename` is done; a test swaps in one that fails part-way, to prove the roll-back. */
@@ -126,30 +122,15 @@ function readHeader(file: string): { header: BackupHeader; offset: number } {
 
 /** integrity_check, "is a relay database", and a schema this code can run (not from a newer version). */
 function checkDatabase(path: string, file: string): RelayCounts {
-  let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: true });
+    return operatorStorage.checkCopy(path, Date.now());
   } catch (err) {
-    throw new CliError(`backup file ${file} is damaged (${firstLine(err)}) — nothing was changed`);
-  }
-  try {
-    let check: { integrity_check: string }[];
-    try {
-      db.pragma('journal_mode = DELETE'); // no -wal beside the staged file when it is moved
-      check = db.pragma('integrity_check') as { integrity_check: string }[];
-    } catch (err) {
-      throw new CliError(`backup file ${file} is damaged (${firstLine(err)}) — nothing was changed`);
-    }
-    if (check.length !== 1 || check[0]?.integrity_check !== 'ok') {
-      throw new CliError(`backup file ${file} is damaged (SQLite integrity check: ${check[0]?.integrity_check ?? 'no result'}) — nothing was changed`);
-    }
-    assertRelayDatabase(db, file);
-    const known = Math.max(...(JSON.parse(readFileSync(MIGRATIONS_JOURNAL, 'utf8')) as { entries: { when: number }[] }).entries.map((e) => e.when));
-    const applied = (db.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations').get() as { at: number | null }).at ?? 0;
-    if (applied > known) throw new CliError(`backup file ${file} comes from a newer aviso-relay (newer database schema) — upgrade Aviso, then restore`);
-    return relayCounts(drizzle(db), Date.now());
-  } finally {
-    db.close();
+    if (!(err instanceof DatabaseFileError)) throw err;
+    const nothingChanged = '— nothing was changed';
+    if (err.problem === 'unreadable') throw new CliError(`backup file ${file} is damaged (${firstLine(err.cause ?? err)}) ${nothingChanged}`);
+    if (err.problem === 'failed-integrity-check') throw new CliError(`backup file ${file} is damaged (SQLite integrity check: ${err.detail}) ${nothingChanged}`);
+    if (err.problem === 'newer-schema') throw new CliError(`backup file ${file} comes from a newer aviso-relay (newer database schema) — upgrade Aviso, then restore`);
+    throw explainDatabaseError(err, file, 'upgrade Aviso, then restore');
   }
 }
 

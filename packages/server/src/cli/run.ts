@@ -211,7 +211,7 @@ function checkExistingKeys(dataDir: string): void {
   const db = openExistingDatabase(dataDir);
   let accounts: number;
   try {
-    accounts = (db.prepare('SELECT count(*) AS n FROM accounts').get() as { n: number }).n;
+    accounts = db.counts(Date.now()).accounts;
   } finally {
     db.close();
   }

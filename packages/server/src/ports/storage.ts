@@ -23,13 +23,19 @@ export interface StorageBackend {
   groups: Synchronous<GroupsStore>;
   messages: Synchronous<MessageQueue>;
   transaction: Transactor;
-  /** Totals (`aviso-relay info`, backup and restore reports). */
+  /** Totals, as `aviso-relay info` reports them (it reads them through ports/operator.ts). */
   counts(now: number): MaybePromise<RelayCounts>;
   /**
-   * Makes deleted data unreadable in the backend's files where it can (SQLite: truncates the WAL).
-   * `idle` if there was nothing to do, `busy` if a reader kept it from completing (retry later).
+   * Makes deleted data unreadable in the backend's files where it can (SQLite: copies the WAL into
+   * the database and truncates it), without waiting for readers in other processes: `done`, `idle`
+   * if there was nothing to do (also once closed), `busy` if a reader or an open transaction kept it
+   * from completing (retry later). The relay calls it at start and on an interval.
    */
   checkpoint(): 'done' | 'idle' | 'busy';
-  /** Flushes and closes. Idempotent. */
+  /**
+   * Does what `checkpoint` does, waiting a while for readers this time, then closes. Idempotent.
+   * Synchronous, like `checkpoint`, because `AppContext.close` is: a backend that must await its
+   * connection's end would make that (and its callers) async first.
+   */
   close(): void;
 }

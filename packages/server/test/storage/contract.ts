@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { StorageBackend } from '../../src/ports/storage.js';
 import { accountsContract } from './accounts.js';
 import { countsContract } from './counts.js';
-import type { KnownGap, OpenBackend } from './fixtures.js';
+import { registerDevice, type KnownGap, type OpenBackend } from './fixtures.js';
 import { groupsContract } from './groups.js';
 import { messageQueueContract } from './message-queue.js';
 import { prekeysContract } from './prekeys.js';
@@ -45,10 +45,13 @@ export function describeStorageContract(name: string, open: OpenBackend, options
     transactorContract(backend, options.knownGaps ?? []);
     countsContract(backend);
 
-    test('close is idempotent', () => {
+    test('close is idempotent, and a checkpoint after it has nothing to do (not "busy": that asks for a retry)', () => {
       const b = backend();
+      registerDevice(b);
+      expect(['done', 'idle', 'busy']).toContain(b.checkpoint());
       b.close();
       expect(() => b.close()).not.toThrow();
+      expect(b.checkpoint()).toBe('idle');
     });
   });
 }

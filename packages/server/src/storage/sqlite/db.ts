@@ -1,8 +1,8 @@
 import { closeSync, openSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { MIGRATIONS_FOLDER } from './migrations.js';
 import * as schema from './schema.js';
 import type { Transactor } from '../../ports/transactor.js';
 
@@ -12,22 +12,20 @@ export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Data
 // (see `openStorage`).
 export type { Transactor };
 
+/** One open relay database; `openSqliteBackend` (backend.ts) builds the stores on it. */
 export interface Storage {
   db: Db;
   transaction: Transactor;
   /**
-   * If the WAL file holds anything, copies it into the main file and truncates it to zero bytes
-   * (`wal_checkpoint(TRUNCATE)`): every frame goes, current and stale, so what a deletion left in
-   * the WAL (a group send's recipient list, acknowledged envelopes) is gone from the file. Returns
-   * `idle` if the WAL was empty, `busy` if a reader kept it from completing (retry later).
+   * StorageBackend.checkpoint: if the WAL file holds anything, copies it into the main file and
+   * truncates it to zero bytes (`wal_checkpoint(TRUNCATE)`): every frame goes, current and stale, so
+   * what a deletion left in the WAL (a group send's recipient list, acknowledged envelopes) is gone
+   * from the file. Does not wait for readers.
    */
   checkpoint(): 'done' | 'idle' | 'busy';
-  /** Flushes the WAL into the main file and closes the connection. */
+  /** StorageBackend.close: the same truncation, waiting for readers up to the busy timeout, then closes. */
   close(): void;
 }
-
-// Resolved from this module so it works from src/ (tsx, vitest) and dist/ alike: both sit one level below the package.
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 /** Opens (creating if needed) the relay database at `path` and applies pending migrations. */
 export function openStorage(path: string): Storage {
@@ -57,6 +55,10 @@ export function openStorage(path: string): Storage {
   const full = sqlite.prepare('PRAGMA synchronous = FULL');
   const noWait = sqlite.prepare('PRAGMA busy_timeout = 0');
   const wait = sqlite.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  const truncateWal = (): 'done' | 'busy' => {
+    const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result?.busy === 0 ? 'done' : 'busy';
+  };
   return {
     db,
     transaction: <T>(fn: () => T, options?: { relaxed?: boolean }): T => {
@@ -69,7 +71,8 @@ export function openStorage(path: string): Storage {
       }
     },
     checkpoint: () => {
-      if (!sqlite.open || sqlite.inTransaction) return 'busy';
+      if (!sqlite.open) return 'idle'; // closing truncated the WAL already; there is nothing left to do
+      if (sqlite.inTransaction) return 'busy';
       let bytes: number;
       try {
         bytes = statSync(`${path}-wal`).size;
@@ -81,8 +84,7 @@ export function openStorage(path: string): Storage {
       // the event loop for the busy timeout; the next interval tries again.
       noWait.run();
       try {
-        const [result] = sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-        return result?.busy === 0 ? 'done' : 'busy';
+        return truncateWal();
       } catch (err) {
         if ((err as { code?: unknown }).code === 'SQLITE_BUSY') return 'busy';
         throw err;
@@ -92,7 +94,9 @@ export function openStorage(path: string): Storage {
     },
     close: () => {
       if (!sqlite.open) return;
-      sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      // Waiting this time (the process is stopping). If a reader still holds the WAL, what is left in
+      // it is truncated by the next start's first checkpoint (context.ts), before anyone is served.
+      truncateWal();
       sqlite.close();
     },
   };
