@@ -35,6 +35,9 @@ export interface SplitSentMessage {
   head: Uint8Array;
 }
 
+/** What a group send stores: the parsed upload without its service id list. */
+export type GroupSendMessage = Pick<SplitSentMessage, 'recipients' | 'shared' | 'head'>;
+
 /**
  * Parses a SentMessage into its recipients (ACIs only, each device once) and the shared part every
  * recipient's ReceivedMessage ends with. Anything libsignal rejects, or we do, is BAD_REQUEST.
