@@ -214,6 +214,24 @@ describe('group alerts through the SDK', () => {
     expect(of(bob, 'alert')).toHaveLength(1);
   });
 
+  it('an SKDM from someone the verified group no longer lists is dropped as not-a-member (docs/protocol.md "End-to-end content")', async () => {
+    const { relay, group, members } = await groupOf(2, { connect: false });
+    const [bob, mallory] = members as [Member & { group: Group }, Member & { group: Group }];
+    await mallory.client.connect();
+    await mallory.group.sendText('hello');
+    // The relay holds mallory's SKDM and text for bob until after her removal, which bob has verified.
+    const held = relay.queues.get(bob.client.accountId)!;
+    expect(held).toHaveLength(2);
+    relay.queues.set(bob.client.accountId, []);
+    await group.remove(mallory.client.accountId);
+    await bob.group.sync();
+    relay.queues.set(bob.client.accountId, held);
+    await bob.client.connect();
+    await until(() => bob.rejected.some((r) => r.reason === 'not-a-member' && /sender key/.test(r.error.message)), 'the refused SKDM');
+    await until(() => bob.rejected.length === 2, 'the text refused too');
+    expect(of(bob, 'text')).toEqual([]);
+  });
+
   it('a message naming our version with another head hash is a fork; a newer version makes the receiver sync first', async () => {
     const { relay, admin, group, members } = await groupOf(1);
     const [bob] = members as [Member & { group: Group }];

@@ -146,6 +146,20 @@ describe('presentations', () => {
     expect(res.statusCode).toBe(401);
   });
 
+  test('the relay keeps no replay cache: one presentation serves any number of requests until its credential window ends', async () => {
+    // docs/groups.md "Authenticating group requests": the window is zkgroup's, the credential's day
+    // from one day before to two days after it; nothing binds a presentation to one request.
+    const { relay, admin, group } = await withGroup();
+    const presentation = group.presentation(admin);
+    const read = () => relay.app.inject({ method: 'GET', url: `${ROUTES.groupChanges.path(group.id)}?from=0`, headers: { [GROUP_HEADERS.presentation]: presentation } });
+    for (let i = 0; i < 3; i++) expect((await read()).statusCode).toBe(200);
+    const day = Math.floor(relay.clock.now() / DAY_MS) * DAY_MS;
+    relay.clock.t = day + 2 * DAY_MS - 60_000;
+    expect((await read()).statusCode).toBe(200);
+    relay.clock.t = day + 2 * DAY_MS + 60_000;
+    expect((await read()).statusCode).toBe(401);
+  });
+
   test('unknown group is 404; malformed group id is 400', async () => {
     const { relay, admin } = await withGroup();
     const unknown = new TestGroup(relay);

@@ -53,6 +53,38 @@ describe('prekeys', () => {
     expect(third.devices[0]!.pqPreKey.keyId).toBe(2); // the last-resort key is never consumed
   });
 
+  test('signatures cover the serialized public key with its type byte (0x05 EC, 0x08 Kyber), not the raw key', async () => {
+    const relay = await testRelay();
+    const bob = await registerUser(relay);
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+    const rawSigned = (key: { keyId: number; publicKey: string }) => {
+      const serialized = Buffer.from(key.publicKey, 'base64');
+      return { ...key, signature: b64(bob.identity.sign(serialized.subarray(1))) };
+    };
+    const ec = signedEcPreKey(bob.identity, 40);
+    const kyber = signedKyberPreKey(bob.identity, 41);
+    expect([Buffer.from(ec.publicKey, 'base64')[0], Buffer.from(kyber.publicKey, 'base64')[0]]).toEqual([0x05, 0x08]);
+    for (const body of [{ signedPreKey: rawSigned(ec) }, { pqPreKeys: [rawSigned(kyber)] }, { pqLastResortPreKey: rawSigned(kyber) }]) {
+      const res = await putKeys(relay, bob, body);
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.code).toBe('INVALID_SIGNATURE');
+    }
+    expect((await putKeys(relay, bob, { signedPreKey: ec, pqPreKeys: [kyber] })).statusCode).toBe(204);
+  });
+
+  test('the last-resort Kyber key is stored apart: the relay takes a last-resort id equal to a one-time Kyber id', async () => {
+    // docs/protocol.md "Prekeys": a client must not do this (libsignal's Kyber store is keyed by id alone).
+    const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '100' });
+    const [alice, bob] = [await registerUser(relay), await registerUser(relay)];
+    const oneTime = signedKyberPreKey(bob.identity, 77);
+    const lastResort = signedKyberPreKey(bob.identity, 77);
+    expect((await putKeys(relay, bob, { pqPreKeys: [oneTime], pqLastResortPreKey: lastResort })).statusCode).toBe(204);
+    const first = PreKeyBundleResponse.parse((await fetchBundle(relay, alice, bob)).json()).devices[0]!.pqPreKey;
+    const second = PreKeyBundleResponse.parse((await fetchBundle(relay, alice, bob)).json()).devices[0]!.pqPreKey;
+    expect([first.keyId, first.publicKey]).toEqual([77, oneTime.publicKey]);
+    expect([second.keyId, second.publicKey]).toEqual([77, lastResort.publicKey]);
+  });
+
   test('a bad signature anywhere in an upload is 422 and stores none of it', async () => {
     const relay = await testRelay();
     const bob = await registerUser(relay);

@@ -4,10 +4,12 @@ import { expected, loadVectors, outcome } from '@aviso/protocol/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHash } from 'node:crypto';
-import { canonicalJson, GroupChange } from '@aviso/protocol';
+import { canonicalJson, GROUP_HEADERS, GroupChange, JoinInfoResponse } from '@aviso/protocol';
+import { GroupMasterKey, GroupSecretParams } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import { upgradeCredentials } from '../src/auth-header.js';
 import { verifySignature } from '../src/services/groups/signatures.js';
 import { createLogger, startServer, type ServerHandle } from '../src/index.js';
+import { blob, errorCode, groupUser, newInvite, TestGroup } from './group-helpers.js';
 import { LogSink, registerUser, testConfig, testRelay, type TestRelay, type TestUser } from './helpers.js';
 
 /** The protocol's shared vectors, run against the relay's real edges (HTTP routes and the WebSocket gateway). */
@@ -106,4 +108,34 @@ describe('group crypto vectors as the relay checks them', () => {
       });
     }
   }
+});
+
+describe('invite code and group blob vectors as the relay serves them', () => {
+  // invite-code.json and group-blobs.json share one master key: the vector group, with a vector
+  // attributes blob, and the vector invite, reached by its join-info path and relay password.
+  const invite = loadVectors('invite-code.json', readFileSync).find((v) => v.encoded && v.form === 'url')!;
+  const attributes = loadVectors('group-blobs.json', readFileSync).find((v) => v.kind === 'attributes' && v.encoded)!;
+  const d = invite.derived!;
+
+  test('the vector invite is found by its base64url id and relay password, and serves the attributes blob verbatim', async () => {
+    expect(attributes.masterKey).toBe(invite.decoded!.masterKey);
+    const relay = await testRelay();
+    const admin = await groupUser(relay);
+    const group = new TestGroup(relay, GroupSecretParams.deriveFromMasterKey(new GroupMasterKey(new Uint8Array(Buffer.from(invite.decoded!.masterKey, 'hex')))));
+    expect(group.id).toBe(d.groupId);
+    const create = group.change(admin, 0, [{ type: 'create', attributes: attributes.blob, profile: blob(128), membersCanInvite: false }]);
+    expect((await group.create(admin, { change: create })).statusCode).toBe(200);
+    // createInvite carries the id as padded standard base64 and the hash of the derived relay password.
+    const action = { ...newInvite().action, inviteId: d.inviteIdBase64, passwordHash: d.passwordHash, signingKey: d.signingKey };
+    expect((await group.append(admin, [action])).statusCode).toBe(200);
+
+    const join = (path: string, password = d.relayPassword) => relay.app.inject({ method: 'GET', url: `/v1/groups/${group.id}/join/${path}`, headers: { [GROUP_HEADERS.invitePassword]: password } });
+    const info = await join(d.inviteIdPath);
+    expect(info.statusCode).toBe(200);
+    expect(JoinInfoResponse.parse(info.json())).toMatchObject({ attributes: attributes.blob, currentVersion: 1, role: 'member' });
+    // The relay also takes the padded base64url form; the standard alphabet is not a path segment it reads.
+    expect((await join(`${d.inviteIdPath}==`)).statusCode).toBe(200);
+    expect(errorCode(await join(encodeURIComponent(d.inviteIdBase64)))).toBe('BAD_REQUEST');
+    expect(errorCode(await join(d.inviteIdPath, Buffer.alloc(32).toString('base64')))).toBe('INVITE_INVALID');
+  });
 });

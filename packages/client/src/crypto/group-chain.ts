@@ -19,6 +19,7 @@ import {
 } from '@aviso/protocol';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
+import { openAttributes, openDisplayName } from './group-blobs.js';
 import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
 
 /**
@@ -92,9 +93,6 @@ export const ChangeProof = z.object({
   binding: z.base64(),
 });
 export type ChangeProof = z.infer<typeof ChangeProof>;
-
-const Attributes = z.object({ v: z.literal(1), title: z.string(), description: z.string().default(''), announcementsOnly: z.boolean().default(false) });
-const Profile = z.object({ v: z.literal(1), displayName: z.string() });
 
 /** SHA-256 of UTF-8 `canonicalJson(change)` (every field but the relay's `receivedAt`), base64: the chain link. */
 export function changeHash(change: GroupChange): string {
@@ -298,10 +296,7 @@ export class ChainVerifier {
   #apply(c: GroupChange, actorAci: string, identityKey: string | undefined, effects: GroupEffect[], undo: Undo[]): void {
     const s = this.#s;
     const keys = this.#keys;
-    const displayName = (blob: string): string => {
-      const v = Profile.safeParse(keys.openJson(blob));
-      return v.success ? v.data.displayName : '';
-    };
+    const displayName = (blob: string): string => openDisplayName(keys, blob);
     const setMember = (m: string, value: GroupMemberState | undefined) => {
       const before = s.members[m];
       const counts = [this.#memberCount, this.#adminCount] as const;
@@ -411,12 +406,7 @@ export class ChainVerifier {
           break;
         }
         case 'attributes.set': {
-          const a = Attributes.safeParse(keys.openJson(e.attributes));
-          setScalars({
-            title: a.success ? a.data.title : '',
-            description: a.success ? a.data.description : '',
-            announcementsOnly: a.success ? a.data.announcementsOnly : false,
-          });
+          setScalars(openAttributes(keys, e.attributes));
           break;
         }
         case 'access.set':

@@ -46,7 +46,7 @@ export class GroupKeys {
 
   /** encryptBlob(pad(utf8(JSON))): padded so a title's or name's length does not leak. */
   sealJson(value: unknown): string {
-    return toBase64(this.cipher.encryptBlob(copyBytes(pad(new TextEncoder().encode(JSON.stringify(value))))));
+    return toBase64(this.cipher.encryptBlob(blobPlaintext(value)));
   }
 
   /** Inverse of sealJson; undefined when the blob does not decrypt or is not padded JSON. */
@@ -58,6 +58,11 @@ export class GroupKeys {
       return undefined;
     }
   }
+}
+
+/** The bytes a group blob encrypts: UTF-8 of `JSON.stringify(value)`, 0x80, zeros to a multiple of PADDING_BLOCK_BYTES. */
+export function blobPlaintext(value: unknown): Uint8Array<ArrayBuffer> {
+  return copyBytes(pad(new TextEncoder().encode(JSON.stringify(value))));
 }
 
 export const sha256 = (data: Uint8Array | string): Uint8Array<ArrayBuffer> => new Uint8Array(createHash('sha256').update(data).digest());

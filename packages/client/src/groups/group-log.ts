@@ -21,6 +21,7 @@ import {
   type GroupChangeEvent,
   type UnsignedAction,
 } from '../crypto/group-chain.js';
+import { attributesValue, profileValue } from '../crypto/group-blobs.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
@@ -115,7 +116,7 @@ export class GroupLog {
       const keys = this.#keysFor(randomBytes(32));
       const me = this.#d.account.record.accountId;
       const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
-      const profile = this.#seal(keys, { v: 1, displayName: input.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
+      const profile = this.#seal(keys, profileValue(input.displayName ?? ''), LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
@@ -144,7 +145,7 @@ export class GroupLog {
       const me = this.#d.account.record.accountId;
       const { relayPassword, signingKey: inviteSigningKey } = deriveInviteKeys(code.inviteSecret);
       const password = toBase64(relayPassword);
-      const profile = this.#seal(keys, { v: 1, displayName: opts.displayName ?? '' }, LIMITS.maxGroupProfileBytes, 'display name');
+      const profile = this.#seal(keys, profileValue(opts.displayName ?? ''), LIMITS.maxGroupProfileBytes, 'display name');
       let type: 'join' | 'requestJoin';
       for (let attempt = 1; ; attempt++) {
         // Refuses early (revoked, used up, expired, wrong password) and names the head to chain to.
@@ -312,7 +313,7 @@ export class GroupLog {
   }
 
   sealAttributes(keys: GroupKeys, a: { title: string; description: string; announcementsOnly: boolean }): string {
-    return this.#seal(keys, { v: 1, title: a.title, description: a.description, announcementsOnly: a.announcementsOnly }, LIMITS.maxGroupAttributesBytes, 'title and description');
+    return this.#seal(keys, attributesValue(a), LIMITS.maxGroupAttributesBytes, 'title and description');
   }
 
   /** Polls every known group (not ones we left or were removed from) while connected. */

@@ -21,9 +21,15 @@ export interface TestInvite {
 
 /** Builds a group's log the way honest members would, verifying every change as it goes. */
 export class ChainBuilder {
-  readonly keys = new GroupKeys(randomBytes(32));
+  readonly keys: GroupKeys;
   readonly log: GroupChange[] = [];
-  state: GroupState = emptyGroupState(this.keys.groupId);
+  state: GroupState;
+
+  /** A new group, or the one of `masterKey` (a vector's). */
+  constructor(masterKey: Uint8Array = randomBytes(32)) {
+    this.keys = new GroupKeys(masterKey);
+    this.state = emptyGroupState(this.keys.groupId);
+  }
 
   make(by: Member, actions: UnsignedAction[], inviteSigningKey?: PrivateKey, state: GroupState = this.state): GroupChange {
     return buildChange({ state, keys: this.keys, accountId: by.accountId, identityKeyPair: by.identity, actions, inviteSigningKey });

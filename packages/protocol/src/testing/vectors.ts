@@ -61,6 +61,44 @@ export interface WsAuthVector extends Verdict {
   credentials?: { accountId: string; deviceId: number; password: string };
 }
 
+/** An invite code (docs/groups.md "Invite codes"), made and parsed by the SDK; binary values hex unless named otherwise. */
+export interface InviteCodeVector extends Verdict {
+  /** The text a member shares (link or bare form), exactly. */
+  code: string;
+  /** Set when the SDK's encoder gives exactly `code` from `decoded` in this form. */
+  form?: 'url' | 'bare';
+  encoded?: boolean;
+  /** The UTF-8 JSON inside the payload, as the SDK writes it. */
+  payloadJson?: string;
+  /** Valid vectors: the fields, binary ones as hex. */
+  decoded?: { relayUrl: string; trustRootSha256: string; masterKey: string; inviteId: string; inviteSecret: string; registrationToken?: string };
+  /** Valid vectors: what a joiner computes from the fields, base64 unless named otherwise. */
+  derived?: { trustRoot: string; groupId: string; inviteIdBase64: string; inviteIdPath: string; relayPassword: string; passwordHash: string; signingKey: string };
+  /** Invalid vectors: the SDK's InviteCodeError message (`errorCode` is "InviteCodeError"). */
+  error?: string;
+}
+
+/** A group blob's plaintext and ciphertext (docs/groups.md "Blobs"), computed by the SDK. */
+export interface GroupBlobVector {
+  comment: string;
+  tags: string[];
+  kind: 'attributes' | 'profile';
+  /** Hex of the group master key the blob is encrypted under. */
+  masterKey: string;
+  /** The exact UTF-8 JSON text inside. */
+  json: string;
+  /** Base64 of the padded plaintext: the JSON, 0x80, zeros to a multiple of 256 bytes. */
+  plaintext: string;
+  /** Hex of the 32 random bytes given to zkgroup's encryptBlobWithRandom. */
+  randomness: string;
+  /** Base64 of the blob, as it travels in the change. */
+  blob: string;
+  /** What a member reads from it. */
+  decoded: { title: string; description: string; announcementsOnly: boolean } | { displayName: string };
+  /** Set when the SDK writes exactly `json` for `decoded`. */
+  encoded?: boolean;
+}
+
 /** What each vector file holds; `packages/protocol/vectors/README.md` describes them. */
 export interface VectorFiles {
   'client-frames.json': FrameVector;
@@ -69,6 +107,8 @@ export interface VectorFiles {
   'content.json': ContentVector;
   'group-crypto.json': GroupCryptoVector;
   'ws-auth.json': WsAuthVector;
+  'invite-code.json': InviteCodeVector;
+  'group-blobs.json': GroupBlobVector;
 }
 export type VectorFileName = keyof VectorFiles;
 
