@@ -82,6 +82,91 @@ export class DataDirLockedError extends Error {
   }
 }
 
+/**
+ * The store's key is wrapped by a passphrase and this one does not unwrap it (the AEAD tag did not
+ * verify). Nothing was read or written: ask again.
+ */
+export class WrongPassphraseError extends Error {
+  override name = 'WrongPassphraseError';
+  readonly code = 'WRONG_PASSPHRASE';
+  constructor(readonly dataDir: string) {
+    super(`the passphrase does not unlock the store in ${resolve(dataDir)}`);
+  }
+}
+
+/**
+ * The store in `dataDir` is encrypted and was opened without its secret, or with the other kind
+ * (`needs` says which: its passphrase, or its key file).
+ */
+export class PassphraseRequiredError extends Error {
+  override name = 'PassphraseRequiredError';
+  readonly code = 'PASSPHRASE_REQUIRED';
+  constructor(
+    readonly dataDir: string,
+    readonly needs: 'passphrase' | 'key-file',
+  ) {
+    super(
+      needs === 'passphrase'
+        ? `the store in ${resolve(dataDir)} is encrypted; open it with its passphrase`
+        : `the store in ${resolve(dataDir)} is encrypted with a key file; open it with keyFile`,
+    );
+  }
+}
+
+/**
+ * The `keyFile` given to open() cannot be used: it is missing or unreadable, does not hold a 256-bit
+ * key (32 bytes, or 64 hex digits), or holds another key than the one the store was encrypted with.
+ */
+export class KeyFileError extends Error {
+  override name = 'KeyFileError';
+  readonly code = 'KEY_FILE_INVALID';
+  constructor(
+    readonly path: string,
+    readonly reason: 'missing' | 'unreadable' | 'malformed' | 'wrong-key',
+    options?: ErrorOptions,
+  ) {
+    const why = {
+      missing: 'does not exist',
+      unreadable: 'cannot be read',
+      malformed: 'does not hold a 256-bit key (32 bytes, or 64 hex digits)',
+      'wrong-key': 'holds another key than the one this store is encrypted with',
+    }[reason];
+    super(`the key file ${resolve(path)} ${why}`, options);
+  }
+}
+
+/**
+ * A store file (the database, or its wrapped-key file) is truncated, corrupted or not what it
+ * should be. Nothing was changed; restore the folder from a copy, or start a new one.
+ */
+export class StoreCorruptError extends Error {
+  override name = 'StoreCorruptError';
+  readonly code = 'STORE_CORRUPT';
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the store file ${resolve(path)} is unusable: ${detail}`, options);
+  }
+}
+
+/** changePassphrase() on a store whose key is not wrapped by a passphrase (a plain store, or one opened with a key file). */
+export class NotPassphraseProtectedError extends Error {
+  override name = 'NotPassphraseProtectedError';
+  readonly code = 'NOT_PASSPHRASE_PROTECTED';
+  constructor(
+    readonly dataDir: string,
+    readonly protection: 'none' | 'key-file',
+  ) {
+    super(
+      protection === 'none'
+        ? `the store in ${resolve(dataDir)} is not encrypted; open it with a passphrase to encrypt it`
+        : `the store in ${resolve(dataDir)} is encrypted with a key file, not a passphrase`,
+    );
+  }
+}
+
 /** The WebSocket closed while a request on it (a ping) was pending. */
 export class ConnectionClosedError extends Error {
   override name = 'ConnectionClosedError';

@@ -11,11 +11,16 @@ export {
   GroupWithheldError,
   IdentityMismatchError,
   InviteCodeError,
+  KeyFileError,
   MessageTooLargeError,
+  NotPassphraseProtectedError,
   NotRegisteredError,
+  PassphraseRequiredError,
   RelayMisbehaviourError,
   RelayRequestError,
+  StoreCorruptError,
   UntrustedIdentityError,
+  WrongPassphraseError,
   type TransportErrorCode,
 } from './errors.js';
 export type { RejectReason } from './crypto/sealed.js';
@@ -24,6 +29,7 @@ export type { Logger } from './util/logger.js';
 export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interfaces.js';
 export { MemoryStore } from './stores/memory/memory-store.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
+export { createKeyFile } from './stores/sqlite/store-key.js';
 export {
   DisplayNameError,
   confusableNames,

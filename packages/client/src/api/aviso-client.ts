@@ -30,6 +30,7 @@ import {
   InviteCodeError,
   MessageTooLargeError,
   IdentityMismatchError,
+  NotPassphraseProtectedError,
   RelayRequestError,
   type GroupWithheldError,
 } from '../errors.js';
@@ -50,6 +51,8 @@ import type { IdentityPolicy } from '../stores/trust.js';
 import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
+import type { StoreSecret } from '../stores/sqlite/store-key.js';
+import { changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
@@ -64,6 +67,18 @@ export type { DirectMessage, RejectedEnvelope } from '../messaging/inbox.js';
 export interface AvisoClientOptions {
   /** Directory for the SQLite store; the same directory reopens the same identity. Omit for memory only. */
   dataDir?: string;
+  /**
+   * Encrypts the store in `dataDir` at rest: its key is wrapped by this passphrase (scrypt,
+   * AES-256-GCM). A plain store is encrypted in place on the first open with one. Omit both this and
+   * `keyFile` for a plain store (unprotected at rest).
+   */
+  passphrase?: string;
+  /**
+   * Encrypts the store in `dataDir` with the raw 256-bit key in this file (32 bytes or 64 hex
+   * digits; `createKeyFile` makes one), for unattended bots. Keep it off the data folder's disk:
+   * whoever has both has the store.
+   */
+  keyFile?: string;
   logger?: Logger;
   fetch?: FetchLike;
   WebSocket?: typeof WebSocket;
@@ -206,10 +221,20 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   /** Opens (or creates) the local identity. */
   static async open(opts: AvisoClientOptions = {}): Promise<AvisoClient> {
-    // Locked before the store is opened or migrated; released if opening fails.
+    const secret = secretOf(opts);
+    // Locked before the store is unlocked, converted, opened or migrated; released if opening fails.
     const lock = opts.store === undefined && opts.dataDir !== undefined ? DataDirLock.acquire(opts.dataDir) : undefined;
     try {
-      const client = await AvisoClient.#open(opts);
+      let store = opts.store;
+      if (store === undefined && opts.dataDir !== undefined) {
+        const { dbKey } = await unlockStore(opts.dataDir, secret);
+        try {
+          store = SqliteStore.open(opts.dataDir, dbKey ? { key: dbKey } : {});
+        } finally {
+          dbKey?.fill(0);
+        }
+      }
+      const client = await AvisoClient.#open(store ?? new MemoryStore(), opts);
       client.#dataDirLock = lock;
       return client;
     } catch (err) {
@@ -218,8 +243,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     }
   }
 
-  static async #open(opts: AvisoClientOptions): Promise<AvisoClient> {
-    const store = opts.store ?? (opts.dataDir === undefined ? new MemoryStore() : SqliteStore.open(opts.dataDir));
+  static async #open(store: AvisoStore, opts: AvisoClientOptions): Promise<AvisoClient> {
     let identity = store.getLocalIdentity();
     if (!identity) {
       const fresh = generateIdentity();
@@ -478,6 +502,18 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     }
   }
 
+  /**
+   * Rewraps the store's key under `newPassphrase` (the database is not rewritten). Throws
+   * WrongPassphraseError if `oldPassphrase` is not the current one, NotPassphraseProtectedError for
+   * a plain or key-file store.
+   */
+  async changePassphrase(oldPassphrase: string, newPassphrase: string): Promise<void> {
+    this.#assertOpen();
+    const dataDir = this.#opts.store === undefined ? this.#opts.dataDir : undefined;
+    if (dataDir === undefined) throw new NotPassphraseProtectedError('', 'none');
+    await changeStorePassphrase(dataDir, oldPassphrase, newPassphrase);
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -538,3 +574,15 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 }
 
+
+function secretOf(opts: AvisoClientOptions): StoreSecret | undefined {
+  if (opts.passphrase !== undefined && opts.keyFile !== undefined) throw new TypeError('give AvisoClient.open a passphrase or a keyFile, not both');
+  if ((opts.passphrase !== undefined || opts.keyFile !== undefined) && (opts.dataDir === undefined || opts.store !== undefined)) {
+    throw new TypeError('passphrase and keyFile encrypt the store in dataDir: give a dataDir and no store');
+  }
+  if (opts.passphrase !== undefined) {
+    if (opts.passphrase.length === 0) throw new RangeError('the passphrase is empty');
+    return { passphrase: opts.passphrase };
+  }
+  return opts.keyFile === undefined ? undefined : { keyFile: opts.keyFile };
+}

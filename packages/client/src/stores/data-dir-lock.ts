@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { DataDirLockedError } from '../errors.js';
+import { Database, type SqliteDatabase } from './sqlite/cipher-db.js';
+import { ensurePrivateFile, makePrivateDir } from './private-files.js';
 
 export const LOCK_FILE_NAME = 'aviso-client.lock';
 
@@ -21,16 +21,19 @@ export const LOCK_FILE_NAME = 'aviso-client.lock';
  */
 export class DataDirLock {
   // Held strongly for as long as the lock lives: a collected connection would close and unlock.
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: SqliteDatabase) {
     this.#db = db;
   }
 
   /** Takes the folder's lock, creating the folder (owner-only) if needed; throws DataDirLockedError at once if held. */
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const db = new Database(join(dataDir, LOCK_FILE_NAME), { timeout: 0 });
+    makePrivateDir(dataDir);
+    const path = join(dataDir, LOCK_FILE_NAME);
+    // Before SQLite opens it, and creating it only (see ensurePrivateFile on why no descriptor of ours may close on it).
+    ensurePrivateFile(path);
+    const db = new Database(path, { timeout: 0 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');
       db.exec('BEGIN EXCLUSIVE');

@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { and, asc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { LIMITS } from '@aviso/protocol';
+import { StoreCorruptError } from '../../errors.js';
+import { ensurePrivateFile, makePrivateDir, tightenIfPresent } from '../private-files.js';
+import { Database, applyKey, asStoreCorrupt, type SqliteDatabase } from './cipher-db.js';
 import {
   ORPHAN_RESPONSE_GRACE_MS,
   StoreConflictError,
@@ -48,7 +49,7 @@ const buf = (b: Uint8Array) => Buffer.from(b);
  * keys and dedupe rows), prepared once: building and preparing a drizzle query per call cost more
  * than the cryptography in a 1,000-member group send.
  */
-function prepareHot(db: Database.Database) {
+function prepareHot(db: SqliteDatabase) {
   const p = (source: string) => db.prepare(source);
   return {
     getMeta: p('SELECT value FROM meta WHERE key = ?').pluck(),
@@ -125,11 +126,11 @@ function prepareHot(db: Database.Database) {
 }
 
 /**
- * better-sqlite3 + drizzle store at `<dataDir>/aviso-client.sqlite` (WAL). `commit` runs one
+ * better-sqlite3-multiple-ciphers + drizzle store at `<dataDir>/aviso-client.sqlite` (WAL). `commit` runs one
  * synchronous transaction: a conflict anywhere rolls back everything in the change set.
  */
 export class SqliteStore implements AvisoStore {
-  readonly #sqlite: Database.Database;
+  readonly #sqlite: SqliteDatabase;
   readonly #db: BetterSQLite3Database;
   readonly #q: ReturnType<typeof prepareHot>;
   /**
@@ -143,7 +144,7 @@ export class SqliteStore implements AvisoStore {
   #dataVersion: unknown;
 
   /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
-  private constructor(sqlite: Database.Database, db: BetterSQLite3Database) {
+  private constructor(sqlite: SqliteDatabase, db: BetterSQLite3Database) {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#q = prepareHot(sqlite);
@@ -171,17 +172,35 @@ export class SqliteStore implements AvisoStore {
     return this.#sessions;
   }
 
-  static open(dataDir: string): SqliteStore {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const sqlite = new Database(join(dataDir, SQLITE_FILE_NAME));
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    // Deleted key material and messages are overwritten, not left in free pages.
-    sqlite.pragma('secure_delete = ON');
-    sqlite.pragma('foreign_keys = ON');
-    const db = drizzle(sqlite);
-    migrate(db, { migrationsFolder: MIGRATIONS });
-    return new SqliteStore(sqlite, db);
+  /**
+   * Opens (creating if needed) the store in `dataDir`. With `key` (the database key from
+   * unlockStore, or any 32 bytes for a store that is new) the file is SQLCipher-encrypted; without
+   * it the store is plain. Files are 0600 and the folder 0700. A file that is not a database, or
+   * not one this key opens, or that is truncated or corrupted, throws StoreCorruptError.
+   */
+  static open(dataDir: string, opts: { key?: Uint8Array } = {}): SqliteStore {
+    makePrivateDir(dataDir);
+    const path = join(dataDir, SQLITE_FILE_NAME);
+    ensurePrivateFile(path);
+    for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(path + suffix);
+    const sqlite = new Database(path);
+    try {
+      if (opts.key) applyKey(sqlite, opts.key);
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = FULL');
+      // Deleted key material and messages are overwritten, not left in free pages.
+      sqlite.pragma('secure_delete = ON');
+      sqlite.pragma('foreign_keys = ON');
+      // Every page read once at open: a truncated or damaged file fails here, typed, rather than mid-send.
+      const check = sqlite.pragma('quick_check', { simple: true }) as string;
+      if (check !== 'ok') throw new StoreCorruptError(path, `the database fails its integrity check (${check})`);
+      const db = drizzle(sqlite);
+      migrate(db, { migrationsFolder: MIGRATIONS });
+      return new SqliteStore(sqlite, db);
+    } catch (err) {
+      sqlite.close();
+      throw asStoreCorrupt(err, path, opts.key ? 'it is not a database this key opens, or it is damaged' : 'it is not a plain SQLite database (encrypted, truncated or corrupted)');
+    }
   }
 
   getLocalIdentity(): LocalIdentity | undefined {
