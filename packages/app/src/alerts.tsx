@@ -2,6 +2,7 @@ import { age, dateTime, type MessageKey } from '@aviso/i18n';
 import { useState } from 'preact/hooks';
 import { api, ApiError, type AlertView, type GroupView } from './api.js';
 import { useT } from './i18n.js';
+import { plain } from './text.js';
 
 // Severity is said three ways: the word, an icon (shape differs) and a colour.
 const ICON = { critical: '⛔', urgent: '⚠️', info: 'ℹ️' } as const;
@@ -31,7 +32,7 @@ function Sender({ a }: { a: AlertView }) {
   return (
     <span>
       {before}
-      <bdi>{name}</bdi>
+      <bdi>{plain(name)}</bdi>
       {after}
     </span>
   );
@@ -54,7 +55,7 @@ export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; 
       <ul class="alerts">
         {alerts.map((a) => (
           <li key={a.id}>
-            <button class={`card alert sev-border-${a.severity}`} onClick={() => onOpen(a.id)} aria-label={tr('board.open', { title: a.title })}>
+            <button class={`card alert sev-border-${a.severity}`} onClick={() => onOpen(a.id)}>
               <span class="row">
                 <Severity level={a.severity} />
                 <span class="kind">
@@ -63,15 +64,15 @@ export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; 
                 <span class="age">{age(lang, now - a.sentAt)}</span>
               </span>
               <strong class="title" dir="auto">
-                {a.title}
+                {plain(a.title)}
               </strong>
               {a.place && (
                 <span class="place" dir="auto">
-                  📍 {a.place}
+                  📍 {plain(a.place)}
                 </span>
               )}
               <span class="meta">
-                <Sender a={a} /> · <bdi>{a.group}</bdi>
+                <Sender a={a} /> · <bdi>{plain(a.group)}</bdi>
               </span>
               {(a.retracted || a.allClear) && <span class="flag">{a.retracted ? tr('board.retracted') : tr('board.allClear')}</span>}
               {(a.acks.confirmed > 0 || a.acks.disputed > 0) && (
@@ -122,16 +123,16 @@ export function AlertScreen({ alert: a, onBack, onChanged }: { alert: AlertView 
         <span class="kind">{kindLabel(tr, a.kind)}</span>
       </div>
       <h1 id="alert-title" dir="auto">
-        {a.title}
+        {plain(a.title)}
       </h1>
       {a.body && (
         <p class="body" dir="auto">
-          {a.body}
+          {plain(a.body)}
         </p>
       )}
       <dl>
         <dt>{tr('alert.place')}</dt>
-        <dd dir="auto">{a.place}</dd>
+        <dd dir="auto">{plain(a.place)}</dd>
         {coords && (
           <>
             <dt>{tr('alert.coords')}</dt>
@@ -145,7 +146,7 @@ export function AlertScreen({ alert: a, onBack, onChanged }: { alert: AlertView 
         )}
         <dt>{tr('alert.group')}</dt>
         <dd>
-          <bdi>{a.group}</bdi> · <Sender a={a} />
+          <bdi>{plain(a.group)}</bdi> · <Sender a={a} />
         </dd>
         <dt>{tr('alert.sent')}</dt>
         <dd>
@@ -258,7 +259,7 @@ export function Report({ groups, onDone }: { groups: GroupView[]; onDone: () => 
             <select value={groupId} onChange={(e) => setGroupId(e.currentTarget.value)}>
               {member.map((g) => (
                 <option key={g.id} value={g.id}>
-                  {g.title}
+                  {plain(g.title)}
                 </option>
               ))}
             </select>

@@ -76,7 +76,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
             {tr('app.lostHost')}
           </span>
         )}
-        <button class="small" onClick={() => setLang(lang === 'es' ? 'en' : 'es')} aria-label={tr('lang.change')} lang={lang === 'es' ? 'en' : 'es'}>
+        <button class="small" onClick={() => setLang(lang === 'es' ? 'en' : 'es')} title={tr('lang.change')} lang={lang === 'es' ? 'en' : 'es'}>
           {lang === 'es' ? tr('lang.en') : tr('lang.es')}
         </button>
         <button class="rights-btn" onClick={() => setScreen(screen.name === 'rights' ? screen : { name: 'rights', back: screen })}>

@@ -43,7 +43,6 @@ export const en = {
   'board.allClear': 'All clear',
   'board.confirmed': '{count, plural, one {# confirmed} other {# confirmed}}',
   'board.disputed': '{count, plural, one {# disputed} other {# disputed}}',
-  'board.open': 'Open alert: {title}',
 
   'age.now': 'just now',
 

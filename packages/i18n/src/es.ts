@@ -45,7 +45,6 @@ export const es = {
   'board.allClear': 'Ya pasó el peligro',
   'board.confirmed': '{count, plural, one {# lo confirmó} other {# lo confirmaron}}',
   'board.disputed': '{count, plural, one {# lo duda} other {# lo dudan}}',
-  'board.open': 'Abrir alerta: {title}',
 
   'age.now': 'ahora mismo',
 
