@@ -10,3 +10,5 @@ export { ackCounts, activeGroups, alertJson, allAlerts, bySeverity, groupJson, g
 export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } from './control/channel.js';
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';
 export { LiveFeed, type FeedDetail, type FeedEvent, type FeedOptions, type FeedProblem } from './live/feed.js';
+export { AppServer, type AppServerOptions } from './app/server.js';
+export { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, TOKEN_SUBPROTOCOL_PREFIX, contentSecurityPolicy } from './app/guard.js';

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { accept, join, register, verify } from './account.js';
+import { app } from './app.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
 import { approve, deny, invite, requests } from './invites.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   allClear,
   say,
   listen,
+  app,
   verify,
   accept,
 ];

@@ -1,0 +1,142 @@
+import { normalizeDisplayName, type AvisoClient } from '@aviso/client';
+import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol';
+import { AgentError } from '../errors.js';
+import { readSettings, writeSettings, type Profile } from '../profile.js';
+import { checkRelay } from '../session.js';
+import { ackCounts, alertJson } from '../views/alerts.js';
+import { groupJson, groupPeople } from '../views/groups.js';
+import { activeGroups, allAlerts } from '../views/lookup.js';
+
+/** Why a body field is unusable: BAD_REQUEST (400), naming the field, never echoing its value. */
+function bad(field: string, why: string): AgentError {
+  return new AgentError('BAD_REQUEST', `${field} ${why}`, 2);
+}
+
+type Body = Record<string, unknown>;
+
+function text(body: Body, field: string, max: number, optional = false): string | undefined {
+  const v = body[field];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string' || v.trim() === '') throw bad(field, 'is required');
+  if ([...v].length > max) throw bad(field, `is longer than ${max} characters`);
+  return v;
+}
+
+function oneOf<T extends string>(body: Body, field: string, values: readonly T[], fallback?: T): T {
+  const v = body[field] ?? fallback;
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw bad(field, `must be one of ${values.join(', ')}`);
+  return v as T;
+}
+
+/**
+ * What the app can ask of the member host: the same SDK calls the CLI's commands make, returning the
+ * same JSON views (views/), so the app and `--json` never disagree.
+ */
+export class AppApi {
+  constructor(
+    private readonly client: AvisoClient,
+    private readonly profile: Profile,
+    /** Called after register or join: the feed must now watch the new account or group. */
+    private readonly changed: () => Promise<void>,
+  ) {}
+
+  profileJson(): Record<string, unknown> {
+    const registered = this.client.isRegistered;
+    return {
+      type: 'profile',
+      profile: this.profile.name,
+      registered,
+      accountId: registered ? this.client.accountId : undefined,
+      relayUrl: registered ? this.client.relayUrl : undefined,
+      displayName: readSettings(this.profile).displayName,
+    };
+  }
+
+  async register(body: Body): Promise<Record<string, unknown>> {
+    const relayUrl = text(body, 'relayUrl', 2048)!;
+    let url: URL;
+    try {
+      url = new URL(relayUrl);
+    } catch {
+      throw bad('relayUrl', 'is not an address (it looks like https://relay.example.org)');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('relayUrl', 'must start with http:// or https://');
+    const token = text(body, 'token', 512)!;
+    const name = text(body, 'displayName', 64, true);
+    const displayName = name === undefined ? undefined : normalizeDisplayName(name);
+    if (this.client.isRegistered) throw new AgentError('ALREADY_REGISTERED', `profile "${this.profile.name}" is already registered`);
+    await checkRelay(relayUrl);
+    const { accountId } = await this.client.register({ relayUrl, registrationToken: token });
+    if (displayName) writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    await this.changed();
+    return { type: 'registered', profile: this.profile.name, accountId, relayUrl };
+  }
+
+  async join(body: Body): Promise<Record<string, unknown>> {
+    const invite = text(body, 'invite', 4096)!.trim();
+    const displayName = normalizeDisplayName(text(body, 'displayName', 64)!);
+    const group = await this.client.join(invite, { displayName }) // a link or a bare code: the SDK parses both;
+    writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    await this.changed();
+    return { type: 'joined', accountId: this.client.accountId, groupId: group.id, group: group.title, status: group.status };
+  }
+
+  async groups(): Promise<unknown[]> {
+    if (!this.client.isRegistered) return [];
+    return Promise.all((await activeGroups(this.client)).map((g) => groupJson(g)));
+  }
+
+  /** Current alerts, newest first, each with the sender's role and this member's own answer. */
+  async alerts(): Promise<unknown[]> {
+    if (!this.client.isRegistered) return [];
+    const me = this.client.accountId;
+    const found = (await allAlerts(this.client)).sort((a, b) => b.alert.sentAt - a.alert.sentAt);
+    const out: unknown[] = [];
+    const people = new Map<string, Awaited<ReturnType<typeof groupPeople>>>();
+    for (const { alert, group } of found) {
+      if (!people.has(group.id)) people.set(group.id, await groupPeople(group));
+      const sender = people.get(group.id)!.get(alert.from);
+      const roll = await group.rollCall(alert.id);
+      const mine = roll.onScene.includes(me) ? 'on-scene' : roll.onMyWay.includes(me) ? 'on-my-way' : roll.cannot.includes(me) ? 'cannot' : roll.seen.includes(me) ? 'seen' : undefined;
+      out.push({ type: 'alert', ...alertJson(alert, { group: group.title, from: sender?.displayName }, ackCounts(roll)), fromRole: sender?.role, mine, mineSent: alert.from === me });
+    }
+    return out;
+  }
+
+  async sendAlert(body: Body): Promise<Record<string, unknown>> {
+    const group = this.#group(text(body, 'groupId', 128)!);
+    const kind = oneOf(body, 'kind', ALERT_KINDS);
+    const severity = oneOf(body, 'severity', SEVERITIES, 'urgent');
+    const place = text(body, 'place', ALERT_LIMITS.placeChars)!;
+    const title = text(body, 'title', ALERT_LIMITS.titleChars, true) ?? kind;
+    const alertBody = text(body, 'body', ALERT_LIMITS.bodyChars, true);
+    const id = await group.sendAlert({ kind, severity, title, place, ...(alertBody === undefined ? {} : { body: alertBody }), requestAck: severity !== 'info' });
+    return { type: 'alert-sent', id, groupId: group.id };
+  }
+
+  async ack(alertId: string, body: Body): Promise<Record<string, unknown>> {
+    const status = oneOf(body, 'status', ACK_STATUSES);
+    const group = await this.#alertGroup(alertId);
+    await group.acknowledge(alertId, status);
+    return { type: 'acked', alertId, groupId: group.id, status };
+  }
+
+  async verdict(alertId: string, verdict: 'confirm' | 'dispute', body: Body): Promise<Record<string, unknown>> {
+    const note = text(body, 'note', ALERT_LIMITS.noteChars, true);
+    const group = await this.#alertGroup(alertId);
+    await group[verdict](alertId, note);
+    return { type: verdict === 'confirm' ? 'confirmed' : 'disputed', alertId, groupId: group.id };
+  }
+
+  #group(id: string) {
+    const group = this.client.isRegistered ? this.client.group(id) : undefined;
+    if (!group || group.status !== 'member') throw new AgentError('NOT_FOUND', 'no such group');
+    return group;
+  }
+
+  async #alertGroup(alertId: string) {
+    const found = (await allAlerts(this.client)).find((f) => f.alert.id === alertId);
+    if (!found) throw new AgentError('NOT_FOUND', 'no such current alert');
+    return found.group;
+  }
+}

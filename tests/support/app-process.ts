@@ -1,0 +1,74 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './relay.js';
+
+const run = promisify(execFile);
+const READY = /^aviso app ready at (http:\/\/127\.0\.0\.1:(\d+)\/#k=([0-9a-f]+))$/m;
+
+/** Builds packages/app/dist with Vite (under a second), as `npm run app` does before it starts. */
+export async function buildApp(): Promise<void> {
+  await run('pnpm', ['--filter', '@aviso/app', 'build'], { cwd: REPO_ROOT });
+}
+
+/**
+ * A real `aviso app --no-open` process (the CLI and the member host it runs) on its own AVISO_HOME,
+ * started the way `npm run app` starts it; `url` is the one line it prints.
+ */
+export class AppProcess {
+  url = '';
+  port = 0;
+  token = '';
+  log = '';
+  readonly home = mkdtempSync(join(tmpdir(), 'aviso-app-'));
+  #child: ChildProcess | undefined;
+
+  static async start(args: string[] = []): Promise<AppProcess> {
+    const app = new AppProcess();
+    await app.#start(args);
+    return app;
+  }
+
+  async #start(args: string[]): Promise<void> {
+    const child = spawn(process.execPath, ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'app', '--no-open', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, AVISO_HOME: this.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.#child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`aviso app did not start within 60 s:\n${this.log}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        this.log += chunk.toString();
+        const m = READY.exec(this.log);
+        if (!m) return;
+        clearTimeout(timer);
+        [this.url, this.port, this.token] = [m[1]!, Number(m[2]), m[3]!];
+        resolve();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (c: Buffer) => (this.log += c.toString()));
+      child.once('exit', (code) => reject(new Error(`aviso app exited with ${code}:\n${this.log}`)));
+    });
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** SIGTERM, as a service manager stops it; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    return exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
