@@ -100,6 +100,7 @@ describe('a member host on a real relay', () => {
       });
       feed.on((e) => events.push(e));
       await feed.watch([luisGroup]);
+      await feed.watch([luisGroup]); // again, as after a join: the client is still listened to once
       await feed.ready({ profile: 'feed-luis' });
       expect(events.map((e) => e.type)).toEqual(['alert', 'ready']);
       expect(events[0]).toMatchObject({ id: first, fromName: 'Rosa', severity: 'critical', acks: { seen: 0 } });

@@ -1,4 +1,4 @@
-import type { AvisoClient, Logger } from '@aviso/client';
+import { networkFailure, type AvisoClient, type Logger } from '@aviso/client';
 import { ROUTES } from '@aviso/protocol';
 import { AgentError } from './errors.js';
 
@@ -48,30 +48,15 @@ export async function checkRelay(relayUrl: string): Promise<void> {
     if (res.ok) return;
     failure = `it answered HTTP ${res.status}`;
   } catch (err) {
-    if (tlsUntrusted(err)) {
-      throw new AgentError('TLS_UNTRUSTED', `the relay at ${relayUrl} has a TLS certificate this machine does not trust (${causeCode(err)}) — check the address, or ask the operator to use a certificate from a public authority`);
+    const why = networkFailure(err);
+    if (why === 'tls-untrusted') {
+      throw new AgentError('TLS_UNTRUSTED', `the relay at ${relayUrl} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority`, undefined, { cause: err });
     }
-    if (err instanceof Error && err.name === 'TimeoutError') failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;
+    if (why === 'timeout') failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;
   } finally {
     clearTimeout(timer);
   }
   throw new AgentError('RELAY_DOWN', `cannot reach the relay at ${relayUrl}${failure ? ` (${failure})` : ''} — is it running and is the address right? try again later`);
-}
-
-const TLS_CODES = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REVOKED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
-
-function tlsUntrusted(err: unknown): boolean {
-  const code = causeCode(err);
-  return code !== undefined && TLS_CODES.test(code);
-}
-
-/** fetch wraps the socket's or TLS layer's error once or twice: the first `code` down the chain. */
-function causeCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 /** AVISO_DEBUG=1 shows the SDK's log (ids and counts only: the SDK never logs content). */

@@ -25,6 +25,7 @@ export {
 } from './errors.js';
 export type { RejectReason } from './crypto/sealed.js';
 export type { ConnectionState } from './transport/connection.js';
+export { networkFailure, type NetworkFailure } from './transport/network-failure.js';
 export type { Logger } from './util/logger.js';
 export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interfaces.js';
 export { MemoryStore } from './stores/memory/memory-store.js';

@@ -72,7 +72,8 @@ export class LiveFeed {
 
   /**
    * Starts watching `groups`: their current alerts are shown first (as `alert` events), then whatever
-   * the client receives. Call before connecting, so the relay's queued messages are seen too.
+   * the client receives. Call before connecting, so the relay's queued messages are seen too. A
+   * later call adds groups (after a join): their alerts are shown, and the client is listened to once.
    */
   async watch(groups: readonly Group[]): Promise<void> {
     for (const g of groups) {
@@ -83,7 +84,7 @@ export class LiveFeed {
       if (g.status !== 'member') continue;
       for (const alert of await g.alerts()) await this.#onAlert(alert, g);
     }
-    this.#subscribe();
+    if (this.#unsubscribe.length === 0) this.#subscribe();
   }
 
   /**
