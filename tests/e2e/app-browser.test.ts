@@ -2,20 +2,14 @@
  * The app end to end: a real relay process, a real `aviso app` (CLI + member host), real headless
  * Debian chromium driven by playwright-core, and an organiser as a real SDK client in this process.
  */
-import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AvisoClient, Group } from '@aviso/client';
 import { AppProcess, buildApp } from '../support/app-process.js';
 import { ClientPool, nextEvent } from '../support/clients.js';
-import { REPO_ROOT, RelayProcess } from '../support/relay.js';
-
-const CHROMIUM = process.env['AVISO_CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, '.ci', 'out', 'app-screens');
-// Evaluated through the DevTools protocol: the app's CSP (rightly) refuses an injected <script>.
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
+import { SHOTS, axeProblems, launchBrowser } from '../support/app-browser.js';
+import { RelayProcess } from '../support/relay.js';
 
 // Within the protocol's limits; the app must show each as text (no markup, no reordering of the line).
 const HOSTILE_TITLE = '<img src=x onerror="window.__pwned=1"><b>Redada</b> \u202Eetis\u202C \u001B[31mrojo\u001B[0m';
@@ -30,7 +24,6 @@ let group: Group;
 let invite: string;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   await buildApp();
   relay = await RelayProcess.start();
   rosa = await pool.registered(relay, 'rosa');
@@ -38,7 +31,7 @@ beforeAll(async () => {
   invite = await group.createInvite({ expiresInSeconds: 3600, maxUses: 2, requireApproval: false });
   await rosa.connect();
   app = await AppProcess.start();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 360, height: 780 }, locale: 'es-MX' });
   page.on('pageerror', (err) => console.error('page error:', err));
 });
@@ -49,17 +42,6 @@ afterAll(async () => {
   await pool.dispose();
   await relay?.dispose();
 });
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function axeProblems(p: Page): Promise<string[]> {
-  await p.evaluate(axeSource);
-  const found = await p.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run();
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.targets.join(', ')}`);
-}
 
 describe('aviso app in a browser', () => {
   test('a new member picks Spanish and joins by invite', async () => {
