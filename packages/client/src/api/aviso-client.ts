@@ -91,6 +91,12 @@ export interface AvisoClientOptions {
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
   /**
+   * How long `sendAlert` waits for a sync of the group log before it sends, ms, so that members who
+   * joined since the last poll receive the alert (docs/alerts.md "Reaching new members at once").
+   * Default 1000; 0 sends with the state already verified.
+   */
+  alertSyncWaitMs?: number;
+  /**
    * What a changed identity key of a 1:1 contact does. 'block' (default): sending to them stops
    * (UntrustedIdentityError) until `acceptIdentity(accountId)`. 'trust': the new key is used at once
    * (only a key the user marked verified blocks), with an 'identity-changed' event: the old behaviour.
@@ -213,7 +219,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#direct = new DirectSender({ store, account, crypto, devices, certificates, events, logger });
     const auth = new GroupAuth(account);
     this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
-    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger });
+    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }) });
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
     this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });

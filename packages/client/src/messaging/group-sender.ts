@@ -59,6 +59,8 @@ export interface GroupSenderDeps {
   clock: SentClock;
   events: EventSink<GroupSenderEvents>;
   logger: Logger;
+  /** How long an alert waits for a sync of the log first (default ALERT_SYNC_WAIT_MS); 0 skips it. */
+  alertSyncWaitMs?: number;
 }
 
 /**
@@ -84,6 +86,11 @@ const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
  * has for a message it cannot read; the sender looks in this window around it.
  */
 const RESEND_WINDOW_BEFORE_MS = 5 * 60_000;
+/**
+ * How long an alert waits for a fresh look at the group log before it goes out with the state it
+ * has: long enough for one request to a reachable relay, short enough not to matter in a raid.
+ */
+export const ALERT_SYNC_WAIT_MS = 1000;
 const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 const SKDM_PARALLEL = 8;
 /** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
@@ -121,6 +128,7 @@ export class GroupSender {
     const seconds = input.expiresInSeconds ?? ALERT_LIMITS.defaultExpiresInSeconds;
     if (!(seconds > 0) || seconds > ALERT_LIMITS.maxExpiresInSeconds) throw new RangeError(`expiresInSeconds must be 1–${ALERT_LIMITS.maxExpiresInSeconds}`);
     const place = typeof input.place === 'string' ? { text: input.place } : input.place;
+    await this.#freshenForAlert(groupId);
     await this.send(groupId, {
       type: 'alert',
       id,
@@ -134,6 +142,24 @@ export class GroupSender {
       requestAck: input.requestAck ?? false,
     });
     return id;
+  }
+
+  /**
+   * The relay cannot tell members of a join (it does not know which account a pseudonym is), and the
+   * poll runs every 30 s: so an alert first asks for the changes after our head, and a member who
+   * joined a second ago is in its recipient set (docs/alerts.md, "Reaching new members at once").
+   * A relay that is slow or down costs at most `alertSyncWaitMs`; the sync's failure is reported on
+   * 'error' by the log, and the send itself then says whether the relay can be reached.
+   */
+  async #freshenForAlert(groupId: string): Promise<void> {
+    const wait = this.#d.alertSyncWaitMs ?? ALERT_SYNC_WAIT_MS;
+    if (wait <= 0 || this.#d.log.record(groupId).status !== 'member') return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, wait);
+    });
+    await Promise.race([this.#d.log.freshen(groupId), waited]);
+    clearTimeout(timer);
   }
 
   /**
