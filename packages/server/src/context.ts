@@ -12,6 +12,7 @@ import { systemClock, type Clock } from './services/shared/clock.js';
 import { EndorsementsService } from './services/groups/endorsements.js';
 import { GroupAuthService } from './services/groups/group-auth.js';
 import { GroupSendTokens } from './services/groups/group-send-tokens.js';
+import { ZkWorkers } from './services/groups/zk-workers.js';
 import { GroupSendService } from './services/groups/group-send.js';
 import { GroupsService } from './services/groups/groups.js';
 import { MemberTokensService } from './services/accounts/member-tokens.js';
@@ -91,7 +92,9 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   const tokens = new TokensService(tokensRepo, clock);
   const groupAuth = new GroupAuthService({ accounts: accountsRepo, transaction, clock, serverSecretParams: keys.zkgroupSecretParams });
 
-  const groupSendTokens = new GroupSendTokens({ serverSecretParams: keys.zkgroupSecretParams, clock });
+  // Endorsement issuing and token checks run in a worker thread: see zk-workers.ts.
+  const zk = new ZkWorkers(keys.zkgroupSecretParams.serialize());
+  const groupSendTokens = new GroupSendTokens({ zk, clock });
   const messages = new MessagesService({
     accounts: accountsRepo,
     messages: messagesRepo,
@@ -160,6 +163,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       clearInterval(checkpoints);
       services.messages.flushAcknowledgements();
       storage.close();
+      void zk.close(); // terminating a worker cannot fail in a way the caller could act on
     },
   };
 }

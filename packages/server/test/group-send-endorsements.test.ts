@@ -30,6 +30,15 @@ describe('GET /v1/groups/:groupId/endorsements', () => {
     expect([...acis].sort()).toEqual(parties.map((p) => p.user.accountId).sort());
   });
 
+  test('members asking at once while a version is being issued share one issue', async () => {
+    const relay = await testRelay();
+    const { group, parties } = await groupOf(relay, 4);
+    // Issuing is randomized: a second issue for the same version would give other bytes.
+    const all = await Promise.all(parties.map((p) => fetchEndorsements(group, p.user)));
+    const bodies = all.map((r) => EndorsementsResponse.parse(r.json()).response);
+    expect(new Set(bodies).size).toBe(1);
+  });
+
   test('the expiration stays inside libsignal\'s window all day', () => {
     const midnight = Date.UTC(2026, 4, 1);
     for (const offset of [0, 1, 12 * 3_600_000, 86_400_000 - 1]) {

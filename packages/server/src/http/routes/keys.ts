@@ -37,7 +37,7 @@ export function keyRoutes(
       throw new ProtocolError('BAD_REQUEST', 'send account credentials or a group send token, not both');
     }
     const params = parseWith(bundle.params, request.params);
-    const tokenHash = deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
+    const tokenHash = await deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
     return deps.prekeys.bundleWithToken(tokenHash, params.accountId, params.deviceId);
   });
 }

@@ -26,7 +26,7 @@ export class GroupSendService {
     // No account lookup, no parsing cost for requests that cannot be authorised anyway.
     if (tokenHeader === undefined) throw new ProtocolError('UNAUTHORIZED', 'missing group send token');
     const message = splitSentMessage(body);
-    const tokenHash = this.deps.tokens.verify(tokenHeader, message.serviceIds);
+    const tokenHash = await this.deps.tokens.verify(tokenHeader, message.serviceIds);
     this.deps.sendLimiter.take(`group-send:${tokenHash}`);
     const stored = await this.deps.messages.sendToManySoon(message);
     // Counts only: never the token, the recipients or any payload byte.
