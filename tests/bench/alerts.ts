@@ -30,6 +30,7 @@ import { summarizeProfile } from './support/inspector.js';
 import { addSection, benchCommand, mdTable, met, noteRelayDir } from './support/report.js';
 import { givenFlags, intFlag } from './support/flags.js';
 import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js';
+import { BusyGroup } from './support/busy-group.js';
 
 /**
  * Group alerts at size (docs/alerts.md), three figures:
@@ -37,7 +38,9 @@ import { bytes, mapLimit, mean, ms, percentile, table } from './support/stats.js
  *    next to a plain `ws` broadcast of a frame of the same size to the same number of sockets;
  * 2. CPU: the sender's `sendAlert` against libsignal's SSv2 encryption alone for the same recipients,
  *    and a receiving SDK client (SQLite store) per alert, durable commits included;
- * 3. optionally (`--ten-thousand`), one alert to 10,000 members end to end.
+ * 3. optionally (`--ten-thousand`), one alert to 10,000 members end to end;
+ * 4. optionally (`--stall`), fan-out again while the relay issues endorsements for a second group of
+ *    `--stall-members` (10,000) over and over: the p99 against the quiet one above (target ≤ 1.5×).
  * The relay is a real process (the CLI, as deployed); the members are raw authenticated sockets in a
  * process of their own; the sender and the receiver are real SDK clients with SQLite stores in this process.
  */
@@ -56,6 +59,10 @@ export interface AlertsBenchOptions {
   cryptoSamples: number;
   /** Profiles the relay process (whole run) and the sender (5 extra alerts); prints self time per function. */
   profile: boolean;
+  /** Fan-out again while the relay issues endorsements for a second, large group over and over. */
+  stall: boolean;
+  /** Members of that second group. */
+  stallMembers: number;
   argv: string[];
 }
 
@@ -68,6 +75,8 @@ const FLAGS = {
   'relay-dir': { type: 'string' },
   'crypto-samples': { type: 'string' },
   profile: { type: 'boolean' },
+  stall: { type: 'boolean' },
+  'stall-members': { type: 'string' },
 } as const;
 
 export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
@@ -84,6 +93,8 @@ export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     cryptoSamples: intFlag(values, 'crypto-samples', 20, 1, 1000),
     profile: values.profile === true,
+    stall: values.stall === true,
+    stallMembers: intFlag(values, 'stall-members', TEN_THOUSAND, 2, 20_000),
     // The flags of this benchmark that were given, for the report's rerun command.
     argv: givenFlags(values, Object.keys(FLAGS)),
   };
@@ -386,6 +397,10 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     log(`\nReceiver: the SDK client connects and takes the ${options.alerts} alerts queued while it was offline …`);
     const receiving = await receiveAll(receiverDir, options.alerts);
 
+    // ---- 4. optional: fan-out while the relay issues endorsements for a large group ----
+    let stall: StallRun | undefined;
+    if (options.stall) stall = await stalled({ meta, relay, options, sockets, sender, senderGroup });
+
     // ---- 3. optional: 10,000 members ----
     let tenK: TenThousandRun | undefined;
     if (options.tenThousand && options.members < TEN_THOUSAND) {
@@ -408,7 +423,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
       profiles = { sender: senderProfile, relay: summarizeProfile(await relayProfiler.stop()) };
     }
 
-    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, relayDir: relayData, profiles, argv: options.argv });
+    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, stall, relayDir: relayData, profiles, argv: options.argv });
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await sockets.close().catch(() => undefined);
@@ -526,6 +541,34 @@ async function receiveAll(dataDir: string, alerts: number): Promise<ReceiverRun>
   }
 }
 
+interface StallRun {
+  members: number;
+  runs: AlertRun[];
+  /** Wall time of each endorsement issue for the busy group while the alerts ran, ms. */
+  issues: number[];
+  buildMs: number;
+}
+
+async function stalled(r: { meta: RelayMeta; relay: RelayProcess; options: AlertsBenchOptions; sockets: SocketsProcess; sender: TimedClient; senderGroup: Group }): Promise<StallRun> {
+  const { options } = r;
+  log(`\nStall: a second group of ${options.stallMembers} raw members, whose endorsements the relay then issues again and again …`);
+  const started = performance.now();
+  const token = await r.relay.createToken(options.stallMembers + 10, '1d');
+  const busy = await BusyGroup.build(r.meta, token, options.stallMembers, (g, invite, t, count, offset) => addMembers(g, invite, t, count, options.concurrency, offset));
+  const buildMs = performance.now() - started;
+  log(`  built in ${ms(buildMs)}; ${options.alerts} alerts to the first group while it issues …`);
+  busy.start();
+  while (busy.issues.length === 0) await new Promise((res) => setTimeout(res, 50)); // issuing is under way
+  const runs: AlertRun[] = [];
+  try {
+    for (let i = 0; i < options.alerts; i++) runs.push(await oneAlert(r.sockets, r.sender, r.senderGroup, 30_000 + i));
+  } finally {
+    await busy.stop();
+  }
+  log(`  ${busy.issues.length} issues for ${options.stallMembers} members meanwhile, p50 ${ms(percentile(busy.issues, 50))} each`);
+  return { members: options.stallMembers, runs, issues: busy.issues, buildMs };
+}
+
 async function tenThousand(r: {
   group: RawGroup;
   invite: RawInvite;
@@ -576,6 +619,7 @@ function report(r: {
   warmupMs: number;
   warmupRequests: number;
   tenK: TenThousandRun | undefined;
+  stall: StallRun | undefined;
   relayDir: string;
   profiles: { sender: ProfileSummary; relay: ProfileSummary } | undefined;
   argv: readonly string[];
@@ -650,6 +694,15 @@ function report(r: {
       ),
     );
     log(`   growing from ${n} to ${t.members} members took ${ms(t.buildMs)}; the first alert after it (sync, sessions, SKDMs) ${ms(t.firstSendMs)} with ${t.firstSendRequests} requests.`);
+  }
+
+  if (r.stall) {
+    const st = r.stall;
+    const quiet = percentile(fan, 99);
+    const busy = percentile(st.runs.map((x) => x.lastMs), 99);
+    log(`4. Fan-out to ${n} members while the relay issues endorsements for a group of ${st.members} (${st.issues.length} issues, p50 ${ms(percentile(st.issues, 50))} each, in its worker thread):`);
+    log(table(['measure', 'n', 'p50', 'p99', 'mean', 'min', 'max'], [row(`Aviso: upload → last of ${n} sockets, relay issuing`, st.runs.map((x) => x.lastMs)), row(`Aviso: upload → last of ${n} sockets, quiet (1. above)`, fan)]));
+    log(`   p99 busy / quiet: ${(busy / quiet).toFixed(2)}× (target ≤ 1.5×: ${busy / quiet <= 1.5 ? 'met' : 'NOT met'}); the machine has ${availableParallelism()} CPUs, shared by the relay, its worker, the member sockets and this process.`);
   }
 
   addSection({ title: `Group alerts: fan-out and crypto cost, ${n} online members`, command: benchCommand(['--only', 'alerts', ...r.argv]), body: alertsMarkdown(r) });

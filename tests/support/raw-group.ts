@@ -4,6 +4,7 @@ import {
   AppendChangeResponse,
   AuthCredentialsResponse,
   ChangesResponse,
+  EndorsementsResponse,
   GROUP_HEADERS,
   MintTokenResponse,
   RegisterResponse,
@@ -214,6 +215,13 @@ export class RawGroup {
       }
       if (this.version >= res.currentVersion) return;
     }
+  }
+
+  /** The group send endorsements for the current members, as the admin (the relay issues them once per version). */
+  async endorsements(): Promise<EndorsementsResponse> {
+    return request(this.relay, 'GET', ROUTES.groupEndorsements.path(this.groupId), EndorsementsResponse, {
+      headers: { [GROUP_HEADERS.presentation]: this.adminPresentation },
+    });
   }
 
   inviteCode(invite: RawInvite, registrationToken: string): string {
