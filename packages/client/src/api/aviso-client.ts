@@ -208,7 +208,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#keys = new KeyManager(store, local.identityKeyPair, logger, Date.now);
     const events: EventSink<AvisoClientEvents> = {
       emit: (event, payload, groupId) => {
-        if (event === 'group') this.#book.onGroupChange(payload as GroupEvent);
+        if (event === 'group') {
+          const change = payload as GroupEvent;
+          this.#book.onGroupChange(change);
+          // Someone new: our sender key goes to them now, not when the next alert is due.
+          if (change.type === 'member-joined') void this.#sender.distributeAhead(change.groupId);
+        }
         this.emit(event, payload, (groupId === undefined ? undefined : this.#handle(groupId)) as never);
       },
     };

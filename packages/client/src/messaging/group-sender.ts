@@ -29,7 +29,7 @@ import { sessionsOf, type Zone } from '../stores/zone.js';
 import { forEachBounded } from '../util/bounded.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
-import type { Logger } from '../util/logger.js';
+import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
 import type { CryptoQueue } from './crypto-queue.js';
 import { SEND_ATTEMPTS, type DeviceSync } from './device-sync.js';
@@ -86,12 +86,17 @@ const ENDORSEMENT_MARGIN_MS = 2 * 3600_000;
  * has for a message it cannot read; the sender looks in this window around it.
  */
 const RESEND_WINDOW_BEFORE_MS = 5 * 60_000;
+const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 /**
  * How long an alert waits for a fresh look at the group log before it goes out with the state it
  * has: long enough for one request to a reachable relay, short enough not to matter in a raid.
  */
 export const ALERT_SYNC_WAIT_MS = 1000;
-const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
+/**
+ * Members given our sender key per step of the background distribution: one step holds the send
+ * queue, so a send waits for at most this many sessions and SKDMs (about 100 ms here).
+ */
+export const AHEAD_STEP_MEMBERS = 8;
 const SKDM_PARALLEL = 8;
 /** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
 const PREKEY_FETCH_PARALLEL = 16;
@@ -111,6 +116,10 @@ export class GroupSender {
   /** Recipient addresses by `accountId.deviceId`: native handles, not rebuilt (and collected) per send. */
   readonly #addresses = new Map<string, ProtocolAddress>();
   readonly #memberKeys = new MemberKeys();
+  /** Groups with a background distribution running, and the promise of its end. */
+  readonly #ahead = new Map<string, Promise<number>>();
+  /** Groups whose membership changed again while their distribution ran: it goes round once more. */
+  readonly #aheadAgain = new Set<string>();
 
   constructor(deps: GroupSenderDeps) {
     this.#d = deps;
@@ -187,6 +196,71 @@ export class GroupSender {
       if (own.ok) this.#d.store.commit(own.changes);
       return { sentAt };
     });
+  }
+
+  // ---- keys ahead of time (docs/alerts.md "Reaching new members at once") ----
+
+  /**
+   * Gives our sender key to the group's members who lack it (sessions first where there are none), in
+   * the background and in small steps that each take the send queue, so a send waits for one step at
+   * most. Only for groups we have sent to: a member who never sends does not distribute. Resolves with
+   * the number of members reached; a run already going is joined (and goes round again for changes
+   * that came while it ran). A failure (relay down) ends the run; the next change or send resumes it.
+   */
+  distributeAhead(groupId: string): Promise<number> {
+    const running = this.#ahead.get(groupId);
+    if (running) {
+      this.#aheadAgain.add(groupId);
+      return running;
+    }
+    const run = (async () => {
+      let reached = 0;
+      do {
+        this.#aheadAgain.delete(groupId);
+        const tried = new Set<string>();
+        for (;;) {
+          const step = await this.#sends.run(() => this.#aheadStep(groupId, tried));
+          if (step === undefined) break;
+          reached += step;
+        }
+      } while (this.#aheadAgain.has(groupId));
+      return reached;
+    })()
+      .catch((err: unknown) => {
+        this.#d.logger.info({ groupId, ...errInfo(err) }, 'background sender key distribution stopped');
+        return 0;
+      })
+      .finally(() => this.#ahead.delete(groupId));
+    this.#ahead.set(groupId, run);
+    return run;
+  }
+
+  /** One step: sessions and SKDMs for up to AHEAD_STEP_MEMBERS members; undefined when nobody is left. */
+  async #aheadStep(groupId: string, tried: Set<string>): Promise<number | undefined> {
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member' || readClaim(this.#d.store, groupId)) return undefined;
+    const existing = this.#d.store.getSenderKeyInfo(groupId);
+    if (!existing) return undefined; // never sent here (a key reset keeps the record: the run goes on)
+    const state = rec.state;
+    const me = this.#d.account.record.accountId;
+    const removed = readRemoved(this.#d.store, groupId);
+    const refusals = this.#refusals(groupId, state);
+    const info = this.#senderKeyInfo(groupId, state);
+    const members = Object.values(state.members)
+      .map((m) => m.accountId)
+      .filter((a) => a !== me && !tried.has(a) && refusals.keys.get(a) !== undefined && !refusals.refused.has(a) && !removed.has(a));
+    const devices = this.#devices(members);
+    const step = lackingKey(info, members, devices)
+      .concat(members.filter((a) => devices.get(a)!.length === 0))
+      .filter((a, i, all) => all.indexOf(a) === i)
+      .slice(0, AHEAD_STEP_MEMBERS);
+    if (step.length === 0) return undefined;
+    for (const a of step) tried.add(a);
+    const noSession = step.filter((a) => devices.get(a)!.length === 0);
+    if (noSession.length > 0) await this.#fetchSessions(refusals, new Map(noSession.map((a) => [a, '*' as const])), await this.#endorsementsFor(groupId, state.version));
+    const ready = step.filter((a) => !refusals.refused.has(a));
+    await this.#sendSkdm(groupId, this.#d.store.getSenderKeyInfo(groupId) ?? info, ready, refusals, this.#devices(ready));
+    return ready.length;
   }
 
   // ---- receiving ----
