@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,25 @@ export class AppProcess {
 
   get origin(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Exchanges the launch token for the session cookie as the app's page does (POST /api/session from
+   * our origin); resolves with the `name=value` to send as Cookie. Works once per process.
+   */
+  async session(): Promise<string> {
+    const body = JSON.stringify({ token: this.token });
+    const setCookie = await new Promise<string[] | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: this.port, path: '/api/session', method: 'POST', headers: { Host: `127.0.0.1:${this.port}`, Origin: this.origin, 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(res.headers['set-cookie']) : reject(new Error(`session exchange: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const cookie = setCookie?.[0]?.split(';')[0];
+    if (!cookie) throw new Error('session exchange set no cookie');
+    return cookie;
   }
 
   /** SIGTERM, as a service manager stops it; resolves with the exit code. */

@@ -19,7 +19,7 @@ export const app: Command = {
   summary: 'open the Aviso app in your browser (Ctrl-C to stop)',
   details: [
     'Serves the app on 127.0.0.1 only and prints one line: aviso app ready at http://127.0.0.1:PORT/#k=TOKEN',
-    'The token in that address is the key to this app: do not share it. It changes every start.',
+    'The token in that address works once: the page trades it for a session cookie. It changes every start.',
     '--port N      the port to listen on (default 0: a free one)',
     '--no-open     do not open a browser (print the address only)',
     '--lang es|en  the language the app starts in (the app remembers a choice made there)',
