@@ -23,11 +23,18 @@ export class AppProcess {
   port = 0;
   token = '';
   log = '';
-  readonly home = mkdtempSync(join(tmpdir(), 'aviso-app-'));
+  readonly home: string;
+  readonly #ownHome: boolean;
   #child: ChildProcess | undefined;
 
-  static async start(args: string[] = []): Promise<AppProcess> {
-    const app = new AppProcess();
+  private constructor(home: string | undefined) {
+    this.home = home ?? mkdtempSync(join(tmpdir(), 'aviso-app-'));
+    this.#ownHome = home === undefined;
+  }
+
+  /** On its own fresh AVISO_HOME, or on `home` (shared with other aviso processes, left in place). */
+  static async start(args: string[] = [], home?: string): Promise<AppProcess> {
+    const app = new AppProcess(home);
     await app.#start(args);
     return app;
   }
@@ -89,6 +96,6 @@ export class AppProcess {
 
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.home, { recursive: true, force: true });
+    if (this.#ownHome) rmSync(this.home, { recursive: true, force: true });
   }
 }
