@@ -265,6 +265,8 @@ function report(
   const fcp = median(r.starts.map((s) => s.fcp));
   const staticFcp = median(r.starts.map((s) => s.staticFcp));
   const addedP99 = percentile(r.added, 99);
+  const half = Math.floor(r.added.length / 2);
+  const [firstHalf, secondHalf] = [r.added.slice(0, half), r.added.slice(half)];
   const body = [
     `Alert → visible, ${r.added.length} alerts one at a time (after two warm-up alerts), each timed from the moment the organiser's \`sendAlert\` starts (so encryption, upload and the relay's fan-out count the same on both sides). "SDK event" is the \`alert\` event of an SDK client (SQLite store) in the bench process; "app DOM" is the card appearing in headless chromium, through a real \`aviso app\` (its own SDK client, live feed, WebSocket, \`GET /api/alerts\`, Preact). The same relay and alerts for both. With ${r.added.length} samples p99 is close to the maximum.`,
     '',
@@ -278,6 +280,8 @@ function report(
     ),
     '',
     `Target: the app adds at most ${APP_TARGET_MS} ms at p99: ${met(addedP99 <= APP_TARGET_MS)} (${ms(addedP99)}).`,
+    '',
+    `What the app adds, p50 over the first ${firstHalf.length} alerts ${ms(percentile(firstHalf, 50))}, over the last ${secondHalf.length} ${ms(percentile(secondHalf, 50))} (the board grows by one card per alert). Where it goes: every live event makes the page fetch \`/api/profile\`, then \`/api/alerts\` (which re-reads every current alert and its roll call) and \`/api/groups\`, and re-render the board, instead of adding the alert the event already carries.`,
     '',
     `Start, median of ${r.starts.length}: \`aviso app\` spawned → its ready line (the profile opened and connected to the relay) ${ms(appStart)}, next to \`aviso help\` spawned → exit ${ms(help)} (the same CLI and loader, opening nothing: ${(appStart / help).toFixed(2)}×). Navigation → first contentful paint ${ms(fcp)}, next to a one-line static page from node:http ${ms(staticFcp)} (${(fcp / staticFcp).toFixed(2)}×).`,
     '',
