@@ -123,4 +123,22 @@ describe('aviso app in a browser', () => {
     expect(await axeProblems(page)).toEqual([]);
     await page.screenshot({ path: join(SHOTS, 'board-en.png'), fullPage: true });
   });
+
+  test('a reload keeps the session by its HttpOnly cookie; the spent link opens nothing in another browser', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe(''); // no script can read the session
+    const cookies = await page.context().cookies();
+    expect(cookies).toEqual([expect.objectContaining({ name: `aviso_app_${app.port}`, httpOnly: true, sameSite: 'Strict', path: '/' })]);
+    const stranger = await browser.newPage({ viewport: { width: 360, height: 780 }, locale: 'es-MX' });
+    try {
+      await stranger.goto(app.url); // the same address, already exchanged by the first browser
+      await stranger.getByRole('button', { name: 'Español' }).click();
+      await stranger.getByRole('alert').filter({ hasText: 'no está conectada a Aviso' }).waitFor();
+      expect(await stranger.context().cookies()).toEqual([]);
+      expect(await axeProblems(stranger)).toEqual([]);
+    } finally {
+      await stranger.close();
+    }
+  });
 });

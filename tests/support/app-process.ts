@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +23,18 @@ export class AppProcess {
   port = 0;
   token = '';
   log = '';
-  readonly home = mkdtempSync(join(tmpdir(), 'aviso-app-'));
+  readonly home: string;
+  readonly #ownHome: boolean;
   #child: ChildProcess | undefined;
 
-  static async start(args: string[] = []): Promise<AppProcess> {
-    const app = new AppProcess();
+  private constructor(home: string | undefined) {
+    this.home = home ?? mkdtempSync(join(tmpdir(), 'aviso-app-'));
+    this.#ownHome = home === undefined;
+  }
+
+  /** On its own fresh AVISO_HOME, or on `home` (shared with other aviso processes, left in place). */
+  static async start(args: string[] = [], home?: string): Promise<AppProcess> {
+    const app = new AppProcess(home);
     await app.#start(args);
     return app;
   }
@@ -58,6 +66,25 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Exchanges the launch token for the session cookie as the app's page does (POST /api/session from
+   * our origin); resolves with the `name=value` to send as Cookie. Works once per process.
+   */
+  async session(): Promise<string> {
+    const body = JSON.stringify({ token: this.token });
+    const setCookie = await new Promise<string[] | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: this.port, path: '/api/session', method: 'POST', headers: { Host: `127.0.0.1:${this.port}`, Origin: this.origin, 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(res.headers['set-cookie']) : reject(new Error(`session exchange: HTTP ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const cookie = setCookie?.[0]?.split(';')[0];
+    if (!cookie) throw new Error('session exchange set no cookie');
+    return cookie;
+  }
+
   /** SIGTERM, as a service manager stops it; resolves with the exit code. */
   async stop(): Promise<number | null> {
     const child = this.#child;
@@ -69,6 +96,6 @@ export class AppProcess {
 
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.home, { recursive: true, force: true });
+    if (this.#ownHome) rmSync(this.home, { recursive: true, force: true });
   }
 }

@@ -1,9 +1,19 @@
-// The app's only way to the member host: fetch and one WebSocket, both carrying the launch token
-// from the URL fragment (never stored, never in a URL the host sees).
+// The app's only way to the member host: fetch and one WebSocket. The launch token from the URL
+// fragment is exchanged once for an HttpOnly session cookie and then forgotten: from there on the
+// browser sends the cookie, which no script (ours or injected) can read.
 const params = new URLSearchParams(location.hash.slice(1));
-const token = params.get('k') ?? '';
 export const launchLang = params.get('lang');
 history.replaceState(null, '', location.pathname); // the token leaves the address bar and history
+
+/**
+ * Settles once the exchange is done. A spent token (a second tab, a reload of a copied link) is not
+ * an error here: the cookie this browser already holds answers instead, or the calls say UNAUTHORIZED.
+ */
+const session: Promise<void> = (async () => {
+  const token = params.get('k');
+  if (!token) return;
+  await fetch('/api/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token }), cache: 'no-store', credentials: 'same-origin' }).catch(() => undefined);
+})();
 
 export class ApiError extends Error {
   constructor(
@@ -15,9 +25,11 @@ export class ApiError extends Error {
 }
 
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  await session;
   const res = await fetch(path, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    credentials: 'same-origin',
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     cache: 'no-store',
   });
@@ -81,7 +93,7 @@ export const api = {
 /** Streams the host's live feed; calls `onEvent` per event and `onState` when the socket opens or drops. */
 export function live(onEvent: (e: { type: string } & Record<string, unknown>) => void, onState: (open: boolean) => void): void {
   const connect = (): void => {
-    const ws = new WebSocket(`ws://${location.host}/api/live`, ['aviso.app.v1', `k.${token}`]);
+    const ws = new WebSocket(`ws://${location.host}/api/live`, ['aviso.app.v1']);
     ws.onopen = () => onState(true);
     ws.onmessage = (m) => onEvent(JSON.parse(String(m.data)) as { type: string });
     ws.onclose = () => {
@@ -89,5 +101,5 @@ export function live(onEvent: (e: { type: string } & Record<string, unknown>) =>
       setTimeout(connect, 2000);
     };
   };
-  connect();
+  void session.then(connect);
 }

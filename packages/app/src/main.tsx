@@ -2,7 +2,7 @@ import type { Lang } from '@aviso/i18n';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { AlertScreen, Board, Report } from './alerts.js';
-import { api, live, type AlertView, type GroupView, type Profile } from './api.js';
+import { ApiError, api, live, type AlertView, type GroupView, type Profile } from './api.js';
 import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js';
 import { LanguageChoice, Onboarding } from './onboarding.js';
 import { Rights } from './rights.js';
@@ -18,8 +18,17 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [online, setOnline] = useState(true);
   const [now, setNow] = useState(Date.now());
 
+  const [noSession, setNoSession] = useState(false);
+
   const refresh = useCallback(async () => {
-    const p = await api.profile();
+    let p: Profile;
+    try {
+      p = await api.profile();
+    } catch (err) {
+      // No session: the launch token was spent elsewhere, or the host restarted with a new one.
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') return setNoSession(true);
+      throw err;
+    }
     setProfile(p);
     if (!p.registered) return;
     const [a, g] = await Promise.all([api.alerts(), api.groups()]);
@@ -48,7 +57,8 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
 
   const onboarding = profile !== undefined && (!profile.registered || groups.length === 0);
   let body;
-  if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
+  if (noSession && screen.name !== 'rights') body = <p role="alert">{tr('session.none')}</p>;
+  else if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
   else if (!profile) body = null;
   else if (onboarding) body = <Onboarding onDone={() => void refresh()} />;
   else if (screen.name === 'alert') body = <AlertScreen alert={alerts.find((a) => a.id === screen.id)} onBack={() => setScreen({ name: 'board' })} onChanged={() => void refresh()} />;

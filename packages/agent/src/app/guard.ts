@@ -1,9 +1,46 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** The WebSocket subprotocol the app speaks; the launch token rides as a second one, `k.<token>`. */
+/** The WebSocket subprotocol the app speaks. */
 export const APP_SUBPROTOCOL = 'aviso.app.v1';
+/**
+ * @deprecated The launch token no longer rides as a `k.<token>` subprotocol: the socket needs the
+ * session cookie. Kept so the export does not vanish; a socket offering it is refused like any other.
+ */
 export const TOKEN_SUBPROTOCOL_PREFIX = 'k.';
+
+/**
+ * Cookies are scoped by host, not port: two profiles' apps on one machine (127.0.0.1:A and :B) both
+ * receive each other's cookies. The port in the name keeps them apart; only ours is read.
+ */
+export const SESSION_COOKIE_PREFIX = 'aviso_app_';
+export function sessionCookieName(port: number): string {
+  return `${SESSION_COOKIE_PREFIX}${port}`;
+}
+
+/** A fresh session id: 32 random bytes, hex. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/**
+ * The Set-Cookie value of a session: HttpOnly (no script, ours or injected, can read it),
+ * SameSite=Strict (no other site's page makes the browser send it), Path=/, and no Max-Age, so it
+ * dies with the browser session and with this process (sessions live in memory only).
+ */
+export function sessionCookie(port: number, id: string): string {
+  return `${sessionCookieName(port)}=${id}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** The value of cookie `name` in the request, if present exactly once (a duplicate is refused). */
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  const found: string[] = [];
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) found.push(part.slice(eq + 1).trim());
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
 
 /** Largest JSON body the API reads (an alert is ~3 KiB at its limits); larger ones get PAYLOAD_TOO_LARGE. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -54,6 +91,17 @@ export function originAllowed(req: IncomingMessage, port: number): boolean {
   return origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
 }
 
+/**
+ * For a read (GET): no Origin (a same-origin GET sends none) or ours, and, where the browser says
+ * where the request comes from (Sec-Fetch-Site), our own origin. A page on another port of this
+ * machine is same-site, so SameSite=Strict alone would let its fetch carry our cookie.
+ */
+export function readAllowed(req: IncomingMessage, port: number): boolean {
+  if (req.headers.origin !== undefined && !originAllowed(req, port)) return false;
+  const site = req.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin';
+}
+
 /** Constant-time comparison of a presented token with the launch token. */
 export function tokenMatches(presented: string | undefined, token: string): boolean {
   if (presented === undefined) return false;
@@ -62,14 +110,8 @@ export function tokenMatches(presented: string | undefined, token: string): bool
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The token of an API call: `Authorization: Bearer <token>`. */
+/** The launch token offered to the exchange as `Authorization: Bearer <token>`. */
 export function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   return h?.startsWith('Bearer ') ? h.slice(7) : undefined;
-}
-
-/** The token of a WebSocket upgrade: the `k.<token>` subprotocol (a browser cannot set headers there). */
-export function subprotocolToken(protocols: ReadonlySet<string>): string | undefined {
-  for (const p of protocols) if (p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return p.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
-  return undefined;
 }

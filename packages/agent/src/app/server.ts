@@ -12,7 +12,7 @@ import type { Profile } from '../profile.js';
 import { connectAndDrain } from '../session.js';
 import { activeGroups } from '../views/lookup.js';
 import { AppApi } from './api.js';
-import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, originAllowed, securityHeaders, subprotocolToken, tokenMatches } from './guard.js';
+import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, newSessionId, originAllowed, readAllowed, readCookie, securityHeaders, sessionCookie, sessionCookieName, tokenMatches } from './guard.js';
 
 export interface AppServerOptions {
   client: AvisoClient;
@@ -46,15 +46,19 @@ const STATUS: Record<string, number> = { NOT_FOUND: 404, ALREADY_REGISTERED: 409
 
 /**
  * The app's local channel: HTTP + WebSocket on 127.0.0.1 only, serving the built app and a small JSON
- * API over the member host's one client. Every API call and the live socket need the launch token
- * (random, handed to the browser in the URL fragment so it never reaches a log or a Referer); Host is
- * checked against DNS rebinding and Origin against other sites' pages (docs/app.md "Security").
+ * API over the member host's one client. The launch token (random, handed to the browser in the URL
+ * fragment so it never reaches a log or a Referer) is exchanged once, at POST /api/session, for an
+ * HttpOnly, SameSite=Strict session cookie; every other API call and the live socket need that
+ * cookie. Host is checked against DNS rebinding and Origin against other pages (docs/app.md "Security").
  */
 export class AppServer {
   readonly token = randomBytes(32).toString('hex');
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #api: AppApi;
+  /** The one session the launch token was exchanged for; undefined until then. Memory only. */
+  #session: string | undefined;
+  #tokenSpent = false;
   #port = 0;
   #feed: LiveFeed | undefined;
   #connected = false;
@@ -68,8 +72,7 @@ export class AppServer {
       handleProtocols: (protocols) => (protocols.has(APP_SUBPROTOCOL) ? APP_SUBPROTOCOL : false),
     });
     this.#http.on('upgrade', (req, socket, head) => {
-      const protocols = new Set(String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean));
-      const ok = req.url === '/api/live' && hostAllowed(req, this.#port) && originAllowed(req, this.#port) && tokenMatches(subprotocolToken(protocols), this.token);
+      const ok = req.url === '/api/live' && hostAllowed(req, this.#port) && originAllowed(req, this.#port) && this.#hasSession(req);
       if (!ok) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
@@ -82,7 +85,7 @@ export class AppServer {
     return this.#port;
   }
 
-  /** The address to open: the token rides in the fragment, which browsers never send to a server. */
+  /** The address to open: the token rides in the fragment, which browsers never send to a server. It works once. */
   get url(): string {
     return `http://127.0.0.1:${this.#port}/#k=${this.token}`;
   }
@@ -139,6 +142,7 @@ export class AppServer {
     try {
       if (!hostAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this address is not allowed (Host)');
       const path = (req.url ?? '/').split('?')[0]!;
+      if (path === '/api/session') return await this.#exchange(req, res);
       if (path.startsWith('/api/')) return reply(res, 200, await this.#route(req, path));
       return await this.#serveStatic(req, res, path);
     } catch (err) {
@@ -151,7 +155,7 @@ export class AppServer {
   }
 
   async #route(req: IncomingMessage, path: string): Promise<unknown> {
-    if (!tokenMatches(bearer(req), this.token)) throw new AgentError('UNAUTHORIZED', 'the launch token is missing or wrong: open the address `aviso app` printed');
+    this.#authorize(req);
     const api = this.#api;
     if (req.method === 'GET') {
       if (path === '/api/profile') return api.profileJson();
@@ -169,6 +173,33 @@ export class AppServer {
     const m = /^\/api\/alerts\/([0-9a-f-]{36})\/(ack|confirm|dispute)$/.exec(path);
     if (m) return m[2] === 'ack' ? api.ack(m[1]!, body) : api.verdict(m[1]!, m[2] as 'confirm' | 'dispute', body);
     throw new AgentError('NOT_FOUND', 'no such route');
+  }
+
+  /**
+   * POST /api/session: the launch token (JSON `{ "token" }` or `Authorization: Bearer`), from our own
+   * origin only, becomes the session cookie. Once: a second exchange, even with the right token, is
+   * refused, so a token copied from a screen or a shell history is worth nothing after the first load.
+   */
+  async #exchange(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use POST');
+    if (!originAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
+    const body = await readJson(req);
+    const presented = typeof body['token'] === 'string' ? body['token'] : bearer(req);
+    if (this.#tokenSpent || !tokenMatches(presented, this.token)) throw new AgentError('UNAUTHORIZED', 'the launch token is wrong or already used: open the address `aviso app` printed, or restart it');
+    this.#tokenSpent = true;
+    this.#session = newSessionId();
+    res.setHeader('Set-Cookie', sessionCookie(this.#port, this.#session));
+    reply(res, 200, { type: 'session' });
+  }
+
+  #hasSession(req: IncomingMessage): boolean {
+    return this.#session !== undefined && tokenMatches(readCookie(req, sessionCookieName(this.#port)), this.#session);
+  }
+
+  /** Every API call: the session cookie, and nothing from another origin (a page on another port is same-site). */
+  #authorize(req: IncomingMessage): void {
+    if (!this.#hasSession(req)) throw new AgentError('UNAUTHORIZED', 'no session: open the address `aviso app` printed');
+    if (!readAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
   }
 
   async #serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

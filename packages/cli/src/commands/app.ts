@@ -5,7 +5,7 @@ import { AppServer } from '@aviso/agent';
 import { flag, stringOption, type Command } from '../command.js';
 import { toCliError } from '../errors.js';
 import { usageError } from '../errors.js';
-import { withClient } from '../session.js';
+import { withHandover } from '../handover.js';
 
 /** The built app: packages/app/dist beside this package (src/ or dist/ alike), or AVISO_APP_DIR. */
 function appDir(env: Record<string, string | undefined>): string | undefined {
@@ -19,11 +19,12 @@ export const app: Command = {
   summary: 'open the Aviso app in your browser (Ctrl-C to stop)',
   details: [
     'Serves the app on 127.0.0.1 only and prints one line: aviso app ready at http://127.0.0.1:PORT/#k=TOKEN',
-    'The token in that address is the key to this app: do not share it. It changes every start.',
+    'The token in that address works once: the page trades it for a session cookie. It changes every start.',
     '--port N      the port to listen on (default 0: a free one)',
     '--no-open     do not open a browser (print the address only)',
     '--lang es|en  the language the app starts in (the app remembers a choice made there)',
     'With no account yet the app opens on joining a group. docs/app.md tells how it is secured.',
+    'If `aviso listen` is running on this profile, it hands the profile over to the app and stops.',
   ],
   options: { port: { type: 'string' }, 'no-open': { type: 'boolean' }, lang: { type: 'string' } },
   args: { min: 0, max: 0 },
@@ -37,7 +38,8 @@ export const app: Command = {
     const staticDir = appDir(ctx.io.env);
     if (!staticDir) ctx.io.err('aviso app: the app is not built (run `pnpm --filter @aviso/app build`); only its API is served');
     ctx.io.handleStop(); // Ctrl-C and SIGTERM close the client and the store cleanly
-    await withClient(ctx, { connect: false, live: true, forward: false }, async (client) => {
+    // A running `aviso listen` on this profile hands it over (docs/app.md "The app and aviso listen").
+    await withHandover(ctx, { connect: false, live: true, forward: false }, async (client) => {
       let fatal!: (err: Error) => void;
       const failed = new Promise<never>((_, reject) => (fatal = reject));
       const server = new AppServer({

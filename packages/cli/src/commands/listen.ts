@@ -2,6 +2,7 @@ import { LiveFeed, type FeedDetail, type FeedEvent, type FeedProblem } from '@av
 import type { AvisoClient } from '@aviso/client';
 import type { Command } from '../command.js';
 import { serveControl } from '../control.js';
+import { isHandover } from '../handover.js';
 import { toCliError } from '../errors.js';
 import { ackCounts } from '../format.js';
 import { AlertBoard, describeEvent } from '../listen/view.js';
@@ -25,7 +26,9 @@ export const listen: Command = {
     '  alert (as in `aviso alerts --json`), ack {alertId,status,from,fromName,acks}, confirm|dispute {alertId,note,…},',
     '  retract {alertId,reason,…}, all-clear {alertId,…}, text {groupId,group,from,fromName,text,sentAt},',
     '  expired {alertId,groupId,group}, group {groupId,group,event,accountId,version}, connection {state},',
-    '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown), closed.',
+    '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown),',
+    '  handed-over {to:"app"} (`aviso app` took this profile over; listen then stops with exit 0), closed.',
+    'Started while `aviso app` holds the profile, listen stops with PROFILE_BUSY: the app shows the same alerts.',
   ],
   args: { min: 0, max: 1 },
   sharable: false,
@@ -42,6 +45,8 @@ class ListenSession {
   #feed: LiveFeed | undefined;
   #ready = false;
   #fatal: ((err: Error) => void) | undefined;
+  #stop: (() => void) | undefined;
+  #handedOver = false;
   #lastFrame = '';
 
   constructor(private readonly ctx: Context) {
@@ -65,6 +70,7 @@ class ListenSession {
     // Other commands on this profile (ack, alert, …) now run here, on this client.
     const nested = this.ctx.nested(client);
     const stopControl = await serveControl(this.ctx.profile, this.ctx.io.env, async (argv, io) => {
+      if (isHandover(argv)) return this.#handOver(io.stopped);
       const status = await nested(argv, io);
       // Our own answers reach the store, not the event stream: refresh the board's counts.
       feed.enqueue(() => this.#refreshCounts(client));
@@ -77,6 +83,7 @@ class ListenSession {
     try {
       await new Promise<void>((resolve, reject) => {
         this.#fatal = reject;
+        this.#stop = resolve;
         void this.ctx.io.stopped.then(resolve);
       });
     } finally {
@@ -84,9 +91,23 @@ class ListenSession {
       await stopControl?.();
       await feed.settled();
       if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
+      if (this.#handedOver) {
+        if (this.#mode === 'json') this.ctx.io.out(jsonLine({ type: 'handed-over', to: 'app' }));
+        else this.ctx.io.out(`aviso listen: the Aviso app took over profile "${this.ctx.profile.name}"; it shows the same alerts. Stopping here.`);
+      }
       this.#ready = false;
       await feed.close(); // prints `closed`, and nothing after it
     }
+  }
+
+  /**
+   * `aviso app` asks for the profile: say yes, and stop once the app has read the answer (its socket
+   * closed), so it never races our client for the folder; the app then waits for the lock.
+   */
+  #handOver(answered: Promise<void>): number {
+    this.#handedOver = true;
+    void Promise.race([answered, new Promise((r) => setTimeout(r, 2000))]).then(() => this.#stop?.());
+    return 0;
   }
 
   /** The board follows the feed; every event is then printed as JSON, a line or a redraw. */

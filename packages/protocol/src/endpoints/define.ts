@@ -40,6 +40,11 @@ export interface EndpointSpec {
   readonly errors: readonly ErrorCode[];
   /** Served whatever protocol version the request names, so an old client can learn the relay's. */
   readonly versionFree?: boolean;
+  /**
+   * A page for people's browsers (`text/html`), not a JSON call: the SDK never calls it, and the
+   * OpenAPI document describes its 200 as HTML. `response` is then the page as a string.
+   */
+  readonly html?: true;
 }
 
 /** Keeps the literal path and schema types of an entry (for typed calls) while checking its shape. */

@@ -38,6 +38,12 @@ export const JoinInfoParams = z.object({
 export const HealthResponse = z.object({ ok: z.literal(true) });
 /** The generated OpenAPI 3.1 document; its shape is OpenAPI's, checked by a validator in the relay's tests. */
 export const OpenApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
+/**
+ * The join page's query: `lang` picks its language (`es` or `en`); anything else, or none, falls back
+ * to Accept-Language. Never an error: a person following a link gets a page, not a JSON refusal.
+ */
+export const JoinPageQuery = z.object({ lang: z.string().max(16).optional() });
+export const JoinPageResponse = z.string();
 /** A 204 has no body. */
 export const NoContentResponse = z.undefined();
 
@@ -57,6 +63,10 @@ export const ENDPOINTS = {
   openApi: defineEndpoint({
     method: 'GET', path: '/v1/openapi.json', summary: 'This table as an OpenAPI 3.1 document.',
     status: 200, response: OpenApiResponse, auth: [['none']], errors: [], versionFree: true,
+  }),
+  joinPage: defineEndpoint({
+    method: 'GET', path: '/join', summary: "The page an invite link opens in a browser: how to join with the app or the CLI (English, Spanish). The invite stays in the URL fragment, which the relay never receives; the page has no script.",
+    query: JoinPageQuery, status: 200, response: JoinPageResponse, auth: [['none']], errors: [], versionFree: true, html: true,
   }),
   register: defineEndpoint({
     method: 'POST', path: '/v1/accounts', summary: 'Registers an account with a registration token; the relay assigns the account id.',

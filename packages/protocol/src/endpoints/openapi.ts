@@ -43,7 +43,8 @@ function parameters(e: EndpointSpec): Json[] {
 
 function responses(e: EndpointSpec): Json {
   const out: Json = {};
-  out[String(e.status)] = e.status === 204 ? { description: 'No content' } : { description: 'OK', content: { 'application/json': { schema: jsonSchema(e.response, 'output') } } };
+  const media = e.html === true ? 'text/html' : 'application/json';
+  out[String(e.status)] = e.status === 204 ? { description: 'No content' } : { description: 'OK', content: { [media]: { schema: jsonSchema(e.response, 'output') } } };
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of errorsOf(e)) byStatus.set(ERROR_CODES[code].status, [...(byStatus.get(ERROR_CODES[code].status) ?? []), code]);
   const errorSchema = jsonSchema(ErrorBody, 'output');

@@ -9,6 +9,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { groupSendRoutes } from './routes/group-send.js';
 import { groupRoutes } from './routes/groups.js';
+import { joinPageRoutes } from './routes/join-page.js';
 import { registrationTokenRoutes } from './routes/registration-tokens.js';
 import { keyRoutes } from './routes/keys.js';
 import { messageRoutes } from './routes/messages.js';
@@ -85,6 +86,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
     groupRoutes(scope, services);
     registrationTokenRoutes(scope, services);
     groupSendRoutes(scope, services);
+    joinPageRoutes(scope);
   });
 
   const gateway = attachGateway(app.server, {
