@@ -233,7 +233,7 @@ describe('the member screens of the app', () => {
     };
     await tour('es');
     await navTo('es', 'nav.settings');
-    await page.getByRole('button', { name: 'English', pressed: false }).click();
+    await page.locator('#main').getByRole('button', { name: 'English' }).click();
     await page.locator('#settings-title').filter({ hasText: 'Settings' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await tour('en');

@@ -37,7 +37,8 @@ export async function smallTargets(p: Page): Promise<string[]> {
 
 /**
  * The visible text runs of the page that are ours, not other people's: text inside a bidi island
- * (dir="auto", <bdi>), <code> and the safety digits is someone's data and left out.
+ * (dir="auto", <bdi>), <code> and the safety digits is someone's data, and icons are hidden from
+ * screen readers (aria-hidden): both are left out.
  */
 export async function ownTexts(p: Page): Promise<string[]> {
   return (await p.evaluate(`(() => {
@@ -47,7 +48,7 @@ export async function ownTexts(p: Page): Promise<string[]> {
       const el = n.parentElement;
       const text = (n.textContent || '').trim();
       if (!el || !/\\p{L}/u.test(text)) continue;
-      if (el.closest('[dir="auto"], bdi, code, .digits, script, style')) continue;
+      if (el.closest('[dir="auto"], bdi, code, .digits, [aria-hidden="true"], script, style')) continue; // data, and icons
       const r = el.getBoundingClientRect();
       if (r.width === 0 && r.height === 0 && !el.closest('.sr-only')) continue;
       out.add(text);
