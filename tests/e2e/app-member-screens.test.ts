@@ -127,6 +127,31 @@ describe('the member screens of the app', () => {
     expect(await overflowing(page)).toEqual([]); // the alert screen wraps the long title and place too
   });
 
+  test('a slow read that started before the tap does not put back the counts from before it', async () => {
+    // A live event (here a group text) starts a read of the alerts; its answer, computed before our
+    // tap, reaches the page after the tap's own read (a slow moment of the machine, held here).
+    let held!: () => void;
+    const started = new Promise<void>((resolve) => (held = resolve));
+    await page.route(
+      (url) => url.pathname === '/api/alerts',
+      async (route) => {
+        const response = await route.fetch();
+        held();
+        await new Promise((r) => setTimeout(r, 3000));
+        await route.fulfill({ response });
+      },
+      { times: 1 },
+    );
+    await group.sendText('¿alguien más va?');
+    await started;
+    await page.getByRole('button', { name: 'En el lugar' }).click();
+    const counts = tr('es', 'alert.rollcall', { seen: 0, onMyWay: 0, onScene: 1, cannot: 0 });
+    await page.getByText(counts).waitFor({ timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 4000)); // the held, older answer has arrived by now
+    expect(await page.getByText(counts).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'En el lugar' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
   test("safety numbers: 12 groups of 5, the organiser's own digits, a QR code, and mark as verified", async () => {
     await navTo('es', 'nav.groups');
     await page.getByText(`${tr('es', 'groups.role', { role: 'miembro' })} · ${tr('es', 'groups.members', { count: 2 })}`).waitFor();
