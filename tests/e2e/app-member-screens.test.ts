@@ -298,4 +298,22 @@ describe('the member screens of the app', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: tr('en', 'alert.answered', { status: tr('en', 'ack.seen') }) }).waitFor();
   });
+
+  test('the safety calls refuse bad input with typed errors, and strangers', async () => {
+    const call = async (method: string, path: string, body?: unknown, token = app.token) => {
+      const res = await fetch(`${app.origin}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, Origin: app.origin, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, code: ((await res.json()) as { error?: { code: string } }).error?.code };
+    };
+    const rosaId = rosa.accountId;
+    expect(await call('GET', `/api/groups/${group.id}/safety`, undefined, 'f'.repeat(64))).toEqual({ status: 401, code: 'UNAUTHORIZED' });
+    expect(await call('GET', `/api/groups/${'0'.repeat(64)}/safety`)).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(await call('POST', `/api/members/${rosaId}/verified`, { verified: 'yes' })).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    // Someone in none of our groups: no key lookup on the relay for them, just "no such member".
+    expect(await call('POST', '/api/members/00000000-0000-4000-8000-000000000000/verified', { verified: true })).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(await call('POST', `/api/members/${rosaId}/verified`, { verified: false })).toEqual({ status: 200, code: undefined });
+  });
 });
