@@ -189,7 +189,8 @@ describe('the member screens of the app', () => {
     await navTo('es', 'nav.history');
     const items = page.locator('.alerts li');
     await expect.poll(() => items.count()).toBe(2);
-    expect(await items.nth(0).innerText()).toContain(tr('es', 'history.status', { status: tr('es', 'board.retracted') }));
+    expect(await items.nth(0).innerText()).toContain(tr('es', 'board.retracted'));
+    expect(await items.nth(0).innerText()).not.toContain(tr('es', 'history.status', { status: tr('es', 'history.active') }));
     expect(await items.nth(1).innerText()).toContain(tr('es', 'history.status', { status: tr('es', 'history.active') }));
   });
 

@@ -9,7 +9,8 @@ import { plain } from './text.js';
 export function History({ alerts, now, onOpen }: { alerts: AlertView[]; now: number; onOpen: (id: string) => void }) {
   const { tr } = useT();
   const sorted = [...alerts].sort((a, b) => b.sentAt - a.sentAt);
-  const status = (a: AlertView) => (a.retracted ? tr('board.retracted') : a.allClear ? tr('board.allClear') : isCurrent(a, now) ? tr('history.active') : tr('board.expired'));
+  // A retracted or all-clear card says so itself; the others say whether they are still current.
+  const status = (a: AlertView) => (a.retracted || a.allClear ? undefined : isCurrent(a, now) ? tr('history.active') : tr('board.expired'));
   return (
     <section aria-labelledby="history-title">
       <h1 id="history-title">{tr('history.title')}</h1>
@@ -18,7 +19,7 @@ export function History({ alerts, now, onOpen }: { alerts: AlertView[]; now: num
       <ul class="alerts">
         {sorted.map((a) => (
           <li key={a.id}>
-            <span class="flag">{tr('history.status', { status: status(a) })}</span>
+            {status(a) && <span class="flag">{tr('history.status', { status: status(a)! })}</span>}
             <AlertCard a={a} now={now} onOpen={onOpen} />
           </li>
         ))}
