@@ -1,4 +1,4 @@
-import { age, dateTime, type MessageKey } from '@aviso/i18n';
+import { age, dateTime, until, type MessageKey } from '@aviso/i18n';
 import { useState } from 'preact/hooks';
 import { api, ApiError, type AlertView, type GroupView } from './api.js';
 import { useT } from './i18n.js';
@@ -38,49 +38,65 @@ function Sender({ a }: { a: AlertView }) {
   );
 }
 
-export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; now: number; onOpen: (id: string) => void; onReport: () => void }) {
+/** Still on the board: not retracted, not all-clear, not past its end. */
+export function isCurrent(a: AlertView, now: number): boolean {
+  return !a.retracted && !a.allClear && a.expiresAt > now;
+}
+
+/** One alert as a card: severity by word, icon and colour; kind, title, place, age, end, sender, verdicts. */
+export function AlertCard({ a, now, onOpen }: { a: AlertView; now: number; onOpen: (id: string) => void }) {
   const { lang, tr } = useT();
+  return (
+    <button class={`card alert sev-border-${a.severity}`} onClick={() => onOpen(a.id)}>
+      <span class="row">
+        <Severity level={a.severity} />
+        <span class="kind">
+          <span aria-hidden="true">{KIND_ICON[a.kind] ?? '❗'}</span> {kindLabel(tr, a.kind)}
+        </span>
+        <span class="age">{age(lang, now - a.sentAt)}</span>
+      </span>
+      <strong class="title" dir="auto">
+        {plain(a.title)}
+      </strong>
+      {a.place && (
+        <span class="place" dir="auto">
+          <span aria-hidden="true">📍</span> {plain(a.place)}
+        </span>
+      )}
+      <span class="meta">
+        <Sender a={a} /> · <bdi>{plain(a.group)}</bdi>
+      </span>
+      <span class="meta">{a.expiresAt > now ? tr('board.expires', { when: until(lang, a.expiresAt - now) }) : tr('board.expired')}</span>
+      {(a.retracted || a.allClear) && <span class="flag">{a.retracted ? tr('board.retracted') : tr('board.allClear')}</span>}
+      {(a.acks.confirmed > 0 || a.acks.disputed > 0) && (
+        <span class="meta">
+          {a.acks.confirmed > 0 && tr('board.confirmed', { count: a.acks.confirmed })} {a.acks.disputed > 0 && tr('board.disputed', { count: a.acks.disputed })}
+        </span>
+      )}
+    </button>
+  );
+}
+
+/** The live board: current alerts only, newest first (the host sends them newest first). */
+export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; now: number; onOpen: (id: string) => void; onReport: () => void }) {
+  const { tr } = useT();
+  const current = alerts.filter((a) => isCurrent(a, now));
   return (
     <section aria-labelledby="board-title">
       <div class="row">
         <h1 id="board-title">{tr('board.title')}</h1>
         <span class="count" aria-live="polite">
-          {tr('board.count', { count: alerts.length })}
+          {tr('board.count', { count: current.length })}
         </span>
       </div>
       <button class="big report" onClick={onReport}>
         <span aria-hidden="true">📣</span> {tr('board.report')}
       </button>
-      {alerts.length === 0 && <p>{tr('board.empty')}</p>}
+      {current.length === 0 && <p>{tr('board.empty')}</p>}
       <ul class="alerts">
-        {alerts.map((a) => (
+        {current.map((a) => (
           <li key={a.id}>
-            <button class={`card alert sev-border-${a.severity}`} onClick={() => onOpen(a.id)}>
-              <span class="row">
-                <Severity level={a.severity} />
-                <span class="kind">
-                  <span aria-hidden="true">{KIND_ICON[a.kind] ?? '❗'}</span> {kindLabel(tr, a.kind)}
-                </span>
-                <span class="age">{age(lang, now - a.sentAt)}</span>
-              </span>
-              <strong class="title" dir="auto">
-                {plain(a.title)}
-              </strong>
-              {a.place && (
-                <span class="place" dir="auto">
-                  📍 {plain(a.place)}
-                </span>
-              )}
-              <span class="meta">
-                <Sender a={a} /> · <bdi>{plain(a.group)}</bdi>
-              </span>
-              {(a.retracted || a.allClear) && <span class="flag">{a.retracted ? tr('board.retracted') : tr('board.allClear')}</span>}
-              {(a.acks.confirmed > 0 || a.acks.disputed > 0) && (
-                <span class="meta">
-                  {a.acks.confirmed > 0 && tr('board.confirmed', { count: a.acks.confirmed })} {a.acks.disputed > 0 && tr('board.disputed', { count: a.acks.disputed })}
-                </span>
-              )}
-            </button>
+            <AlertCard a={a} now={now} onOpen={onOpen} />
           </li>
         ))}
       </ul>
@@ -151,6 +167,10 @@ export function AlertScreen({ alert: a, onBack, onChanged }: { alert: AlertView 
         <dt>{tr('alert.sent')}</dt>
         <dd>
           {dateTime(lang, a.sentAt)} ({age(lang, Date.now() - a.sentAt)})
+        </dd>
+        <dt>{tr('alert.ends')}</dt>
+        <dd>
+          {dateTime(lang, a.expiresAt)} ({a.expiresAt > Date.now() ? until(lang, a.expiresAt - Date.now()) : tr('board.expired')})
         </dd>
       </dl>
       <p>{tr('alert.rollcall', { seen: a.acks.seen, onMyWay: a.acks.onMyWay, onScene: a.acks.onScene, cannot: a.acks.cannot })}</p>

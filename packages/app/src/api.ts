@@ -48,6 +48,19 @@ export interface GroupView {
   title: string;
   status: string;
   role?: string;
+  members?: number;
+}
+/** A group member and the safety number with them (none for yourself, or when their key could not be fetched). */
+export interface SafetyView {
+  accountId: string;
+  displayName?: string;
+  role: string;
+  you: boolean;
+  confusableWith: string[];
+  safetyNumber?: string;
+  groups?: string[];
+  qrSvg?: string;
+  verified?: boolean;
 }
 export interface Counts {
   seen: number;
@@ -77,6 +90,7 @@ export interface AlertView {
   allClear: boolean;
   acks: Counts;
   mine?: string;
+  mineSent?: boolean;
 }
 
 export const api = {
@@ -87,6 +101,8 @@ export const api = {
   register: (relayUrl: string, regToken: string, displayName: string) => call('POST', '/api/register', { relayUrl, token: regToken, displayName }),
   send: (input: { groupId: string; kind: string; severity: string; place: string; title: string }) => call<{ id: string }>('POST', '/api/alerts', input),
   ack: (id: string, status: string) => call('POST', `/api/alerts/${id}/ack`, { status }),
+  safety: (groupId: string) => call<SafetyView[]>('GET', `/api/groups/${groupId}/safety`),
+  setVerified: (accountId: string, verified: boolean) => call<{ verified: boolean }>('POST', `/api/members/${accountId}/verified`, { verified }),
   verdict: (id: string, verdict: 'confirm' | 'dispute', note: string) => call('POST', `/api/alerts/${id}/${verdict}`, note ? { note } : {}),
 };
 

@@ -1,13 +1,18 @@
-import type { Lang } from '@aviso/i18n';
+import { t, type Lang } from '@aviso/i18n';
 import { render } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
-import { AlertScreen, Board, Report } from './alerts.js';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { AlertScreen, Board, Report, isCurrent } from './alerts.js';
 import { ApiError, api, live, type AlertView, type GroupView, type Profile } from './api.js';
 import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js';
+import { Groups, History, Safety } from './member.js';
+import { Nav, type NavName } from './nav.js';
+import { announce } from './notify.js';
 import { LanguageChoice, Onboarding } from './onboarding.js';
 import { Rights } from './rights.js';
+import { SettingsScreen } from './settings.js';
+import { loadSettings, saveSettings, type Settings } from './settings-store.js';
 
-type Screen = { name: 'board' } | { name: 'alert'; id: string } | { name: 'report' } | { name: 'rights'; back: Screen };
+type Screen = { name: NavName } | { name: 'alert'; id: string; back: NavName } | { name: 'report' } | { name: 'safety'; groupId: string } | { name: 'rights'; back: Screen };
 
 function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const { tr } = useT();
@@ -17,10 +22,23 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [screen, setScreen] = useState<Screen>({ name: 'board' });
   const [online, setOnline] = useState(true);
   const [now, setNow] = useState(Date.now());
+  const [settings, setSettingsState] = useState<Settings>(loadSettings);
+  const settingsRef = useRef(settings);
+  settingsRef.current = settings;
+  const langRef = useRef(lang);
+  langRef.current = lang;
+  const setSettings = (s: Settings) => {
+    saveSettings(s);
+    setSettingsState(s);
+  };
+  // Refreshes overlap (a tap and a live event at once): only the latest one started may set the
+  // state, or an older read finishing last would put back counts from before our own answer.
+  const latest = useRef(0);
 
   const [noSession, setNoSession] = useState(false);
 
   const refresh = useCallback(async () => {
+    const seq = ++latest.current;
     let p: Profile;
     try {
       p = await api.profile();
@@ -29,9 +47,11 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') return setNoSession(true);
       throw err;
     }
+    if (seq !== latest.current) return;
     setProfile(p);
     if (!p.registered) return;
     const [a, g] = await Promise.all([api.alerts(), api.groups()]);
+    if (seq !== latest.current) return;
     setAlerts(a);
     setGroups(g);
   }, []);
@@ -40,6 +60,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     void refresh();
     live(
       (e) => {
+        if (e.type === 'alert') announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
         if (e.type !== 'connection' && e.type !== 'hello') void refresh(); // the views are the truth
       },
       (open) => {
@@ -51,9 +72,20 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     return () => clearInterval(tick);
   }, [refresh]);
 
+  const current = alerts.filter((a) => isCurrent(a, now)).length;
   useEffect(() => {
-    document.title = alerts.length ? `(${alerts.length}) ${tr('app.name')}` : tr('app.name');
-  }, [alerts.length, lang]);
+    document.title = current ? tr('app.titleCount', { count: current }) : tr('app.name');
+  }, [current, lang]);
+
+  // A new screen: focus its content, so keyboard and screen-reader users start there, not at the top.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [screen]);
 
   const onboarding = profile !== undefined && (!profile.registered || groups.length === 0);
   let body;
@@ -61,7 +93,11 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   else if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
   else if (!profile) body = null;
   else if (onboarding) body = <Onboarding onDone={() => void refresh()} />;
-  else if (screen.name === 'alert') body = <AlertScreen alert={alerts.find((a) => a.id === screen.id)} onBack={() => setScreen({ name: 'board' })} onChanged={() => void refresh()} />;
+  else if (screen.name === 'alert') body = <AlertScreen alert={alerts.find((a) => a.id === screen.id)} onBack={() => setScreen({ name: screen.back })} onChanged={() => void refresh()} />;
+  else if (screen.name === 'history') body = <History alerts={alerts} now={now} onOpen={(id) => setScreen({ name: 'alert', id, back: 'history' })} />;
+  else if (screen.name === 'groups') body = <Groups groups={groups} onSafety={(groupId) => setScreen({ name: 'safety', groupId })} />;
+  else if (screen.name === 'safety') body = <Safety group={groups.find((g) => g.id === screen.groupId)} onBack={() => setScreen({ name: 'groups' })} />;
+  else if (screen.name === 'settings') body = <SettingsScreen lang={lang} setLang={setLang} settings={settings} setSettings={setSettings} />;
   else if (screen.name === 'report')
     body = (
       <Report
@@ -72,7 +108,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
         }}
       />
     );
-  else body = <Board alerts={alerts} now={now} onOpen={(id) => setScreen({ name: 'alert', id })} onReport={() => setScreen({ name: 'report' })} />;
+  else body = <Board alerts={alerts} now={now} onOpen={(id) => setScreen({ name: 'alert', id, back: 'board' })} onReport={() => setScreen({ name: 'report' })} />;
 
   return (
     <>
@@ -93,6 +129,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           <span aria-hidden="true">⚖️</span> {tr('rights.button')}
         </button>
       </header>
+      {profile && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
       <main id="main" tabIndex={-1}>
         {body}
       </main>

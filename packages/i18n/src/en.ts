@@ -1,5 +1,6 @@
 import { joinPage } from './en/join-page.js';
 import { session } from './en/session.js';
+import { member } from './en/member.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -7,6 +8,7 @@ import { session } from './en/session.js';
 export const en = {
   ...joinPage,
   ...session,
+  ...member,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

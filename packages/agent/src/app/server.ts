@@ -13,6 +13,7 @@ import { connectAndDrain } from '../session.js';
 import { activeGroups } from '../views/lookup.js';
 import { AppApi } from './api.js';
 import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, newSessionId, originAllowed, readAllowed, readCookie, securityHeaders, sessionCookie, sessionCookieName, tokenMatches } from './guard.js';
+import { MemberApi } from './member-api.js';
 
 export interface AppServerOptions {
   client: AvisoClient;
@@ -56,6 +57,7 @@ export class AppServer {
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly #api: AppApi;
+  readonly #member: MemberApi;
   /** The one session the launch token was exchanged for; undefined until then. Memory only. */
   #session: string | undefined;
   #tokenSpent = false;
@@ -65,6 +67,7 @@ export class AppServer {
 
   constructor(private readonly options: AppServerOptions) {
     this.#api = new AppApi(options.client, options.profile, () => this.#follow());
+    this.#member = new MemberApi(options.client);
     this.#http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => void this.#handle(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -161,6 +164,8 @@ export class AppServer {
       if (path === '/api/profile') return api.profileJson();
       if (path === '/api/groups') return api.groups();
       if (path === '/api/alerts') return api.alerts();
+      const safety = /^\/api\/groups\/([0-9a-f]{64})\/safety$/.exec(path);
+      if (safety) return this.#member.safetyNumbers(safety[1]!);
       throw new AgentError('NOT_FOUND', 'no such route');
     }
     if (req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use GET or POST');
@@ -170,6 +175,8 @@ export class AppServer {
     if (path === '/api/register') return api.register(body);
     if (path === '/api/join') return api.join(body);
     if (path === '/api/alerts') return api.sendAlert(body);
+    const verified = /^\/api\/members\/([0-9a-f-]{36})\/verified$/.exec(path);
+    if (verified) return this.#member.setVerified(verified[1]!, body);
     const m = /^\/api\/alerts\/([0-9a-f-]{36})\/(ack|confirm|dispute)$/.exec(path);
     if (m) return m[2] === 'ack' ? api.ack(m[1]!, body) : api.verdict(m[1]!, m[2] as 'confirm' | 'dispute', body);
     throw new AgentError('NOT_FOUND', 'no such route');

@@ -485,6 +485,11 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     return true;
   }
 
+  /** Whether the user marked `accountId`'s current key as verified (`setVerified`); false when never seen. */
+  isVerified(accountId: string): boolean {
+    return this.#store.getIdentity(AccountId.parse(accountId))?.verified === 'verified';
+  }
+
   /** Whether sending to `accountId` is blocked until `acceptIdentity` (its key changed and was not accepted). */
   identityBlocked(accountId: string): boolean {
     const identity = this.#store.getIdentity(AccountId.parse(accountId));
