@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the pinned pnpm and the workspace's dependencies, then runs "$@" (if given).
 # Needs only Node 20 and npm: this is what `npm start` and `npm test` run first.
+# With --build first, also compiles the packages the `aviso` and `aviso-relay` commands run from
+# (tsc -b, into packages/*/dist) when any of their sources changed since the last build, so
+# `npm run aviso` runs built JavaScript with plain node from a fresh clone on.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build=0
+if [ "${1:-}" = "--build" ]; then build=1; shift; fi
 want="$(node -p 'require("./package.json").packageManager.split("@")[1]')"
 if [ "$(pnpm --version 2>/dev/null || true)" != "$want" ]; then
   echo "bootstrap: installing pnpm@$want" >&2
@@ -19,5 +24,18 @@ if [ ! -f node_modules/.modules.yaml ] || [ pnpm-lock.yaml -nt node_modules/.mod
   echo "bootstrap: installing dependencies (the first run compiles SQLite, about 2 minutes)" >&2
   # build_from_source: prebuild-install would first try to fetch a prebuilt binary from GitHub.
   npm_config_build_from_source=true pnpm install --frozen-lockfile >&2
+fi
+if [ "$build" = 1 ]; then
+  # The stamp is touched after each build; a source, tsconfig or package.json newer than it (or no
+  # build at all) means build again. find stops at the first one: this costs milliseconds.
+  stamp=node_modules/.aviso-cli-build
+  sources=(packages/protocol packages/client packages/agent packages/cli packages/server tsconfig.base.json)
+  if [ ! -f "$stamp" ] || [ ! -f packages/cli/dist/main.js ] || [ ! -f packages/server/dist/cli/main.js ] \
+    || [ -n "$(find "${sources[@]}" \( -name node_modules -o -name dist \) -prune -o -newer "$stamp" \( -name '*.ts' -o -name '*.json' \) -print -quit)" ]; then
+    echo "bootstrap: building the command line (tsc -b; the first build takes a minute or two)" >&2
+    touch "$stamp.next"
+    pnpm exec tsc -b packages/cli packages/server >&2
+    mv "$stamp.next" "$stamp" # the time the build started: a file saved during it counts as newer
+  fi
 fi
 if [ "$#" -gt 0 ]; then exec "$@"; fi
