@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../support/relay.js';
 import { benchAlerts, parseAlertsArgs } from './alerts.js';
+import { benchCli, parseCliArgs } from './cli.js';
 import { benchDrain, parseDrainArgs } from './drain.js';
 import { benchGroups, parseGroupsArgs } from './groups.js';
 import { benchMemory, parseMemoryArgs } from './memory.js';
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   throughput: (argv) => benchThroughput(parseThroughputArgs(argv)),
   memory: (argv) => benchMemory(parseMemoryArgs(argv)),
   drain: (argv) => benchDrain(parseDrainArgs(argv)),
+  cli: (argv) => benchCli(parseCliArgs(argv)),
 };
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');
