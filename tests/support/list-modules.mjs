@@ -5,6 +5,7 @@
 // to hold that a command's start does not load what it does not need.
 import { appendFileSync } from 'node:fs';
 import { createRequire, register } from 'node:module';
+import process from 'node:process';
 
 const out = process.env.AVISO_LIST_MODULES;
 if (out) {
