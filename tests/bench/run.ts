@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { REPO_ROOT } from '../support/relay.js';
 import { benchAlerts, parseAlertsArgs } from './alerts.js';
 import { benchApp, parseAppArgs } from './app.js';
+import { benchCli, parseCliArgs } from './cli.js';
 import { benchDrain, parseDrainArgs } from './drain.js';
 import { benchGroups, parseGroupsArgs } from './groups.js';
 import { benchMemory, parseMemoryArgs } from './memory.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   memory: (argv) => benchMemory(parseMemoryArgs(argv)),
   drain: (argv) => benchDrain(parseDrainArgs(argv)),
   app: (argv) => benchApp(parseAppArgs(argv)),
+  cli: (argv) => benchCli(parseCliArgs(argv)),
 };
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');

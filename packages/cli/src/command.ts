@@ -10,7 +10,10 @@ export interface Parsed {
   values: Record<string, string | boolean | undefined>;
 }
 
-/** One `aviso` command: how it is called, its help, and what it does. */
+/**
+ * One `aviso` command: how it is called, its help, and what it does. The catalog (catalog/) writes
+ * these with a `run` that imports the command's code from commands/ when it is called.
+ */
 export interface Command {
   /** As typed: `invite`, `group create`. */
   name: string;

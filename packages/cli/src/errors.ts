@@ -15,26 +15,15 @@ import {
   RelayRequestError,
   UntrustedIdentityError,
 } from '@aviso/client';
-import { AgentError, EXIT_FAILURE, EXIT_USAGE } from '@aviso/agent';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, type ErrorContext } from './cli-error.js';
 
-export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent';
+export { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError, type ErrorContext } from './cli-error.js';
 
 /**
- * What went wrong, said for the person at the terminal: `message` is one line naming the problem and
- * what to do. `code` is stable for scripts (`--json` prints it); `exitCode` is 2 for usage errors.
- * The same class as the agent's `AgentError`, so what the agent throws (a busy profile, a name
- * that matches nothing) is a CliError here without translation.
+ * Maps anything thrown to a CliError; SDK errors a user can cause get a plain sentence, never a stack.
+ * This module loads the SDK (its error classes), so `runCli` imports it only when a command failed
+ * with something other than a CliError.
  */
-export const CliError = AgentError;
-export type CliError = AgentError;
-
-/** Where the CLI stands when an error happens, so the message can name the profile and the relay. */
-export interface ErrorContext {
-  profile: string;
-  relayUrl?: string | undefined;
-}
-
-/** Maps anything thrown to a CliError; SDK errors a user can cause get a plain sentence, never a stack. */
 export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof CliError) return err;
   const relay = ctx.relayUrl ? ` at ${ctx.relayUrl}` : '';

@@ -4,6 +4,7 @@ export const GLOBAL_OPTIONS = [
   '--profile NAME   which identity to use (default "default", or $AVISO_PROFILE)',
   '--json           print one JSON object per line (errors too: {"type":"error","code","message"})',
   '-h, --help       show help (also after a command: aviso invite --help)',
+  '--version        print the version of aviso and of the protocol it speaks',
 ];
 
 export function mainHelp(commands: readonly Command[]): string[] {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `aviso` command: the process around runCli (signals, terminal, exit status).
 import { createInterface } from 'node:readline/promises';
+import { invokedAs } from './invocation.js';
 import { runCli } from './run.js';
 import type { CliIo } from './output.js';
 
@@ -39,6 +40,7 @@ const io: CliIo = {
   },
   stopped,
   handleStop: () => (handled = true),
+  invokedAs: invokedAs(process.env, process.argv[1], process.cwd()),
 };
 
 const code = await runCli(process.argv.slice(2), io);

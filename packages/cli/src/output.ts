@@ -21,6 +21,11 @@ export interface CliIo {
    */
   stopped: Promise<void>;
   handleStop(): void;
+  /**
+   * How the user started this command (`aviso`, `npm run aviso --`), for the commands it suggests;
+   * `aviso` when not given. See invocation.ts.
+   */
+  invokedAs?: string;
 }
 
 /** A result: its JSON object (one line with --json) and the lines a person reads otherwise. */

@@ -1,15 +1,22 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { AvisoClient } from '@aviso/client';
+import { controlPath, forward, type Profile } from '@aviso/agent/startup';
+import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
+import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, usageError, type ErrorContext } from './cli-error.js';
 import type { Command, OptionSpec, Parsed } from './command.js';
-import { COMMANDS } from './commands/index.js';
-import { CliError, EXIT_OK, EXIT_USAGE, toCliError, usageError, type ErrorContext } from './errors.js';
+import { COMMANDS } from './catalog/index.js';
 import { commandHelp, mainHelp } from './help.js';
+import { suggestion } from './invocation.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
-import { ForwardedError, type Context } from './session.js';
+import type { Context } from './session.js';
 import { terminalText } from './terminal-text.js';
-import type { AvisoClient } from '@aviso/client';
+import { CLI_VERSION, versionLine } from './version.js';
 
-const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+// Everything this module imports, and the catalog, loads no SDK: see catalog/index.ts.
+
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
 
 export interface Invocation {
   command: Command | undefined;
@@ -83,6 +90,11 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     if (unknown !== undefined) {
       throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
     }
+    if (parsed.values['version'] === true) {
+      if (json) io.out(jsonLine({ type: 'version', version: CLI_VERSION, protocol: PROTOCOL_VERSION }));
+      else io.out(versionLine());
+      return EXIT_OK;
+    }
     if (!command) {
       for (const line of mainHelp(COMMANDS)) io.out(line);
       return parsed.values['help'] === true ? EXIT_OK : EXIT_USAGE;
@@ -99,24 +111,44 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const profileName = (parsed.values['profile'] as string | undefined) ?? io.env['AVISO_PROFILE'] ?? DEFAULT_PROFILE;
     errors.profile = profileName;
     if (shared && (profileName !== shared.profile || !command.sharable)) throw usageError(`\`aviso ${command.name}\` cannot run while \`aviso listen\` holds profile "${shared.profile}" — stop it first (Ctrl-C)`);
+    const profile = profileFor(profileName, io.env);
+    if (!shared && command.sharable) {
+      const status = await handOver(profile, argv, io);
+      if (status !== undefined) return status;
+    }
     const ctx: Context = {
       io,
       out: new Output(io, json),
-      profile: profileFor(profileName, io.env),
+      profile,
       command: command.name,
       errors,
       argv,
       ...(shared ? { shared: shared.client } : {}),
       nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
+      suggest: (words) => suggestion(io.invokedAs, profileName, words),
     };
     await command.run(ctx, parsed);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof ForwardedError) return err.status;
-    const e = toCliError(err, errors);
+    // Mapping the SDK's errors loads the SDK: only for a failure that is not already a CliError.
+    const e = err instanceof CliError ? err : (await import('./errors.js')).toCliError(err, errors);
     io.err(`aviso: ${terminalText(e.message)}`); // messages can echo input and relay text (--json keeps it exact)
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));
     if (json) io.out(jsonLine({ type: 'error', code: e.code, message: e.message }));
     return e instanceof CliError ? e.exitCode : 1;
   }
+}
+
+/**
+ * A command for a profile that a running `aviso listen` holds runs in that process, on its open,
+ * connected client: its output and exit status come back here. Tried before the command's code is
+ * even loaded (the socket exists only while a listen serves it), so handing over costs a start of
+ * node and one socket round trip. Undefined when nothing serves the profile (a socket left by a
+ * listen that died is found dead here): the command then runs in this process. `withClient` tries
+ * the same again if the profile turns out busy, for a listen that started in between.
+ */
+async function handOver(profile: Profile, argv: readonly string[], io: CliIo): Promise<number | undefined> {
+  if (process.platform === 'win32' || !existsSync(controlPath(profile))) return undefined;
+  return forward(profile, ['--profile', profile.name, ...argv], io);
 }

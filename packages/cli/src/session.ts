@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
 import { forward, type Runner } from './control.js';
-import { CliError, type ErrorContext } from './errors.js';
+import { CliError, ForwardedError, type ErrorContext } from './cli-error.js';
 import type { CliIo, Output } from './output.js';
 import type { Profile } from './profile.js';
 
@@ -19,14 +19,11 @@ export interface Context {
   shared?: AvisoClient;
   /** Runs further commands on `client` in this process (what `listen` serves). */
   nested(client: AvisoClient): Runner;
+  /** A command to suggest (`next: …`), written the way this one was run, with its --profile. */
+  suggest(words: string): string;
 }
 
-/** The command ran in the process that holds the profile; it printed there, this is its status. */
-export class ForwardedError extends CliError {
-  constructor(readonly status: number) {
-    super('FORWARDED', 'ran in the listening process', status);
-  }
-}
+export { ForwardedError } from './cli-error.js';
 
 export interface SessionOptions {
   /** Connect and drain the relay queue before `fn` (fresh state); otherwise work offline. */

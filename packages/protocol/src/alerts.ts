@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GroupId } from './groups/schemas.js';
 import { Timestamp } from './primitives.js';
+import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from './alert-vocabulary.js';
 
 /**
  * The alert vocabulary: what members of a group say to each other, inside the end-to-end encryption.
@@ -9,33 +10,18 @@ import { Timestamp } from './primitives.js';
  * members different histories (docs/groups.md). docs/alerts.md is the design.
  */
 
-export const ALERT_KINDS = ['raid', 'checkpoint', 'sighting', 'patrol', 'other'] as const;
+export { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from './alert-vocabulary.js';
+
 /** The kinds this build sends. A receiver takes any kind name (see `AlertBody`). */
 export const AlertKind = z.enum(ALERT_KINDS);
 export type AlertKind = z.infer<typeof AlertKind>;
 const isKnownKind = (kind: string): kind is AlertKind => (ALERT_KINDS as readonly string[]).includes(kind);
 
-export const SEVERITIES = ['info', 'urgent', 'critical'] as const;
 export const Severity = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof Severity>;
 
-export const ACK_STATUSES = ['seen', 'on-my-way', 'on-scene', 'cannot'] as const;
 export const AckStatus = z.enum(ACK_STATUSES);
 export type AckStatus = z.infer<typeof AckStatus>;
-
-export const ALERT_LIMITS = {
-  titleChars: 140,
-  bodyChars: 2000,
-  placeChars: 200,
-  noteChars: 500,
-  textChars: 4000,
-  /** A kind name on the wire, known or not (docs/alerts.md "Adding an alert kind"). */
-  kindChars: 64,
-  /** Default lifetime of an alert. */
-  defaultExpiresInSeconds: 4 * 3600,
-  /** Longest lifetime a sender may ask for. */
-  maxExpiresInSeconds: 7 * 86400,
-} as const;
 
 export const AlertId = z.uuid();
 export type AlertId = z.infer<typeof AlertId>;

@@ -1,15 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ConfigError } from './config-error.js';
 
-/** A bad environment: names every offending variable at once, so an operator fixes them in one go. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  readonly issues: readonly string[];
-  constructor(issues: readonly string[]) {
-    super(`invalid relay configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
-    this.issues = issues;
-  }
-}
+export { ConfigError } from './config-error.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

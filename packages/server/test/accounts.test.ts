@@ -1,5 +1,6 @@
 import { PrivateKey, ServerCertificate } from '@signalapp/libsignal-client';
 import { ErrorBody, LIMITS, RelayInfo, ROUTES } from '@aviso/protocol';
+import { RELAY_VERSION } from '../src/version.js';
 import { describe, expect, test } from 'vitest';
 import { createRegistrationToken } from '../src/index.js';
 import { newToken } from '../src/services/accounts/tokens.js';
@@ -16,6 +17,10 @@ describe('GET /v1/relay and /health', () => {
     const info = RelayInfo.parse(res.json());
     expect(info.limits.queueMaxPerDevice).toBe(500);
     expect(info.limits.queueTtlSeconds).toBe(7 * 86_400);
+    expect(info.relayVersion).toBe(RELAY_VERSION);
+    const { relayVersion, ...fromAnOldRelay } = info; // relays before relayVersion still parse
+    expect(relayVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(RelayInfo.safeParse(fromAnOldRelay).success).toBe(true);
     expect(Buffer.from(info.trustRoot, 'base64').equals(Buffer.from(relay.ctx.keys.trustRoot.serialize()))).toBe(true);
     const health = await relay.app.inject({ method: 'GET', url: ROUTES.health });
     expect(health.json()).toEqual({ ok: true });

@@ -1,6 +1,6 @@
 import { normalizeDisplayName, parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
 import { limited } from '../args.js';
-import { flag, type Command } from '../command.js';
+import { flag, type Parsed } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatSafetyNumber, shortId } from '../format.js';
 import { personName } from '../people.js';
@@ -10,77 +10,53 @@ import { checkRelay, withClient, type Context } from '../session.js';
 import { terminalText } from '../terminal-text.js';
 import { activeGroups } from './lookup.js';
 
+// What the account commands do; their names, help and flags are in ../catalog/account.ts.
+
 const MAX_NAME = 64;
 
-export const register: Command = {
-  name: 'register',
-  synopsis: '<relay-url> <token> [--name NAME]',
-  summary: 'create this profile\'s account on a relay with a registration token',
-  details: [
-    'The relay operator creates tokens with `npm run relay -- token create`.',
-    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)',
-    'Prints the account id. --json: {"type":"registered","profile","accountId","deviceId","relayUrl"}',
-  ],
-  options: { name: { type: 'string' } },
-  args: { min: 2, max: 2 },
-  sharable: false,
-  async run(ctx, { positionals, values }) {
-    const [relayUrl, token] = positionals as [string, string];
-    let url: URL;
-    try {
-      url = new URL(relayUrl);
-    } catch {
-      throw usageError(`"${relayUrl}" is not a relay address — it looks like http://127.0.0.1:8080`);
+export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
+  const [relayUrl, token] = positionals as [string, string];
+  let url: URL;
+  try {
+    url = new URL(relayUrl);
+  } catch {
+    throw usageError(`"${relayUrl}" is not a relay address — it looks like http://127.0.0.1:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
+  const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
+  ctx.errors.relayUrl = relayUrl;
+  await withClient(ctx, { connect: false, forward: false }, async (client) => {
+    if (client.isRegistered) {
+      throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
-    const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
-    ctx.errors.relayUrl = relayUrl;
-    await withClient(ctx, { connect: false, forward: false }, async (client) => {
-      if (client.isRegistered) {
-        throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
-      }
-      await checkRelay(relayUrl);
-      const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token });
-      if (name) writeSettings(ctx.profile, { displayName: name });
-      ctx.out.emit(
-        { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl },
-        [`registered profile "${ctx.profile.name}" on ${relayUrl} as account ${accountId}`, 'next: aviso group create "<title>"  (or join one: aviso join <invite-code>)'],
-      );
-    });
-  },
-};
+    await checkRelay(relayUrl);
+    const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token });
+    if (name) writeSettings(ctx.profile, { displayName: name });
+    ctx.out.emit(
+      { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl },
+      [`registered profile "${ctx.profile.name}" on ${relayUrl} as account ${accountId}`, `next: ${ctx.suggest('group create "<title>"')}  (or join one: ${ctx.suggest('join <invite-code>')})`],
+    );
+  });
+}
 
-export const join: Command = {
-  name: 'join',
-  synopsis: '<invite-code> [--name NAME]',
-  summary: 'join a group with an invite code (registers this profile if needed)',
-  details: [
-    '--name NAME   your name as the group sees it; asked on the terminal when omitted',
-    'Invites that need approval leave you "pending" until an admin runs `aviso approve`.',
-    '--json: {"type":"joined","profile","accountId","groupId","group","status":"member"|"pending"}',
-  ],
-  options: { name: { type: 'string' } },
-  args: { min: 1, max: 1 },
-  sharable: false,
-  async run(ctx, { positionals, values }) {
-    const code = positionals[0]!;
-    const invite = parseInviteCode(code); // a bad code fails before we ask anything
-    ctx.errors.relayUrl = invite.relayUrl;
-    const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
-    await withClient(ctx, { connect: false, forward: false }, async (client) => {
-      if (!client.isRegistered) await checkRelay(invite.relayUrl);
-      const group = await client.join(code, { displayName: name });
-      writeSettings(ctx.profile, { ...readSettings(ctx.profile), displayName: name });
-      const status = group.status;
-      ctx.out.emit(
-        { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
-        status === 'pending'
-          ? [`asked to join "${terminalText(group.title)}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
-          : [`joined "${terminalText(group.title)}" as ${name}`, 'next: aviso listen'],
-      );
-    });
-  },
-};
+export async function join(ctx: Context, { positionals, values }: Parsed): Promise<void> {
+  const code = positionals[0]!;
+  const invite = parseInviteCode(code); // a bad code fails before we ask anything
+  ctx.errors.relayUrl = invite.relayUrl;
+  const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
+  await withClient(ctx, { connect: false, forward: false }, async (client) => {
+    if (!client.isRegistered) await checkRelay(invite.relayUrl);
+    const group = await client.join(code, { displayName: name });
+    writeSettings(ctx.profile, { ...readSettings(ctx.profile), displayName: name });
+    const status = group.status;
+    ctx.out.emit(
+      { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
+      status === 'pending'
+        ? [`asked to join "${terminalText(group.title)}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
+        : [`joined "${terminalText(group.title)}" as ${name}`, `next: ${ctx.suggest('listen')}`],
+    );
+  });
+}
 
 async function displayName(ctx: Context, given: string | boolean | undefined): Promise<string> {
   if (typeof given === 'string') {
@@ -93,63 +69,35 @@ async function displayName(ctx: Context, given: string | boolean | undefined): P
   return answer;
 }
 
-export const verify: Command = {
-  name: 'verify',
-  synopsis: '<member> [--mark]',
-  summary: 'show the safety number to compare with a member in person',
-  details: [
-    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
-    'Compare the 60 digits face to face or on a call; if they match, run again with --mark so sending',
-    'stops should their key ever change.',
-    '--json: {"type":"safety-number","accountId","displayName","safetyNumber","verified"}',
-  ],
-  options: { mark: { type: 'boolean' } },
-  args: { min: 1, max: 1 },
-  sharable: true,
-  async run(ctx, args) {
-    await withClient(ctx, { connect: true }, async (client) => {
-      const member = await findPerson(client, args.positionals[0]!);
-      const digits = await client.safetyNumber(member.accountId);
-      const mark = flag(args, 'mark');
-      if (mark) client.setVerified(member.accountId, true);
-      const who = personLabel(member);
-      ctx.out.emit(
-        { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
-        [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : 'if it matches theirs: aviso verify ' + shortId(member.accountId) + ' --mark'],
-      );
-    });
-  },
-};
+export async function verify(ctx: Context, args: Parsed): Promise<void> {
+  await withClient(ctx, { connect: true }, async (client) => {
+    const member = await findPerson(client, args.positionals[0]!);
+    const digits = await client.safetyNumber(member.accountId);
+    const mark = flag(args, 'mark');
+    if (mark) client.setVerified(member.accountId, true);
+    const who = personLabel(member);
+    ctx.out.emit(
+      { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
+      [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : `if it matches theirs: ${ctx.suggest(`verify ${shortId(member.accountId)} --mark`)}`],
+    );
+  });
+}
 
-export const accept: Command = {
-  name: 'accept',
-  synopsis: '<member>',
-  summary: 'accept a member\'s new safety number after it changed, so messages to them go out again',
-  details: [
-    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
-    'When a member\'s key changes (a new phone, or someone impersonating them), sending to them stops.',
-    'Compare the new safety number with them first (`aviso verify <member>`), then accept it here.',
-    '--json: {"type":"identity-accepted","accountId","displayName","accepted","safetyNumber"}',
-  ],
-  options: {},
-  args: { min: 1, max: 1 },
-  sharable: true,
-  async run(ctx, args) {
-    await withClient(ctx, { connect: true }, async (client) => {
-      const member = await findPerson(client, args.positionals[0]!);
-      const digits = await client.safetyNumber(member.accountId);
-      const accepted = client.acceptIdentity(member.accountId);
-      const who = personLabel(member);
-      ctx.out.emit(
-        { type: 'identity-accepted', accountId: member.accountId, displayName: member.displayName, accepted, safetyNumber: digits },
-        [
-          accepted ? `accepted the new safety number of ${who}:` : `nothing to accept: the safety number of ${who} did not change:`,
-          ...formatSafetyNumber(digits).map((l) => `  ${l}`),
-        ],
-      );
-    });
-  },
-};
+export async function accept(ctx: Context, args: Parsed): Promise<void> {
+  await withClient(ctx, { connect: true }, async (client) => {
+    const member = await findPerson(client, args.positionals[0]!);
+    const digits = await client.safetyNumber(member.accountId);
+    const accepted = client.acceptIdentity(member.accountId);
+    const who = personLabel(member);
+    ctx.out.emit(
+      { type: 'identity-accepted', accountId: member.accountId, displayName: member.displayName, accepted, safetyNumber: digits },
+      [
+        accepted ? `accepted the new safety number of ${who}:` : `nothing to accept: the safety number of ${who} did not change:`,
+        ...formatSafetyNumber(digits).map((l) => `  ${l}`),
+      ],
+    );
+  });
+}
 
 /** A person as `verify` and `accept` name them: the (sanitised) name and short id, or the whole id. */
 function personLabel(member: Pick<GroupMember, 'accountId' | 'displayName'>): string {

@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AppServer } from '@aviso/agent';
-import { flag, stringOption, type Command } from '../command.js';
+import { flag, stringOption, type Parsed } from '../command.js';
 import { toCliError } from '../errors.js';
 import { usageError } from '../errors.js';
 import { withHandover } from '../handover.js';
+import type { Context } from '../session.js';
 
 /** The built app: packages/app/dist beside this package (src/ or dist/ alike), or AVISO_APP_DIR. */
 function appDir(env: Record<string, string | undefined>): string | undefined {
@@ -13,60 +14,44 @@ function appDir(env: Record<string, string | undefined>): string | undefined {
   return existsSync(`${dir}/index.html`) ? dir : undefined;
 }
 
-export const app: Command = {
-  name: 'app',
-  synopsis: '[--port N] [--no-open] [--lang es|en]',
-  summary: 'open the Aviso app in your browser (Ctrl-C to stop)',
-  details: [
-    'Serves the app on 127.0.0.1 only and prints one line: aviso app ready at http://127.0.0.1:PORT/#k=TOKEN',
-    'The token in that address works once: the page trades it for a session cookie. It changes every start.',
-    '--port N      the port to listen on (default 0: a free one)',
-    '--no-open     do not open a browser (print the address only)',
-    '--lang es|en  the language the app starts in (the app remembers a choice made there)',
-    'With no account yet the app opens on joining a group. docs/app.md tells how it is secured.',
-    'If `aviso listen` is running on this profile, it hands the profile over to the app and stops.',
-  ],
-  options: { port: { type: 'string' }, 'no-open': { type: 'boolean' }, lang: { type: 'string' } },
-  args: { min: 0, max: 0 },
-  sharable: false,
-  async run(ctx, args) {
-    const portText = stringOption(args, 'port') ?? '0';
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not "${portText}"`);
-    const lang = stringOption(args, 'lang');
-    if (lang !== undefined && lang !== 'es' && lang !== 'en') throw usageError('--lang must be es or en');
-    const staticDir = appDir(ctx.io.env);
-    if (!staticDir) ctx.io.err('aviso app: the app is not built (run `pnpm --filter @aviso/app build`); only its API is served');
-    ctx.io.handleStop(); // Ctrl-C and SIGTERM close the client and the store cleanly
-    // A running `aviso listen` on this profile hands it over (docs/app.md "The app and aviso listen").
-    await withHandover(ctx, { connect: false, live: true, forward: false }, async (client) => {
-      let fatal!: (err: Error) => void;
-      const failed = new Promise<never>((_, reject) => (fatal = reject));
-      const server = new AppServer({
-        client,
-        profile: ctx.profile,
-        staticDir,
-        port,
-        describe: (p) => {
-          if (p.kind === 'error') return toCliError(p.error, ctx.errors);
-          return p.kind === 'alert-dropped' ? { code: 'ALERT_DROPPED', message: 'an alert was dropped: its sender was removed from the group' } : { code: 'IDENTITY_CHANGED', message: `the safety number with ${p.accountId} changed` };
-        },
-        explain: (err) => toCliError(err, ctx.errors),
-        onFatal: (err) => fatal(err),
-        ...(ctx.io.env['AVISO_CONNECT_TIMEOUT'] ? { connectTimeoutSeconds: Number(ctx.io.env['AVISO_CONNECT_TIMEOUT']) } : {}),
-      });
-      await server.start();
-      try {
-        const url = lang ? `${server.url}&lang=${lang}` : server.url;
-        ctx.io.out(`aviso app ready at ${url}`);
-        if (!flag(args, 'no-open')) openBrowser(url);
-        await Promise.race([ctx.io.stopped, failed]);
-      } finally {
-        await server.stop();
-      }
+// What `app` does; its name, help and flags are in ../catalog/sessions.ts.
+export async function app(ctx: Context, args: Parsed): Promise<void> {
+  const portText = stringOption(args, 'port') ?? '0';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  const lang = stringOption(args, 'lang');
+  if (lang !== undefined && lang !== 'es' && lang !== 'en') throw usageError('--lang must be es or en');
+  const staticDir = appDir(ctx.io.env);
+  if (!staticDir) ctx.io.err('aviso app: the app is not built (run `pnpm --filter @aviso/app build`); only its API is served');
+  ctx.io.handleStop(); // Ctrl-C and SIGTERM close the client and the store cleanly
+  // A running `aviso listen` on this profile hands it over (docs/app.md "The app and aviso listen").
+  await withHandover(ctx, { connect: false, live: true, forward: false }, async (client) => {
+    let fatal!: (err: Error) => void;
+    const failed = new Promise<never>((_, reject) => (fatal = reject));
+    const server = new AppServer({
+      client,
+      profile: ctx.profile,
+      staticDir,
+      port,
+      describe: (p) => {
+        if (p.kind === 'error') return toCliError(p.error, ctx.errors);
+        return p.kind === 'alert-dropped' ? { code: 'ALERT_DROPPED', message: 'an alert was dropped: its sender was removed from the group' } : { code: 'IDENTITY_CHANGED', message: `the safety number with ${p.accountId} changed` };
+      },
+      explain: (err) => toCliError(err, ctx.errors),
+      onFatal: (err) => fatal(err),
+      ...(ctx.io.env['AVISO_CONNECT_TIMEOUT'] ? { connectTimeoutSeconds: Number(ctx.io.env['AVISO_CONNECT_TIMEOUT']) } : {}),
     });
-  },
-};
+    await server.start();
+    try {
+      const url = lang ? `${server.url}&lang=${lang}` : server.url;
+      ctx.io.out(`aviso app ready at ${url}`);
+      if (!flag(args, 'no-open')) openBrowser(url);
+      await Promise.race([ctx.io.stopped, failed]);
+    } finally {
+      await server.stop();
+    }
+  });
+}
 
 /** Best effort: the address is printed anyway for whoever has no default browser. */
 function openBrowser(url: string): void {

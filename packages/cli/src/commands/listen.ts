@@ -1,6 +1,6 @@
 import { LiveFeed, type FeedDetail, type FeedEvent, type FeedProblem } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
-import type { Command } from '../command.js';
+import type { Parsed } from '../command.js';
 import { serveControl } from '../control.js';
 import { isHandover } from '../handover.js';
 import { toCliError } from '../errors.js';
@@ -16,28 +16,12 @@ const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 const CLEAR = '\x1b[H\x1b[2J';
 
-export const listen: Command = {
-  name: 'listen',
-  synopsis: '[group]',
-  summary: 'stay connected and show alerts live (Ctrl-C to stop)',
-  details: [
-    'On a terminal: a live board, most severe first, with place, age, answers, retracted and expired marks.',
-    'Piped: one line per event. --json: one object per event, each with a "type":',
-    '  alert (as in `aviso alerts --json`), ack {alertId,status,from,fromName,acks}, confirm|dispute {alertId,note,…},',
-    '  retract {alertId,reason,…}, all-clear {alertId,…}, text {groupId,group,from,fromName,text,sentAt},',
-    '  expired {alertId,groupId,group}, group {groupId,group,event,accountId,version}, connection {state},',
-    '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown),',
-    '  handed-over {to:"app"} (`aviso app` took this profile over; listen then stops with exit 0), closed.',
-    'Started while `aviso app` holds the profile, listen stops with PROFILE_BUSY: the app shows the same alerts.',
-  ],
-  args: { min: 0, max: 1 },
-  sharable: false,
-  async run(ctx, args) {
-    ctx.io.handleStop(); // Ctrl-C closes the connection and the store cleanly
-    const session = new ListenSession(ctx);
-    await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
-  },
-};
+// What `listen` does; its name, help and flags are in ../catalog/sessions.ts.
+export async function listen(ctx: Context, args: Parsed): Promise<void> {
+  ctx.io.handleStop(); // Ctrl-C closes the connection and the store cleanly
+  const session = new ListenSession(ctx);
+  await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
+}
 
 class ListenSession {
   readonly #board = new AlertBoard();
@@ -71,7 +55,9 @@ class ListenSession {
     const nested = this.ctx.nested(client);
     const stopControl = await serveControl(this.ctx.profile, this.ctx.io.env, async (argv, io) => {
       if (isHandover(argv)) return this.#handOver(io.stopped);
-      const status = await nested(argv, io);
+      // Suggestions (`next: …`) are written the way this listen was started.
+      const invokedAs = this.ctx.io.invokedAs;
+      const status = await nested(argv, invokedAs === undefined ? io : { ...io, invokedAs });
       // Our own answers reach the store, not the event stream: refresh the board's counts.
       feed.enqueue(() => this.#refreshCounts(client));
       return status;

@@ -5,6 +5,9 @@ import { DatabaseFileError, type ReadOnlyRelayDatabase } from '../ports/operator
 import { sqliteOperatorStorage } from '../storage/sqlite/backend.js';
 import { loadOrCreateRelayKeys, RELAY_KEYS_FILE, type RelayKeys } from '../relay-keys.js';
 import { CliError } from './errors.js';
+import { firstLine } from './text.js';
+
+export { firstLine, formatBytes } from './text.js';
 
 /** The files that make up a relay's state; `restore` replaces exactly these. */
 export const STATE_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, RELAY_KEYS_FILE] as const;
@@ -71,26 +74,4 @@ export function diskUse(dir: string): number {
     else if (entry.isFile()) total += statSync(path).size;
   }
   return total;
-}
-
-export function firstLine(err: unknown): string {
-  const issues = (err as { issues?: unknown } | null)?.issues;
-  if (Array.isArray(issues) && issues.length > 0) {
-    const issue = issues[0] as { path?: unknown[]; message?: unknown };
-    return `${(issue.path ?? []).join('.') || 'file'}: ${String(issue.message)}`;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n').find((l) => l.trim() !== '') ?? message).trim().slice(0, 200);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }

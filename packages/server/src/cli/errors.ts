@@ -1,4 +1,4 @@
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

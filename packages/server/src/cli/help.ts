@@ -48,6 +48,7 @@ Commands:
 Options:
 ${DATA_DIR_OPTION}
 ${HELP_OPTION}
+  --version             print the relay's version and the protocol it speaks
 Run "aviso-relay <command> --help" for a command's options.
 
 ${envSection('all')}

@@ -1,19 +1,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
-import { createContext, createRegistrationToken, DATABASE_FILE, type AppContext } from '../context.js';
-import { createLogger } from '../logger.js';
-import { runRelay } from '../main.js';
-import { RELAY_KEYS_FILE } from '../relay-keys.js';
-import { createBackup, type Progress } from './backup.js';
-import { firstLine, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
-import { acquireDataLock } from './data-lock.js';
+import type { Config } from '../config.js';
+import type { AppContext } from '../context.js';
+import type { Progress } from './backup.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { BACKUP_HELP, INFO_HELP, MAIN_HELP, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, TOKEN_HELP, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
-import { formatReport, relayReport } from './info.js';
-import { restoreBackup } from './restore.js';
+import { formatBytes, firstLine } from './text.js';
+import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
+import { RELAY_VERSION } from '../version.js';
+
+// Each command imports what it uses when it runs (`await import(…)`): the relay, its storage, zod
+// and libsignal cost most of a second to load, which `--help`, `--version` and a usage error need
+// none of, and the token commands need no web server.
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './errors.js';
 
@@ -47,16 +47,19 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
       case 'help':
         io.out(MAIN_HELP);
         return EXIT_OK;
+      case '--version':
+        io.out(`aviso-relay ${RELAY_VERSION} (protocol ${PROTOCOL_VERSION})`);
+        return EXIT_OK;
       case 'serve':
         return await serve(rest, env, io);
       case 'info':
-        return info(rest, env, io);
+        return await info(rest, env, io);
       case 'backup':
         return await backup(rest, env, io);
       case 'restore':
         return await restore(rest, env, io);
       case 'token':
-        return token(rest, env, io);
+        return await token(rest, env, io);
       default:
         throw new UsageError(command.startsWith('-') ? `unknown option "${command}" before the command` : `unknown command "${command}"`);
     }
@@ -70,9 +73,10 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
 async function serve(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const { values } = parse('serve', args, {});
   if (values.help) return help(io, SERVE_HELP);
+  const [{ loadConfig }, { runRelay }, { acquireDataLock }] = await Promise.all([import('../config.js'), import('../main.js'), import('./data-lock.js')]);
   const config = loadConfig(withDataDir(env, values));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  checkExistingKeys(config.dataDir);
+  await checkExistingKeys(config.dataDir);
   // Held until the process exits (the kernel drops it then, even on SIGKILL): restore and a second
   // serve refuse meanwhile.
   const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
@@ -87,9 +91,10 @@ async function serve(args: readonly string[], env: Env, io: CliIo): Promise<numb
   }
 }
 
-function info(args: readonly string[], env: Env, io: CliIo): number {
+async function info(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const { values } = parse('info', args, { json: { type: 'boolean' } });
   if (values.help) return help(io, INFO_HELP);
+  const [{ loadConfig }, { formatReport, relayReport }] = await Promise.all([import('../config.js'), import('./info.js')]);
   const report = relayReport(loadConfig(withDataDir(env, values)), Date.now());
   if (values.json) io.out(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) io.out(line);
@@ -100,6 +105,7 @@ async function backup(args: readonly string[], env: Env, io: CliIo): Promise<num
   const { values, positionals } = parse('backup', args, { force: { type: 'boolean' } }, true);
   if (values.help) return help(io, BACKUP_HELP);
   const file = userPath(env, onePositional('backup', positionals, 'backup takes exactly one file name: aviso-relay backup <file>'));
+  const [{ loadConfig }, { createBackup }] = await Promise.all([import('../config.js'), import('./backup.js')]);
   const config = loadConfig(withDataDir(env, values));
   const result = await createBackup({ dataDir: config.dataDir, file, force: values.force === true, now: new Date(), progress: progressPrinter(io) });
   io.err(`WARNING: ${result.file} contains the relay's PRIVATE KEYS. Keep it encrypted and offline; anyone holding it can impersonate this relay.`);
@@ -115,6 +121,7 @@ async function restore(args: readonly string[], env: Env, io: CliIo): Promise<nu
   const { values, positionals } = parse('restore', args, { force: { type: 'boolean' } }, true);
   if (values.help) return help(io, RESTORE_HELP);
   const file = userPath(env, onePositional('restore', positionals, 'restore takes exactly one backup file: aviso-relay restore <file>'));
+  const [{ loadConfig }, { restoreBackup }] = await Promise.all([import('../config.js'), import('./restore.js')]);
   const config = loadConfig(withDataDir(env, values));
   const result = await restoreBackup({ dataDir: config.dataDir, file, force: values.force === true, progress: progressPrinter(io) });
   io.out(
@@ -125,7 +132,7 @@ async function restore(args: readonly string[], env: Env, io: CliIo): Promise<nu
   return EXIT_OK;
 }
 
-function token(args: readonly string[], env: Env, io: CliIo): number {
+async function token(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined) {
     io.err(TOKEN_HELP);
@@ -141,6 +148,7 @@ function token(args: readonly string[], env: Env, io: CliIo): number {
     }
     const ttlMs = parseDuration(values.expires ?? '7d');
     if (ttlMs === undefined) throw new UsageError(`--expires must look like 7d, 24h, 30m or 3600s, got "${values.expires}"`, 'token create');
+    const { createRegistrationToken } = await import('../context.js');
     return withContext(withDataDir(env, values), (ctx) => {
       const created = createRegistrationToken(ctx, { uses, ttlMs });
       io.err(
@@ -180,9 +188,10 @@ function token(args: readonly string[], env: Env, io: CliIo): number {
 }
 
 /** Token commands work on the data folder directly (creating and migrating it if needed), quietly. */
-function withContext(env: Env, fn: (ctx: AppContext) => number): number {
+async function withContext(env: Env, fn: (ctx: AppContext) => number): Promise<number> {
+  const [{ loadConfig }, { createContext }, { createLogger }] = await Promise.all([import('../config.js'), import('../context.js'), import('../logger.js')]);
   const config: Config = loadConfig(env);
-  checkExistingKeys(config.dataDir);
+  await checkExistingKeys(config.dataDir);
   let ctx: AppContext;
   try {
     ctx = createContext(config, { logger: createLogger('warn'), sweepIntervalMs: 0 });
@@ -201,7 +210,8 @@ function withContext(env: Env, fn: (ctx: AppContext) => number): number {
  * created on start, which is right for a new relay but not for one members have registered with: new
  * keys are a new trust root that every member's app rejects. So with accounts present, refuse.
  */
-function checkExistingKeys(dataDir: string): void {
+async function checkExistingKeys(dataDir: string): Promise<void> {
+  const [{ RELAY_KEYS_FILE }, { DATABASE_FILE }, { loadExistingKeys, openExistingDatabase }] = await Promise.all([import('../relay-keys.js'), import('../context.js'), import('./data-files.js')]);
   const keys = join(dataDir, RELAY_KEYS_FILE);
   if (existsSync(keys)) {
     loadExistingKeys(dataDir);

@@ -1,0 +1,66 @@
+import type { Command } from '../command.js';
+
+// Their code: ../commands/account.ts, loaded when one of them runs.
+const code = () => import('../commands/account.js');
+
+export const register: Command = {
+  name: 'register',
+  synopsis: '<relay-url> <token> [--name NAME]',
+  summary: 'create this profile\'s account on a relay with a registration token',
+  details: [
+    'The relay operator creates tokens with `npm run relay -- token create`.',
+    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)',
+    'Prints the account id. --json: {"type":"registered","profile","accountId","deviceId","relayUrl"}',
+  ],
+  options: { name: { type: 'string' } },
+  args: { min: 2, max: 2 },
+  sharable: false,
+  run: async (ctx, args) => (await code()).register(ctx, args),
+};
+
+export const join: Command = {
+  name: 'join',
+  synopsis: '<invite-code> [--name NAME]',
+  summary: 'join a group with an invite code (registers this profile if needed)',
+  details: [
+    '--name NAME   your name as the group sees it; asked on the terminal when omitted',
+    'Invites that need approval leave you "pending" until an admin runs `aviso approve`.',
+    '--json: {"type":"joined","profile","accountId","groupId","group","status":"member"|"pending"}',
+  ],
+  options: { name: { type: 'string' } },
+  args: { min: 1, max: 1 },
+  sharable: false,
+  run: async (ctx, args) => (await code()).join(ctx, args),
+};
+
+export const verify: Command = {
+  name: 'verify',
+  synopsis: '<member> [--mark]',
+  summary: 'show the safety number to compare with a member in person',
+  details: [
+    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
+    'Compare the 60 digits face to face or on a call; if they match, run again with --mark so sending',
+    'stops should their key ever change.',
+    '--json: {"type":"safety-number","accountId","displayName","safetyNumber","verified"}',
+  ],
+  options: { mark: { type: 'boolean' } },
+  args: { min: 1, max: 1 },
+  sharable: true,
+  run: async (ctx, args) => (await code()).verify(ctx, args),
+};
+
+export const accept: Command = {
+  name: 'accept',
+  synopsis: '<member>',
+  summary: 'accept a member\'s new safety number after it changed, so messages to them go out again',
+  details: [
+    '<member> is a display name, an account id, or a unique id prefix, from any of your groups.',
+    'When a member\'s key changes (a new phone, or someone impersonating them), sending to them stops.',
+    'Compare the new safety number with them first (`aviso verify <member>`), then accept it here.',
+    '--json: {"type":"identity-accepted","accountId","displayName","accepted","safetyNumber"}',
+  ],
+  options: {},
+  args: { min: 1, max: 1 },
+  sharable: true,
+  run: async (ctx, args) => (await code()).accept(ctx, args),
+};
