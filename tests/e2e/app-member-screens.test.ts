@@ -301,10 +301,13 @@ describe('the member screens of the app', () => {
   });
 
   test('the safety calls refuse bad input with typed errors, and strangers', async () => {
-    const call = async (method: string, path: string, body?: unknown, token = app.token) => {
+    // The page traded the launch token for its session cookie: the API is called with that cookie.
+    const session = (await context.cookies(app.origin)).find((c) => c.name.startsWith('aviso_app_'));
+    if (!session) throw new Error('the page holds no session cookie');
+    const call = async (method: string, path: string, body?: unknown, value = session.value) => {
       const res = await fetch(`${app.origin}${path}`, {
         method,
-        headers: { Authorization: `Bearer ${token}`, Origin: app.origin, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: { Cookie: `${session.name}=${value}`, Origin: app.origin, 'Sec-Fetch-Site': 'same-origin', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       return { status: res.status, code: ((await res.json()) as { error?: { code: string } }).error?.code };
