@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
@@ -36,6 +36,7 @@ export interface GroupView {
   title: string;
   status: string;
   role?: string;
+  members?: number;
 }
 export interface Counts {
   seen: number;

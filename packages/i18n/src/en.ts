@@ -1,7 +1,10 @@
+import { organiser } from './en/organiser.js';
+
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
 // on by written guides and tests: do not reword them.
 export const en = {
+  ...organiser,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -1,9 +1,11 @@
 import type { en } from './en.js';
+import { organiser } from './es/organiser.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
 // "En el lugar", "No puedo", "Enviar alerta", "Unirme") are relied on by guides and tests.
 export const es = {
+  ...organiser,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

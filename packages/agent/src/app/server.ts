@@ -12,6 +12,8 @@ import type { Profile } from '../profile.js';
 import { connectAndDrain } from '../session.js';
 import { activeGroups } from '../views/lookup.js';
 import { AppApi } from './api.js';
+import { OrganiserApi } from './organiser-api.js';
+import { findRoute, type Apis } from './routes.js';
 import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, originAllowed, securityHeaders, subprotocolToken, tokenMatches } from './guard.js';
 
 export interface AppServerOptions {
@@ -54,13 +56,14 @@ export class AppServer {
   readonly token = randomBytes(32).toString('hex');
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #api: AppApi;
+  readonly #apis: Apis;
   #port = 0;
   #feed: LiveFeed | undefined;
   #connected = false;
 
   constructor(private readonly options: AppServerOptions) {
-    this.#api = new AppApi(options.client, options.profile, () => this.#follow());
+    const follow = () => this.#follow();
+    this.#apis = { app: new AppApi(options.client, options.profile, follow), organiser: new OrganiserApi(options.client, options.profile, follow) };
     this.#http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => void this.#handle(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -152,23 +155,16 @@ export class AppServer {
 
   async #route(req: IncomingMessage, path: string): Promise<unknown> {
     if (!tokenMatches(bearer(req), this.token)) throw new AgentError('UNAUTHORIZED', 'the launch token is missing or wrong: open the address `aviso app` printed');
-    const api = this.#api;
     if (req.method === 'GET') {
-      if (path === '/api/profile') return api.profileJson();
-      if (path === '/api/groups') return api.groups();
-      if (path === '/api/alerts') return api.alerts();
-      throw new AgentError('NOT_FOUND', 'no such route');
+      const { route, params } = findRoute('GET', path);
+      return route.run(this.#apis, params, {});
     }
     if (req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use GET or POST');
     // A state change from a page: only our own origin (a browser always sends Origin on POST).
     if (!originAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
     const body = await readJson(req);
-    if (path === '/api/register') return api.register(body);
-    if (path === '/api/join') return api.join(body);
-    if (path === '/api/alerts') return api.sendAlert(body);
-    const m = /^\/api\/alerts\/([0-9a-f-]{36})\/(ack|confirm|dispute)$/.exec(path);
-    if (m) return m[2] === 'ack' ? api.ack(m[1]!, body) : api.verdict(m[1]!, m[2] as 'confirm' | 'dispute', body);
-    throw new AgentError('NOT_FOUND', 'no such route');
+    const { route, params } = findRoute('POST', path);
+    return route.run(this.#apis, params, body);
   }
 
   async #serveStatic(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { newInviteJson, requestJson } from '@aviso/agent';
 import { parseInviteCode } from '@aviso/client';
 import QRCode from 'qrcode';
 import { parseCount, parseDuration } from '../args.js';
@@ -37,7 +38,7 @@ export const invite: Command = {
       // The SDK rounds expiries (up to the minute); report the one the group recorded.
       const { inviteId } = parseInviteCode(code);
       const expiresAt = (await group.invites()).find((i) => i.inviteId === inviteId)?.expiresAt ?? Date.now() + seconds * 1000;
-      const object = { type: 'invite', groupId: group.id, group: group.title, code, uses, expiresAt, approval };
+      const object = newInviteJson(group, code, uses, expiresAt, approval);
       if (ctx.out.json) return ctx.out.emit(object, []);
       const qr = await QRCode.toString(code, { type: 'terminal', small: true });
       ctx.out.emit(object, [`invite to "${terminalText(group.title)}" — ${uses} use${uses === 1 ? '' : 's'}, expires ${formatTime(expiresAt)}${approval ? ', needs approval' : ''}:`, code]);
@@ -63,7 +64,7 @@ export const requests: Command = {
       const people = await groupPeople(group);
       for (const p of pending) {
         ctx.out.emit(
-          { type: 'request', groupId: group.id, accountId: p.accountId, displayName: p.displayName, invitedBy: p.invitedBy, confusableWith: p.confusableWith },
+          requestJson(group.id, p),
           `${shortId(p.accountId)}  ${p.displayName ? personName(p) : '(no name)'}${lookAlikeNote(p, people, pending)}  — approve with: aviso approve ${shortId(group.id)} ${shortId(p.accountId)}`,
         );
       }
