@@ -16,10 +16,13 @@ export function organises(groups: readonly GroupView[]): boolean {
   return groups.some((g) => g.status === 'member' && g.role === 'admin');
 }
 
-export function GroupsList({ groups, onOpen, onNew }: { groups: GroupView[]; onOpen: (id: string) => void; onNew: () => void }) {
+export function GroupsList({ groups, onOpen, onNew, onBack }: { groups: GroupView[]; onOpen: (id: string) => void; onNew: () => void; onBack: () => void }) {
   const { tr } = useT();
   return (
     <section aria-labelledby="groups-title">
+      <button class="link" onClick={onBack}>
+        ← {tr('board.title')}
+      </button>
       <h1 id="groups-title">{tr('org.groups.title')}</h1>
       <button class="big primary" onClick={onNew}>
         {tr('org.groups.new')}

@@ -64,7 +64,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
         {profile.registered && <CreateOffer onCreate={() => setScreen({ name: 'new-group' })} />}
       </>
     );
-  else if (screen.name === 'groups') body = <GroupsList groups={groups} onOpen={(id) => setScreen({ name: 'group', id, tab: 'members' })} onNew={() => setScreen({ name: 'new-group' })} />;
+  else if (screen.name === 'groups') body = <GroupsList groups={groups} onOpen={(id) => setScreen({ name: 'group', id, tab: 'members' })} onNew={() => setScreen({ name: 'new-group' })} onBack={() => setScreen({ name: 'board' })} />;
   else if (screen.name === 'group') body = <GroupScreen id={screen.id} tab={screen.tab} tick={tick} onTab={(tab) => setScreen({ ...screen, tab })} onBack={() => setScreen({ name: 'groups' })} />;
   else if (screen.name === 'alert')
     body = (

@@ -101,8 +101,10 @@ export class OrganiserApi {
   /** Every group's hotline and legal contact, for the rights cards. */
   async contacts(): Promise<unknown[]> {
     if (!this.client.isRegistered) return [];
-    return (await activeGroups(this.client))
-      .filter((g) => g.status === 'member')
+    const groups = (await activeGroups(this.client)).filter((g) => g.status === 'member');
+    // Fresh when the relay answers; otherwise the last verified description (the cards work offline).
+    await Promise.all(groups.map((g) => g.sync().catch(() => undefined)));
+    return groups
       .map((g) => {
         const { hotline, legal } = parseDescription(g.description);
         return { type: 'contacts', groupId: g.id, group: g.title, hotline, legal };
