@@ -299,3 +299,74 @@ describe('the organiser in the app', () => {
     await shot(member, 'org-rights-contacts-en');
   }, 120_000);
 });
+
+/** One call to an app's API as a local program would make it (token header; Origin settable). */
+async function call(app: AppProcess, method: 'GET' | 'POST', path: string, body?: unknown, origin = app.origin): Promise<{ status: number; json: Record<string, unknown> & { error?: { code: string } } }> {
+  const res = await fetch(`${app.origin}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${app.token}`, Origin: origin, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as never };
+}
+
+describe('the organiser routes refuse', () => {
+  let id = '';
+  beforeAll(async () => {
+    const groups = (await call(organiserApp, 'GET', '/api/groups')).json as unknown as { id: string; title: string }[];
+    id = groups.find((g) => g.title === 'Compton Watch')!.id;
+  });
+
+  test('malformed input with BAD_REQUEST naming the field, never a 500', async () => {
+    const cases: [string, unknown][] = [
+      [`/api/groups/${id}/invites`, { maxUses: 0 }],
+      [`/api/groups/${id}/invites`, { maxUses: 1001 }],
+      [`/api/groups/${id}/invites`, { expiresInSeconds: 10 }],
+      [`/api/groups/${id}/invites`, { role: 'owner' }],
+      [`/api/groups/${id}/invites`, { requireApproval: 'yes' }],
+      [`/api/groups/${id}/settings`, { hotline: 'x'.repeat(201) }],
+      [`/api/groups/${id}/settings`, { title: '   ' }],
+      [`/api/groups/${id}/settings`, { announcementsOnly: 1 }],
+      [`/api/groups/${id}/remove`, {}],
+      ['/api/groups', { title: 'x'.repeat(101) }],
+    ];
+    for (const [path, body] of cases) {
+      const res = await call(organiserApp, 'POST', path, body);
+      expect(res.status, `${path} ${JSON.stringify(body).slice(0, 60)}`).toBe(400);
+      expect(res.json.error?.code).toBe('BAD_REQUEST');
+    }
+    expect((await call(organiserApp, 'POST', `/api/groups/${id}/remove`, { accountId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+    expect((await call(organiserApp, 'POST', `/api/groups/${id}/revoke`, { inviteId: 'AAAA' })).status).toBe(404);
+    expect((await call(organiserApp, 'GET', `/api/groups/${'0'.repeat(64)}`)).status).toBe(404);
+    expect((await call(organiserApp, 'GET', '/api/groups/not-a-group-id')).status).toBe(404);
+  }, 60_000);
+
+  test('a state change from another origin, before it reads the body', async () => {
+    const res = await call(organiserApp, 'POST', `/api/groups/${id}/invites`, {}, 'http://evil.example');
+    expect(res.status).toBe(403);
+    expect(res.json.error?.code).toBe('FORBIDDEN');
+  });
+
+  test('a member who is not an organiser: no requests or invites shown, no organiser action', async () => {
+    const detail = await call(memberApp, 'GET', `/api/groups/${id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.json['requests']).toEqual([]);
+    expect(detail.json['invites']).toEqual([]);
+    for (const [path, body] of [
+      [`/api/groups/${id}/invites`, {}],
+      [`/api/groups/${id}/settings`, { hotline: '555' }],
+      [`/api/groups/${id}/remove`, { accountId: '00000000-0000-4000-8000-000000000000' }],
+    ] as const) {
+      const res = await call(memberApp, 'POST', path, body);
+      expect(res.status, path).toBe(403);
+      expect(res.json.error?.code).toBe('FORBIDDEN');
+    }
+  });
+
+  test('the group screen carries no invite code or key: only what the organiser is shown', async () => {
+    const text = JSON.stringify((await call(organiserApp, 'GET', `/api/groups/${id}`)).json);
+    expect(text).not.toContain('/join#');
+    expect(text).not.toMatch(/"(masterKey|secret|privateKey|identityKey|mac|key)"/i);
+    expect(text).not.toContain(code.slice(code.indexOf('#') + 1, code.indexOf('#') + 30));
+  });
+});

@@ -10,6 +10,7 @@ import { plain } from './text.js';
 
 export type GroupTab = 'members' | 'requests' | 'invites' | 'settings';
 const TABS: readonly GroupTab[] = ['members', 'requests', 'invites', 'settings'];
+const GROUP_REFRESH_MS = 4000;
 
 /** Whether to show the "Groups" entry: the member organises at least one group. */
 export function organises(groups: readonly GroupView[]): boolean {
@@ -124,6 +125,12 @@ export function GroupScreen({ id, tab, tick, onTab, onBack }: { id: string; tab:
     );
   }, [id]);
   useEffect(reload, [reload, tick]);
+  // A join or a request is learnt when the host syncs the group log (GET syncs), not always from a
+  // live event: refetch while the screen is open, and on every section change.
+  useEffect(() => {
+    const timer = setInterval(reload, GROUP_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
   if (!group) {
     return (
       <section>
@@ -147,7 +154,10 @@ export function GroupScreen({ id, tab, tick, onTab, onBack }: { id: string; tab:
       </h1>
       <nav aria-label={tr('org.tabs')} class="tabs">
         {tabs.map((t) => (
-          <button key={t} class={t === shown ? 'tab current' : 'tab'} aria-current={t === shown ? 'page' : undefined} onClick={() => onTab(t)}>
+          <button key={t} class={t === shown ? 'tab current' : 'tab'} aria-current={t === shown ? 'page' : undefined} onClick={() => {
+              onTab(t);
+              reload();
+            }}>
             {t === 'requests' ? tr('org.tab.requests', { count: group.requests.length }) : tr(`org.tab.${t}`)}
           </button>
         ))}
