@@ -47,7 +47,7 @@ afterAll(async () => {
 /** axe clean, no sideways scrolling at 360 px, and a screenshot at 360 and 1280 px. */
 async function capture(p: Page, name: string, lang: 'en' | 'es'): Promise<void> {
   expect(await axeProblems(p), `${name} (${lang})`).toEqual([]);
-  expect(await p.evaluate(() => document.documentElement.scrollWidth), `${name} (${lang}) fits 360 px`).toBeLessThanOrEqual(360);
+  expect(await p.evaluate<number>('document.documentElement.scrollWidth'), `${name} (${lang}) fits 360 px`).toBeLessThanOrEqual(360);
   for (const width of [360, 1280]) {
     await p.setViewportSize({ width, height: 800 });
     await shot(p, `org-${name}-${lang}`);
