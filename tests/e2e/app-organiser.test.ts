@@ -254,11 +254,15 @@ describe('the organiser in the app', () => {
 
   test('revokes an invite in the app, and a join with it fails', async () => {
     await org.getByRole('button', { name: 'Invites' }).click();
+    const rows = org.locator('.plain li');
+    await rows.first().waitFor();
+    const before = await rows.count();
     await org.getByLabel('Valid for').selectOption({ label: '30 days' }); // the newest expiry: listed first
     await org.getByRole('button', { name: 'Create invite' }).click();
     const revoked = await shownInvite(org);
-    const first = org.locator('.plain li').first();
-    await first.filter({ hasText: 'Open' }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => rows.count(), { timeout: 20_000 }).toBe(before + 1);
+    const first = rows.first();
+    expect(await first.innerText()).toContain('Open');
     await first.getByRole('button', { name: 'Revoke' }).click();
     await org.locator('.plain li').first().filter({ hasText: 'Revoked' }).waitFor({ timeout: 20_000 });
     await capture(org, 'invites-revoked', 'en');
