@@ -302,7 +302,41 @@ describe('the organiser in the app', () => {
     expect(await axeProblems(member)).toEqual([]);
     await shot(member, 'org-rights-contacts-en');
   }, 120_000);
+
+  test('works with the keyboard alone: Groups, a group, its sections, New group', async () => {
+    // From the board (reached with the mouse), then keys only.
+    await org.getByRole('button', { name: 'Groups', exact: true }).click();
+    await org.getByRole('button', { name: '← Alerts' }).click();
+    await org.getByRole('heading', { name: 'Alerts' }).waitFor();
+    await org.locator('body').focus();
+    await tabTo(org, 'Groups');
+    await org.keyboard.press('Enter');
+    await org.getByRole('heading', { name: 'Your groups' }).waitFor();
+    await tabTo(org, 'Compton Watch');
+    await org.keyboard.press('Enter');
+    await org.getByRole('heading', { name: 'Compton Watch' }).waitFor();
+    await tabTo(org, 'Settings');
+    await org.keyboard.press('Enter');
+    await org.getByLabel('Hotline (shown on every rights card)').waitFor();
+    await tabTo(org, 'Back');
+    await org.keyboard.press('Enter');
+    await tabTo(org, 'New group');
+    await org.keyboard.press('Enter');
+    await org.getByRole('heading', { name: 'Create a group' }).waitFor();
+    await org.keyboard.press('Tab');
+    expect(await org.evaluate<string>('document.activeElement.textContent')).toContain('Back');
+  }, 60_000);
 });
+
+/** Presses Tab until the focused element's text starts with `text` (at most 40 times). */
+async function tabTo(p: Page, text: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    await p.keyboard.press('Tab');
+    const focused = await p.evaluate<string>('(document.activeElement && document.activeElement.textContent || "").trim()');
+    if (focused.replace(/^← /, '').startsWith(text)) return;
+  }
+  throw new Error(`Tab never reached "${text}"`);
+}
 
 /** One call to an app's API as a local program would make it (token header; Origin settable). */
 async function call(app: AppProcess, method: 'GET' | 'POST', path: string, body?: unknown, origin = app.origin): Promise<{ status: number; json: Record<string, unknown> & { error?: { code: string } } }> {
