@@ -7,6 +7,7 @@ export { MemberHost, type HostOptions } from './host.js';
 export { DEFAULT_CONNECT_TIMEOUT_S, checkRelay, connectAndDrain, debugLogger, type ConnectOptions } from './session.js';
 export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
 export { ackCounts, activeGroups, alertJson, allAlerts, bySeverity, groupJson, groupPeople, memberJson, type AckCounts, type FoundAlert, type People } from './views/index.js';
+export { CONTACT_MAX_CHARS, composeDescription, inviteStateJson, newInviteJson, parseDescription, requestJson, rollCallJson, type GroupContacts } from './views/index.js';
 export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } from './control/channel.js';
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';
 export { LiveFeed, type FeedDetail, type FeedEvent, type FeedOptions, type FeedProblem } from './live/feed.js';

@@ -2,7 +2,9 @@ import { t, type Lang } from '@aviso/i18n';
 import { render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AlertScreen, Board, Report, isCurrent } from './alerts.js';
+import { AlertTools } from './alert-tools.js';
 import { ApiError, api, live, type AlertView, type GroupView, type Profile } from './api.js';
+import { CreateOffer, GroupScreen, NewGroup, type GroupTab } from './groups.js';
 import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js';
 import { Groups, History, Safety } from './member.js';
 import { Nav, type NavName } from './nav.js';
@@ -12,7 +14,9 @@ import { Rights } from './rights.js';
 import { SettingsScreen } from './settings.js';
 import { loadSettings, saveSettings, type Settings } from './settings-store.js';
 
-type Screen = { name: NavName } | { name: 'alert'; id: string; back: NavName } | { name: 'report' } | { name: 'safety'; groupId: string } | { name: 'rights'; back: Screen };
+type Screen = { name: NavName } | { name: 'alert'; id: string; back: NavName } | { name: 'report' } | { name: 'safety'; groupId: string } | { name: 'rights'; back: Screen } | OrganiserScreen;
+// The organiser's screens (groups.tsx), reached from Groups; a new group is offered on onboarding too.
+type OrganiserScreen = { name: 'group'; id: string; tab: GroupTab } | { name: 'new-group' };
 
 function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const { tr } = useT();
@@ -36,6 +40,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const latest = useRef(0);
 
   const [noSession, setNoSession] = useState(false);
+  const [tick, setTick] = useState(0); // bumped on every refresh: open group screens refetch
 
   const refresh = useCallback(async () => {
     const seq = ++latest.current;
@@ -54,6 +59,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     if (seq !== latest.current) return;
     setAlerts(a);
     setGroups(g);
+    setTick((n) => n + 1);
   }, []);
 
   useEffect(() => {
@@ -92,10 +98,25 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   if (noSession && screen.name !== 'rights') body = <p role="alert">{tr('session.none')}</p>;
   else if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
   else if (!profile) body = null;
-  else if (onboarding) body = <Onboarding onDone={() => void refresh()} />;
-  else if (screen.name === 'alert') body = <AlertScreen alert={alerts.find((a) => a.id === screen.id)} onBack={() => setScreen({ name: screen.back })} onChanged={() => void refresh()} />;
+  else if (screen.name === 'new-group') body = <NewGroup defaultName={profile.displayName} onBack={() => setScreen(groups.length ? { name: 'groups' } : { name: 'board' })} onCreated={(id) => void refresh().then(() => setScreen({ name: 'group', id, tab: 'invites' }))} />;
+  else if (onboarding)
+    body = (
+      <>
+        <Onboarding onDone={() => void refresh()} />
+        {profile.registered && <CreateOffer onCreate={() => setScreen({ name: 'new-group' })} />}
+      </>
+    );
+  else if (screen.name === 'alert')
+    body = (
+      <>
+        <AlertScreen alert={alerts.find((a) => a.id === screen.id)} onBack={() => setScreen({ name: screen.back })} onChanged={() => void refresh()} />
+        <AlertTools alert={alerts.find((a) => a.id === screen.id)} groups={groups} me={profile.accountId} />
+      </>
+    );
   else if (screen.name === 'history') body = <History alerts={alerts} now={now} onOpen={(id) => setScreen({ name: 'alert', id, back: 'history' })} />;
-  else if (screen.name === 'groups') body = <Groups groups={groups} onSafety={(groupId) => setScreen({ name: 'safety', groupId })} />;
+  else if (screen.name === 'groups')
+    body = <Groups groups={groups} onSafety={(groupId) => setScreen({ name: 'safety', groupId })} onManage={(id) => setScreen({ name: 'group', id, tab: 'members' })} onNew={() => setScreen({ name: 'new-group' })} />;
+  else if (screen.name === 'group') body = <GroupScreen id={screen.id} tab={screen.tab} tick={tick} onTab={(tab) => setScreen({ ...screen, tab })} onBack={() => setScreen({ name: 'groups' })} />;
   else if (screen.name === 'safety') body = <Safety group={groups.find((g) => g.id === screen.groupId)} onBack={() => setScreen({ name: 'groups' })} />;
   else if (screen.name === 'settings') body = <SettingsScreen lang={lang} setLang={setLang} settings={settings} setSettings={setSettings} />;
   else if (screen.name === 'report')
@@ -129,7 +150,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           <span aria-hidden="true">⚖️</span> {tr('rights.button')}
         </button>
       </header>
-      {profile && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
+      {profile && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' || screen.name === 'group' || screen.name === 'new-group' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
       <main id="main" tabIndex={-1}>
         {body}
       </main>

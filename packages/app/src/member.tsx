@@ -33,11 +33,14 @@ function roleLabel(tr: ReturnType<typeof useT>['tr'], role: string | undefined):
 }
 
 /** The member's groups with role and member count; organiser tools get their place here (another screen). */
-export function Groups({ groups, onSafety }: { groups: GroupView[]; onSafety: (groupId: string) => void }) {
+export function Groups({ groups, onSafety, onManage, onNew }: { groups: GroupView[]; onSafety: (groupId: string) => void; onManage: (groupId: string) => void; onNew: () => void }) {
   const { tr } = useT();
   return (
     <section aria-labelledby="groups-title">
       <h1 id="groups-title">{tr('groups.title')}</h1>
+      <button class="big primary" onClick={onNew}>
+        {tr('org.groups.new')}
+      </button>
       {groups.length === 0 && <p>{tr('groups.empty')}</p>}
       <ul class="plain">
         {groups.map((g) => (
@@ -53,11 +56,11 @@ export function Groups({ groups, onSafety }: { groups: GroupView[]; onSafety: (g
                 <button class="big" onClick={() => onSafety(g.id)}>
                   {tr('groups.safety')}
                 </button>
-                {/* Organiser screens (invites, approvals, removals) plug in here for admins. */}
+                {/* An organiser's screens for this group: members, requests, invites, settings (groups.tsx). */}
                 {g.role === 'admin' && (
-                  <p class="hint" data-slot="organiser">
-                    {tr('groups.organiser')}
-                  </p>
+                  <button class="big group-card" onClick={() => onManage(g.id)}>
+                    {tr('groups.manage')} <bdi>{plain(g.title)}</bdi>
+                  </button>
                 )}
               </>
             ) : (

@@ -1,6 +1,7 @@
 import { joinPage } from './en/join-page.js';
 import { session } from './en/session.js';
 import { member } from './en/member.js';
+import { organiser } from './en/organiser.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -9,6 +10,7 @@ export const en = {
   ...joinPage,
   ...session,
   ...member,
+  ...organiser,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -2,6 +2,7 @@ import type { en } from './en.js';
 import { joinPage } from './es/join-page.js';
 import { session } from './es/session.js';
 import { member } from './es/member.js';
+import { organiser } from './es/organiser.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -10,6 +11,7 @@ export const es = {
   ...joinPage,
   ...session,
   ...member,
+  ...organiser,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -8,13 +8,13 @@ import { groupJson, groupPeople } from '../views/groups.js';
 import { activeGroups, allAlerts } from '../views/lookup.js';
 
 /** Why a body field is unusable: BAD_REQUEST (400), naming the field, never echoing its value. */
-function bad(field: string, why: string): AgentError {
+export function bad(field: string, why: string): AgentError {
   return new AgentError('BAD_REQUEST', `${field} ${why}`, 2);
 }
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
-function text(body: Body, field: string, max: number, optional = false): string | undefined {
+export function text(body: Body, field: string, max: number, optional = false): string | undefined {
   const v = body[field];
   if (v === undefined && optional) return undefined;
   if (typeof v !== 'string' || v.trim() === '') throw bad(field, 'is required');
@@ -22,7 +22,7 @@ function text(body: Body, field: string, max: number, optional = false): string 
   return v;
 }
 
-function oneOf<T extends string>(body: Body, field: string, values: readonly T[], fallback?: T): T {
+export function oneOf<T extends string>(body: Body, field: string, values: readonly T[], fallback?: T): T {
   const v = body[field] ?? fallback;
   if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) throw bad(field, `must be one of ${values.join(', ')}`);
   return v as T;

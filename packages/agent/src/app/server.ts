@@ -14,6 +14,8 @@ import { activeGroups } from '../views/lookup.js';
 import { AppApi } from './api.js';
 import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, newSessionId, originAllowed, readAllowed, readCookie, securityHeaders, sessionCookie, sessionCookieName, tokenMatches } from './guard.js';
 import { MemberApi } from './member-api.js';
+import { OrganiserApi } from './organiser-api.js';
+import { findRoute, type Apis } from './routes.js';
 
 export interface AppServerOptions {
   client: AvisoClient;
@@ -56,8 +58,7 @@ export class AppServer {
   readonly token = randomBytes(32).toString('hex');
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #api: AppApi;
-  readonly #member: MemberApi;
+  readonly #apis: Apis;
   /** The one session the launch token was exchanged for; undefined until then. Memory only. */
   #session: string | undefined;
   #tokenSpent = false;
@@ -66,8 +67,8 @@ export class AppServer {
   #connected = false;
 
   constructor(private readonly options: AppServerOptions) {
-    this.#api = new AppApi(options.client, options.profile, () => this.#follow());
-    this.#member = new MemberApi(options.client);
+    const follow = () => this.#follow();
+    this.#apis = { app: new AppApi(options.client, options.profile, follow), organiser: new OrganiserApi(options.client, options.profile, follow), member: new MemberApi(options.client) };
     this.#http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => void this.#handle(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -159,27 +160,16 @@ export class AppServer {
 
   async #route(req: IncomingMessage, path: string): Promise<unknown> {
     this.#authorize(req);
-    const api = this.#api;
     if (req.method === 'GET') {
-      if (path === '/api/profile') return api.profileJson();
-      if (path === '/api/groups') return api.groups();
-      if (path === '/api/alerts') return api.alerts();
-      const safety = /^\/api\/groups\/([0-9a-f]{64})\/safety$/.exec(path);
-      if (safety) return this.#member.safetyNumbers(safety[1]!);
-      throw new AgentError('NOT_FOUND', 'no such route');
+      const { route, params } = findRoute('GET', path);
+      return route.run(this.#apis, params, {});
     }
     if (req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use GET or POST');
     // A state change from a page: only our own origin (a browser always sends Origin on POST).
     if (!originAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
     const body = await readJson(req);
-    if (path === '/api/register') return api.register(body);
-    if (path === '/api/join') return api.join(body);
-    if (path === '/api/alerts') return api.sendAlert(body);
-    const verified = /^\/api\/members\/([0-9a-f-]{36})\/verified$/.exec(path);
-    if (verified) return this.#member.setVerified(verified[1]!, body);
-    const m = /^\/api\/alerts\/([0-9a-f-]{36})\/(ack|confirm|dispute)$/.exec(path);
-    if (m) return m[2] === 'ack' ? api.ack(m[1]!, body) : api.verdict(m[1]!, m[2] as 'confirm' | 'dispute', body);
-    throw new AgentError('NOT_FOUND', 'no such route');
+    const { route, params } = findRoute('POST', path);
+    return route.run(this.#apis, params, body);
   }
 
   /**

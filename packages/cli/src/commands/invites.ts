@@ -1,3 +1,4 @@
+import { newInviteJson, requestJson } from '@aviso/agent';
 import { parseInviteCode } from '@aviso/client';
 import { parseCount, parseDuration } from '../args.js';
 import { stringOption, type Parsed } from '../command.js';
@@ -23,7 +24,7 @@ export async function invite(ctx: Context, args: Parsed): Promise<void> {
     // The SDK rounds expiries (up to the minute); report the one the group recorded.
     const { inviteId } = parseInviteCode(code);
     const expiresAt = (await group.invites()).find((i) => i.inviteId === inviteId)?.expiresAt ?? Date.now() + seconds * 1000;
-    const object = { type: 'invite', groupId: group.id, group: group.title, code, uses, expiresAt, approval };
+    const object = newInviteJson(group, code, uses, expiresAt, approval);
     if (ctx.out.json) return ctx.out.emit(object, []);
     const { default: QRCode } = await import('qrcode'); // only people get the QR code: --json never loads it
     const qr = await QRCode.toString(code, { type: 'terminal', small: true });
@@ -42,7 +43,7 @@ export async function requests(ctx: Context, args: Parsed): Promise<void> {
     const people = await groupPeople(group);
     for (const p of pending) {
       ctx.out.emit(
-        { type: 'request', groupId: group.id, accountId: p.accountId, displayName: p.displayName, invitedBy: p.invitedBy, confusableWith: p.confusableWith },
+        requestJson(group.id, p),
         `${shortId(p.accountId)}  ${p.displayName ? personName(p) : '(no name)'}${lookAlikeNote(p, people, pending)}  — approve with: ${ctx.suggest(`approve ${shortId(group.id)} ${shortId(p.accountId)}`)}`,
       );
     }

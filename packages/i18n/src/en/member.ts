@@ -24,7 +24,7 @@ export const member = {
   'groups.members': '{count, plural, one {# member} other {# members}}',
   'groups.pending': 'Waiting for an organiser to approve you',
   'groups.safety': 'Safety numbers',
-  'groups.organiser': 'Organiser tools (invites, approvals, removals) are in the CLI for now.',
+  'groups.manage': 'Manage',
 
   'safety.title': 'Safety numbers: {group}',
   'safety.intro': 'Meet in person or call. Each of you opens this screen: if the 60 digits match, nobody is in the middle. Then mark the person as verified: sending to them stops if their key ever changes.',

@@ -25,7 +25,7 @@ export const member = {
   'groups.members': '{count, plural, one {# miembro} other {# miembros}}',
   'groups.pending': 'Esperando a que un organizador te apruebe',
   'groups.safety': 'Números de seguridad',
-  'groups.organiser': 'Por ahora, las herramientas del organizador (invitaciones, aprobaciones, quitar a alguien) están en la línea de comandos.',
+  'groups.manage': 'Administrar',
 
   'safety.title': 'Números de seguridad: {group}',
   'safety.intro': 'Véanse en persona o llámense. Cada quien abre esta pantalla: si los 60 números coinciden, nadie está en medio. Luego marca a la persona como verificada: si su clave cambia, ya no se le manda nada.',
