@@ -74,6 +74,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const storage = openSqliteBackend(join(config.dataDir, DATABASE_FILE));
+  logMigrations(storage, logger);
   let keys: RelayKeys;
   try {
     const loaded = loadOrCreateRelayKeys(config.dataDir);
@@ -162,6 +163,14 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       storage.close();
     },
   };
+}
+
+/** Which migrations this start applied, so an upgrade leaves a record of what changed in the database. */
+function logMigrations(storage: SqliteBackend, logger: Logger): void {
+  const { ran, schemaVersion } = storage.migrations;
+  const log = childLogger(logger, 'aviso:db');
+  if (ran.length === 0) log.info({ schemaVersion }, `database schema version ${schemaVersion} is current: no migrations to apply`);
+  else log.info({ migrations: ran, schemaVersion }, `applied ${ran.length} database migration${ran.length === 1 ? '' : 's'}: ${ran.join(', ')} (schema version ${schemaVersion})`);
 }
 
 function sweepSafely(services: Services, logger: Logger): void {

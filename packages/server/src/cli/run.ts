@@ -2,12 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
+import { describeUnknownSetting, unknownSettings } from '../config/unknown-vars.js';
 import { createContext, createRegistrationToken, DATABASE_FILE, type AppContext } from '../context.js';
 import { createLogger } from '../logger.js';
 import { runRelay } from '../main.js';
 import { RELAY_KEYS_FILE } from '../relay-keys.js';
 import { createBackup, type Progress } from './backup.js';
-import { firstLine, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
+import { DatabaseFileError } from '../ports/operator.js';
+import { explainDatabaseError, firstLine, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
 import { acquireDataLock } from './data-lock.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
@@ -38,6 +40,8 @@ export const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
 export async function runCli(argv: readonly string[], env: Env = process.env, io: CliIo = consoleIo): Promise<number> {
   try {
     const [command, ...rest] = hoistDataDir(argv);
+    // A mistyped setting would silently leave its default in force: said before anything runs.
+    if (command !== undefined && !['-h', '--help', 'help'].includes(command)) for (const u of unknownSettings(env)) io.err(`aviso-relay: ${describeUnknownSetting(u)}`);
     switch (command) {
       case undefined:
         io.err(MAIN_HELP);
@@ -224,6 +228,7 @@ function checkExistingKeys(dataDir: string): void {
 
 /** Opening a data folder failed: say which file is at fault and what to do. */
 function explainStartError(err: unknown, config: Config): unknown {
+  if (err instanceof DatabaseFileError) return explainDatabaseError(err, join(config.dataDir, DATABASE_FILE), 'upgrade Aviso to use it, or restore the backup taken before the upgrade');
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'EADDRINUSE') {
     return new CliError(`port ${config.port} on ${config.host} is already in use — stop the program using it or set AVISO_PORT`);
