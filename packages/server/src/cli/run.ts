@@ -82,6 +82,8 @@ async function serve(args: readonly string[], env: Env, io: CliIo): Promise<numb
   const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
   try {
     const handle = await runRelay(config);
+    // Before the ready line, so whoever waits for that line finds the metrics address already printed.
+    if (handle.metricsUrl !== undefined) io.out(`aviso relay metrics on ${handle.metricsUrl}`);
     io.out(`aviso relay listening on ${handle.url}`);
     io.out('Create a registration token with: npm run relay -- token create --uses 1 --expires 7d');
     return EXIT_OK;
