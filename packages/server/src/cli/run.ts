@@ -232,6 +232,10 @@ function checkExistingKeys(dataDir: string): void {
 function explainStartError(err: unknown, config: Config): unknown {
   if (err instanceof DatabaseFileError) return explainDatabaseError(err, join(config.dataDir, DATABASE_FILE), 'upgrade Aviso to use it, or restore the backup taken before the upgrade');
   const code = (err as { code?: unknown } | null)?.code;
+  const port = (err as { port?: unknown } | null)?.port;
+  if (code === 'EADDRINUSE' && config.metrics !== undefined && port === config.metrics.port && port !== config.port) {
+    return new CliError(`the metrics port ${config.metrics.port} on ${config.metrics.host} is already in use — stop the program using it or set AVISO_METRICS_PORT`);
+  }
   if (code === 'EADDRINUSE') {
     return new CliError(`port ${config.port} on ${config.host} is already in use — stop the program using it or set AVISO_PORT`);
   }
