@@ -24,7 +24,7 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_HEADERS_TIMEOUT_SECONDS', '10', 'time a client has to send its request headers'],
   ['AVISO_REQUEST_TIMEOUT_SECONDS', '60', 'time a client has to send its whole request'],
   ['AVISO_WAL_CHECKPOINT_SECONDS', '10', 'deleted rows leave the write-ahead log within N seconds'],
-  ['AVISO_METRICS_PORT', 'unset (off)', 'serve Prometheus metrics on this port (unset = off; 0 = any free port)'],
+  ['AVISO_METRICS_PORT', 'unset', 'serve Prometheus metrics on this port (unset = off; 0 = any free port)'],
   ['AVISO_METRICS_HOST', '127.0.0.1', 'address the metrics port listens on'],
   // settings:end
 ];

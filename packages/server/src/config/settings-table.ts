@@ -59,7 +59,7 @@ export function settingsMarkdown(rows: readonly SettingRow[] = settingRows()): s
 /** The `ENV_VARS` literal of cli/help.ts, markers included (help stays free of zod: it loads fast). */
 export function settingsHelpSource(rows: readonly SettingRow[] = settingRows()): string {
   const quote = (text: string) => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  const entries = rows.map((r) => `  [${quote(r.name)}, ${quote(r.fallback ?? r.doc.unset ?? 'unset')}, ${quote(r.doc.help)}],`);
+  const entries = rows.map((r) => `  [${quote(r.name)}, ${quote(r.fallback ?? 'unset')}, ${quote(r.doc.help)}],`);
   return [HELP_BEGIN, ...entries, `  ${HELP_END}`].join('\n');
 }
 
