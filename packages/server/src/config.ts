@@ -6,33 +6,138 @@ export { ConfigError } from './config-error.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * What an operator reads about a setting. The settings table in docs/operating.md and the
+ * environment list of `aviso-relay --help` are generated from these and the schema
+ * (scripts/settings-table.ts); a test fails when either drifts.
+ */
+export interface SettingDoc {
+  /** One line for `aviso-relay --help`. */
+  help: string;
+  /** The Meaning column of docs/operating.md (Markdown). */
+  doc: string;
+  /** The Allowed column, where the schema cannot say it (a free-form string). */
+  allowed?: string;
+  /** The Default column of a setting with no default. */
+  unset?: string;
+}
+
+export const settingDocs = z.registry<SettingDoc>();
+
 const Env = z.object({
-  AVISO_HOST: z.string().min(1).default('127.0.0.1'),
-  AVISO_PORT: int(0, 65535).default(8080), // 0 = ephemeral, for tests
-  AVISO_DATA_DIR: z.string().min(1).default('data'),
-  AVISO_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-  AVISO_QUEUE_TTL_DAYS: int(1, 90).default(7),
-  AVISO_QUEUE_MAX_PER_DEVICE: int(1, 1_000_000).default(10_000),
-  AVISO_SENDER_CERT_TTL_HOURS: int(1, 24 * 7).default(24),
-  AVISO_WS_PING_SECONDS: int(1, 3600).default(30),
-  AVISO_KEYS_RATE_CAPACITY: int(1, 10_000).default(6),
-  AVISO_KEYS_RATE_REFILL_SECONDS: int(1, 86_400).default(600),
-  AVISO_KEYS_REQUESTER_RATE_CAPACITY: int(1, 100_000).default(30),
-  AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS: int(1, 86_400).default(120),
-  AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60),
-  AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1),
-  AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20),
-  AVISO_REGISTER_RATE_CAPACITY: int(1, 100_000).default(60),
-  AVISO_REGISTER_RATE_REFILL_SECONDS: int(1, 86_400).default(10),
+  AVISO_HOST: z.string().min(1).default('127.0.0.1').register(settingDocs, {
+    help: 'address to listen on',
+    doc: 'where to listen. Keep the default and put a TLS proxy in front (below)',
+    allowed: 'an address',
+  }),
+  AVISO_PORT: int(0, 65535).default(8080).register(settingDocs, {
+    help: 'port to listen on (0 = any free port)',
+    doc: 'port to listen on; `0` picks a free one',
+  }), // 0 = ephemeral, for tests
+  AVISO_DATA_DIR: z.string().min(1).default('data').register(settingDocs, {
+    help: 'data folder (database and relay keys); npm runs from the repository root',
+    doc: 'database and relay keys (relative: from the repository root). Created with mode 0700',
+    allowed: 'a folder',
+  }),
+  AVISO_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info').register(settingDocs, {
+    help: 'error, warn, info or debug',
+    doc: 'how much to log',
+  }),
+  AVISO_QUEUE_TTL_DAYS: int(1, 90).default(7).register(settingDocs, {
+    help: 'days an undelivered envelope is kept (1-90)',
+    doc: 'days an undelivered envelope is kept, then deleted',
+  }),
+  AVISO_QUEUE_MAX_PER_DEVICE: int(1, 1_000_000).default(10_000).register(settingDocs, {
+    help: 'queued envelopes per device; the oldest are dropped beyond it',
+    doc: 'envelopes queued for one device; beyond it the oldest are dropped and the device is told',
+  }),
+  AVISO_SENDER_CERT_TTL_HOURS: int(1, 24 * 7).default(24).register(settingDocs, {
+    help: 'lifetime of sender certificates (1-168)',
+    doc: 'lifetime of the sender certificates the relay signs',
+  }),
+  AVISO_WS_PING_SECONDS: int(1, 3600).default(30).register(settingDocs, {
+    help: 'WebSocket keepalive interval',
+    doc: 'WebSocket keepalive; dead connections are dropped after a missed ping',
+  }),
+  AVISO_KEYS_RATE_CAPACITY: int(1, 10_000).default(6).register(settingDocs, {
+    help: 'prekey fetches per requester and device, at once',
+    doc: 'prekey fetches one account may make for one device at once…',
+  }),
+  AVISO_KEYS_RATE_REFILL_SECONDS: int(1, 86_400).default(600).register(settingDocs, {
+    help: 'one more prekey fetch every N seconds',
+    doc: '…and one more every this many seconds',
+  }),
+  AVISO_KEYS_REQUESTER_RATE_CAPACITY: int(1, 100_000).default(30).register(settingDocs, {
+    help: 'prekey fetches per requester, any targets, at once',
+    doc: 'prekey fetches one account may make at once whatever the targets, unknown account ids included (bounds probing which ids exist, and the one-time prekeys that burns)…',
+  }),
+  AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS: int(1, 86_400).default(120).register(settingDocs, {
+    help: 'one more of those every N seconds',
+    doc: '…and one more every this many seconds',
+  }),
+  AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60).register(settingDocs, {
+    help: 'sends per sender and destination, at once',
+    doc: 'sends from one account to one destination at once…',
+  }),
+  AVISO_SEND_RATE_REFILL_SECONDS: int(1, 86_400).default(1).register(settingDocs, {
+    help: 'one more send every N seconds',
+    doc: '…and one more every this many seconds',
+  }),
+  AVISO_MEMBER_TOKENS_PER_DAY: int(0, 100_000).default(20).register(settingDocs, {
+    help: 'registrations each member may enable per day (0 = off)',
+    doc: 'registrations each member may enable per day for their invites; `0` lets only you create tokens',
+  }),
+  AVISO_REGISTER_RATE_CAPACITY: int(1, 100_000).default(60).register(settingDocs, {
+    help: 'registrations relay-wide, at once',
+    doc: 'registrations relay-wide at once (no per-address limit: the relay keeps no addresses)…',
+  }),
+  AVISO_REGISTER_RATE_REFILL_SECONDS: int(1, 86_400).default(10).register(settingDocs, {
+    help: 'one more registration every N seconds',
+    doc: '…and one more every this many seconds',
+  }),
   // Sized for the plan's 10,000-member group with everyone online (about 5 KiB of relay memory per
   // idle WebSocket, docs/benchmarks.md); the process needs `ulimit -n` above AVISO_MAX_CONNECTIONS.
-  AVISO_MAX_CONNECTIONS: int(1, 1_000_000).default(24_000),
-  AVISO_WS_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000),
-  AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024),
-  AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10),
-  AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60),
-  AVISO_WAL_CHECKPOINT_SECONDS: int(1, 3600).default(10),
+  AVISO_MAX_CONNECTIONS: int(1, 1_000_000).default(24_000).register(settingDocs, {
+    help: 'open TCP connections',
+    doc: "open TCP connections, HTTP and WebSocket (the relay's `ulimit -n` must be higher)",
+  }),
+  AVISO_WS_MAX_CONNECTIONS: int(1, 1_000_000).default(20_000).register(settingDocs, {
+    help: 'open WebSockets',
+    doc: 'open WebSockets; more are refused with 429',
+  }),
+  AVISO_WS_MAX_BUFFERED_KIB: int(1024, 1_048_576).default(16 * 1024).register(settingDocs, {
+    help: 'KiB queued to a socket that does not read before it is cut off',
+    doc: 'KiB waiting on a socket that does not read before it is cut off',
+  }),
+  AVISO_HEADERS_TIMEOUT_SECONDS: int(1, 600).default(10).register(settingDocs, {
+    help: 'time a client has to send its request headers',
+    doc: 'time a client has to send its request headers',
+  }),
+  AVISO_REQUEST_TIMEOUT_SECONDS: int(1, 3600).default(60).register(settingDocs, {
+    help: 'time a client has to send its whole request',
+    doc: 'time a client has to send a whole request (at least the headers timeout)',
+  }),
+  AVISO_WAL_CHECKPOINT_SECONDS: int(1, 3600).default(10).register(settingDocs, {
+    help: 'deleted rows leave the write-ahead log within N seconds',
+    doc: 'how often the relay folds its write-ahead log into the database and empties it, when anything was written: what a deletion leaves in `aviso.sqlite-wal` (a group send\'s recipient list, acknowledged envelopes) is gone within this many seconds',
+  }),
+  AVISO_METRICS_PORT: int(0, 65535).optional().register(settingDocs, {
+    help: 'serve Prometheus metrics on this port (unset = off; 0 = any free port)',
+    doc: 'serve [Prometheus metrics](#prometheus-metrics) at `/metrics` on this port, apart from the relay\'s own port; `0` picks a free one',
+    unset: 'unset (off)',
+  }),
+  AVISO_METRICS_HOST: z.string().min(1).default('127.0.0.1').register(settingDocs, {
+    help: 'address the metrics port listens on',
+    doc: 'where the metrics port listens. Keep the default unless the scraper runs on another machine (the metrics carry no ids, but they are not for the public)',
+    allowed: 'an address',
+  }),
 });
+
+/** The schema every `AVISO_*` setting is read with: the settings table and the typo check read its keys. */
+export const SettingsSchema = Env;
+
+/** The names of every relay setting. */
+export const SETTING_NAMES: readonly string[] = Object.keys(Env.shape);
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -81,6 +186,8 @@ export interface Config {
    * deleted rows (a group send's recipient list, acknowledged envelopes) survive in the WAL file.
    */
   walCheckpointMs: number;
+  /** The Prometheus endpoint's own listener; absent: no metrics are served (nothing listens). */
+  metrics?: { host: string; port: number };
 }
 
 /**
@@ -117,5 +224,6 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     headersTimeoutMs: e.AVISO_HEADERS_TIMEOUT_SECONDS * 1000,
     requestTimeoutMs: Math.max(e.AVISO_REQUEST_TIMEOUT_SECONDS, e.AVISO_HEADERS_TIMEOUT_SECONDS) * 1000,
     walCheckpointMs: e.AVISO_WAL_CHECKPOINT_SECONDS * 1000,
+    ...(e.AVISO_METRICS_PORT === undefined ? {} : { metrics: { host: e.AVISO_METRICS_HOST, port: e.AVISO_METRICS_PORT } }),
   };
 }

@@ -19,6 +19,8 @@ import { MemberTokensService } from './services/accounts/member-tokens.js';
 import { LIVE_ENVELOPE_MAX_MS, MessagesService } from './services/delivery/delivery.js';
 import { MessageNotifier } from './services/delivery/notifier.js';
 import { PreKeysService } from './services/accounts/prekeys.js';
+import { createRelayMetrics, type RelayMetrics } from './metrics/prometheus.js';
+import { noMeter, type RelayMeter } from './services/shared/meter.js';
 import { RateLimiter } from './services/shared/rate-limit.js';
 import { relayInfo } from './services/shared/relay-info.js';
 import { TokensService, type CreatedToken } from './services/accounts/tokens.js';
@@ -54,6 +56,10 @@ export interface AppContext {
   readonly services: Services;
   /** The relay's one open database: the stores the services were built on. */
   readonly storage: SqliteBackend;
+  /** What the relay counts; a no-op unless metrics are on. */
+  readonly meter: RelayMeter;
+  /** The Prometheus registry, when AVISO_METRICS_PORT is set (startServer serves it). */
+  readonly metrics: RelayMetrics | undefined;
   /** Stops the expiry sweep, checkpoints the WAL and closes the database. Idempotent. */
   close(): void;
 }
@@ -75,6 +81,10 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 
   const storage = openSqliteBackend(join(config.dataDir, DATABASE_FILE));
+  logMigrations(storage, logger);
+  const metrics = config.metrics === undefined ? undefined : createRelayMetrics();
+  metrics?.watchTotals(() => storage.counts(clock.now()));
+  const meter = metrics?.meter ?? noMeter;
   let keys: RelayKeys;
   try {
     const loaded = loadOrCreateRelayKeys(config.dataDir);
@@ -102,7 +112,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     notifier,
     clock,
     logger: childLogger(logger, 'aviso:queue'),
-    sendLimiter: new RateLimiter(config.sendRateLimit, clock),
+    sendLimiter: new RateLimiter(config.sendRateLimit, clock, () => meter.rateLimited('send')),
+    meter,
     ttlMs: config.queueTtlDays * 86_400_000,
     maxPerDevice: config.queueMaxPerDevice,
   });
@@ -113,8 +124,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       accounts: accountsRepo,
       prekeys: prekeysRepo,
       transaction,
-      fetchLimiter: new RateLimiter(config.keysRateLimit, clock),
-      requesterLimiter: new RateLimiter(config.keysRequesterRateLimit, clock),
+      fetchLimiter: new RateLimiter(config.keysRateLimit, clock, () => meter.rateLimited('keys')),
+      requesterLimiter: new RateLimiter(config.keysRequesterRateLimit, clock, () => meter.rateLimited('keys_requester')),
     }),
     certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
     messages,
@@ -128,7 +139,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       tokens: groupSendTokens,
       messages,
       // Same bucket as 1:1 sends (60, refilling 1/s), keyed by the token: the relay does not know the sender.
-      sendLimiter: new RateLimiter(config.sendRateLimit, clock),
+      sendLimiter: new RateLimiter(config.sendRateLimit, clock, () => meter.rateLimited('group_send')),
       logger: childLogger(logger, 'aviso:group-send'),
     }),
     notifier,
@@ -155,6 +166,8 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
     relayInfo: relayInfo(config, keys),
     services,
     storage,
+    meter,
+    metrics,
     close() {
       if (closed) return;
       closed = true;
@@ -166,6 +179,14 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       void zk.close(); // terminating a worker cannot fail in a way the caller could act on
     },
   };
+}
+
+/** Which migrations this start applied, so an upgrade leaves a record of what changed in the database. */
+function logMigrations(storage: SqliteBackend, logger: Logger): void {
+  const { ran, schemaVersion } = storage.migrations;
+  const log = childLogger(logger, 'aviso:db');
+  if (ran.length === 0) log.info({ schemaVersion }, `database schema version ${schemaVersion} is current: no migrations to apply`);
+  else log.info({ migrations: ran, schemaVersion }, `applied ${ran.length} database migration${ran.length === 1 ? '' : 's'}: ${ran.join(', ')} (schema version ${schemaVersion})`);
 }
 
 function sweepSafely(services: Services, logger: Logger): void {

@@ -4,7 +4,7 @@ import type { LogLevel } from './config.js';
 export type { Logger } from 'pino';
 
 /** Subsystem names used for child loggers (`name` field of every line). */
-export type LoggerName = 'aviso:http' | 'aviso:ws' | 'aviso:keys' | 'aviso:queue' | 'aviso:group-send';
+export type LoggerName = 'aviso:http' | 'aviso:ws' | 'aviso:keys' | 'aviso:queue' | 'aviso:group-send' | 'aviso:db' | 'aviso:metrics';
 
 /**
  * The relay's root logger. Lines go to stderr (stdout is kept for the CLI's own output).

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createContext, type AppContext, type ContextOverrides } from './context.js';
 import { buildApp } from './http/app.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 
 /** A listening relay. `close()` stops accepting, closes sockets with 1001, then closes the database. */
 export interface ServerHandle {
@@ -11,6 +12,8 @@ export interface ServerHandle {
   readonly port: number;
   readonly context: AppContext;
   readonly app: FastifyInstance;
+  /** `http://host:port/metrics` when AVISO_METRICS_PORT is set. */
+  readonly metricsUrl: string | undefined;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -24,9 +27,14 @@ export interface ServerHandle {
 export async function startServer(config: Config, overrides: ContextOverrides = {}): Promise<ServerHandle> {
   const context = createContext(config, overrides);
   let app: FastifyInstance | undefined;
+  let metrics: MetricsServer | undefined;
   try {
     app = buildApp(context);
+    context.metrics?.instrument(app);
     await app.listen({ host: config.host, port: config.port });
+    if (context.metrics !== undefined && config.metrics !== undefined) {
+      metrics = await startMetricsServer(context.metrics.registry, config.metrics.host, config.metrics.port);
+    }
   } catch (err) {
     await app?.close();
     context.close();
@@ -39,10 +47,11 @@ export async function startServer(config: Config, overrides: ContextOverrides = 
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       try {
+        await metrics?.close();
         await listening.close();
       } finally {
         context.close(); // after fastify: every request has finished, so every stored envelope is committed
       }
     })());
-  return { url: `http://${host}:${port}`, port, context, app: listening, close, [Symbol.asyncDispose]: close };
+  return { url: `http://${host}:${port}`, port, context, app: listening, metricsUrl: metrics?.url, close, [Symbol.asyncDispose]: close };
 }

@@ -56,8 +56,14 @@ export function explainDatabaseError(err: unknown, shown: string, upgrade: strin
       return new CliError(`${shown} is damaged or not a database — restore it from a backup`);
     case 'not-a-relay-database':
       return new CliError(`${shown} is not an Aviso relay database`);
-    case 'newer-schema':
-      return new CliError(`${shown} comes from a newer aviso-relay (newer database schema) — ${upgrade}`);
+    case 'newer-schema': {
+      const level = err.schema;
+      if (level === undefined) return new CliError(`${shown} comes from a newer aviso-relay (newer database schema) — ${upgrade}`);
+      return new CliError(
+        `${shown} comes from a newer aviso-relay: it has database schema version ${level.database}, this aviso-relay knows versions up to ${level.known} — ` +
+          `${upgrade} (an Aviso with schema version ${level.database} or later)`,
+      );
+    }
     case 'failed-integrity-check':
       return new CliError(`${shown} failed SQLite's integrity check (${err.detail}) — restore it from a backup`);
     case 'unreadable':

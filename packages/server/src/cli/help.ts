@@ -1,5 +1,6 @@
-/** Every variable `loadConfig` reads (a test keeps this list in step with config.ts), with its default. */
+/** Every setting `loadConfig` reads, with its default and one line of meaning. */
 export const ENV_VARS: readonly (readonly [name: string, fallback: string, meaning: string])[] = [
+  // settings:begin (generated from config.ts by `npm run docs:settings`; do not edit)
   ['AVISO_HOST', '127.0.0.1', 'address to listen on'],
   ['AVISO_PORT', '8080', 'port to listen on (0 = any free port)'],
   ['AVISO_DATA_DIR', 'data', 'data folder (database and relay keys); npm runs from the repository root'],
@@ -23,6 +24,9 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_HEADERS_TIMEOUT_SECONDS', '10', 'time a client has to send its request headers'],
   ['AVISO_REQUEST_TIMEOUT_SECONDS', '60', 'time a client has to send its whole request'],
   ['AVISO_WAL_CHECKPOINT_SECONDS', '10', 'deleted rows leave the write-ahead log within N seconds'],
+  ['AVISO_METRICS_PORT', 'unset', 'serve Prometheus metrics on this port (unset = off; 0 = any free port)'],
+  ['AVISO_METRICS_HOST', '127.0.0.1', 'address the metrics port listens on'],
+  // settings:end
 ];
 
 function envSection(names: readonly string[] | 'all'): string {

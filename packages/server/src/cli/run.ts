@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { Progress } from './backup.js';
+import { DatabaseFileError } from '../ports/operator.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { BACKUP_HELP, INFO_HELP, MAIN_HELP, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, TOKEN_HELP, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
@@ -38,6 +39,11 @@ export const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
 export async function runCli(argv: readonly string[], env: Env = process.env, io: CliIo = consoleIo): Promise<number> {
   try {
     const [command, ...rest] = hoistDataDir(argv);
+    // A mistyped setting would silently leave its default in force: said before anything runs.
+    if (command !== undefined && !['-h', '--help', 'help', '--version'].includes(command)) {
+      const { describeUnknownSetting, unknownSettings } = await import('../config/unknown-vars.js'); // loads the schema (zod)
+      for (const u of unknownSettings(env)) io.err(`aviso-relay: ${describeUnknownSetting(u)}`);
+    }
     switch (command) {
       case undefined:
         io.err(MAIN_HELP);
@@ -82,12 +88,14 @@ async function serve(args: readonly string[], env: Env, io: CliIo): Promise<numb
   const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
   try {
     const handle = await runRelay(config);
+    // Before the ready line, so whoever waits for that line finds the metrics address already printed.
+    if (handle.metricsUrl !== undefined) io.out(`aviso relay metrics on ${handle.metricsUrl}`);
     io.out(`aviso relay listening on ${handle.url}`);
     io.out('Create a registration token with: npm run relay -- token create --uses 1 --expires 7d');
     return EXIT_OK;
   } catch (err) {
     lock.release();
-    throw explainStartError(err, config);
+    throw await explainStartError(err, config);
   }
 }
 
@@ -196,7 +204,7 @@ async function withContext(env: Env, fn: (ctx: AppContext) => number): Promise<n
   try {
     ctx = createContext(config, { logger: createLogger('warn'), sweepIntervalMs: 0 });
   } catch (err) {
-    throw explainStartError(err, config);
+    throw await explainStartError(err, config);
   }
   try {
     return fn(ctx);
@@ -233,8 +241,16 @@ async function checkExistingKeys(dataDir: string): Promise<void> {
 }
 
 /** Opening a data folder failed: say which file is at fault and what to do. */
-function explainStartError(err: unknown, config: Config): unknown {
+async function explainStartError(err: unknown, config: Config): Promise<unknown> {
+  if (err instanceof DatabaseFileError) {
+    const [{ explainDatabaseError }, { DATABASE_FILE }] = await Promise.all([import('./data-files.js'), import('../context.js')]);
+    return explainDatabaseError(err, join(config.dataDir, DATABASE_FILE), 'upgrade Aviso to use it, or restore the backup taken before the upgrade');
+  }
   const code = (err as { code?: unknown } | null)?.code;
+  const port = (err as { port?: unknown } | null)?.port;
+  if (code === 'EADDRINUSE' && config.metrics !== undefined && port === config.metrics.port && port !== config.port) {
+    return new CliError(`the metrics port ${config.metrics.port} on ${config.metrics.host} is already in use — stop the program using it or set AVISO_METRICS_PORT`);
+  }
   if (code === 'EADDRINUSE') {
     return new CliError(`port ${config.port} on ${config.host} is already in use — stop the program using it or set AVISO_PORT`);
   }

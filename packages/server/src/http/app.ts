@@ -79,7 +79,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
   // onRoute hook first and see every route the relay serves.
   void app.register(async (scope) => {
     relayRoutes(scope, ctx.relayInfo);
-    accountRoutes(scope, services.accounts, new RateLimiter(ctx.config.registerRateLimit, ctx.clock));
+    accountRoutes(scope, services.accounts, new RateLimiter(ctx.config.registerRateLimit, ctx.clock, () => ctx.meter.rateLimited('register')));
     keyRoutes(scope, services);
     certificateRoutes(scope, services);
     messageRoutes(scope, services);
@@ -94,6 +94,7 @@ export function buildApp(ctx: AppContext): FastifyInstance {
     messages: services.messages,
     notifier: services.notifier,
     logger: childLogger(ctx.logger, 'aviso:ws'),
+    meter: ctx.meter,
     pingIntervalMs: ctx.config.wsPingIntervalMs,
     maxConnections: ctx.config.wsMaxConnections,
     maxBufferedBytes: ctx.config.wsMaxBufferedBytes,

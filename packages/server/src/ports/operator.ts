@@ -14,13 +14,19 @@ export type DatabaseProblem = 'unreadable' | 'not-a-database' | 'not-a-relay-dat
 
 export class DatabaseFileError extends Error {
   override name = 'DatabaseFileError';
+  /**
+   * For `newer-schema`, where the backend counted them: how many migrations the database has had and
+   * how many this build knows, so the refusal can say which version the database needs.
+   */
+  readonly schema: { database: number; known: number } | undefined;
   constructor(
     readonly problem: DatabaseProblem,
     readonly path: string,
     readonly detail = '',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; schema?: { database: number; known: number } },
   ) {
     super(`${path}: ${problem}${detail === '' ? '' : ` (${detail})`}`, options);
+    this.schema = options?.schema;
   }
 }
 

@@ -8,6 +8,7 @@ import { toProtocolError } from '../errors.js';
 import type { AccountsService, AuthenticatedDevice } from '../services/accounts/accounts.js';
 import type { MessagesService } from '../services/delivery/delivery.js';
 import type { MessageNotifier } from '../services/delivery/notifier.js';
+import type { RelayMeter } from '../services/shared/meter.js';
 import { DeviceConnection } from './connection.js';
 
 export interface GatewayDeps {
@@ -18,6 +19,8 @@ export interface GatewayDeps {
   pingIntervalMs: number;
   maxInFlight?: number;
   maxMalformed?: number;
+  /** Counts open sockets and refusals for the operator's metrics. */
+  meter?: RelayMeter;
   /** Open WebSockets; an upgrade beyond it is refused with 429 RATE_LIMITED. */
   maxConnections?: number;
   /** Bytes waiting in a socket's send buffer; past it the client is not reading and is cut off. */
@@ -82,7 +85,9 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
     const connection = new DeviceConnection(ws, socket, device, options);
     byDevice.set(key, connection);
     all.add(connection);
+    deps.meter?.websocketOpened();
     ws.on('close', (code) => {
+      deps.meter?.websocketClosed();
       all.delete(connection);
       if (byDevice.get(key) === connection) byDevice.delete(key);
       deps.logger.debug({ code }, 'socket closed');
@@ -106,6 +111,7 @@ export function attachGateway(server: Server, deps: GatewayDeps): Gateway {
       const device = deps.accounts.authenticate(creds.accountId, creds.deviceId, creds.password);
       // A device reconnecting replaces its own socket, so it is never refused for being counted twice.
       if (all.size >= maxConnections && !byDevice.has(`${device.accountId}.${device.deviceId}`)) {
+        deps.meter?.rateLimited('websockets');
         throw new ProtocolError('RATE_LIMITED', 'too many open connections', { details: { retryAfterSeconds: FULL_RETRY_AFTER_SECONDS } });
       }
       wss.handleUpgrade(req, socket, head, (ws) => open(ws, socket, device));

@@ -7,6 +7,7 @@ import type { Transactor } from '../../ports/transactor.js';
 import type { AuthenticatedDevice } from '../accounts/accounts.js';
 import { fromBase64 } from '../shared/bytes.js';
 import { MINUTE_MS, type Clock } from '../shared/clock.js';
+import type { RelayMeter } from '../shared/meter.js';
 import type { RateLimiter } from '../shared/rate-limit.js';
 import { AckBatch } from './ack-batch.js';
 import { DeviceQueues } from './device-queues.js';
@@ -44,6 +45,7 @@ export class MessagesService {
       clock: Clock;
       logger: Logger;
       sendLimiter: RateLimiter;
+      meter?: RelayMeter;
       ttlMs: number;
       maxPerDevice: number;
     },
@@ -65,6 +67,7 @@ export class MessagesService {
     const now = this.deps.clock.now();
     const stored = this.write(() => this.queues.storeDirect(sender, destination, req, contents, now));
     stored.forEach((m, i) => this.deps.notifier.notify(destination, req.messages[i]?.destinationDeviceId ?? 0, m));
+    this.deps.meter?.envelopesQueued(stored.length);
     return { stored: stored.length };
   }
 
@@ -142,6 +145,7 @@ export class MessagesService {
     return outcomes.map((fanout) => {
       if (fanout instanceof ProtocolError) return fanout;
       this.writeBehind.watch(fanout);
+      this.deps.meter?.envelopesQueued(fanout.count);
       return fanout.count;
     });
   }
@@ -186,7 +190,9 @@ export class MessagesService {
   /** Deletes the device's acknowledged envelope at queue position `id`; false if it was already gone. */
   acknowledge(device: AuthenticatedDevice, id: number): boolean {
     // The envelope and, if it was the last one using it, its group send's shared payload.
-    return this.write(() => this.queues.deleteAcknowledged([{ accountId: device.accountId, deviceId: device.deviceId, id }]), { relaxed: true }) > 0;
+    const deleted = this.write(() => this.queues.deleteAcknowledged([{ accountId: device.accountId, deviceId: device.deviceId, id }]), { relaxed: true }) > 0;
+    if (deleted) this.deps.meter?.envelopesDelivered(1);
+    return deleted;
   }
 
   /**
@@ -197,6 +203,7 @@ export class MessagesService {
    * deduplicate (delivery is at least once anyway).
    */
   acknowledgeSoon(device: AuthenticatedDevice, id: number, live?: LiveEnvelope): void {
+    this.deps.meter?.envelopesDelivered(1);
     // Live and never written: nothing to delete, only the send's pending row to settle.
     if (live !== undefined && this.writeBehind.acknowledgeLive(live)) return;
     this.acks.add({ accountId: device.accountId, deviceId: device.deviceId, id });

@@ -21,6 +21,8 @@ export class RateLimiter {
   constructor(
     private readonly config: RateLimitConfig,
     private readonly clock: Clock,
+    /** Told of every refusal (the operator's metrics count them). */
+    private readonly onRefused: () => void = () => {},
   ) {
     this.refillMs = config.refillSeconds * 1000;
   }
@@ -33,6 +35,7 @@ export class RateLimiter {
     if (refilled < 1) {
       const retryAfterSeconds = Math.max(1, Math.ceil(((1 - refilled) * this.refillMs) / 1000));
       this.buckets.set(key, { tokens: refilled, updatedAt: now });
+      this.onRefused();
       throw new ProtocolError('RATE_LIMITED', 'too many requests', { details: { retryAfterSeconds } });
     }
     this.buckets.set(key, { tokens: refilled - 1, updatedAt: now });

@@ -1,6 +1,6 @@
 import type { RelayCounts, StorageBackend } from '../../ports/storage.js';
 import { AccountsRepository } from './accounts.js';
-import { openStorage, type Db } from './db.js';
+import { openStorage, type Db, type MigrationReport } from './db.js';
 import { GroupsRepository } from './groups.js';
 import { MessagesRepository } from './messages.js';
 import { PreKeysRepository } from './prekeys.js';
@@ -12,6 +12,7 @@ import { TokensRepository } from './tokens.js';
 // data folder's kernel lock. Nothing outside storage/sqlite imports better-sqlite3 or drizzle.
 export { sqliteOperatorStorage } from './operator.js';
 export { acquireFileLock, isFileLocked, type FileLock } from './file-lock.js';
+export type { MigrationReport } from './db.js';
 
 /**
  * The SQLite bundle: the ports' stores as their concrete repositories, plus the drizzle handle for
@@ -25,6 +26,8 @@ export interface SqliteBackend extends StorageBackend {
   groups: GroupsRepository;
   messages: MessagesRepository;
   counts(now: number): RelayCounts;
+  /** The migrations this open applied, for the start-up log line. */
+  readonly migrations: MigrationReport;
 }
 
 /** Every SQLite store on the database at `path` (created and migrated as the relay does): one backend bundle. */
@@ -32,6 +35,7 @@ export function openSqliteBackend(path: string): SqliteBackend {
   const storage = openStorage(path);
   return {
     db: storage.db,
+    migrations: storage.migrations,
     accounts: new AccountsRepository(storage.db),
     prekeys: new PreKeysRepository(storage.db),
     tokens: new TokensRepository(storage.db),

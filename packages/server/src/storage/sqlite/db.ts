@@ -2,7 +2,8 @@ import { closeSync, openSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { MIGRATIONS_FOLDER } from './migrations.js';
+import { DatabaseFileError } from '../../ports/operator.js';
+import { appliedMigrations, isNewerSchema, MIGRATIONS_FOLDER, migrationJournal, schemaLevel } from './migrations.js';
 import * as schema from './schema.js';
 import type { Transactor } from '../../ports/transactor.js';
 
@@ -25,9 +26,21 @@ export interface Storage {
   checkpoint(): 'done' | 'idle' | 'busy';
   /** StorageBackend.close: the same truncation, waiting for readers up to the busy timeout, then closes. */
   close(): void;
+  /** What opening it did to the schema (StorageBackend.migrations). */
+  migrations: MigrationReport;
 }
 
-/** Opens (creating if needed) the relay database at `path` and applies pending migrations. */
+/** The migrations one start applied (oldest first; empty when the schema was current) and the schema level after. */
+export interface MigrationReport {
+  ran: readonly string[];
+  schemaVersion: number;
+}
+
+/**
+ * Opens (creating if needed) the relay database at `path` and applies pending migrations. Refuses
+ * (DatabaseFileError `newer-schema`) a database that newer code migrated: drizzle would skip what
+ * it does not know and this code would then misread or damage tables it has never seen.
+ */
 export function openStorage(path: string): Storage {
   // Created owner-only before SQLite opens it; SQLite gives the -wal and -shm files the same mode.
   closeSync(openSync(path, 'a', 0o600));
@@ -45,7 +58,16 @@ export function openStorage(path: string): Storage {
   const BUSY_TIMEOUT_MS = 5000;
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  let migrations: MigrationReport;
+  try {
+    if (isNewerSchema(sqlite)) throw new DatabaseFileError('newer-schema', path, '', { schema: schemaLevel(sqlite) });
+    const before = new Set(appliedMigrations(sqlite));
+    migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    migrations = { ran: migrationJournal().filter((e) => !before.has(e.when)).map((e) => e.tag), schemaVersion: schemaLevel(sqlite).database };
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
   // NORMAL for one commit: the WAL is not fsynced then, but in WAL mode the next FULL commit fsyncs
   // it, earlier frames included, and checkpoints still sync: a power cut can lose the relaxed commits
   // after the last durable one, never corrupt the file or reorder commits. Used for acknowledgements
@@ -61,6 +83,7 @@ export function openStorage(path: string): Storage {
   };
   return {
     db,
+    migrations,
     transaction: <T>(fn: () => T, options?: { relaxed?: boolean }): T => {
       if (options?.relaxed !== true || sqlite.inTransaction) return sqlite.transaction(fn).immediate();
       relaxed.run();
