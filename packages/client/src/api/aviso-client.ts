@@ -217,6 +217,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
     this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
+    // Retention (docs/alerts.md "Retention"): what is past its deadline goes before anything is read.
+    this.#book.start();
   }
 
   /** Opens (or creates) the local identity. */
@@ -413,7 +415,6 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     });
     connection.start();
     this.#log.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
-    this.#book.startCleanup();
     await Promise.all([drained.promise, this.#maintainKeys()]);
   }
 
@@ -488,7 +489,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
-    this.#book.stopCleanup();
+    this.#book.stop();
     this.#inbox.detach();
     await connection?.close();
     await this.#sender.idle().catch(() => undefined);

@@ -5,6 +5,7 @@ import {
   ENDPOINTS,
   inviteIdPathSegment,
   LIMITS,
+  RETENTION_LIMITS,
   type GroupChange,
   type Role,
 } from '@aviso/protocol';
@@ -21,9 +22,9 @@ import {
   type GroupChangeEvent,
   type UnsignedAction,
 } from '../crypto/group-chain.js';
-import { attributesValue, profileValue } from '../crypto/group-blobs.js';
+import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
-import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError } from '../errors.js';
+import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
 import type { AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
 import { toBase64 } from '../util/bytes.js';
@@ -58,6 +59,11 @@ export interface CreateGroupInput {
   membersCanInvite?: boolean;
   /** Only admins may send alerts (members still acknowledge, confirm, dispute and talk). Default false. */
   announcementsOnly?: boolean;
+  /**
+   * How long members' devices keep the group's alerts, responses and texts, in seconds
+   * (`RETENTION_LIMITS`: 1 hour to 30 days). Default: `RETENTION_LIMITS.defaultSeconds` (24 hours).
+   */
+  retentionSeconds?: number;
 }
 
 export interface CreateInviteInput {
@@ -115,7 +121,12 @@ export class GroupLog {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(randomBytes(32));
       const me = this.#d.account.record.accountId;
-      const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
+      const attributes = this.sealAttributes(keys, {
+        title: input.title,
+        description: input.description ?? '',
+        announcementsOnly: input.announcementsOnly ?? false,
+        ...(input.retentionSeconds === undefined ? {} : { retentionSeconds: checkRetention(input.retentionSeconds) }),
+      });
       const profile = this.#seal(keys, profileValue(input.displayName ?? ''), LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
@@ -312,7 +323,7 @@ export class GroupLog {
     }
   }
 
-  sealAttributes(keys: GroupKeys, a: { title: string; description: string; announcementsOnly: boolean }): string {
+  sealAttributes(keys: GroupKeys, a: GroupAttributes): string {
     return this.#seal(keys, attributesValue(a), LIMITS.maxGroupAttributesBytes, 'title and description');
   }
 
@@ -462,4 +473,10 @@ export class GroupLog {
       throw err;
     }
   }
+}
+
+/** A retention this member sets: a whole number of seconds within `RETENTION_LIMITS`, else RetentionRangeError. */
+export function checkRetention(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < RETENTION_LIMITS.minSeconds || seconds > RETENTION_LIMITS.maxSeconds) throw new RetentionRangeError(seconds);
+  return seconds;
 }

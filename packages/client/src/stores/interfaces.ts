@@ -251,6 +251,13 @@ export interface StoreChanges {
    * this device never got that are older than a day before it, and tombstones that expired before it.
    */
   deleteAlertsExpiredBefore?: number;
+  /**
+   * The retention purge (docs/alerts.md "Retention"), per group: deletes alerts kept from `before`
+   * or earlier (their `sentAt`, or when this store first held them if that was earlier) with their
+   * responses and the send-log rows that name them, and any response, tombstone or send-log row of
+   * the group sent at `before` or earlier. Applied after everything else in the change set.
+   */
+  purgeContent?: Array<{ groupId: string; before: number }>;
   /** Inserted or replaced whole. */
   sendLog?: SendLogEntry[];
   /** Forgets send-log entries created before this time (ms). */
@@ -302,7 +309,7 @@ export interface AvisoStore {
 
   getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined;
   getAlert(groupId: string, alertId: string): AlertRecord | undefined;
-  /** Every stored alert of a group (expired ones until the next cleanup), oldest observation first. */
+  /** Every stored alert of a group (expired ones until its retention passes), oldest observation first. */
   listAlerts(groupId: string): AlertRecord[];
   listAlertResponses(groupId: string, alertId: string): AlertResponse[];
   /** Tombstones naming this alert (expired ones until the next cleanup), oldest `at` first. */
@@ -312,12 +319,23 @@ export interface AvisoStore {
   /** Send-log entries of a group with `from <= sentAt <= to`, oldest first. */
   listSendLog(groupId: string, from: number, to: number): SendLogEntry[];
 
+  /**
+   * When each group's oldest content was sent (the times `purgeContent` compares), for groups that
+   * hold any, and when the oldest send-log row was created: what the retention timer waits for.
+   */
+  oldestContent(): { groups: Array<{ groupId: string; at: number }>; sendLogCreatedAt: number | undefined };
+
   getGroup(groupId: string): GroupRecord | undefined;
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
 
   /** Applies every change or none; throws (leaving the store untouched) on any conflict. */
   commit(changes: StoreChanges): void;
+  /**
+   * Makes deleted rows unrecoverable from the files: moves the write-ahead log into the database
+   * and empties it (deleted pages are zeroed by secure_delete). Optional: a memory store has no files.
+   */
+  scrub?(): void;
   close(): void;
 }
 

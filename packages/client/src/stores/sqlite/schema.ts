@@ -123,7 +123,11 @@ export const groupSenderKeys = sqliteTable('group_sender_keys', {
   devices: text('devices').notNull(),
 });
 
-/** Alerts until they expire (then deleted). The record is JSON; expiry is a column for the cleanup. */
+/**
+ * Alerts until the group's retention has passed since they were sent (docs/alerts.md "Retention").
+ * The record is JSON; `sent_at` (the record's sentAt, or when this device stored it if that was
+ * earlier) is a column for the retention purge.
+ */
 export const alerts = sqliteTable(
   'alerts',
   {
@@ -132,8 +136,9 @@ export const alerts = sqliteTable(
     observedAt: integer('observed_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     record: text('record').notNull(),
+    sentAt: integer('sent_at').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.alertId] }), index('alerts_expires_at').on(t.expiresAt)],
+  (t) => [primaryKey({ columns: [t.groupId, t.alertId] }), index('alerts_expires_at').on(t.expiresAt), index('alerts_sent_at').on(t.groupId, t.sentAt)],
 );
 
 /** Each member's latest acknowledgement and latest confirm/dispute per alert. */

@@ -90,9 +90,28 @@ function prepareHot(db: SqliteDatabase) {
     ),
     getGroup: p('SELECT group_id AS groupId, master_key AS masterKey, status, state, invite_password AS invitePassword FROM groups WHERE group_id = ?'),
     getAlert: p('SELECT record FROM alerts WHERE group_id = ? AND alert_id = ?').pluck(),
+    // sent_at only moves earlier: a retraction rewriting the record does not extend its retention.
     putAlert: p(
-      'INSERT INTO alerts (group_id, alert_id, observed_at, expires_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id) DO UPDATE SET observed_at = excluded.observed_at, expires_at = excluded.expires_at, record = excluded.record',
+      'INSERT INTO alerts (group_id, alert_id, observed_at, expires_at, record, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id) DO UPDATE SET observed_at = excluded.observed_at, expires_at = excluded.expires_at, record = excluded.record, sent_at = min(alerts.sent_at, excluded.sent_at)',
     ),
+    // The retention purge of one group (StoreChanges.purgeContent): what names a purged alert first, then the alerts.
+    purgeSendLog: p(
+      "DELETE FROM send_log WHERE group_id = @group AND (sent_at <= @before OR json_extract(content, '$.body.alertId') IN (SELECT alert_id FROM alerts WHERE group_id = @group AND sent_at <= @before))",
+    ),
+    purgeResponses: p(
+      'DELETE FROM alert_responses WHERE group_id = @group AND (sent_at <= @before OR alert_id IN (SELECT alert_id FROM alerts WHERE group_id = @group AND sent_at <= @before))',
+    ),
+    purgeTombstones: p('DELETE FROM alert_tombstones WHERE group_id = @group AND at <= @before'),
+    purgeAlerts: p('DELETE FROM alerts WHERE group_id = @group AND sent_at <= @before'),
+    oldestContent: p(
+      `SELECT group_id AS groupId, min(t) AS at FROM (
+         SELECT group_id, min(sent_at) AS t FROM alerts GROUP BY group_id
+         UNION ALL SELECT group_id, min(sent_at) FROM alert_responses GROUP BY group_id
+         UNION ALL SELECT group_id, min(at) FROM alert_tombstones GROUP BY group_id
+         UNION ALL SELECT group_id, min(sent_at) FROM send_log GROUP BY group_id
+       ) GROUP BY group_id ORDER BY group_id`,
+    ),
+    oldestSendLog: p('SELECT min(created_at) FROM send_log').pluck(),
     // A response replaces the stored one of the same member and kind only if it is newer.
     putAlertResponse: p(
       'INSERT INTO alert_responses (group_id, alert_id, account_id, kind, value, note, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, account_id, kind) DO UPDATE SET value = excluded.value, note = excluded.note, sent_at = excluded.sent_at WHERE alert_responses.sent_at < excluded.sent_at',
@@ -354,6 +373,12 @@ export class SqliteStore implements AvisoStore {
       .map((row) => ({ ...row, recipients: parseRecipients(row.recipients) }));
   }
 
+  oldestContent(): { groups: Array<{ groupId: string; at: number }>; sendLogCreatedAt: number | undefined } {
+    const groups = this.#q.oldestContent.all() as Array<{ groupId: string; at: number }>;
+    const created = this.#q.oldestSendLog.get() as number | null;
+    return { groups, sendLogCreatedAt: created ?? undefined };
+  }
+
   getGroup(groupId: string): GroupRecord | undefined {
     const row = this.#q.getGroup.get(groupId) as GroupRow | undefined;
     return row ? groupOf(row) : undefined;
@@ -419,7 +444,8 @@ export class SqliteStore implements AvisoStore {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
       }
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
-      for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a));
+      const now = Date.now();
+      for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a), Math.min(a.sentAt, now));
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
       for (const { groupId, alertId } of c.removeAlerts ?? []) {
         db.delete(t.alertResponses).where(and(eq(t.alertResponses.groupId, groupId), eq(t.alertResponses.alertId, alertId))).run();
@@ -449,6 +475,13 @@ export class SqliteStore implements AvisoStore {
       }
       for (const e of c.sendLog ?? []) q.putSendLog.run(e.groupId, e.sentAt, e.distributionId, e.content, e.createdAt, e.resends, JSON.stringify(e.recipients));
       if (c.pruneSendLogBefore !== undefined) q.pruneSendLog.run(c.pruneSendLogBefore);
+      for (const { groupId, before } of c.purgeContent ?? []) {
+        const at = { group: groupId, before };
+        q.purgeSendLog.run(at);
+        q.purgeResponses.run(at);
+        q.purgeTombstones.run(at);
+        q.purgeAlerts.run(at);
+      }
       if (c.pruneProcessedBefore !== undefined) {
         q.pruneProcessedMessages.run(c.pruneProcessedBefore);
         q.pruneProcessedEnvelopes.run(c.pruneProcessedBefore);
@@ -471,6 +504,14 @@ export class SqliteStore implements AvisoStore {
     for (const { accountId, record: r } of c.identities ?? []) {
       if (this.#identities.has(accountId)) this.#identities.set(accountId, { ...r, publicKey: new Uint8Array(r.publicKey) });
     }
+  }
+
+  /**
+   * Copies the WAL into the database file and truncates it to zero bytes: until then the WAL holds
+   * the pages of deleted rows as they were (secure_delete zeroes them in the database file only).
+   */
+  scrub(): void {
+    this.#sqlite.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   close(): void {

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { RETENTION_LIMITS, RetentionRangeError, type AvisoClient } from '@aviso/client';
+import { nextEvent, type ClientPool } from '../support/clients.js';
+import { useRelay } from '../support/harness.js';
+import type { RelayProcess } from '../support/relay.js';
+
+/**
+ * Retention (docs/alerts.md "Retention"): an admin sets how long devices keep a group's content;
+ * every device deletes it at the deadline, on time, and the bytes leave the database file and its
+ * WAL. The stores here are plain (unencrypted), so a byte search of the raw files is meaningful:
+ * it is what a forensic examiner of a seized unencrypted profile would run.
+ */
+
+let relay: RelayProcess;
+let pool: ClientPool;
+useRelay((r, p) => ((relay = r), (pool = p)));
+afterEach(() => void vi.useRealTimers());
+
+const STORE_FILES = ['aviso-client.sqlite', 'aviso-client.sqlite-wal'];
+
+/** Which of the store's raw files (database, WAL) contain `needle` as UTF-8 bytes. */
+function filesHolding(dir: string, needle: string): string[] {
+  return STORE_FILES.filter((f) => existsSync(join(dir, f)) && readFileSync(join(dir, f)).includes(Buffer.from(needle, 'utf8')));
+}
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function registeredAt(dir: string): Promise<AvisoClient> {
+  const client = await pool.open(dir);
+  await client.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+  return client;
+}
+
+describe('group retention', () => {
+  test('an admin-set retention reaches a member; at sentAt + retention the alert, its note and the send log leave both plain stores and their WALs, on time', async () => {
+    const adminDir = pool.newDataDir('admin');
+    const memberDir = pool.newDataDir('member');
+    const admin = await registeredAt(adminDir);
+    const group = await admin.createGroup({ title: 'Night watch', displayName: 'Rosa' });
+    expect(group.retentionSeconds).toBe(RETENTION_LIMITS.defaultSeconds);
+    const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: 1 });
+    const member = await pool.open(memberDir);
+    const mine = await member.join(code, { displayName: 'Ana' });
+
+    await group.setRetention(RETENTION_LIMITS.minSeconds);
+    expect(group.retentionSeconds).toBe(3600);
+    await group.setTitle('Night watch (1 h)'); // another attribute change keeps the retention
+    expect(group.retentionSeconds).toBe(3600);
+    await mine.sync();
+    expect(mine.retentionSeconds).toBe(3600);
+    expect(mine.title).toBe('Night watch (1 h)');
+
+    await admin.connect();
+    await member.connect();
+    const title = `retention-title-${randomUUID()}`;
+    const note = `retention-note-${randomUUID()}`;
+    const arrived = nextEvent(member, 'alert', (a) => a.title === title);
+    const alertId = await group.sendAlert({ kind: 'raid', severity: 'critical', title, requestAck: true });
+    const alert = await arrived;
+    const confirmed = nextEvent(admin, 'confirm', (c) => c.alertId === alertId);
+    await mine.confirm(alertId, note);
+    await confirmed;
+
+    // Positive control: the search finds the plaintext while it is kept (member: alert and its own
+    // note; admin: alert, send log and the member's note).
+    expect(filesHolding(memberDir, title).length).toBeGreaterThan(0);
+    expect(filesHolding(memberDir, note).length).toBeGreaterThan(0);
+    expect(filesHolding(adminDir, title).length).toBeGreaterThan(0);
+    expect(filesHolding(adminDir, note).length).toBeGreaterThan(0);
+
+    // Two seconds before the deadline (the clock moves on in real time from there), reopen both.
+    const deadline = alert.sentAt + 3600_000;
+    await admin.close();
+    await member.close();
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true, now: deadline - 2000 });
+    const admin2 = await pool.open(adminDir);
+    const member2 = await pool.open(memberDir);
+    expect((await member2.group(mine.id)!.alerts()).map((a) => a.id)).toEqual([alertId]);
+    expect(filesHolding(memberDir, title).length).toBeGreaterThan(0);
+    expect(filesHolding(adminDir, note).length).toBeGreaterThan(0);
+
+    // No read, no connection: the timer alone deletes it at the deadline.
+    await until(() => filesHolding(memberDir, title).length === 0 && filesHolding(adminDir, title).length === 0, 'the purge at the deadline', 15_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(deadline);
+    for (const dir of [adminDir, memberDir]) {
+      expect(filesHolding(dir, title)).toEqual([]);
+      expect(filesHolding(dir, note)).toEqual([]);
+      expect(filesHolding(dir, alertId)).toEqual([]);
+    }
+    for (const [client, id] of [[admin2, group.id], [member2, mine.id]] as const) {
+      const g = client.group(id)!;
+      expect(await g.alerts()).toEqual([]);
+      expect(await g.history()).toEqual([]);
+      expect((await g.rollCall(alertId)).confirmed).toEqual([]);
+    }
+  });
+
+  test('a retention outside 1 hour to 30 days is refused with RetentionRangeError and changes nothing', async () => {
+    const admin = await pool.registered(relay, 'admin');
+    await expect(admin.createGroup({ title: 'x', retentionSeconds: 60 })).rejects.toBeInstanceOf(RetentionRangeError);
+    const group = await admin.createGroup({ title: 'Dispatch', retentionSeconds: 7 * 86400 });
+    expect(group.retentionSeconds).toBe(7 * 86400);
+    const version = group.version;
+    for (const bad of [0, RETENTION_LIMITS.minSeconds - 1, RETENTION_LIMITS.maxSeconds + 1, 3600.5, Number.NaN, Infinity]) {
+      const err = await group.setRetention(bad).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(RetentionRangeError);
+      expect(err).toBeInstanceOf(RangeError);
+      expect((err as RetentionRangeError).seconds).toBe(bad);
+    }
+    expect(group.version).toBe(version);
+    expect(group.retentionSeconds).toBe(7 * 86400);
+    await group.setRetention(RETENTION_LIMITS.maxSeconds);
+    expect(group.retentionSeconds).toBe(RETENTION_LIMITS.maxSeconds);
+  });
+});
