@@ -124,4 +124,37 @@ describe('group retention', () => {
     await group.setRetention(RETENTION_LIMITS.maxSeconds);
     expect(group.retentionSeconds).toBe(RETENTION_LIMITS.maxSeconds);
   });
+
+  test('a removed (banned) member\'s device purges the group: no alert, note, title or member name is left in its plain store once it learns of the removal', async () => {
+    const memberDir = pool.newDataDir('removed');
+    const admin = await pool.registered(relay, 'admin');
+    const groupTitle = `group-title-${randomUUID()}`;
+    const adminName = `admin-name-${randomUUID()}`;
+    const group = await admin.createGroup({ title: groupTitle, displayName: adminName });
+    const code = await group.createInvite({ expiresInSeconds: 3600, maxUses: 1 });
+    const member = await pool.open(memberDir);
+    const mine = await member.join(code, { displayName: 'Ana' });
+    await group.sync();
+    await admin.connect();
+    await member.connect();
+    const title = `removed-title-${randomUUID()}`;
+    const note = `removed-note-${randomUUID()}`;
+    const arrived = nextEvent(member, 'alert', (a) => a.title === title);
+    const alertId = await group.sendAlert({ kind: 'raid', severity: 'critical', title, requestAck: true });
+    await arrived;
+    await mine.confirm(alertId, note);
+    await mine.sendText(`removed-text-${randomUUID()}`);
+    for (const needle of [title, note, groupTitle, adminName]) expect(filesHolding(memberDir, needle).length).toBeGreaterThan(0);
+
+    await group.remove(member.accountId, { ban: true });
+    const learned = nextEvent(member, 'group', (e) => e.type === 'removed-from-group');
+    await mine.sync().catch(() => undefined);
+    await learned;
+    expect(mine.status).toBe('removed');
+    for (const needle of [title, note, groupTitle, adminName, alertId]) expect(filesHolding(memberDir, needle)).toEqual([]);
+    expect(await mine.alerts()).toEqual([]);
+    expect(await mine.history()).toEqual([]);
+    expect(mine.title).toBe('');
+    expect(await mine.members()).toEqual([]);
+  });
 });

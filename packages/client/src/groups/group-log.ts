@@ -368,7 +368,9 @@ export class GroupLog {
       // A pending member whose request was denied is refused the log as well.
       if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
-        this.#d.store.commit({ groups: [{ ...rec, status: 'removed' }] });
+        // The group's content goes; the master key stays, as a relay's word alone must not make
+        // every member (admins too) lose the group for good.
+        this.#forget(rec, { keepKey: true });
         this.#d.events.emit('group', { groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account.record.accountId });
         return;
       }
@@ -387,9 +389,38 @@ export class GroupLog {
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
     // The head of every version verified on the way (messages naming any of them are checked against it).
     this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
+    // Out by a verified change (removed, banned, denied, or we left): nothing of the group stays but its id and status.
+    if (status === 'removed' && rec.status !== 'removed') this.#forget({ ...rec, state, status }, { keepKey: false });
     for (const e of events) this.#d.events.emit('group', e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.events.emit('group', { groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
+  }
+
+  /**
+   * We are out of the group (docs/alerts.md "Removed members"): its alerts, responses, notes,
+   * tombstones and send log, our sender key for it, and the verified state (members, names, identity
+   * keys, invites) are deleted and the files scrubbed; what stays is the group id, the status, the
+   * version and head hash (so a later rejoin is checked against them), and the master key only when
+   * `keepKey` (the relay's refusal, which is not verified).
+   */
+  #forget(rec: GroupRecord, opts: { keepKey: boolean }): void {
+    const { store, account } = this.#d;
+    const groupId = rec.groupId;
+    const info = store.getSenderKeyInfo(groupId);
+    const me = account.record;
+    store.commit({
+      groups: [
+        {
+          groupId,
+          masterKey: opts.keepKey ? rec.masterKey : new Uint8Array(32),
+          status: 'removed',
+          state: { ...emptyGroupState(groupId), version: rec.state.version, headHash: rec.state.headHash },
+        },
+      ],
+      purgeContent: [{ groupId, before: Number.MAX_SAFE_INTEGER }],
+      ...(info ? { removeSenderKeyInfos: [groupId], removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
+    });
+    store.scrub?.();
   }
 
   /**

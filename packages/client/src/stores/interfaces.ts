@@ -231,6 +231,8 @@ export interface StoreChanges {
   removeSenderKeys?: Array<{ sender: string; distributionId: string }>;
   /** Inserted or replaced whole. */
   senderKeyInfos?: SenderKeyInfo[];
+  /** Forgets our own sender key info of these groups (we are no longer in them). */
+  removeSenderKeyInfos?: string[];
   /** Inserted or replaced whole. */
   alerts?: AlertRecord[];
   /** Kept only where newer (by sentAt) than the stored response of the same member and kind. */

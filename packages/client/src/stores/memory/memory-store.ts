@@ -219,6 +219,7 @@ export class MemoryStore implements AvisoStore {
     for (const g of c.groups ?? []) this.#groups.set(g.groupId, structuredClone(g));
     for (const s of c.removeSenderKeys ?? []) this.#senderKeys.delete(senderKeyKey(s.sender, s.distributionId));
     for (const i of c.senderKeyInfos ?? []) this.#senderKeyInfos.set(i.groupId, structuredClone(i));
+    for (const groupId of c.removeSenderKeyInfos ?? []) this.#senderKeyInfos.delete(groupId);
     const now = Date.now();
     for (const a of c.alerts ?? []) {
       const k = pair(a.groupId, a.id);

@@ -444,6 +444,7 @@ export class SqliteStore implements AvisoStore {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
       }
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
+      for (const groupId of c.removeSenderKeyInfos ?? []) db.delete(t.groupSenderKeys).where(eq(t.groupSenderKeys.groupId, groupId)).run();
       const now = Date.now();
       for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a), Math.min(a.sentAt, now));
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
