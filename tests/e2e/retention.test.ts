@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,6 +70,25 @@ describe('group retention', () => {
     const confirmed = nextEvent(admin, 'confirm', (c) => c.alertId === alertId);
     await mine.confirm(alertId, note);
     await confirmed;
+
+    // Dedupe rows name no sender and no send time: a keyed hash and the hour (docs/alerts.md "Dedupe").
+    const db = new Database(join(memberDir, 'aviso-client.sqlite'), { readonly: true });
+    try {
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
+      expect(tables).not.toContain('processed_messages');
+      const rows = db.prepare('SELECT * FROM processed_message_keys').all() as Array<Record<string, unknown>>;
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(Object.keys(row).sort()).toEqual(['key', 'processed_hour']);
+        expect(JSON.stringify(row)).not.toContain(admin.accountId);
+        expect(JSON.stringify(row)).not.toContain(String(alert.sentAt));
+        expect(Number(row['processed_hour']) % 3600_000).toBe(0);
+      }
+      const envelopes = db.prepare('SELECT processed_at FROM processed_envelopes').pluck().all() as number[];
+      for (const at of envelopes) expect(at % 3600_000).toBe(0);
+    } finally {
+      db.close();
+    }
 
     // Positive control: the search finds the plaintext while it is kept (member: alert and its own
     // note; admin: alert, send log and the member's note).

@@ -48,8 +48,12 @@ export interface InboxDeps {
 
 /** An envelope that had to wait (its group could not be synced) is tried again after this long. */
 const RETRY_LATER_MS = 30_000;
-/** Dedupe rows are kept this long; the relay's queue TTL is shorter. */
-const DEDUPE_RETENTION_MS = 30 * 24 * 3600_000;
+/**
+ * Dedupe rows are kept this long (docs/alerts.md "Dedupe"): the relay's default queue TTL (7 days,
+ * `AVISO_QUEUE_TTL_DAYS`), plus the day a send log serves resends, plus a day of slack. Past it, an
+ * exact replay of an envelope still fails: libsignal refuses a message key it has used.
+ */
+export const DEDUPE_RETENTION_MS = (7 + 1 + 1) * 86400_000;
 
 /**
  * Incoming envelopes, one at a time in the crypto queue: persist → ack → open → dispatch (1:1 here,

@@ -88,7 +88,10 @@ export interface SenderKeyWrite {
   record: Uint8Array;
 }
 
-/** The identity of a message, independent of how often it was delivered. */
+/**
+ * The identity of a message, independent of how often it was delivered. Stores keep it only as a
+ * keyed hash with the hour it was processed (docs/alerts.md "Dedupe"), never in the clear.
+ */
 export interface ProcessedMessage {
   sender: string;
   device: number;
@@ -270,7 +273,7 @@ export interface StoreChanges {
   /** Inserted unless a row with the same guid exists (redelivery). */
   addUnprocessed?: UnprocessedEnvelope[];
   removeUnprocessed?: string[];
-  /** Forget dedupe rows older than this (ms); redeliveries that late are not expected. */
+  /** Forget dedupe rows processed before this (ms, compared at the hour: `processedHour`); redeliveries that late are not expected. */
   pruneProcessedBefore?: number;
   /** Inserted or replaced whole (a verified batch of changes lands in one commit). */
   groups?: GroupRecord[];
@@ -362,4 +365,12 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function processedKey(m: ProcessedMessage): string {
   return `${m.sender}:${m.device}:${m.sentAt}`;
+}
+
+/**
+ * The time a dedupe row keeps (`processedMessages`, `processedEnvelopes`): the processing time
+ * rounded up to the hour, so a row never dates a message to the millisecond and is never pruned early.
+ */
+export function processedHour(processedAt: number): number {
+  return Math.ceil(processedAt / 3600_000) * 3600_000;
 }

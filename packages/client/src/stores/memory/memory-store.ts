@@ -3,6 +3,7 @@ import {
   StoreConflictError,
   kyberUseKey,
   processedKey,
+  processedHour,
   ORPHAN_RESPONSE_GRACE_MS,
   tombstoneOrder,
   type AccountRecord,
@@ -211,8 +212,8 @@ export class MemoryStore implements AvisoStore {
     for (const id of c.removeKyberPreKeys ?? []) this.#kyberPreKeys.delete(id);
     for (const k of kyberKeys) this.#kyberUsed.add(k);
     for (const s of c.senderKeys ?? []) this.#senderKeys.set(senderKeyKey(s.sender, s.distributionId), s.record);
-    (c.processedMessages ?? []).forEach((m, i) => this.#processedMessages.set(processed[i] as string, m.processedAt));
-    for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, e.processedAt);
+    (c.processedMessages ?? []).forEach((m, i) => this.#processedMessages.set(processed[i] as string, processedHour(m.processedAt)));
+    for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, processedHour(e.processedAt));
     for (const u of c.addUnprocessed ?? []) if (!this.#unprocessed.has(u.guid)) this.#unprocessed.set(u.guid, { ...u });
     for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
     // Copies in and out: a caller mutating its object must not change what is stored.

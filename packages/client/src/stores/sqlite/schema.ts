@@ -73,15 +73,18 @@ export const senderKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.sender, t.distributionId] })],
 );
 
-export const processedMessages = sqliteTable(
-  'processed_messages',
+/**
+ * Messages already surfaced, for dedupe (docs/alerts.md "Dedupe"): an HMAC of (sender, device,
+ * sentAt) under a random key of this store, and the hour it was processed; never the sender or the
+ * millisecond send time, which would date every message this device got long after it is deleted.
+ */
+export const processedMessageKeys = sqliteTable(
+  'processed_message_keys',
   {
-    sender: text('sender').notNull(),
-    device: integer('device').notNull(),
-    sentAt: integer('sent_at').notNull(),
-    processedAt: integer('processed_at').notNull(),
+    key: text('key').primaryKey(),
+    processedHour: integer('processed_hour').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.sender, t.device, t.sentAt] }), index('processed_messages_at').on(t.processedAt)],
+  (t) => [index('processed_message_keys_hour').on(t.processedHour)],
 );
 
 export const processedEnvelopes = sqliteTable(

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, asc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
@@ -9,6 +10,7 @@ import { ensurePrivateFile, makePrivateDir, tightenIfPresent } from '../private-
 import { Database, applyKey, asStoreCorrupt, type SqliteDatabase } from './cipher-db.js';
 import {
   ORPHAN_RESPONSE_GRACE_MS,
+  processedHour,
   StoreConflictError,
   type AccountRecord,
   type AlertRecord,
@@ -36,6 +38,7 @@ export const SQLITE_FILE_NAME = 'aviso-client.sqlite';
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 const LOCAL_IDENTITY = '__local_identity';
+const DEDUPE_KEY = '__dedupe_key';
 const ACCOUNT = '__account';
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -78,8 +81,8 @@ function prepareHot(db: SqliteDatabase) {
     putSenderKey: p(
       'INSERT INTO sender_keys (sender, distribution_id, record) VALUES (?, ?, ?) ON CONFLICT (sender, distribution_id) DO UPDATE SET record = excluded.record',
     ),
-    isMessageProcessed: p('SELECT 1 FROM processed_messages WHERE sender = ? AND device = ? AND sent_at = ?').pluck(),
-    addProcessedMessage: p('INSERT INTO processed_messages (sender, device, sent_at, processed_at) VALUES (?, ?, ?, ?)'),
+    isMessageProcessed: p('SELECT 1 FROM processed_message_keys WHERE key = ?').pluck(),
+    addProcessedMessage: p('INSERT INTO processed_message_keys (key, processed_hour) VALUES (?, ?)'),
     isEnvelopeProcessed: p('SELECT 1 FROM processed_envelopes WHERE guid = ?').pluck(),
     addProcessedEnvelope: p('INSERT INTO processed_envelopes (guid, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     addUnprocessed: p('INSERT INTO unprocessed (guid, server_timestamp, content, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -137,7 +140,7 @@ function prepareHot(db: SqliteDatabase) {
       'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends, recipients) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends, recipients = excluded.recipients',
     ),
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
-    pruneProcessedMessages: p('DELETE FROM processed_messages WHERE processed_at < ?'),
+    pruneProcessedMessages: p('DELETE FROM processed_message_keys WHERE processed_hour < ?'),
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
     // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
     dataVersion: p('PRAGMA data_version').pluck(),
@@ -161,13 +164,26 @@ export class SqliteStore implements AvisoStore {
   readonly #sessions = new Map<string, Map<number, Uint8Array>>();
   readonly #identities = new Map<string, IdentityRecord | null>();
   #dataVersion: unknown;
+  /** The HMAC key of the dedupe rows: random per store, kept in meta (encrypted with the store, if it is). */
+  readonly #dedupeSecret: Buffer;
 
   /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
   private constructor(sqlite: SqliteDatabase, db: BetterSQLite3Database) {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#q = prepareHot(sqlite);
+    let secret = this.#q.getMeta.get(DEDUPE_KEY) as string | undefined;
+    if (secret === undefined) {
+      secret = randomBytes(32).toString('base64');
+      this.#q.putMeta.run(DEDUPE_KEY, secret);
+    }
+    this.#dedupeSecret = Buffer.from(secret, 'base64');
     this.#dataVersion = this.#q.dataVersion.get();
+  }
+
+  /** A dedupe row's key: an HMAC of the message's identity, so the row names no sender and no send time. */
+  #dedupeKey(m: ProcessedMessage): string {
+    return createHmac('sha256', this.#dedupeSecret).update(`${m.sender}\u0000${m.device}\u0000${m.sentAt}`).digest().subarray(0, 16).toString('base64');
   }
 
   /** Empties the read caches if another connection has committed since we last looked. */
@@ -320,7 +336,7 @@ export class SqliteStore implements AvisoStore {
     return record ? own(record) : undefined;
   }
   isMessageProcessed(m: ProcessedMessage): boolean {
-    return this.#q.isMessageProcessed.get(m.sender, m.device, m.sentAt) !== undefined;
+    return this.#q.isMessageProcessed.get(this.#dedupeKey(m)) !== undefined;
   }
   isEnvelopeProcessed(guid: string): boolean {
     return this.#q.isEnvelopeProcessed.get(guid) !== undefined;
@@ -425,8 +441,8 @@ export class SqliteStore implements AvisoStore {
       // Plain inserts: the primary key turns a replayed triple into a constraint error.
       for (const u of c.kyberUsed ?? []) db.insert(t.kyberPreKeyUses).values({ ...u, baseKey: buf(u.baseKey) }).run();
       for (const s of c.senderKeys ?? []) q.putSenderKey.run(s.sender, s.distributionId, buf(s.record));
-      for (const m of c.processedMessages ?? []) q.addProcessedMessage.run(m.sender, m.device, m.sentAt, m.processedAt);
-      for (const e of c.processedEnvelopes ?? []) q.addProcessedEnvelope.run(e.guid, e.processedAt);
+      for (const m of c.processedMessages ?? []) q.addProcessedMessage.run(this.#dedupeKey(m), processedHour(m.processedAt));
+      for (const e of c.processedEnvelopes ?? []) q.addProcessedEnvelope.run(e.guid, processedHour(e.processedAt));
       for (const u of c.addUnprocessed ?? []) q.addUnprocessed.run(u.guid, u.serverTimestamp, u.content, u.receivedAt);
       for (const guid of c.removeUnprocessed ?? []) q.removeUnprocessed.run(guid);
       for (const g of c.groups ?? []) {
