@@ -177,4 +177,24 @@ describe('group retention', () => {
     expect(mine.title).toBe('');
     expect(await mine.members()).toEqual([]);
   });
+
+  test('direct messages carry a per-conversation retention; each side keeps a message for the shorter of the two settings', async () => {
+    const alice = await pool.registered(relay, 'alice');
+    const bob = await pool.registered(relay, 'bob');
+    expect(alice.directRetention(bob.accountId)).toBe(RETENTION_LIMITS.defaultSeconds);
+    expect(() => alice.setDirectRetention(bob.accountId, 59)).toThrow(RetentionRangeError);
+    alice.setDirectRetention(bob.accountId, 7200);
+    expect(alice.directRetention(bob.accountId)).toBe(7200);
+    await bob.connect();
+    const first = nextEvent(bob, 'direct', (m) => m.text === 'one');
+    const { sentAt } = await alice.sendDirect(bob.accountId, { text: 'one' });
+    const m1 = await first;
+    expect(m1.retentionSeconds).toBe(7200); // Alice's shorter setting wins over Bob's default
+    expect(m1.deleteAt).toBeLessThanOrEqual(sentAt + 7200_000);
+
+    bob.setDirectRetention(alice.accountId, 3600);
+    const second = nextEvent(bob, 'direct', (m) => m.text === 'two');
+    await alice.sendDirect(bob.accountId, { text: 'two' });
+    expect((await second).retentionSeconds).toBe(3600); // now Bob's is the shorter
+  });
 });

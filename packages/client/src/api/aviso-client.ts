@@ -36,11 +36,12 @@ import {
 } from '../errors.js';
 import { normalizeDisplayName } from '../groups/display-name.js';
 import { GroupAuth } from '../groups/group-auth.js';
-import { GroupLog, type CreateGroupInput } from '../groups/group-log.js';
+import { checkRetention, GroupLog, type CreateGroupInput } from '../groups/group-log.js';
 import { normalizeRelayUrl, parseInviteCode } from '../groups/invite-code.js';
 import { CryptoQueue } from '../messaging/crypto-queue.js';
 import { DeviceSync } from '../messaging/device-sync.js';
 import { DirectSender } from '../messaging/direct.js';
+import { directRetentionChange, readDirectRetention } from '../messaging/direct-retention.js';
 import { GroupReceiver } from '../messaging/group-receiver.js';
 import { GroupSender } from '../messaging/group-sender.js';
 import { Inbox, type DirectMessage, type RejectedEnvelope } from '../messaging/inbox.js';
@@ -427,8 +428,24 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const bytes = utf8Length(message.text);
     if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
     const sentAt = this.#clock.next();
-    await this.#direct.send(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } }, this.#direct.groupIdentityOf(to));
+    const retentionSeconds = readDirectRetention(this.#store, to);
+    await this.#direct.send(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text, retentionSeconds } }, this.#direct.groupIdentityOf(to));
     return { sentAt };
+  }
+
+  /**
+   * How long direct messages with `accountId` are kept, in seconds (`RETENTION_LIMITS`, default 24
+   * hours; RetentionRangeError outside it). Stored on this device and carried in every direct message
+   * to them: each side keeps a message for the shorter of the two settings (`DirectMessage.deleteAt`).
+   */
+  setDirectRetention(accountId: string, seconds: number): void {
+    this.#assertOpen();
+    this.#store.commit(directRetentionChange(AccountId.parse(accountId), checkRetention(seconds)));
+  }
+
+  /** This device's retention for direct messages with `accountId`, in seconds. */
+  directRetention(accountId: string): number {
+    return readDirectRetention(this.#store, AccountId.parse(accountId));
   }
 
   /** The 60-digit safety number with `accountId`; fetches their keys (starting a session) if never seen. */

@@ -10,6 +10,7 @@ import { copyBytes, fromBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import type { CryptoQueue, CryptoQueueEvents } from './crypto-queue.js';
+import { effectiveDirectRetention, readDirectRetention } from './direct-retention.js';
 import type { GroupReceiver, ReceiveOutcome } from './group-receiver.js';
 
 export interface DirectMessage {
@@ -21,6 +22,10 @@ export interface DirectMessage {
   /** The relay's receipt time, ms (rounded to the minute by the relay). */
   serverTimestamp: number;
   guid: string;
+  /** How long to keep it, s: the shorter of our setting for this contact and the sender's (docs/alerts.md "Direct messages"). */
+  retentionSeconds: number;
+  /** When a front end that shows it must delete it, ms: `sentAt` (or the receipt time, if earlier) plus `retentionSeconds`. */
+  deleteAt: number;
 }
 
 export interface RejectedEnvelope {
@@ -182,6 +187,7 @@ export class Inbox {
     const { content } = opened;
     if (content.body.type !== DIRECT) return this.#d.groups.receive(opened, stores);
     if (opened.via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a direct message arrived through a sender key' };
+    const retentionSeconds = effectiveDirectRetention(readDirectRetention(this.#d.store, opened.sender), content.body.retentionSeconds);
     const direct: DirectMessage = {
       from: opened.sender,
       fromDevice: opened.senderDevice,
@@ -189,6 +195,8 @@ export class Inbox {
       sentAt: content.sentAt,
       serverTimestamp: envelope.serverTimestamp,
       guid: envelope.guid,
+      retentionSeconds,
+      deleteAt: Math.min(content.sentAt, Date.now()) + retentionSeconds * 1000,
     };
     return { ok: true, changes: {}, direct };
   }
