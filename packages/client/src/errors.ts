@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ErrorCode } from '@aviso/protocol';
+import { RETENTION_LIMITS, type ErrorCode } from '@aviso/protocol';
 
 /** Failures that did not come with a relay error body. */
 export type TransportErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'TLS_UNTRUSTED' | 'BAD_RESPONSE';
@@ -292,5 +292,15 @@ export class GroupWithheldError extends Error {
     readonly namedBy: string,
   ) {
     super(`a member's message names version ${namedVersion} of the group, but the relay serves only up to version ${localVersion}`);
+  }
+}
+
+/** A group retention outside `RETENTION_LIMITS` (or not a whole number of seconds): nothing was changed. */
+export class RetentionRangeError extends RangeError {
+  override name = 'RetentionRangeError';
+  readonly min = RETENTION_LIMITS.minSeconds;
+  readonly max = RETENTION_LIMITS.maxSeconds;
+  constructor(readonly seconds: number) {
+    super(`retention must be a whole number of seconds from ${RETENTION_LIMITS.minSeconds} (1 hour) to ${RETENTION_LIMITS.maxSeconds} (30 days), not ${seconds}`);
   }
 }

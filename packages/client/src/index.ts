@@ -18,6 +18,7 @@ export {
   PassphraseRequiredError,
   RelayMisbehaviourError,
   RelayRequestError,
+  RetentionRangeError,
   StoreCorruptError,
   UntrustedIdentityError,
   WrongPassphraseError,
@@ -47,3 +48,4 @@ export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCal
 export type { DroppedAlert } from './alerts/types.js';
 export type { IdentityPolicy } from './stores/trust.js';
 export type { AlertRecord, AlertResponse, AlertTombstone, SendLogEntry, SenderKeyInfo } from './stores/interfaces.js';
+export { RETENTION_LIMITS } from '@aviso/protocol';

@@ -271,7 +271,7 @@ describe('group alerts through the SDK', () => {
     await until(() => of(members[0]!, 'alert').length === 1, 'the alert');
   });
 
-  it('a group with only us stores the alert and sends nothing; expired alerts are deleted', async () => {
+  it('a group with only us stores the alert and sends nothing; an expired alert moves to history, kept for the retention', async () => {
     const relay = await FakeAlertRelay.start();
     relays.push(relay);
     const admin = await member(relay);
@@ -281,7 +281,8 @@ describe('group alerts through the SDK', () => {
     expect((await group.alerts()).map((a) => a.id)).toEqual([id]);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await group.alerts()).toEqual([]);
-    expect(admin.store.getAlert(group.id, id)).toBeUndefined();
+    expect((await group.history()).map((a) => a.id)).toEqual([id]);
+    expect(admin.store.getAlert(group.id, id)).toBeDefined();
   });
 });
 

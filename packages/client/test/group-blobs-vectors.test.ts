@@ -28,7 +28,12 @@ describe('group blob vectors through the SDK', () => {
         const chain = new ChainBuilder(keys.masterKey);
         const ana = new Member('Ana');
         chain.append(ana, [{ type: 'create', attributes: v.blob, profile: chain.profile('Ana'), membersCanInvite: false }]);
-        const seen = (s: typeof chain.state) => ({ title: s.title, description: s.description, announcementsOnly: s.announcementsOnly ?? false });
+        const seen = (s: typeof chain.state) => ({
+          title: s.title,
+          description: s.description,
+          announcementsOnly: s.announcementsOnly ?? false,
+          ...(s.retentionSeconds === undefined ? {} : { retentionSeconds: s.retentionSeconds }),
+        });
         expect(seen(chain.state)).toEqual(v.decoded);
         chain.append(ana, [{ type: 'setAttributes', attributes: keys.sealJson(attributesValue({ title: 'other', description: 'd', announcementsOnly: !(v.decoded as GroupAttributes).announcementsOnly })) }]);
         chain.append(ana, [{ type: 'setAttributes', attributes: v.blob }]);

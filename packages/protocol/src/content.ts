@@ -15,6 +15,12 @@ export const DIRECT = 'direct' as const;
 export const DirectBody = z.object({
   type: z.literal(DIRECT),
   text: z.string().refine((s) => utf8Length(s) <= LIMITS.maxTextBytes, `text exceeds ${LIMITS.maxTextBytes} bytes`),
+  /**
+   * The sender's retention for this conversation, s (docs/alerts.md "Direct messages"): the
+   * receiver keeps the message for the shorter of this and its own, held to `RETENTION_LIMITS`.
+   * Optional and additive: older clients ignore it.
+   */
+  retentionSeconds: z.int().positive().optional(),
 });
 
 export const ContentBody = z.discriminatedUnion('type', [DirectBody, SenderKeyDistributionBody, ResendRequestBody, ...GroupBodies]);

@@ -67,3 +67,18 @@ export const ID_BOUNDS = {
 
 /** Size of the plaintext padding block inside the encryption (Signal pads to 80 B; alerts are short). */
 export const PADDING_BLOCK_BYTES = 256;
+
+/**
+ * How long members' devices keep a group's content (alerts, responses, notes, texts, send-log
+ * rows), in seconds, set by an admin in the encrypted group attributes (`retentionSeconds`,
+ * docs/groups.md "Blobs"; docs/alerts.md "Retention"). A value outside the bounds that another
+ * client wrote is read as the nearest bound; absent, the default applies.
+ */
+export const RETENTION_LIMITS = {
+  /** One hour: shorter would delete an alert before most members have seen it. */
+  minSeconds: 3600,
+  /** Thirty days. */
+  maxSeconds: 30 * 86400,
+  /** One day: one night of a raid, the same as the send log kept for resends. */
+  defaultSeconds: 86400,
+} as const;

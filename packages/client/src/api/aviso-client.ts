@@ -36,11 +36,12 @@ import {
 } from '../errors.js';
 import { normalizeDisplayName } from '../groups/display-name.js';
 import { GroupAuth } from '../groups/group-auth.js';
-import { GroupLog, type CreateGroupInput } from '../groups/group-log.js';
+import { checkRetention, GroupLog, type CreateGroupInput } from '../groups/group-log.js';
 import { normalizeRelayUrl, parseInviteCode } from '../groups/invite-code.js';
 import { CryptoQueue } from '../messaging/crypto-queue.js';
 import { DeviceSync } from '../messaging/device-sync.js';
 import { DirectSender } from '../messaging/direct.js';
+import { directRetentionChange, readDirectRetention } from '../messaging/direct-retention.js';
 import { GroupReceiver } from '../messaging/group-receiver.js';
 import { GroupSender } from '../messaging/group-sender.js';
 import { Inbox, type DirectMessage, type RejectedEnvelope } from '../messaging/inbox.js';
@@ -228,6 +229,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
     this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
+    // Retention (docs/alerts.md "Retention"): what is past its deadline goes before anything is read.
+    this.#book.start();
   }
 
   /** Opens (or creates) the local identity. */
@@ -424,7 +427,6 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     });
     connection.start();
     this.#log.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
-    this.#book.startCleanup();
     await Promise.all([drained.promise, this.#maintainKeys()]);
   }
 
@@ -437,8 +439,24 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const bytes = utf8Length(message.text);
     if (bytes > LIMITS.maxTextBytes) throw new MessageTooLargeError(bytes, LIMITS.maxTextBytes);
     const sentAt = this.#clock.next();
-    await this.#direct.send(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text } }, this.#direct.groupIdentityOf(to));
+    const retentionSeconds = readDirectRetention(this.#store, to);
+    await this.#direct.send(to, { v: 1, sentAt, body: { type: DIRECT, text: message.text, retentionSeconds } }, this.#direct.groupIdentityOf(to));
     return { sentAt };
+  }
+
+  /**
+   * How long direct messages with `accountId` are kept, in seconds (`RETENTION_LIMITS`, default 24
+   * hours; RetentionRangeError outside it). Stored on this device and carried in every direct message
+   * to them: each side keeps a message for the shorter of the two settings (`DirectMessage.deleteAt`).
+   */
+  setDirectRetention(accountId: string, seconds: number): void {
+    this.#assertOpen();
+    this.#store.commit(directRetentionChange(AccountId.parse(accountId), checkRetention(seconds)));
+  }
+
+  /** This device's retention for direct messages with `accountId`, in seconds. */
+  directRetention(accountId: string): number {
+    return readDirectRetention(this.#store, AccountId.parse(accountId));
   }
 
   /** The 60-digit safety number with `accountId`; fetches their keys (starting a session) if never seen. */
@@ -504,7 +522,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
-    this.#book.stopCleanup();
+    this.#book.stop();
     this.#inbox.detach();
     await connection?.close();
     await this.#sender.idle().catch(() => undefined);

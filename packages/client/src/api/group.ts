@@ -1,8 +1,9 @@
-import { AccountId, type AckStatus, type GroupAction, type Role } from '@aviso/protocol';
+import { AccountId, RETENTION_LIMITS, type AckStatus, type GroupAction, type Role } from '@aviso/protocol';
 import type { Alert, RollCall, SendAlertInput } from '../alerts/types.js';
 import type { GroupKeys } from '../crypto/group-keys.js';
 import { confusableNames, neutralizeDisplayName } from '../groups/display-name.js';
-import type { CreateInviteInput, GroupLog } from '../groups/group-log.js';
+import { checkRetention, type CreateInviteInput, type GroupLog } from '../groups/group-log.js';
+import type { GroupAttributes } from '../crypto/group-blobs.js';
 import type { GroupSender } from '../messaging/group-sender.js';
 import type { AlertBook } from './alert-book.js';
 import type { GroupState } from '../stores/group-state.js';
@@ -181,11 +182,40 @@ export class Group {
     return this.#state().announcementsOnly ?? false;
   }
 
-  #setAttributes(patch: { title?: string; description?: string; announcementsOnly?: boolean }): Promise<void> {
+  /**
+   * How long every member's device keeps this group's alerts (history included), responses, notes,
+   * texts and send log, in seconds: `RETENTION_LIMITS.minSeconds` (1 hour) to `maxSeconds` (30 days).
+   * Admins only (the relay refuses others' attribute changes). Throws RetentionRangeError, changing
+   * nothing, outside those bounds. docs/alerts.md "Retention".
+   * @example
+   * await group.setRetention(6 * 3600); // six hours
+   */
+  setRetention(seconds: number): Promise<void> {
+    try {
+      checkRetention(seconds);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.#setAttributes({ retentionSeconds: seconds });
+  }
+
+  /** The group's retention in seconds, as the verified attributes say (default 24 hours). */
+  get retentionSeconds(): number {
+    return this.#state().retentionSeconds ?? RETENTION_LIMITS.defaultSeconds;
+  }
+
+  #setAttributes(patch: Partial<GroupAttributes>): Promise<void> {
     return this.#log.change(this.id, (s, k) => [
       {
         type: 'setAttributes',
-        attributes: this.#log.sealAttributes(k, { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly ?? false, ...patch }),
+        // Every attribute is written again: the retention survives a title change and vice versa.
+        attributes: this.#log.sealAttributes(k, {
+          title: s.title,
+          description: s.description,
+          announcementsOnly: s.announcementsOnly ?? false,
+          ...(s.retentionSeconds === undefined ? {} : { retentionSeconds: s.retentionSeconds }),
+          ...patch,
+        }),
       },
     ]);
   }
@@ -256,9 +286,17 @@ export class Group {
     return this.#book.rollCall(this.id, alertId);
   }
 
-  /** Unexpired alerts in the local store (expired ones are deleted); retracted ones are marked. */
+  /** Unexpired alerts in the local store; retracted ones are marked. */
   async alerts(): Promise<Alert[]> {
     return this.#book.alerts(this.id);
+  }
+
+  /**
+   * Expired alerts still within the group's retention (`retentionSeconds`), oldest first: what
+   * happened tonight. Each is deleted, with its responses, at its `sentAt` plus the retention.
+   */
+  async history(): Promise<Alert[]> {
+    return this.#book.history(this.id);
   }
 
   #state(): GroupState {

@@ -334,8 +334,8 @@ export class ChainVerifier {
       });
       s.invites[id] = value;
     };
-    const setScalars = (patch: Partial<Pick<GroupState, 'title' | 'description' | 'announcementsOnly' | 'membersCanInvite'>>) => {
-      const before = { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly, membersCanInvite: s.membersCanInvite };
+    const setScalars = (patch: Partial<Pick<GroupState, 'title' | 'description' | 'announcementsOnly' | 'retentionSeconds' | 'membersCanInvite'>>) => {
+      const before = { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly, retentionSeconds: s.retentionSeconds, membersCanInvite: s.membersCanInvite };
       undo.push(() => Object.assign(s, before));
       Object.assign(s, patch);
     };
@@ -406,7 +406,9 @@ export class ChainVerifier {
           break;
         }
         case 'attributes.set': {
-          setScalars(openAttributes(keys, e.attributes));
+          // Every attribute is replaced: a blob without retentionSeconds goes back to the default.
+          const a = openAttributes(keys, e.attributes);
+          setScalars({ title: a.title, description: a.description, announcementsOnly: a.announcementsOnly, retentionSeconds: a.retentionSeconds });
           break;
         }
         case 'access.set':

@@ -5,6 +5,7 @@ import {
   ENDPOINTS,
   inviteIdPathSegment,
   LIMITS,
+  RETENTION_LIMITS,
   type GroupChange,
   type Role,
 } from '@aviso/protocol';
@@ -21,9 +22,9 @@ import {
   type GroupChangeEvent,
   type UnsignedAction,
 } from '../crypto/group-chain.js';
-import { attributesValue, profileValue } from '../crypto/group-blobs.js';
+import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
-import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError } from '../errors.js';
+import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
 import type { AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
 import { toBase64 } from '../util/bytes.js';
@@ -58,6 +59,11 @@ export interface CreateGroupInput {
   membersCanInvite?: boolean;
   /** Only admins may send alerts (members still acknowledge, confirm, dispute and talk). Default false. */
   announcementsOnly?: boolean;
+  /**
+   * How long members' devices keep the group's alerts, responses and texts, in seconds
+   * (`RETENTION_LIMITS`: 1 hour to 30 days). Default: `RETENTION_LIMITS.defaultSeconds` (24 hours).
+   */
+  retentionSeconds?: number;
 }
 
 export interface CreateInviteInput {
@@ -115,7 +121,12 @@ export class GroupLog {
     return this.#queue.run(async () => {
       const keys = this.#keysFor(randomBytes(32));
       const me = this.#d.account.record.accountId;
-      const attributes = this.sealAttributes(keys, { title: input.title, description: input.description ?? '', announcementsOnly: input.announcementsOnly ?? false });
+      const attributes = this.sealAttributes(keys, {
+        title: input.title,
+        description: input.description ?? '',
+        announcementsOnly: input.announcementsOnly ?? false,
+        ...(input.retentionSeconds === undefined ? {} : { retentionSeconds: checkRetention(input.retentionSeconds) }),
+      });
       const profile = this.#seal(keys, profileValue(input.displayName ?? ''), LIMITS.maxGroupProfileBytes, 'display name');
       const state0 = emptyGroupState(keys.groupId);
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
@@ -312,7 +323,7 @@ export class GroupLog {
     }
   }
 
-  sealAttributes(keys: GroupKeys, a: { title: string; description: string; announcementsOnly: boolean }): string {
+  sealAttributes(keys: GroupKeys, a: GroupAttributes): string {
     return this.#seal(keys, attributesValue(a), LIMITS.maxGroupAttributesBytes, 'title and description');
   }
 
@@ -357,7 +368,9 @@ export class GroupLog {
       // A pending member whose request was denied is refused the log as well.
       if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
-        this.#d.store.commit({ groups: [{ ...rec, status: 'removed' }] });
+        // The group's content goes; the master key stays, as a relay's word alone must not make
+        // every member (admins too) lose the group for good.
+        this.#forget(rec, { keepKey: true });
         this.#d.events.emit('group', { groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account.record.accountId });
         return;
       }
@@ -376,9 +389,38 @@ export class GroupLog {
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
     // The head of every version verified on the way (messages naming any of them are checked against it).
     this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
+    // Out by a verified change (removed, banned, denied, or we left): nothing of the group stays but its id and status.
+    if (status === 'removed' && rec.status !== 'removed') this.#forget({ ...rec, state, status }, { keepKey: false });
     for (const e of events) this.#d.events.emit('group', e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.events.emit('group', { groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
+  }
+
+  /**
+   * We are out of the group (docs/alerts.md "Removed members"): its alerts, responses, notes,
+   * tombstones and send log, our sender key for it, and the verified state (members, names, identity
+   * keys, invites) are deleted and the files scrubbed; what stays is the group id, the status, the
+   * version and head hash (so a later rejoin is checked against them), and the master key only when
+   * `keepKey` (the relay's refusal, which is not verified).
+   */
+  #forget(rec: GroupRecord, opts: { keepKey: boolean }): void {
+    const { store, account } = this.#d;
+    const groupId = rec.groupId;
+    const info = store.getSenderKeyInfo(groupId);
+    const me = account.record;
+    store.commit({
+      groups: [
+        {
+          groupId,
+          masterKey: opts.keepKey ? rec.masterKey : new Uint8Array(32),
+          status: 'removed',
+          state: { ...emptyGroupState(groupId), version: rec.state.version, headHash: rec.state.headHash },
+        },
+      ],
+      purgeContent: [{ groupId, before: Number.MAX_SAFE_INTEGER }],
+      ...(info ? { removeSenderKeyInfos: [groupId], removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
+    });
+    store.scrub?.();
   }
 
   /**
@@ -462,4 +504,10 @@ export class GroupLog {
       throw err;
     }
   }
+}
+
+/** A retention this member sets: a whole number of seconds within `RETENTION_LIMITS`, else RetentionRangeError. */
+export function checkRetention(seconds: number): number {
+  if (!Number.isInteger(seconds) || seconds < RETENTION_LIMITS.minSeconds || seconds > RETENTION_LIMITS.maxSeconds) throw new RetentionRangeError(seconds);
+  return seconds;
 }

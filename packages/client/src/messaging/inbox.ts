@@ -10,6 +10,7 @@ import { copyBytes, fromBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import type { CryptoQueue, CryptoQueueEvents } from './crypto-queue.js';
+import { effectiveDirectRetention, readDirectRetention } from './direct-retention.js';
 import type { GroupReceiver, ReceiveOutcome } from './group-receiver.js';
 
 export interface DirectMessage {
@@ -21,6 +22,10 @@ export interface DirectMessage {
   /** The relay's receipt time, ms (rounded to the minute by the relay). */
   serverTimestamp: number;
   guid: string;
+  /** How long to keep it, s: the shorter of our setting for this contact and the sender's (docs/alerts.md "Direct messages"). */
+  retentionSeconds: number;
+  /** When a front end that shows it must delete it, ms: `sentAt` (or the receipt time, if earlier) plus `retentionSeconds`. */
+  deleteAt: number;
 }
 
 export interface RejectedEnvelope {
@@ -48,8 +53,12 @@ export interface InboxDeps {
 
 /** An envelope that had to wait (its group could not be synced) is tried again after this long. */
 const RETRY_LATER_MS = 30_000;
-/** Dedupe rows are kept this long; the relay's queue TTL is shorter. */
-const DEDUPE_RETENTION_MS = 30 * 24 * 3600_000;
+/**
+ * Dedupe rows are kept this long (docs/alerts.md "Dedupe"): the relay's default queue TTL (7 days,
+ * `AVISO_QUEUE_TTL_DAYS`), plus the day a send log serves resends, plus a day of slack. Past it, an
+ * exact replay of an envelope still fails: libsignal refuses a message key it has used.
+ */
+export const DEDUPE_RETENTION_MS = (7 + 1 + 1) * 86400_000;
 
 /**
  * Incoming envelopes, one at a time in the crypto queue: persist → ack → open → dispatch (1:1 here,
@@ -178,6 +187,7 @@ export class Inbox {
     const { content } = opened;
     if (content.body.type !== DIRECT) return this.#d.groups.receive(opened, stores);
     if (opened.via !== 'session') return { ok: false, reason: 'invalid-envelope', message: 'a direct message arrived through a sender key' };
+    const retentionSeconds = effectiveDirectRetention(readDirectRetention(this.#d.store, opened.sender), content.body.retentionSeconds);
     const direct: DirectMessage = {
       from: opened.sender,
       fromDevice: opened.senderDevice,
@@ -185,6 +195,8 @@ export class Inbox {
       sentAt: content.sentAt,
       serverTimestamp: envelope.serverTimestamp,
       guid: envelope.guid,
+      retentionSeconds,
+      deleteAt: Math.min(content.sentAt, Date.now()) + retentionSeconds * 1000,
     };
     return { ok: true, changes: {}, direct };
   }

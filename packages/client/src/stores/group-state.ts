@@ -47,6 +47,8 @@ export interface GroupState {
   membersCanInvite: boolean;
   /** Only admins may send alerts (from the encrypted attributes; absent in states stored before it existed). */
   announcementsOnly?: boolean | undefined;
+  /** How long members keep the group's content, s (from the encrypted attributes; absent: the default). */
+  retentionSeconds?: number | undefined;
   /** By pseudonym (base64 member ciphertext). */
   members: Record<string, GroupMemberState>;
   pending: Record<string, GroupPendingState>;

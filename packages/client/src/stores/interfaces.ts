@@ -88,7 +88,10 @@ export interface SenderKeyWrite {
   record: Uint8Array;
 }
 
-/** The identity of a message, independent of how often it was delivered. */
+/**
+ * The identity of a message, independent of how often it was delivered. Stores keep it only as a
+ * keyed hash with the hour it was processed (docs/alerts.md "Dedupe"), never in the clear.
+ */
 export interface ProcessedMessage {
   sender: string;
   device: number;
@@ -231,6 +234,8 @@ export interface StoreChanges {
   removeSenderKeys?: Array<{ sender: string; distributionId: string }>;
   /** Inserted or replaced whole. */
   senderKeyInfos?: SenderKeyInfo[];
+  /** Forgets our own sender key info of these groups (we are no longer in them). */
+  removeSenderKeyInfos?: string[];
   /** Inserted or replaced whole. */
   alerts?: AlertRecord[];
   /** Kept only where newer (by sentAt) than the stored response of the same member and kind. */
@@ -251,6 +256,13 @@ export interface StoreChanges {
    * this device never got that are older than a day before it, and tombstones that expired before it.
    */
   deleteAlertsExpiredBefore?: number;
+  /**
+   * The retention purge (docs/alerts.md "Retention"), per group: deletes alerts kept from `before`
+   * or earlier (their `sentAt`, or when this store first held them if that was earlier) with their
+   * responses and the send-log rows that name them, and any response, tombstone or send-log row of
+   * the group sent at `before` or earlier. Applied after everything else in the change set.
+   */
+  purgeContent?: Array<{ groupId: string; before: number }>;
   /** Inserted or replaced whole. */
   sendLog?: SendLogEntry[];
   /** Forgets send-log entries created before this time (ms). */
@@ -261,7 +273,7 @@ export interface StoreChanges {
   /** Inserted unless a row with the same guid exists (redelivery). */
   addUnprocessed?: UnprocessedEnvelope[];
   removeUnprocessed?: string[];
-  /** Forget dedupe rows older than this (ms); redeliveries that late are not expected. */
+  /** Forget dedupe rows processed before this (ms, compared at the hour: `processedHour`); redeliveries that late are not expected. */
   pruneProcessedBefore?: number;
   /** Inserted or replaced whole (a verified batch of changes lands in one commit). */
   groups?: GroupRecord[];
@@ -302,7 +314,7 @@ export interface AvisoStore {
 
   getSenderKeyInfo(groupId: string): SenderKeyInfo | undefined;
   getAlert(groupId: string, alertId: string): AlertRecord | undefined;
-  /** Every stored alert of a group (expired ones until the next cleanup), oldest observation first. */
+  /** Every stored alert of a group (expired ones until its retention passes), oldest observation first. */
   listAlerts(groupId: string): AlertRecord[];
   listAlertResponses(groupId: string, alertId: string): AlertResponse[];
   /** Tombstones naming this alert (expired ones until the next cleanup), oldest `at` first. */
@@ -312,12 +324,23 @@ export interface AvisoStore {
   /** Send-log entries of a group with `from <= sentAt <= to`, oldest first. */
   listSendLog(groupId: string, from: number, to: number): SendLogEntry[];
 
+  /**
+   * When each group's oldest content was sent (the times `purgeContent` compares), for groups that
+   * hold any, and when the oldest send-log row was created: what the retention timer waits for.
+   */
+  oldestContent(): { groups: Array<{ groupId: string; at: number }>; sendLogCreatedAt: number | undefined };
+
   getGroup(groupId: string): GroupRecord | undefined;
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
 
   /** Applies every change or none; throws (leaving the store untouched) on any conflict. */
   commit(changes: StoreChanges): void;
+  /**
+   * Makes deleted rows unrecoverable from the files: moves the write-ahead log into the database
+   * and empties it (deleted pages are zeroed by secure_delete). Optional: a memory store has no files.
+   */
+  scrub?(): void;
   close(): void;
 }
 
@@ -342,4 +365,12 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function processedKey(m: ProcessedMessage): string {
   return `${m.sender}:${m.device}:${m.sentAt}`;
+}
+
+/**
+ * The time a dedupe row keeps (`processedMessages`, `processedEnvelopes`): the processing time
+ * rounded up to the hour, so a row never dates a message to the millisecond and is never pruned early.
+ */
+export function processedHour(processedAt: number): number {
+  return Math.ceil(processedAt / 3600_000) * 3600_000;
 }

@@ -314,12 +314,16 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const store = make();
       const m = { sender: 's', device: 1, sentAt: 1000 };
       expect(store.isMessageProcessed(m)).toBe(false);
+      // Rows keep the hour, rounded up (processedHour): pruning compares hours, never early.
+      const H = 3600_000;
       store.commit({ processedMessages: [{ ...m, processedAt: 10 }], processedEnvelopes: [{ guid: 'g1', processedAt: 10 }] });
+      store.commit({ pruneProcessedBefore: H });
+      expect(store.isMessageProcessed(m)).toBe(true);
       expect(store.isMessageProcessed(m)).toBe(true);
       expect(store.isMessageProcessed({ ...m, device: 2 })).toBe(false);
       expect(store.isEnvelopeProcessed('g1')).toBe(true);
       expect(() => store.commit({ processedMessages: [{ ...m, processedAt: 11 }] })).toThrow(StoreConflictError);
-      store.commit({ processedMessages: [{ ...m, sentAt: 2000, processedAt: 100 }], pruneProcessedBefore: 50 });
+      store.commit({ processedMessages: [{ ...m, sentAt: 2000, processedAt: 2 * H + 100 }], pruneProcessedBefore: 2 * H });
       expect(store.isMessageProcessed(m)).toBe(false);
       expect(store.isEnvelopeProcessed('g1')).toBe(false);
       expect(store.isMessageProcessed({ ...m, sentAt: 2000 })).toBe(true);

@@ -35,6 +35,10 @@ const vectors = [
   vector('attributes', 'announcementsOnly that is not a boolean makes the whole blob unreadable (untitled, not announcements-only)', JSON.stringify({ v: 1, title: 'Legal observers', description: '', announcementsOnly: 'yes' }), ['unreadable', 'announcements-only']),
   vector('profile', 'a member profile: what the SDK writes', JSON.stringify(profileValue('Ana R.')), ['sender'], { encoded: true }),
   vector('profile', 'an unreadable profile reads as an empty display name', JSON.stringify({ v: 1, name: 'Ana R.' }), ['unreadable']),
+  vector('attributes', 'what the SDK writes once an admin set a retention: retentionSeconds last (v stays 1: older members ignore it)', attrs({ title: 'Night watch', description: '', announcementsOnly: false, retentionSeconds: 21600 }), ['sender', 'retention'], { encoded: true }),
+  vector('attributes', 'a retention below the minimum (another writer) reads as the minimum, one hour', JSON.stringify({ v: 1, title: 'Night watch', description: '', announcementsOnly: false, retentionSeconds: 60 }), ['retention', 'clamped']),
+  vector('attributes', 'a retention above the maximum reads as the maximum, 30 days', JSON.stringify({ v: 1, title: 'Night watch', description: '', announcementsOnly: false, retentionSeconds: 9999999999 }), ['retention', 'clamped']),
+  vector('attributes', 'a retention that is not a whole number makes the whole blob unreadable (untitled, default retention)', JSON.stringify({ v: 1, title: 'Night watch', description: '', announcementsOnly: false, retentionSeconds: '1h' }), ['unreadable', 'retention']),
 ];
 const file = {
   comment:

@@ -3,6 +3,7 @@ import {
   StoreConflictError,
   kyberUseKey,
   processedKey,
+  processedHour,
   ORPHAN_RESPONSE_GRACE_MS,
   tombstoneOrder,
   type AccountRecord,
@@ -26,6 +27,17 @@ import {
 
 const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u0000${distributionId}`;
 const pair = (a: string, b: string) => `${a}\u0000${b}`;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The alert a send-log row's Content names (`body.alertId`), as SQLite's json_extract reads it. */
+function namedAlert(content: string): string {
+  try {
+    const v = JSON.parse(content) as { body?: { alertId?: unknown } };
+    return typeof v.body?.alertId === 'string' ? v.body.alertId : '';
+  } catch {
+    return '';
+  }
+}
 
 /**
  * In-memory store: tests and ephemeral clients. Commits validate every conflict before touching
@@ -49,6 +61,8 @@ export class MemoryStore implements AvisoStore {
   readonly #groups = new Map<string, GroupRecord>();
   readonly #senderKeyInfos = new Map<string, SenderKeyInfo>();
   readonly #alerts = new Map<string, AlertRecord>();
+  /** When each alert's retention counts from (the SQLite store's `sent_at` column). */
+  readonly #alertKeptFrom = new Map<string, number>();
   readonly #responses = new Map<string, AlertResponse>();
   /** By group, then `alertId\0kind\0by`. */
   readonly #tombstones = new Map<string, Map<string, AlertTombstone>>();
@@ -198,15 +212,21 @@ export class MemoryStore implements AvisoStore {
     for (const id of c.removeKyberPreKeys ?? []) this.#kyberPreKeys.delete(id);
     for (const k of kyberKeys) this.#kyberUsed.add(k);
     for (const s of c.senderKeys ?? []) this.#senderKeys.set(senderKeyKey(s.sender, s.distributionId), s.record);
-    (c.processedMessages ?? []).forEach((m, i) => this.#processedMessages.set(processed[i] as string, m.processedAt));
-    for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, e.processedAt);
+    (c.processedMessages ?? []).forEach((m, i) => this.#processedMessages.set(processed[i] as string, processedHour(m.processedAt)));
+    for (const e of c.processedEnvelopes ?? []) this.#processedEnvelopes.set(e.guid, processedHour(e.processedAt));
     for (const u of c.addUnprocessed ?? []) if (!this.#unprocessed.has(u.guid)) this.#unprocessed.set(u.guid, { ...u });
     for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
     // Copies in and out: a caller mutating its object must not change what is stored.
     for (const g of c.groups ?? []) this.#groups.set(g.groupId, structuredClone(g));
     for (const s of c.removeSenderKeys ?? []) this.#senderKeys.delete(senderKeyKey(s.sender, s.distributionId));
     for (const i of c.senderKeyInfos ?? []) this.#senderKeyInfos.set(i.groupId, structuredClone(i));
-    for (const a of c.alerts ?? []) this.#alerts.set(pair(a.groupId, a.id), structuredClone(a));
+    for (const groupId of c.removeSenderKeyInfos ?? []) this.#senderKeyInfos.delete(groupId);
+    const now = Date.now();
+    for (const a of c.alerts ?? []) {
+      const k = pair(a.groupId, a.id);
+      this.#alerts.set(k, structuredClone(a));
+      this.#alertKeptFrom.set(k, Math.min(this.#alertKeptFrom.get(k) ?? Infinity, a.sentAt, now));
+    }
     for (const r of c.alertResponses ?? []) {
       const key = `${pair(r.groupId, r.alertId)}\u0000${r.accountId}\u0000${r.kind}`;
       const before = this.#responses.get(key);
@@ -214,6 +234,7 @@ export class MemoryStore implements AvisoStore {
     }
     for (const { groupId, alertId } of c.removeAlerts ?? []) {
       this.#alerts.delete(pair(groupId, alertId));
+      this.#alertKeptFrom.delete(pair(groupId, alertId));
       for (const [k, r] of this.#responses) if (r.groupId === groupId && r.alertId === alertId) this.#responses.delete(k);
     }
     for (const t of c.alertTombstones ?? []) this.#putTombstone(t);
@@ -228,6 +249,7 @@ export class MemoryStore implements AvisoStore {
       for (const [k, a] of this.#alerts) {
         if (a.expiresAt >= before) continue;
         this.#alerts.delete(k);
+        this.#alertKeptFrom.delete(k);
         expired.add(k);
       }
       for (const [k, r] of this.#responses) {
@@ -240,6 +262,7 @@ export class MemoryStore implements AvisoStore {
     if (c.pruneSendLogBefore !== undefined) {
       for (const [k, e] of this.#sendLog) if (e.createdAt < c.pruneSendLogBefore) this.#sendLog.delete(k);
     }
+    for (const { groupId, before } of c.purgeContent ?? []) this.#purge(groupId, before);
     if (c.pruneProcessedBefore !== undefined) {
       const before = c.pruneProcessedBefore;
       for (const [k, at] of this.#processedMessages) if (at < before) this.#processedMessages.delete(k);
@@ -248,6 +271,35 @@ export class MemoryStore implements AvisoStore {
   }
 
   close(): void {}
+
+  oldestContent(): { groups: Array<{ groupId: string; at: number }>; sendLogCreatedAt: number | undefined } {
+    const oldest = new Map<string, number>();
+    const see = (groupId: string, at: number) => oldest.set(groupId, Math.min(oldest.get(groupId) ?? Infinity, at));
+    for (const [k, a] of this.#alerts) see(a.groupId, this.#alertKeptFrom.get(k) ?? a.sentAt);
+    for (const r of this.#responses.values()) see(r.groupId, r.sentAt);
+    for (const [groupId, group] of this.#tombstones) for (const t of group.values()) see(groupId, t.at);
+    let created: number | undefined;
+    for (const e of this.#sendLog.values()) {
+      see(e.groupId, e.sentAt);
+      created = Math.min(created ?? Infinity, e.createdAt);
+    }
+    return { groups: [...oldest].sort((a, b) => cmp(a[0], b[0])).map(([groupId, at]) => ({ groupId, at })), sendLogCreatedAt: created };
+  }
+
+  /** StoreChanges.purgeContent for one group. */
+  #purge(groupId: string, before: number): void {
+    const purged = new Set<string>();
+    for (const [k, a] of this.#alerts) {
+      if (a.groupId !== groupId || (this.#alertKeptFrom.get(k) ?? a.sentAt) > before) continue;
+      purged.add(a.id);
+      this.#alerts.delete(k);
+      this.#alertKeptFrom.delete(k);
+    }
+    for (const [k, r] of this.#responses) if (r.groupId === groupId && (r.sentAt <= before || purged.has(r.alertId))) this.#responses.delete(k);
+    const tombstones = this.#tombstones.get(groupId);
+    for (const [k, t] of tombstones ?? []) if (t.at <= before) tombstones!.delete(k);
+    for (const [k, e] of this.#sendLog) if (e.groupId === groupId && (e.sentAt <= before || purged.has(namedAlert(e.content)))) this.#sendLog.delete(k);
+  }
 
   /** Inserts or replaces one tombstone, then holds the group to its cap (StoreChanges.alertTombstones). */
   #putTombstone(t: AlertTombstone): void {

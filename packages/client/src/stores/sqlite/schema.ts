@@ -73,15 +73,18 @@ export const senderKeys = sqliteTable(
   (t) => [primaryKey({ columns: [t.sender, t.distributionId] })],
 );
 
-export const processedMessages = sqliteTable(
-  'processed_messages',
+/**
+ * Messages already surfaced, for dedupe (docs/alerts.md "Dedupe"): an HMAC of (sender, device,
+ * sentAt) under a random key of this store, and the hour it was processed; never the sender or the
+ * millisecond send time, which would date every message this device got long after it is deleted.
+ */
+export const processedMessageKeys = sqliteTable(
+  'processed_message_keys',
   {
-    sender: text('sender').notNull(),
-    device: integer('device').notNull(),
-    sentAt: integer('sent_at').notNull(),
-    processedAt: integer('processed_at').notNull(),
+    key: text('key').primaryKey(),
+    processedHour: integer('processed_hour').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.sender, t.device, t.sentAt] }), index('processed_messages_at').on(t.processedAt)],
+  (t) => [index('processed_message_keys_hour').on(t.processedHour)],
 );
 
 export const processedEnvelopes = sqliteTable(
@@ -123,7 +126,11 @@ export const groupSenderKeys = sqliteTable('group_sender_keys', {
   devices: text('devices').notNull(),
 });
 
-/** Alerts until they expire (then deleted). The record is JSON; expiry is a column for the cleanup. */
+/**
+ * Alerts until the group's retention has passed since they were sent (docs/alerts.md "Retention").
+ * The record is JSON; `sent_at` (the record's sentAt, or when this device stored it if that was
+ * earlier) is a column for the retention purge.
+ */
 export const alerts = sqliteTable(
   'alerts',
   {
@@ -132,8 +139,9 @@ export const alerts = sqliteTable(
     observedAt: integer('observed_at').notNull(),
     expiresAt: integer('expires_at').notNull(),
     record: text('record').notNull(),
+    sentAt: integer('sent_at').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.alertId] }), index('alerts_expires_at').on(t.expiresAt)],
+  (t) => [primaryKey({ columns: [t.groupId, t.alertId] }), index('alerts_expires_at').on(t.expiresAt), index('alerts_sent_at').on(t.groupId, t.sentAt)],
 );
 
 /** Each member's latest acknowledgement and latest confirm/dispute per alert. */

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { and, asc, eq, gte, inArray, lte, lt, sql } from 'drizzle-orm';
@@ -9,6 +10,7 @@ import { ensurePrivateFile, makePrivateDir, tightenIfPresent } from '../private-
 import { Database, applyKey, asStoreCorrupt, type SqliteDatabase } from './cipher-db.js';
 import {
   ORPHAN_RESPONSE_GRACE_MS,
+  processedHour,
   StoreConflictError,
   type AccountRecord,
   type AlertRecord,
@@ -36,6 +38,7 @@ export const SQLITE_FILE_NAME = 'aviso-client.sqlite';
 const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 
 const LOCAL_IDENTITY = '__local_identity';
+const DEDUPE_KEY = '__dedupe_key';
 const ACCOUNT = '__account';
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -78,8 +81,8 @@ function prepareHot(db: SqliteDatabase) {
     putSenderKey: p(
       'INSERT INTO sender_keys (sender, distribution_id, record) VALUES (?, ?, ?) ON CONFLICT (sender, distribution_id) DO UPDATE SET record = excluded.record',
     ),
-    isMessageProcessed: p('SELECT 1 FROM processed_messages WHERE sender = ? AND device = ? AND sent_at = ?').pluck(),
-    addProcessedMessage: p('INSERT INTO processed_messages (sender, device, sent_at, processed_at) VALUES (?, ?, ?, ?)'),
+    isMessageProcessed: p('SELECT 1 FROM processed_message_keys WHERE key = ?').pluck(),
+    addProcessedMessage: p('INSERT INTO processed_message_keys (key, processed_hour) VALUES (?, ?)'),
     isEnvelopeProcessed: p('SELECT 1 FROM processed_envelopes WHERE guid = ?').pluck(),
     addProcessedEnvelope: p('INSERT INTO processed_envelopes (guid, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     addUnprocessed: p('INSERT INTO unprocessed (guid, server_timestamp, content, received_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
@@ -90,9 +93,28 @@ function prepareHot(db: SqliteDatabase) {
     ),
     getGroup: p('SELECT group_id AS groupId, master_key AS masterKey, status, state, invite_password AS invitePassword FROM groups WHERE group_id = ?'),
     getAlert: p('SELECT record FROM alerts WHERE group_id = ? AND alert_id = ?').pluck(),
+    // sent_at only moves earlier: a retraction rewriting the record does not extend its retention.
     putAlert: p(
-      'INSERT INTO alerts (group_id, alert_id, observed_at, expires_at, record) VALUES (?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id) DO UPDATE SET observed_at = excluded.observed_at, expires_at = excluded.expires_at, record = excluded.record',
+      'INSERT INTO alerts (group_id, alert_id, observed_at, expires_at, record, sent_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id) DO UPDATE SET observed_at = excluded.observed_at, expires_at = excluded.expires_at, record = excluded.record, sent_at = min(alerts.sent_at, excluded.sent_at)',
     ),
+    // The retention purge of one group (StoreChanges.purgeContent): what names a purged alert first, then the alerts.
+    purgeSendLog: p(
+      "DELETE FROM send_log WHERE group_id = @group AND (sent_at <= @before OR json_extract(content, '$.body.alertId') IN (SELECT alert_id FROM alerts WHERE group_id = @group AND sent_at <= @before))",
+    ),
+    purgeResponses: p(
+      'DELETE FROM alert_responses WHERE group_id = @group AND (sent_at <= @before OR alert_id IN (SELECT alert_id FROM alerts WHERE group_id = @group AND sent_at <= @before))',
+    ),
+    purgeTombstones: p('DELETE FROM alert_tombstones WHERE group_id = @group AND at <= @before'),
+    purgeAlerts: p('DELETE FROM alerts WHERE group_id = @group AND sent_at <= @before'),
+    oldestContent: p(
+      `SELECT group_id AS groupId, min(t) AS at FROM (
+         SELECT group_id, min(sent_at) AS t FROM alerts GROUP BY group_id
+         UNION ALL SELECT group_id, min(sent_at) FROM alert_responses GROUP BY group_id
+         UNION ALL SELECT group_id, min(at) FROM alert_tombstones GROUP BY group_id
+         UNION ALL SELECT group_id, min(sent_at) FROM send_log GROUP BY group_id
+       ) GROUP BY group_id ORDER BY group_id`,
+    ),
+    oldestSendLog: p('SELECT min(created_at) FROM send_log').pluck(),
     // A response replaces the stored one of the same member and kind only if it is newer.
     putAlertResponse: p(
       'INSERT INTO alert_responses (group_id, alert_id, account_id, kind, value, note, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, alert_id, account_id, kind) DO UPDATE SET value = excluded.value, note = excluded.note, sent_at = excluded.sent_at WHERE alert_responses.sent_at < excluded.sent_at',
@@ -118,7 +140,7 @@ function prepareHot(db: SqliteDatabase) {
       'INSERT INTO send_log (group_id, sent_at, distribution_id, content, created_at, resends, recipients) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (group_id, sent_at) DO UPDATE SET distribution_id = excluded.distribution_id, content = excluded.content, created_at = excluded.created_at, resends = excluded.resends, recipients = excluded.recipients',
     ),
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
-    pruneProcessedMessages: p('DELETE FROM processed_messages WHERE processed_at < ?'),
+    pruneProcessedMessages: p('DELETE FROM processed_message_keys WHERE processed_hour < ?'),
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
     // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
     dataVersion: p('PRAGMA data_version').pluck(),
@@ -142,13 +164,26 @@ export class SqliteStore implements AvisoStore {
   readonly #sessions = new Map<string, Map<number, Uint8Array>>();
   readonly #identities = new Map<string, IdentityRecord | null>();
   #dataVersion: unknown;
+  /** The HMAC key of the dedupe rows: random per store, kept in meta (encrypted with the store, if it is). */
+  readonly #dedupeSecret: Buffer;
 
   /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
   private constructor(sqlite: SqliteDatabase, db: BetterSQLite3Database) {
     this.#sqlite = sqlite;
     this.#db = db;
     this.#q = prepareHot(sqlite);
+    let secret = this.#q.getMeta.get(DEDUPE_KEY) as string | undefined;
+    if (secret === undefined) {
+      secret = randomBytes(32).toString('base64');
+      this.#q.putMeta.run(DEDUPE_KEY, secret);
+    }
+    this.#dedupeSecret = Buffer.from(secret, 'base64');
     this.#dataVersion = this.#q.dataVersion.get();
+  }
+
+  /** A dedupe row's key: an HMAC of the message's identity, so the row names no sender and no send time. */
+  #dedupeKey(m: ProcessedMessage): string {
+    return createHmac('sha256', this.#dedupeSecret).update(`${m.sender}\u0000${m.device}\u0000${m.sentAt}`).digest().subarray(0, 16).toString('base64');
   }
 
   /** Empties the read caches if another connection has committed since we last looked. */
@@ -301,7 +336,7 @@ export class SqliteStore implements AvisoStore {
     return record ? own(record) : undefined;
   }
   isMessageProcessed(m: ProcessedMessage): boolean {
-    return this.#q.isMessageProcessed.get(m.sender, m.device, m.sentAt) !== undefined;
+    return this.#q.isMessageProcessed.get(this.#dedupeKey(m)) !== undefined;
   }
   isEnvelopeProcessed(guid: string): boolean {
     return this.#q.isEnvelopeProcessed.get(guid) !== undefined;
@@ -354,6 +389,12 @@ export class SqliteStore implements AvisoStore {
       .map((row) => ({ ...row, recipients: parseRecipients(row.recipients) }));
   }
 
+  oldestContent(): { groups: Array<{ groupId: string; at: number }>; sendLogCreatedAt: number | undefined } {
+    const groups = this.#q.oldestContent.all() as Array<{ groupId: string; at: number }>;
+    const created = this.#q.oldestSendLog.get() as number | null;
+    return { groups, sendLogCreatedAt: created ?? undefined };
+  }
+
   getGroup(groupId: string): GroupRecord | undefined {
     const row = this.#q.getGroup.get(groupId) as GroupRow | undefined;
     return row ? groupOf(row) : undefined;
@@ -400,8 +441,8 @@ export class SqliteStore implements AvisoStore {
       // Plain inserts: the primary key turns a replayed triple into a constraint error.
       for (const u of c.kyberUsed ?? []) db.insert(t.kyberPreKeyUses).values({ ...u, baseKey: buf(u.baseKey) }).run();
       for (const s of c.senderKeys ?? []) q.putSenderKey.run(s.sender, s.distributionId, buf(s.record));
-      for (const m of c.processedMessages ?? []) q.addProcessedMessage.run(m.sender, m.device, m.sentAt, m.processedAt);
-      for (const e of c.processedEnvelopes ?? []) q.addProcessedEnvelope.run(e.guid, e.processedAt);
+      for (const m of c.processedMessages ?? []) q.addProcessedMessage.run(this.#dedupeKey(m), processedHour(m.processedAt));
+      for (const e of c.processedEnvelopes ?? []) q.addProcessedEnvelope.run(e.guid, processedHour(e.processedAt));
       for (const u of c.addUnprocessed ?? []) q.addUnprocessed.run(u.guid, u.serverTimestamp, u.content, u.receivedAt);
       for (const guid of c.removeUnprocessed ?? []) q.removeUnprocessed.run(guid);
       for (const g of c.groups ?? []) {
@@ -419,7 +460,9 @@ export class SqliteStore implements AvisoStore {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
       }
       for (const i of c.senderKeyInfos ?? []) q.putSenderKeyInfo.run(i.groupId, i.distributionId, i.createdAt, JSON.stringify(i.devices));
-      for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a));
+      for (const groupId of c.removeSenderKeyInfos ?? []) db.delete(t.groupSenderKeys).where(eq(t.groupSenderKeys.groupId, groupId)).run();
+      const now = Date.now();
+      for (const a of c.alerts ?? []) q.putAlert.run(a.groupId, a.id, a.observedAt, a.expiresAt, JSON.stringify(a), Math.min(a.sentAt, now));
       for (const r of c.alertResponses ?? []) q.putAlertResponse.run(r.groupId, r.alertId, r.accountId, r.kind, r.value, r.note ?? null, r.sentAt);
       for (const { groupId, alertId } of c.removeAlerts ?? []) {
         db.delete(t.alertResponses).where(and(eq(t.alertResponses.groupId, groupId), eq(t.alertResponses.alertId, alertId))).run();
@@ -449,6 +492,13 @@ export class SqliteStore implements AvisoStore {
       }
       for (const e of c.sendLog ?? []) q.putSendLog.run(e.groupId, e.sentAt, e.distributionId, e.content, e.createdAt, e.resends, JSON.stringify(e.recipients));
       if (c.pruneSendLogBefore !== undefined) q.pruneSendLog.run(c.pruneSendLogBefore);
+      for (const { groupId, before } of c.purgeContent ?? []) {
+        const at = { group: groupId, before };
+        q.purgeSendLog.run(at);
+        q.purgeResponses.run(at);
+        q.purgeTombstones.run(at);
+        q.purgeAlerts.run(at);
+      }
       if (c.pruneProcessedBefore !== undefined) {
         q.pruneProcessedMessages.run(c.pruneProcessedBefore);
         q.pruneProcessedEnvelopes.run(c.pruneProcessedBefore);
@@ -471,6 +521,14 @@ export class SqliteStore implements AvisoStore {
     for (const { accountId, record: r } of c.identities ?? []) {
       if (this.#identities.has(accountId)) this.#identities.set(accountId, { ...r, publicKey: new Uint8Array(r.publicKey) });
     }
+  }
+
+  /**
+   * Copies the WAL into the database file and truncates it to zero bytes: until then the WAL holds
+   * the pages of deleted rows as they were (secure_delete zeroes them in the database file only).
+   */
+  scrub(): void {
+    this.#sqlite.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   close(): void {
