@@ -5,6 +5,7 @@ export {
   ConnectedElsewhereError,
   ConnectionClosedError,
   DataDirLockedError,
+  DiskFullError,
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
@@ -19,6 +20,7 @@ export {
   RelayMisbehaviourError,
   RelayRequestError,
   StoreCorruptError,
+  StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
   type TransportErrorCode,
@@ -31,6 +33,8 @@ export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interface
 export { MemoryStore } from './stores/memory/memory-store.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { createKeyFile } from './stores/sqlite/store-key.js';
+export { storeProtection, type StoreProtection } from './stores/sqlite/unlock.js';
+export { wipeDataDir, type WipeOptions } from './stores/sqlite/wipe.js';
 export {
   DisplayNameError,
   confusableNames,
