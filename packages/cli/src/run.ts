@@ -5,11 +5,12 @@ import { CliError, EXIT_OK, EXIT_USAGE, toCliError, usageError, type ErrorContex
 import { commandHelp, mainHelp } from './help.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
+import { passphraseFileOf } from './passphrase.js';
 import { ForwardedError, type Context } from './session.js';
 import { terminalText } from './terminal-text.js';
 import type { AvisoClient } from '@aviso/client';
 
-const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
 
 export interface Invocation {
   command: Command | undefined;
@@ -28,7 +29,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   // Before the command only global options may appear.
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
     pre.push(argv[i]!);
-    if ((argv[i] === '--profile') && i + 1 < argv.length) pre.push(argv[++i]!);
+    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file') && i + 1 < argv.length) pre.push(argv[++i]!);
     i++;
   }
   const globals = parse(pre, GLOBAL, undefined, 0);
@@ -36,8 +37,8 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   if (word === undefined) return { command: undefined, parsed: globals };
   let name = word;
   let rest = argv.slice(i + 1);
-  if (word === 'group' && rest[0] !== undefined && !rest[0].startsWith('-')) {
-    name = `group ${rest[0]}`;
+  if ((word === 'group' || word === 'passphrase') && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    name = `${word} ${rest[0]}`;
     rest = rest.slice(1);
   }
   const command = commands.find((c) => c.name === name);
@@ -81,6 +82,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const { command, parsed, unknown } = parseInvocation(argv);
     json = parsed.values['json'] === true;
     if (unknown !== undefined) {
+      if (unknown === 'passphrase') throw usageError('passphrase needs a subcommand: `aviso passphrase set` or `aviso passphrase change`');
       throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
     }
     if (!command) {
@@ -106,6 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
       command: command.name,
       errors,
       argv,
+      passphraseFile: passphraseFileOf(parsed.values['passphrase-file'] as string | undefined, io.env),
       ...(shared ? { shared: shared.client } : {}),
       nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
     };
