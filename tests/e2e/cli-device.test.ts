@@ -125,3 +125,45 @@ describe('aviso wipe', () => {
     expect(existsSync(profileDir('wipe2'))).toBe(false);
   });
 });
+
+/** Runs aviso on a real pseudo-terminal (util-linux `script`), typing each answer once its prompt shows up. */
+function onTerminal(args: readonly string[], steps: Array<[RegExp, string]>): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    const pending = [...steps];
+    const onData = (c: Buffer) => {
+      output += c.toString();
+      const next = pending[0];
+      if (next && next[0].test(output)) {
+        pending.shift();
+        child.stdin.write(`${next[1]}\r`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('at a terminal', () => {
+  test('the passphrase prompt echoes nothing, a wrong one is WRONG_PASSPHRASE, and wipe asks for the profile name', { timeout: 300_000 }, async () => {
+    const pw = passFile('tty', 'tty-secret-passphrase');
+    expect((await aviso(['--profile', 'tty', 'passphrase', 'set', '--new-passphrase-file', pw])).code).toBe(0);
+    const right = await onTerminal(['--profile', 'tty', 'groups'], [[/passphrase for profile "tty": /, 'tty-secret-passphrase']]);
+    expect(right.output).toContain('passphrase for profile "tty": ');
+    expect(right.output).not.toContain('tty-secret');
+    expect(right.output).toContain('has no account yet'); // unlocked: the profile simply has no account
+    const wrong = await onTerminal(['--profile', 'tty', 'groups'], [[/passphrase for profile "tty": /, 'not-it-at-all']]);
+    expect(wrong.output).not.toContain('not-it-at-all');
+    expect(wrong.output).toContain('that is not the passphrase of profile "tty"');
+    const declined = await onTerminal(['--profile', 'tty', 'wipe'], [[/to wipe it: /, 'tt']]);
+    expect(declined.output).toContain('nothing was wiped');
+    expect(existsSync(profileDir('tty'))).toBe(true);
+    const confirmed = await onTerminal(['--profile', 'tty', 'wipe'], [[/to wipe it: /, 'tty']]);
+    expect(confirmed.output).toContain('profile "tty" wiped');
+    expect(existsSync(profileDir('tty'))).toBe(false);
+  });
+});
