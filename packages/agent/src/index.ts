@@ -13,4 +13,5 @@ export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } fr
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';
 export { LiveFeed, type FeedDetail, type FeedEvent, type FeedOptions, type FeedProblem } from './live/feed.js';
 export { AppServer, type AppServerOptions } from './app/server.js';
+export { AppLock, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, type AppLockOptions } from './app/lock.js';
 export { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, TOKEN_SUBPROTOCOL_PREFIX, contentSecurityPolicy } from './app/guard.js';
