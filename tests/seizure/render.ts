@@ -95,7 +95,7 @@ export function renderReport(r: ReportInput): string {
     table(['Counter', 'Value'], Object.entries(r.counts).map(([k, v]) => [k, v])),
     '',
     '**Positive control.** The same checks run on a copy of the group creator\'s SDK data folder (a seized, unlocked',
-    `phone; Aviso does not encrypt it at rest) find ${r.phoneHits.length} of the ${r.secrets} tracked plaintexts there: ${r.phoneHits.join('; ')}.`,
+    `phone whose store has no passphrase; "Seized devices" below shows every member's folder locked and wiped) find ${r.phoneHits.length} of the ${r.secrets} tracked plaintexts there: ${r.phoneHits.join('; ')}.`,
     'So the search works on real SQLite storage, not only on planted bytes.',
     '',
     '## Findings',

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../support/relay.js';
 import { CHECK_NAMES, checkSeizure } from './findings.js';
+import { deviceFailures, deviceRows, renderDeviceSection } from './devices.js';
 import { inventoryFolder } from './inventory.js';
 import { renderReport, withStorageTable } from './render.js';
 import { seize } from './seize.js';
@@ -54,11 +55,13 @@ try {
     findings: seizure.findings,
     phoneHits: phoneHits(),
   });
-  writeFileSync(join(REPO_ROOT, 'docs', 'seizure-report.md'), report);
+  const devices = await deviceRows(seizure.memberDirs, seizure.outcome.secrets);
+  writeFileSync(join(REPO_ROOT, 'docs', 'seizure-report.md'), `${report.trimEnd()}\n\n${renderDeviceSection(devices, seizure.outcome.secrets.length)}`);
   const threatModel = join(REPO_ROOT, 'docs', 'threat-model.md');
   writeFileSync(threatModel, withStorageTable(readFileSync(threatModel, 'utf8')));
 
-  const fails = seizure.findings.filter((f) => f.severity === 'fail');
+  const fails = [...seizure.findings.filter((f) => f.severity === 'fail'), ...deviceFailures(devices).map((detail) => ({ check: 'seized device', where: 'member folder', detail }))];
+  for (const d of devices) console.log(`  device ${d.member}: unlocked ${d.unlocked.plaintexts} plaintexts / ${d.unlocked.keys} keys; locked ${d.locked.plaintexts} / ${d.locked.keys}; wiped ${d.wiped.plaintexts} / ${d.wiped.keys}, passphrase opens ${d.wiped.passphraseOpens}`);
   const warns = seizure.findings.filter((f) => f.severity === 'warn');
   const primary = seizure.images[0]!.inventory;
   const rows = primary.db?.tables.reduce((n, t) => n + t.rows, 0) ?? 0;

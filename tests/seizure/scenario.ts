@@ -27,6 +27,8 @@ export interface ScenarioOutcome {
   offline: Array<{ name: string; accountId: string }>;
   /** The group creator's SDK data folder (SQLite store), while the pool still holds it: a member's phone. */
   adminPhoneDir: string;
+  /** Every member's SDK data folder (SQLite stores), while the pool still holds them: their phones. */
+  memberDirs: Array<{ name: string; dir: string }>;
   /** Human-readable lines for the report. */
   summary: string[];
   counts: Record<string, number>;
@@ -253,7 +255,7 @@ export async function runScenario(relay: RelayProcess, pool: ClientPool, size: S
       .filter((m) => m.client.isRegistered)
       .map((m) => ({ name: m.name, accountId: m.client.accountId, identityKey: m.client.identityKey }));
     counts.accounts = accounts.length;
-    return { secrets: dedupe(secrets), accounts, senders: [...senders], groupIds, offline, adminPhoneDir: rosa.dir!, summary, counts };
+    return { secrets: dedupe(secrets), accounts, senders: [...senders], groupIds, offline, adminPhoneDir: rosa.dir!, memberDirs: members.flatMap((m) => (m.dir ? [{ name: m.name, dir: m.dir }] : [])), summary, counts };
   } finally {
     await memoryClient?.close();
   }

@@ -24,6 +24,8 @@ export interface Seizure {
    * the checker's positive control on real data (it must find titles and names there).
    */
   phoneDir: string;
+  /** Copies of every member's SDK data folder, taken with phoneDir (the device section: devices.ts). */
+  memberDirs: Array<{ name: string; dir: string }>;
   /** Keeps the images until `dispose()`, so a test can plant things in copies of them. */
   dispose(): void;
 }
@@ -38,12 +40,14 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
   const pool = new ClientPool();
   const killedDir = mkdtempSync(join(tmpdir(), 'aviso-seized-kill-'));
   const phoneDir = mkdtempSync(join(tmpdir(), 'aviso-seized-phone-'));
+  const membersRoot = mkdtempSync(join(tmpdir(), 'aviso-seized-members-'));
   let disposed = false;
   const dispose = () => {
     if (disposed) return;
     disposed = true;
     rmSync(killedDir, { recursive: true, force: true });
     rmSync(phoneDir, { recursive: true, force: true });
+    rmSync(membersRoot, { recursive: true, force: true });
     rmSync(relay.dataDir, { recursive: true, force: true });
   };
   try {
@@ -51,6 +55,11 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
     await waitForOnlineQueuesToDrain(relay.dataDir, outcome);
     // Every client closes first, so none reconnects to the restarted relay below.
     cpSync(outcome.adminPhoneDir, phoneDir, { recursive: true });
+    const memberDirs = outcome.memberDirs.map((m, i) => {
+      const dir = join(membersRoot, `${i}`);
+      cpSync(m.dir, dir, { recursive: true });
+      return { name: m.name, dir };
+    });
     await pool.dispose();
     // Nothing is in flight from here on: whatever a deletion left in the WAL must go within the bound.
     const quietSince = Date.now();
@@ -79,7 +88,7 @@ export async function seize(size: ScenarioSize, logLevel = 'debug'): Promise<Sei
       groupIds: outcome.groupIds,
       allowedLogLines: LISTENING_LINES,
     });
-    return { outcome, images, phoneDir, log: relay.log, logInventory: inventoryLog(relay.log), logLevel, exitCode, findings, dispose };
+    return { outcome, images, phoneDir, memberDirs, log: relay.log, logInventory: inventoryLog(relay.log), logLevel, exitCode, findings, dispose };
   } catch (err) {
     await pool.dispose();
     await relay.dispose();

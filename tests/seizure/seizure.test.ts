@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../support/relay.js';
 import { CHECK_NAMES, checkSeizure, PENDING_BOUND_MS, WAL_BOUND_MS, type Finding, type SeizedImage } from './findings.js';
+import { deviceFailures, deviceRows } from './devices.js';
 import { DB_FILE, inventoryFolder } from './inventory.js';
 import { renderStorageTable } from './render.js';
 import { LISTENING_LINES, seize, type Seizure } from './seize.js';
@@ -266,6 +267,18 @@ describe('the checker finds what a leaky relay would leave (planted in a copy of
     expectFinding(findings, CHECK_NAMES.plaintext, /aviso-client\.sqlite/, /alert body/);
     expectFinding(findings, CHECK_NAMES.undocumented, /aviso-client\.sqlite$/);
   });
+
+  test('seized devices: every member folder yields plaintexts and keys unlocked (the control), none locked or wiped, and the passphrase opens nothing after a wipe', async () => {
+    const rows = await deviceRows(seizure.memberDirs, seizure.outcome.secrets);
+    expect(rows.length).toBe(seizure.memberDirs.length);
+    for (const r of rows) {
+      expect(r.unlocked.keys, r.member).toBeGreaterThan(0);
+      expect(r.locked).toMatchObject({ plaintexts: 0, keys: 0 });
+      expect(r.wiped).toMatchObject({ plaintexts: 0, keys: 0, files: [], passphraseOpens: 'nothing' });
+    }
+    expect(rows.some((r) => r.unlocked.plaintexts > 0)).toBe(true);
+    expect(deviceFailures(rows)).toEqual([]);
+  }, 300_000);
 
   test('a file written next to the database is scanned whatever its name', () => {
     const place = secret('alert place');

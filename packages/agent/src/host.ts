@@ -1,4 +1,4 @@
-import { AvisoClient, type Logger } from '@aviso/client';
+import { AvisoClient, storeProtection, type Logger } from '@aviso/client';
 import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
 
 export interface HostOptions {
@@ -7,7 +7,16 @@ export interface HostOptions {
   logger?: Logger | undefined;
   /** Keep syncing groups while connected (a long-lived host, not a one-shot command). */
   live?: boolean;
+  /**
+   * The secret for a profile whose store is encrypted (asked only then): the CLI reads a passphrase
+   * file or prompts, the app's unlock screen sends one. Without it such a profile fails to open with
+   * PASSPHRASE_REQUIRED.
+   */
+  secret?: (profile: Profile, protection: 'passphrase' | 'key-file') => Promise<ProfileSecret>;
 }
+
+/** How an encrypted profile is opened (never an argv value: it would show in `ps`). */
+export type ProfileSecret = { passphrase: string } | { keyFile: string };
 
 interface Held {
   client: AvisoClient;
@@ -74,8 +83,11 @@ export class MemberHost {
     ensureProfileDir(profile);
     const unlock = lockProfile(profile, this.#options.command);
     try {
+      const protection = storeProtection(profile.dir);
+      const secret = protection !== 'none' && this.#options.secret ? await this.#options.secret(profile, protection) : {};
       const client = await AvisoClient.open({
         dataDir: profile.dir,
+        ...secret,
         ...(this.#options.logger ? { logger: this.#options.logger } : {}),
         requestTimeoutMs: 20_000,
         connection: { backoff: { initialMs: 500, maxMs: 5000 } },

@@ -3,7 +3,9 @@
 // channels that hand a command to the process holding a profile.
 export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './errors.js';
 export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
-export { MemberHost, type HostOptions } from './host.js';
+export { MemberHost, type HostOptions, type ProfileSecret } from './host.js';
+export { removeProfileFiles, wipeProfile } from './wipe.js';
+export { changeProfilePassphrase, protectProfile } from './protect.js';
 export { DEFAULT_CONNECT_TIMEOUT_S, checkRelay, connectAndDrain, debugLogger, type ConnectOptions } from './session.js';
 export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
 export { ackCounts, activeGroups, alertJson, allAlerts, bySeverity, groupJson, groupPeople, memberJson, type AckCounts, type FoundAlert, type People } from './views/index.js';
@@ -12,4 +14,5 @@ export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } fr
 export { UnixSocketChannel, controlPath, forward } from './control/unix-socket.js';
 export { LiveFeed, type FeedDetail, type FeedEvent, type FeedOptions, type FeedProblem } from './live/feed.js';
 export { AppServer, type AppServerOptions } from './app/server.js';
+export { AppLock, DEFAULT_IDLE_MINUTES, MAX_IDLE_MINUTES, type AppLockOptions } from './app/lock.js';
 export { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, TOKEN_SUBPROTOCOL_PREFIX, contentSecurityPolicy } from './app/guard.js';

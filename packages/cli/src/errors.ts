@@ -3,6 +3,7 @@ import {
   ClientClosedError,
   ConnectedElsewhereError,
   DataDirLockedError,
+  DiskFullError,
   DisplayNameError,
   GroupForkError,
   GroupRollbackError,
@@ -10,10 +11,16 @@ import {
   GroupWithheldError,
   IdentityMismatchError,
   InviteCodeError,
+  KeyFileError,
   MessageTooLargeError,
+  NotPassphraseProtectedError,
   NotRegisteredError,
+  PassphraseRequiredError,
   RelayRequestError,
+  StoreCorruptError,
+  StoreWipedError,
   UntrustedIdentityError,
+  WrongPassphraseError,
 } from '@aviso/client';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, type ErrorContext } from './cli-error.js';
 
@@ -68,6 +75,8 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
     // The profile lock is taken first, so this holder is not an `aviso` command: some other SDK process.
     return new CliError('PROFILE_BUSY', `profile "${ctx.profile}" is in use by another program (${err.dataDir}) — stop it first, or use another --profile`);
   }
+  const store = storeError(err, ctx);
+  if (store) return store;
   if (err instanceof ConnectedElsewhereError) {
     return new CliError('CONNECTED_ELSEWHERE', 'another process connected with this same identity and took over — run one `aviso` per profile at a time');
   }
@@ -104,4 +113,22 @@ function relayError(err: RelayRequestError, relay: string): CliError {
     default:
       return new CliError(`RELAY_${err.code}`, `the relay${relay} refused the request: ${err.message} (${err.code})${err.retryable ? ' — try again' : ''}`);
   }
+}
+
+/** The encrypted store's errors (docs/sdk.md "Encryption at rest"), said for the profile. */
+function storeError(err: unknown, ctx: ErrorContext): CliError | undefined {
+  const p = `profile "${ctx.profile}"`;
+  if (err instanceof WrongPassphraseError) return new CliError('WRONG_PASSPHRASE', `that is not the passphrase of ${p} — nothing was read or changed; try again`);
+  if (err instanceof PassphraseRequiredError) {
+    if (err.needs === 'key-file') return new CliError('PASSPHRASE_REQUIRED', `${p} is encrypted with a key file, which the CLI does not open — open it through the SDK with keyFile`);
+    return new CliError('PASSPHRASE_REQUIRED', `${p} is protected by a passphrase — run this at a terminal to be asked for it, or give --passphrase-file PATH (or AVISO_PASSPHRASE_FILE)`);
+  }
+  if (err instanceof KeyFileError) return new CliError('KEY_FILE_INVALID', `${err.message} — check the path, or use the key file this profile was made with`);
+  if (err instanceof StoreWipedError) return new CliError('STORE_WIPED', `${p} was being wiped when it stopped: nothing in it can be decrypted any more — run \`aviso wipe --profile ${ctx.profile}\` to remove what is left`);
+  if (err instanceof StoreCorruptError) return new CliError('STORE_CORRUPT', `the store of ${p} is damaged (${err.message}) — nothing was changed; restore the folder from a copy, or wipe it and join again`);
+  if (err instanceof DiskFullError) return new CliError('DISK_FULL', `the disk is full — nothing was changed and ${p} still opens as before; free some space and try again`);
+  if (err instanceof NotPassphraseProtectedError) {
+    return new CliError('NOT_PASSPHRASE_PROTECTED', err.protection === 'none' ? `${p} has no passphrase yet — set one with \`aviso passphrase set\`` : `${p} is encrypted with a key file, not a passphrase`);
+  }
+  return undefined;
 }

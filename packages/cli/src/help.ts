@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 
 export const GLOBAL_OPTIONS = [
   '--profile NAME   which identity to use (default "default", or $AVISO_PROFILE)',
+  '--passphrase-file PATH  read a protected profile\'s passphrase from PATH (or $AVISO_PASSPHRASE_FILE); else asked at the terminal',
   '--json           print one JSON object per line (errors too: {"type":"error","code","message"})',
   '-h, --help       show help (also after a command: aviso invite --help)',
   '--version        print the version of aviso and of the protocol it speaks',

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `aviso` command: the process around runCli (signals, terminal, exit status).
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import { invokedAs } from './invocation.js';
 import { runCli } from './run.js';
 import type { CliIo } from './output.js';
@@ -36,6 +37,25 @@ const io: CliIo = {
       return await rl.question(question);
     } finally {
       rl.close();
+    }
+  },
+  async promptSecret(question) {
+    // Muted: the question is written, then nothing the user types is echoed (not even stars).
+    let muted = false;
+    const output = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (!muted) process.stderr.write(chunk);
+        done();
+      },
+    });
+    const rl = createInterface({ input: process.stdin, output, terminal: true });
+    try {
+      const answer = rl.question(question);
+      muted = true;
+      return await answer;
+    } finally {
+      rl.close();
+      process.stderr.write('\n');
     }
   },
   stopped,

@@ -13,6 +13,8 @@ export interface CliIo {
   stdinIsTTY: boolean;
   /** Asks a question on the terminal and resolves with the answer (only called when stdinIsTTY). */
   prompt(question: string): Promise<string>;
+  /** Asks without echoing what is typed (passphrases); only called when stdinIsTTY. */
+  promptSecret?(question: string): Promise<string>;
   /** Terminal width, for the live view. */
   columns(): number;
   /**

@@ -10,13 +10,14 @@ import { commandHelp, mainHelp } from './help.js';
 import { suggestion } from './invocation.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
+import { passphraseFileOf } from './passphrase.js';
 import type { Context } from './session.js';
 import { terminalText } from './terminal-text.js';
 import { CLI_VERSION, versionLine } from './version.js';
 
 // Everything this module imports, and the catalog, loads no SDK: see catalog/index.ts.
 
-const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
 
 export interface Invocation {
   command: Command | undefined;
@@ -35,7 +36,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   // Before the command only global options may appear.
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
     pre.push(argv[i]!);
-    if ((argv[i] === '--profile') && i + 1 < argv.length) pre.push(argv[++i]!);
+    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file') && i + 1 < argv.length) pre.push(argv[++i]!);
     i++;
   }
   const globals = parse(pre, GLOBAL, undefined, 0);
@@ -43,8 +44,8 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   if (word === undefined) return { command: undefined, parsed: globals };
   let name = word;
   let rest = argv.slice(i + 1);
-  if (word === 'group' && rest[0] !== undefined && !rest[0].startsWith('-')) {
-    name = `group ${rest[0]}`;
+  if ((word === 'group' || word === 'passphrase') && rest[0] !== undefined && !rest[0].startsWith('-')) {
+    name = `${word} ${rest[0]}`;
     rest = rest.slice(1);
   }
   const command = commands.find((c) => c.name === name);
@@ -88,6 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const { command, parsed, unknown } = parseInvocation(argv);
     json = parsed.values['json'] === true;
     if (unknown !== undefined) {
+      if (unknown === 'passphrase') throw usageError('passphrase needs a subcommand: `aviso passphrase set` or `aviso passphrase change`');
       throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
     }
     if (parsed.values['version'] === true) {
@@ -123,6 +125,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
       command: command.name,
       errors,
       argv,
+      passphraseFile: passphraseFileOf(parsed.values['passphrase-file'] as string | undefined, io.env),
       ...(shared ? { shared: shared.client } : {}),
       nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
       suggest: (words) => suggestion(io.invokedAs, profileName, words),

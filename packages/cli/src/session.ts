@@ -1,8 +1,9 @@
-import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger } from '@aviso/agent';
+import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger, type ProfileSecret } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
 import { forward, type Runner } from './control.js';
 import { CliError, ForwardedError, type ErrorContext } from './cli-error.js';
 import type { CliIo, Output } from './output.js';
+import { currentPassphrase } from './passphrase.js';
 import type { Profile } from './profile.js';
 
 /** What every command gets: where to write, which profile, and what to name in error messages. */
@@ -17,6 +18,8 @@ export interface Context {
   argv: readonly string[];
   /** Set when this command runs inside `listen`'s process: its open, connected client. */
   shared?: AvisoClient;
+  /** Where the profile's passphrase is read from (--passphrase-file, AVISO_PASSPHRASE_FILE); else a TTY prompt. */
+  passphraseFile: { path: string; option: string } | undefined;
   /** Runs further commands on `client` in this process (what `listen` serves). */
   nested(client: AvisoClient): Runner;
   /** A command to suggest (`next: …`), written the way this one was run, with its --profile. */
@@ -46,7 +49,7 @@ export async function withClient<T>(ctx: Context, opts: SessionOptions, fn: (cli
     ctx.errors.relayUrl = ctx.shared.relayUrl;
     return fn(ctx.shared); // already connected and drained by listen
   }
-  const host = new MemberHost({ command: ctx.command, logger: debugLogger(ctx.io.env, (line) => ctx.io.err(line)), live: opts.live ?? false });
+  const host = new MemberHost({ command: ctx.command, logger: debugLogger(ctx.io.env, (line) => ctx.io.err(line)), live: opts.live ?? false, secret: (profile, protection) => profileSecret(ctx, profile.name, protection) });
   let client: AvisoClient;
   try {
     client = await host.client(ctx.profile);
@@ -67,6 +70,12 @@ export async function withClient<T>(ctx: Context, opts: SessionOptions, fn: (cli
   } finally {
     await host.closeAll();
   }
+}
+
+/** The secret of an encrypted profile: its passphrase, from the file or the terminal. */
+export async function profileSecret(ctx: Context, profile: string, protection: 'passphrase' | 'key-file'): Promise<ProfileSecret> {
+  if (protection === 'key-file') throw new CliError('PASSPHRASE_REQUIRED', `profile "${profile}" is encrypted with a key file, which the CLI does not open — open it through the SDK with keyFile`);
+  return { passphrase: await currentPassphrase(ctx.io, ctx.passphraseFile, profile) };
 }
 
 export { checkRelay } from '@aviso/agent';

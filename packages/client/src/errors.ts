@@ -167,6 +167,35 @@ export class NotPassphraseProtectedError extends Error {
   }
 }
 
+/**
+ * The store in `dataDir` was wiped and the wipe did not finish (the process died after its key
+ * material was destroyed): nothing in it can be decrypted any more. Run the wipe again to remove
+ * what is left; after that the folder opens as a new, empty store.
+ */
+export class StoreWipedError extends Error {
+  override name = 'StoreWipedError';
+  readonly code = 'STORE_WIPED';
+  constructor(readonly dataDir: string) {
+    super(`the store in ${resolve(dataDir)} was wiped (the wipe was interrupted); wipe it again to remove what is left`);
+  }
+}
+
+/**
+ * The disk filled up (SQLITE_FULL, ENOSPC, or a file size limit) while the store was being
+ * converted or its key rewritten. Nothing was lost: the store is as it was before and still opens
+ * with the secret it had. Free some space and try again.
+ */
+export class DiskFullError extends Error {
+  override name = 'DiskFullError';
+  readonly code = 'DISK_FULL';
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the disk holding ${resolve(path)} is full; nothing was changed — free some space and try again`, options);
+  }
+}
+
 /** The WebSocket closed while a request on it (a ping) was pending. */
 export class ConnectionClosedError extends Error {
   override name = 'ConnectionClosedError';

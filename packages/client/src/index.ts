@@ -5,6 +5,7 @@ export {
   ConnectedElsewhereError,
   ConnectionClosedError,
   DataDirLockedError,
+  DiskFullError,
   GroupForkError,
   GroupRollbackError,
   GroupVerificationError,
@@ -20,6 +21,7 @@ export {
   RelayRequestError,
   RetentionRangeError,
   StoreCorruptError,
+  StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
   type TransportErrorCode,
@@ -32,6 +34,8 @@ export type { AvisoStore, StoreChanges, VerifiedState } from './stores/interface
 export { MemoryStore } from './stores/memory/memory-store.js';
 export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { createKeyFile } from './stores/sqlite/store-key.js';
+export { storeProtection, type StoreProtection } from './stores/sqlite/unlock.js';
+export { wipeDataDir, type WipeOptions } from './stores/sqlite/wipe.js';
 export {
   DisplayNameError,
   confusableNames,

@@ -53,7 +53,8 @@ import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import type { StoreSecret } from '../stores/sqlite/store-key.js';
-import { changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
+import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
+import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
@@ -253,7 +254,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       return client;
     } catch (err) {
       lock?.release();
-      throw err;
+      // Opening a store writes (a journal, the -shm, migrations): on a full disk say so, not "I/O error".
+      throw opts.dataDir === undefined ? err : asDiskFull(err, opts.dataDir);
     }
   }
 
@@ -517,6 +519,36 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   /** Stops delivery, waits for in-flight processing, closes the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    try {
+      await this.#shutdown();
+    } finally {
+      this.#dataDirLock?.release();
+    }
+  }
+
+  /**
+   * Panic wipe: closes the client, then destroys the store in `dataDir` while still holding its
+   * lock: the key material first (the key file given to open(), then the wrapped key), then the
+   * database files, then the folder if nothing else is in it (docs/sdk.md "Wiping a store"). After
+   * it returns nothing on disk decrypts, with or without the passphrase; kill -9 part-way leaves
+   * either the store as it was or nothing decryptable (open() then says STORE_WIPED and
+   * `wipeDataDir` finishes). A memory-only client is just closed.
+   */
+  async wipe(): Promise<void> {
+    if (this.#opts.store !== undefined) throw new TypeError('wipe() destroys the store in dataDir; a store passed as `store` is the caller\'s to destroy');
+    if (this.#closed) throw new ClientClosedError();
+    const dataDir = this.#opts.dataDir;
+    try {
+      await this.#shutdown();
+      if (dataDir !== undefined) wipeLocked(dataDir, this.#opts.keyFile === undefined ? {} : { keyFile: this.#opts.keyFile });
+    } finally {
+      this.#dataDirLock?.release();
+    }
+    if (dataDir !== undefined) removeFolderIfEmpty(dataDir);
+  }
+
+  /** close() without releasing the data folder's lock (wipe() keeps it until the files are gone). */
+  async #shutdown(): Promise<void> {
     this.#closed = true;
     const connection = this.#connection;
     this.#connection = undefined;
@@ -529,11 +561,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await this.#crypto.idle();
     await this.#log.idle();
     await this.#maintaining?.catch(() => undefined);
-    try {
-      this.#store.close();
-    } finally {
-      this.#dataDirLock?.release();
-    }
+    this.#store.close();
   }
 
   /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DataDirLockedError } from '../errors.js';
+import { DataDirLockedError, DiskFullError } from '../errors.js';
 import { Database, type SqliteDatabase } from './sqlite/cipher-db.js';
 import { ensurePrivateFile, makePrivateDir } from './private-files.js';
 
@@ -40,6 +40,8 @@ export class DataDirLock {
     } catch (err) {
       db.close();
       if ((err as { code?: unknown }).code === 'SQLITE_BUSY') throw new DataDirLockedError(dataDir, { cause: err });
+      // Taking the lock writes a journal: on a full disk even that has no room.
+      if ((err as { code?: unknown }).code === 'SQLITE_FULL') throw new DiskFullError(dataDir, { cause: err });
       throw err;
     }
     return new DataDirLock(db);

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -79,4 +79,33 @@ export function writeFileDurably(path: string, data: Uint8Array | string): void 
   }
   renameSync(tmp, path);
   fsyncDir(dirname(path));
+}
+
+/**
+ * Overwrites a file no SQLite connection in this process has open with zeros (fsync), then removes
+ * it; a missing file is fine. Best effort against reading the disk afterwards: journaling and
+ * copy-on-write file systems and SSDs may keep the old blocks (docs/sdk.md says so).
+ */
+export function shred(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    overwriteWithZeros(fd);
+  } finally {
+    closeSync(fd);
+  }
+  rmSync(path, { force: true });
+}
+
+/** Overwrites the whole of an open file with zeros, in place, and fsyncs it. */
+export function overwriteWithZeros(fd: number): void {
+  const size = fstatSync(fd).size;
+  const zeros = Buffer.alloc(Math.max(1, Math.min(size, 1 << 20)));
+  for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
+  fsyncSync(fd);
 }

@@ -1,6 +1,6 @@
-import { closeSync, fstatSync, linkSync, openSync, renameSync, rmSync, statSync, writeSync, fsyncSync } from 'node:fs';
+import { linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateFile, fsyncDir, fsyncFile } from '../private-files.js';
+import { ensurePrivateFile, fsyncDir, fsyncFile, shred } from '../private-files.js';
 import { Database, applyKey, probeDatabase, type SqliteDatabase } from './cipher-db.js';
 import { writeStoreKeyFile, type StoreKeyFile } from './store-key.js';
 
@@ -65,20 +65,6 @@ function exportInto(db: SqliteDatabase, src: string): void {
       db.pragma(`main.${pragma} = ${Math.trunc(value)}`);
     }
   })();
-}
-
-/** Overwrites a file no SQLite connection has open with zeros, then removes it. */
-function shred(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    const size = fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.min(size, 1 << 20));
-    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  rmSync(path, { force: true });
 }
 
 function sameFile(a: string, b: string): boolean {

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timi
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { KeyFileError, StoreCorruptError, WrongPassphraseError } from '../../errors.js';
+import { KeyFileError, StoreCorruptError, StoreWipedError, WrongPassphraseError } from '../../errors.js';
 import { PRIVATE_FILE_MODE, fsyncDir, writeFileDurably } from '../private-files.js';
 
 /**
@@ -60,13 +60,16 @@ export type StoreSecret = { passphrase: string } | { keyFile: string };
 
 /** Reads and validates the data folder's key file; undefined if there is none. */
 export function readStoreKeyFile(path: string): StoreKeyFile | undefined {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  // All zeros: a wipe destroyed the key here and was interrupted before removing the rest (wipe.ts).
+  if (bytes.length > 0 && bytes.every((b) => b === 0)) throw new StoreWipedError(dirname(path));
+  const text = bytes.toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

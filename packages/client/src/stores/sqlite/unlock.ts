@@ -1,8 +1,9 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { KeyFileError, NotPassphraseProtectedError, PassphraseRequiredError, StoreCorruptError } from '../../errors.js';
+import { DiskFullError, KeyFileError, NotPassphraseProtectedError, PassphraseRequiredError, StoreCorruptError } from '../../errors.js';
 import { makePrivateDir } from '../private-files.js';
 import { probeDatabase } from './cipher-db.js';
-import { encryptInPlace, recoverConversion } from './encrypt-in-place.js';
+import { PENDING_SUFFIX, encryptInPlace, recoverConversion } from './encrypt-in-place.js';
 import { SQLITE_FILE_NAME } from './sqlite-store.js';
 import {
   STORE_KEY_FILE_NAME,
@@ -38,15 +39,53 @@ export async function unlockStore(dataDir: string, secret: StoreSecret | undefin
     }
     return { dbKey: await keyOf(existing, secret, dataDir, keyPath), protection: existing.protection };
   }
-  const kind = probeDatabase(dbPath);
+  let kind: ReturnType<typeof probeDatabase>;
+  try {
+    kind = probeDatabase(dbPath);
+  } catch (err) {
+    throw asDiskFull(err, dataDir);
+  }
   if (kind === 'other') {
     throw new StoreCorruptError(dbPath, 'it is not a plain SQLite database and the folder holds no wrapped-key file (truncated, corrupted, or its key file was lost)');
   }
   if (secret === undefined) return { dbKey: undefined, protection: 'none' };
   const { dbKey, record } = await newKey(secret);
-  if (kind === 'missing') writeStoreKeyFile(keyPath, record);
-  else encryptInPlace(dbPath, keyPath, dbKey, record);
+  try {
+    if (kind === 'missing') writeStoreKeyFile(keyPath, record);
+    else encryptInPlace(dbPath, keyPath, dbKey, record);
+  } catch (err) {
+    dbKey.fill(0);
+    if (!isDiskFull(err)) throw err;
+    // What a full disk left half-written (a staged key, a partial copy) is put back as it was.
+    recoverConversion(dbPath, keyPath);
+    throw new DiskFullError(dataDir, { cause: err });
+  }
   return { dbKey, protection: record.protection };
+}
+
+// SQLite's and the OS's words for "no room": a full disk, a quota, a file size limit, or no room to grow the -shm.
+const DISK_FULL_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR_SHMSIZE', 'ENOSPC', 'EDQUOT', 'EFBIG']);
+
+function isDiskFull(err: unknown): boolean {
+  return DISK_FULL_CODES.has(String((err as { code?: unknown }).code));
+}
+
+/** `err` as DiskFullError when it says the disk is full, else unchanged. */
+export function asDiskFull(err: unknown, dataDir: string): unknown {
+  return isDiskFull(err) ? new DiskFullError(dataDir, { cause: err }) : err;
+}
+
+/**
+ * How the store in `dataDir` is protected at rest, read from its wrapped-key file without any
+ * secret: 'passphrase', 'key-file', or 'none' (plain, or no store yet). A front end asks this to
+ * know whether to ask for a passphrase before open(). Throws StoreWipedError after an interrupted
+ * wipe, StoreCorruptError for a malformed key file.
+ */
+export function storeProtection(dataDir: string): StoreProtection {
+  const keyPath = join(dataDir, STORE_KEY_FILE_NAME);
+  // A conversion that was interrupted will finish (or be undone) at open; either way it needs the secret it was given.
+  const file = readStoreKeyFile(keyPath) ?? readStoreKeyFile(`${keyPath}${PENDING_SUFFIX}`);
+  return file?.protection ?? 'none';
 }
 
 async function keyOf(file: StoreKeyFile, secret: StoreSecret, dataDir: string, keyPath: string): Promise<Buffer> {
@@ -84,6 +123,10 @@ export async function changeStorePassphrase(dataDir: string, oldPassphrase: stri
   const dbKey = await unwrapWithPassphrase(file, oldPassphrase, dataDir, keyPath);
   try {
     writeStoreKeyFile(keyPath, await wrapWithPassphrase(dbKey, newPassphrase));
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    rmSync(`${keyPath}.tmp`, { force: true }); // the old key file was never touched
+    throw new DiskFullError(dataDir, { cause: err });
   } finally {
     dbKey.fill(0);
   }

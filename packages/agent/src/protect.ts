@@ -1,0 +1,32 @@
+import { AvisoClient } from '@aviso/client';
+import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
+
+/**
+ * Encrypts a plain profile's store under `passphrase` (the SDK converts it in place, crash-safe),
+ * under the profile lock. NOT_PASSPHRASE_PROTECTED never: a protected one refuses with
+ * PASSPHRASE_REQUIRED (use changeProfilePassphrase).
+ */
+export async function protectProfile(profile: Profile, passphrase: string): Promise<void> {
+  ensureProfileDir(profile);
+  const unlock = lockProfile(profile, 'passphrase set');
+  try {
+    await (await AvisoClient.open({ dataDir: profile.dir, passphrase })).close();
+  } finally {
+    unlock();
+  }
+}
+
+/** Rewraps a protected profile's key: WRONG_PASSPHRASE when `current` is not its passphrase. */
+export async function changeProfilePassphrase(profile: Profile, current: string, next: string): Promise<void> {
+  const unlock = lockProfile(profile, 'passphrase change');
+  try {
+    const client = await AvisoClient.open({ dataDir: profile.dir, passphrase: current });
+    try {
+      await client.changePassphrase(current, next);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    unlock();
+  }
+}
