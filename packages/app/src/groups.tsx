@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { GroupView } from './api.js';
 import { Status, useAction } from './action.js';
 import { GroupSettingsForm } from './group-settings.js';
 import { Members, Requests } from './group-members.js';
