@@ -181,10 +181,11 @@ describe('the member screens of the app', () => {
     await expect.poll(() => page.getByRole('switch', { name: tr('es', 'safety.mark') }).getAttribute('aria-checked'), { timeout: 20_000 }).toBe('true');
   });
 
-  test('a retracted alert leaves the board and stays in the history, newest first', async () => {
+  test('a retracted alert stays on the board, marked and no longer counted, and is in the history, newest first', async () => {
     await navTo('es', 'nav.board');
     await group.retract(infoId, 'era otra cosa');
-    await expect.poll(() => page.locator('.alerts li').count(), { timeout: 20_000 }).toBe(1);
+    await page.locator('.alerts li').filter({ hasText: tr('es', 'board.retracted') }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('.alerts li').count()).toBe(2);
     await expect.poll(() => page.title()).toBe('(1) Aviso');
     await navTo('es', 'nav.history');
     const items = page.locator('.alerts li');

@@ -236,6 +236,8 @@ describe('the organiser in the app', () => {
   }, 120_000);
 
   test('removes a member in the app, and they are out of the group', async () => {
+    // Found before: a removed member's device keeps no title of the group (docs/alerts.md "Removed members").
+    const g = (await marta.groups()).find((x) => x.title === 'Compton Watch')!;
     await org.getByRole('button', { name: 'Members' }).click();
     const row = org.locator('li.member', { hasText: 'Marta' });
     await row.waitFor({ timeout: 20_000 });
@@ -243,7 +245,6 @@ describe('the organiser in the app', () => {
     await capture(org, 'member-manage', 'en');
     await row.getByRole('button', { name: 'Remove from the group' }).click();
     await row.waitFor({ state: 'detached', timeout: 20_000 });
-    const g = (await marta.groups()).find((x) => x.title === 'Compton Watch')!;
     await expect
       .poll(
         async () => {

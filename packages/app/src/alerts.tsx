@@ -77,10 +77,15 @@ export function AlertCard({ a, now, onOpen }: { a: AlertView; now: number; onOpe
   );
 }
 
-/** The live board: current alerts only, newest first (the host sends them newest first). */
+/**
+ * The live board: alerts that have not expired, newest first (the host sends them newest first). A
+ * retracted or all-clear alert stays on the board, marked, until it expires: whoever saw the alarm
+ * must see the correction where they saw it. The count (and the tab title) are of current ones only.
+ */
 export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; now: number; onOpen: (id: string) => void; onReport: () => void }) {
   const { tr } = useT();
   const current = alerts.filter((a) => isCurrent(a, now));
+  const shown = alerts.filter((a) => a.expiresAt > now);
   return (
     <section aria-labelledby="board-title">
       <div class="row">
@@ -92,9 +97,9 @@ export function Board({ alerts, now, onOpen, onReport }: { alerts: AlertView[]; 
       <button class="big report" onClick={onReport}>
         <span aria-hidden="true">📣</span> {tr('board.report')}
       </button>
-      {current.length === 0 && <p>{tr('board.empty')}</p>}
+      {shown.length === 0 && <p>{tr('board.empty')}</p>}
       <ul class="alerts">
-        {current.map((a) => (
+        {shown.map((a) => (
           <li key={a.id}>
             <AlertCard a={a} now={now} onOpen={onOpen} />
           </li>
