@@ -100,7 +100,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
     await encrypted.close();
     const raw = await registerRaw(relay.url, token);
 
-    log(`Filling two queues with ${o.envelopes} sealed-sender direct messages each: the SDK receiver's from an SDK sender, a raw device's with the same request bodies …`);
+    log(`Filling three queues with ${o.envelopes} sealed-sender direct messages each: the SDK receivers' (plain and encrypted store) from an SDK sender, a raw device's with the SDK receiver's request bodies …`);
     const started = performance.now();
     await sender.sendDirect(receiverId, { text: TEXT }); // the first starts the session
     await mapLimit(Array.from({ length: o.envelopes - 1 }, (_, i) => i), 8, () => sender.sendDirect(receiverId, { text: TEXT }));
