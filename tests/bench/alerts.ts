@@ -101,6 +101,13 @@ export function parseAlertsArgs(argv: string[]): AlertsBenchOptions {
 }
 
 const TEN_THOUSAND = 10_000;
+const RECEIVER_PASSPHRASE = 'bench alerts passphrase';
+/** Issue 15: the encrypted store's receiver CPU per alert within this factor of the plain store's. */
+const ENCRYPTED_TARGET = 1.3;
+
+function encryptedCpuRatio(r: { receiving: ReceiverRun; receivingEncrypted: ReceiverRun }): number {
+  return r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts / (r.receiving.cpuMs / r.receiving.alerts);
+}
 const SOCKETS = resolve(import.meta.dirname, 'support', 'alert-sockets.ts');
 const NODE_ARGS = ['--conditions=@aviso/source', '--import', 'tsx'];
 const BATCH = 100;
@@ -323,7 +330,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
   noteRelayDir(options.relayDir);
   const sdkData = mkdtempSync(join(tmpdir(), 'aviso-bench-alerts-sdk-'));
   log(`Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? 'unknown'}); relay: real process on 127.0.0.1 (the CLI), data in ${relayData}`);
-  log(`Members: raw authenticated WebSockets in a separate process; sender and receiver: SDK clients with SQLite stores in ${sdkData}, in this process.`);
+  log(`Members: raw authenticated WebSockets in a separate process; sender and receivers: SDK clients with SQLite stores (one receiver encrypted) in ${sdkData}, in this process.`);
   const relay = await RelayProcess.start({
     dataDir: relayData,
     env: {
@@ -341,7 +348,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     const token = await relay.createToken(finalSize + 10, '1d');
 
     // ---- build: a private group of `members` raw members, then the SDK receiver and sender join ----
-    log(`\nBuilding: ${options.members} raw members (real identity keys, signed prekeys and Kyber last-resort keys), then an SDK receiver and an SDK sender join by invite …`);
+    log(`\nBuilding: ${options.members} raw members (real identity keys, signed prekeys and Kyber last-resort keys), then two SDK receivers (plain and encrypted store) and an SDK sender join by invite …`);
     let started = performance.now();
     const admin = await RawMember.register(meta, token);
     const group = await RawGroup.create(meta, admin, 'Alerts');
@@ -352,12 +359,17 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     const receiver = await AvisoClient.open({ dataDir: receiverDir, groupSyncIntervalMs: 0 });
     await receiver.join(code, { displayName: 'receiver' });
     await receiver.close();
+    // The same receiver with the encrypted store (issue 15: its CPU per alert within 1.3× of the plain one's).
+    const encryptedDir = join(sdkData, 'receiver-encrypted');
+    const encrypted = await AvisoClient.open({ dataDir: encryptedDir, passphrase: RECEIVER_PASSPHRASE, groupSyncIntervalMs: 0 });
+    await encrypted.join(code, { displayName: 'receiver (encrypted store)' });
+    await encrypted.close();
     const sender = await openTimedClient(join(sdkData, 'sender'));
     clients.push(sender.client);
     const senderGroup = await sender.client.join(code, { displayName: 'sender' });
     await group.refreshHead();
     const buildMs = performance.now() - started;
-    log(`  built in ${ms(buildMs)}: ${options.members + 2} members at version ${group.version}`);
+    log(`  built in ${ms(buildMs)}: ${options.members + 3} members at version ${group.version}`);
 
     started = performance.now();
     await sockets.open({ type: 'open-relay', url: relay.url, authorizations: raw.map((m) => m.authorization), concurrency: 50 });
@@ -366,7 +378,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     log(`  ${options.members} member sockets on the relay and ${options.members} on the plain ws server in ${ms(performance.now() - started)}`);
 
     // ---- warm-up: the first alert starts sessions and distributes the sender key ----
-    log(`\nWarm-up alert (first send to the group: endorsements, ${options.members + 1} prekey bundles and sessions, ${options.members + 1} SKDMs 1:1, then the upload) …`);
+    log(`\nWarm-up alert (first send to the group: endorsements, ${options.members + 2} prekey bundles and sessions, ${options.members + 2} SKDMs 1:1, then the upload) …`);
     const { reached } = await sockets.arm('relay', 2);
     sender.reset();
     started = performance.now();
@@ -376,6 +388,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     const warm = await reached;
     log(`  ${ms(warmupMs)} (${warmupRequests} requests); every member socket had its SKDM and the alert; acknowledgements handled ${ms(nsToMs(BigInt(warm.quietAt ?? warm.lastAt) - BigInt(warm.lastAt)))} after the last delivery`);
     const receiverWarm = await receiveAll(receiverDir, 1);
+    await receiveAll(encryptedDir, 1, RECEIVER_PASSPHRASE);
     log(`  the SDK receiver (offline until now) took its SKDM and the warm-up alert in ${ms(receiverWarm.wallMs)}`);
 
     // ---- 1. fan-out, interleaved with the plain ws baseline ----
@@ -392,10 +405,12 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     }
 
     // ---- 2. CPU: libsignal alone for the same recipients, and the receiver ----
-    log(`\nlibsignal alone: SSv2 for ${options.members + 1} recipients, ${options.cryptoSamples} times …`);
-    const crypto = await libsignalAlone(meta, admin, raw, receiver.accountId, group, options.cryptoSamples);
+    log(`\nlibsignal alone: SSv2 for ${options.members + 2} recipients, ${options.cryptoSamples} times …`);
+    const crypto = await libsignalAlone(meta, admin, raw, [receiver.accountId, encrypted.accountId], group, options.cryptoSamples);
     log(`\nReceiver: the SDK client connects and takes the ${options.alerts} alerts queued while it was offline …`);
     const receiving = await receiveAll(receiverDir, options.alerts);
+    log(`\nReceiver, encrypted store: the same with a passphrase …`);
+    const receivingEncrypted = await receiveAll(encryptedDir, options.alerts, RECEIVER_PASSPHRASE);
 
     // ---- 4. optional: fan-out while the relay issues endorsements for a large group ----
     let stall: StallRun | undefined;
@@ -423,7 +438,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
       profiles = { sender: senderProfile, relay: summarizeProfile(await relayProfiler.stop()) };
     }
 
-    report({ options, runs, baseline, crypto, receiving, warmupMs, warmupRequests, tenK, stall, relayDir: relayData, profiles, argv: options.argv });
+    report({ options, runs, baseline, crypto, receiving, receivingEncrypted, warmupMs, warmupRequests, tenK, stall, relayDir: relayData, profiles, argv: options.argv });
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await sockets.close().catch(() => undefined);
@@ -479,13 +494,13 @@ async function oneBroadcast(sockets: SocketsProcess, wss: WebSocketServer, frame
  * The floor for the sender: libsignal's SSv2 encryption alone for as many recipients (the same raw
  * members, plus one more for the receiver), with in-memory stores and a relay-issued sender certificate.
  */
-async function libsignalAlone(meta: RelayMeta, admin: RawMember, raw: RawMember[], receiverId: string, group: RawGroup, samples: number): Promise<CryptoTimes> {
+async function libsignalAlone(meta: RelayMeta, admin: RawMember, raw: RawMember[], receiverIds: string[], group: RawGroup, samples: number): Promise<CryptoTimes> {
   const cert = await request(meta, 'GET', ROUTES.senderCertificate, SenderCertificateResponse, { headers: { authorization: admin.authorization } });
   const certificate = SenderCertificate.deserialize(new Uint8Array(Buffer.from(cert.certificate, 'base64')));
   const me = new MemoryParty(ProtocolAddress.new(admin.accountId, 1));
   const addresses: ProtocolAddress[] = [];
   for (const m of raw.slice(1)) addresses.push(await me.connect(m.accountId, m.identity));
-  addresses.push(await me.connect(receiverId, IdentityKeyPair.generate()));
+  for (const id of receiverIds) addresses.push(await me.connect(id, IdentityKeyPair.generate()));
   addresses.push(await me.connect(randomUUID(), IdentityKeyPair.generate())); // stands in for the admin (the sender here)
   const distributionId = randomUUID();
   await SenderKeyDistributionMessage.create(me.address, distributionId, me.senderKeyStore);
@@ -521,8 +536,8 @@ async function libsignalAlone(meta: RelayMeta, admin: RawMember, raw: RawMember[
 }
 
 /** Opens the receiver's store, connects, and waits until `alerts` alerts were surfaced; the process's CPU over that. */
-async function receiveAll(dataDir: string, alerts: number): Promise<ReceiverRun> {
-  const client = await AvisoClient.open({ dataDir, groupSyncIntervalMs: 0 });
+async function receiveAll(dataDir: string, alerts: number, passphrase?: string): Promise<ReceiverRun> {
+  const client = await AvisoClient.open({ dataDir, groupSyncIntervalMs: 0, ...(passphrase === undefined ? {} : { passphrase }) });
   try {
     let seen = 0;
     let done: () => void = () => undefined;
@@ -616,6 +631,7 @@ function report(r: {
   baseline: BaselineRun[];
   crypto: CryptoTimes;
   receiving: ReceiverRun;
+  receivingEncrypted: ReceiverRun;
   warmupMs: number;
   warmupRequests: number;
   tenK: TenThousandRun | undefined;
@@ -629,7 +645,7 @@ function report(r: {
   const fan = runs.map((x) => x.lastMs);
   const base = baseline.map((x) => x.lastMs);
   const row = (name: string, v: number[]) => [name, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 99)), ms(mean(v)), ms(Math.min(...v)), ms(Math.max(...v))];
-  log(`\n### Results: group alerts, ${n} online members (+ 1 offline SDK receiver; ${n + 1} recipients per alert)\n`);
+  log(`\n### Results: group alerts, ${n} online members (+ 2 offline SDK receivers; ${n + 2} recipients per alert)\n`);
   log(`1. Fan-out. Aviso: from the upload's request headers going onto the socket (the relay receiving the upload; fetch's undici:client:sendHeaders, same process, hrtime) to the ${n}th member socket's 'message' event for the envelope.`);
   log(`   Plain ws: from the broadcast loop's start to the ${n}th socket's 'message' event, a ${bytes(runs[0]?.frameBytes ?? 0)} text frame (the size of one member's message.deliver frame).`);
   log(`   Both servers on 127.0.0.1; the ${n} receiving sockets of each in one separate process; arrival times CLOCK_MONOTONIC across processes.`);
@@ -673,6 +689,8 @@ function report(r: {
   log(`   sender CPU / libsignal SSv2 alone: ${sendRatio.toFixed(2)}× at p50 (target ≤ 1.2×: ${sendRatio <= 1.2 ? 'met' : 'NOT met'}); the SDK figure includes its SQLite commits and its HTTP client.`);
   log(`   SentMessage: ${bytes(crypto.sentBytes)} for ${crypto.recipients} recipients (libsignal alone); member frame ${bytes(runs[0]?.frameBytes ?? 0)}.`);
   log(`   receiver: an SDK client with a SQLite store took ${receiving.alerts} queued alerts in ${ms(receiving.wallMs)} wall, ${ms(receiving.cpuMs)} CPU: ${ms(receiving.cpuMs / receiving.alerts)} CPU and ${ms(receiving.wallMs / receiving.alerts)} wall per alert (WebSocket, store-then-ack commit, decrypt, alert commit, event).`);
+  const enc = encryptedCpuRatio(r);
+  log(`   receiver, encrypted store: ${ms(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts)} CPU per alert, ${enc.toFixed(2)}× the plain store's (target ≤ ${ENCRYPTED_TARGET}×: ${enc <= ENCRYPTED_TARGET ? 'met' : 'NOT met'}).`);
   log(`   first alert to the group (sessions and SKDMs for every member): ${ms(r.warmupMs)}, ${r.warmupRequests} requests.\n`);
 
   if (r.tenK) {
@@ -728,7 +746,7 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
   const r99 = percentile(fan, 99) / percentile(base, 99);
   const cpuRatio = percentile(sendCpu, 50) / percentile(crypto.ssv2CpuMs, 50);
   const lines = [
-    `One alert to ${n} online members (${n + 1} recipients: plus one offline SDK receiver), ${runs.length} alerts after a warm-up alert. Fan-out runs from the relay receiving the upload (the sender's \`fetch\` writing its request headers to the socket, reported on undici's \`undici:client:sendHeaders\` diagnostics channel) to the ${n}th member socket's \`message\` event; the baseline is a plain \`ws\` server sending a frame of the same size (${bytes(runs[0]?.frameBytes ?? 0)}) to ${n} sockets in the same process, measured between alerts. Member sockets acknowledge once all have the envelope (one process stands in for ${n} devices).`,
+    `One alert to ${n} online members (${n + 2} recipients: plus two offline SDK receivers, one with a plain store and one with the encrypted store), ${runs.length} alerts after a warm-up alert. Fan-out runs from the relay receiving the upload (the sender's \`fetch\` writing its request headers to the socket, reported on undici's \`undici:client:sendHeaders\` diagnostics channel) to the ${n}th member socket's \`message\` event; the baseline is a plain \`ws\` server sending a frame of the same size (${bytes(runs[0]?.frameBytes ?? 0)}) to ${n} sockets in the same process, measured between alerts. Member sockets acknowledge once all have the envelope (one process stands in for ${n} devices).`,
     '',
     mdTable(
       ['measure', 'Aviso', 'baseline', 'ratio', 'target', ''],
@@ -739,6 +757,7 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
         ['upload → first member socket, p50', p(runs.map((x) => x.firstMs), 50), '', '', '', ''],
         ['upload handed to fetch → last member socket, p50 (fan-out plus the sender\'s HTTP client)', p(runs.map((x) => x.fetchToLastMs), 50), '', '', '', ''],
         ['receiver CPU per alert (durable commit included)', ms(receiving.cpuMs / receiving.alerts), '', '', '', ''],
+        ['receiver CPU per alert, encrypted store (passphrase)', ms(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts), `${ms(receiving.cpuMs / receiving.alerts)} (plain store)`, ratio(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts, receiving.cpuMs / receiving.alerts), `≤ ${ENCRYPTED_TARGET}×`, met(encryptedCpuRatio(r) <= ENCRYPTED_TARGET)],
         ['first alert to the group (sessions and SKDMs for all)', ms(r.warmupMs), `${r.warmupRequests} requests`, '', '', ''],
       ],
     ),

@@ -18,6 +18,8 @@ import Database from 'better-sqlite3';
  * each, until the relay's `queue.empty`. Two receivers of the same backlog (real sealed-sender direct
  * messages from an SDK sender, one backlog each):
  * - a real SDK client with its SQLite store (durable commits: store, then acknowledge, then decrypt);
+ * - the same with the encrypted store (a passphrase: SQLCipher 4), its own backlog, in the same run,
+ *   so its drain rate and CPU per envelope are a ratio to the plain store's (target: within 1.3×);
  * - a raw socket that acknowledges every envelope as it arrives (the relay's side alone).
  * Baseline in the same run: a plain `ws` server sending as many frames of the same size to one
  * client that answers each, with the relay's in-flight window (100 unanswered).
@@ -43,6 +45,12 @@ function flags(o: DrainBenchOptions): string[] {
 
 /** The relay's per-connection window of unanswered deliveries (gateway default). */
 const RELAY_IN_FLIGHT = 100;
+/** Target of issue 15: the encrypted store's drain rate and CPU per envelope within this factor of the plain store's. */
+const ENCRYPTED_TARGET = 1.3;
+const PASSPHRASE = 'bench drain passphrase';
+/** Opens timed for the KDF's unlock time (median). */
+const UNLOCKS = 5;
+
 /** A direct message about the size of an alert's text. */
 const TEXT = 'Two unmarked vans at the car wash on 5th and Main, engines running, agents near the east entrance. Stay inside; watchers please confirm. '.repeat(2);
 
@@ -86,9 +94,13 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
     const receiver = await AvisoClient.open({ dataDir: receiverDir });
     const { accountId: receiverId } = await receiver.register({ relayUrl: relay.url, registrationToken: token });
     await receiver.close(); // offline while its backlog builds
+    const encryptedDir = join(sdkData, 'receiver-encrypted');
+    const encrypted = await AvisoClient.open({ dataDir: encryptedDir, passphrase: PASSPHRASE });
+    const { accountId: encryptedId } = await encrypted.register({ relayUrl: relay.url, registrationToken: token });
+    await encrypted.close();
     const raw = await registerRaw(relay.url, token);
 
-    log(`Filling two queues with ${o.envelopes} sealed-sender direct messages each: the SDK receiver's from an SDK sender, a raw device's with the same request bodies …`);
+    log(`Filling three queues with ${o.envelopes} sealed-sender direct messages each: the SDK receivers' (plain and encrypted store) from an SDK sender, a raw device's with the SDK receiver's request bodies …`);
     const started = performance.now();
     await sender.sendDirect(receiverId, { text: TEXT }); // the first starts the session
     await mapLimit(Array.from({ length: o.envelopes - 1 }, (_, i) => i), 8, () => sender.sendDirect(receiverId, { text: TEXT }));
@@ -101,7 +113,9 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
       if (res.status !== 200) throw new Error(`PUT ${ROUTES.messages.pattern} → ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     });
-    log(`  filled in ${ms(performance.now() - started)}; queued: SDK receiver ${queued(relayData, receiverId)}, raw device ${queued(relayData, raw.accountId)}`);
+    await sender.sendDirect(encryptedId, { text: TEXT });
+    await mapLimit(Array.from({ length: o.envelopes - 1 }, (_, i) => i), 8, () => sender.sendDirect(encryptedId, { text: TEXT }));
+    log(`  filled in ${ms(performance.now() - started)}; queued: SDK receiver ${queued(relayData, receiverId)}, encrypted-store receiver ${queued(relayData, encryptedId)}, raw device ${queued(relayData, raw.accountId)}`);
 
     log('Raw socket: connect, acknowledge each delivery at once, until queue.empty …');
     const rawRun = await drainRaw(relay.url, raw.authorization, o.envelopes, () => queued(relayData, raw.accountId) === 0);
@@ -111,10 +125,17 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
     const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients);
     log(`  ${rate(sdkRun).toFixed(0)} envelopes/s (${ms(sdkRun.wallMs)}; ${ms((sdkRun.cpuMs ?? 0) / o.envelopes)} CPU per envelope in this process; relay queue empty ${ms(sdkRun.emptyAfterMs)} later)`);
 
+    log('SDK client (encrypted store, passphrase): connect() until queue.empty and every envelope processed …');
+    const encRun = await drainSdk(encryptedDir, o.envelopes, () => queued(relayData, encryptedId) === 0, clients, PASSPHRASE);
+    log(`  ${rate(encRun).toFixed(0)} envelopes/s (${ms(encRun.wallMs)}; ${ms((encRun.cpuMs ?? 0) / o.envelopes)} CPU per envelope; relay queue empty ${ms(encRun.emptyAfterMs)} later)`);
+
+    const unlockMs = await unlockTimes(encryptedDir);
+    log(`  KDF unlock (open with the passphrase, then close): median ${ms(median(unlockMs))} of ${UNLOCKS} (${unlockMs.map(ms).join(', ')})`);
+
     const frameBytes = rawRun.frameBytes;
     const plainRun = await drainPlain(wss, frameBytes, o.envelopes);
     log(`  plain ws baseline: ${rate(plainRun).toFixed(0)} frames/s of ${bytes(frameBytes)}`);
-    report(o, { raw: rawRun, sdk: sdkRun, plain: plainRun, frameBytes });
+    report(o, { raw: rawRun, sdk: sdkRun, encrypted: encRun, unlockMs, plain: plainRun, frameBytes });
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await new Promise((r) => wss.close(r));
@@ -163,8 +184,26 @@ async function drainRaw(relayUrl: string, authorization: string, expected: numbe
   return { envelopes: delivered, wallMs: nsToMs(emptyAt - t0), emptyAfterMs: Math.max(0, nsToMs(empty - emptyAt)), frameBytes };
 }
 
-async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[]): Promise<DrainRun> {
-  const client = await AvisoClient.open({ dataDir });
+/** Wall time of `AvisoClient.open({ passphrase })` (scrypt unwraps the store key, SQLCipher opens), ms each. */
+async function unlockTimes(dataDir: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < UNLOCKS; i++) {
+    const t0 = process.hrtime.bigint();
+    const client = await AvisoClient.open({ dataDir, passphrase: PASSPHRASE });
+    times.push(nsToMs(process.hrtime.bigint() - t0));
+    await client.close();
+  }
+  return times;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[], passphrase?: string): Promise<DrainRun> {
+  const client = await AvisoClient.open({ dataDir, ...(passphrase === undefined ? {} : { passphrase }) });
   clients.push(client);
   let received = 0;
   client.on('direct', () => received++);
@@ -210,17 +249,20 @@ async function drainPlain(wss: WebSocketServer, frameBytes: number, count: numbe
   return { envelopes: count, wallMs, emptyAfterMs: 0 };
 }
 
-function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; plain: DrainRun; frameBytes: number }): void {
+function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; encrypted: DrainRun; unlockMs: number[]; plain: DrainRun; frameBytes: number }): void {
   const header = ['receiver', 'envelopes/s', 'time to queue.empty', 'relay queue empty after', '÷ plain ws'];
   const row = (name: string, x: DrainRun, emptyCell: string) => [name, rate(x).toFixed(0), ms(x.wallMs), emptyCell, (rate(x) / rate(r.plain)).toFixed(2)];
   const rows = [
     row('raw socket, acknowledges on arrival', r.raw, `+${ms(r.raw.emptyAfterMs)}`),
     row('SDK client, SQLite store (connect() resolved)', r.sdk, `+${ms(r.sdk.emptyAfterMs)}`),
+    row('SDK client, encrypted store (passphrase)', r.encrypted, `+${ms(r.encrypted.emptyAfterMs)}`),
     row(`plain ws, ${bytes(r.frameBytes)} frames, ${RELAY_IN_FLIGHT} unanswered at most`, r.plain, '-'),
   ];
   log(`\n### Results: offline drain of ${o.envelopes} envelopes\n`);
   log(table(header, rows));
   log(`   SDK ÷ raw: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×; SDK CPU ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)} per envelope`);
+  const enc = encryptedLines(o, r);
+  for (const line of enc) log(`   ${line}`);
   addSection({
     title: 'Offline drain',
     command: benchCommand(flags(o)),
@@ -232,8 +274,25 @@ function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; plain: 
       mdTable(header, rows),
       '',
       `SDK ÷ raw socket: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×. SDK CPU per envelope (bench process): ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)}.`,
+      '',
+      `Encrypted store (issue 15): a third receiver whose store has a passphrase (SQLCipher 4, key wrapped by scrypt) drains its own backlog of the same ${o.envelopes.toLocaleString('en')} messages in the same run. Target: its drain rate and its CPU per envelope within ${ENCRYPTED_TARGET}× of the plain store's. The plain store drains first, while the relay still holds the encrypted receiver's backlog as well, and both wait on the disk (every envelope is committed with synchronous=FULL): the wall-clock rates move more between runs than the CPU ratio does.`,
+      '',
+      ...enc.map((line) => `- ${line}`),
     ].join('\n'),
   });
+}
+
+/** The encrypted store against the plain one: the two ratios with their target, and the unlock time. */
+function encryptedLines(o: DrainBenchOptions, r: { sdk: DrainRun; encrypted: DrainRun; unlockMs: number[] }): string[] {
+  const slower = rate(r.sdk) / rate(r.encrypted);
+  const cpuPlain = (r.sdk.cpuMs ?? 0) / o.envelopes;
+  const cpuEnc = (r.encrypted.cpuMs ?? 0) / o.envelopes;
+  const verdict = (x: number) => (x <= ENCRYPTED_TARGET ? `within the ${ENCRYPTED_TARGET}× target` : `over the ${ENCRYPTED_TARGET}× target`);
+  return [
+    `drain rate, plain ÷ encrypted: ${slower.toFixed(2)}× (${rate(r.sdk).toFixed(0)} vs ${rate(r.encrypted).toFixed(0)} envelopes/s), ${verdict(slower)}`,
+    `receiver CPU per envelope, encrypted ÷ plain: ${(cpuEnc / cpuPlain).toFixed(2)}× (${ms(cpuEnc)} vs ${ms(cpuPlain)}), ${verdict(cpuEnc / cpuPlain)}`,
+    `KDF unlock (\`AvisoClient.open({ passphrase })\`: scrypt, then SQLCipher opens the store): median ${ms(median(r.unlockMs))} of ${r.unlockMs.length} opens`,
+  ];
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
