@@ -137,3 +137,30 @@ describe('aviso app on a passphrase-protected profile', () => {
     expect([after.status, after.json.error?.code]).toEqual([410, 'WIPED']);
   });
 });
+
+describe('the unlock route against a guesser', () => {
+  test('5 wrong passphrases a minute, then RATE_LIMITED even for the right one; an oversized body is refused', { timeout: 180_000 }, async () => {
+    const home2 = mkdtempSync(join(tmpdir(), 'aviso-app-lock-guess-'));
+    const a = await (async () => {
+      expect((await runAviso(home2, ['register', relay.url, await relay.createToken(), '--name', 'Ana'])).code).toBe(0);
+      expect((await runAviso(home2, ['passphrase', 'set', '--new-passphrase-file', passFile])).code).toBe(0);
+      return AppProcess.start([], home2);
+    })();
+    try {
+      const cookie = await a.session();
+      const unlock = async (body: string) => {
+        const res = await fetch(`${a.origin}/api/unlock`, { method: 'POST', headers: { Cookie: cookie, Origin: a.origin, 'Content-Type': 'application/json' }, body });
+        return [res.status, ((await res.json()) as { error?: { code: string } }).error?.code];
+      };
+      for (let i = 0; i < 5; i++) expect(await unlock(JSON.stringify({ passphrase: `guess ${i}` }))).toEqual([422, 'WRONG_PASSPHRASE']);
+      expect(await unlock(JSON.stringify({ passphrase: PASSPHRASE }))).toEqual([429, 'RATE_LIMITED']);
+      expect(await unlock(JSON.stringify({ passphrase: 'x'.repeat(20_000) }))).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+      expect(await unlock(JSON.stringify({ passphrase: 'x'.repeat(2_000) }))).toEqual([400, 'BAD_REQUEST']);
+      const profile = await fetch(`${a.origin}/api/profile`, { headers: { Cookie: cookie } });
+      expect(await profile.json()).toEqual(expect.objectContaining({ locked: true }));
+    } finally {
+      await a.dispose();
+      rmSync(home2, { recursive: true, force: true });
+    }
+  });
+});
