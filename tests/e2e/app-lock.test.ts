@@ -49,7 +49,7 @@ function fromPage(method: string, path: string, body?: unknown): Promise<{ statu
   return page.evaluate(
     async ([m, p, b]) => {
       const res = await fetch(p as string, { method: m as string, credentials: 'same-origin', ...(b === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) }) });
-      return { status: res.status, json: await res.json() };
+      return { status: res.status, json: (await res.json()) as { error?: { code: string } } & Record<string, unknown> };
     },
     [method, path, body] as const,
   );
@@ -98,7 +98,10 @@ describe('aviso app on a passphrase-protected profile', () => {
     expect(groups.status).toBe(200);
     expect(groups.json).toEqual([expect.objectContaining({ title: 'Eastside' })]);
     // Nothing of the passphrase in the browser's storage.
-    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+    const stored = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: object; sessionStorage: object; document: { cookie: string } };
+      return JSON.stringify({ ...g.localStorage }) + JSON.stringify({ ...g.sessionStorage }) + g.document.cookie;
+    });
     expect(stored).not.toContain(PASSPHRASE);
   });
 
