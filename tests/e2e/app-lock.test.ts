@@ -112,6 +112,7 @@ describe('aviso app on a passphrase-protected profile', () => {
     await page.getByLabel('Minutes without use before Aviso locks').fill('30');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved: Aviso locks after 30 minutes without use.').waitFor();
+    expect(await axeProblems(page)).toEqual([]);
     await shot(page, 'settings-lock-en');
     await page.getByRole('button', { name: 'Lock now' }).click();
     await unlockHeading(page).waitFor({ timeout: 30_000 });
@@ -128,6 +129,8 @@ describe('aviso app on a passphrase-protected profile', () => {
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('button', { name: 'Wipe everything…' }).click();
     const wipeNow = page.getByRole('button', { name: 'Wipe now' });
+    expect(await axeProblems(page)).toEqual([]);
+    await shot(page, 'settings-wipe-en');
     expect(await wipeNow.isDisabled()).toBe(true);
     const wrong = await fromPage('POST', '/api/wipe', { confirm: 'other' });
     expect([wrong.status, wrong.json.error?.code]).toEqual([400, 'BAD_REQUEST']);

@@ -95,7 +95,7 @@ export function LockSettings({ profile, onLocked, onWiped }: { profile: Profile;
             }}
           >
             <label for="wipe-confirm">
-              {tr('wipe.confirmLabel')} 
+              {tr('wipe.confirmLabel')}{' '}
               <bdi>{profile.profile}</bdi>
             </label>
             <input id="wipe-confirm" type="text" autocomplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
