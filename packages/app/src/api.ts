@@ -39,6 +39,12 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
 }
 
 export interface Profile {
+  profile?: string;
+  /** A passphrase-protected profile whose client is closed: the page shows its unlock screen. */
+  locked?: boolean;
+  /** Whether this profile can lock (has a passphrase and was opened from the unlock screen). */
+  lockable?: boolean;
+  idleMinutes?: number;
   registered: boolean;
   accountId?: string;
   displayName?: string;
@@ -103,6 +109,11 @@ export const api = {
   ack: (id: string, status: string) => call('POST', `/api/alerts/${id}/ack`, { status }),
   safety: (groupId: string) => call<SafetyView[]>('GET', `/api/groups/${groupId}/safety`),
   setVerified: (accountId: string, verified: boolean) => call<{ verified: boolean }>('POST', `/api/members/${accountId}/verified`, { verified }),
+  // The passphrase goes to the host in this one request and is kept nowhere in the page.
+  unlock: (passphrase: string) => call<{ type: string }>('POST', '/api/unlock', { passphrase }),
+  lock: () => call<{ type: string }>('POST', '/api/lock', {}),
+  lockIdle: (minutes: number) => call<{ minutes: number }>('POST', '/api/lock/idle', { minutes }),
+  wipe: (confirm: string) => call<{ type: string }>('POST', '/api/wipe', { confirm }),
   verdict: (id: string, verdict: 'confirm' | 'dispute', note: string) => call('POST', `/api/alerts/${id}/${verdict}`, note ? { note } : {}),
 };
 

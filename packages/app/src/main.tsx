@@ -9,6 +9,7 @@ import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js
 import { Groups, History, Safety } from './member.js';
 import { Nav, type NavName } from './nav.js';
 import { announce } from './notify.js';
+import { UnlockScreen } from './lock.js';
 import { LanguageChoice, Onboarding } from './onboarding.js';
 import { Rights } from './rights.js';
 import { SettingsScreen } from './settings.js';
@@ -40,6 +41,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const latest = useRef(0);
 
   const [noSession, setNoSession] = useState(false);
+  const [wiped, setWiped] = useState(false);
   const [tick, setTick] = useState(0); // bumped on every refresh: open group screens refetch
 
   const refresh = useCallback(async () => {
@@ -54,6 +56,12 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     }
     if (seq !== latest.current) return;
     setProfile(p);
+    if (p.locked) {
+      // Nothing of the profile stays on screen while it is locked.
+      setAlerts([]);
+      setGroups([]);
+      return setScreen({ name: 'board' });
+    }
     if (!p.registered) return;
     const [a, g] = await Promise.all([api.alerts(), api.groups()]);
     if (seq !== latest.current) return;
@@ -67,7 +75,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     live(
       (e) => {
         if (e.type === 'alert') announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
-        if (e.type !== 'connection' && e.type !== 'hello') void refresh(); // the views are the truth
+        if (e.type !== 'connection' && e.type !== 'hello') void refresh(); // the views are the truth (a 'locked' event: the unlock screen)
       },
       (open) => {
         setOnline(open);
@@ -93,11 +101,13 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     document.getElementById('main')?.focus();
   }, [screen]);
 
-  const onboarding = profile !== undefined && (!profile.registered || groups.length === 0);
+  const onboarding = profile !== undefined && !profile.locked && (!profile.registered || groups.length === 0);
   let body;
-  if (noSession && screen.name !== 'rights') body = <p role="alert">{tr('session.none')}</p>;
+  if (wiped) body = <p role="status">{tr('wipe.done')}</p>;
+  else if (noSession && screen.name !== 'rights') body = <p role="alert">{tr('session.none')}</p>;
   else if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
   else if (!profile) body = null;
+  else if (profile.locked) body = <UnlockScreen onUnlocked={() => void refresh()} />;
   else if (screen.name === 'new-group') body = <NewGroup defaultName={profile.displayName} onBack={() => setScreen(groups.length ? { name: 'groups' } : { name: 'board' })} onCreated={(id) => void refresh().then(() => setScreen({ name: 'group', id, tab: 'invites' }))} />;
   else if (onboarding)
     body = (
@@ -118,7 +128,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
     body = <Groups groups={groups} onSafety={(groupId) => setScreen({ name: 'safety', groupId })} onManage={(id) => setScreen({ name: 'group', id, tab: 'members' })} onNew={() => setScreen({ name: 'new-group' })} />;
   else if (screen.name === 'group') body = <GroupScreen id={screen.id} tab={screen.tab} tick={tick} onTab={(tab) => setScreen({ ...screen, tab })} onBack={() => setScreen({ name: 'groups' })} />;
   else if (screen.name === 'safety') body = <Safety group={groups.find((g) => g.id === screen.groupId)} onBack={() => setScreen({ name: 'groups' })} />;
-  else if (screen.name === 'settings') body = <SettingsScreen lang={lang} setLang={setLang} settings={settings} setSettings={setSettings} />;
+  else if (screen.name === 'settings') body = <SettingsScreen lang={lang} setLang={setLang} settings={settings} setSettings={setSettings} profile={profile} onLocked={() => void refresh()} onWiped={() => setWiped(true)} />;
   else if (screen.name === 'report')
     body = (
       <Report
@@ -150,7 +160,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           <span aria-hidden="true">⚖️</span> {tr('rights.button')}
         </button>
       </header>
-      {profile && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' || screen.name === 'group' || screen.name === 'new-group' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
+      {profile && !profile.locked && !wiped && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' || screen.name === 'group' || screen.name === 'new-group' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
       <main id="main" tabIndex={-1}>
         {body}
       </main>

@@ -1,6 +1,8 @@
 import type { Lang } from '@aviso/i18n';
 import { useState } from 'preact/hooks';
+import type { Profile } from './api.js';
 import { useT } from './i18n.js';
+import { LockSettings } from './lock.js';
 import { askNotifications, notificationsSupported, playAlertSound } from './notify.js';
 import type { Settings } from './settings-store.js';
 
@@ -17,7 +19,7 @@ function Switch({ id, label, on, onToggle }: { id: string; label: string; on: bo
   );
 }
 
-export function SettingsScreen({ lang, setLang, settings, setSettings }: { lang: Lang; setLang: (l: Lang) => void; settings: Settings; setSettings: (s: Settings) => void }) {
+export function SettingsScreen({ lang, setLang, settings, setSettings, profile, onLocked, onWiped }: { lang: Lang; setLang: (l: Lang) => void; settings: Settings; setSettings: (s: Settings) => void; profile: Profile; onLocked: () => void; onWiped: () => void }) {
   const { tr } = useT();
   const [note, setNote] = useState('');
   return (
@@ -56,10 +58,10 @@ export function SettingsScreen({ lang, setLang, settings, setSettings }: { lang:
           {note}
         </p>
       )}
-      {/* The lock after idle (another part of issue 13) goes here. */}
       <section id="settings-lock" aria-labelledby="settings-lock-title">
         <h2 id="settings-lock-title">{tr('settings.lock')}</h2>
         <p class="hint">{tr('settings.lockNote')}</p>
+        <LockSettings profile={profile} onLocked={onLocked} onWiped={onWiped} />
       </section>
     </section>
   );

@@ -2,6 +2,7 @@ import { joinPage } from './en/join-page.js';
 import { session } from './en/session.js';
 import { member } from './en/member.js';
 import { organiser } from './en/organiser.js';
+import { lock } from './en/lock.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -11,6 +12,7 @@ export const en = {
   ...session,
   ...member,
   ...organiser,
+  ...lock,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -3,6 +3,7 @@ import { joinPage } from './es/join-page.js';
 import { session } from './es/session.js';
 import { member } from './es/member.js';
 import { organiser } from './es/organiser.js';
+import { lock } from './es/lock.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -12,6 +13,7 @@ export const es = {
   ...session,
   ...member,
   ...organiser,
+  ...lock,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -23,7 +23,7 @@ export interface AppLockOptions {
  * is in no memory of this process) or unlocked (one client, through a MemberHost that holds the
  * profile lock). `unlock` takes the passphrase once, hands it to the SDK and keeps no copy; `touch`
  * marks use, and after the idle time without it the client is closed and the state is locked again.
- * Meant for the app server (docs/app.md); not yet wired to it.
+ * The app server's unlock screen, idle lock and wipe button use it (app/lock-gate.ts, docs/app.md).
  */
 export class AppLock {
   readonly #options: AppLockOptions;
@@ -31,6 +31,7 @@ export class AppLock {
   #client: AvisoClient | undefined;
   #timer: NodeJS.Timeout | undefined;
   #idleMs: number;
+  readonly #listeners = new Set<(state: 'locked' | 'unlocked') => void>();
 
   constructor(options: AppLockOptions) {
     this.#options = options;
@@ -40,6 +41,17 @@ export class AppLock {
   /** Whether the profile needs unlocking at all (false: a plain profile opens without a passphrase). */
   get protected(): boolean {
     return storeProtection(this.#options.profile.dir) === 'passphrase';
+  }
+
+  /** Also told of every change (the app server: an idle lock must reach the page). */
+  listen(listener: (state: 'locked' | 'unlocked') => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #changed(state: 'locked' | 'unlocked'): void {
+    this.#options.onChange?.(state);
+    for (const l of this.#listeners) l(state);
   }
 
   get state(): 'locked' | 'unlocked' {
@@ -74,7 +86,7 @@ export class AppLock {
     this.#host = host;
     this.#client = client;
     this.touch();
-    this.#options.onChange?.('unlocked');
+    this.#changed('unlocked');
     return client;
   }
 
@@ -99,7 +111,7 @@ export class AppLock {
     this.#client = undefined;
     if (!host) return;
     await host.closeAll();
-    this.#options.onChange?.('locked');
+    this.#changed('locked');
   }
 
   /** The wipe button: locks, then wipes the profile (no passphrase needed). */

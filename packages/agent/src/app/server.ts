@@ -12,13 +12,18 @@ import type { Profile } from '../profile.js';
 import { connectAndDrain } from '../session.js';
 import { activeGroups } from '../views/lookup.js';
 import { AppApi } from './api.js';
+import { LockGate } from './lock-gate.js';
+import type { AppLock } from './lock.js';
 import { APP_SUBPROTOCOL, MAX_BODY_BYTES, MAX_WS_FRAME_BYTES, bearer, hostAllowed, newSessionId, originAllowed, readAllowed, readCookie, securityHeaders, sessionCookie, sessionCookieName, tokenMatches } from './guard.js';
 import { MemberApi } from './member-api.js';
 import { OrganiserApi } from './organiser-api.js';
 import { findRoute, type Apis } from './routes.js';
 
 export interface AppServerOptions {
-  client: AvisoClient;
+  /** The open client; or, for a passphrase-protected profile opened from the app's unlock screen, `lock`. */
+  client?: AvisoClient | undefined;
+  /** The profile's AppLock: the server starts locked and POST /api/unlock opens the client (docs/app.md). */
+  lock?: AppLock | undefined;
   profile: Profile;
   /** The built app (packages/app/dist); without it the API still runs and `/` says the app is not built. */
   staticDir: string | undefined;
@@ -45,7 +50,7 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-const STATUS: Record<string, number> = { NOT_FOUND: 404, ALREADY_REGISTERED: 409, PROFILE_BUSY: 409, RELAY_DOWN: 503, METHOD_NOT_ALLOWED: 405, UNSUPPORTED_MEDIA_TYPE: 415 };
+const STATUS: Record<string, number> = { LOCKED: 423, WIPED: 410, NOT_FOUND: 404, ALREADY_REGISTERED: 409, PROFILE_BUSY: 409, RELAY_DOWN: 503, METHOD_NOT_ALLOWED: 405, UNSUPPORTED_MEDIA_TYPE: 415 };
 
 /**
  * The app's local channel: HTTP + WebSocket on 127.0.0.1 only, serving the built app and a small JSON
@@ -58,7 +63,9 @@ export class AppServer {
   readonly token = randomBytes(32).toString('hex');
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #apis: Apis;
+  #apis: Apis | undefined;
+  #client: AvisoClient | undefined;
+  readonly #gate: LockGate | undefined;
   /** The one session the launch token was exchanged for; undefined until then. Memory only. */
   #session: string | undefined;
   #tokenSpent = false;
@@ -67,8 +74,8 @@ export class AppServer {
   #connected = false;
 
   constructor(private readonly options: AppServerOptions) {
-    const follow = () => this.#follow();
-    this.#apis = { app: new AppApi(options.client, options.profile, follow), organiser: new OrganiserApi(options.client, options.profile, follow), member: new MemberApi(options.client) };
+    if (options.client) this.#open(options.client);
+    if (options.lock) this.#gate = new LockGate(options.lock, options.profile, { opened: (client) => this.#unlocked(client), closed: () => this.#locked() });
     this.#http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => void this.#handle(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
@@ -104,7 +111,31 @@ export class AppServer {
       });
     });
     this.#port = (this.#http.address() as AddressInfo).port;
-    if (this.options.client.isRegistered) await this.#follow();
+    if (this.#client?.isRegistered) await this.#follow();
+  }
+
+  #open(client: AvisoClient): void {
+    const follow = () => this.#follow();
+    this.#client = client;
+    this.#apis = { app: new AppApi(client, this.options.profile, follow), organiser: new OrganiserApi(client, this.options.profile, follow), member: new MemberApi(client) };
+  }
+
+  /** Unlocked from the app: the APIs over the new client, and the feed (connecting first, as at start). */
+  async #unlocked(client: AvisoClient): Promise<void> {
+    this.#open(client);
+    this.#connected = false;
+    if (client.isRegistered) await this.#follow();
+  }
+
+  /** Locked (the button, the idle time, a wipe): the client is closed; the page shows its unlock screen. */
+  async #locked(): Promise<void> {
+    this.#client = undefined;
+    this.#apis = undefined;
+    const feed = this.#feed;
+    this.#feed = undefined;
+    await feed?.close().catch(() => undefined);
+    const line = JSON.stringify({ type: 'locked' });
+    for (const ws of this.#wss.clients) if (ws.readyState === ws.OPEN) ws.send(line);
   }
 
   async stop(): Promise<void> {
@@ -113,12 +144,13 @@ export class AppServer {
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     await this.#feed?.close();
+    await this.#gate?.close();
   }
 
   /** (Re)starts the feed over every active group: after start, register and join. */
   async #follow(): Promise<void> {
-    const client = this.options.client;
-    if (!client.isRegistered) return;
+    const client = this.#client;
+    if (!client?.isRegistered) return;
     await this.#feed?.close();
     const feed = new LiveFeed(client, { describe: this.options.describe, onFatal: this.options.onFatal });
     this.#feed = feed;
@@ -136,7 +168,8 @@ export class AppServer {
   }
 
   #onSocket(ws: WebSocket): void {
-    ws.send(JSON.stringify({ type: 'hello', connection: this.#feed?.connection ?? (this.options.client.isRegistered ? 'connecting' : 'unregistered') }));
+    if (!this.#client) ws.send(JSON.stringify({ type: 'locked' }));
+    else ws.send(JSON.stringify({ type: 'hello', connection: this.#feed?.connection ?? (this.#client.isRegistered ? 'connecting' : 'unregistered') }));
     ws.on('message', () => undefined); // the browser only listens
     ws.on('error', () => ws.terminate());
   }
@@ -160,16 +193,23 @@ export class AppServer {
 
   async #route(req: IncomingMessage, path: string): Promise<unknown> {
     this.#authorize(req);
-    if (req.method === 'GET') {
-      const { route, params } = findRoute('GET', path);
-      return route.run(this.#apis, params, {});
-    }
-    if (req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use GET or POST');
+    const gate = this.#gate;
+    if (gate?.wiped) throw new AgentError('WIPED', 'this profile was wiped: there is nothing left to open');
+    if (req.method !== 'GET' && req.method !== 'POST') throw new AgentError('METHOD_NOT_ALLOWED', 'use GET or POST');
     // A state change from a page: only our own origin (a browser always sends Origin on POST).
-    if (!originAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
-    const body = await readJson(req);
-    const { route, params } = findRoute('POST', path);
-    return route.run(this.#apis, params, body);
+    if (req.method === 'POST' && !originAllowed(req, this.#port)) throw new AgentError('FORBIDDEN', 'this origin is not allowed');
+    const body = req.method === 'POST' ? await readJson(req) : {};
+    const own = gate?.route(req.method, path);
+    if (own) return own(body as Record<string, unknown>);
+    const apis = this.#apis;
+    if (!apis) {
+      if (req.method === 'GET' && path === '/api/profile') return { type: 'profile', profile: this.options.profile.name, locked: true, lockable: true };
+      throw new AgentError('LOCKED', 'the app is locked: unlock it with the passphrase first');
+    }
+    gate?.touch();
+    const { route, params } = findRoute(req.method, path);
+    const out = await route.run(apis, params, body);
+    return req.method === 'GET' && path === '/api/profile' ? { ...(out as object), locked: false, lockable: gate !== undefined, idleMinutes: gate?.idleMinutes } : out;
   }
 
   /**

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AppServer } from '@aviso/agent';
+import { AppLock, AppServer, type AppServerOptions } from '@aviso/agent';
+import { storeProtection } from '@aviso/client';
 import { flag, stringOption, type Parsed } from '../command.js';
 import { toCliError } from '../errors.js';
 import { usageError } from '../errors.js';
@@ -24,12 +25,11 @@ export async function app(ctx: Context, args: Parsed): Promise<void> {
   const staticDir = appDir(ctx.io.env);
   if (!staticDir) ctx.io.err('aviso app: the app is not built (run `pnpm --filter @aviso/app build`); only its API is served');
   ctx.io.handleStop(); // Ctrl-C and SIGTERM close the client and the store cleanly
-  // A running `aviso listen` on this profile hands it over (docs/app.md "The app and aviso listen").
-  await withHandover(ctx, { connect: false, live: true, forward: false }, async (client) => {
+  const serve = async (opened: Pick<AppServerOptions, 'client' | 'lock'>) => {
     let fatal!: (err: Error) => void;
     const failed = new Promise<never>((_, reject) => (fatal = reject));
     const server = new AppServer({
-      client,
+      ...opened,
       profile: ctx.profile,
       staticDir,
       port,
@@ -50,7 +50,15 @@ export async function app(ctx: Context, args: Parsed): Promise<void> {
     } finally {
       await server.stop();
     }
-  });
+  };
+  // A protected profile with no passphrase file starts locked: the app's unlock screen asks (docs/app.md
+  // "Passphrase-protected profiles"), so the passphrase is never typed at a terminal left open.
+  if (storeProtection(ctx.profile.dir) === 'passphrase' && !ctx.passphraseFile) {
+    const lock = new AppLock({ profile: ctx.profile, logger: undefined });
+    return serve({ lock });
+  }
+  // A running `aviso listen` on this profile hands it over (docs/app.md "The app and aviso listen").
+  await withHandover(ctx, { connect: false, live: true, forward: false }, async (client) => serve({ client }));
 }
 
 /** Best effort: the address is printed anyway for whoever has no default browser. */

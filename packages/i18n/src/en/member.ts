@@ -45,7 +45,7 @@ export const member = {
   'settings.notifyUnsupported': 'This browser cannot show notifications.',
   'settings.test': 'Play the sound',
   'settings.lock': 'Lock after idle',
-  'settings.lockNote': 'Not available yet.',
+  'settings.lockNote': 'Aviso closes this profile after this time without use; opening it again needs the passphrase.',
   'settings.on': 'On',
   'settings.off': 'Off',
 

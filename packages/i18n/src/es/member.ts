@@ -46,7 +46,7 @@ export const member = {
   'settings.notifyUnsupported': 'Este navegador no puede mostrar notificaciones.',
   'settings.test': 'Probar el sonido',
   'settings.lock': 'Bloquear si no se usa',
-  'settings.lockNote': 'Todavía no está disponible.',
+  'settings.lockNote': 'Aviso cierra este perfil tras este tiempo sin uso; para abrirlo otra vez hace falta la frase de contraseña.',
   'settings.on': 'Sí',
   'settings.off': 'No',
 

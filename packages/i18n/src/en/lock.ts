@@ -1,0 +1,22 @@
+// The app's unlock screen, idle lock and wipe button (packages/app/src/lock.tsx, settings.tsx).
+export const lock = {
+  'lock.title': 'Aviso is locked',
+  'lock.intro': 'Type the passphrase of this profile to open it. It is not saved in this browser.',
+  'lock.passphrase': 'Passphrase',
+  'lock.unlock': 'Unlock',
+  'lock.unlocking': 'Opening…',
+  'lock.wrong': 'That is not the passphrase. Try again.',
+  'lock.tooMany': 'Too many wrong passphrases. Wait a minute and try again.',
+  'lock.idle': 'Minutes without use before Aviso locks',
+  'lock.idleSave': 'Save',
+  'lock.idleSaved': 'Saved: Aviso locks after {minutes} minutes without use.',
+  'lock.now': 'Lock now',
+  'lock.plain': 'This profile has no passphrase, so Aviso cannot lock. Set one at a terminal with: aviso passphrase set',
+  'wipe.title': 'Wipe this profile',
+  'wipe.note': 'Destroys the keys first, then every alert, group and contact on this computer. It cannot be undone.',
+  'wipe.start': 'Wipe everything…',
+  'wipe.confirmLabel': 'To confirm, type the profile name:',
+  'wipe.confirm': 'Wipe now',
+  'wipe.cancel': 'Cancel',
+  'wipe.done': 'This profile was wiped. You can close this window.',
+} as const;

@@ -1,0 +1,22 @@
+// La pantalla de desbloqueo, el bloqueo por inactividad y el botón de borrado (packages/app/src/lock.tsx, settings.tsx).
+export const lock = {
+  'lock.title': 'Aviso está bloqueado',
+  'lock.intro': 'Escribe la frase de contraseña de este perfil para abrirlo. No se guarda en este navegador.',
+  'lock.passphrase': 'Frase de contraseña',
+  'lock.unlock': 'Desbloquear',
+  'lock.unlocking': 'Abriendo…',
+  'lock.wrong': 'Esa no es la frase de contraseña. Inténtalo otra vez.',
+  'lock.tooMany': 'Demasiados intentos equivocados. Espera un minuto y vuelve a intentarlo.',
+  'lock.idle': 'Minutos sin uso antes de que Aviso se bloquee',
+  'lock.idleSave': 'Guardar',
+  'lock.idleSaved': 'Guardado: Aviso se bloquea tras {minutes} minutos sin uso.',
+  'lock.now': 'Bloquear ahora',
+  'lock.plain': 'Este perfil no tiene frase de contraseña, así que Aviso no puede bloquearse. Ponle una en una terminal con: aviso passphrase set',
+  'wipe.title': 'Borrar este perfil',
+  'wipe.note': 'Destruye primero las claves y luego todas las alertas, grupos y contactos de esta computadora. No se puede deshacer.',
+  'wipe.start': 'Borrar todo…',
+  'wipe.confirmLabel': 'Para confirmar, escribe el nombre del perfil:',
+  'wipe.confirm': 'Borrar ahora',
+  'wipe.cancel': 'Cancelar',
+  'wipe.done': 'Este perfil fue borrado. Ya puedes cerrar esta ventana.',
+} as const;
