@@ -9,6 +9,7 @@ import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js
 import { Groups, History, Safety } from './member.js';
 import { Nav, type NavName } from './nav.js';
 import { announce } from './notify.js';
+import { withLiveAlert } from './live-alert.js';
 import { LanguageChoice, Onboarding } from './onboarding.js';
 import { Rights } from './rights.js';
 import { SettingsScreen } from './settings.js';
@@ -42,32 +43,42 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [noSession, setNoSession] = useState(false);
   const [tick, setTick] = useState(0); // bumped on every refresh: open group screens refetch
 
-  const refresh = useCallback(async () => {
+  // Who this member is, for a live alert's card before the refresh (the event does not say "mine").
+  const meRef = useRef<string | undefined>(undefined);
+  meRef.current = profile?.accountId;
+
+  /** Re-reads the views; `views` skips the profile (a live event does not change it) when it is known registered. */
+  const refresh = useCallback(async (views = false) => {
     const seq = ++latest.current;
-    let p: Profile;
     try {
-      p = await api.profile();
+      if (!(views && meRef.current)) {
+        const p = await api.profile();
+        if (seq !== latest.current) return;
+        setProfile(p);
+        if (!p.registered) return;
+      }
+      const [a, g] = await Promise.all([api.alerts(), api.groups()]);
+      if (seq !== latest.current) return;
+      setAlerts(a);
+      setGroups(g);
+      setTick((n) => n + 1);
     } catch (err) {
       // No session: the launch token was spent elsewhere, or the host restarted with a new one.
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') return setNoSession(true);
       throw err;
     }
-    if (seq !== latest.current) return;
-    setProfile(p);
-    if (!p.registered) return;
-    const [a, g] = await Promise.all([api.alerts(), api.groups()]);
-    if (seq !== latest.current) return;
-    setAlerts(a);
-    setGroups(g);
-    setTick((n) => n + 1);
   }, []);
 
   useEffect(() => {
     void refresh();
     live(
       (e) => {
-        if (e.type === 'alert') announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
-        if (e.type !== 'connection' && e.type !== 'hello') void refresh(); // the views are the truth
+        if (e.type === 'alert') {
+          // The event carries the card: show it now, then let the refresh below bring the whole truth.
+          setAlerts((list) => withLiveAlert(list, e, meRef.current));
+          announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
+        }
+        if (e.type !== 'connection' && e.type !== 'hello') void refresh(true); // the views are the truth
       },
       (open) => {
         setOnline(open);

@@ -123,7 +123,9 @@ export class AppServer {
     const feed = new LiveFeed(client, { describe: this.options.describe, onFatal: this.options.onFatal });
     this.#feed = feed;
     feed.on((event) => {
-      const line = JSON.stringify(event);
+      // The sender's role goes with a live alert, so the page can show its card before GET /api/alerts.
+      const role = event.type === 'alert' ? feed.people(String(event['groupId']))?.get(String(event['from']))?.role : undefined;
+      const line = JSON.stringify(role === undefined ? event : { ...event, fromRole: role });
       for (const ws of this.#wss.clients) if (ws.readyState === ws.OPEN) ws.send(line);
     });
     if (this.#connected) {
