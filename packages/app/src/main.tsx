@@ -19,6 +19,9 @@ type Screen = { name: NavName } | { name: 'alert'; id: string; back: NavName } |
 // The organiser's screens (groups.tsx), reached from Groups; a new group is offered on onboarding too.
 type OrganiserScreen = { name: 'group'; id: string; tab: GroupTab } | { name: 'new-group' };
 
+/** Live events that change an alert or its answers and nothing about any group. */
+const ALERT_EVENTS = new Set(['alert', 'ack', 'confirm', 'dispute', 'retract', 'all-clear']);
+
 function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const { tr } = useT();
   const [profile, setProfile] = useState<Profile>();
@@ -47,15 +50,26 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const meRef = useRef<string | undefined>(undefined);
   meRef.current = profile?.accountId;
 
-  /** Re-reads the views; `views` skips the profile (a live event does not change it) when it is known registered. */
-  const refresh = useCallback(async (views = false) => {
+  /**
+   * Re-reads the views. A live event passes what it can have changed: 'views' skips the profile (no
+   * event changes it), 'alerts' the groups too (an alert or its answers change no group, and the
+   * groups view syncs every group with the relay, ahead of the next alert's own sync).
+   */
+  const refresh = useCallback(async (only?: 'views' | 'alerts') => {
     const seq = ++latest.current;
     try {
-      if (!(views && meRef.current)) {
+      if (!(only && meRef.current)) {
         const p = await api.profile();
         if (seq !== latest.current) return;
         setProfile(p);
         if (!p.registered) return;
+      }
+      if (only === 'alerts' && meRef.current) {
+        const a = await api.alerts();
+        if (seq !== latest.current) return;
+        setAlerts(a);
+        setTick((n) => n + 1); // an open group screen shows roll calls
+        return;
       }
       const [a, g] = await Promise.all([api.alerts(), api.groups()]);
       if (seq !== latest.current) return;
@@ -78,7 +92,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           setAlerts((list) => withLiveAlert(list, e, meRef.current));
           announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
         }
-        if (e.type !== 'connection' && e.type !== 'hello') void refresh(true); // the views are the truth
+        if (e.type !== 'connection' && e.type !== 'hello') void refresh(ALERT_EVENTS.has(e.type) ? 'alerts' : 'views'); // the views are the truth
       },
       (open) => {
         setOnline(open);

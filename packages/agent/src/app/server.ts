@@ -68,7 +68,7 @@ export class AppServer {
 
   constructor(private readonly options: AppServerOptions) {
     const follow = () => this.#follow();
-    this.#apis = { app: new AppApi(options.client, options.profile, follow), organiser: new OrganiserApi(options.client, options.profile, follow), member: new MemberApi(options.client) };
+    this.#apis = { app: new AppApi(options.client, options.profile, follow, () => this.#feed), organiser: new OrganiserApi(options.client, options.profile, follow), member: new MemberApi(options.client) };
     this.#http = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 30_000 }, (req, res) => void this.#handle(req, res));
     this.#wss = new WebSocketServer({
       noServer: true,
