@@ -281,7 +281,7 @@ function report(
     '',
     `Target: the app adds at most ${APP_TARGET_MS} ms at p99: ${met(addedP99 <= APP_TARGET_MS)} (${ms(addedP99)}).`,
     '',
-    `What the app adds, p50 over the first ${firstHalf.length} alerts ${ms(percentile(firstHalf, 50))}, over the last ${secondHalf.length} ${ms(percentile(secondHalf, 50))} (the board grows by one card per alert). Where it goes: every live event makes the page fetch \`/api/profile\`, then \`/api/alerts\` (which re-reads every current alert and its roll call) and \`/api/groups\`, and re-render the board, instead of adding the alert the event already carries.`,
+    `What the app adds, p50 over the first ${firstHalf.length} alerts ${ms(percentile(firstHalf, 50))}, over the last ${secondHalf.length} ${ms(percentile(secondHalf, 50))} (the board grows by one card per alert). The page puts a live \`alert\` event's card on the board at once (the event carries the alert, with the sender's role), then re-reads \`/api/alerts\` only (no profile, no groups); while the live feed is connected the host answers that from the feed's groups and people, without syncing each group with the relay. What is left: the member host's own receive (a second process decrypting on the same cores), the WebSocket hop and one Preact render.`,
     '',
     `Start, median of ${r.starts.length}: \`aviso app\` spawned → its ready line (the profile opened and connected to the relay) ${ms(appStart)}, next to \`aviso help\` spawned → exit ${ms(help)} (the same CLI and loader, opening nothing: ${(appStart / help).toFixed(2)}×). Navigation → first contentful paint ${ms(fcp)}, next to a one-line static page from node:http ${ms(staticFcp)} (${(fcp / staticFcp).toFixed(2)}×).`,
     '',

@@ -10,6 +10,7 @@ import { Groups, History, Safety } from './member.js';
 import { Nav, type NavName } from './nav.js';
 import { announce } from './notify.js';
 import { UnlockScreen } from './lock.js';
+import { withLiveAlert } from './live-alert.js';
 import { LanguageChoice, Onboarding } from './onboarding.js';
 import { Rights } from './rights.js';
 import { SettingsScreen } from './settings.js';
@@ -18,6 +19,9 @@ import { loadSettings, saveSettings, type Settings } from './settings-store.js';
 type Screen = { name: NavName } | { name: 'alert'; id: string; back: NavName } | { name: 'report' } | { name: 'safety'; groupId: string } | { name: 'rights'; back: Screen } | OrganiserScreen;
 // The organiser's screens (groups.tsx), reached from Groups; a new group is offered on onboarding too.
 type OrganiserScreen = { name: 'group'; id: string; tab: GroupTab } | { name: 'new-group' };
+
+/** Live events that change an alert or its answers and nothing about any group. */
+const ALERT_EVENTS = new Set(['alert', 'ack', 'confirm', 'dispute', 'retract', 'all-clear']);
 
 function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const { tr } = useT();
@@ -44,38 +48,61 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [wiped, setWiped] = useState(false);
   const [tick, setTick] = useState(0); // bumped on every refresh: open group screens refetch
 
-  const refresh = useCallback(async () => {
+  // Who this member is, for a live alert's card before the refresh (the event does not say "mine").
+  const meRef = useRef<string | undefined>(undefined);
+  meRef.current = profile?.accountId;
+
+  /**
+   * Re-reads the views. A live event passes what it can have changed: 'views' skips the profile (no
+   * event changes it), 'alerts' the groups too (an alert or its answers change no group, and the
+   * groups view syncs every group with the relay, ahead of the next alert's own sync).
+   */
+  const refresh = useCallback(async (only?: 'views' | 'alerts') => {
     const seq = ++latest.current;
-    let p: Profile;
     try {
-      p = await api.profile();
+      if (!(only && meRef.current)) {
+        const p = await api.profile();
+        if (seq !== latest.current) return;
+        setProfile(p);
+        if (p.locked) {
+          // Nothing of the profile stays on screen while it is locked.
+          setAlerts([]);
+          setGroups([]);
+          return setScreen({ name: 'board' });
+        }
+        if (!p.registered) return;
+      }
+      if (only === 'alerts' && meRef.current) {
+        const a = await api.alerts();
+        if (seq !== latest.current) return;
+        setAlerts(a);
+        setTick((n) => n + 1); // an open group screen shows roll calls
+        return;
+      }
+      const [a, g] = await Promise.all([api.alerts(), api.groups()]);
+      if (seq !== latest.current) return;
+      setAlerts(a);
+      setGroups(g);
+      setTick((n) => n + 1);
     } catch (err) {
       // No session: the launch token was spent elsewhere, or the host restarted with a new one.
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') return setNoSession(true);
       throw err;
     }
-    if (seq !== latest.current) return;
-    setProfile(p);
-    if (p.locked) {
-      // Nothing of the profile stays on screen while it is locked.
-      setAlerts([]);
-      setGroups([]);
-      return setScreen({ name: 'board' });
-    }
-    if (!p.registered) return;
-    const [a, g] = await Promise.all([api.alerts(), api.groups()]);
-    if (seq !== latest.current) return;
-    setAlerts(a);
-    setGroups(g);
-    setTick((n) => n + 1);
   }, []);
 
   useEffect(() => {
     void refresh();
     live(
       (e) => {
-        if (e.type === 'alert') announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
-        if (e.type !== 'connection' && e.type !== 'hello') void refresh(); // the views are the truth (a 'locked' event: the unlock screen)
+        if (e.type === 'alert') {
+          // The event carries the card: show it now, then let the refresh below bring the whole truth.
+          setAlerts((list) => withLiveAlert(list, e, meRef.current));
+          announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
+        }
+        // The views are the truth; 'locked' reads the profile again (the unlock screen).
+        if (e.type === 'locked') void refresh();
+        else if (e.type !== 'connection' && e.type !== 'hello') void refresh(ALERT_EVENTS.has(e.type) ? 'alerts' : 'views');
       },
       (open) => {
         setOnline(open);

@@ -1,10 +1,11 @@
-import { normalizeDisplayName, type AvisoClient } from '@aviso/client';
+import { normalizeDisplayName, type AvisoClient, type Group } from '@aviso/client';
 import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol';
 import { AgentError } from '../errors.js';
 import { readSettings, writeSettings, type Profile } from '../profile.js';
 import { checkRelay } from '../session.js';
 import { ackCounts, alertJson } from '../views/alerts.js';
-import { groupJson, groupPeople } from '../views/groups.js';
+import type { LiveFeed } from '../live/feed.js';
+import { groupJson, groupPeople, type People } from '../views/groups.js';
 import { activeGroups, allAlerts } from '../views/lookup.js';
 
 /** Why a body field is unusable: BAD_REQUEST (400), naming the field, never echoing its value. */
@@ -38,6 +39,8 @@ export class AppApi {
     private readonly profile: Profile,
     /** Called after register or join: the feed must now watch the new account or group. */
     private readonly changed: () => Promise<void>,
+    /** The host's live feed, when it runs: while live, the alerts view reads who is who from it. */
+    private readonly feed: () => LiveFeed | undefined = () => undefined,
   ) {}
 
   profileJson(): Record<string, unknown> {
@@ -90,11 +93,17 @@ export class AppApi {
   async alerts(): Promise<unknown[]> {
     if (!this.client.isRegistered) return [];
     const me = this.client.accountId;
-    const found = (await allAlerts(this.client)).sort((a, b) => b.alert.sentAt - a.alert.sentAt);
+    // A live feed already holds the watched groups and their people, kept current by the client's
+    // group events: reading them saves two relay round trips per group (groups(), then members()),
+    // which would also queue ahead of the next alert's own group sync. Without it, sync as before.
+    const feed = this.feed();
+    const live = feed?.live ? feed : undefined;
+    const groups = live ? live.watched.map((id) => this.client.group(id)).filter((g): g is Group => g !== undefined && g.status !== 'removed') : undefined;
+    const found = (await allAlerts(this.client, groups)).sort((a, b) => b.alert.sentAt - a.alert.sentAt);
     const out: unknown[] = [];
-    const people = new Map<string, Awaited<ReturnType<typeof groupPeople>>>();
+    const people = new Map<string, People>();
     for (const { alert, group } of found) {
-      if (!people.has(group.id)) people.set(group.id, await groupPeople(group));
+      if (!people.has(group.id)) people.set(group.id, live?.people(group.id) ?? (await groupPeople(group)));
       const sender = people.get(group.id)!.get(alert.from);
       const roll = await group.rollCall(alert.id);
       const mine = roll.onScene.includes(me) ? 'on-scene' : roll.onMyWay.includes(me) ? 'on-my-way' : roll.cannot.includes(me) ? 'cannot' : roll.seen.includes(me) ? 'seen' : undefined;

@@ -117,7 +117,7 @@ export class AppServer {
   #open(client: AvisoClient): void {
     const follow = () => this.#follow();
     this.#client = client;
-    this.#apis = { app: new AppApi(client, this.options.profile, follow), organiser: new OrganiserApi(client, this.options.profile, follow), member: new MemberApi(client) };
+    this.#apis = { app: new AppApi(client, this.options.profile, follow, () => this.#feed), organiser: new OrganiserApi(client, this.options.profile, follow), member: new MemberApi(client) };
   }
 
   /** Unlocked from the app: the APIs over the new client, and the feed (connecting first, as at start). */
@@ -155,7 +155,9 @@ export class AppServer {
     const feed = new LiveFeed(client, { describe: this.options.describe, onFatal: this.options.onFatal });
     this.#feed = feed;
     feed.on((event) => {
-      const line = JSON.stringify(event);
+      // The sender's role goes with a live alert, so the page can show its card before GET /api/alerts.
+      const role = event.type === 'alert' ? feed.people(String(event['groupId']))?.get(String(event['from']))?.role : undefined;
+      const line = JSON.stringify(role === undefined ? event : { ...event, fromRole: role });
       for (const ws of this.#wss.clients) if (ws.readyState === ws.OPEN) ws.send(line);
     });
     if (this.#connected) {

@@ -71,6 +71,14 @@ export class LiveFeed {
   }
 
   /**
+   * Ready and connected: the watched groups' who-is-who here is kept current by the client's group
+   * events, so a reader may use `people()` instead of syncing each group with the relay again.
+   */
+  get live(): boolean {
+    return this.#ready && this.#connection === 'open';
+  }
+
+  /**
    * Starts watching `groups`: their current alerts are shown first (as `alert` events), then whatever
    * the client receives. Call before connecting, so the relay's queued messages are seen too. A
    * later call adds groups (after a join): their alerts are shown, and the client is listened to once.
