@@ -85,6 +85,8 @@ export class AlertBoard {
       // Title, place, reason and group title are other people's text: terminalText keeps each on its line.
       const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${terminalText(a.reason)}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
       lines.push(`${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ${terminalText(a.title)} — ${terminalText(a.place?.text) || '?'} — ${formatAge(now - a.sentAt)} ago${mark}`);
+      // The body on one line of its own (line breaks shown as ↵); the full text is in `aviso alerts`.
+      if (a.body) lines.push(`${' '.repeat(9)}${terminalText(a.body)}`);
       lines.push(`${' '.repeat(9)}${terminalText(e.group)} · from ${e.from} · ${formatCounts(e.counts)} · id ${shortId(a.id)}`);
     }
     if (this.#texts.length > 0) {
@@ -113,7 +115,7 @@ export function describeEvent(e: JsonObject, now: number, label?: (accountId: st
   const counts = e['acks'] ? ` (${formatCounts(e['acks'] as AckCounts)})` : '';
   switch (e.type) {
     case 'alert':
-      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}`;
+      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}${str('body') ? ` · ${str('body')}` : ''}`;
     case 'ack':
       return `${time} ${who} answered ${str('status')} to [${id}]${counts}`;
     case 'confirm':

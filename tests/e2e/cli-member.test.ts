@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BackgroundAviso, CLI, runAviso, type CliResult } from '../support/cli-process.js';
+import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+
+// What members hit in the CLI (issue 14): real CLI processes, a real relay; the board on a real
+// pseudo-terminal (util-linux `script`) sized to 80 columns.
+
+let home: string;
+let relay: RelayProcess;
+let groupId: string;
+
+const aviso = (...args: string[]): Promise<CliResult> => runAviso(home, args);
+
+async function ok(...args: string[]): Promise<string> {
+  const r = await aviso(...args);
+  if (r.code !== 0) throw new Error(`aviso ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+/** `aviso` on a pty of `cols` columns; everything it drew so far, and Ctrl-C. */
+class OnTerminal {
+  readonly child: ChildProcess;
+  output = '';
+
+  constructor(args: readonly string[], cols: number, env: Record<string, string | undefined> = {}) {
+    const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    this.child = spawn('script', ['-qfc', `stty cols ${cols} rows 40; exec ${command}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c: Buffer) => (this.output += c.toString()));
+    this.child.stderr!.on('data', (c: Buffer) => (this.output += c.toString()));
+  }
+
+  async waitFor(pattern: RegExp, what: string, ms = 120_000): Promise<void> {
+    const until = Date.now() + ms;
+    while (!pattern.test(this.output)) {
+      if (this.child.exitCode !== null || Date.now() > until) throw new Error(`no ${what}:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('close', r));
+    this.child.stdin!.write('\x03');
+    setTimeout(() => this.child.kill('SIGTERM'), 10_000).unref();
+    await exited;
+  }
+}
+
+/** The last full frame the board drew (after its last clear-screen), lines without the escapes we send. */
+function lastFrame(output: string): string[] {
+  const frames = output.split('\x1b[2J');
+  // eslint-disable-next-line no-control-regex
+  return frames.at(-1)!.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/);
+}
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'aviso-cli-member-'));
+  relay = await RelayProcess.start();
+  await ok('register', relay.url, await relay.createToken(), '--name', 'Rosa');
+  groupId = JSON.parse(await ok('group', 'create', 'Eastside', '--json')).id as string;
+  const invite = JSON.parse(await ok('invite', 'Eastside', '--uses', '5', '--json')).code as string;
+  await ok('--profile', 'ana', 'join', invite, '--name', 'Ana');
+  await ok('--profile', 'luis', 'join', invite, '--name', 'Luis');
+}, 300_000);
+
+afterAll(async () => {
+  await relay?.dispose();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('the alert body', () => {
+  test('shows in `aviso alerts`, in piped `listen` and on the board, as safe text', { timeout: 300_000 }, async () => {
+    const piped = new BackgroundAviso(home, ['--profile', 'ana', 'listen']);
+    const board = new OnTerminal(['--profile', 'luis', 'listen'], 100);
+    try {
+      await piped.waitFor(/listening \(caught up\)/, 'ready');
+      await board.waitFor(/no alerts yet/, 'the empty board');
+      const body = 'Two white vans\nby the east gate \x1b[2J\x1b]0;pwned\x07 שלום';
+      const id = (await ok('alert', 'Eastside', '--kind', 'raid', '--severity', 'urgent', '--title', 'Vans', '--place', 'Gate', '--body', body)).trim();
+
+      const listed = (await ok('--profile', 'ana', 'alerts')).split('\n');
+      const at = listed.findIndex((l) => l.startsWith(id.slice(0, 8)));
+      expect(listed[at + 1]).toBe('          Two white vans');
+      expect(listed[at + 2]).toBe('          \u2068by the east gate  שלום\u2069'); // escapes gone, RTL isolated
+      expect(listed.join('\n')).not.toContain('\x1b');
+
+      await piped.waitFor(/ALERT URGENT raid: Vans/, 'the alert line');
+      const line = piped.stdout.split('\n').find((l) => l.includes('ALERT URGENT raid: Vans'))!;
+      expect(line).toContain(`[${id.slice(0, 8)}] · \u2068Two white vans\u21B5by the east gate  שלום\u2069`);
+      expect(line).not.toContain('\x1b');
+
+      await board.waitFor(/Two white vans/, 'the body on the board');
+      const frame = lastFrame(board.output);
+      expect(frame.find((l) => l.includes('Two white vans'))).toBe('         \u2068Two white vans\u21B5by the east gate  שלום\u2069');
+      expect(frame.join('\n')).not.toContain('pwned');
+    } finally {
+      await piped.interrupt();
+      await board.stop();
+    }
+  });
+});
