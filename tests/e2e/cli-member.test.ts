@@ -53,7 +53,14 @@ class OnTerminal {
 function lastFrame(output: string): string[] {
   const frames = output.split('\x1b[2J');
   // eslint-disable-next-line no-control-regex
-  return frames.at(-1)!.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/);
+  return frames.at(-1)!.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replaceAll('\x07', '').split(/\r?\n/);
+}
+
+/** Terminal columns of the text this test sends: emoji take two, isolates and combining marks none. */
+function columns(line: string): number {
+  let n = 0;
+  for (const ch of line) n += /\p{Extended_Pictographic}/u.test(ch) ? 2 : ['\u2068', '\u2069', '\ufe0f'].includes(ch) || /\p{M}/u.test(ch) ? 0 : 1;
+  return n;
 }
 
 beforeAll(async () => {
@@ -99,6 +106,43 @@ describe('the alert body', () => {
     } finally {
       await piped.interrupt();
       await board.stop();
+    }
+  });
+});
+
+describe('the board at 80 columns', () => {
+  test('keeps the id ack needs, counts emoji as two columns, and marks a critical alert with colour and a bell', { timeout: 300_000 }, async () => {
+    const coloured = new OnTerminal(['--profile', 'luis', 'listen'], 80, { NO_COLOR: undefined });
+    try {
+      await coloured.waitFor(/current alert/, 'the board');
+      const title = '🚨🚨🚨🚨🚨 Agents and vans at the car wash on Cesar Chavez, more coming from the 5';
+      const id = (await ok('alert', 'Eastside', '--kind', 'raid', '--severity', 'critical', '--title', title, '--place', 'Cesar Chavez Avenue and North Soto Street, by the laundromat')).trim();
+      await coloured.waitFor(new RegExp(`id ${id.slice(0, 8)}`), 'the id on the board');
+      const frame = lastFrame(coloured.output).filter((l) => l !== '');
+      for (const l of frame) expect(columns(l), l).toBeLessThanOrEqual(80);
+      expect(frame.some((l) => l.startsWith('CRITICAL raid       🚨🚨'))).toBe(true);
+      expect(coloured.output).toContain('\x1b[1;31mCRITICAL raid');
+      expect(coloured.output).toContain('\x07');
+    } finally {
+      await coloured.stop();
+    }
+
+    const plain = new OnTerminal(['--profile', 'luis', 'listen'], 80, { NO_COLOR: '1' });
+    try {
+      await plain.waitFor(/CRITICAL raid/, 'the board');
+      expect(plain.output).not.toContain('\x1b[1;31m');
+    } finally {
+      await plain.stop();
+    }
+
+    // Not a terminal: no colour, no bell, one plain line per event.
+    const piped = new BackgroundAviso(home, ['--profile', 'ana', 'listen']);
+    try {
+      await piped.waitFor(/ALERT CRITICAL raid/, 'the piped alert');
+      expect(piped.stdout).not.toContain('\x07');
+      expect(piped.stdout).not.toContain('\x1b');
+    } finally {
+      await piped.interrupt();
     }
   });
 });
