@@ -146,3 +146,15 @@ describe('the board at 80 columns', () => {
     }
   });
 });
+
+describe('the invite QR code', () => {
+  test('fits an 80-column terminal', { timeout: 300_000 }, async () => {
+    const out = (await ok('invite', 'Eastside')).split('\n');
+    // eslint-disable-next-line no-control-regex
+    const drawn = out.map((l) => l.replace(/\x1b\[[0-9;]*m/g, '')).filter((l) => /[▀▄█]/.test(l));
+    expect(drawn.length).toBeGreaterThan(10);
+    const widest = Math.max(...drawn.map((l) => [...l].length));
+    console.log(`invite QR: ${widest} columns, ${drawn.length} lines; code ${out[1]!.length} characters`);
+    expect(widest).toBeLessThanOrEqual(80);
+  });
+});
