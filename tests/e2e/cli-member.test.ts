@@ -158,12 +158,3 @@ describe('the invite QR code', () => {
     expect(widest).toBeLessThanOrEqual(80);
   });
 });
-
-describe('invite codes as people paste them', () => {
-  test('a code wrapped over two lines joins', { timeout: 300_000 }, async () => {
-    const code = JSON.parse(await ok('invite', 'Eastside', '--json')).code as string;
-    const wrapped = `${code.slice(0, 70)}\n${code.slice(70, 150)}\r\n  ${code.slice(150)}\n`;
-    const joined = JSON.parse(await ok('--profile', 'marta', 'join', wrapped, '--name', 'Marta', '--json'));
-    expect(joined).toMatchObject({ type: 'joined', profile: 'marta', group: 'Eastside', status: 'member' });
-  });
-});

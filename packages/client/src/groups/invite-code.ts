@@ -55,10 +55,7 @@ export function encodeInviteCode(code: InviteCode, form: 'url' | 'bare' = 'url')
 
 /** Parses either form; throws InviteCodeError for anything malformed or of an unknown version. */
 export function parseInviteCode(input: string): InviteCode {
-  // A code wrapped over two lines (a chat, an email, a terminal) or pasted with spaces is still the
-  // code: neither a URL's base nor base64url holds white space, so all of it is dropped, anywhere.
-  if (input.length > 2 * MAX_CODE_LENGTH) throw new InviteCodeError('not an invite code');
-  const text = input.replace(/\s+/gu, '');
+  const text = input.trim();
   if (text.length === 0 || text.length > MAX_CODE_LENGTH) throw new InviteCodeError('not an invite code');
   let payload: string;
   let urlRelay: string | undefined;
