@@ -50,10 +50,20 @@ export async function alerts(ctx: Context, args: Parsed): Promise<void> {
       const state = a.retracted ? `  RETRACTED${a.reason ? ` (${terminalText(a.reason)})` : ''}` : a.allClear ? '  ALL CLEAR' : '';
       ctx.out.emit({ type: 'alert', ...alertJson(a, { group: group.title, from: fromName }, counts) }, [
         `${shortId(a.id)}  ${a.severity.toUpperCase()} ${a.kind}: ${terminalText(a.title)} — ${terminalText(a.place?.text) || '?'} — ${formatAge(now - a.sentAt)} ago in "${terminalText(group.title)}" from ${senderLabel(people, a.from)}${state}`,
+        ...bodyLines(a.body),
         `          ${formatCounts(counts)}`,
       ]);
     }
   });
+}
+
+/**
+ * The body under its alert, one printed line per line of it, indented. Someone else's text: each line
+ * goes through terminalText on its own, so a right-to-left line is isolated within that line.
+ */
+function bodyLines(body: string | undefined): string[] {
+  if (!body) return [];
+  return body.split(/\r\n|[\n\v\f\r\u0085\u2028\u2029]/u).map((l) => `          ${terminalText(l)}`);
 }
 
 export async function ack(ctx: Context, args: Parsed): Promise<void> {

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { newInviteJson, requestJson } from '@aviso/agent';
 import { parseInviteCode } from '@aviso/client';
 import { parseCount, parseDuration } from '../args.js';
@@ -11,6 +12,9 @@ import { findGroup, memberNamer } from './lookup.js';
 
 const DEFAULT_EXPIRES = '7d';
 const MAX_USES = 1000;
+
+/** The terminal width the invite QR code is made to fit. */
+const QR_COLUMNS = 80;
 
 // What the invite commands do; their names, help and flags are in ../catalog/invites.ts.
 
@@ -27,9 +31,15 @@ export async function invite(ctx: Context, args: Parsed): Promise<void> {
     const object = newInviteJson(group, code, uses, expiresAt, approval);
     if (ctx.out.json) return ctx.out.emit(object, []);
     const { default: QRCode } = await import('qrcode'); // only people get the QR code: --json never loads it
-    const qr = await QRCode.toString(code, { type: 'terminal', small: true });
+    // Error correction L (7 %): the smallest symbol for the code, so it fits an 80-column terminal
+    // unwrapped (at the default M it is wider and the terminal wraps it into something unscannable).
+    const qr = await QRCode.toString(code, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
     ctx.out.emit(object, [`invite to "${terminalText(group.title)}" — ${uses} use${uses === 1 ? '' : 's'}, expires ${formatTime(expiresAt)}${approval ? ', needs approval' : ''}:`, code]);
-    ctx.out.drawn(qr.trimEnd().split('\n'));
+    const drawn = qr.trimEnd().split('\n');
+    ctx.out.drawn(drawn);
+    // Up to 520 bytes (QR version 15 at level L) it is 79 columns; a longer code (a long relay address) is not.
+    const widest = Math.max(...drawn.map((l) => [...stripVTControlCharacters(l)].length));
+    if (widest > QR_COLUMNS) ctx.out.note(`the QR code is ${widest} columns wide: on a terminal narrower than that it wraps and cannot be scanned; send the link instead`);
     ctx.out.note('the new member runs: aviso join <code> --name "Their Name"');
   });
 }

@@ -15,6 +15,10 @@ import { activeGroups, findGroup } from './lookup.js';
 const ENTER_SCREEN = '\x1b[?1049h\x1b[?25l';
 const LEAVE_SCREEN = '\x1b[?25h\x1b[?1049l';
 const CLEAR = '\x1b[H\x1b[2J';
+/** Bold red, then back to normal: a current critical alert on the board. */
+const CRITICAL_ON = '\x1b[1;31m';
+const CRITICAL_OFF = '\x1b[0m';
+const BELL = '\x07';
 
 // What `listen` does; its name, help and flags are in ../catalog/sessions.ts.
 export async function listen(ctx: Context, args: Parsed): Promise<void> {
@@ -32,9 +36,14 @@ class ListenSession {
   #stop: (() => void) | undefined;
   #handedOver = false;
   #lastFrame = '';
+  /** A new critical alert arrived since the last redraw: ring the terminal bell with it. */
+  #ring = false;
+  /** https://no-color.org: set and not empty turns colour off (the bell is not colour and stays). */
+  readonly #colour: boolean;
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
+    this.#colour = this.#mode === 'screen' && !ctx.io.env['NO_COLOR'];
   }
 
   async prepare(client: AvisoClient, only: string | undefined): Promise<void> {
@@ -103,7 +112,9 @@ class ListenSession {
       case 'alert': {
         const { alert, group, counts } = detail;
         if (!alert || !group || !counts) break;
-        this.#board.add({ alert, group: group.title, from: this.#label(group.id, alert.from), counts, expired: alert.expiresAt <= Date.now() });
+        const expired = alert.expiresAt <= Date.now();
+        const added = this.#board.add({ alert, group: group.title, from: this.#label(group.id, alert.from), counts, expired });
+        if (added && alert.severity === 'critical' && !expired && !alert.retracted && !alert.allClear) this.#ring = true;
         break;
       }
       case 'ack':
@@ -169,10 +180,15 @@ class ListenSession {
   #draw(): void {
     const connection = this.#feed?.connection ?? 'connecting';
     const header = `aviso listen — profile "${this.ctx.profile.name}"${connection === 'open' ? '' : ` — ${connection}`}`;
-    // Each line passes the last net too: only our own CLEAR reaches the terminal as an escape.
-    const frame = this.#board.render(Date.now(), header, this.ctx.io.columns()).map(terminalLine).join('\n');
-    if (frame === this.#lastFrame) return; // redraw only on change: no flicker between minutes
+    // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
+    const frame = this.#board
+      .frame(Date.now(), header, this.ctx.io.columns())
+      .map((l) => (l.critical && this.#colour ? `${CRITICAL_ON}${terminalLine(l.text)}${CRITICAL_OFF}` : terminalLine(l.text)))
+      .join('\n');
+    const bell = this.#ring ? BELL : '';
+    this.#ring = false;
+    if (frame === this.#lastFrame && !bell) return; // redraw only on change: no flicker between minutes
     this.#lastFrame = frame;
-    this.ctx.io.write(`${CLEAR}${frame}\n`);
+    this.ctx.io.write(`${bell}${CLEAR}${frame}\n`);
   }
 }

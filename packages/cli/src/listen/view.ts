@@ -2,6 +2,7 @@ import type { Alert } from '@aviso/client';
 import { bySeverity, formatAge, formatCounts, formatTime, shortId, type AckCounts } from '../format.js';
 import type { JsonObject } from '../output.js';
 import { terminalText } from '../terminal-text.js';
+import { cutTo, fitLine, type Piece } from './fit.js';
 
 export interface BoardAlert {
   alert: Alert;
@@ -76,28 +77,59 @@ export class AlertBoard {
 
   /** The whole screen: a header, alerts by severity (expired last), then recent messages. */
   render(now: number, header: string, width: number): string[] {
+    return this.frame(now, header, width).map((l) => l.text);
+  }
+
+  /**
+   * As `render`, each line marked when it belongs to a current critical alert (the live view colours
+   * those). Every line fits `width` columns; an alert's id (what `aviso ack` needs) is kept, and the
+   * title, place, group and counts give way first.
+   */
+  frame(now: number, header: string, width: number): BoardLine[] {
     const entries = [...this.#alerts.values()].sort((a, b) => Number(a.expired) - Number(b.expired) || bySeverity(a.alert, b.alert));
     const live = entries.filter((e) => !e.expired && !e.alert.retracted && !e.alert.allClear).length;
-    const lines = [`${header} — ${live} current alert${live === 1 ? '' : 's'} — ${formatTime(now)} — Ctrl-C to stop`, ''];
-    if (entries.length === 0) lines.push('  no alerts yet; waiting…');
+    const plain = (text: string): BoardLine => ({ text: cutTo(text, width), critical: false });
+    const lines = [plain(`${header} — ${live} current alert${live === 1 ? '' : 's'} — ${formatTime(now)} — Ctrl-C to stop`), plain('')];
+    if (entries.length === 0) lines.push(plain('  no alerts yet; waiting…'));
     for (const e of entries) {
       const a = e.alert;
+      const critical = a.severity === 'critical' && !e.expired && !a.retracted && !a.allClear;
       // Title, place, reason and group title are other people's text: terminalText keeps each on its line.
       const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${terminalText(a.reason)}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
-      lines.push(`${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ${terminalText(a.title)} — ${terminalText(a.place?.text) || '?'} — ${formatAge(now - a.sentAt)} ago${mark}`);
-      lines.push(`${' '.repeat(9)}${terminalText(e.group)} · from ${e.from} · ${formatCounts(e.counts)} · id ${shortId(a.id)}`);
+      const first: Piece[] = [
+        { text: `${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ` },
+        { text: terminalText(a.title), shrink: 3, keep: 12 },
+        { text: ' — ' },
+        { text: terminalText(a.place?.text) || '?', shrink: 2, keep: 8 },
+        { text: ` — ${formatAge(now - a.sentAt)} ago` },
+        { text: mark, shrink: 1, keep: 14 },
+      ];
+      lines.push({ text: fitLine(first, width), critical });
+      // The body on one line of its own (line breaks shown as ↵); the full text is in `aviso alerts`.
+      if (a.body) lines.push({ text: cutTo(`${' '.repeat(9)}${terminalText(a.body)}`, width), critical });
+      const second: Piece[] = [
+        { text: ' '.repeat(9) },
+        { text: terminalText(e.group), shrink: 2, keep: 10 },
+        { text: ' · from ' },
+        { text: e.from, shrink: 3, keep: 10 },
+        { text: ' · ' },
+        { text: formatCounts(e.counts), shrink: 1, keep: 20 },
+        { text: ` · id ${shortId(a.id)}` },
+      ];
+      lines.push({ text: fitLine(second, width), critical });
     }
     if (this.#texts.length > 0) {
-      lines.push('', 'messages:');
-      for (const t of this.#texts) lines.push(`  ${formatTime(t.sentAt).slice(11, 16)} ${terminalText(t.group)} · ${t.from}: ${terminalText(t.text)}`);
+      lines.push(plain(''), plain('messages:'));
+      for (const t of this.#texts) lines.push(plain(`  ${formatTime(t.sentAt).slice(11, 16)} ${terminalText(t.group)} · ${t.from}: ${terminalText(t.text)}`));
     }
-    return lines.map((l) => truncate(l, width));
+    return lines;
   }
 }
 
-function truncate(line: string, width: number): string {
-  const chars = [...line];
-  return chars.length <= width ? line : `${chars.slice(0, Math.max(1, width - 1)).join('')}…`;
+export interface BoardLine {
+  text: string;
+  /** Part of a current critical alert. */
+  critical: boolean;
 }
 
 /**
@@ -113,7 +145,7 @@ export function describeEvent(e: JsonObject, now: number, label?: (accountId: st
   const counts = e['acks'] ? ` (${formatCounts(e['acks'] as AckCounts)})` : '';
   switch (e.type) {
     case 'alert':
-      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}`;
+      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}${str('body') ? ` · ${str('body')}` : ''}`;
     case 'ack':
       return `${time} ${who} answered ${str('status')} to [${id}]${counts}`;
     case 'confirm':
