@@ -316,7 +316,8 @@ describe('the organiser in the app', () => {
     await tabTo(org, 'Groups');
     await org.keyboard.press('Enter');
     await org.getByRole('heading', { name: 'Your groups' }).waitFor();
-    await tabTo(org, 'Manage');
+    // The organiser runs two groups (test 2 made the Spanish one): name the one to open.
+    await tabTo(org, 'Manage Compton Watch');
     await org.keyboard.press('Enter');
     await org.getByRole('heading', { name: 'Compton Watch' }).waitFor();
     await tabTo(org, 'Settings');

@@ -32,6 +32,12 @@ function roleLabel(tr: ReturnType<typeof useT>['tr'], role: string | undefined):
   return role === 'admin' || role === 'member' ? tr(`role.${role}` as MessageKey) : (role ?? '');
 }
 
+/** Alphabetical, so a group keeps its place on the screen whatever order the SDK's store returns. */
+function byTitle(groups: GroupView[]): GroupView[] {
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+  return [...groups].sort((a, b) => collator.compare(a.title, b.title));
+}
+
 /** The member's groups with role and member count; organiser tools get their place here (another screen). */
 export function Groups({ groups, onSafety, onManage, onNew }: { groups: GroupView[]; onSafety: (groupId: string) => void; onManage: (groupId: string) => void; onNew: () => void }) {
   const { tr } = useT();
@@ -43,7 +49,7 @@ export function Groups({ groups, onSafety, onManage, onNew }: { groups: GroupVie
       </button>
       {groups.length === 0 && <p>{tr('groups.empty')}</p>}
       <ul class="plain">
-        {groups.map((g) => (
+        {byTitle(groups).map((g) => (
           <li key={g.id} class="card">
             <h2 dir="auto">
               <bdi>{plain(g.title)}</bdi>
