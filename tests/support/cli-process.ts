@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { entry } from './entry.js';
 import { REPO_ROOT } from './relay.js';
 
 /** The `aviso` CLI as users run it: a real process, its own AVISO_HOME, no terminal. */
-export const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts'];
+export const CLI = entry('aviso');
 
 export interface CliResult {
   code: number | null;
