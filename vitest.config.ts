@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources (the `@aviso/source` export condition),
@@ -10,6 +11,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most test files spend their time waiting on other processes (relays, CLIs, the app, Chromium),
+    // so two files at a time keep a 2-core machine busy; vitest's own default (one fewer than the
+    // cores) would run them one by one there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // CI reads the summary from a JSON report (vitest is not a runner its harness parses).
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: '.ci/out/vitest.json' },
