@@ -60,7 +60,7 @@ import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike } from '../transport/http.js';
-import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
+import { copyBytes, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, silentLogger, type Logger } from '../util/logger.js';
