@@ -14,7 +14,9 @@ export function FingerprintLines({ fingerprint }: { fingerprint: Fingerprint }) 
   return (
     <ol class="fingerprint" dir="ltr" aria-label={tr('fp.digits')}>
       {fingerprint.lines.map((line, i) => (
-        <li key={i}>{line}</li>
+        <li key={i}>
+          <code>{line}</code>
+        </li>
       ))}
     </ol>
   );
