@@ -97,11 +97,17 @@ describe('the organiser in the app', () => {
     }
     const badDigits = await call(organiserApp, 'POST', '/api/register', { relayUrl: relay.url, token: 'x', fingerprint: 'abcd' });
     expect([badDigits.status, badDigits.json.error?.code]).toEqual([400, 'BAD_REQUEST']);
+    // The digits the member compared are not this relay's (it changed its key, or the address now
+    // reaches another relay): nothing is registered, and the token is not spent.
+    const spare = await relay.createToken();
+    const swapped = await call(organiserApp, 'POST', '/api/register', { relayUrl: relay.url, token: spare, fingerprint: '0'.repeat(64) });
+    expect([swapped.status, swapped.json.error?.code]).toEqual([409, 'FINGERPRINT_MISMATCH']);
+    expect((await call(organiserApp, 'GET', '/api/profile')).json['registered']).toBe(false);
 
     // Two steps: the fingerprint of the relay at the address, to compare with the operator's.
     const published = (JSON.parse((await relay.cli('info', '--json')).stdout) as { trustRoot: { lines: string[] } }).trustRoot.lines;
     await org.getByLabel('Relay address').fill(relay.url);
-    await org.getByLabel('Registration token').fill(await relay.createToken());
+    await org.getByLabel('Registration token').fill(spare);
     await org.getByLabel('Your name (what your group sees)').nth(1).fill('Rosa');
     await org.getByRole('button', { name: 'Check relay' }).click();
     await org.getByRole('heading', { name: 'Compare the relay fingerprint' }).waitFor({ timeout: 20_000 });
