@@ -16,6 +16,7 @@ import {
   NotPassphraseProtectedError,
   NotRegisteredError,
   PassphraseRequiredError,
+  RelayFingerprintMismatchError,
   RelayRequestError,
   StoreCorruptError,
   StoreWipedError,
@@ -45,6 +46,9 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   }
   if (err instanceof DisplayNameError) {
     return new CliError('INVALID_NAME', `${err.message} — type it again without that character (a name copied from elsewhere can carry invisible ones)`, EXIT_USAGE);
+  }
+  if (err instanceof RelayFingerprintMismatchError) {
+    return new CliError('FINGERPRINT_MISMATCH', `the relay${relay} has another fingerprint than the one you checked, so nothing was registered — stop, and ask your organiser or the relay operator for the right address`);
   }
   if (err instanceof RelayRequestError) return relayError(err, relay);
   if (err instanceof UntrustedIdentityError) {
@@ -94,6 +98,8 @@ function relayError(err: RelayRequestError, relay: string): CliError {
       return new CliError('RELAY_DOWN', `the relay${relay} did not answer in time — try again later`, EXIT_FAILURE, { cause: err });
     case 'TLS_UNTRUSTED':
       return new CliError('TLS_UNTRUSTED', `the relay${relay} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority`, EXIT_FAILURE, { cause: err });
+    case 'BAD_RESPONSE':
+      return new CliError('RELAY_BAD_RESPONSE', `the address${relay} does not answer like an Aviso relay — check the address with your organiser`, EXIT_FAILURE, { cause: err });
     case 'INVALID_TOKEN':
       return new CliError('INVALID_TOKEN', 'the relay refused the registration token (unknown, expired or used up) — ask the relay operator for a new one');
     case 'INVITE_INVALID':

@@ -333,3 +333,21 @@ export class RetentionRangeError extends RangeError {
     super(`retention must be a whole number of seconds from ${RETENTION_LIMITS.minSeconds} (1 hour) to ${RETENTION_LIMITS.maxSeconds} (30 days), not ${seconds}`);
   }
 }
+
+/**
+ * The relay at the address answered with another trust root than the fingerprint the caller expected
+ * (the one the member compared with their organiser's): it is not the relay they checked, or it
+ * changed since. Nothing was registered and nothing was sent to it beyond the public `GET /v1/relay`.
+ */
+export class RelayFingerprintMismatchError extends Error {
+  override name = 'RelayFingerprintMismatchError';
+  readonly code = 'FINGERPRINT_MISMATCH';
+  constructor(
+    /** The relay's fingerprint as it answered now (64 hex digits). */
+    readonly actual: string,
+    /** The fingerprint the caller expected (64 hex digits). */
+    readonly expected: string,
+  ) {
+    super('the relay answered with another fingerprint than the one that was checked: nothing was registered');
+  }
+}

@@ -17,6 +17,7 @@ export {
   NotPassphraseProtectedError,
   NotRegisteredError,
   PassphraseRequiredError,
+  RelayFingerprintMismatchError,
   RelayMisbehaviourError,
   RelayRequestError,
   RetentionRangeError,
@@ -26,6 +27,8 @@ export {
   WrongPassphraseError,
   type TransportErrorCode,
 } from './errors.js';
+export { fetchRelayFingerprint, type FetchRelayFingerprintOptions, type RelayFingerprint } from './account/relay-fingerprint.js';
+export { fingerprintLines, parseFingerprint } from '@aviso/protocol';
 export type { RejectReason } from './crypto/sealed.js';
 export type { ConnectionState } from './transport/connection.js';
 export { networkFailure, type NetworkFailure } from './transport/network-failure.js';

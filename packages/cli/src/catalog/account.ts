@@ -5,17 +5,35 @@ const code = () => import('../commands/account.js');
 
 export const register: Command = {
   name: 'register',
-  synopsis: '<relay-url> <token> [--name NAME]',
+  synopsis: '<relay-url> <token> [--name NAME] [--fingerprint HEX]',
   summary: 'create this profile\'s account on a relay with a registration token',
   details: [
     'The relay operator creates tokens with `npm run relay -- token create`.',
-    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)',
-    'Prints the account id. --json: {"type":"registered","profile","accountId","deviceId","relayUrl"}',
+    '--name NAME          the name your groups will see (used by `group create`; `join` asks again)',
+    '--fingerprint HEX    the relay fingerprint your organiser gave you (`aviso-relay info`): registers',
+    '                     only if the relay has it (see it first with `aviso fingerprint <relay-url>`)',
+    'Prints the account id and the relay fingerprint it pinned.',
+    '--json: {"type":"registered","profile","accountId","deviceId","relayUrl","relayFingerprint":{"sha256Hex","lines"}}',
   ],
-  options: { name: { type: 'string' } },
+  options: { name: { type: 'string' }, fingerprint: { type: 'string' } },
   args: { min: 2, max: 2 },
   sharable: false,
   run: async (ctx, args) => (await code()).register(ctx, args),
+};
+
+export const fingerprint: Command = {
+  name: 'fingerprint',
+  synopsis: '[<relay-url>]',
+  summary: 'show the relay fingerprint to compare with your organiser\'s (this profile\'s, or a relay\'s before registering)',
+  details: [
+    'Without an address: the fingerprint of the relay this profile is registered with (pinned).',
+    'With an address: that relay\'s fingerprint, read before registering (no profile is opened).',
+    'The same 16 groups of 4 that `aviso-relay info` prints; if any group differs, stop.',
+    '--json: {"type":"relay-fingerprint","relayUrl","pinned","sha256Hex","lines"}',
+  ],
+  args: { min: 0, max: 1 },
+  sharable: true,
+  run: async (ctx, args) => (await code()).fingerprint(ctx, args),
 };
 
 export const join: Command = {

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { accept, join, register, verify } from './account.js';
+import { accept, fingerprint, join, register, verify } from './account.js';
 import { passphraseChange, passphraseSet, wipe } from './device.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
@@ -35,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   app,
   verify,
   accept,
+  fingerprint,
   passphraseSet,
   passphraseChange,
   wipe,

@@ -1,8 +1,9 @@
-import { normalizeDisplayName, parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
+import { fetchRelayFingerprint, normalizeDisplayName, parseFingerprint, parseInviteCode, type AvisoClient, type GroupMember, type RelayFingerprint } from '@aviso/client';
 import { limited } from '../args.js';
 import { flag, type Parsed } from '../command.js';
 import { CliError, usageError } from '../errors.js';
 import { formatSafetyNumber, shortId } from '../format.js';
+import { say } from '../lang.js';
 import { personName } from '../people.js';
 import { readSettings, writeSettings } from '../profile.js';
 import { resolveOne } from '../resolve.js';
@@ -14,28 +15,79 @@ import { activeGroups } from './lookup.js';
 
 const MAX_NAME = 64;
 
-export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
-  const [relayUrl, token] = positionals as [string, string];
+/** A relay address from the command line: http:// or https://, else a usage error. */
+function relayAddress(relayUrl: string): string {
   let url: URL;
   try {
     url = new URL(relayUrl);
   } catch {
-    throw usageError(`"${relayUrl}" is not a relay address — it looks like http://127.0.0.1:8080`);
+    throw usageError(`"${terminalText(relayUrl)}" is not a relay address — it looks like http://127.0.0.1:8080`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${relayUrl}" is not a relay address — it starts with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${terminalText(relayUrl)}" is not a relay address — it starts with http:// or https://`);
+  return relayUrl;
+}
+
+/** The fingerprint as the terminal shows it: its 4 lines of 4 groups, indented under a heading. */
+function fingerprintText(heading: string, f: RelayFingerprint): string[] {
+  return [heading, ...f.lines.map((l) => `  ${l}`)];
+}
+
+export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
+  const [relayUrl, token] = positionals as [string, string];
+  relayAddress(relayUrl);
   const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
+  let expectFingerprint: string | undefined;
+  if (typeof values['fingerprint'] === 'string') {
+    try {
+      expectFingerprint = parseFingerprint(values['fingerprint']);
+    } catch {
+      throw usageError('--fingerprint takes the 64 hex digits your organiser gave you (spaces between the groups are fine)');
+    }
+  }
   ctx.errors.relayUrl = relayUrl;
   await withClient(ctx, { connect: false, forward: false }, async (client) => {
     if (client.isRegistered) {
       throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
     }
     await checkRelay(relayUrl);
-    const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token });
+    const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token, expectFingerprint });
     if (name) writeSettings(ctx.profile, { displayName: name });
+    const pinned = client.relayFingerprint;
     ctx.out.emit(
-      { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl },
-      [`registered profile "${ctx.profile.name}" on ${relayUrl} as account ${accountId}`, `next: ${ctx.suggest('group create "<title>"')}  (or join one: ${ctx.suggest('join <invite-code>')})`],
+      { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl, relayFingerprint: { sha256Hex: pinned.sha256Hex, lines: pinned.lines } },
+      [
+        say('cli.fp.registered', { profile: ctx.profile.name, url: terminalText(relayUrl), account: accountId }),
+        ...fingerprintText(say('cli.fp.pinned'), pinned),
+        expectFingerprint ? say('cli.fp.checked') : say('cli.fp.compare'),
+        `next: ${ctx.suggest('group create "<title>"')}  (or join one: ${ctx.suggest('join <invite-code>')})`,
+      ],
     );
+  });
+}
+
+/**
+ * `aviso fingerprint`: the pinned relay's fingerprint; `aviso fingerprint <relay-url>`: the
+ * fingerprint of a relay before registering with it (no profile is opened or created).
+ */
+export async function fingerprint(ctx: Context, { positionals }: Parsed): Promise<void> {
+  const relayUrl = positionals[0];
+  if (relayUrl !== undefined) {
+    relayAddress(relayUrl);
+    ctx.errors.relayUrl = relayUrl;
+    await checkRelay(relayUrl);
+    const f = await fetchRelayFingerprint(relayUrl);
+    ctx.out.emit({ type: 'relay-fingerprint', relayUrl, pinned: false, sha256Hex: f.sha256Hex, lines: f.lines }, [
+      ...fingerprintText(say('cli.fp.fetched', { url: terminalText(relayUrl) }), f),
+      say('cli.fp.compare'),
+    ]);
+    return;
+  }
+  await withClient(ctx, { connect: false }, async (client) => {
+    const f = client.relayFingerprint; // NotRegisteredError for a fresh profile
+    ctx.out.emit({ type: 'relay-fingerprint', relayUrl: client.relayUrl, pinned: true, sha256Hex: f.sha256Hex, lines: f.lines }, [
+      ...fingerprintText(say('cli.fp.pinned'), f),
+      say('cli.fp.compare'),
+    ]);
   });
 }
 

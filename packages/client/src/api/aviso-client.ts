@@ -12,10 +12,12 @@ import {
   QUEUE_EMPTY,
   QUEUE_OVERFLOW,
   ROUTES,
+  parseFingerprint,
   type RegisterRequest,
   type ServerFrame,
 } from '@aviso/protocol';
 import { Account } from '../account/account.js';
+import { relayFingerprintOf, trustRootOf, type RelayFingerprint } from '../account/relay-fingerprint.js';
 import { KeyManager } from '../account/keys.js';
 import { SenderCertificates } from '../account/sender-certificate.js';
 import type { Ack, Alert, AlertVerdict, AllClear, DroppedAlert, GroupText, Retraction } from '../alerts/types.js';
@@ -31,6 +33,7 @@ import {
   MessageTooLargeError,
   IdentityMismatchError,
   NotPassphraseProtectedError,
+  RelayFingerprintMismatchError,
   RelayRequestError,
   type GroupWithheldError,
 } from '../errors.js';
@@ -57,7 +60,7 @@ import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike } from '../transport/http.js';
-import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
+import { copyBytes, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, silentLogger, type Logger } from '../util/logger.js';
@@ -293,14 +296,32 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 
   /**
-   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
-   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   * The fingerprint of the relay this account pinned at registration (its trust root's SHA-256, in
+   * the groups `aviso-relay info` prints), for the member to compare with their organiser's.
+   * NotRegisteredError before registration.
    */
-  async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
-    return this.#register(input, undefined);
+  get relayFingerprint(): RelayFingerprint {
+    return relayFingerprintOf(this.#account.record.trustRoot);
   }
 
-  async #register(input: { relayUrl: string; registrationToken: string }, expectTrustRootSha256: Uint8Array | undefined): Promise<{ accountId: string; deviceId: number }> {
+  /**
+   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
+   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   *
+   * `expectFingerprint` (64 hex digits, as `fetchRelayFingerprint` or `aviso-relay info` gave them;
+   * spaces and capitals ignored) makes registration refuse, with RelayFingerprintMismatchError and
+   * before anything is sent, a relay whose trust root is not that one. RangeError when it is not 64
+   * hex digits.
+   */
+  async register(input: { relayUrl: string; registrationToken: string; expectFingerprint?: string | undefined }): Promise<{ accountId: string; deviceId: number }> {
+    const expected = input.expectFingerprint === undefined ? undefined : parseFingerprint(input.expectFingerprint);
+    return this.#register(input, expected === undefined ? undefined : { sha256: Buffer.from(expected, 'hex'), source: 'checked' });
+  }
+
+  async #register(
+    input: { relayUrl: string; registrationToken: string },
+    expect: { sha256: Uint8Array; source: 'invite' | 'checked' } | undefined,
+  ): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
     const existing = this.#account.registered;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
@@ -309,12 +330,13 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (info.protocolVersion !== PROTOCOL_VERSION) {
       throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
     }
-    const trustRoot = fromBase64(info.trustRoot);
-    // An invite names the relay's trust root: check it before giving this relay anything.
-    if (expectTrustRootSha256 && !sameBytes(sha256(trustRoot), expectTrustRootSha256)) {
-      throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+    const trustRoot = trustRootOf(info); // fails early on a malformed key
+    // An invite, or the fingerprint the member compared, names the relay's trust root: check it
+    // before giving this relay anything.
+    if (expect && !sameBytes(sha256(trustRoot), expect.sha256)) {
+      if (expect.source === 'invite') throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+      throw new RelayFingerprintMismatchError(relayFingerprintOf(trustRoot).sha256Hex, Buffer.from(expect.sha256).toString('hex'));
     }
-    PublicKey.deserialize(trustRoot); // fails early on a malformed key
     const signed = this.#keys.rotateSignedKeys();
     const password = randomBytes(32).toString('base64url');
     const body: RegisterRequest = {
@@ -361,7 +383,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (!account) {
       if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
       try {
-        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256);
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, { sha256: code.trustRootSha256, source: 'invite' });
       } catch (err) {
         // The token shares the invite's uses and expiry: a spent token means a spent invite.
         if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
