@@ -1,3 +1,4 @@
+import { pastedInviteCode } from '@aviso/agent';
 import { normalizeDisplayName, parseInviteCode, type AvisoClient, type GroupMember } from '@aviso/client';
 import { limited } from '../args.js';
 import { flag, type Parsed } from '../command.js';
@@ -6,6 +7,7 @@ import { formatSafetyNumber, shortId } from '../format.js';
 import { personName } from '../people.js';
 import { readSettings, writeSettings } from '../profile.js';
 import { resolveOne } from '../resolve.js';
+import { argumentOrFile } from '../secret-input.js';
 import { checkRelay, withClient, type Context } from '../session.js';
 import { terminalText } from '../terminal-text.js';
 import { activeGroups } from './lookup.js';
@@ -15,7 +17,8 @@ import { activeGroups } from './lookup.js';
 const MAX_NAME = 64;
 
 export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
-  const [relayUrl, token] = positionals as [string, string];
+  const relayUrl = positionals[0]!;
+  const token = (await argumentOrFile(ctx.io, positionals[1], stringValue(values['token-file']), '--token-file', 'register')).trim();
   let url: URL;
   try {
     url = new URL(relayUrl);
@@ -40,7 +43,8 @@ export async function register(ctx: Context, { positionals, values }: Parsed): P
 }
 
 export async function join(ctx: Context, { positionals, values }: Parsed): Promise<void> {
-  const code = positionals[0]!;
+  // Pasted from a chat, a code may be wrapped over lines: the input layer drops the whitespace.
+  const code = pastedInviteCode(await argumentOrFile(ctx.io, positionals[0], stringValue(values['code-file']), '--code-file', 'join'));
   const invite = parseInviteCode(code); // a bad code fails before we ask anything
   ctx.errors.relayUrl = invite.relayUrl;
   const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
@@ -56,6 +60,10 @@ export async function join(ctx: Context, { positionals, values }: Parsed): Promi
         : [`joined "${terminalText(group.title)}" as ${name}`, `next: ${ctx.suggest('listen')}`],
     );
   });
+}
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 async function displayName(ctx: Context, given: string | boolean | undefined): Promise<string> {

@@ -56,7 +56,7 @@ import type { StoreSecret } from '../stores/sqlite/store-key.js';
 import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
-import { basicAuthHeader, type FetchLike } from '../transport/http.js';
+import { basicAuthHeader, type FetchLike, type RelayHttp } from '../transport/http.js';
 import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
@@ -300,7 +300,15 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     return this.#register(input, undefined);
   }
 
-  async #register(input: { relayUrl: string; registrationToken: string }, expectTrustRootSha256: Uint8Array | undefined): Promise<{ accountId: string; deviceId: number }> {
+  /**
+   * `beforeSpending` runs once the relay's trust root checked out and before the token is sent: a
+   * token is spent by the register call, so whatever can still fail (a damaged invite) fails there.
+   */
+  async #register(
+    input: { relayUrl: string; registrationToken: string },
+    expectTrustRootSha256: Uint8Array | undefined,
+    beforeSpending?: (anonymous: RelayHttp) => Promise<void>,
+  ): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
     const existing = this.#account.registered;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
@@ -315,6 +323,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
     }
     PublicKey.deserialize(trustRoot); // fails early on a malformed key
+    await beforeSpending?.(anonymous);
     const signed = this.#keys.rotateSignedKeys();
     const password = randomBytes(32).toString('base64url');
     const body: RegisterRequest = {
@@ -361,7 +370,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (!account) {
       if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
       try {
-        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256);
+        // The token shares the invite's uses: a code damaged in transit (a key or secret that still
+        // parses) must fail on the invite's join info, which spends nothing, not after registering.
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256, (anonymous) => this.#log.checkInvite(code, anonymous));
       } catch (err) {
         // The token shares the invite's uses and expiry: a spent token means a spent invite.
         if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
