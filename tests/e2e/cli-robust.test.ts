@@ -74,11 +74,11 @@ describe('invite codes as people paste them', () => {
       // From a file others may read: a warning, and the secret itself is never printed.
       const r = await aviso(['--profile', 'maria', '--json', 'join', '--code-file', secretFile('damaged', damaged, 0o644), '--name', 'Maria']);
       expect(r.code).toBe(1);
+      expect(await tokens()).toBe(before); // no use of the token was spent
       expect(['INVALID_INVITE', 'INVITE_EXPIRED']).toContain(lastJson(r)['code']);
       expect(r.stderr).toContain('chmod 600');
       expect(r.stdout + r.stderr).not.toContain(damaged.slice(-40));
     }
-    expect(await tokens()).toBe(before);
     const after = await aviso(['--profile', 'maria', '--json', 'groups']);
     expect(lastJson(after)['code']).toBe('NOT_REGISTERED');
   });
