@@ -3,9 +3,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AppApi } from '../../packages/agent/src/app/api.js';
+import { MemberHost } from '../../packages/agent/src/host.js';
+import { profileFor } from '../../packages/agent/src/profile.js';
 import { encodeInviteCode, parseInviteCode } from '../../packages/client/src/groups/invite-code.js';
 import { BackgroundAviso, CLI, runAviso, type CliResult } from '../support/cli-process.js';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { OnTerminal, lastFrame } from '../support/terminal.js';
 
 // The rough edges a new CLI user hit (issue 14, "What members hit"): real CLI processes, one real
 // relay for the file. The relay goes away only in the last block, which brings it back.
@@ -93,6 +97,17 @@ describe('invite codes as people paste them', () => {
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
     expect(lastJson(fromStdin)).toMatchObject({ type: 'joined', status: 'member' });
     expect(fromStdin.stdout + fromStdin.stderr).not.toContain(invite.slice(-40));
+  });
+
+  test("the app's paste box takes a wrapped link too (through the member host)", { timeout: 120_000 }, async () => {
+    const host = new MemberHost({ command: 'app' });
+    const profile = profileFor('lupe', { AVISO_HOME: home });
+    try {
+      const api = new AppApi(await host.client(profile), profile, async () => undefined);
+      expect(await api.join({ invite: wrapped(invite), displayName: 'Lupe' })).toMatchObject({ type: 'joined', status: 'member' });
+    } finally {
+      await host.closeAll();
+    }
   });
 
   test('the code once as an argument and once from a file is refused as a usage error', async () => {
@@ -203,6 +218,20 @@ describe('the relay goes away', () => {
       expect(await listener.interrupt()).toBe(0);
     }
     expect(listener.stdout.trim().split('\n').at(-1)).toBe('{"type":"closed"}');
-    await relay.start();
+  });
+
+  test('the board shows the wait, counts down, then shows it connected', { timeout: 180_000 }, async () => {
+    const board = new OnTerminal(home, ['--profile', 'ana', 'listen'], 80, { AVISO_LISTEN_RETRY: '3,3' });
+    try {
+      await board.waitFor(/offline, retrying in 3 s/, 'the offline board');
+      await board.waitFor(/offline, retrying in 2 s/, 'the countdown');
+      const frame = lastFrame(board.output);
+      expect(frame[0]).toMatch(/^aviso listen — profile "ana" — offline, retrying in 2 s/);
+      expect(frame.join('\n')).toContain(`cannot reach the relay at ${relay.url}`);
+      await relay.start();
+      await board.waitFor(/profile "ana" — connected —/, 'the connected board');
+    } finally {
+      expect(await board.stop()).toBe(0);
+    }
   });
 });
