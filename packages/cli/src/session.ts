@@ -7,6 +7,7 @@ import { say } from './lang.js';
 import type { CliIo, Output } from './output.js';
 import { currentPassphrase } from './passphrase.js';
 import type { Profile } from './profile.js';
+import { terminalText } from './terminal-text.js';
 
 /** What every command gets: where to write, which profile, and what to name in error messages. */
 export interface Context {
@@ -106,8 +107,10 @@ async function openClient(ctx: Context, host: MemberHost, opts: SessionOptions):
         const status = await forward(ctx.profile, ['--profile', ctx.profile.name, ...ctx.argv], ctx.io);
         if (status !== undefined) throw new ForwardedError(status);
       }
-      const holder = profileHolder(ctx.profile);
-      if (opts.waitForLock === false || holder === undefined || LONG_RUNNING.has(holder.command) || seconds === 0) throw err;
+      const found = profileHolder(ctx.profile);
+      if (opts.waitForLock === false || !found || LONG_RUNNING.has(found.command) || seconds === 0) throw err;
+      // The lock file's command is shown on the terminal: made safe like any text we did not write here.
+      const holder = { pid: found.pid, command: terminalText(found.command) };
       if (Date.now() >= until) {
         throw new CliError('PROFILE_BUSY', say('cli.robust.lock.gaveUp', { profile: ctx.profile.name, holder: holder.command, pid: holder.pid, seconds }), undefined, { cause: err });
       }

@@ -255,10 +255,13 @@ class ListenSession {
   }
 
   #draw(): void {
-    const header = `aviso listen — profile "${this.ctx.profile.name}" — ${this.#waiting?.state ?? connectionWords(this.#feed?.connection ?? 'connecting')}`;
-    const why = this.#waiting?.why;
+    const waiting = this.#waiting;
+    const header = `aviso listen — profile "${this.ctx.profile.name}" — ${waiting?.state ?? connectionWords(this.#feed?.connection ?? 'connecting')}`;
+    // Waiting for the relay, the board shows no alerts list at all: an empty one would read "no
+    // alerts yet" to someone who cannot know whether there are any.
+    const lines = waiting ? [header + ' — Ctrl-C', '', ...(waiting.why ? [waiting.why] : [])].map((text) => ({ text, critical: false })) : this.#board.frame(Date.now(), header, this.ctx.io.columns());
     // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
-    const frame = [...this.#board.frame(Date.now(), header, this.ctx.io.columns()), ...(why ? [{ text: '', critical: false }, { text: why, critical: false }] : [])]
+    const frame = lines
       .map((l) => (l.critical && this.#colour ? `${CRITICAL_ON}${terminalLine(l.text)}${CRITICAL_OFF}` : terminalLine(l.text)))
       .join('\n');
     const bell = this.#ring ? BELL : '';
