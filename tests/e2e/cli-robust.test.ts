@@ -114,6 +114,9 @@ describe('invite codes as people paste them', () => {
     const r = await aviso(['--profile', 'nadie', 'join', invite, '--code-file', '-', '--name', 'X'], {}, invite);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--code-file');
+    const none = await aviso(['--profile', 'nadie', 'join', '--name', 'X'], { AVISO_LANG: 'es' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('`aviso join` necesita el código o enlace de invitación');
   });
 });
 

@@ -46,9 +46,10 @@ export async function readSecretFile(io: CliIo, path: string, option: string): P
  * The secret a command takes either as its argument or from a file: exactly one of the two. The
  * argument is `undefined` when not given.
  */
-export async function argumentOrFile(io: CliIo, given: string | undefined, file: string | undefined, option: string, command: string): Promise<string> {
+export async function argumentOrFile(io: CliIo, given: string | undefined, file: string | undefined, what: 'token' | 'code'): Promise<string> {
+  const [option, command] = what === 'token' ? ['--token-file', 'register'] : ['--code-file', 'join'];
   if (given !== undefined && file !== undefined) throw usageError(say('cli.robust.secret.both', { option, command }));
   if (file !== undefined) return readSecretFile(io, file, option);
-  if (given === undefined) throw usageError(say('cli.robust.secret.missing', { option, command }));
+  if (given === undefined) throw usageError(say(what === 'token' ? 'cli.robust.secret.missingToken' : 'cli.robust.secret.missingCode'));
   return given;
 }

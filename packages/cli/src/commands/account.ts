@@ -18,7 +18,7 @@ const MAX_NAME = 64;
 
 export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
   const relayUrl = positionals[0]!;
-  const token = (await argumentOrFile(ctx.io, positionals[1], stringValue(values['token-file']), '--token-file', 'register')).trim();
+  const token = (await argumentOrFile(ctx.io, positionals[1], stringValue(values['token-file']), 'token')).trim();
   let url: URL;
   try {
     url = new URL(relayUrl);
@@ -44,7 +44,7 @@ export async function register(ctx: Context, { positionals, values }: Parsed): P
 
 export async function join(ctx: Context, { positionals, values }: Parsed): Promise<void> {
   // Pasted from a chat, a code may be wrapped over lines: the input layer drops the whitespace.
-  const code = pastedInviteCode(await argumentOrFile(ctx.io, positionals[0], stringValue(values['code-file']), '--code-file', 'join'));
+  const code = pastedInviteCode(await argumentOrFile(ctx.io, positionals[0], stringValue(values['code-file']), 'code'));
   const invite = parseInviteCode(code); // a bad code fails before we ask anything
   ctx.errors.relayUrl = invite.relayUrl;
   const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');

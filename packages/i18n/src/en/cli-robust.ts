@@ -12,7 +12,8 @@ export const cliRobust = {
   'cli.robust.secret.tooLarge': '{option} {path} is larger than {max} bytes: it does not hold just a token or an invite code',
   'cli.robust.secret.empty': '{option} {path} is empty',
   'cli.robust.secret.both': 'give `aviso {command}` the secret once: as its argument or with {option}, not both',
-  'cli.robust.secret.missing': '`aviso {command}` needs it as its argument, or {option} FILE (- reads standard input) — see `aviso {command} --help`',
+  'cli.robust.secret.missingToken': '`aviso register` needs the registration token: after the relay address, or with --token-file FILE (- reads standard input)',
+  'cli.robust.secret.missingCode': '`aviso join` needs the invite code or link: as its argument, or with --code-file FILE (- reads standard input)',
   'cli.robust.tlsUntrusted':
     'the relay at {relay} has a TLS certificate this computer does not trust, so nothing was sent — check the address; if your organisation runs its own certificate authority, start aviso with NODE_EXTRA_CA_CERTS=/path/to/its-ca.pem, otherwise ask the relay operator for a certificate from a public authority',
   'cli.robust.lock.waiting': 'waiting for `aviso {holder}` (pid {pid}) to finish with profile "{profile}" (at most {seconds} s)…',

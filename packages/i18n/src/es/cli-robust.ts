@@ -11,7 +11,8 @@ export const cliRobust = {
   'cli.robust.secret.tooLarge': '{option} {path} pesa más de {max} bytes: no contiene solo un token o un código de invitación',
   'cli.robust.secret.empty': '{option} {path} está vacío',
   'cli.robust.secret.both': 'dale el secreto a `aviso {command}` una sola vez: como argumento o con {option}, no de las dos formas',
-  'cli.robust.secret.missing': '`aviso {command}` lo necesita como argumento, o con {option} ARCHIVO (- lee la entrada estándar) — mira `aviso {command} --help`',
+  'cli.robust.secret.missingToken': '`aviso register` necesita el token de registro: después de la dirección del relay, o con --token-file ARCHIVO (- lee la entrada estándar)',
+  'cli.robust.secret.missingCode': '`aviso join` necesita el código o enlace de invitación: como argumento, o con --code-file ARCHIVO (- lee la entrada estándar)',
   'cli.robust.tlsUntrusted':
     'el relay en {relay} tiene un certificado TLS en el que esta computadora no confía, así que no se envió nada — revisa la dirección; si tu organización tiene su propia autoridad de certificados, inicia aviso con NODE_EXTRA_CA_CERTS=/ruta/a/su-ca.pem; si no, pide a quien opera el relay un certificado de una autoridad pública',
   'cli.robust.lock.waiting': 'esperando a que `aviso {holder}` (pid {pid}) termine con el perfil "{profile}" (como máximo {seconds} s)…',
