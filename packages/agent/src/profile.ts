@@ -58,6 +58,12 @@ export function lockProfile(profile: Profile, command: string): () => void {
   throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is locked (${path}) — remove that file if no aviso is running`);
 }
 
+/** Who holds the profile's lock: a live process and the command it runs; undefined when nobody does. */
+export function profileHolder(profile: Profile): { pid: number; command: string } | undefined {
+  const holder = readHolder(join(profile.dir, 'lock'));
+  return holder && alive(holder.pid) ? holder : undefined;
+}
+
 function readHolder(path: string): { pid: number; command: string } | undefined {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; command?: unknown };

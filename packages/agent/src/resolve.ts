@@ -30,7 +30,8 @@ export const MIN_PREFIX = 4;
  * matches list them.
  */
 export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T>): T {
-  const q = query.trim();
+  // NFC: a name typed with a decomposed accent ("e" + U+0301) is the same name as one stored composed.
+  const q = query.normalize('NFC').trim();
   const lower = q.toLowerCase();
   const where = namer.scope ? ` ${namer.scope}` : '';
   if (q.length === 0) throw new AgentError('NOT_FOUND', `give a ${namer.kind} name or id — run \`${namer.listCommand}\` to list them`, 2);
@@ -48,7 +49,7 @@ export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T
 
 function sameName(name: string | undefined, query: string): boolean {
   if (name === undefined) return false;
-  if (name.trim().toLowerCase() === query.toLowerCase()) return true;
+  if (name.normalize('NFC').trim().toLowerCase() === query.toLowerCase()) return true;
   const skeleton = displayNameSkeleton(query);
   return skeleton !== '' && displayNameSkeleton(name) === skeleton;
 }

@@ -1,4 +1,7 @@
 import { AgentError } from '@aviso/agent/startup';
+import { say } from './lang.js';
+
+import { EXIT_FAILURE } from '@aviso/agent/startup';
 
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent/startup';
 
@@ -23,4 +26,20 @@ export class ForwardedError extends CliError {
   constructor(readonly status: number) {
     super('FORWARDED', 'ran in the listening process', status);
   }
+}
+
+/**
+ * An untrusted certificate, said for the person at the terminal: which relay, that nothing was sent,
+ * and the two real fixes (trust the organisation's own authority with NODE_EXTRA_CA_CERTS, or have
+ * the operator use a public one). Never "turn checking off": on a seized or spoofed network that is
+ * exactly the relay an attacker would offer.
+ */
+export function tlsUntrusted(ctx: ErrorContext, cause?: unknown): CliError {
+  return new CliError('TLS_UNTRUSTED', say('cli.robust.tlsUntrusted', { relay: ctx.relayUrl ?? '?' }), EXIT_FAILURE, cause === undefined ? undefined : { cause });
+}
+
+/** An error the agent says in English that the CLI says in its own language (see lang.ts). */
+export function restated(err: CliError, ctx: ErrorContext): CliError {
+  if (err.code === 'TLS_UNTRUSTED') return tlsUntrusted(ctx, err.cause ?? err);
+  return err;
 }

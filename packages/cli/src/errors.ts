@@ -23,7 +23,7 @@ import {
   UntrustedIdentityError,
   WrongPassphraseError,
 } from '@aviso/client';
-import { CliError, EXIT_FAILURE, EXIT_USAGE, type ErrorContext } from './cli-error.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, tlsUntrusted, type ErrorContext } from './cli-error.js';
 
 export { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError, type ErrorContext } from './cli-error.js';
 
@@ -50,7 +50,7 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof RelayFingerprintMismatchError) {
     return new CliError('FINGERPRINT_MISMATCH', `the relay${relay} has another fingerprint than the one you checked, so nothing was registered — stop, and ask your organiser or the relay operator for the right address`);
   }
-  if (err instanceof RelayRequestError) return relayError(err, relay);
+  if (err instanceof RelayRequestError) return relayError(err, relay, ctx);
   if (err instanceof UntrustedIdentityError) {
     const id = err.accountId.slice(0, 8);
     return new CliError('IDENTITY_CHANGED', `the safety number with ${err.accountId} changed, so nothing was sent to them — compare it with \`aviso verify ${id}\`, then run \`aviso accept ${id}\``);
@@ -90,14 +90,14 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   return new CliError('INTERNAL', `unexpected error: ${message} — set AVISO_DEBUG=1 for details and report it`, EXIT_FAILURE, { cause: err });
 }
 
-function relayError(err: RelayRequestError, relay: string): CliError {
+function relayError(err: RelayRequestError, relay: string, ctx: ErrorContext): CliError {
   switch (err.code) {
     case 'NETWORK_ERROR':
       return new CliError('RELAY_DOWN', `cannot reach the relay${relay} — is it running and is the address right? try again later`, EXIT_FAILURE, { cause: err });
     case 'TIMEOUT':
       return new CliError('RELAY_DOWN', `the relay${relay} did not answer in time — try again later`, EXIT_FAILURE, { cause: err });
     case 'TLS_UNTRUSTED':
-      return new CliError('TLS_UNTRUSTED', `the relay${relay} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority`, EXIT_FAILURE, { cause: err });
+      return tlsUntrusted(ctx, err);
     case 'BAD_RESPONSE':
       return new CliError('RELAY_BAD_RESPONSE', `the address${relay} does not answer like an Aviso relay — check the address with your organiser`, EXIT_FAILURE, { cause: err });
     case 'INVALID_TOKEN':

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AvisoClient } from '@aviso/client';
 import { controlPath, forward, type Profile } from '@aviso/agent/startup';
 import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
-import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, usageError, type ErrorContext } from './cli-error.js';
+import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, restated, usageError, type ErrorContext } from './cli-error.js';
 import type { Command, OptionSpec, Parsed } from './command.js';
 import { COMMANDS } from './catalog/index.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -135,7 +135,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
   } catch (err) {
     if (err instanceof ForwardedError) return err.status;
     // Mapping the SDK's errors loads the SDK: only for a failure that is not already a CliError.
-    const e = err instanceof CliError ? err : (await import('./errors.js')).toCliError(err, errors);
+    const e = err instanceof CliError ? restated(err, errors) : (await import('./errors.js')).toCliError(err, errors);
     io.err(`aviso: ${terminalText(e.message)}`); // messages can echo input and relay text (--json keeps it exact)
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));
     if (json) io.out(jsonLine({ type: 'error', code: e.code, message: e.message }));

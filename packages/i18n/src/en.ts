@@ -4,6 +4,7 @@ import { member } from './en/member.js';
 import { organiser } from './en/organiser.js';
 import { lock } from './en/lock.js';
 import { fingerprint } from './en/fingerprint.js';
+import { cliRobust } from './en/cli-robust.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -15,6 +16,7 @@ export const en = {
   ...organiser,
   ...lock,
   ...fingerprint,
+  ...cliRobust,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -5,6 +5,7 @@ import { member } from './es/member.js';
 import { organiser } from './es/organiser.js';
 import { lock } from './es/lock.js';
 import { fingerprint } from './es/fingerprint.js';
+import { cliRobust } from './es/cli-robust.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -16,6 +17,7 @@ export const es = {
   ...organiser,
   ...lock,
   ...fingerprint,
+  ...cliRobust,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -2,6 +2,7 @@ import { fetchRelayFingerprint, normalizeDisplayName, parseFingerprint, type Avi
 import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol';
 import { AgentError } from '../errors.js';
 import { readSettings, writeSettings, type Profile } from '../profile.js';
+import { pastedInviteCode } from '../pasted-code.js';
 import { checkRelay } from '../session.js';
 import { ackCounts, alertJson } from '../views/alerts.js';
 import type { LiveFeed } from '../live/feed.js';
@@ -114,7 +115,7 @@ export class AppApi {
   }
 
   async join(body: Body): Promise<Record<string, unknown>> {
-    const invite = text(body, 'invite', 4096)!.trim();
+    const invite = pastedInviteCode(text(body, 'invite', 4096)!); // a link wrapped over lines in a chat still joins
     const displayName = normalizeDisplayName(text(body, 'displayName', 64)!);
     const group = await this.client.join(invite, { displayName }) // a link or a bare code: the SDK parses both;
     writeSettings(this.profile, { ...readSettings(this.profile), displayName });

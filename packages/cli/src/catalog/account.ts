@@ -1,22 +1,24 @@
 import type { Command } from '../command.js';
+import { say } from '../lang.js';
 
 // Their code: ../commands/account.ts, loaded when one of them runs.
 const code = () => import('../commands/account.js');
 
 export const register: Command = {
   name: 'register',
-  synopsis: '<relay-url> <token> [--name NAME] [--fingerprint HEX]',
+  synopsis: '<relay-url> (<token> | --token-file FILE) [--name NAME] [--fingerprint HEX]',
   summary: 'create this profile\'s account on a relay with a registration token',
   details: [
     'The relay operator creates tokens with `npm run relay -- token create`.',
     '--name NAME          the name your groups will see (used by `group create`; `join` asks again)',
+    ...say('cli.robust.help.tokenFile').split('\n'),
     '--fingerprint HEX    the relay fingerprint your organiser gave you (`aviso-relay info`): registers',
     '                     only if the relay has it (see it first with `aviso fingerprint <relay-url>`)',
     'Prints the account id and the relay fingerprint it pinned.',
     '--json: {"type":"registered","profile","accountId","deviceId","relayUrl","relayFingerprint":{"sha256Hex","lines"}}',
   ],
-  options: { name: { type: 'string' }, fingerprint: { type: 'string' } },
-  args: { min: 2, max: 2 },
+  options: { name: { type: 'string' }, fingerprint: { type: 'string' }, 'token-file': { type: 'string' } },
+  args: { min: 1, max: 2 },
   sharable: false,
   run: async (ctx, args) => (await code()).register(ctx, args),
 };
@@ -38,15 +40,16 @@ export const fingerprint: Command = {
 
 export const join: Command = {
   name: 'join',
-  synopsis: '<invite-code> [--name NAME]',
+  synopsis: '(<invite-code> | --code-file FILE) [--name NAME]',
   summary: 'join a group with an invite code (registers this profile if needed)',
   details: [
     '--name NAME   your name as the group sees it; asked on the terminal when omitted',
+    ...say('cli.robust.help.codeFile').split('\n'),
     'Invites that need approval leave you "pending" until an admin runs `aviso approve`.',
     '--json: {"type":"joined","profile","accountId","groupId","group","status":"member"|"pending"}',
   ],
-  options: { name: { type: 'string' } },
-  args: { min: 1, max: 1 },
+  options: { name: { type: 'string' }, 'code-file': { type: 'string' } },
+  args: { min: 0, max: 1 },
   sharable: false,
   run: async (ctx, args) => (await code()).join(ctx, args),
 };

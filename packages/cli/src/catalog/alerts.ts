@@ -1,5 +1,6 @@
 import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol/constants';
 import type { Command } from '../command.js';
+import { say as text } from '../lang.js';
 
 // Their code: ../commands/alerts.ts, loaded when one of them runs.
 const code = () => import('../commands/alerts.js');
@@ -32,6 +33,7 @@ export const alerts: Command = {
     'Most severe first, then newest. Expired alerts are gone; retracted ones are marked.',
     '--json: one {"type":"alert", id, groupId, group, from, fromName, kind, severity, title, body, place, lat, lon,',
     '  observedAt, sentAt, expiresAt, requestAck, retracted, reason, allClear, acks:{seen,onMyWay,onScene,cannot,confirmed,disputed}}',
+    ...text('cli.robust.help.alertsOffline').split('\n'),
   ],
   args: { min: 0, max: 1 },
   sharable: true,

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { say } from '../lang.js';
 
 // The commands that stay running. Their code: ../commands/listen.ts and ../commands/app.ts, loaded
 // when one of them runs.
@@ -16,6 +17,7 @@ export const listen: Command = {
     '  warning {code,message}, ready {groups} (current alerts and the relay queue have been shown),',
     '  handed-over {to:"app"} (`aviso app` took this profile over; listen then stops with exit 0), closed.',
     'Started while `aviso app` holds the profile, listen stops with PROFILE_BUSY: the app shows the same alerts.',
+    ...say('cli.robust.help.listenRetry').split('\n'),
   ],
   args: { min: 0, max: 1 },
   sharable: false,

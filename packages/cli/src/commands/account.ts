@@ -1,3 +1,4 @@
+import { pastedInviteCode } from '@aviso/agent';
 import { fetchRelayFingerprint, normalizeDisplayName, parseFingerprint, parseInviteCode, type AvisoClient, type GroupMember, type RelayFingerprint } from '@aviso/client';
 import { limited } from '../args.js';
 import { flag, type Parsed } from '../command.js';
@@ -7,6 +8,7 @@ import { say } from '../lang.js';
 import { personName } from '../people.js';
 import { readSettings, writeSettings } from '../profile.js';
 import { resolveOne } from '../resolve.js';
+import { argumentOrFile } from '../secret-input.js';
 import { checkRelay, withClient, type Context } from '../session.js';
 import { terminalText } from '../terminal-text.js';
 import { activeGroups } from './lookup.js';
@@ -33,8 +35,8 @@ function fingerprintText(heading: string, f: RelayFingerprint): string[] {
 }
 
 export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
-  const [relayUrl, token] = positionals as [string, string];
-  relayAddress(relayUrl);
+  const relayUrl = relayAddress(positionals[0]!);
+  const token = (await argumentOrFile(ctx.io, positionals[1], stringValue(values['token-file']), 'token')).trim();
   const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
   let expectFingerprint: string | undefined;
   if (typeof values['fingerprint'] === 'string') {
@@ -92,7 +94,8 @@ export async function fingerprint(ctx: Context, { positionals }: Parsed): Promis
 }
 
 export async function join(ctx: Context, { positionals, values }: Parsed): Promise<void> {
-  const code = positionals[0]!;
+  // Pasted from a chat, a code may be wrapped over lines: the input layer drops the whitespace.
+  const code = pastedInviteCode(await argumentOrFile(ctx.io, positionals[0], stringValue(values['code-file']), 'code'));
   const invite = parseInviteCode(code); // a bad code fails before we ask anything
   ctx.errors.relayUrl = invite.relayUrl;
   const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
@@ -108,6 +111,10 @@ export async function join(ctx: Context, { positionals, values }: Parsed): Promi
         : [`joined "${terminalText(group.title)}" as ${name}`, `next: ${ctx.suggest('listen')}`],
     );
   });
+}
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 async function displayName(ctx: Context, given: string | boolean | undefined): Promise<string> {

@@ -1,7 +1,8 @@
 import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol/constants';
 import { limited, oneOf, parseDuration, required } from '../args.js';
 import { flag, stringOption, type Parsed } from '../command.js';
-import { usageError } from '../errors.js';
+import { usageError, type CliError } from '../errors.js';
+import { say as text } from '../lang.js';
 import { ackCounts, alertJson, bySeverity, formatAge, formatCounts, shortId } from '../format.js';
 import { withClient, type Context } from '../session.js';
 import { groupPeople, senderLabel, type People } from '../people.js';
@@ -36,7 +37,13 @@ export async function alert(ctx: Context, args: Parsed): Promise<void> {
 }
 
 export async function alerts(ctx: Context, args: Parsed): Promise<void> {
-  await withClient(ctx, { connect: true }, async (client) => {
+  // Offline, what the store holds is still worth seeing (the last alerts may be exactly what is
+  // needed), said first and plainly to be possibly out of date.
+  const offline = (why: CliError) => {
+    if (ctx.out.json) ctx.out.emit({ type: 'offline', code: why.code, message: why.message, relayUrl: ctx.errors.relayUrl, retryInSeconds: undefined }, []);
+    else ctx.io.err(text('cli.robust.alerts.offline', { reason: terminalText(why.message) }));
+  };
+  await withClient(ctx, { connect: true, offline }, async (client) => {
     const only = args.positionals[0] === undefined ? undefined : [await findGroup(client, args.positionals[0])];
     const found = (await allAlerts(client, only)).sort((a, b) => bySeverity(a.alert, b.alert));
     if (found.length === 0) ctx.out.note('no current alerts');

@@ -24,7 +24,7 @@ export async function groups(ctx: Context, _args: Parsed): Promise<void> {
 }
 
 export async function groupCreate(ctx: Context, args: Parsed): Promise<void> {
-  const title = limited(args.positionals[0]!.trim(), 100, 'the title');
+  const title = limited(args.positionals[0]!.normalize('NFC').trim(), 100, 'the title'); // NFC: typed accents may come decomposed
   const displayName = savedName(ctx, stringOption(args, 'name'));
   const description = stringOption(args, 'description');
   await withClient(ctx, { connect: true }, async (client) => {

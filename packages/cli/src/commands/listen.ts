@@ -1,13 +1,16 @@
 import { LiveFeed, type FeedDetail, type FeedEvent, type FeedProblem } from '@aviso/agent';
-import type { AvisoClient } from '@aviso/client';
+import type { AvisoClient, ConnectionState } from '@aviso/client';
+import { CliError, restated } from '../cli-error.js';
 import type { Parsed } from '../command.js';
 import { serveControl } from '../control.js';
 import { isHandover } from '../handover.js';
 import { toCliError } from '../errors.js';
-import { ackCounts } from '../format.js';
+import { ackCounts, formatTime } from '../format.js';
+import { say } from '../lang.js';
+import { retryDelayMs, retryPolicy } from '../listen/retry.js';
 import { AlertBoard, describeEvent } from '../listen/view.js';
 import { jsonLine, type JsonObject } from '../output.js';
-import { withClient, type Context } from '../session.js';
+import { checkRelay, withClient, type Context } from '../session.js';
 import { senderLabel } from '../people.js';
 import { terminalLine } from '../terminal-text.js';
 import { activeGroups, findGroup } from './lookup.js';
@@ -24,8 +27,22 @@ const BELL = '\x07';
 export async function listen(ctx: Context, args: Parsed): Promise<void> {
   ctx.io.handleStop(); // Ctrl-C closes the connection and the store cleanly
   const session = new ListenSession(ctx);
-  await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
+  try {
+    await withClient(
+      ctx,
+      { connect: true, live: true, forward: false, waitForRelay: (url) => session.waitForRelay(url), prepare: (client) => session.prepare(client, args.positionals[0]) },
+      (client) => session.run(client),
+    );
+  } catch (err) {
+    if (!(err instanceof StoppedWaiting)) throw err;
+    if (ctx.out.json) ctx.io.out(jsonLine({ type: 'closed' })); // as when stopped after connecting
+  } finally {
+    session.leaveScreen();
+  }
 }
+
+/** Ctrl-C while waiting for the relay: nothing to close yet but the store, which withClient closes. */
+class StoppedWaiting extends Error {}
 
 class ListenSession {
   readonly #board = new AlertBoard();
@@ -40,6 +57,9 @@ class ListenSession {
   #ring = false;
   /** https://no-color.org: set and not empty turns colour off (the bell is not colour and stays). */
   readonly #colour: boolean;
+  #onScreen = false;
+  /** While waiting for a relay that is down: the board's state words and why (before the feed exists). */
+  #waiting: { state: string; why?: string } | undefined;
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
@@ -51,8 +71,65 @@ class ListenSession {
     const feed = new LiveFeed(client, { describe: (p) => this.#describe(p), onFatal: (err) => this.#fatal?.(err) });
     this.#feed = feed;
     feed.on((event, detail) => this.#onEvent(event, detail));
-    if (this.#mode === 'screen') this.ctx.io.write(ENTER_SCREEN);
+    this.#enterScreen();
+    this.#waiting = undefined;
     await feed.watch(groups);
+  }
+
+  /**
+   * A relay that is down when listen starts is waited for (retry.ts: backoff with jitter and a cap),
+   * with the state on the board, as a line when piped and as JSON objects; Ctrl-C stops at once,
+   * even in the middle of an attempt. An untrusted certificate is not retried: waiting cannot fix it.
+   */
+  async waitForRelay(relayUrl: string): Promise<void> {
+    const policy = retryPolicy(this.ctx.io.env);
+    const stopped = this.ctx.io.stopped.then(() => 'stopped' as const);
+    for (let attempt = 0; ; attempt++) {
+      this.#waitState({ type: 'connection', state: 'connecting' }, say('cli.robust.listen.connecting'));
+      const result = await Promise.race([checkRelay(relayUrl).then(() => 'up' as const, (err: unknown) => err), stopped]);
+      if (result === 'stopped') throw new StoppedWaiting();
+      if (result === 'up') {
+        if (attempt > 0 && this.#mode === 'lines') this.ctx.io.out(terminalLine(say('cli.robust.listen.reached', { relay: relayUrl })));
+        return;
+      }
+      if (!(result instanceof CliError) || result.code !== 'RELAY_DOWN') throw result;
+      const until = Date.now() + retryDelayMs(policy, attempt);
+      const seconds = () => Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      const why = restated(result, this.ctx.errors).message;
+      this.#waitState({ type: 'offline', code: result.code, message: why, relayUrl, retryInSeconds: seconds() }, say('cli.robust.listen.offline', { seconds: seconds() }), why);
+      // The board counts down each second; the line and the JSON object were said once.
+      while (Date.now() < until) {
+        const step = new Promise<'next'>((r) => setTimeout(r, Math.min(1000, until - Date.now()), 'next'));
+        if ((await Promise.race([step, stopped])) === 'stopped') throw new StoppedWaiting();
+        if (this.#mode === 'screen' && Date.now() < until) this.#waitState(undefined, say('cli.robust.listen.offline', { seconds: seconds() }), why);
+      }
+    }
+  }
+
+  /** Says where the wait stands: a JSON object, a line (offline only: "connecting" each time is noise), or the board. */
+  #waitState(event: JsonObject | undefined, state: string, why?: string): void {
+    this.#waiting = why === undefined ? { state } : { state, why };
+    if (this.#mode === 'json') {
+      if (event) this.ctx.io.out(jsonLine(event));
+    } else if (this.#mode === 'lines') {
+      if (event?.type === 'offline') this.ctx.io.out(terminalLine(`${formatTime(Date.now()).slice(11, 16)} ${say('cli.robust.listen.offlineLine', { reason: why ?? '', seconds: Number(event['retryInSeconds']) })}`));
+    } else {
+      this.#enterScreen();
+      this.#draw();
+    }
+  }
+
+  #enterScreen(): void {
+    if (this.#mode !== 'screen' || this.#onScreen) return;
+    this.ctx.io.write(ENTER_SCREEN);
+    this.#onScreen = true;
+  }
+
+  /** Back to the terminal as it was, once (after the board, or after waiting for the relay). */
+  leaveScreen(): void {
+    if (!this.#onScreen) return;
+    this.ctx.io.write(LEAVE_SCREEN);
+    this.#onScreen = false;
   }
 
   async run(client: AvisoClient): Promise<void> {
@@ -85,7 +162,7 @@ class ListenSession {
       clearInterval(tick);
       await stopControl?.();
       await feed.settled();
-      if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
+      this.leaveScreen();
       if (this.#handedOver) {
         if (this.#mode === 'json') this.ctx.io.out(jsonLine({ type: 'handed-over', to: 'app' }));
         else this.ctx.io.out(`aviso listen: the Aviso app took over profile "${this.ctx.profile.name}"; it shows the same alerts. Stopping here.`);
@@ -178,11 +255,13 @@ class ListenSession {
   }
 
   #draw(): void {
-    const connection = this.#feed?.connection ?? 'connecting';
-    const header = `aviso listen — profile "${this.ctx.profile.name}"${connection === 'open' ? '' : ` — ${connection}`}`;
+    const waiting = this.#waiting;
+    const header = `aviso listen — profile "${this.ctx.profile.name}" — ${waiting?.state ?? connectionWords(this.#feed?.connection ?? 'connecting')}`;
+    // Waiting for the relay, the board shows no alerts list at all: an empty one would read "no
+    // alerts yet" to someone who cannot know whether there are any.
+    const lines = waiting ? [header + ' — Ctrl-C', '', ...(waiting.why ? [waiting.why] : [])].map((text) => ({ text, critical: false })) : this.#board.frame(Date.now(), header, this.ctx.io.columns());
     // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
-    const frame = this.#board
-      .frame(Date.now(), header, this.ctx.io.columns())
+    const frame = lines
       .map((l) => (l.critical && this.#colour ? `${CRITICAL_ON}${terminalLine(l.text)}${CRITICAL_OFF}` : terminalLine(l.text)))
       .join('\n');
     const bell = this.#ring ? BELL : '';
@@ -191,4 +270,11 @@ class ListenSession {
     this.#lastFrame = frame;
     this.ctx.io.write(`${bell}${CLEAR}${frame}\n`);
   }
+}
+
+/** The board's connection state, in the CLI's language. */
+function connectionWords(state: ConnectionState | 'connecting'): string {
+  if (state === 'open') return say('cli.robust.listen.connected');
+  if (state === 'connecting') return say('cli.robust.listen.connecting');
+  return say('cli.robust.listen.reconnecting');
 }

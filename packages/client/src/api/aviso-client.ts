@@ -59,7 +59,7 @@ import type { StoreSecret } from '../stores/sqlite/store-key.js';
 import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
-import { basicAuthHeader, type FetchLike } from '../transport/http.js';
+import { basicAuthHeader, type FetchLike, type RelayHttp } from '../transport/http.js';
 import { copyBytes, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
@@ -318,9 +318,14 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     return this.#register(input, expected === undefined ? undefined : { sha256: Buffer.from(expected, 'hex'), source: 'checked' });
   }
 
+  /**
+   * `beforeSpending` runs once the relay's trust root checked out and before the token is sent: a
+   * token is spent by the register call, so whatever can still fail (a damaged invite) fails there.
+   */
   async #register(
     input: { relayUrl: string; registrationToken: string },
     expect: { sha256: Uint8Array; source: 'invite' | 'checked' } | undefined,
+    beforeSpending?: (anonymous: RelayHttp) => Promise<void>,
   ): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
     const existing = this.#account.registered;
@@ -337,6 +342,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
       if (expect.source === 'invite') throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
       throw new RelayFingerprintMismatchError(relayFingerprintOf(trustRoot).sha256Hex, Buffer.from(expect.sha256).toString('hex'));
     }
+    await beforeSpending?.(anonymous);
     const signed = this.#keys.rotateSignedKeys();
     const password = randomBytes(32).toString('base64url');
     const body: RegisterRequest = {
@@ -383,7 +389,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (!account) {
       if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
       try {
-        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, { sha256: code.trustRootSha256, source: 'invite' });
+        // The token shares the invite's uses: a code damaged in transit (a key or secret that still
+        // parses) must fail on the invite's join info, which spends nothing, not after registering.
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, { sha256: code.trustRootSha256, source: 'invite' }, (anonymous) => this.#log.checkInvite(code, anonymous));
       } catch (err) {
         // The token shares the invite's uses and expiry: a spent token means a spent invite.
         if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
