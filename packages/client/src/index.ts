@@ -24,6 +24,7 @@ export {
   StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
+  PassphraseConflictError,
   type TransportErrorCode,
 } from './errors.js';
 export type { RejectReason } from './crypto/sealed.js';

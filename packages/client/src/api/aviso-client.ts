@@ -53,7 +53,7 @@ import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import type { StoreSecret } from '../stores/sqlite/store-key.js';
-import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
+import { asDiskFull, changeStorePassphrase, clearStoreDuressPassphrase, setStoreDuressPassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike } from '../transport/http.js';
@@ -574,6 +574,29 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const dataDir = this.#opts.store === undefined ? this.#opts.dataDir : undefined;
     if (dataDir === undefined) throw new NotPassphraseProtectedError('', 'none');
     await changeStorePassphrase(dataDir, oldPassphrase, newPassphrase);
+  }
+
+  /**
+   * Sets (or replaces) a duress passphrase (docs/sdk.md "Duress passphrase"): from then on, open()
+   * with it looks like any unlock but replaces this store by an empty one and destroys the real key.
+   * `passphrase` must be the store's current one (WrongPassphraseError); the two must differ
+   * (PassphraseConflictError); NotPassphraseProtectedError for a plain or key-file store. Only the
+   * key file is rewritten.
+   */
+  async setDuressPassphrase(passphrase: string, duressPassphrase: string): Promise<void> {
+    await setStoreDuressPassphrase(this.#passphraseDataDir(), passphrase, duressPassphrase);
+  }
+
+  /** Removes the duress passphrase, if one is set (the file does not say whether one was). */
+  async clearDuressPassphrase(passphrase: string): Promise<void> {
+    await clearStoreDuressPassphrase(this.#passphraseDataDir(), passphrase);
+  }
+
+  #passphraseDataDir(): string {
+    this.#assertOpen();
+    const dataDir = this.#opts.store === undefined ? this.#opts.dataDir : undefined;
+    if (dataDir === undefined) throw new NotPassphraseProtectedError('', 'none');
+    return dataDir;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
