@@ -30,3 +30,30 @@ export async function changeProfilePassphrase(profile: Profile, current: string,
     unlock();
   }
 }
+
+/**
+ * Sets (or replaces) the duress passphrase of a protected profile (docs/threat-model.md "Duress
+ * passphrase"): WRONG_PASSPHRASE when `current` is not its passphrase, PASSPHRASE_CONFLICT when the two are the same.
+ */
+export async function setProfileDuressPassphrase(profile: Profile, current: string, duress: string): Promise<void> {
+  await withProfileClient(profile, current, 'passphrase duress set', (client) => client.setDuressPassphrase(current, duress));
+}
+
+/** Removes a protected profile's duress passphrase: WRONG_PASSPHRASE when `current` is not its passphrase. */
+export async function clearProfileDuressPassphrase(profile: Profile, current: string): Promise<void> {
+  await withProfileClient(profile, current, 'passphrase duress clear', (client) => client.clearDuressPassphrase(current));
+}
+
+async function withProfileClient(profile: Profile, passphrase: string, command: string, fn: (client: AvisoClient) => Promise<void>): Promise<void> {
+  const unlock = lockProfile(profile, command);
+  try {
+    const client = await AvisoClient.open({ dataDir: profile.dir, passphrase });
+    try {
+      await fn(client);
+    } finally {
+      await client.close();
+    }
+  } finally {
+    unlock();
+  }
+}

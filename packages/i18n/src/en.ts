@@ -3,6 +3,7 @@ import { session } from './en/session.js';
 import { member } from './en/member.js';
 import { organiser } from './en/organiser.js';
 import { lock } from './en/lock.js';
+import { device } from './en/device.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -13,6 +14,7 @@ export const en = {
   ...member,
   ...organiser,
   ...lock,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -4,6 +4,7 @@ import { session } from './es/session.js';
 import { member } from './es/member.js';
 import { organiser } from './es/organiser.js';
 import { lock } from './es/lock.js';
+import { device } from './es/device.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -14,6 +15,7 @@ export const es = {
   ...member,
   ...organiser,
   ...lock,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',
