@@ -1,4 +1,5 @@
 import { AvisoClient, storeProtection, type Logger } from '@aviso/client';
+import { adoptLegacySettings } from './legacy-settings.js';
 import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
 
 export interface HostOptions {
@@ -93,6 +94,7 @@ export class MemberHost {
         connection: { backoff: { initialMs: 500, maxMs: 5000 } },
         groupSyncIntervalMs: this.#options.live ? 30_000 : 0,
       });
+      adoptLegacySettings(profile, client);
       return { client, unlock };
     } catch (err) {
       unlock();

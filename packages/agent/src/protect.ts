@@ -1,4 +1,5 @@
 import { AvisoClient } from '@aviso/client';
+import { adoptLegacySettings } from './legacy-settings.js';
 import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
 
 /**
@@ -10,7 +11,13 @@ export async function protectProfile(profile: Profile, passphrase: string): Prom
   ensureProfileDir(profile);
   const unlock = lockProfile(profile, 'passphrase set');
   try {
-    await (await AvisoClient.open({ dataDir: profile.dir, passphrase })).close();
+    const client = await AvisoClient.open({ dataDir: profile.dir, passphrase });
+    try {
+      // The name an older version kept in clear beside the store goes into it, now encrypted.
+      adoptLegacySettings(profile, client);
+    } finally {
+      await client.close();
+    }
   } finally {
     unlock();
   }

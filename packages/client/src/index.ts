@@ -37,6 +37,7 @@ export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { createKeyFile } from './stores/sqlite/store-key.js';
 export { storeProtection, type StoreProtection } from './stores/sqlite/unlock.js';
 export { wipeDataDir, type WipeOptions } from './stores/sqlite/wipe.js';
+export { shred } from './stores/private-files.js';
 export {
   DisplayNameError,
   confusableNames,

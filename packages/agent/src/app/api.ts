@@ -51,7 +51,7 @@ export class AppApi {
       registered,
       accountId: registered ? this.client.accountId : undefined,
       relayUrl: registered ? this.client.relayUrl : undefined,
-      displayName: readSettings(this.profile).displayName,
+      displayName: readSettings(this.client).displayName,
     };
   }
 
@@ -70,7 +70,7 @@ export class AppApi {
     if (this.client.isRegistered) throw new AgentError('ALREADY_REGISTERED', `profile "${this.profile.name}" is already registered`);
     await checkRelay(relayUrl);
     const { accountId } = await this.client.register({ relayUrl, registrationToken: token });
-    if (displayName) writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    if (displayName) writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
     return { type: 'registered', profile: this.profile.name, accountId, relayUrl };
   }
@@ -79,7 +79,7 @@ export class AppApi {
     const invite = text(body, 'invite', 4096)!.trim();
     const displayName = normalizeDisplayName(text(body, 'displayName', 64)!);
     const group = await this.client.join(invite, { displayName }) // a link or a bare code: the SDK parses both;
-    writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
     return { type: 'joined', accountId: this.client.accountId, groupId: group.id, group: group.title, status: group.status };
   }

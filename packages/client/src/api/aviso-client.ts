@@ -577,6 +577,22 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 
   /**
+   * A front end's own setting (the name it joins with, how soon it locks), kept in the store and so
+   * encrypted with it: what identifies a user stays out of plain files beside it. Undefined if unset.
+   */
+  appSetting(key: string): string | undefined {
+    this.#assertOpen();
+    return this.#store.getMeta(appSettingKey(key));
+  }
+
+  /** Saves a front end's setting: a key of 1 to 64 of [A-Za-z0-9._-], a value of at most 4096 characters (RangeError otherwise). */
+  setAppSetting(key: string, value: string): void {
+    this.#assertOpen();
+    if (typeof value !== 'string' || value.length > APP_SETTING_MAX_CHARS) throw new RangeError(`an app setting is a string of at most ${APP_SETTING_MAX_CHARS} characters`);
+    this.#store.commit({ meta: { [appSettingKey(key)]: value } });
+  }
+
+  /**
    * Sets (or replaces) a duress passphrase (docs/sdk.md "Duress passphrase"): from then on, open()
    * with it looks like any unlock but replaces this store by an empty one and destroys the real key.
    * `passphrase` must be the store's current one (WrongPassphraseError); the two must differ
@@ -659,6 +675,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 }
 
+const APP_SETTING_MAX_CHARS = 4096;
+
+function appSettingKey(key: string): string {
+  if (typeof key !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(key)) throw new RangeError('an app setting key is 1 to 64 of A-Z, a-z, 0-9, ".", "_", "-"');
+  return `app:${key}`;
+}
 
 function secretOf(opts: AvisoClientOptions): StoreSecret | undefined {
   if (opts.passphrase !== undefined && opts.keyFile !== undefined) throw new TypeError('give AvisoClient.open a passphrase or a keyFile, not both');
