@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AvisoClient, PassphraseConflictError, SqliteStore, WrongPassphraseError } from '../src/index.js';
 import { SQLITE_FILE_NAME } from '../src/stores/sqlite/sqlite-store.js';
@@ -19,6 +21,8 @@ afterAll(() => {
   scryptDefaults.N = DEFAULT_SCRYPT.N;
 });
 
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const CHILD = fileURLToPath(new URL('./encrypted-store-child.ts', import.meta.url));
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -179,4 +183,18 @@ describe('the duress passphrase', () => {
     await again.close();
     expect(slotsOf(dir).version).toBe(2);
   });
+
+  it('killed with SIGKILL after the database is replaced and before the key slots are written: the real data is gone, the duress passphrase finishes the job', async () => {
+    const dir = tempDir();
+    const realKey = await protectedStore(dir);
+    const run = spawnSync(process.execPath, ['--conditions=@aviso/source', '--import', 'tsx', CHILD, dir, DURESS], { cwd: REPO_ROOT, env: { ...process.env, AVISO_TEST_CRASH_AT: 'duress:replaced' }, encoding: 'utf8' });
+    expect(run.signal).toBe('SIGKILL');
+    expect(() => SqliteStore.open(dir, { key: realKey }).close()).toThrow(/not a database this key opens/);
+    expect(await errorOf(AvisoClient.open({ dataDir: dir, passphrase: REAL }))).toMatchObject({ code: 'STORE_CORRUPT' });
+    const decoy = await AvisoClient.open({ dataDir: dir, passphrase: DURESS });
+    expect(decoy.isRegistered).toBe(false);
+    await decoy.close();
+    expect(await errorOf(AvisoClient.open({ dataDir: dir, passphrase: REAL }))).toBeInstanceOf(WrongPassphraseError);
+    expect(readdirSync(dir).sort()).toEqual([SQLITE_FILE_NAME, STORE_KEY_FILE_NAME, 'aviso-client.lock'].sort());
+  }, 60_000);
 });

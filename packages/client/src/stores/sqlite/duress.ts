@@ -42,6 +42,8 @@ export function replaceWithEmptyStore(dataDir: string, decoyKey: Uint8Array): vo
   }
   for (const suffix of ['-wal', '-shm', '-journal']) shred(`${dbPath}${suffix}`);
   fsyncDir(dataDir);
+  // Test hook: AVISO_TEST_CRASH_AT=duress:replaced kills the process before the key slots are written.
+  if (process.env.AVISO_TEST_CRASH_AT === 'duress:replaced') process.kill(process.pid, 'SIGKILL');
 }
 
 /**
