@@ -68,6 +68,21 @@ export const passphraseDuressSet: Command = {
   run: async (ctx, args) => (await import('../commands/device.js')).passphraseDuressSet(ctx, args),
 };
 
+export const passphraseWipeAfter: Command = {
+  name: 'passphrase wipe-after',
+  synopsis: '<days>|off',
+  get summary() {
+    return say('device.wipeAfter.summary');
+  },
+  get details() {
+    return [...say('device.wipeAfter.details').split('\n'), '--json: {"type":"wipe-after","profile","days"} (days: null when off)'];
+  },
+  options: {},
+  args: { min: 1, max: 1 },
+  sharable: false,
+  run: async (ctx, args) => (await import('../commands/device.js')).passphraseWipeAfter(ctx, args),
+};
+
 export const passphraseDuressClear: Command = {
   name: 'passphrase duress clear',
   synopsis: '',

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { accept, join, register, verify } from './account.js';
-import { passphraseChange, passphraseDuressClear, passphraseDuressSet, passphraseSet, wipe } from './device.js';
+import { passphraseChange, passphraseDuressClear, passphraseDuressSet, passphraseSet, passphraseWipeAfter, wipe } from './device.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
 import { approve, deny, invite, requests } from './invites.js';
@@ -39,5 +39,6 @@ export const COMMANDS: readonly Command[] = [
   passphraseChange,
   passphraseDuressSet,
   passphraseDuressClear,
+  passphraseWipeAfter,
   wipe,
 ];

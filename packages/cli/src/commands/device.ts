@@ -1,4 +1,4 @@
-import { changeProfilePassphrase, clearProfileDuressPassphrase, protectProfile, setProfileDuressPassphrase, wipeProfile } from '@aviso/agent';
+import { AUTO_WIPE_DAYS, changeProfilePassphrase, clearProfileDuressPassphrase, ensureProfileDir, protectProfile, setAutoWipe, setProfileDuressPassphrase, wipeProfile } from '@aviso/agent';
 import { storeProtection } from '@aviso/client';
 import { flag, stringOption, type Parsed } from '../command.js';
 import { CliError, toCliError, usageError } from '../errors.js';
@@ -53,6 +53,15 @@ export async function passphraseDuressClear(ctx: Context): Promise<void> {
   const current = await currentPassphrase(ctx.io, ctx.passphraseFile, ctx.profile.name);
   await clearProfileDuressPassphrase(ctx.profile, current);
   ctx.out.emit({ type: 'duress-cleared', profile: ctx.profile.name }, say('device.duressClear.done', { profile: ctx.profile.name }));
+}
+
+export async function passphraseWipeAfter(ctx: Context, args: Parsed): Promise<void> {
+  const given = args.positionals[0]!.trim().toLowerCase();
+  const days = given === 'off' ? undefined : /^\d{1,3}$/.test(given) ? Number(given) : Number.NaN;
+  if (days !== undefined && !(days >= AUTO_WIPE_DAYS.min && days <= AUTO_WIPE_DAYS.max)) throw usageError(say('device.wipeAfter.bad'));
+  ensureProfileDir(ctx.profile);
+  setAutoWipe(ctx.profile, days);
+  ctx.out.emit({ type: 'wipe-after', profile: ctx.profile.name, days: days ?? null }, days === undefined ? say('device.wipeAfter.off', { profile: ctx.profile.name }) : say('device.wipeAfter.on', { profile: ctx.profile.name, days }));
 }
 
 function requirePassphrase(ctx: Context): void {

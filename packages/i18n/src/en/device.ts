@@ -20,4 +20,9 @@ export const device = {
   'device.keyFile.option': '--key-file PATH   open a profile encrypted with a key file (or $AVISO_KEY_FILE): for unattended bots',
   'device.keyFile.required': 'profile "{profile}" is encrypted with a key file — give --key-file PATH (or AVISO_KEY_FILE)',
   'device.keyFile.notThatKind': 'profile "{profile}" is protected by a passphrase, not a key file — drop --key-file / AVISO_KEY_FILE',
+  'device.wipeAfter.summary': 'wipe this profile if it is not unlocked for DAYS days (or turn that off)',
+  'device.wipeAfter.details': 'aviso passphrase wipe-after DAYS (1 to 365) or off. Checked every time a command or the app opens the\nprofile, before the passphrase is asked, and every hour by a locked `aviso app`: past the days, the\nprofile is wiped as by `aviso wipe`. The setting and the time of the last unlock are kept in clear\nbeside the store (they must be read before unlocking). It cannot reach a copy of the disk.',
+  'device.wipeAfter.on': 'profile "{profile}" will be wiped if it is not unlocked for {days, plural, one {# day} other {# days}}',
+  'device.wipeAfter.off': 'profile "{profile}" will not be wiped for lack of use',
+  'device.wipeAfter.bad': 'give the days as a whole number from 1 to 365, or off',
 } as const;

@@ -20,4 +20,9 @@ export const device = {
   'device.keyFile.option': '--key-file RUTA   abre un perfil cifrado con un archivo de clave (o $AVISO_KEY_FILE): para bots sin supervisión',
   'device.keyFile.required': 'el perfil "{profile}" está cifrado con un archivo de clave — da --key-file RUTA (o AVISO_KEY_FILE)',
   'device.keyFile.notThatKind': 'el perfil "{profile}" está protegido con una frase de contraseña, no con un archivo de clave — quita --key-file / AVISO_KEY_FILE',
+  'device.wipeAfter.summary': 'borra este perfil si no se desbloquea en DÍAS días (o desactiva eso)',
+  'device.wipeAfter.details': 'aviso passphrase wipe-after DÍAS (de 1 a 365) u off. Se revisa cada vez que un comando o la app abre el\nperfil, antes de pedir la frase, y cada hora en un `aviso app` bloqueado: pasados los días, el perfil se\nborra como con `aviso wipe`. El ajuste y la hora del último desbloqueo se guardan sin cifrar junto al\nalmacén (hay que leerlos antes de desbloquear). No alcanza a una copia del disco.',
+  'device.wipeAfter.on': 'el perfil "{profile}" se borrará si no se desbloquea en {days, plural, one {# día} other {# días}}',
+  'device.wipeAfter.off': 'el perfil "{profile}" no se borrará por falta de uso',
+  'device.wipeAfter.bad': 'da los días como un número entero de 1 a 365, u off',
 } as const;
