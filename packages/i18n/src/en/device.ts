@@ -1,7 +1,7 @@
 // The seized-device commands of the CLI (packages/cli/src/catalog/device.ts, commands/device.ts):
 // the duress passphrase, key-file profiles, wipe when not unlocked for some days.
 export const device = {
-  'device.duressSet.summary': 'set a duress passphrase: typed instead of the passphrase, it opens an empty profile and destroys this one',
+  'device.duressSet.summary': 'set a duress passphrase: it opens an empty profile and destroys this one',
   'device.duressSet.details':
     'Asks for the current passphrase (or reads --passphrase-file / AVISO_PASSPHRASE_FILE), then the duress\npassphrase twice without echo (or --duress-passphrase-file PATH). From then on, unlocking with the\nduress passphrase (at a terminal, a passphrase file or the app) looks and takes as long as a normal\nunlock, but replaces this profile by an empty one and destroys its key: nothing can bring it back.\nDestroying data can carry legal risk where you live (for example if a device is under a court order):\nread the guide before you set one. The files do not show whether one is set.',
   'device.duressClear.summary': 'remove the duress passphrase of this profile',

@@ -1,7 +1,7 @@
 // Los comandos de la CLI para un dispositivo incautado (packages/cli/src/catalog/device.ts, commands/device.ts):
 // la frase de coacción, los perfiles con archivo de clave, el borrado tras días sin desbloquear.
 export const device = {
-  'device.duressSet.summary': 'define una frase de coacción: escrita en lugar de la frase de contraseña, abre un perfil vacío y destruye este',
+  'device.duressSet.summary': 'define una frase de coacción: abre un perfil vacío y destruye este',
   'device.duressSet.details':
     'Pide la frase de contraseña actual (o la lee de --passphrase-file / AVISO_PASSPHRASE_FILE) y luego la frase\nde coacción dos veces, sin mostrarla (o --duress-passphrase-file RUTA). Desde entonces, desbloquear con la\nfrase de coacción (en una terminal, un archivo o la app) se ve y tarda lo mismo que un desbloqueo normal,\npero reemplaza este perfil por uno vacío y destruye su clave: nada puede recuperarlo.\nDestruir datos puede tener riesgos legales donde vives (por ejemplo, si un dispositivo está bajo orden judicial):\nlee la guía antes de definirla. Los archivos no muestran si hay una definida.',
   'device.duressClear.summary': 'quita la frase de coacción de este perfil',
