@@ -16,7 +16,7 @@ export function avisoHome(env: Record<string, string | undefined>, platform: Nod
 
 export interface Profile {
   name: string;
-  /** The profile's folder (mode 0700): the SDK's SQLite store, the lock, profile.json. */
+  /** The profile's folder (mode 0700): the SDK's store (and its key file), the lock, auto-wipe.json when set. */
   dir: string;
 }
 
