@@ -5,7 +5,8 @@ export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './err
 export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, profileHolder, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
 export { MemberHost, type HostOptions, type ProfileSecret } from './host.js';
 export { removeProfileFiles, wipeProfile } from './wipe.js';
-export { changeProfilePassphrase, protectProfile } from './protect.js';
+export { AUTO_WIPE_DAYS, readAutoWipe, setAutoWipe } from './auto-wipe.js';
+export { changeProfilePassphrase, clearProfileDuressPassphrase, protectProfile, setProfileDuressPassphrase } from './protect.js';
 export { DEFAULT_CONNECT_TIMEOUT_S, checkRelay, connectAndDrain, debugLogger, type ConnectOptions } from './session.js';
 export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
 export { pastedInviteCode } from './pasted-code.js';

@@ -15,6 +15,7 @@ import {
   MessageTooLargeError,
   NotPassphraseProtectedError,
   NotRegisteredError,
+  PassphraseConflictError,
   PassphraseRequiredError,
   RelayFingerprintMismatchError,
   RelayRequestError,
@@ -24,6 +25,7 @@ import {
   WrongPassphraseError,
 } from '@aviso/client';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, tlsUntrusted, type ErrorContext } from './cli-error.js';
+import { say } from './lang.js';
 
 export { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError, type ErrorContext } from './cli-error.js';
 
@@ -124,9 +126,10 @@ function relayError(err: RelayRequestError, relay: string, ctx: ErrorContext): C
 /** The encrypted store's errors (docs/sdk.md "Encryption at rest"), said for the profile. */
 function storeError(err: unknown, ctx: ErrorContext): CliError | undefined {
   const p = `profile "${ctx.profile}"`;
+  if (err instanceof PassphraseConflictError) return new CliError('PASSPHRASE_CONFLICT', say('device.duress.conflict', { profile: ctx.profile }));
   if (err instanceof WrongPassphraseError) return new CliError('WRONG_PASSPHRASE', `that is not the passphrase of ${p} — nothing was read or changed; try again`);
   if (err instanceof PassphraseRequiredError) {
-    if (err.needs === 'key-file') return new CliError('PASSPHRASE_REQUIRED', `${p} is encrypted with a key file, which the CLI does not open — open it through the SDK with keyFile`);
+    if (err.needs === 'key-file') return new CliError('PASSPHRASE_REQUIRED', say('device.keyFile.required', { profile: ctx.profile }));
     return new CliError('PASSPHRASE_REQUIRED', `${p} is protected by a passphrase — run this at a terminal to be asked for it, or give --passphrase-file PATH (or AVISO_PASSPHRASE_FILE)`);
   }
   if (err instanceof KeyFileError) return new CliError('KEY_FILE_INVALID', `${err.message} — check the path, or use the key file this profile was made with`);

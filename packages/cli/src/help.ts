@@ -1,8 +1,10 @@
 import type { Command } from './command.js';
+import { say } from './lang.js';
 
-export const GLOBAL_OPTIONS = [
+const globalOptions = (): string[] => [
   '--profile NAME   which identity to use (default "default", or $AVISO_PROFILE)',
   '--passphrase-file PATH  read a protected profile\'s passphrase from PATH (or $AVISO_PASSPHRASE_FILE); else asked at the terminal',
+  say('device.keyFile.option'),
   '--json           print one JSON object per line (errors too: {"type":"error","code","message"})',
   '-h, --help       show help (also after a command: aviso invite --help)',
   '--version        print the version of aviso and of the protocol it speaks',
@@ -17,7 +19,7 @@ export function mainHelp(commands: readonly Command[]): string[] {
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Options (every command):',
-    ...GLOBAL_OPTIONS.map((l) => `  ${l}`),
+    ...globalOptions().map((l) => `  ${l}`),
     '',
     'Groups and members are named by title / display name, by id, or by a unique id prefix (4+ characters);',
     'alerts by id or unique id prefix. Profiles live in $AVISO_HOME (default: your data folder + /aviso).',
@@ -26,5 +28,5 @@ export function mainHelp(commands: readonly Command[]): string[] {
 }
 
 export function commandHelp(c: Command): string[] {
-  return [`Usage: aviso ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`, '', `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`, '', ...c.details, '', 'Options (every command):', ...GLOBAL_OPTIONS.map((l) => `  ${l}`)];
+  return [`Usage: aviso ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''}`, '', `${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.`, '', ...c.details, '', 'Options (every command):', ...globalOptions().map((l) => `  ${l}`)];
 }

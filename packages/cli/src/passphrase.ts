@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError, usageError } from './cli-error.js';
+import { say } from './lang.js';
 import type { CliIo } from './output.js';
 
 /** The longest passphrase a file may hold: far past any typed one, short of reading a whole disk image by mistake. */
@@ -49,5 +50,16 @@ export async function newPassphrase(io: CliIo, file: string | undefined): Promis
   if (first === '') throw usageError('no passphrase given');
   const again = await io.promptSecret('the same passphrase again: ');
   if (again !== first) throw new CliError('NOT_CONFIRMED', 'the two passphrases differ — nothing was changed; try again');
+  return first;
+}
+
+/** A duress passphrase: from `--duress-passphrase-file`, else typed twice without echo at a terminal. */
+export async function newDuressPassphrase(io: CliIo, file: string | undefined): Promise<string> {
+  if (file !== undefined) return readPassphraseFile(file, '--duress-passphrase-file');
+  if (!io.stdinIsTTY || !io.promptSecret) throw usageError(say('device.duress.terminal'));
+  const first = await io.promptSecret(say('device.duress.prompt'));
+  if (first === '') throw usageError(say('device.duress.empty'));
+  const again = await io.promptSecret(say('device.duress.promptAgain'));
+  if (again !== first) throw new CliError('NOT_CONFIRMED', say('device.duress.differ'));
   return first;
 }

@@ -12,12 +12,13 @@ import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
 import { passphraseFileOf } from './passphrase.js';
 import type { Context } from './session.js';
+import { say } from './lang.js';
 import { terminalText } from './terminal-text.js';
 import { CLI_VERSION, versionLine } from './version.js';
 
 // Everything this module imports, and the catalog, loads no SDK: see catalog/index.ts.
 
-const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'key-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
 
 export interface Invocation {
   command: Command | undefined;
@@ -36,7 +37,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   // Before the command only global options may appear.
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
     pre.push(argv[i]!);
-    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file') && i + 1 < argv.length) pre.push(argv[++i]!);
+    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file' || argv[i] === '--key-file') && i + 1 < argv.length) pre.push(argv[++i]!);
     i++;
   }
   const globals = parse(pre, GLOBAL, undefined, 0);
@@ -47,6 +48,10 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   if ((word === 'group' || word === 'passphrase') && rest[0] !== undefined && !rest[0].startsWith('-')) {
     name = `${word} ${rest[0]}`;
     rest = rest.slice(1);
+    if (name === 'passphrase duress' && rest[0] !== undefined && !rest[0].startsWith('-')) {
+      name = `${name} ${rest[0]}`;
+      rest = rest.slice(1);
+    }
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
@@ -89,7 +94,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const { command, parsed, unknown } = parseInvocation(argv);
     json = parsed.values['json'] === true;
     if (unknown !== undefined) {
-      if (unknown === 'passphrase') throw usageError('passphrase needs a subcommand: `aviso passphrase set` or `aviso passphrase change`');
+      if (unknown === 'passphrase' || unknown.startsWith('passphrase ')) throw usageError(say('device.passphrase.subcommand'));
       throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
     }
     if (parsed.values['version'] === true) {
@@ -126,6 +131,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
       errors,
       argv,
       passphraseFile: passphraseFileOf(parsed.values['passphrase-file'] as string | undefined, io.env),
+      keyFile: (parsed.values['key-file'] as string | undefined) ?? (io.env['AVISO_KEY_FILE'] || undefined),
       ...(shared ? { shared: shared.client } : {}),
       nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
       suggest: (words) => suggestion(io.invokedAs, profileName, words),

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger, profileHolder, type ProfileSecret } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
 import { forward, type Runner } from './control.js';
-import { CliError, ForwardedError, restated, type ErrorContext } from './cli-error.js';
+import { CliError, ForwardedError, restated, usageError, type ErrorContext } from './cli-error.js';
 import { say } from './lang.js';
 import type { CliIo, Output } from './output.js';
 import { currentPassphrase } from './passphrase.js';
@@ -23,6 +23,8 @@ export interface Context {
   shared?: AvisoClient;
   /** Where the profile's passphrase is read from (--passphrase-file, AVISO_PASSPHRASE_FILE); else a TTY prompt. */
   passphraseFile: { path: string; option: string } | undefined;
+  /** The key file of a profile encrypted with one (--key-file, AVISO_KEY_FILE): unattended bots. */
+  keyFile: string | undefined;
   /** Runs further commands on `client` in this process (what `listen` serves). */
   nested(client: AvisoClient): Runner;
   /** A command to suggest (`next: …`), written the way this one was run, with its --profile. */
@@ -129,9 +131,13 @@ function lockWaitSeconds(env: Record<string, string | undefined>): number {
   return Number.isFinite(n) && n >= 0 ? Math.min(n, 3600) : DEFAULT_LOCK_WAIT_S;
 }
 
-/** The secret of an encrypted profile: its passphrase, from the file or the terminal. */
+/** The secret of an encrypted profile: its key file (--key-file, AVISO_KEY_FILE), or its passphrase from the file or the terminal. */
 export async function profileSecret(ctx: Context, profile: string, protection: 'passphrase' | 'key-file'): Promise<ProfileSecret> {
-  if (protection === 'key-file') throw new CliError('PASSPHRASE_REQUIRED', `profile "${profile}" is encrypted with a key file, which the CLI does not open — open it through the SDK with keyFile`);
+  if (protection === 'key-file') {
+    if (ctx.keyFile === undefined) throw new CliError('PASSPHRASE_REQUIRED', say('device.keyFile.required', { profile }));
+    return { keyFile: ctx.keyFile };
+  }
+  if (ctx.keyFile !== undefined && ctx.passphraseFile === undefined) throw usageError(say('device.keyFile.notThatKind', { profile }));
   return { passphrase: await currentPassphrase(ctx.io, ctx.passphraseFile, profile) };
 }
 

@@ -151,6 +151,18 @@ export class StoreCorruptError extends Error {
   }
 }
 
+/**
+ * The duress passphrase and the store's passphrase would be the same (setDuressPassphrase with the
+ * current passphrase, or changePassphrase to the duress one). Nothing was changed.
+ */
+export class PassphraseConflictError extends Error {
+  override name = 'PassphraseConflictError';
+  readonly code = 'PASSPHRASE_CONFLICT';
+  constructor(readonly dataDir: string) {
+    super(`the duress passphrase of the store in ${resolve(dataDir)} must differ from its passphrase; nothing was changed`);
+  }
+}
+
 /** changePassphrase() on a store whose key is not wrapped by a passphrase (a plain store, or one opened with a key file). */
 export class NotPassphraseProtectedError extends Error {
   override name = 'NotPassphraseProtectedError';

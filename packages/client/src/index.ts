@@ -25,6 +25,7 @@ export {
   StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
+  PassphraseConflictError,
   type TransportErrorCode,
 } from './errors.js';
 export { fetchRelayFingerprint, type FetchRelayFingerprintOptions, type RelayFingerprint } from './account/relay-fingerprint.js';
@@ -39,6 +40,7 @@ export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { createKeyFile } from './stores/sqlite/store-key.js';
 export { storeProtection, type StoreProtection } from './stores/sqlite/unlock.js';
 export { wipeDataDir, type WipeOptions } from './stores/sqlite/wipe.js';
+export { shred } from './stores/private-files.js';
 export {
   DisplayNameError,
   confusableNames,

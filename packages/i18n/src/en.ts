@@ -5,6 +5,7 @@ import { organiser } from './en/organiser.js';
 import { lock } from './en/lock.js';
 import { fingerprint } from './en/fingerprint.js';
 import { cliRobust } from './en/cli-robust.js';
+import { device } from './en/device.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -17,6 +18,7 @@ export const en = {
   ...lock,
   ...fingerprint,
   ...cliRobust,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -6,6 +6,7 @@ import { organiser } from './es/organiser.js';
 import { lock } from './es/lock.js';
 import { fingerprint } from './es/fingerprint.js';
 import { cliRobust } from './es/cli-robust.js';
+import { device } from './es/device.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -18,6 +19,7 @@ export const es = {
   ...lock,
   ...fingerprint,
   ...cliRobust,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -79,7 +79,7 @@ export class AppApi {
       accountId: registered ? this.client.accountId : undefined,
       relayUrl: registered ? this.client.relayUrl : undefined,
       relayFingerprint: registered ? fingerprintJson(this.client.relayFingerprint) : undefined,
-      displayName: readSettings(this.profile).displayName,
+      displayName: readSettings(this.client).displayName,
     };
   }
 
@@ -109,7 +109,7 @@ export class AppApi {
     if (this.client.isRegistered) throw new AgentError('ALREADY_REGISTERED', `profile "${this.profile.name}" is already registered`);
     await checkRelay(relayUrl);
     const { accountId } = await this.client.register({ relayUrl, registrationToken: token, expectFingerprint });
-    if (displayName) writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    if (displayName) writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
     return { type: 'registered', profile: this.profile.name, accountId, relayUrl, relayFingerprint: fingerprintJson(this.client.relayFingerprint) };
   }
@@ -118,7 +118,7 @@ export class AppApi {
     const invite = pastedInviteCode(text(body, 'invite', 4096)!); // a link wrapped over lines in a chat still joins
     const displayName = normalizeDisplayName(text(body, 'displayName', 64)!);
     const group = await this.client.join(invite, { displayName }) // a link or a bare code: the SDK parses both;
-    writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
     // join() refused any relay whose trust root is not the invite's: what is pinned now is the invite's.
     return { type: 'joined', accountId: this.client.accountId, groupId: group.id, group: group.title, status: group.status, relayFingerprint: fingerprintJson(this.client.relayFingerprint) };

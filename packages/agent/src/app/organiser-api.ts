@@ -63,7 +63,7 @@ export class OrganiserApi {
   async createGroup(body: Body): Promise<Record<string, unknown>> {
     if (!this.client.isRegistered) throw new AgentError('NOT_REGISTERED', 'register with a relay first');
     const title = text(body, 'title', ORGANISER_LIMITS.titleChars)!.normalize('NFC').trim(); // one form of each accent, as names
-    const name = text(body, 'displayName', ORGANISER_LIMITS.displayNameChars, true) ?? readSettings(this.profile).displayName;
+    const name = text(body, 'displayName', ORGANISER_LIMITS.displayNameChars, true) ?? readSettings(this.client).displayName;
     const about = optionalText(body, 'about', ORGANISER_LIMITS.aboutChars);
     const announcementsOnly = yesNo(body, 'announcementsOnly');
     const group = await this.client.createGroup({

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { say } from '../lang.js';
 
 // The seized-device commands (docs/threat-model.md). Their code, ../commands/device.ts, loads the
 // SDK's store and the agent, so it is imported only when one of them runs.
@@ -49,4 +50,50 @@ export const passphraseChange: Command = {
   args: { min: 0, max: 0 },
   sharable: false,
   run: async (ctx, args) => (await import('../commands/device.js')).passphraseChange(ctx, args),
+};
+
+export const passphraseDuressSet: Command = {
+  name: 'passphrase duress set',
+  synopsis: '[--duress-passphrase-file PATH]',
+  // Getters: the catalog is read at every start, its words only for help.
+  get summary() {
+    return say('device.duressSet.summary');
+  },
+  get details() {
+    return [...say('device.duressSet.details').split('\n'), '--json: {"type":"duress-set","profile"}'];
+  },
+  options: { 'duress-passphrase-file': { type: 'string' } },
+  args: { min: 0, max: 0 },
+  sharable: false,
+  run: async (ctx, args) => (await import('../commands/device.js')).passphraseDuressSet(ctx, args),
+};
+
+export const passphraseWipeAfter: Command = {
+  name: 'passphrase wipe-after',
+  synopsis: '<days>|off',
+  get summary() {
+    return say('device.wipeAfter.summary');
+  },
+  get details() {
+    return [...say('device.wipeAfter.details').split('\n'), '--json: {"type":"wipe-after","profile","days"} (days: null when off)'];
+  },
+  options: {},
+  args: { min: 1, max: 1 },
+  sharable: false,
+  run: async (ctx, args) => (await import('../commands/device.js')).passphraseWipeAfter(ctx, args),
+};
+
+export const passphraseDuressClear: Command = {
+  name: 'passphrase duress clear',
+  synopsis: '',
+  get summary() {
+    return say('device.duressClear.summary');
+  },
+  get details() {
+    return [...say('device.duressClear.details').split('\n'), '--json: {"type":"duress-cleared","profile"}'];
+  },
+  options: {},
+  args: { min: 0, max: 0 },
+  sharable: false,
+  run: async (ctx) => (await import('../commands/device.js')).passphraseDuressClear(ctx),
 };

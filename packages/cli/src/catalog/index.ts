@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { accept, fingerprint, join, register, verify } from './account.js';
-import { passphraseChange, passphraseSet, wipe } from './device.js';
+import { passphraseChange, passphraseDuressClear, passphraseDuressSet, passphraseSet, passphraseWipeAfter, wipe } from './device.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
 import { approve, deny, invite, requests } from './invites.js';
@@ -38,5 +38,8 @@ export const COMMANDS: readonly Command[] = [
   fingerprint,
   passphraseSet,
   passphraseChange,
+  passphraseDuressSet,
+  passphraseDuressClear,
+  passphraseWipeAfter,
   wipe,
 ];

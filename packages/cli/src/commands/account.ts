@@ -53,7 +53,7 @@ export async function register(ctx: Context, { positionals, values }: Parsed): P
     }
     await checkRelay(relayUrl);
     const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token, expectFingerprint });
-    if (name) writeSettings(ctx.profile, { displayName: name });
+    if (name) writeSettings(client, { ...readSettings(client), displayName: name });
     const pinned = client.relayFingerprint;
     ctx.out.emit(
       { type: 'registered', profile: ctx.profile.name, accountId, deviceId, relayUrl, relayFingerprint: { sha256Hex: pinned.sha256Hex, lines: pinned.lines } },
@@ -102,7 +102,7 @@ export async function join(ctx: Context, { positionals, values }: Parsed): Promi
   await withClient(ctx, { connect: false, forward: false }, async (client) => {
     if (!client.isRegistered) await checkRelay(invite.relayUrl);
     const group = await client.join(code, { displayName: name });
-    writeSettings(ctx.profile, { ...readSettings(ctx.profile), displayName: name });
+    writeSettings(client, { ...readSettings(client), displayName: name });
     const status = group.status;
     ctx.out.emit(
       { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
@@ -174,7 +174,7 @@ async function findPerson(client: AvisoClient, query: string): Promise<Pick<Grou
 }
 
 /** The name `group create` uses when --name is not given. */
-export function savedName(ctx: Context, given: string | undefined): string | undefined {
-  return given ?? readSettings(ctx.profile).displayName;
+export function savedName(client: AvisoClient, given: string | undefined): string | undefined {
+  return given ?? readSettings(client).displayName;
 }
 

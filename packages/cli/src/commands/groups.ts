@@ -25,9 +25,10 @@ export async function groups(ctx: Context, _args: Parsed): Promise<void> {
 
 export async function groupCreate(ctx: Context, args: Parsed): Promise<void> {
   const title = limited(args.positionals[0]!.normalize('NFC').trim(), 100, 'the title'); // NFC: typed accents may come decomposed
-  const displayName = savedName(ctx, stringOption(args, 'name'));
+  const given = stringOption(args, 'name');
   const description = stringOption(args, 'description');
   await withClient(ctx, { connect: true }, async (client) => {
+    const displayName = savedName(client, given);
     const group = await client.createGroup({
       title,
       ...(displayName ? { displayName } : {}),

@@ -56,7 +56,7 @@ import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import type { StoreSecret } from '../stores/sqlite/store-key.js';
-import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
+import { asDiskFull, changeStorePassphrase, clearStoreDuressPassphrase, setStoreDuressPassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
 import { basicAuthHeader, type FetchLike, type RelayHttp } from '../transport/http.js';
@@ -606,6 +606,45 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await changeStorePassphrase(dataDir, oldPassphrase, newPassphrase);
   }
 
+  /**
+   * A front end's own setting (the name it joins with, how soon it locks), kept in the store and so
+   * encrypted with it: what identifies a user stays out of plain files beside it. Undefined if unset.
+   */
+  appSetting(key: string): string | undefined {
+    this.#assertOpen();
+    return this.#store.getMeta(appSettingKey(key));
+  }
+
+  /** Saves a front end's setting: a key of 1 to 64 of [A-Za-z0-9._-], a value of at most 4096 characters (RangeError otherwise). */
+  setAppSetting(key: string, value: string): void {
+    this.#assertOpen();
+    if (typeof value !== 'string' || value.length > APP_SETTING_MAX_CHARS) throw new RangeError(`an app setting is a string of at most ${APP_SETTING_MAX_CHARS} characters`);
+    this.#store.commit({ meta: { [appSettingKey(key)]: value } });
+  }
+
+  /**
+   * Sets (or replaces) a duress passphrase (docs/sdk.md "Duress passphrase"): from then on, open()
+   * with it looks like any unlock but replaces this store by an empty one and destroys the real key.
+   * `passphrase` must be the store's current one (WrongPassphraseError); the two must differ
+   * (PassphraseConflictError); NotPassphraseProtectedError for a plain or key-file store. Only the
+   * key file is rewritten.
+   */
+  async setDuressPassphrase(passphrase: string, duressPassphrase: string): Promise<void> {
+    await setStoreDuressPassphrase(this.#passphraseDataDir(), passphrase, duressPassphrase);
+  }
+
+  /** Removes the duress passphrase, if one is set (the file does not say whether one was). */
+  async clearDuressPassphrase(passphrase: string): Promise<void> {
+    await clearStoreDuressPassphrase(this.#passphraseDataDir(), passphrase);
+  }
+
+  #passphraseDataDir(): string {
+    this.#assertOpen();
+    const dataDir = this.#opts.store === undefined ? this.#opts.dataDir : undefined;
+    if (dataDir === undefined) throw new NotPassphraseProtectedError('', 'none');
+    return dataDir;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -666,6 +705,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 }
 
+const APP_SETTING_MAX_CHARS = 4096;
+
+function appSettingKey(key: string): string {
+  if (typeof key !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(key)) throw new RangeError('an app setting key is 1 to 64 of A-Z, a-z, 0-9, ".", "_", "-"');
+  return `app:${key}`;
+}
 
 function secretOf(opts: AvisoClientOptions): StoreSecret | undefined {
   if (opts.passphrase !== undefined && opts.keyFile !== undefined) throw new TypeError('give AvisoClient.open a passphrase or a keyFile, not both');
