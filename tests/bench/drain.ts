@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,14 +30,17 @@ export interface DrainBenchOptions {
   envelopes: number;
   /** Parent folder of the relay's data folder (a disk by default: the relay commits every ack). */
   dataDir: string;
+  /** A file to write a V8 CPU profile of the plain-store SDK drain to (`--drain-profile`), read with DevTools or tests/bench/support/profile-top.ts. */
+  profile?: string | undefined;
 }
 
 export function parseDrainArgs(argv: string[]): DrainBenchOptions {
-  const { values } = parseArgs({ args: argv, strict: false, options: { 'drain-envelopes': { type: 'string' }, 'drain-dir': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, strict: false, options: { 'drain-envelopes': { type: 'string' }, 'drain-dir': { type: 'string' }, 'drain-profile': { type: 'string' } } });
   const raw = values['drain-envelopes'];
   const envelopes = raw === undefined ? 10_000 : Number(raw);
   if (!Number.isInteger(envelopes) || envelopes < 10 || envelopes > 100_000) throw new RangeError(`--drain-envelopes must be a whole number in 10–100000, got ${String(raw)}`);
-  return { envelopes, dataDir: typeof values['drain-dir'] === 'string' ? values['drain-dir'] : tmpdir() };
+  const profile = values['drain-profile'];
+  return { envelopes, dataDir: typeof values['drain-dir'] === 'string' ? values['drain-dir'] : tmpdir(), profile: typeof profile === 'string' ? resolve(profile) : undefined };
 }
 
 function flags(o: DrainBenchOptions): string[] {
@@ -122,7 +126,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
     log(`  ${rate(rawRun).toFixed(0)} envelopes/s (queue.empty after ${ms(rawRun.wallMs)}; relay queue empty ${ms(rawRun.emptyAfterMs)} later)`);
 
     log('SDK client (SQLite store): connect() until queue.empty and every envelope processed …');
-    const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients);
+    const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients, undefined, o.profile);
     log(`  ${rate(sdkRun).toFixed(0)} envelopes/s (${ms(sdkRun.wallMs)}; ${ms((sdkRun.cpuMs ?? 0) / o.envelopes)} CPU per envelope in this process; relay queue empty ${ms(sdkRun.emptyAfterMs)} later)`);
 
     log('SDK client (encrypted store, passphrase): connect() until queue.empty and every envelope processed …');
@@ -202,21 +206,42 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[], passphrase?: string): Promise<DrainRun> {
+async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[], passphrase?: string, profile?: string): Promise<DrainRun> {
   const client = await AvisoClient.open({ dataDir, ...(passphrase === undefined ? {} : { passphrase }) });
   clients.push(client);
   let received = 0;
   client.on('direct', () => received++);
   client.on('rejected', (r) => log(`  receiver rejected an envelope: ${r.reason}`));
+  const profiler = profile === undefined ? undefined : await startProfile();
   const cpu = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await client.connect();
   const done = process.hrtime.bigint();
   const used = process.cpuUsage(cpu);
+  if (profiler && profile !== undefined) {
+    writeFileSync(profile, JSON.stringify(await profiler.stop()));
+    log(`  CPU profile of this drain: ${profile}`);
+  }
   const empty = await until(isEmpty, 'the SDK receiver queue to empty');
   if (received !== expected) throw new Error(`the SDK receiver surfaced ${received} messages, expected ${expected}`);
   await client.close();
   return { envelopes: received, wallMs: nsToMs(done - t0), emptyAfterMs: Math.max(0, nsToMs(empty - done)), cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** A V8 CPU profiler on this process (the inspector's Profiler domain), stopped with `stop()`. */
+async function startProfile(): Promise<{ stop: () => Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** `count` frames of `frameBytes` to one client that answers each, at most RELAY_IN_FLIGHT unanswered. */

@@ -20,6 +20,7 @@ import {
   type SenderKeyDevice,
   type SenderKeyInfo,
   type AvisoStore,
+  type CommitOptions,
   type GroupRecord,
   type IdentityRecord,
   type KyberUse,
@@ -40,6 +41,8 @@ const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 const LOCAL_IDENTITY = '__local_identity';
 const DEDUPE_KEY = '__dedupe_key';
 const ACCOUNT = '__account';
+/** The row `sync()` rewrites (always the same value: it records no time). */
+const SYNC_MARK = '__sync';
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -164,6 +167,8 @@ export class SqliteStore implements AvisoStore {
   readonly #sessions = new Map<string, Map<number, Uint8Array>>();
   readonly #identities = new Map<string, IdentityRecord | null>();
   #dataVersion: unknown;
+  /** A commit with `deferSync` happened since the last synchronous one (`sync()` has work to do). */
+  #unsynced = false;
   /** The HMAC key of the dedupe rows: random per store, kept in meta (encrypted with the store, if it is). */
   readonly #dedupeSecret: Buffer;
 
@@ -403,7 +408,29 @@ export class SqliteStore implements AvisoStore {
     return this.#db.select().from(t.groups).orderBy(asc(t.groups.groupId)).all().map(groupOf);
   }
 
-  commit(c: StoreChanges): void {
+  commit(c: StoreChanges, options?: CommitOptions): void {
+    // WAL with synchronous=NORMAL writes the commit to the log without an fsync: a killed process
+    // keeps it (the OS has the pages), a power cut may not. The next FULL commit fsyncs the log,
+    // and with it every frame before it: that is the group commit `sync()` ends.
+    const defer = options?.deferSync === true;
+    if (defer) this.#sqlite.pragma('synchronous = NORMAL');
+    try {
+      this.#apply(c);
+    } finally {
+      if (defer) this.#sqlite.pragma('synchronous = FULL');
+    }
+    this.#unsynced = defer;
+  }
+
+  sync(): void {
+    if (!this.#unsynced) return;
+    // A commit that writes nothing fsyncs nothing: one small row makes this a FULL commit that
+    // syncs the log up to here.
+    this.#q.putMeta.run(SYNC_MARK, '1');
+    this.#unsynced = false;
+  }
+
+  #apply(c: StoreChanges): void {
     const db = this.#db;
     const q = this.#q;
     const apply = this.#sqlite.transaction(() => {
