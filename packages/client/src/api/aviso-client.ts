@@ -90,6 +90,8 @@ export interface AvisoClientOptions {
   requestTimeoutMs?: number;
   /** Bring your own store (tests, other backends). */
   store?: AvisoStore;
+  /** `drain-progress` at most this often while a backlog drains, ms. Default 250; 0 reports after every run of envelopes. */
+  drainProgressMs?: number;
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
   /**
@@ -231,7 +233,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }) });
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
-    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
+    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger, ...(opts.drainProgressMs === undefined ? {} : { progressMs: opts.drainProgressMs }) });
     // Retention (docs/alerts.md "Retention"): what is past its deadline goes before anything is read.
     this.#book.start();
   }

@@ -61,6 +61,8 @@ export interface InboxDeps {
   groups: GroupReceiver;
   events: EventSink<InboxEvents>;
   logger: Logger;
+  /** `drain-progress` at most this often, ms (default DRAIN_PROGRESS_MS). */
+  progressMs?: number;
 }
 
 /** An envelope that had to wait (its group could not be synced) is tried again after this long. */
@@ -220,7 +222,7 @@ export class Inbox {
     if (!drain) return;
     drain.done += processed;
     const now = performance.now();
-    if (now - drain.lastAt < DRAIN_PROGRESS_MS) return;
+    if (now - drain.lastAt < (this.#d.progressMs ?? DRAIN_PROGRESS_MS)) return;
     drain.lastAt = now;
     drain.reported = true;
     this.#d.events.emit('drain-progress', { done: drain.done, pending: this.#incoming.length, complete: false });
