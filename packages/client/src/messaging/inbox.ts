@@ -204,6 +204,8 @@ export class Inbox {
       answers.push({ id: frameId, status });
     }
     try {
+      // Old dedupe rows go once per run, not once per envelope.
+      store.commit({ pruneProcessedBefore: Date.now() - DEDUPE_RETENTION_MS }, { deferSync: true });
       store.sync?.();
     } catch (err) {
       // Nothing of this run is acknowledged: the relay delivers it again and the guids, committed
@@ -304,7 +306,7 @@ export class Inbox {
         reject(outcome.reason, new EnvelopeRejectedError(outcome.reason, outcome.message));
         return 'done';
       }
-      zone.commit({ ...outcome.changes, ...done, processedMessages: [{ ...id, processedAt: now }], pruneProcessedBefore: now - DEDUPE_RETENTION_MS }, deferred);
+      zone.commit({ ...outcome.changes, ...done, processedMessages: [{ ...id, processedAt: now }] }, deferred);
       effects.push(() => {
         this.#d.crypto.reportChanged(zone);
         if (outcome.direct) events.emit('direct', outcome.direct);
