@@ -18,7 +18,8 @@ import Database from 'better-sqlite3';
  * Offline drain: a device that missed `envelopes` messages reconnects and takes them all, acknowledging
  * each, until the relay's `queue.empty`. Two receivers of the same backlog (real sealed-sender direct
  * messages from an SDK sender, one backlog each):
- * - a real SDK client with its SQLite store (durable commits: store, then acknowledge, then decrypt);
+ * - a real SDK client with its SQLite store (runs of envelopes: decrypt and commit each without an
+ *   fsync, one sync per run, then acknowledge and surface);
  * - the same with the encrypted store (a passphrase: SQLCipher 4), its own backlog, in the same run,
  *   so its drain rate and CPU per envelope are a ratio to the plain store's (target: within 1.3×);
  * - a raw socket that acknowledges every envelope as it arrives (the relay's side alone).
@@ -294,13 +295,13 @@ function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; encrypt
     body: [
       `Relay data folder: ${describeDisk(o.dataDir)}.`,
       '',
-      `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was stored, acknowledged, decrypted and committed. Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
+      `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was decrypted, committed, synced to disk, acknowledged and surfaced (runs of up to 50 envelopes: each envelope's commit skips the fsync, one FULL commit ends the run, then the run's acknowledgements and events; docs/sdk.md "Offline drain"). CPU per envelope is the bench process's (the SDK receiver; the sender is idle by then). Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
       '',
       mdTable(header, rows),
       '',
       `SDK ÷ raw socket: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×. SDK CPU per envelope (bench process): ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)}.`,
       '',
-      `Encrypted store (issue 15): a third receiver whose store has a passphrase (SQLCipher 4, key wrapped by scrypt) drains its own backlog of the same ${o.envelopes.toLocaleString('en')} messages in the same run. Target: its drain rate and its CPU per envelope within ${ENCRYPTED_TARGET}× of the plain store's. The plain store drains first, while the relay still holds the encrypted receiver's backlog as well, and both wait on the disk (every envelope is committed with synchronous=FULL): the wall-clock rates move more between runs than the CPU ratio does.`,
+      `Encrypted store (issue 15): a third receiver whose store has a passphrase (SQLCipher 4, key wrapped by scrypt) drains its own backlog of the same ${o.envelopes.toLocaleString('en')} messages in the same run. Target: its drain rate and its CPU per envelope within ${ENCRYPTED_TARGET}× of the plain store's. The plain store drains first, while the relay still holds the encrypted receiver's backlog as well, and both wait on the disk (one fsync per run of envelopes, and the relay's own on acknowledgements): the wall-clock rates move more between runs than the CPU ratio does.`,
       '',
       ...enc.map((line) => `- ${line}`),
     ].join('\n'),
