@@ -145,6 +145,9 @@ function prepareHot(db: SqliteDatabase) {
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
     pruneProcessedMessages: p('DELETE FROM processed_message_keys WHERE processed_hour < ?'),
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
+    // Prepared once: pragma() would prepare them again for every deferred commit.
+    syncNormal: p('PRAGMA synchronous = NORMAL'),
+    syncFull: p('PRAGMA synchronous = FULL'),
     // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
     dataVersion: p('PRAGMA data_version').pluck(),
   };
@@ -413,11 +416,11 @@ export class SqliteStore implements AvisoStore {
     // keeps it (the OS has the pages), a power cut may not. The next FULL commit fsyncs the log,
     // and with it every frame before it: that is the group commit `sync()` ends.
     const defer = options?.deferSync === true;
-    if (defer) this.#sqlite.pragma('synchronous = NORMAL');
+    if (defer) this.#q.syncNormal.run();
     try {
       this.#apply(c);
     } finally {
-      if (defer) this.#sqlite.pragma('synchronous = FULL');
+      if (defer) this.#q.syncFull.run();
     }
     this.#unsynced = defer;
   }
