@@ -41,7 +41,7 @@ const MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
 const LOCAL_IDENTITY = '__local_identity';
 const DEDUPE_KEY = '__dedupe_key';
 const ACCOUNT = '__account';
-/** The row `sync()` rewrites (always the same value: it records no time). */
+/** The row `sync()` rewrites (a random value: it records no time and no count). */
 const SYNC_MARK = '__sync';
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
@@ -145,9 +145,6 @@ function prepareHot(db: SqliteDatabase) {
     pruneSendLog: p('DELETE FROM send_log WHERE created_at < ?'),
     pruneProcessedMessages: p('DELETE FROM processed_message_keys WHERE processed_hour < ?'),
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
-    // Prepared once: pragma() would prepare them again for every deferred commit.
-    syncNormal: p('PRAGMA synchronous = NORMAL'),
-    syncFull: p('PRAGMA synchronous = FULL'),
     // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
     dataVersion: p('PRAGMA data_version').pluck(),
   };
@@ -170,8 +167,6 @@ export class SqliteStore implements AvisoStore {
   readonly #sessions = new Map<string, Map<number, Uint8Array>>();
   readonly #identities = new Map<string, IdentityRecord | null>();
   #dataVersion: unknown;
-  /** A commit with `deferSync` happened since the last synchronous one (`sync()` has work to do). */
-  #unsynced = false;
   /** The HMAC key of the dedupe rows: random per store, kept in meta (encrypted with the store, if it is). */
   readonly #dedupeSecret: Buffer;
 
@@ -416,21 +411,23 @@ export class SqliteStore implements AvisoStore {
     // keeps it (the OS has the pages), a power cut may not. The next FULL commit fsyncs the log,
     // and with it every frame before it: that is the group commit `sync()` ends.
     const defer = options?.deferSync === true;
-    if (defer) this.#q.syncNormal.run();
+    // pragma() each time: a prepared PRAGMA statement takes effect when it is compiled, not when it
+    // is run again (a reused one left the connection at NORMAL).
+    if (defer) this.#sqlite.pragma('synchronous = NORMAL');
     try {
       this.#apply(c);
     } finally {
-      if (defer) this.#q.syncFull.run();
+      if (defer) this.#sqlite.pragma('synchronous = FULL');
     }
-    this.#unsynced = defer;
   }
 
   sync(): void {
-    if (!this.#unsynced) return;
     // A commit that writes nothing fsyncs nothing: one small row makes this a FULL commit that
-    // syncs the log up to here.
-    this.#q.putMeta.run(SYNC_MARK, '1');
-    this.#unsynced = false;
+    // syncs the log up to here. A fresh random value each time: SQLite skips writing a row whose
+    // bytes do not change, and that commit would sync nothing (found by tests/crash/store-sync).
+    // Always, even if no commit since looked deferred: a durable commit in between may have
+    // written nothing (a delete that matched no row), and so synced nothing.
+    this.#q.putMeta.run(SYNC_MARK, randomBytes(9).toString('base64'));
   }
 
   #apply(c: StoreChanges): void {
