@@ -52,6 +52,8 @@ export type InboxEvents = CryptoQueueEvents & { direct: DirectMessage; rejected:
 /** Where acknowledgements go: the live connection the envelope came in on. */
 export interface AckChannel {
   send(frame: ClientFrame): void;
+  /** Changes whenever a new socket replaces the old one: frame ids are per socket. */
+  readonly socketEpoch: number;
 }
 
 export interface InboxDeps {
@@ -91,6 +93,8 @@ interface Item {
   envelope: UnprocessedEnvelope;
   /** The deliver frame's id, to acknowledge; none for a leftover (the relay deleted it long ago). */
   frameId?: number;
+  /** The socket it came in on (`AckChannel.socketEpoch`): answered on that socket or not at all. */
+  epoch?: number | undefined;
 }
 
 /**
@@ -152,7 +156,7 @@ export class Inbox {
 
   /** Queues a delivery for the next run (the deliveries of one socket read share a run). */
   deliver(frame: MessageDeliverFrame): void {
-    this.#incoming.push({ envelope: { ...frame.envelope, receivedAt: Date.now() }, frameId: frame.id });
+    this.#incoming.push({ envelope: { ...frame.envelope, receivedAt: Date.now() }, frameId: frame.id, epoch: this.#channel?.socketEpoch });
     this.#kick();
   }
 
@@ -186,8 +190,8 @@ export class Inbox {
     const { store, logger } = this.#d;
     const batch = this.#incoming.splice(0, RUN_MAX_ENVELOPES);
     const effects: Effect[] = [];
-    const answers: Array<{ id: number; status: number }> = [];
-    for (const { envelope, frameId } of batch) {
+    const answers: Array<{ id: number; status: number; epoch: number | undefined }> = [];
+    for (const { envelope, frameId, epoch } of batch) {
       if (frameId === undefined) this.#leftovers.delete(envelope.guid);
       const kept = (await this.#process(envelope, effects)) === 'keep';
       if (frameId === undefined) continue;
@@ -201,7 +205,7 @@ export class Inbox {
           status = 500;
         }
       }
-      answers.push({ id: frameId, status });
+      answers.push({ id: frameId, status, epoch });
     }
     try {
       // Old dedupe rows go once per run, not once per envelope.
@@ -214,7 +218,10 @@ export class Inbox {
       for (const a of answers) a.status = 500;
       effects.push(() => this.#d.events.emit('error', err instanceof Error ? err : new Error(String(err))));
     }
-    for (const { id, status } of answers) this.#channel?.send({ type: RESPONSE, id, status });
+    // A socket that closed since took its frame ids with it: the same id on the new socket is
+    // another envelope. Those envelopes come again on the new socket and are recognised.
+    const channel = this.#channel;
+    for (const { id, status, epoch } of answers) if (channel && channel.socketEpoch === epoch) channel.send({ type: RESPONSE, id, status });
     for (const effect of effects) effect();
     this.#progress(batch.length);
   }
