@@ -565,6 +565,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
     this.#book.stop();
+    // What is already here is processed and answered on the open socket before it closes.
+    if (connection) await this.#inbox.quiesce().catch(() => undefined);
     this.#inbox.detach();
     await connection?.close();
     await this.#sender.idle().catch(() => undefined);

@@ -117,6 +117,8 @@ export class Inbox {
   #run: Promise<void> | undefined;
   #trustRoot: { bytes: Uint8Array; key: PublicKey } | undefined;
   #drain: { done: number; lastAt: number; reported: boolean } | undefined;
+  /** False while closing (`quiesce`): new deliveries are left to the relay. */
+  #accepting = true;
 
   constructor(deps: InboxDeps) {
     this.#d = deps;
@@ -125,6 +127,17 @@ export class Inbox {
   /** Envelopes arrive on `channel` now (the client connected). */
   attach(channel: AckChannel): void {
     this.#channel = channel;
+    this.#accepting = true;
+  }
+
+  /**
+   * Before a clean close: takes no more deliveries (unanswered, the relay keeps them) and finishes
+   * what it has, so their acknowledgements go out while the socket is still open. Without this the
+   * relay would keep (and, for a live envelope, write a row for) what was already processed.
+   */
+  async quiesce(): Promise<void> {
+    this.#accepting = false;
+    await this.settle();
   }
 
   /**
@@ -156,6 +169,7 @@ export class Inbox {
 
   /** Queues a delivery for the next run (the deliveries of one socket read share a run). */
   deliver(frame: MessageDeliverFrame): void {
+    if (!this.#accepting) return;
     this.#incoming.push({ envelope: { ...frame.envelope, receivedAt: Date.now() }, frameId: frame.id, epoch: this.#channel?.socketEpoch });
     this.#kick();
   }
