@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,7 +18,8 @@ import Database from 'better-sqlite3';
  * Offline drain: a device that missed `envelopes` messages reconnects and takes them all, acknowledging
  * each, until the relay's `queue.empty`. Two receivers of the same backlog (real sealed-sender direct
  * messages from an SDK sender, one backlog each):
- * - a real SDK client with its SQLite store (durable commits: store, then acknowledge, then decrypt);
+ * - a real SDK client with its SQLite store (runs of envelopes: decrypt and commit each without an
+ *   fsync, one sync per run, then acknowledge and surface);
  * - the same with the encrypted store (a passphrase: SQLCipher 4), its own backlog, in the same run,
  *   so its drain rate and CPU per envelope are a ratio to the plain store's (target: within 1.3×);
  * - a raw socket that acknowledges every envelope as it arrives (the relay's side alone).
@@ -29,14 +31,17 @@ export interface DrainBenchOptions {
   envelopes: number;
   /** Parent folder of the relay's data folder (a disk by default: the relay commits every ack). */
   dataDir: string;
+  /** A file to write a V8 CPU profile of the plain-store SDK drain to (`--drain-profile`), read with DevTools or tests/bench/support/profile-top.ts. */
+  profile?: string | undefined;
 }
 
 export function parseDrainArgs(argv: string[]): DrainBenchOptions {
-  const { values } = parseArgs({ args: argv, strict: false, options: { 'drain-envelopes': { type: 'string' }, 'drain-dir': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, strict: false, options: { 'drain-envelopes': { type: 'string' }, 'drain-dir': { type: 'string' }, 'drain-profile': { type: 'string' } } });
   const raw = values['drain-envelopes'];
   const envelopes = raw === undefined ? 10_000 : Number(raw);
   if (!Number.isInteger(envelopes) || envelopes < 10 || envelopes > 100_000) throw new RangeError(`--drain-envelopes must be a whole number in 10–100000, got ${String(raw)}`);
-  return { envelopes, dataDir: typeof values['drain-dir'] === 'string' ? values['drain-dir'] : tmpdir() };
+  const profile = values['drain-profile'];
+  return { envelopes, dataDir: typeof values['drain-dir'] === 'string' ? values['drain-dir'] : tmpdir(), profile: typeof profile === 'string' ? resolve(profile) : undefined };
 }
 
 function flags(o: DrainBenchOptions): string[] {
@@ -122,7 +127,7 @@ export async function benchDrain(o: DrainBenchOptions): Promise<void> {
     log(`  ${rate(rawRun).toFixed(0)} envelopes/s (queue.empty after ${ms(rawRun.wallMs)}; relay queue empty ${ms(rawRun.emptyAfterMs)} later)`);
 
     log('SDK client (SQLite store): connect() until queue.empty and every envelope processed …');
-    const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients);
+    const sdkRun = await drainSdk(receiverDir, o.envelopes, () => queued(relayData, receiverId) === 0, clients, undefined, o.profile);
     log(`  ${rate(sdkRun).toFixed(0)} envelopes/s (${ms(sdkRun.wallMs)}; ${ms((sdkRun.cpuMs ?? 0) / o.envelopes)} CPU per envelope in this process; relay queue empty ${ms(sdkRun.emptyAfterMs)} later)`);
 
     log('SDK client (encrypted store, passphrase): connect() until queue.empty and every envelope processed …');
@@ -202,21 +207,42 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[], passphrase?: string): Promise<DrainRun> {
+async function drainSdk(dataDir: string, expected: number, isEmpty: () => boolean, clients: AvisoClient[], passphrase?: string, profile?: string): Promise<DrainRun> {
   const client = await AvisoClient.open({ dataDir, ...(passphrase === undefined ? {} : { passphrase }) });
   clients.push(client);
   let received = 0;
   client.on('direct', () => received++);
   client.on('rejected', (r) => log(`  receiver rejected an envelope: ${r.reason}`));
+  const profiler = profile === undefined ? undefined : await startProfile();
   const cpu = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   await client.connect();
   const done = process.hrtime.bigint();
   const used = process.cpuUsage(cpu);
+  if (profiler && profile !== undefined) {
+    writeFileSync(profile, JSON.stringify(await profiler.stop()));
+    log(`  CPU profile of this drain: ${profile}`);
+  }
   const empty = await until(isEmpty, 'the SDK receiver queue to empty');
   if (received !== expected) throw new Error(`the SDK receiver surfaced ${received} messages, expected ${expected}`);
   await client.close();
   return { envelopes: received, wallMs: nsToMs(done - t0), emptyAfterMs: Math.max(0, nsToMs(empty - done)), cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** A V8 CPU profiler on this process (the inspector's Profiler domain), stopped with `stop()`. */
+async function startProfile(): Promise<{ stop: () => Promise<unknown> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return {
+    stop: async () => {
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      return profile;
+    },
+  };
 }
 
 /** `count` frames of `frameBytes` to one client that answers each, at most RELAY_IN_FLIGHT unanswered. */
@@ -269,13 +295,13 @@ function report(o: DrainBenchOptions, r: { raw: DrainRun; sdk: DrainRun; encrypt
     body: [
       `Relay data folder: ${describeDisk(o.dataDir)}.`,
       '',
-      `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was stored, acknowledged, decrypted and committed. Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
+      `A device that missed ${o.envelopes.toLocaleString('en')} envelopes (sealed-sender direct messages from a real SDK sender, ${bytes(r.frameBytes)} deliver frames) reconnects and takes them all, acknowledging each; the relay deletes each envelope on its acknowledgement (SQLite, synchronous=FULL). Time from opening the connection to \`queue.empty\` (raw) or to \`connect()\` resolving, which the SDK does once \`queue.empty\` came and every envelope before it was decrypted, committed, synced to disk, acknowledged and surfaced (runs of up to 50 envelopes: each envelope's commit skips the fsync, one FULL commit ends the run, then the run's acknowledgements and events; docs/sdk.md "Offline drain"). CPU per envelope is the bench process's (the SDK receiver; the sender is idle by then). Then the bench reads the relay's database until it holds none of the device's envelopes. Baseline: a plain \`ws\` server and client in the bench process, the same frame size and the relay's window of ${RELAY_IN_FLIGHT} unanswered frames.`,
       '',
       mdTable(header, rows),
       '',
       `SDK ÷ raw socket: ${(rate(r.sdk) / rate(r.raw)).toFixed(2)}×. SDK CPU per envelope (bench process): ${ms((r.sdk.cpuMs ?? 0) / o.envelopes)}.`,
       '',
-      `Encrypted store (issue 15): a third receiver whose store has a passphrase (SQLCipher 4, key wrapped by scrypt) drains its own backlog of the same ${o.envelopes.toLocaleString('en')} messages in the same run. Target: its drain rate and its CPU per envelope within ${ENCRYPTED_TARGET}× of the plain store's. The plain store drains first, while the relay still holds the encrypted receiver's backlog as well, and both wait on the disk (every envelope is committed with synchronous=FULL): the wall-clock rates move more between runs than the CPU ratio does.`,
+      `Encrypted store (issue 15): a third receiver whose store has a passphrase (SQLCipher 4, key wrapped by scrypt) drains its own backlog of the same ${o.envelopes.toLocaleString('en')} messages in the same run. Target: its drain rate and its CPU per envelope within ${ENCRYPTED_TARGET}× of the plain store's. The plain store drains first, while the relay still holds the encrypted receiver's backlog as well, and both wait on the disk (one fsync per run of envelopes, and the relay's own on acknowledgements): the wall-clock rates move more between runs than the CPU ratio does.`,
       '',
       ...enc.map((line) => `- ${line}`),
     ].join('\n'),

@@ -11,8 +11,9 @@ import { killWorkers, Worker, type Line } from './worker.js';
 // Stronger than SIGKILL: the member's device loses its disk mid-stream. Its store lives on an ext4
 // loop mount that the kernel turns read-only (nothing written afterwards, nor anything not yet
 // fsynced, reaches the disk: a power cut, as far as the store can tell), then the process is killed
-// and the disk checked and mounted again. The SDK acknowledges an envelope only after committing it
-// (SQLite WAL, synchronous = FULL), so nothing the relay deleted may be missing afterwards.
+// and the disk checked and mounted again. The SDK acknowledges an envelope only after the run it
+// was processed in is synced to disk (each envelope's commit skips the fsync; one FULL commit ends
+// the run: docs/sdk.md "Offline drain"), so nothing the relay deleted may be missing afterwards.
 // Needs root and loop devices; no other method drops unsynced writes, so without them the test is
 // not registered (member-sigkill.test.ts covers the process crash everywhere).
 const CYCLES = scale(1, 10);

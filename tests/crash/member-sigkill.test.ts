@@ -9,15 +9,16 @@ import { killWorkers, Worker, type Line } from './worker.js';
 // moments while alerts stream in, then restarted on the same SQLite store, again and again.
 //
 // "Delivered to the application" means: present in the SDK's durable store (`group.alerts()`), which
-// is what an app shows after a restart. The SDK's guarantee, which this test checks:
-//  - an envelope is written to the store's unprocessed table before the relay gets its ack, so a
-//    crash before that write means the relay still has it and redelivers it;
+// is what an app shows after a restart. The SDK's guarantee, which this test checks (docs/sdk.md
+// "Offline drain"):
 //  - decryption, the alert row, the ratchet step and the "processed" marks (envelope guid and
-//    (sender, device, sentAt)) commit in one transaction that also removes the unprocessed row, so a
-//    crash before that commit means the envelope is processed again from the unprocessed table (or
-//    redelivered), and a crash after it means it is recognised and not surfaced twice;
-//  - the `alert` event fires after that commit: an app may miss an event (killed between commit and
-//    event) but never sees one twice, and the store always has the alert.
+//    (sender, device, sentAt)) commit in one transaction; a run of envelopes ends with one sync of
+//    the store, and only then are its envelopes acknowledged, so a crash before that sync leaves
+//    them with the relay, which delivers them again: one whose commit survived is recognised by its
+//    guid, one whose commit was lost is processed again;
+//  - an envelope that cannot be processed now is stored unprocessed before its acknowledgement;
+//  - the `alert` event fires after the sync: an app may miss an event (killed between the sync and
+//    the event) but never sees one twice, and the store always has the alert.
 const CYCLES = scale(3, 20);
 
 /** Generous: a loaded machine starts a relay process in seconds, not milliseconds. */

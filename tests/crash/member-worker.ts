@@ -3,6 +3,7 @@
 // store, connects, and reports on stdout, one JSON object per line:
 //   {"t":"ready"}                     connect() resolved: the relay's backlog is processed
 //   {"t":"alert","title":…}           the application was handed an alert (after the SDK committed it)
+//   {"t":"progress","done":…,"pending":…,"complete":bool}   a drain-progress event (reported after every run)
 //   {"t":"rejected","reason":…}       an envelope was refused
 //   {"t":"error","message":…,"transient":bool}
 //   {"t":"dump","alerts":[…]}         answer to "dump" on stdin: the titles in the durable store, then exit 0
@@ -23,7 +24,9 @@ const client = await AvisoClient.open({
   connection: { backoff: { initialMs: 50, maxMs: 500 }, keepalive: { intervalMs: 1_000, timeoutMs: 3_000 } },
   requestTimeoutMs: 5_000,
   groupSyncIntervalMs: 0,
+  drainProgressMs: 0,
 });
+client.on('drain-progress', (p) => report({ t: 'progress', ...p }));
 client.on('alert', (a) => report({ t: 'alert', title: a.title }));
 client.on('rejected', (r) => report({ t: 'rejected', reason: r.reason, message: r.error.message }));
 client.on('error', (e) => report({ t: 'error', message: `${e.name}: ${e.message}`, transient: e instanceof RelayRequestError && e.retryable }));

@@ -13,7 +13,11 @@ export function killWorkers(): void {
 }
 
 /** A line the worker prints (see member-worker.ts). */
-export type Line = { t: 'ready' } | { t: 'alert'; title: string } | { t: 'rejected'; reason: string; message: string } | { t: 'error'; message: string; transient: boolean } | { t: 'dump'; alerts: string[] };
+export type Line =
+  | { t: 'ready' }
+  | { t: 'alert'; title: string }
+  | { t: 'progress'; done: number; pending: number; complete: boolean }
+  | { t: 'rejected'; reason: string; message: string } | { t: 'error'; message: string; transient: boolean } | { t: 'dump'; alerts: string[] };
 
 /** One run of the worker process, with every line it printed. */
 export class Worker {

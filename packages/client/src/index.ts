@@ -1,4 +1,4 @@
-export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type GroupEvent, type RejectedEnvelope } from './api/aviso-client.js';
+export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type DrainProgress, type GroupEvent, type RejectedEnvelope } from './api/aviso-client.js';
 export {
   AlreadyRegisteredError,
   ClientClosedError,

@@ -47,7 +47,7 @@ import { DirectSender } from '../messaging/direct.js';
 import { directRetentionChange, readDirectRetention } from '../messaging/direct-retention.js';
 import { GroupReceiver } from '../messaging/group-receiver.js';
 import { GroupSender } from '../messaging/group-sender.js';
-import { Inbox, type DirectMessage, type RejectedEnvelope } from '../messaging/inbox.js';
+import { Inbox, type DirectMessage, type DrainProgress, type RejectedEnvelope } from '../messaging/inbox.js';
 import { SentClock } from '../messaging/sent-clock.js';
 import type { AccountRecord, AvisoStore } from '../stores/interfaces.js';
 import type { LocalKeys } from '../stores/libsignal-adapters.js';
@@ -67,7 +67,7 @@ import { errInfo, silentLogger, type Logger } from '../util/logger.js';
 import { AlertBook } from './alert-book.js';
 import { Group } from './group.js';
 
-export type { DirectMessage, RejectedEnvelope } from '../messaging/inbox.js';
+export type { DirectMessage, DrainProgress, RejectedEnvelope } from '../messaging/inbox.js';
 
 export interface AvisoClientOptions {
   /** Directory for the SQLite store; the same directory reopens the same identity. Omit for memory only. */
@@ -93,6 +93,8 @@ export interface AvisoClientOptions {
   requestTimeoutMs?: number;
   /** Bring your own store (tests, other backends). */
   store?: AvisoStore;
+  /** `drain-progress` at most this often while a backlog drains, ms. Default 250; 0 reports after every run of envelopes. */
+  drainProgressMs?: number;
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
   /**
@@ -116,6 +118,8 @@ export interface AvisoClientEvents {
   direct: DirectMessage;
   rejected: RejectedEnvelope;
   'queue-overflow': { dropped: number };
+  /** A long offline drain: at most every 250 ms while it lasts, then once with `complete` (docs/sdk.md "Offline drain"). */
+  'drain-progress': DrainProgress;
   'identity-changed': { accountId: string };
   /** A group member's key from the relay is not the verified log's: not encrypted to, or its message dropped. */
   'identity-mismatch': IdentityMismatchError;
@@ -232,7 +236,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }) });
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
-    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger });
+    this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger, ...(opts.drainProgressMs === undefined ? {} : { progressMs: opts.drainProgressMs }) });
     // Retention (docs/alerts.md "Retention"): what is past its deadline goes before anything is read.
     this.#book.start();
   }
@@ -420,7 +424,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
 
   /**
    * Opens live delivery. First processes envelopes left unprocessed by a previous run, then
-   * resolves once the relay reports `queue.empty` and every envelope before it was processed.
+   * resolves once the relay's `queue.empty` came (it follows the last envelope the relay had queued
+   * for this device when the socket opened) and every envelope before it is stored, acknowledged,
+   * processed, durably committed and surfaced (its event emitted). A long drain reports
+   * `drain-progress` on the way (docs/sdk.md "Offline drain").
    */
   async connect(): Promise<void> {
     this.#assertOpen();
@@ -442,7 +449,10 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const drained = (this.#drained = deferred());
     connection.on('state', (state) => {
       // Changes may have happened while we were away: each group syncs before its next message applies.
-      if (state === 'open') this.#receiver.connectionOpened();
+      if (state === 'open') {
+        this.#receiver.connectionOpened();
+        this.#inbox.beginDrain();
+      }
       this.emit('connection', state);
     });
     connection.on('frame', (frame) => this.#onFrame(frame));
@@ -585,6 +595,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
     this.#book.stop();
+    // What is already here is processed and answered on the open socket before it closes.
+    if (connection) await this.#inbox.quiesce().catch(() => undefined);
     this.#inbox.detach();
     await connection?.close();
     await this.#sender.idle().catch(() => undefined);
@@ -658,7 +670,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
         return;
       case QUEUE_EMPTY: {
         const drained = this.#drained;
-        void this.#crypto.idle().then(() => {
+        // Every delivery before queue.empty: stored, acknowledged, processed, synced and surfaced.
+        void this.#inbox.settle().then(() => {
+          this.#inbox.endDrain();
           drained?.resolve();
           void this.#maintainKeys();
         });

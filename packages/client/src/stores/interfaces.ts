@@ -334,14 +334,34 @@ export interface AvisoStore {
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
 
-  /** Applies every change or none; throws (leaving the store untouched) on any conflict. */
-  commit(changes: StoreChanges): void;
+  /**
+   * Applies every change or none; throws (leaving the store untouched) on any conflict. Durable when
+   * it returns, unless `options.deferSync`: then the change is applied and visible to every read at
+   * once, survives the process being killed, and is made durable against power loss by the next
+   * `sync()` or the next commit without `deferSync`, whichever comes first. A store that ignores the
+   * option (commits every change durably) is correct, only slower.
+   */
+  commit(changes: StoreChanges, options?: CommitOptions): void;
+  /**
+   * Makes every earlier commit durable (the deferred ones: `CommitOptions.deferSync`). Optional: a
+   * store whose commits are always durable, or that has no files, needs none.
+   */
+  sync?(): void;
   /**
    * Makes deleted rows unrecoverable from the files: moves the write-ahead log into the database
    * and empties it (deleted pages are zeroed by secure_delete). Optional: a memory store has no files.
    */
   scrub?(): void;
   close(): void;
+}
+
+export interface CommitOptions {
+  /**
+   * Skip waiting for the disk on this commit; the caller promises a `sync()` before anything
+   * depends on the change surviving a power cut (an acknowledgement, an event shown to the user).
+   * The inbox commits a run of envelopes this way, then syncs once (docs/sdk.md "Offline drain").
+   */
+  deferSync?: boolean;
 }
 
 /** Thrown by `commit` when a change set conflicts with stored state (replay, duplicate). */

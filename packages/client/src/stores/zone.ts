@@ -1,6 +1,7 @@
 import {
   kyberUseKey,
   type AvisoStore,
+  type CommitOptions,
   type IdentityRecord,
   type KyberUse,
   type StoreChanges,
@@ -113,8 +114,8 @@ export class Zone {
   }
 
   /** Writes the zone and `extra` in one store transaction. */
-  commit(extra: StoreChanges = {}): void {
-    this.store.commit(this.changes(extra));
+  commit(extra: StoreChanges = {}, options?: CommitOptions): void {
+    this.store.commit(this.changes(extra), options);
   }
 }
 

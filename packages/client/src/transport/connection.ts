@@ -61,6 +61,7 @@ export class RelayConnection extends TypedEmitter<ConnectionEvents> {
   #retryTimer: NodeJS.Timeout | undefined;
   #keepaliveTimer: NodeJS.Timeout | undefined;
   #nextId = 1;
+  #epoch = 0;
   readonly #pendingPings = new Map<number, { resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }>();
 
   constructor(opts: ConnectionOptions) {
@@ -71,6 +72,15 @@ export class RelayConnection extends TypedEmitter<ConnectionEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /**
+   * Which WebSocket this is, counting every one opened: a frame id means something only on the
+   * socket it came in on (the relay numbers each socket's deliveries from 1), so an answer is sent
+   * only while that socket is still the current one.
+   */
+  get socketEpoch(): number {
+    return this.#epoch;
   }
 
   start(): void {
@@ -142,6 +152,7 @@ export class RelayConnection extends TypedEmitter<ConnectionEvents> {
   #open(): void {
     if (this.#stopped) return;
     this.#setState('connecting');
+    this.#epoch++;
     let fatal: Error | undefined;
     const socket = new this.#WebSocket(this.#opts.url, WS_SUBPROTOCOL, {
       headers: this.#opts.headers(),

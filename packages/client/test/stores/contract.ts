@@ -515,8 +515,35 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.listSendLog('g', 30, 30)[0]!.recipients).toEqual(['a-30.1', 'b.2']);
     });
 
+    it('a deferred commit is applied at once, conflicts like any other, and sync() leaves the store as it was', () => {
+      const store = make();
+      store.commit({ processedEnvelopes: [{ guid: 'g1', processedAt: Date.now() }], addUnprocessed: [{ guid: 'u1', serverTimestamp: 1, content: 'AAAA', receivedAt: 1 }] }, { deferSync: true });
+      expect(store.isEnvelopeProcessed('g1')).toBe(true);
+      expect(store.listUnprocessed().map((u) => u.guid)).toEqual(['u1']);
+      store.commit({ kyberUsed: [{ kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }] }, { deferSync: true });
+      expect(() => store.commit({ kyberUsed: [{ kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }], addUnprocessed: [{ guid: 'u2', serverTimestamp: 1, content: 'AAAA', receivedAt: 1 }] }, { deferSync: true })).toThrow(StoreConflictError);
+      expect(store.listUnprocessed().map((u) => u.guid)).toEqual(['u1']);
+      store.sync?.();
+      store.sync?.();
+      expect(store.isEnvelopeProcessed('g1')).toBe(true);
+      // A durable commit after deferred ones is still a commit like any other.
+      store.commit({ removeUnprocessed: ['u1'] });
+      expect(store.listUnprocessed()).toEqual([]);
+    });
+
     if (factory.reopen) {
       const reopen = factory.reopen;
+      it('keeps deferred commits across reopen, synced or not (the process survives)', () => {
+        const store = factory.make();
+        store.commit({ processedEnvelopes: [{ guid: 'd1', processedAt: Date.now() }] }, { deferSync: true });
+        store.sync?.();
+        store.commit({ processedEnvelopes: [{ guid: 'd2', processedAt: Date.now() }] }, { deferSync: true });
+        const again = reopen(store);
+        open.push(again);
+        expect(again.isEnvelopeProcessed('d1')).toBe(true);
+        expect(again.isEnvelopeProcessed('d2')).toBe(true);
+      });
+
       it('persists groups across reopen', () => {
         const store = factory.make();
         const g = sampleGroup('c'.repeat(64), 7);
