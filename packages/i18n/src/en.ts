@@ -3,6 +3,10 @@ import { session } from './en/session.js';
 import { member } from './en/member.js';
 import { organiser } from './en/organiser.js';
 import { lock } from './en/lock.js';
+import { cliHelp } from './en/cli-help.js';
+import { cliCommands } from './en/cli-commands.js';
+import { cliErrors } from './en/cli-errors.js';
+import { cliBoard } from './en/cli-board.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -13,6 +17,10 @@ export const en = {
   ...member,
   ...organiser,
   ...lock,
+  ...cliHelp,
+  ...cliCommands,
+  ...cliErrors,
+  ...cliBoard,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

@@ -4,6 +4,10 @@ import { session } from './es/session.js';
 import { member } from './es/member.js';
 import { organiser } from './es/organiser.js';
 import { lock } from './es/lock.js';
+import { cliHelp } from './es/cli-help.js';
+import { cliCommands } from './es/cli-commands.js';
+import { cliErrors } from './es/cli-errors.js';
+import { cliBoard } from './es/cli-board.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -14,6 +18,10 @@ export const es = {
   ...member,
   ...organiser,
   ...lock,
+  ...cliHelp,
+  ...cliCommands,
+  ...cliErrors,
+  ...cliBoard,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -1,0 +1,24 @@
+import { en } from './en.js';
+import { es } from './es.js';
+
+// Aviso's one catalog: pure data (no I/O, no formatter), shared by the app and the CLI. Loading it
+// costs little; the ICU formatter is what costs, so it lives apart (index.ts, lite.ts).
+export const LANGS = ['es', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export type MessageKey = keyof typeof en;
+export type Params = Record<string, string | number>;
+
+export const CATALOG: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { en, es };
+
+export function isLang(v: unknown): v is Lang {
+  return typeof v === 'string' && (LANGS as readonly string[]).includes(v);
+}
+
+/** The best of our languages for a list of preferences (navigator.languages, LANG): Spanish first on a tie. */
+export function pickLang(preferences: readonly string[], fallback: Lang = 'es'): Lang {
+  for (const p of preferences) {
+    const base = p.toLowerCase().split(/[-_]/)[0];
+    if (isLang(base)) return base;
+  }
+  return fallback;
+}

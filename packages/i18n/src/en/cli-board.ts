@@ -1,0 +1,33 @@
+// `aviso listen` (packages/cli/src/listen/, commands/listen.ts): the live board on a terminal and the
+// one line per event it prints when piped. Times and ages come from Intl in the local time zone.
+export const cliBoard = {
+  'cli.board.header': 'aviso listen — profile "{profile}"',
+  'cli.board.headerState': 'aviso listen — profile "{profile}" — {state}',
+  'cli.board.status': '{header} — {count, plural, =0 {no current alerts} one {# current alert} other {# current alerts}} — {time} — Ctrl-C to stop',
+  'cli.board.empty': '  no alerts yet; waiting…',
+  'cli.board.expired': '  [EXPIRED]',
+  'cli.board.retracted': '  [RETRACTED]',
+  'cli.board.retractedWhy': '  [RETRACTED: {reason}]',
+  'cli.board.allClear': '  [ALL CLEAR]',
+  'cli.board.from': 'from',
+  'cli.board.id': 'id {id}',
+  'cli.board.messages': 'messages:',
+  'cli.board.senderRemoved': 'its sender was removed from the group',
+  'cli.connection.connecting': 'connecting',
+  'cli.connection.closed': 'offline, trying again',
+  'cli.connection.open': 'connected',
+  'cli.handedOver': 'aviso listen: the Aviso app took over profile "{profile}"; it shows the same alerts. Stopping here.',
+  'cli.warning.alertDropped': 'alert {id} was dropped: its sender was removed from the group',
+  'cli.warning.identityChanged': 'the safety number with {account} changed; nothing more goes to them until you compare it (`aviso verify {short}`) and run `aviso accept {short}`',
+
+  'cli.event.alert': '{time} ALERT {severity} {kind}: {title} — {place} — in {group} from {from} [{id}]{retracted, select, yes { RETRACTED} other {}}{body}',
+  'cli.event.ack': '{time} {from} answered {status} to [{id}]{counts}',
+  'cli.event.confirm': '{time} {from} confirmed [{id}]{note}{counts}',
+  'cli.event.dispute': '{time} {from} disputed [{id}]{note}{counts}',
+  'cli.event.retract': '{time} RETRACTED [{id}] by {from}{reason}',
+  'cli.event.allClear': '{time} ALL CLEAR [{id}] from {from}',
+  'cli.event.expired': '{time} expired [{id}] in {group}',
+  'cli.event.connection': '{time} connection: {state}',
+  'cli.event.warning': '{time} warning: {message}',
+  'cli.event.ready': '{time} listening (caught up); Ctrl-C to stop',
+} as const;
