@@ -1,7 +1,7 @@
 import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger, type ProfileSecret } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
 import { forward, type Runner } from './control.js';
-import { CliError, ForwardedError, type ErrorContext } from './cli-error.js';
+import { CliError, cliError, ForwardedError, type ErrorContext } from './cli-error.js';
 import type { CliIo, Output } from './output.js';
 import { currentPassphrase } from './passphrase.js';
 import type { Profile } from './profile.js';
@@ -74,7 +74,7 @@ export async function withClient<T>(ctx: Context, opts: SessionOptions, fn: (cli
 
 /** The secret of an encrypted profile: its passphrase, from the file or the terminal. */
 export async function profileSecret(ctx: Context, profile: string, protection: 'passphrase' | 'key-file'): Promise<ProfileSecret> {
-  if (protection === 'key-file') throw new CliError('PASSPHRASE_REQUIRED', `profile "${profile}" is encrypted with a key file, which the CLI does not open — open it through the SDK with keyFile`);
+  if (protection === 'key-file') throw cliError('PASSPHRASE_REQUIRED', 'cli.error.keyFileProfile', { profile });
   return { passphrase: await currentPassphrase(ctx.io, ctx.passphraseFile, profile) };
 }
 

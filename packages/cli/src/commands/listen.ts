@@ -3,9 +3,10 @@ import type { AvisoClient } from '@aviso/client';
 import type { Parsed } from '../command.js';
 import { serveControl } from '../control.js';
 import { isHandover } from '../handover.js';
-import { toCliError } from '../errors.js';
+import { humanMessage, toCliError } from '../errors.js';
 import { ackCounts } from '../format.js';
-import { AlertBoard, describeEvent } from '../listen/view.js';
+import { AlertBoard, connectionLabel, describeEvent } from '../listen/view.js';
+import { say, sayEnglish, type MessageKey, type Params } from '../lang.js';
 import { jsonLine, type JsonObject } from '../output.js';
 import { withClient, type Context } from '../session.js';
 import { senderLabel } from '../people.js';
@@ -40,6 +41,8 @@ class ListenSession {
   #ring = false;
   /** https://no-color.org: set and not empty turns colour off (the bell is not colour and stays). */
   readonly #colour: boolean;
+  /** Warnings in the terminal's language, by their English message (what --json carries). */
+  readonly #warnings = new Map<string, string>();
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
@@ -88,7 +91,7 @@ class ListenSession {
       if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
       if (this.#handedOver) {
         if (this.#mode === 'json') this.ctx.io.out(jsonLine({ type: 'handed-over', to: 'app' }));
-        else this.ctx.io.out(`aviso listen: the Aviso app took over profile "${this.ctx.profile.name}"; it shows the same alerts. Stopping here.`);
+        else this.ctx.io.out(say('cli.handedOver', { profile: this.ctx.profile.name }));
       }
       this.#ready = false;
       await feed.close(); // prints `closed`, and nothing after it
@@ -132,25 +135,27 @@ class ListenSession {
         if (detail.group) this.#board.addText({ sentAt: Number(event['sentAt']), group: detail.group.title, from: this.#label(detail.group.id, String(event['from'])), text: String(event['text']) });
         break;
       case 'warning':
-        if (event['code'] === 'ALERT_DROPPED' && id) this.#board.retract(id, 'its sender was removed from the group');
+        if (event['code'] === 'ALERT_DROPPED' && id) this.#board.retract(id, say('cli.board.senderRemoved'));
         break;
     }
     this.#emit(event);
   }
 
+  /** A warning's code and English message for --json; the terminal's words are kept for the lines and the board. */
   #describe(problem: FeedProblem): { code: string; message: string } {
+    const worded = (code: string, key: MessageKey, params: Params) => {
+      const message = sayEnglish(key, params);
+      this.#warnings.set(message, say(key, params));
+      return { code, message };
+    };
     switch (problem.kind) {
       case 'alert-dropped':
-        return { code: 'ALERT_DROPPED', message: `alert ${problem.alertId.slice(0, 8)} was dropped: its sender was removed from the group` };
-      case 'identity-changed': {
-        const id = problem.accountId.slice(0, 8);
-        return {
-          code: 'IDENTITY_CHANGED',
-          message: `the safety number with ${problem.accountId} changed; nothing more goes to them until you compare it (\`aviso verify ${id}\`) and run \`aviso accept ${id}\``,
-        };
-      }
+        return worded('ALERT_DROPPED', 'cli.warning.alertDropped', { id: problem.alertId.slice(0, 8) });
+      case 'identity-changed':
+        return worded('IDENTITY_CHANGED', 'cli.warning.identityChanged', { account: problem.accountId, short: problem.accountId.slice(0, 8) });
       case 'error': {
         const e = toCliError(problem.error, this.ctx.errors);
+        this.#warnings.set(e.message, humanMessage(e));
         return { code: e.code, message: e.message };
       }
     }
@@ -173,13 +178,17 @@ class ListenSession {
   #emit(event: FeedEvent): void {
     if (this.#mode === 'json') this.ctx.io.out(jsonLine(event as JsonObject));
     else if (this.#mode === 'lines') {
-      if (event.type !== 'closed') this.ctx.io.out(terminalLine(describeEvent(event as JsonObject, Date.now(), (id) => this.#label(String(event['groupId']), id))));
+      if (event.type !== 'closed') {
+        const line = describeEvent(event as JsonObject, Date.now(), (id) => this.#label(String(event['groupId']), id), (message) => this.#warnings.get(message) ?? message);
+        this.ctx.io.out(terminalLine(line));
+      }
     } else if (this.#ready && event.type !== 'closed') this.#draw();
   }
 
   #draw(): void {
     const connection = this.#feed?.connection ?? 'connecting';
-    const header = `aviso listen — profile "${this.ctx.profile.name}"${connection === 'open' ? '' : ` — ${connection}`}`;
+    const profile = this.ctx.profile.name;
+    const header = connection === 'open' ? say('cli.board.header', { profile }) : say('cli.board.headerState', { profile, state: connectionLabel(connection) });
     // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
     const frame = this.#board
       .frame(Date.now(), header, this.ctx.io.columns())

@@ -15,6 +15,7 @@ export const cliBoard = {
   'cli.board.senderRemoved': 'its sender was removed from the group',
   'cli.connection.connecting': 'connecting',
   'cli.connection.closed': 'offline, trying again',
+  'cli.connection.reconnecting': 'reconnecting',
   'cli.connection.open': 'connected',
   'cli.handedOver': 'aviso listen: the Aviso app took over profile "{profile}"; it shows the same alerts. Stopping here.',
   'cli.warning.alertDropped': 'alert {id} was dropped: its sender was removed from the group',

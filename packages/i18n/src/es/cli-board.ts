@@ -16,6 +16,7 @@ export const cliBoard = {
   'cli.board.senderRemoved': 'sacaron del grupo a quien la mandó',
   'cli.connection.connecting': 'conectando',
   'cli.connection.closed': 'sin conexión, intentando otra vez',
+  'cli.connection.reconnecting': 'reconectando',
   'cli.connection.open': 'conectado',
   'cli.handedOver': 'aviso listen: la app de Aviso tomó el perfil «{profile}»; muestra las mismas alertas. Aquí se detiene.',
   'cli.warning.alertDropped': 'se descartó la alerta {id}: sacaron del grupo a quien la mandó',

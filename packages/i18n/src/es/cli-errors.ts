@@ -11,7 +11,7 @@ export const cliErrors = {
   'cli.usage.passphraseSubcommand': 'a passphrase le falta qué hacer: `aviso passphrase set` o `aviso passphrase change`',
   'cli.usage.groupSubcommand': 'a group le falta qué hacer: `aviso group create <title>`',
   'cli.usage.unknownCommand': 'no existe el comando «{name}» — corre `aviso --help` para ver la lista',
-  'cli.usage.missingArguments': 'a `aviso {command}` le faltan argumentos: {usage}',
+  'cli.usage.missingArguments': 'faltan argumentos para `aviso {command}`: {usage}',
   'cli.usage.tooManyArguments': '`aviso {command}` recibió demasiados argumentos (pon entre comillas el texto con espacios): {usage}',
   'cli.usage.listenHolds': '`aviso {command}` no puede correr mientras `aviso listen` tiene abierto el perfil «{profile}» — detenlo primero (Ctrl-C)',
   'cli.usage.duration': '{option} lleva una duración como 30m, 4h o 7d (recibió «{text}»)',

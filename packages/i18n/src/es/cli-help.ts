@@ -59,7 +59,7 @@ export const cliHelp = {
 
   'cli.cmd.alert': 'manda una alerta a todos los miembros de un grupo',
   'cli.cmd.alert.details':
-    '--kind KIND          {kinds} (también en español: redada, reten, patrulla, vieron-agentes, otro)\n' +
+    '--kind KIND          {kinds} (también en español: redada, retén, patrulla, vieron-agentes, otro)\n' +
     '--severity LEVEL     {severities} (también: muy-grave, urgente, aviso)\n' +
     '--title TEXT         qué está pasando (como máximo {titleChars} caracteres)\n' +
     '--place TEXT         dónde (como máximo {placeChars} caracteres)\n' +
