@@ -10,6 +10,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI speaks the terminal's language and prints times in its zone: tests that read its
+    // English output pin both (children inherit them), so a Spanish or non-UTC CI machine changes
+    // nothing. Tests of Spanish output set AVISO_LANG=es (or LANG) on the process they start.
+    env: { AVISO_LANG: 'en', TZ: 'UTC' },
     // CI reads the summary from a JSON report (vitest is not a runner its harness parses).
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: '.ci/out/vitest.json' },

@@ -120,8 +120,8 @@ describe('the board at 80 columns', () => {
       await coloured.waitFor(new RegExp(`id ${id.slice(0, 8)}`), 'the id on the board');
       const frame = lastFrame(coloured.output).filter((l) => l !== '');
       for (const l of frame) expect(columns(l), l).toBeLessThanOrEqual(80);
-      expect(frame.some((l) => l.startsWith('CRITICAL raid       🚨🚨'))).toBe(true);
-      expect(coloured.output).toContain('\x1b[1;31mCRITICAL raid');
+      expect(frame.some((l) => l.startsWith('CRITICAL Raid        🚨🚨'))).toBe(true);
+      expect(coloured.output).toContain('\x1b[1;31mCRITICAL Raid');
       expect(coloured.output).toContain('\x07');
     } finally {
       await coloured.stop();

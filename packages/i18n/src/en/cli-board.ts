@@ -22,7 +22,7 @@ export const cliBoard = {
   'cli.warning.identityChanged': 'the safety number with {account} changed; nothing more goes to them until you compare it (`aviso verify {short}`) and run `aviso accept {short}`',
 
   'cli.event.alert': '{time} ALERT {severity} {kind}: {title} — {place} — in {group} from {from} [{id}]{retracted, select, yes { RETRACTED} other {}}{body}',
-  'cli.event.ack': '{time} {from} answered {status} to [{id}]{counts}',
+  'cli.event.ack': '{time} {from} answered "{status}" to [{id}]{counts}',
   'cli.event.confirm': '{time} {from} confirmed [{id}]{note}{counts}',
   'cli.event.dispute': '{time} {from} disputed [{id}]{note}{counts}',
   'cli.event.retract': '{time} RETRACTED [{id}] by {from}{reason}',

@@ -42,7 +42,7 @@ export const cliCommands = {
   'cli.alerts.retractedWhy': '  RETRACTED ({reason})',
   'cli.alerts.allClear': '  ALL CLEAR',
   'cli.counts': "seen {seen} · on my way {onMyWay} · on scene {onScene} · can't {cannot} · confirmed {confirmed} · disputed {disputed}",
-  'cli.acked': 'acknowledged "{title}" as {status}',
+  'cli.acked': 'acknowledged "{title}" as "{status}"',
   'cli.confirmed': 'confirmed "{title}"',
   'cli.disputed': 'disputed "{title}"',
   'cli.retracted': 'retracted "{title}"',
