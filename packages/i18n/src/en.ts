@@ -7,6 +7,7 @@ import { cliHelp } from './en/cli-help.js';
 import { cliCommands } from './en/cli-commands.js';
 import { cliErrors } from './en/cli-errors.js';
 import { cliBoard } from './en/cli-board.js';
+import { relayCli } from './en/relay-cli.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -21,6 +22,7 @@ export const en = {
   ...cliCommands,
   ...cliErrors,
   ...cliBoard,
+  ...relayCli,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

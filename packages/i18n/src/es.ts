@@ -8,6 +8,7 @@ import { cliHelp } from './es/cli-help.js';
 import { cliCommands } from './es/cli-commands.js';
 import { cliErrors } from './es/cli-errors.js';
 import { cliBoard } from './es/cli-board.js';
+import { relayCli } from './es/relay-cli.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -22,6 +23,7 @@ export const es = {
   ...cliCommands,
   ...cliErrors,
   ...cliBoard,
+  ...relayCli,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -4,7 +4,7 @@ import { plainFill } from './plain.js';
 
 // The catalog with its ICU formatter loaded up front (the app). The CLI uses ./lite.ts, which
 // loads the formatter only when a command needs a plural.
-export { CATALOG, LANGS, isLang, pickLang, type Lang, type MessageKey, type Params } from './catalog.js';
+export { CATALOG, LANGS, isLang, langFromEnv, pickLang, type Lang, type MessageKey, type Params } from './catalog.js';
 export { age, dateTime, until } from './time.js';
 
 /** `<group>` in a message is text, never a rich-text tag: no message of ours carries markup. */

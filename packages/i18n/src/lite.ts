@@ -8,7 +8,7 @@ import { plainFill } from './plain.js';
  * only for plurals and selects. `loadIcu()` loads it; a front end awaits it before running anything
  * that may say a plural. Saying one before is a bug, and `t` says so instead of guessing.
  */
-export { CATALOG, LANGS, isLang, pickLang, type Lang, type MessageKey, type Params } from './catalog.js';
+export { CATALOG, LANGS, isLang, langFromEnv, pickLang, type Lang, type MessageKey, type Params } from './catalog.js';
 export { age, dateTime, until } from './time.js';
 
 let Formatter: typeof IntlMessageFormat | undefined;
