@@ -99,7 +99,7 @@ describe('aviso in Spanish', () => {
       await listen.waitFor(new RegExp(`Rosa \\(organizador\\) respondió «Voy en camino» a \\[${id.slice(0, 8)}\\] \\(visto 0 · en camino 1 ·`), 'the answer line');
       const noEs = await aviso(['--profile', 'rosa', 'ack', id.slice(0, 8), 'quizás']);
       expect(noEs.code).toBe(2);
-      expect(noEs.stderr).toBe('aviso: la respuesta tiene que ser uno de estos: seen, on-my-way, on-scene, cannot (recibió «quizás»)\n');
+      expect(noEs.stderr).toBe('aviso: la respuesta tiene que ser uno de estos: visto, voy-en-camino, en-el-lugar, no-puedo (o seen, on-my-way, on-scene, cannot) (recibió «quizás»)\n');
     } finally {
       await listen.interrupt();
     }

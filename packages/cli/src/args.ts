@@ -17,9 +17,10 @@ export function parseCount(text: string, option: string, max: number): number {
   return n;
 }
 
-export function oneOf<T extends string>(text: string, allowed: readonly T[], option: string): T {
+/** `text` if it is one of `allowed`; else a usage error listing them (or `shown`: the words people may type). */
+export function oneOf<T extends string>(text: string, allowed: readonly T[], option: string, shown?: MessageKey): T {
   if ((allowed as readonly string[]).includes(text)) return text as T;
-  throw usageError('cli.usage.oneOf', { option, allowed: allowed.join(', '), text });
+  throw usageError('cli.usage.oneOf', { option, allowed: shown ? say(shown) : allowed.join(', '), text });
 }
 
 export function required(value: string | undefined, option: string, command: string): string {

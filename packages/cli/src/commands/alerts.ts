@@ -15,8 +15,8 @@ import { allAlerts, findAlert, findGroup } from './lookup.js';
 
 export async function alert(ctx: Context, args: Parsed): Promise<void> {
   // Spanish words are taken too (`--kind redada`, `--severity urgente`): see ../aliases.ts.
-  const kind = oneOf(kindOf(required(stringOption(args, 'kind'), '--kind', 'alert')), ALERT_KINDS, '--kind');
-  const severity = oneOf(severityOf(required(stringOption(args, 'severity'), '--severity', 'alert')), SEVERITIES, '--severity');
+  const kind = oneOf(kindOf(required(stringOption(args, 'kind'), '--kind', 'alert')), ALERT_KINDS, '--kind', 'cli.allowed.kinds');
+  const severity = oneOf(severityOf(required(stringOption(args, 'severity'), '--severity', 'alert')), SEVERITIES, '--severity', 'cli.allowed.severities');
   const title = limited(required(stringOption(args, 'title'), '--title', 'alert'), ALERT_LIMITS.titleChars, 'cli.what.title');
   const place = limited(required(stringOption(args, 'place'), '--place', 'alert'), ALERT_LIMITS.placeChars, 'cli.what.place');
   const body = stringOption(args, 'body');
@@ -82,7 +82,7 @@ function bodyLines(body: string | undefined): string[] {
 
 export async function ack(ctx: Context, args: Parsed): Promise<void> {
   // `visto`, `voy-en-camino`, `en-el-lugar`, `no-puedo` mean the same (../aliases.ts).
-  const status = oneOf(ackStatusOf(args.positionals[1]!), ACK_STATUSES, word('cli.what.status'));
+  const status = oneOf(ackStatusOf(args.positionals[1]!), ACK_STATUSES, word('cli.what.status'), 'cli.allowed.statuses');
   await withClient(ctx, { connect: true }, async (client) => {
     const { alert: a, group } = await findAlert(client, args.positionals[0]!);
     await group.acknowledge(a.id, status);
