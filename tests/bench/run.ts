@@ -9,6 +9,7 @@ import { benchGroups, parseGroupsArgs } from './groups.js';
 import { benchMemory, parseMemoryArgs } from './memory.js';
 import { writeReport } from './support/report.js';
 import { benchThroughput, parseThroughputArgs } from './throughput.js';
+import { benchUnlock, parseUnlockArgs } from './unlock.js';
 
 /**
  * Every benchmark, one after another: `pnpm bench [-- --only throughput,drain] [-- --members N …]`.
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, (argv: string[]) => Promise<void>> = {
   drain: (argv) => benchDrain(parseDrainArgs(argv)),
   app: (argv) => benchApp(parseAppArgs(argv)),
   cli: (argv) => benchCli(parseCliArgs(argv)),
+  unlock: (argv) => benchUnlock(parseUnlockArgs(argv)),
 };
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');

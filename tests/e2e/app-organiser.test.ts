@@ -11,9 +11,11 @@ import type { AvisoClient } from '@aviso/client';
 import { AppProcess, buildApp } from '../support/app-process.js';
 import { axeProblems, launchBrowser, shot } from '../support/app-browser.js';
 import { ClientPool } from '../support/clients.js';
+import { HostileRelay } from '../support/hostile-relay.js';
 import { RelayProcess } from '../support/relay.js';
 
 let relay: RelayProcess;
+let hostile: HostileRelay;
 let organiserApp: AppProcess;
 let memberApp: AppProcess;
 let memberAppEs: AppProcess;
@@ -27,7 +29,7 @@ let code = '';
 
 beforeAll(async () => {
   await buildApp();
-  relay = await RelayProcess.start();
+  [relay, hostile] = await Promise.all([RelayProcess.start(), HostileRelay.start()]);
   [organiserApp, memberApp, memberAppEs] = await Promise.all([AppProcess.start(), AppProcess.start(), AppProcess.start()]);
   browser = await launchBrowser();
   organiserCtx = await browser.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-US' });
@@ -41,7 +43,7 @@ afterAll(async () => {
   await browser?.close();
   await Promise.allSettled([organiserApp?.dispose(), memberApp?.dispose(), memberAppEs?.dispose()]);
   await pool.dispose();
-  await relay?.dispose();
+  await Promise.allSettled([relay?.dispose(), hostile?.dispose()]);
 });
 
 /** axe clean, no sideways scrolling at 360 px, and a screenshot at 360 and 1280 px. */
@@ -77,10 +79,50 @@ describe('the organiser in the app', () => {
     await org.goto(organiserApp.url);
     await org.getByRole('button', { name: 'English' }).click();
     await org.getByText('Register with a token').click();
+    // The address is checked before anything is fetched; a relay that is not there, or answers what
+    // no relay sends, is a typed error, never a 500 (the hostile answers: tests/support/hostile-relay.ts).
+    const refusals: [Record<string, unknown>, number, string][] = [
+      [{}, 400, 'BAD_REQUEST'],
+      [{ relayUrl: 'ftp://relay.example.org' }, 400, 'BAD_REQUEST'],
+      [{ relayUrl: 'javascript:alert(1)' }, 400, 'BAD_REQUEST'],
+      [{ relayUrl: `http://relay.example.org/${'a'.repeat(2048)}` }, 400, 'BAD_REQUEST'],
+      [{ relayUrl: 'http://rosa:secret@127.0.0.1:1' }, 400, 'BAD_REQUEST'],
+      [{ relayUrl: 'http://127.0.0.1:1' }, 503, 'RELAY_DOWN'],
+      [{ relayUrl: hostile.url('not-a-key') }, 502, 'RELAY_BAD_RESPONSE'],
+      [{ relayUrl: hostile.url('html') }, 502, 'RELAY_BAD_RESPONSE'],
+    ];
+    for (const [body, status, errorCode] of refusals) {
+      const res = await call(organiserApp, 'POST', '/api/relay-fingerprint', body);
+      expect([res.status, res.json.error?.code], JSON.stringify(body).slice(0, 60)).toEqual([status, errorCode]);
+    }
+    const badDigits = await call(organiserApp, 'POST', '/api/register', { relayUrl: relay.url, token: 'x', fingerprint: 'abcd' });
+    expect([badDigits.status, badDigits.json.error?.code]).toEqual([400, 'BAD_REQUEST']);
+    // The digits the member compared are not this relay's (it changed its key, or the address now
+    // reaches another relay): nothing is registered, and the token is not spent.
+    const spare = await relay.createToken();
+    const swapped = await call(organiserApp, 'POST', '/api/register', { relayUrl: relay.url, token: spare, fingerprint: '0'.repeat(64) });
+    expect([swapped.status, swapped.json.error?.code]).toEqual([409, 'FINGERPRINT_MISMATCH']);
+    expect((await call(organiserApp, 'GET', '/api/profile')).json['registered']).toBe(false);
+
+    // Two steps: the fingerprint of the relay at the address, to compare with the operator's.
+    const published = (JSON.parse((await relay.cli('info', '--json')).stdout) as { trustRoot: { lines: string[] } }).trustRoot.lines;
     await org.getByLabel('Relay address').fill(relay.url);
-    await org.getByLabel('Registration token').fill(await relay.createToken());
+    await org.getByLabel('Registration token').fill(spare);
     await org.getByLabel('Your name (what your group sees)').nth(1).fill('Rosa');
-    await org.getByRole('button', { name: 'Register', exact: true }).click();
+    await org.getByRole('button', { name: 'Check relay' }).click();
+    await org.getByRole('heading', { name: 'Compare the relay fingerprint' }).waitFor({ timeout: 20_000 });
+    expect(await org.locator('ol.fingerprint li').allInnerTexts()).toEqual(published);
+    await org.getByText('If any group differs, stop.').waitFor();
+    await capture(org, 'relay-check', 'en');
+    await org.getByRole('button', { name: 'Back', exact: true }).click();
+    expect(await org.getByLabel('Relay address').inputValue()).toBe(relay.url); // nothing typed is lost
+    await org.getByRole('button', { name: 'Check relay' }).click();
+    // By keyboard: focus starts at the step's heading, the next stop is "It matches, register".
+    await org.getByRole('heading', { name: 'Compare the relay fingerprint' }).waitFor();
+    expect(await org.evaluate<string | undefined>('document.activeElement?.id')).toBe('fp-title');
+    await org.keyboard.press('Tab');
+    expect(await org.evaluate<string | undefined>('document.activeElement?.textContent')).toBe('It matches, register');
+    await org.keyboard.press('Enter');
     // Registered with no group: the app offers to create one as well as to join.
     await org.getByRole('heading', { name: 'Starting a new group?' }).waitFor({ timeout: 30_000 });
     expect(await org.getByRole('button', { name: 'Join', exact: true }).count()).toBe(1);
@@ -105,6 +147,18 @@ describe('the organiser in the app', () => {
     await member.getByLabel('Your name (what your group sees)').first().fill('Lupe');
     await member.getByRole('button', { name: 'Join', exact: true }).click();
     await member.getByRole('heading', { name: 'Alerts' }).waitFor({ timeout: 30_000 });
+    // The SDK refused any relay whose trust root is not the invite's, and the member is told so.
+    const checked = member.locator('.checked');
+    await checked.getByText('Aviso checked this relay against the fingerprint in your invite: it matches.').waitFor();
+    await checked.getByText('Show the relay fingerprint').click();
+    expect(await checked.locator('ol.fingerprint li').allInnerTexts()).toEqual(published);
+    await checked.getByRole('button', { name: 'OK' }).click();
+    expect(await checked.count()).toBe(0);
+    // Settings shows the pinned relay's fingerprint, the same groups as the operator's.
+    await member.locator('nav').getByRole('button', { name: 'Settings' }).click();
+    await member.getByRole('heading', { name: 'Relay fingerprint' }).waitFor();
+    expect(await member.locator('#settings-relay ol.fingerprint li').allInnerTexts()).toEqual(published);
+    expect(await axeProblems(member)).toEqual([]);
     await member.getByRole('button', { name: 'Groups', exact: true }).click();
     await member.getByRole('heading', { name: 'Your groups' }).waitFor();
     expect(await member.locator('.group-card').count()).toBe(0); // not an organiser: nothing to manage

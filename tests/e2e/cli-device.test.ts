@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AvisoClient, createKeyFile } from '@aviso/client';
 import { CLI, type CliResult } from '../support/cli-process.js';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
 
@@ -91,6 +92,50 @@ describe('a passphrase-protected profile in the CLI', () => {
   });
 });
 
+describe('aviso passphrase duress', () => {
+  test('set it, then unlocking with it opens an empty profile (the display name gone too) and the real passphrase opens nothing; refusals', { timeout: 300_000 }, async () => {
+    const token = await relay.createToken();
+    expect((await aviso(['--profile', 'dora', 'register', relay.url, token, '--name', 'Dora Duress Marker'])).code).toBe(0);
+    const real = passFile('dora', 'dora real passphrase');
+    const duress = passFile('dora-duress', 'dora duress passphrase');
+    expect(await code(['--profile', 'dora', 'passphrase', 'duress', 'set', '--duress-passphrase-file', duress])).toEqual([1, 'NOT_PASSPHRASE_PROTECTED']);
+    expect((await aviso(['--profile', 'dora', 'passphrase', 'set', '--new-passphrase-file', real])).code).toBe(0);
+    expect(await code(['--profile', 'dora', 'passphrase', 'duress', 'set', '--duress-passphrase-file', real, '--passphrase-file', real])).toEqual([1, 'PASSPHRASE_CONFLICT']);
+    expect(await code(['--profile', 'dora', 'passphrase', 'duress'])).toEqual([2, 'USAGE']);
+    const set = await aviso(['--profile', 'dora', 'passphrase', 'duress', 'set', '--duress-passphrase-file', duress, '--passphrase-file', real, '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout.trim())).toEqual({ type: 'duress-set', profile: 'dora' });
+
+    // The duress passphrase unlocks like any other: an ordinary, empty profile with no account.
+    expect(await code(['--profile', 'dora', 'groups', '--passphrase-file', duress])).toEqual([1, 'NOT_REGISTERED']);
+    expect(await code(['--profile', 'dora', 'groups', '--passphrase-file', real])).toEqual([1, 'WRONG_PASSPHRASE']);
+    const left = Buffer.concat(readdirSync(profileDir('dora')).filter((f) => f !== 'lock').map((f) => readFileSync(join(profileDir('dora'), f))));
+    expect(left.includes('Dora Duress Marker')).toBe(false);
+    // The duress passphrase is the empty profile's ordinary one now (clearing is tested in the SDK's duress.test.ts).
+    const cleared = await aviso(['--profile', 'dora', 'passphrase', 'duress', 'clear', '--passphrase-file', duress, '--json']);
+    expect(JSON.parse(cleared.stdout.trim())).toEqual({ type: 'duress-cleared', profile: 'dora' });
+  });
+});
+
+describe('a key-file profile in the CLI', () => {
+  test('opens with --key-file or AVISO_KEY_FILE; without it, or with another key, a typed error', { timeout: 300_000 }, async () => {
+    const keyFile = join(secrets, 'bot.key');
+    createKeyFile(keyFile);
+    const bot = await AvisoClient.open({ dataDir: profileDir('bot'), keyFile });
+    await bot.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+    await bot.close();
+    const viaFlag = await aviso(['--profile', 'bot', 'groups', '--key-file', keyFile, '--json']);
+    expect(viaFlag.code, viaFlag.stderr).toBe(0);
+    const viaEnv = await aviso(['--profile', 'bot', 'groups', '--json'], { AVISO_KEY_FILE: keyFile });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    expect(await code(['--profile', 'bot', 'groups'])).toEqual([1, 'PASSPHRASE_REQUIRED']);
+    const other = join(secrets, 'other.key');
+    createKeyFile(other);
+    expect(await code(['--profile', 'bot', 'groups', '--key-file', other])).toEqual([1, 'KEY_FILE_INVALID']);
+    expect(await code(['--profile', 'bot', 'groups', '--key-file', join(secrets, 'missing.key')])).toEqual([1, 'KEY_FILE_INVALID']);
+  });
+});
+
 describe('aviso wipe', () => {
   test('needs --yes without a terminal, then destroys the profile without its passphrase; a fresh profile starts in its place', { timeout: 300_000 }, async () => {
     const token = await relay.createToken();
@@ -114,11 +159,11 @@ describe('aviso wipe', () => {
     expect((await aviso(['--profile', 'wipe2', 'register', relay.url, token, '--name', 'Crash Marker'])).code).toBe(0);
     const pw = passFile('wipe2', 'crash pass');
     expect((await aviso(['--profile', 'wipe2', 'passphrase', 'set', '--new-passphrase-file', pw])).code).toBe(0);
-    const wrapped = (JSON.parse(readFileSync(join(profileDir('wipe2'), 'aviso-client.key.json'), 'utf8')) as { wrappedKey: string }).wrappedKey;
+    const slots = (JSON.parse(readFileSync(join(profileDir('wipe2'), 'aviso-client.key.json'), 'utf8')) as { slots: Array<{ sealed: string }> }).slots;
     const killed = await aviso(['--profile', 'wipe2', 'wipe', '--yes'], { AVISO_TEST_CRASH_AT: 'wipe:key-shredded' });
     expect(killed.code).toBe(-1); // killed by the signal
     const left = Buffer.concat(readdirSync(profileDir('wipe2')).filter((f) => f !== 'lock').map((f) => readFileSync(join(profileDir('wipe2'), f))));
-    expect(left.includes(wrapped)).toBe(false);
+    for (const slot of slots) expect(left.includes(slot.sealed)).toBe(false);
     expect(await code(['--profile', 'wipe2', 'groups', '--passphrase-file', pw])).toEqual([1, 'STORE_WIPED']);
     const finished = await aviso(['--profile', 'wipe2', 'wipe', '--yes']);
     expect(finished.code, finished.stderr).toBe(0);

@@ -8,13 +8,14 @@ import { afterEach, describe, expect, test } from 'vitest';
 import type { AvisoClient, Group } from '@aviso/client';
 import { ClientPool } from '../support/clients.js';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { entry } from '../support/entry.js';
 
 /**
  * The operator command line as operators run it: real `aviso-relay` processes next to a real relay
  * process, with SDK members sending alerts meanwhile.
  */
 
-const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/server/src/cli/main.ts'];
+const CLI = entry('aviso-relay');
 
 interface Run {
   code: number;

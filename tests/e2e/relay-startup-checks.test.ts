@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { entry } from '../support/entry.js';
 
 /**
  * Issue 14's start-up checks, on real relay processes: a mistyped AVISO_* setting is named with the
@@ -12,7 +13,7 @@ import { REPO_ROOT, RelayProcess } from '../support/relay.js';
  * that newer code migrated, saying which schema version it needs.
  */
 
-const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/server/src/cli/main.ts'];
+const CLI = entry('aviso-relay');
 const MIGRATIONS = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/server/drizzle/meta/_journal.json'), 'utf8')) as { entries: { tag: string }[] }).entries.map((e) => e.tag);
 
 const relays: RelayProcess[] = [];

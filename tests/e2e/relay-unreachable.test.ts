@@ -27,7 +27,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
   dropperUrl = `http://127.0.0.1:${(dropper.address() as AddressInfo).port}`;
   // A self-signed certificate, as an operator testing TLS by hand would make one.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
   tls = createHttpsServer({ key: readFileSync(join(certDir, 'key.pem')), cert: readFileSync(join(certDir, 'cert.pem')) }, (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
   tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
@@ -65,7 +65,19 @@ describe('a relay whose TLS certificate this machine does not trust', () => {
     expect(res.code).toBe(1);
     const error = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { type: string; code: string; message: string };
     expect(error).toMatchObject({ type: 'error', code: 'TLS_UNTRUSTED' });
-    expect(error.message).toContain('TLS certificate this machine does not trust');
+    expect(error.message).toContain('TLS certificate this computer does not trust, so nothing was sent');
+    // The way to trust an organisation's own authority, and never a way to turn checking off.
+    expect(error.message).toContain('NODE_EXTRA_CA_CERTS=');
+    expect(error.message).not.toMatch(/NODE_TLS_REJECT_UNAUTHORIZED|insecure|disable|--no-verify/i);
+    expect(res.stderr).toContain('NODE_EXTRA_CA_CERTS=');
+  });
+
+  it('is trusted once its authority is given with NODE_EXTRA_CA_CERTS, as the message says', async () => {
+    const res = await runAviso(home, ['--profile', 'tls-ca', '--json', 'register', tlsUrl, 'some-token'], { NODE_EXTRA_CA_CERTS: join(certDir, 'cert.pem'), AVISO_LANG: 'en' });
+    // This "relay" answers {} to everything: past TLS, registering fails on what it says, not on trust.
+    const error = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { type: string; code: string };
+    expect(error.type).toBe('error');
+    expect(error.code).not.toBe('TLS_UNTRUSTED');
   });
 
   it('is TLS_UNTRUSTED and not retryable in the SDK', async () => {

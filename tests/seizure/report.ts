@@ -61,7 +61,7 @@ try {
   writeFileSync(threatModel, withStorageTable(readFileSync(threatModel, 'utf8')));
 
   const fails = [...seizure.findings.filter((f) => f.severity === 'fail'), ...deviceFailures(devices).map((detail) => ({ check: 'seized device', where: 'member folder', detail }))];
-  for (const d of devices) console.log(`  device ${d.member}: unlocked ${d.unlocked.plaintexts} plaintexts / ${d.unlocked.keys} keys; locked ${d.locked.plaintexts} / ${d.locked.keys}; wiped ${d.wiped.plaintexts} / ${d.wiped.keys}, passphrase opens ${d.wiped.passphraseOpens}; retention passed: ${d.retention.before} -> ${d.retention.after} expired plaintexts (${d.retention.afterInWal} in the WAL)`);
+  for (const d of devices) console.log(`  device ${d.member}: unlocked ${d.unlocked.plaintexts} plaintexts / ${d.unlocked.keys} keys; locked ${d.locked.plaintexts} / ${d.locked.keys}; wiped ${d.wiped.plaintexts} / ${d.wiped.keys}, passphrase opens ${d.wiped.passphraseOpens}; duress ${d.duress.plaintexts} / ${d.duress.keys}, real passphrase opens ${d.duress.passphraseOpens}; retention passed: ${d.retention.before} -> ${d.retention.after} expired plaintexts (${d.retention.afterInWal} in the WAL)`);
   const warns = seizure.findings.filter((f) => f.severity === 'warn');
   const primary = seizure.images[0]!.inventory;
   const rows = primary.db?.tables.reduce((n, t) => n + t.rows, 0) ?? 0;

@@ -268,13 +268,15 @@ describe('the checker finds what a leaky relay would leave (planted in a copy of
     expectFinding(findings, CHECK_NAMES.undocumented, /aviso-client\.sqlite$/);
   });
 
-  test('seized devices: every member folder yields plaintexts and keys unlocked (the control), none locked or wiped, none of the expired ones once the retention passed (the same copy before the deadline finds them), and the passphrase opens nothing after a wipe', async () => {
+  test('seized devices: every member folder yields plaintexts and keys unlocked (the control), none locked or wiped, none of the expired ones once the retention passed (the same copy before the deadline finds them), the passphrase opens nothing after a wipe, and after a duress unlock the real passphrase opens nothing', async () => {
     const rows = await deviceRows(seizure.memberDirs, seizure.outcome.secrets);
     expect(rows.length).toBe(seizure.memberDirs.length);
     for (const r of rows) {
       expect(r.unlocked.keys, r.member).toBeGreaterThan(0);
       expect(r.locked).toMatchObject({ plaintexts: 0, keys: 0 });
       expect(r.wiped).toMatchObject({ plaintexts: 0, keys: 0, files: [], passphraseOpens: 'nothing' });
+      expect(r.duress).toMatchObject({ plaintexts: 0, keys: 0, passphraseOpens: 'nothing', opensEmpty: true });
+      expect(r.duress.files).toEqual(r.locked.files); // the same files as any unlock leaves
       expect(r.retention, r.member).toMatchObject({ after: 0, afterInWal: 0 });
     }
     expect(rows.some((r) => r.unlocked.plaintexts > 0)).toBe(true);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { entry } from './entry.js';
 import { REPO_ROOT } from './relay.js';
 
 const run = promisify(execFile);
@@ -40,7 +41,7 @@ export class AppProcess {
   }
 
   async #start(args: string[]): Promise<void> {
-    const child = spawn(process.execPath, ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts', 'app', '--no-open', ...args], {
+    const child = spawn(process.execPath, [...entry('aviso'), 'app', '--no-open', ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, AVISO_HOME: this.home },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { entry } from './entry.js';
 import { REPO_ROOT } from './relay.js';
 
 /** The `aviso` CLI as users run it: a real process, its own AVISO_HOME, no terminal. */
-export const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/cli/src/main.ts'];
+export const CLI = entry('aviso');
 
 export interface CliResult {
   code: number | null;
@@ -10,13 +11,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runAviso(home: string, args: readonly string[]): Promise<CliResult> {
+/** `input`, when given, is written to the command's standard input (which is otherwise closed). */
+export function runAviso(home: string, args: readonly string[], env: Readonly<Record<string, string>> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home, ...env }, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -29,8 +32,8 @@ export class BackgroundAviso {
   stderr = '';
   #waiters: Array<() => void> = [];
 
-  constructor(home: string, args: readonly string[]) {
-    this.child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(home: string, args: readonly string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const wake = () => {
       for (const w of this.#waiters.splice(0)) w();
     };

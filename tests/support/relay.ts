@@ -3,12 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { entry } from './entry.js';
 
 const run = promisify(execFile);
 
 /** Repository root: the relay runs from here exactly as `npm start` runs it. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
-const CLI = ['--conditions=@aviso/source', '--import', 'tsx', 'packages/server/src/cli/main.ts'];
+const CLI = entry('aviso-relay');
 const LISTENING = /^aviso relay listening on (http:\/\/\S+)$/m;
 
 /**

@@ -1,4 +1,6 @@
 import { AvisoClient, storeProtection, type Logger } from '@aviso/client';
+import { noteUnlock, wipeIfDue } from './auto-wipe.js';
+import { adoptLegacySettings } from './legacy-settings.js';
 import { ensureProfileDir, lockProfile, type Profile } from './profile.js';
 
 export interface HostOptions {
@@ -80,6 +82,8 @@ export class MemberHost {
   }
 
   async #open(profile: Profile): Promise<Held> {
+    // Before anything is asked: a profile not unlocked for its set number of days is wiped (auto-wipe.ts).
+    wipeIfDue(profile);
     ensureProfileDir(profile);
     const unlock = lockProfile(profile, this.#options.command);
     try {
@@ -93,6 +97,8 @@ export class MemberHost {
         connection: { backoff: { initialMs: 500, maxMs: 5000 } },
         groupSyncIntervalMs: this.#options.live ? 30_000 : 0,
       });
+      adoptLegacySettings(profile, client);
+      noteUnlock(profile);
       return { client, unlock };
     } catch (err) {
       unlock();

@@ -2,12 +2,14 @@
 // client per profile, connecting and draining, name resolution, JSON views, and the control
 // channels that hand a command to the process holding a profile.
 export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError, type MessageRef } from './errors.js';
-export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
+export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, profileHolder, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
 export { MemberHost, type HostOptions, type ProfileSecret } from './host.js';
 export { removeProfileFiles, wipeProfile } from './wipe.js';
-export { changeProfilePassphrase, protectProfile } from './protect.js';
+export { AUTO_WIPE_DAYS, readAutoWipe, setAutoWipe } from './auto-wipe.js';
+export { changeProfilePassphrase, clearProfileDuressPassphrase, protectProfile, setProfileDuressPassphrase } from './protect.js';
 export { DEFAULT_CONNECT_TIMEOUT_S, checkRelay, connectAndDrain, debugLogger, type ConnectOptions } from './session.js';
 export { MIN_PREFIX, label, resolveOne, type Namer } from './resolve.js';
+export { pastedInviteCode } from './pasted-code.js';
 export { ackCounts, activeGroups, alertJson, allAlerts, bySeverity, groupJson, groupPeople, memberJson, type AckCounts, type FoundAlert, type People } from './views/index.js';
 export { CONTACT_MAX_CHARS, composeDescription, inviteStateJson, newInviteJson, parseDescription, requestJson, rollCallJson, type GroupContacts } from './views/index.js';
 export type { ControlChannel, ControlHandler, ControlOutput, ControlRequest } from './control/channel.js';

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AgentError, usageError } from './errors.js';
@@ -16,7 +16,7 @@ export function avisoHome(env: Record<string, string | undefined>, platform: Nod
 
 export interface Profile {
   name: string;
-  /** The profile's folder (mode 0700): the SDK's SQLite store, the lock, profile.json. */
+  /** The profile's folder (mode 0700): the SDK's store (and its key file), the lock, auto-wipe.json when set. */
   dir: string;
 }
 
@@ -61,6 +61,12 @@ export function lockProfile(profile: Profile, command: string): () => void {
   throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is locked (${path}) — remove that file if no aviso is running`, undefined, undefined, { key: 'cli.error.profileLocked', params: { profile: profile.name, path } });
 }
 
+/** Who holds the profile's lock: a live process and the command it runs; undefined when nobody does. */
+export function profileHolder(profile: Profile): { pid: number; command: string } | undefined {
+  const holder = readHolder(join(profile.dir, 'lock'));
+  return holder && alive(holder.pid) ? holder : undefined;
+}
+
 function readHolder(path: string): { pid: number; command: string } | undefined {
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown; command?: unknown };
@@ -80,20 +86,43 @@ function alive(pid: number): boolean {
   }
 }
 
-/** The profile's own settings (not the SDK's): the display name it gave when registering or joining. */
+/**
+ * The profile's own settings: the display name it gave when registering or joining, and the app's
+ * idle-lock time. They are kept in the SDK's store (`appSetting`), so a protected profile's are
+ * encrypted with it and a wipe or a duress unlock takes them too. Older versions kept the name in
+ * clear in `profile.json`: legacy-settings.ts moves it in at the next open.
+ */
 export interface ProfileSettings {
   displayName?: string;
+  /** Minutes without use before the app locks a protected profile. */
+  idleLockMinutes?: number;
 }
 
-export function readSettings(profile: Profile): ProfileSettings {
+const SETTINGS_KEY = 'aviso.profile';
+
+/** What settings need of a client (the SDK's AvisoClient). */
+export interface SettingsStore {
+  appSetting(key: string): string | undefined;
+  setAppSetting(key: string, value: string): void;
+}
+
+export function readSettings(client: SettingsStore): ProfileSettings {
+  return parseSettings(client.appSetting(SETTINGS_KEY));
+}
+
+export function writeSettings(client: SettingsStore, settings: ProfileSettings): void {
+  client.setAppSetting(SETTINGS_KEY, JSON.stringify(parseSettings(JSON.stringify(settings))));
+}
+
+function parseSettings(text: string | undefined): ProfileSettings {
+  if (text === undefined) return {};
   try {
-    const v = JSON.parse(readFileSync(join(profile.dir, 'profile.json'), 'utf8')) as ProfileSettings;
-    return typeof v.displayName === 'string' ? { displayName: v.displayName } : {};
+    const v = JSON.parse(text) as Record<string, unknown>;
+    return {
+      ...(typeof v['displayName'] === 'string' ? { displayName: v['displayName'] } : {}),
+      ...(typeof v['idleLockMinutes'] === 'number' && Number.isFinite(v['idleLockMinutes']) ? { idleLockMinutes: v['idleLockMinutes'] } : {}),
+    };
   } catch {
     return {};
   }
-}
-
-export function writeSettings(profile: Profile, settings: ProfileSettings): void {
-  writeFileSync(join(profile.dir, 'profile.json'), `${JSON.stringify(settings)}\n`, { mode: 0o600 });
 }

@@ -32,7 +32,8 @@ export const MIN_PREFIX = 4;
  * matches list them.
  */
 export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T>): T {
-  const q = query.trim();
+  // NFC: a name typed with a decomposed accent ("e" + U+0301) is the same name as one stored composed.
+  const q = query.normalize('NFC').trim();
   const lower = q.toLowerCase();
   const where = namer.scope ? ` ${namer.scope}` : '';
   const words = { kind: namer.kind, query: q, listCommand: namer.listCommand, ...(namer.scopeGroup === undefined ? {} : { group: namer.scopeGroup }) };
@@ -54,7 +55,7 @@ export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T
 
 function sameName(name: string | undefined, query: string): boolean {
   if (name === undefined) return false;
-  if (name.trim().toLowerCase() === query.toLowerCase()) return true;
+  if (name.normalize('NFC').trim().toLowerCase() === query.toLowerCase()) return true;
   const skeleton = displayNameSkeleton(query);
   return skeleton !== '' && displayNameSkeleton(name) === skeleton;
 }

@@ -54,10 +54,15 @@ export async function checkRelay(relayUrl: string): Promise<void> {
   } catch (err) {
     const why = networkFailure(err);
     if (why === 'tls-untrusted') {
-      throw new AgentError('TLS_UNTRUSTED', `the relay at ${relayUrl} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority`, undefined, { cause: err }, {
-        key: 'cli.error.tlsUntrusted',
-        params: { relayKnown: 'yes', relay: relayUrl },
-      });
+      // Never suggest turning the check off: a relay with a certificate nobody vouches for is what an
+      // attacker on the network would offer. Trusting an organisation's own authority is the way.
+      throw new AgentError(
+        'TLS_UNTRUSTED',
+        `the relay at ${relayUrl} has a TLS certificate this machine does not trust, so nothing was sent — check the address; if your organisation runs its own certificate authority, start aviso with NODE_EXTRA_CA_CERTS=/path/to/its-ca.pem, otherwise ask the operator for a certificate from a public authority`,
+        undefined,
+        { cause: err },
+        { key: 'cli.robust.tlsUntrusted', params: { relay: relayUrl } },
+      );
     }
     if (why === 'timeout') {
       failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;

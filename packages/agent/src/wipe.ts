@@ -1,17 +1,18 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { wipeDataDir } from '@aviso/client';
+import { shred, wipeDataDir } from '@aviso/client';
 import { lockProfile, type Profile } from './profile.js';
 
 /**
  * `aviso wipe` and the app's wipe button: the SDK crypto-shreds the store first (its key material,
- * then its files: see the SDK's wipeDataDir), then the profile's own files (profile.json holds the
- * display name in clear) are overwritten and the folder removed. Needs no passphrase: a wipe must
- * work for someone who cannot, or will not, unlock. PROFILE_BUSY while another aviso holds the
- * profile. Resolves false when there was nothing to wipe.
+ * then its files: see the SDK's wipeDataDir), then whatever else is in the profile's folder (a
+ * `profile.json` an older version left, which held the display name in clear) is overwritten and
+ * the folder removed. Needs no passphrase: a wipe must work for someone who cannot, or will not,
+ * unlock. PROFILE_BUSY while another aviso holds the profile. Resolves false when there was nothing
+ * to wipe.
  */
 export function wipeProfile(profile: Profile): boolean {
-  if (!exists(profile.dir)) return false;
+  if (!existsSync(profile.dir)) return false;
   const unlock = lockProfile(profile, 'wipe');
   try {
     wipeDataDir(profile.dir);
@@ -34,28 +35,7 @@ export function removeProfileFiles(profile: Profile): void {
   for (const name of names) {
     if (name === 'lock') continue;
     const path = join(profile.dir, name);
-    if (statSync(path).isFile()) overwrite(path);
+    if (statSync(path).isFile()) shred(path);
     rmSync(path, { recursive: true, force: true });
-  }
-}
-
-function overwrite(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    const size = fstatSync(fd).size;
-    const zeros = Buffer.alloc(Math.max(1, Math.min(size, 1 << 20)));
-    for (let at = 0; at < size; at += zeros.length) writeSync(fd, zeros, 0, Math.min(zeros.length, size - at), at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientClosedError, WrongPassphraseError } from '@aviso/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppLock } from '../src/app/lock.js';
 import { protectProfile } from '../src/protect.js';
-import { lockProfile, profileFor } from '../src/profile.js';
+import { MemberHost } from '../src/host.js';
+import { ensureProfileDir, lockProfile, profileFor, readSettings } from '../src/profile.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -59,5 +60,36 @@ describe('the app lock', () => {
     await lock.wipe();
     expect(lock.state).toBe('locked');
     expect(existsSync(profile.dir)).toBe(false);
+  });
+
+  it('keeps the idle time across a restart, in the encrypted store (read at unlock, when the countdown starts)', async () => {
+    const profile = await protectedProfile('cora');
+    const first = new AppLock({ profile });
+    await first.unlock('app passphrase');
+    first.setIdleMinutes(7);
+    await first.lock();
+    const restarted = new AppLock({ profile });
+    expect(restarted.idleMinutes).toBe(15); // locked: nothing is read from the store before unlock
+    await restarted.unlock('app passphrase');
+    expect(restarted.idleMinutes).toBe(7);
+    await restarted.lock();
+  });
+});
+
+describe('profile settings', () => {
+  it('a display name an older version left in clear in profile.json moves into the encrypted store and the file goes', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'aviso-settings-'));
+    dirs.push(home);
+    const profile = profileFor('dana', { AVISO_HOME: home });
+    ensureProfileDir(profile);
+    writeFileSync(join(profile.dir, 'profile.json'), JSON.stringify({ displayName: 'Dana Legacy Name Marker' }));
+    await protectProfile(profile, 'app passphrase');
+    expect(existsSync(join(profile.dir, 'profile.json'))).toBe(false);
+    const bytes = Buffer.concat(readdirSync(profile.dir).map((f) => readFileSync(join(profile.dir, f))));
+    expect(bytes.includes('Dana Legacy Name Marker')).toBe(false);
+    const host = new MemberHost({ command: 'test', secret: () => Promise.resolve({ passphrase: 'app passphrase' }) });
+    const client = await host.client(profile);
+    expect(readSettings(client).displayName).toBe('Dana Legacy Name Marker');
+    await host.closeAll();
   });
 });

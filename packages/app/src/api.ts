@@ -38,6 +38,11 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
   return json;
 }
 
+/** A relay fingerprint as the host formats it (@aviso/protocol `fingerprintLines`). */
+export interface Fingerprint {
+  sha256Hex: string;
+  lines: string[];
+}
 export interface Profile {
   profile?: string;
   /** A passphrase-protected profile whose client is closed: the page shows its unlock screen. */
@@ -47,6 +52,9 @@ export interface Profile {
   idleMinutes?: number;
   registered: boolean;
   accountId?: string;
+  relayUrl?: string;
+  /** The pinned relay's fingerprint (registered profiles). */
+  relayFingerprint?: Fingerprint;
   displayName?: string;
 }
 export interface GroupView {
@@ -103,8 +111,10 @@ export const api = {
   profile: () => call<Profile>('GET', '/api/profile'),
   groups: () => call<GroupView[]>('GET', '/api/groups'),
   alerts: () => call<AlertView[]>('GET', '/api/alerts'),
-  join: (invite: string, displayName: string) => call<{ status: string; group: string }>('POST', '/api/join', { invite, displayName }),
-  register: (relayUrl: string, regToken: string, displayName: string) => call('POST', '/api/register', { relayUrl, token: regToken, displayName }),
+  join: (invite: string, displayName: string) => call<{ status: string; group: string; relayFingerprint: Fingerprint }>('POST', '/api/join', { invite, displayName }),
+  relayFingerprint: (relayUrl: string) => call<Fingerprint & { relayUrl: string }>('POST', '/api/relay-fingerprint', { relayUrl }),
+  // `fingerprint`: the digits the member compared; the host registers only with that trust root.
+  register: (relayUrl: string, regToken: string, displayName: string, fingerprint: string) => call('POST', '/api/register', { relayUrl, token: regToken, displayName, fingerprint }),
   send: (input: { groupId: string; kind: string; severity: string; place: string; title: string }) => call<{ id: string }>('POST', '/api/alerts', input),
   ack: (id: string, status: string) => call('POST', `/api/alerts/${id}/ack`, { status }),
   safety: (groupId: string) => call<SafetyView[]>('GET', `/api/groups/${groupId}/safety`),

@@ -3,7 +3,8 @@ import { render } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AlertScreen, Board, Report, isCurrent } from './alerts.js';
 import { AlertTools } from './alert-tools.js';
-import { ApiError, api, live, type AlertView, type GroupView, type Profile } from './api.js';
+import { ApiError, api, live, type AlertView, type Fingerprint, type GroupView, type Profile } from './api.js';
+import { RelayChecked } from './fingerprint.js';
 import { CreateOffer, GroupScreen, NewGroup, type GroupTab } from './groups.js';
 import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js';
 import { Groups, History, Safety } from './member.js';
@@ -47,6 +48,8 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [noSession, setNoSession] = useState(false);
   const [wiped, setWiped] = useState(false);
   const [tick, setTick] = useState(0); // bumped on every refresh: open group screens refetch
+  // Just joined through an invite: say, once, that the relay was checked against the invite.
+  const [joined, setJoined] = useState<Fingerprint>();
 
   // Who this member is, for a live alert's card before the refresh (the event does not say "mine").
   const meRef = useRef<string | undefined>(undefined);
@@ -139,7 +142,12 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   else if (onboarding)
     body = (
       <>
-        <Onboarding onDone={() => void refresh()} />
+        <Onboarding
+          onDone={(fingerprint) => {
+            setJoined(fingerprint);
+            void refresh();
+          }}
+        />
         {profile.registered && <CreateOffer onCreate={() => setScreen({ name: 'new-group' })} />}
       </>
     );
@@ -189,6 +197,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
       </header>
       {profile && !profile.locked && !wiped && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' || screen.name === 'group' || screen.name === 'new-group' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
       <main id="main" tabIndex={-1}>
+        {joined && !onboarding && !profile?.locked && screen.name === 'board' && <RelayChecked fingerprint={joined} onDismiss={() => setJoined(undefined)} />}
         {body}
       </main>
     </>

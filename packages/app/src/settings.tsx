@@ -1,6 +1,7 @@
 import type { Lang } from '@aviso/i18n';
 import { useState } from 'preact/hooks';
 import type { Profile } from './api.js';
+import { PinnedRelay } from './fingerprint.js';
 import { useT } from './i18n.js';
 import { LockSettings } from './lock.js';
 import { askNotifications, notificationsSupported, playAlertSound } from './notify.js';
@@ -58,6 +59,7 @@ export function SettingsScreen({ lang, setLang, settings, setSettings, profile, 
           {note}
         </p>
       )}
+      {profile.relayFingerprint && <PinnedRelay relayUrl={profile.relayUrl} fingerprint={profile.relayFingerprint} />}
       <section id="settings-lock" aria-labelledby="settings-lock-title">
         <h2 id="settings-lock-title">{tr('settings.lock')}</h2>
         <p class="hint">{tr('settings.lockNote')}</p>

@@ -46,3 +46,19 @@ export class ForwardedError extends CliError {
     super('FORWARDED', 'ran in the listening process', status);
   }
 }
+
+/**
+ * An untrusted certificate, said for the person at the terminal: which relay, that nothing was sent,
+ * and the two real fixes (trust the organisation's own authority with NODE_EXTRA_CA_CERTS, or have
+ * the operator use a public one). Never "turn checking off": on a seized or spoofed network that is
+ * exactly the relay an attacker would offer.
+ */
+export function tlsUntrusted(ctx: ErrorContext, cause?: unknown): CliError {
+  return cliError('TLS_UNTRUSTED', 'cli.robust.tlsUntrusted', { relay: ctx.relayUrl ?? '?' }, EXIT_FAILURE, cause === undefined ? undefined : { cause });
+}
+
+/** An error the agent says in English that the CLI says in its own language (see lang.ts). */
+export function restated(err: CliError, ctx: ErrorContext): CliError {
+  if (err.code === 'TLS_UNTRUSTED') return tlsUntrusted(ctx, err.cause ?? err);
+  return err;
+}

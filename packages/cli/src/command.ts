@@ -22,8 +22,8 @@ export interface Command {
   synopsis: string;
   /** One line for `aviso --help`, in the catalog (packages/i18n/src/en/cli-help.ts). */
   summary: MessageKey;
-  /** Further help lines (options, what it prints), one per line of the message. */
-  details?: MessageKey;
+  /** Further help lines (options, what it prints), one per line of each message, in order. */
+  details?: MessageKey | readonly MessageKey[];
   /** Placeholders of `details` (the kinds and limits, from the protocol). */
   detailParams?: Params;
   /** What `--json` prints: language-neutral, so written here and never translated. */

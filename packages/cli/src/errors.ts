@@ -15,14 +15,16 @@ import {
   MessageTooLargeError,
   NotPassphraseProtectedError,
   NotRegisteredError,
+  PassphraseConflictError,
   PassphraseRequiredError,
+  RelayFingerprintMismatchError,
   RelayRequestError,
   StoreCorruptError,
   StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
 } from '@aviso/client';
-import { CliError, cliError, EXIT_FAILURE, EXIT_USAGE, type ErrorContext } from './cli-error.js';
+import { CliError, cliError, EXIT_FAILURE, EXIT_USAGE, tlsUntrusted, type ErrorContext } from './cli-error.js';
 import type { Params } from './lang.js';
 
 export { CliError, cliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, humanMessage, usageError, type ErrorContext } from './cli-error.js';
@@ -42,7 +44,8 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   if (err instanceof AlreadyRegisteredError) return cliError('ALREADY_REGISTERED', 'cli.error.alreadyRegistered', { profile, account: err.accountId });
   if (err instanceof InviteCodeError) return cliError('INVALID_INVITE', 'cli.error.invalidInvite', { reason: err.message });
   if (err instanceof DisplayNameError) return cliError('INVALID_NAME', 'cli.error.invalidName', { reason: err.message }, EXIT_USAGE);
-  if (err instanceof RelayRequestError) return relayError(err, relay);
+  if (err instanceof RelayFingerprintMismatchError) return cliError('FINGERPRINT_MISMATCH', 'cli.error.fingerprintMismatch', relay);
+  if (err instanceof RelayRequestError) return relayError(err, relay, ctx);
   if (err instanceof UntrustedIdentityError) return cliError('IDENTITY_CHANGED', 'cli.error.identityChanged', { account: err.accountId, short: err.accountId.slice(0, 8) });
   if (err instanceof GroupWithheldError) return cliError('GROUP_WITHHELD', 'cli.error.groupWithheld', { ...relay, named: err.namedVersion, local: err.localVersion });
   if (err instanceof IdentityMismatchError) {
@@ -69,14 +72,16 @@ export function toCliError(err: unknown, ctx: ErrorContext): CliError {
   return cliError('INTERNAL', 'cli.error.internal', { reason: message }, EXIT_FAILURE, { cause: err });
 }
 
-function relayError(err: RelayRequestError, relay: Params): CliError {
+function relayError(err: RelayRequestError, relay: Params, ctx: ErrorContext): CliError {
   switch (err.code) {
     case 'NETWORK_ERROR':
       return cliError('RELAY_DOWN', 'cli.error.relayDown', relay, EXIT_FAILURE, { cause: err });
     case 'TIMEOUT':
       return cliError('RELAY_DOWN', 'cli.error.relayTimeout', relay, EXIT_FAILURE, { cause: err });
     case 'TLS_UNTRUSTED':
-      return cliError('TLS_UNTRUSTED', 'cli.error.tlsUntrusted', relay, EXIT_FAILURE, { cause: err });
+      return tlsUntrusted(ctx, err);
+    case 'BAD_RESPONSE':
+      return cliError('RELAY_BAD_RESPONSE', 'cli.error.relayBadResponse', relay, EXIT_FAILURE, { cause: err });
     case 'INVALID_TOKEN':
       return cliError('INVALID_TOKEN', 'cli.error.invalidToken');
     case 'INVITE_INVALID':
@@ -101,9 +106,10 @@ function relayError(err: RelayRequestError, relay: Params): CliError {
 /** The encrypted store's errors (docs/sdk.md "Encryption at rest"), said for the profile. */
 function storeError(err: unknown, ctx: ErrorContext): CliError | undefined {
   const profile = ctx.profile;
+  if (err instanceof PassphraseConflictError) return cliError('PASSPHRASE_CONFLICT', 'device.duress.conflict', { profile });
   if (err instanceof WrongPassphraseError) return cliError('WRONG_PASSPHRASE', 'cli.error.wrongPassphrase', { profile });
   if (err instanceof PassphraseRequiredError) {
-    if (err.needs === 'key-file') return cliError('PASSPHRASE_REQUIRED', 'cli.error.keyFileProfile', { profile });
+    if (err.needs === 'key-file') return cliError('PASSPHRASE_REQUIRED', 'device.keyFile.required', { profile });
     return cliError('PASSPHRASE_REQUIRED', 'cli.error.passphraseRequired', { profile });
   }
   if (err instanceof KeyFileError) return cliError('KEY_FILE_INVALID', 'cli.error.keyFileInvalid', { reason: err.message });

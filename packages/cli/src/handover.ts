@@ -42,7 +42,7 @@ export async function withHandover<T>(ctx: Context, opts: SessionOptions, fn: (c
   let waitUntil: number | undefined;
   for (;;) {
     try {
-      return await withClient(ctx, opts, run);
+      return await withClient(ctx, { ...opts, waitForLock: false }, run); // this loop does its own waiting
     } catch (err) {
       if (opened || !busy(err)) throw err;
       if (waitUntil === undefined) {

@@ -5,7 +5,9 @@ import { say } from './lang.js';
 const lines = (text: string): string[] => text.split('\n');
 
 export function globalOptions(): string[] {
-  return lines(say('cli.help.global'));
+  // --key-file has its own message (device.ts): it goes after the two passphrase lines.
+  const [profile = '', passphrase = '', ...rest] = lines(say('cli.help.global'));
+  return [profile, passphrase, say('device.keyFile.option'), ...rest];
 }
 
 export function mainHelp(commands: readonly Command[]): string[] {
@@ -30,7 +32,7 @@ export function commandHelp(c: Command): string[] {
     '',
     `${summary[0]!.toUpperCase()}${summary.slice(1)}.`,
     '',
-    ...(c.details ? lines(say(c.details, c.detailParams)) : []),
+    ...[c.details ?? []].flat().flatMap((key) => lines(say(key, c.detailParams))),
     ...c.json,
     '',
     say('cli.help.options'),

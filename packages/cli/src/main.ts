@@ -58,6 +58,16 @@ const io: CliIo = {
       process.stderr.write('\n');
     }
   },
+  async readStdin(limit) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= limit) break; // a secret is short: do not read a whole file piped in by mistake
+    }
+    return Buffer.concat(chunks);
+  },
   stopped,
   handleStop: () => (handled = true),
   invokedAs: invokedAs(process.env, process.argv[1], process.cwd()),

@@ -15,6 +15,12 @@ export interface CliIo {
   prompt(question: string): Promise<string>;
   /** Asks without echoing what is typed (passphrases); only called when stdinIsTTY. */
   promptSecret?(question: string): Promise<string>;
+  /**
+   * Reads standard input to its end, at most `limit` bytes (what follows is not read), for a secret
+   * given as `--token-file -` or `--code-file -`. Absent where there is no standard input of our own
+   * (a command handed to `listen`).
+   */
+  readStdin?(limit: number): Promise<Buffer>;
   /** Terminal width, for the live view. */
   columns(): number;
   /**

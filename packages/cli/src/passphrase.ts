@@ -52,3 +52,14 @@ export async function newPassphrase(io: CliIo, file: string | undefined): Promis
   if (again !== first) throw cliError('NOT_CONFIRMED', 'cli.error.passphrasesDiffer');
   return first;
 }
+
+/** A duress passphrase: from `--duress-passphrase-file`, else typed twice without echo at a terminal. */
+export async function newDuressPassphrase(io: CliIo, file: string | undefined): Promise<string> {
+  if (file !== undefined) return readPassphraseFile(file, '--duress-passphrase-file');
+  if (!io.stdinIsTTY || !io.promptSecret) throw usageError('device.duress.terminal');
+  const first = await io.promptSecret(say('device.duress.prompt'));
+  if (first === '') throw usageError('device.duress.empty');
+  const again = await io.promptSecret(say('device.duress.promptAgain'));
+  if (again !== first) throw cliError('NOT_CONFIRMED', 'device.duress.differ');
+  return first;
+}

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AvisoClient } from '@aviso/client';
 import { controlPath, forward, type Profile } from '@aviso/agent/startup';
 import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
-import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, humanMessage, usageError, type ErrorContext } from './cli-error.js';
+import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, humanMessage, restated, usageError, type ErrorContext } from './cli-error.js';
 import type { Command, OptionSpec, Parsed } from './command.js';
 import { COMMANDS } from './catalog/index.js';
 import { commandHelp, mainHelp } from './help.js';
@@ -18,7 +18,7 @@ import { CLI_VERSION, versionLine } from './version.js';
 
 // Everything this module imports, and the catalog, loads no SDK: see catalog/index.ts.
 
-const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
+const GLOBAL: Record<string, OptionSpec> = { profile: { type: 'string' }, 'passphrase-file': { type: 'string' }, 'key-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } };
 
 export interface Invocation {
   command: Command | undefined;
@@ -37,7 +37,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   // Before the command only global options may appear.
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
     pre.push(argv[i]!);
-    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file') && i + 1 < argv.length) pre.push(argv[++i]!);
+    if ((argv[i] === '--profile' || argv[i] === '--passphrase-file' || argv[i] === '--key-file') && i + 1 < argv.length) pre.push(argv[++i]!);
     i++;
   }
   const globals = parse(pre, GLOBAL, undefined, 0);
@@ -48,6 +48,10 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   if ((word === 'group' || word === 'passphrase') && rest[0] !== undefined && !rest[0].startsWith('-')) {
     name = `${word} ${rest[0]}`;
     rest = rest.slice(1);
+    if (name === 'passphrase duress' && rest[0] !== undefined && !rest[0].startsWith('-')) {
+      name = `${name} ${rest[0]}`;
+      rest = rest.slice(1);
+    }
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
@@ -91,7 +95,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const { command, parsed, unknown } = parseInvocation(argv);
     json = parsed.values['json'] === true;
     if (unknown !== undefined) {
-      if (unknown === 'passphrase') throw usageError('cli.usage.passphraseSubcommand');
+      if (unknown === 'passphrase' || unknown.startsWith('passphrase ')) throw usageError('device.passphrase.subcommand');
       throw unknown === 'group' ? usageError('cli.usage.groupSubcommand') : usageError('cli.usage.unknownCommand', { name: unknown });
     }
     if (parsed.values['version'] === true) {
@@ -131,6 +135,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
       errors,
       argv,
       passphraseFile: passphraseFileOf(parsed.values['passphrase-file'] as string | undefined, io.env),
+      keyFile: (parsed.values['key-file'] as string | undefined) ?? (io.env['AVISO_KEY_FILE'] || undefined),
       ...(shared ? { shared: shared.client } : {}),
       nested: (client) => (args, nestedIo) => runCli(args, nestedIo, { profile: profileName, client }),
       suggest: (words) => suggestion(io.invokedAs, profileName, words),
@@ -141,7 +146,7 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     if (err instanceof ForwardedError) return err.status;
     // Mapping the SDK's errors loads the SDK: only for a failure that is not already a CliError.
     if (!(err instanceof CliError) || err.code !== 'USAGE') await prepareMessages(); // a failure's message may say a plural
-    const e = err instanceof CliError ? err : (await import('./errors.js')).toCliError(err, errors);
+    const e = err instanceof CliError ? restated(err, errors) : (await import('./errors.js')).toCliError(err, errors);
     // In the terminal's language; messages can echo input and relay text (--json keeps it exact, in English).
     io.err(`aviso: ${terminalText(humanMessage(e))}`);
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));

@@ -151,6 +151,18 @@ export class StoreCorruptError extends Error {
   }
 }
 
+/**
+ * The duress passphrase and the store's passphrase would be the same (setDuressPassphrase with the
+ * current passphrase, or changePassphrase to the duress one). Nothing was changed.
+ */
+export class PassphraseConflictError extends Error {
+  override name = 'PassphraseConflictError';
+  readonly code = 'PASSPHRASE_CONFLICT';
+  constructor(readonly dataDir: string) {
+    super(`the duress passphrase of the store in ${resolve(dataDir)} must differ from its passphrase; nothing was changed`);
+  }
+}
+
 /** changePassphrase() on a store whose key is not wrapped by a passphrase (a plain store, or one opened with a key file). */
 export class NotPassphraseProtectedError extends Error {
   override name = 'NotPassphraseProtectedError';
@@ -331,5 +343,23 @@ export class RetentionRangeError extends RangeError {
   readonly max = RETENTION_LIMITS.maxSeconds;
   constructor(readonly seconds: number) {
     super(`retention must be a whole number of seconds from ${RETENTION_LIMITS.minSeconds} (1 hour) to ${RETENTION_LIMITS.maxSeconds} (30 days), not ${seconds}`);
+  }
+}
+
+/**
+ * The relay at the address answered with another trust root than the fingerprint the caller expected
+ * (the one the member compared with their organiser's): it is not the relay they checked, or it
+ * changed since. Nothing was registered and nothing was sent to it beyond the public `GET /v1/relay`.
+ */
+export class RelayFingerprintMismatchError extends Error {
+  override name = 'RelayFingerprintMismatchError';
+  readonly code = 'FINGERPRINT_MISMATCH';
+  constructor(
+    /** The relay's fingerprint as it answered now (64 hex digits). */
+    readonly actual: string,
+    /** The fingerprint the caller expected (64 hex digits). */
+    readonly expected: string,
+  ) {
+    super('the relay answered with another fingerprint than the one that was checked: nothing was registered');
   }
 }

@@ -17,6 +17,7 @@ export {
   NotPassphraseProtectedError,
   NotRegisteredError,
   PassphraseRequiredError,
+  RelayFingerprintMismatchError,
   RelayMisbehaviourError,
   RelayRequestError,
   RetentionRangeError,
@@ -24,8 +25,11 @@ export {
   StoreWipedError,
   UntrustedIdentityError,
   WrongPassphraseError,
+  PassphraseConflictError,
   type TransportErrorCode,
 } from './errors.js';
+export { fetchRelayFingerprint, type FetchRelayFingerprintOptions, type RelayFingerprint } from './account/relay-fingerprint.js';
+export { fingerprintLines, parseFingerprint } from '@aviso/protocol';
 export type { RejectReason } from './crypto/sealed.js';
 export type { ConnectionState } from './transport/connection.js';
 export { networkFailure, type NetworkFailure } from './transport/network-failure.js';
@@ -36,6 +40,7 @@ export { SqliteStore } from './stores/sqlite/sqlite-store.js';
 export { createKeyFile } from './stores/sqlite/store-key.js';
 export { storeProtection, type StoreProtection } from './stores/sqlite/unlock.js';
 export { wipeDataDir, type WipeOptions } from './stores/sqlite/wipe.js';
+export { shred } from './stores/private-files.js';
 export {
   DisplayNameError,
   confusableNames,

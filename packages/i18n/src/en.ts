@@ -8,6 +8,9 @@ import { cliCommands } from './en/cli-commands.js';
 import { cliErrors } from './en/cli-errors.js';
 import { cliBoard } from './en/cli-board.js';
 import { relayCli } from './en/relay-cli.js';
+import { fingerprint } from './en/fingerprint.js';
+import { cliRobust } from './en/cli-robust.js';
+import { device } from './en/device.js';
 
 // English messages (ICU MessageFormat). Every key here exists in es.ts with the same placeholders;
 // test/catalog.test.ts fails otherwise. Fixed labels (ack buttons, "Send alert", "Join") are relied
@@ -23,6 +26,9 @@ export const en = {
   ...cliErrors,
   ...cliBoard,
   ...relayCli,
+  ...fingerprint,
+  ...cliRobust,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Skip to content',
   'app.connection.open': 'Connected',

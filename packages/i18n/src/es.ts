@@ -9,6 +9,9 @@ import { cliCommands } from './es/cli-commands.js';
 import { cliErrors } from './es/cli-errors.js';
 import { cliBoard } from './es/cli-board.js';
 import { relayCli } from './es/relay-cli.js';
+import { fingerprint } from './es/fingerprint.js';
+import { cliRobust } from './es/cli-robust.js';
+import { device } from './es/device.js';
 
 // Spanish for Spanish-first workers in Los Angeles: plain words, "tú", no legal jargon. Same keys and
 // placeholders as en.ts (test/catalog.test.ts checks). Fixed labels ("Visto", "Voy en camino",
@@ -24,6 +27,9 @@ export const es = {
   ...cliErrors,
   ...cliBoard,
   ...relayCli,
+  ...fingerprint,
+  ...cliRobust,
+  ...device,
   'app.name': 'Aviso',
   'app.skip': 'Ir al contenido',
   'app.connection.open': 'Conectado',

@@ -9,6 +9,7 @@ export * from './deliver-frame.js';
 export * from './plain-response.js';
 export * from './content.js';
 export * from './api/relay-info.js';
+export * from './fingerprint.js';
 export * from './api/accounts.js';
 export * from './api/keys.js';
 export * from './api/certificates.js';

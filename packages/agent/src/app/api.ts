@@ -1,12 +1,16 @@
-import { normalizeDisplayName, type AvisoClient, type Group } from '@aviso/client';
+import { fetchRelayFingerprint, normalizeDisplayName, parseFingerprint, type AvisoClient, type Group } from '@aviso/client';
 import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/protocol';
 import { AgentError } from '../errors.js';
 import { readSettings, writeSettings, type Profile } from '../profile.js';
+import { pastedInviteCode } from '../pasted-code.js';
 import { checkRelay } from '../session.js';
 import { ackCounts, alertJson } from '../views/alerts.js';
 import type { LiveFeed } from '../live/feed.js';
 import { groupJson, groupPeople, type People } from '../views/groups.js';
 import { activeGroups, allAlerts } from '../views/lookup.js';
+
+/** How long the fingerprint check waits for GET /v1/relay (the health check before it waits 5 s). */
+const RELAY_CHECK_TIMEOUT_MS = 10_000;
 
 /** Why a body field is unusable: BAD_REQUEST (400), naming the field, never echoing its value. */
 export function bad(field: string, why: string): AgentError {
@@ -14,6 +18,29 @@ export function bad(field: string, why: string): AgentError {
 }
 
 export type Body = Record<string, unknown>;
+
+/** The longest relay address the app accepts (a URL longer than this is a mistake or an attack). */
+export const MAX_RELAY_URL = 2048;
+
+/** `relayUrl` of a body: an http:// or https:// address of at most MAX_RELAY_URL characters. */
+export function relayUrlField(body: Body): string {
+  const relayUrl = text(body, 'relayUrl', MAX_RELAY_URL)!.trim();
+  let url: URL;
+  try {
+    url = new URL(relayUrl);
+  } catch {
+    throw bad('relayUrl', 'is not an address (it looks like https://relay.example.org)');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('relayUrl', 'must start with http:// or https://');
+  // Credentials in the address would be sent to whoever answers, and shown back on screen.
+  if (url.username !== '' || url.password !== '') throw bad('relayUrl', 'must not carry a user name or password');
+  return relayUrl;
+}
+
+/** A relay fingerprint as the app shows it: the digits to keep, and the grouped lines to read. */
+export function fingerprintJson(f: { sha256Hex: string; lines: string[] }): Record<string, unknown> {
+  return { sha256Hex: f.sha256Hex, lines: f.lines };
+}
 
 export function text(body: Body, field: string, max: number, optional = false): string | undefined {
   const v = body[field];
@@ -51,37 +78,50 @@ export class AppApi {
       registered,
       accountId: registered ? this.client.accountId : undefined,
       relayUrl: registered ? this.client.relayUrl : undefined,
-      displayName: readSettings(this.profile).displayName,
+      relayFingerprint: registered ? fingerprintJson(this.client.relayFingerprint) : undefined,
+      displayName: readSettings(this.client).displayName,
     };
   }
 
+  /**
+   * The fingerprint of the relay at an address the member typed, before registering: the app shows
+   * it to compare with the organiser's, then sends it back with the registration.
+   */
+  async relayFingerprint(body: Body): Promise<Record<string, unknown>> {
+    const relayUrl = relayUrlField(body);
+    await checkRelay(relayUrl); // RELAY_DOWN / TLS_UNTRUSTED in the words the register path uses
+    return { type: 'relay-fingerprint', relayUrl, ...fingerprintJson(await fetchRelayFingerprint(relayUrl, { timeoutMs: RELAY_CHECK_TIMEOUT_MS })) };
+  }
+
   async register(body: Body): Promise<Record<string, unknown>> {
-    const relayUrl = text(body, 'relayUrl', 2048)!;
-    let url: URL;
-    try {
-      url = new URL(relayUrl);
-    } catch {
-      throw bad('relayUrl', 'is not an address (it looks like https://relay.example.org)');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('relayUrl', 'must start with http:// or https://');
+    const relayUrl = relayUrlField(body);
     const token = text(body, 'token', 512)!;
     const name = text(body, 'displayName', 64, true);
     const displayName = name === undefined ? undefined : normalizeDisplayName(name);
+    // The fingerprint the member compared: registration pins exactly that trust root or nothing.
+    const checked = text(body, 'fingerprint', 256, true);
+    let expectFingerprint: string | undefined;
+    try {
+      expectFingerprint = checked === undefined ? undefined : parseFingerprint(checked);
+    } catch {
+      throw bad('fingerprint', 'is not 64 hex digits');
+    }
     if (this.client.isRegistered) throw new AgentError('ALREADY_REGISTERED', `profile "${this.profile.name}" is already registered`);
     await checkRelay(relayUrl);
-    const { accountId } = await this.client.register({ relayUrl, registrationToken: token });
-    if (displayName) writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    const { accountId } = await this.client.register({ relayUrl, registrationToken: token, expectFingerprint });
+    if (displayName) writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
-    return { type: 'registered', profile: this.profile.name, accountId, relayUrl };
+    return { type: 'registered', profile: this.profile.name, accountId, relayUrl, relayFingerprint: fingerprintJson(this.client.relayFingerprint) };
   }
 
   async join(body: Body): Promise<Record<string, unknown>> {
-    const invite = text(body, 'invite', 4096)!.trim();
+    const invite = pastedInviteCode(text(body, 'invite', 4096)!); // a link wrapped over lines in a chat still joins
     const displayName = normalizeDisplayName(text(body, 'displayName', 64)!);
     const group = await this.client.join(invite, { displayName }) // a link or a bare code: the SDK parses both;
-    writeSettings(this.profile, { ...readSettings(this.profile), displayName });
+    writeSettings(this.client, { ...readSettings(this.client), displayName });
     await this.changed();
-    return { type: 'joined', accountId: this.client.accountId, groupId: group.id, group: group.title, status: group.status };
+    // join() refused any relay whose trust root is not the invite's: what is pinned now is the invite's.
+    return { type: 'joined', accountId: this.client.accountId, groupId: group.id, group: group.title, status: group.status, relayFingerprint: fingerprintJson(this.client.relayFingerprint) };
   }
 
   async groups(): Promise<unknown[]> {

@@ -1,4 +1,5 @@
 import type { AvisoClient } from '@aviso/client';
+import { autoWipeDue } from '../auto-wipe.js';
 import { AgentError } from '../errors.js';
 import type { Profile } from '../profile.js';
 import { bad, text, type Body } from './api.js';
@@ -9,6 +10,8 @@ export const MAX_UNLOCK_ATTEMPTS = 5;
 export const UNLOCK_WINDOW_MS = 60_000;
 /** The longest passphrase the unlock screen takes (the CLI's passphrase files stop at 4096 bytes too). */
 export const MAX_PASSPHRASE_CHARS = 1024;
+/** How often a locked app checks whether the profile is past its days without an unlock (auto-wipe.ts). */
+export const AUTO_WIPE_CHECK_MS = 3600_000;
 
 interface Hooks {
   /** The client is open: the server builds its APIs and starts the feed. */
@@ -27,6 +30,7 @@ export class LockGate {
   #wiped = false;
   #unlocking: Promise<unknown> | undefined;
   readonly #stopListening: () => void;
+  readonly #autoWipeTimer: NodeJS.Timeout;
 
   constructor(
     private readonly lock: AppLock,
@@ -36,6 +40,18 @@ export class LockGate {
     this.#stopListening = lock.listen((state) => {
       if (state === 'locked') void hooks.closed();
     });
+    this.#autoWipeTimer = setInterval(() => void this.wipeIfDue(), AUTO_WIPE_CHECK_MS);
+    this.#autoWipeTimer.unref();
+  }
+
+  /** A locked app left running past the profile's days without an unlock wipes it, as the button does. */
+  async wipeIfDue(now = Date.now()): Promise<boolean> {
+    if (this.#wiped || this.lock.state !== 'locked' || !autoWipeDue(this.profile, now)) return false;
+    this.#wiped = true;
+    this.#stopListening();
+    await this.hooks.closed();
+    await this.lock.wipe();
+    return true;
   }
 
   get wiped(): boolean {
@@ -109,6 +125,7 @@ export class LockGate {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#autoWipeTimer);
     this.#stopListening();
     await this.lock.lock();
   }

@@ -1,7 +1,7 @@
 import type { AvisoClient, Logger } from '@aviso/client';
 import { storeProtection } from '@aviso/client';
 import { MemberHost } from '../host.js';
-import type { Profile } from '../profile.js';
+import { readSettings, writeSettings, type Profile } from '../profile.js';
 import { wipeProfile } from '../wipe.js';
 
 export const DEFAULT_IDLE_MINUTES = 15;
@@ -85,6 +85,10 @@ export class AppLock {
     const client = await host.client(this.#options.profile);
     this.#host = host;
     this.#client = client;
+    // The idle time is first needed now (the countdown starts at unlock), so it is kept in the
+    // encrypted store with the profile's other settings rather than in a plain file beside it.
+    const saved = readSettings(client).idleLockMinutes;
+    if (this.#options.idleMs === undefined && saved !== undefined && validIdleMinutes(saved)) this.#idleMs = idleMsOf(saved);
     this.touch();
     this.#changed('unlocked');
     return client;
@@ -98,8 +102,10 @@ export class AppLock {
     this.#timer.unref();
   }
 
+  /** Sets the idle time, and saves it in the profile's store when unlocked (it applies from the next unlock after a restart too). */
   setIdleMinutes(minutes: number): void {
     this.#idleMs = idleMsOf(minutes);
+    if (this.#client) writeSettings(this.#client, { ...readSettings(this.#client), idleLockMinutes: minutes });
     this.touch();
   }
 
@@ -124,4 +130,8 @@ export class AppLock {
 function idleMsOf(minutes: number): number {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_IDLE_MINUTES) throw new RangeError(`the idle time is a whole number of minutes from 1 to ${MAX_IDLE_MINUTES}`);
   return minutes * 60_000;
+}
+
+function validIdleMinutes(minutes: number): boolean {
+  return Number.isInteger(minutes) && minutes >= 1 && minutes <= MAX_IDLE_MINUTES;
 }

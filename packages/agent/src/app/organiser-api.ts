@@ -62,8 +62,8 @@ export class OrganiserApi {
 
   async createGroup(body: Body): Promise<Record<string, unknown>> {
     if (!this.client.isRegistered) throw new AgentError('NOT_REGISTERED', 'register with a relay first');
-    const title = text(body, 'title', ORGANISER_LIMITS.titleChars)!.trim();
-    const name = text(body, 'displayName', ORGANISER_LIMITS.displayNameChars, true) ?? readSettings(this.profile).displayName;
+    const title = text(body, 'title', ORGANISER_LIMITS.titleChars)!.normalize('NFC').trim(); // one form of each accent, as names
+    const name = text(body, 'displayName', ORGANISER_LIMITS.displayNameChars, true) ?? readSettings(this.client).displayName;
     const about = optionalText(body, 'about', ORGANISER_LIMITS.aboutChars);
     const announcementsOnly = yesNo(body, 'announcementsOnly');
     const group = await this.client.createGroup({
@@ -166,7 +166,7 @@ export class OrganiserApi {
   /** Title, about text, hotline, legal contact and the two switches; only what changed is written. */
   async settings(groupId: string, body: Body): Promise<Record<string, unknown>> {
     const group = this.#admin(groupId);
-    const title = optionalText(body, 'title', ORGANISER_LIMITS.titleChars)?.trim();
+    const title = optionalText(body, 'title', ORGANISER_LIMITS.titleChars)?.normalize('NFC').trim();
     if (title === '') throw bad('title', 'is required');
     const about = optionalText(body, 'about', ORGANISER_LIMITS.aboutChars);
     const hotline = optionalText(body, 'hotline', ORGANISER_LIMITS.contactChars);

@@ -31,6 +31,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: at(`groups/${GROUP}`), run: ({ organiser }, [g]) => organiser.group(g!) },
   { method: 'GET', path: at(`alerts/${ALERT}/rollcall`), run: ({ organiser }, [a]) => organiser.rollCall(a!) },
   { method: 'GET', path: at(`groups/${GROUP}/safety`), run: ({ member }, [g]) => member.safetyNumbers(g!) },
+  { method: 'POST', path: at('relay-fingerprint'), run: ({ app }, _, body) => app.relayFingerprint(body) },
   { method: 'POST', path: at('register'), run: ({ app }, _, body) => app.register(body) },
   { method: 'POST', path: at('join'), run: ({ app }, _, body) => app.join(body) },
   { method: 'POST', path: at('alerts'), run: ({ app }, _, body) => app.sendAlert(body) },

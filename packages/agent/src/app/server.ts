@@ -50,7 +50,7 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-const STATUS: Record<string, number> = { LOCKED: 423, WIPED: 410, NOT_FOUND: 404, ALREADY_REGISTERED: 409, PROFILE_BUSY: 409, RELAY_DOWN: 503, METHOD_NOT_ALLOWED: 405, UNSUPPORTED_MEDIA_TYPE: 415 };
+const STATUS: Record<string, number> = { LOCKED: 423, WIPED: 410, NOT_FOUND: 404, ALREADY_REGISTERED: 409, PROFILE_BUSY: 409, RELAY_DOWN: 503, RELAY_BAD_RESPONSE: 502, FINGERPRINT_MISMATCH: 409, METHOD_NOT_ALLOWED: 405, UNSUPPORTED_MEDIA_TYPE: 415 };
 
 /**
  * The app's local channel: HTTP + WebSocket on 127.0.0.1 only, serving the built app and a small JSON

@@ -21,7 +21,7 @@ export const alerts: Command = {
   name: 'alerts',
   synopsis: '[group]',
   summary: 'cli.cmd.alerts',
-  details: 'cli.cmd.alerts.details',
+  details: ['cli.cmd.alerts.details', 'cli.robust.help.alertsOffline'],
   json: [
     '--json: one {"type":"alert", id, groupId, group, from, fromName, kind, severity, title, body, place, lat, lon,',
     '  observedAt, sentAt, expiresAt, requestAck, retracted, reason, allClear, acks:{seen,onMyWay,onScene,cannot,confirmed,disputed}}',

@@ -38,3 +38,39 @@ export const passphraseChange: Command = {
   sharable: false,
   run: async (ctx, args) => (await import('../commands/device.js')).passphraseChange(ctx, args),
 };
+
+export const passphraseDuressSet: Command = {
+  name: 'passphrase duress set',
+  synopsis: '[--duress-passphrase-file PATH]',
+  summary: 'device.duressSet.summary',
+  details: 'device.duressSet.details',
+  json: ['--json: {"type":"duress-set","profile"}'],
+  options: { 'duress-passphrase-file': { type: 'string' } },
+  args: { min: 0, max: 0 },
+  sharable: false,
+  run: async (ctx, args) => (await import('../commands/device.js')).passphraseDuressSet(ctx, args),
+};
+
+export const passphraseWipeAfter: Command = {
+  name: 'passphrase wipe-after',
+  synopsis: '<days>|off',
+  summary: 'device.wipeAfter.summary',
+  details: 'device.wipeAfter.details',
+  json: ['--json: {"type":"wipe-after","profile","days"} (days: null when off)'],
+  options: {},
+  args: { min: 1, max: 1 },
+  sharable: false,
+  run: async (ctx, args) => (await import('../commands/device.js')).passphraseWipeAfter(ctx, args),
+};
+
+export const passphraseDuressClear: Command = {
+  name: 'passphrase duress clear',
+  synopsis: '',
+  summary: 'device.duressClear.summary',
+  details: 'device.duressClear.details',
+  json: ['--json: {"type":"duress-cleared","profile"}'],
+  options: {},
+  args: { min: 0, max: 0 },
+  sharable: false,
+  run: async (ctx) => (await import('../commands/device.js')).passphraseDuressClear(ctx),
+};

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
-import { accept, join, register, verify } from './account.js';
-import { passphraseChange, passphraseSet, wipe } from './device.js';
+import { accept, fingerprint, join, register, verify } from './account.js';
+import { passphraseChange, passphraseDuressClear, passphraseDuressSet, passphraseSet, passphraseWipeAfter, wipe } from './device.js';
 import { ack, alert, alerts, allClear, confirm, dispute, retract, say } from './alerts.js';
 import { groupCreate, groups, members, remove } from './groups.js';
 import { approve, deny, invite, requests } from './invites.js';
@@ -35,7 +35,11 @@ export const COMMANDS: readonly Command[] = [
   app,
   verify,
   accept,
+  fingerprint,
   passphraseSet,
   passphraseChange,
+  passphraseDuressSet,
+  passphraseDuressClear,
+  passphraseWipeAfter,
   wipe,
 ];

@@ -7,7 +7,7 @@ export const listen: Command = {
   name: 'listen',
   synopsis: '[group]',
   summary: 'cli.cmd.listen',
-  details: 'cli.cmd.listen.details',
+  details: ['cli.cmd.listen.details', 'cli.robust.help.listenRetry'],
   json: [
     '  alert (as in `aviso alerts --json`), ack {alertId,status,from,fromName,acks}, confirm|dispute {alertId,note,…},',
     '  retract {alertId,reason,…}, all-clear {alertId,…}, text {groupId,group,from,fromName,text,sentAt},',

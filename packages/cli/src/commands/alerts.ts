@@ -2,7 +2,7 @@ import { ACK_STATUSES, ALERT_KINDS, ALERT_LIMITS, SEVERITIES } from '@aviso/prot
 import { limited, oneOf, parseDuration, required } from '../args.js';
 import { flag, stringOption, type Parsed } from '../command.js';
 import { ackStatusOf, kindOf, severityOf } from '../aliases.js';
-import { usageError } from '../errors.js';
+import { humanMessage, usageError, type CliError } from '../errors.js';
 import { ackCounts, ackLabel, alertJson, bySeverity, formatAge, formatCounts, kindLabel, severityLabel, shortId } from '../format.js';
 // `say` is the name of a command here; the catalog's say() is `word`.
 import { say as word } from '../lang.js';
@@ -40,7 +40,13 @@ export async function alert(ctx: Context, args: Parsed): Promise<void> {
 }
 
 export async function alerts(ctx: Context, args: Parsed): Promise<void> {
-  await withClient(ctx, { connect: true }, async (client) => {
+  // Offline, what the store holds is still worth seeing (the last alerts may be exactly what is
+  // needed), said first and plainly to be possibly out of date.
+  const offline = (why: CliError) => {
+    if (ctx.out.json) ctx.out.emit({ type: 'offline', code: why.code, message: why.message, relayUrl: ctx.errors.relayUrl, retryInSeconds: undefined }, []);
+    else ctx.io.err(word('cli.robust.alerts.offline', { reason: terminalText(humanMessage(why)) }));
+  };
+  await withClient(ctx, { connect: true, offline }, async (client) => {
     const only = args.positionals[0] === undefined ? undefined : [await findGroup(client, args.positionals[0])];
     const found = (await allAlerts(client, only)).sort((a, b) => bySeverity(a.alert, b.alert));
     if (found.length === 0) ctx.out.note(word('cli.alerts.none'));

@@ -1,9 +1,9 @@
-import { changeProfilePassphrase, protectProfile, wipeProfile } from '@aviso/agent';
+import { AUTO_WIPE_DAYS, changeProfilePassphrase, clearProfileDuressPassphrase, ensureProfileDir, protectProfile, setAutoWipe, setProfileDuressPassphrase, wipeProfile } from '@aviso/agent';
 import { storeProtection } from '@aviso/client';
 import { flag, stringOption, type Parsed } from '../command.js';
 import { cliError, toCliError, usageError } from '../errors.js';
 import { say } from '../lang.js';
-import { currentPassphrase, newPassphrase } from '../passphrase.js';
+import { currentPassphrase, newDuressPassphrase, newPassphrase } from '../passphrase.js';
 import type { Context } from '../session.js';
 
 // What the seized-device commands do; their names, help and flags are in ../catalog/device.ts.
@@ -39,6 +39,36 @@ export async function passphraseChange(ctx: Context, args: Parsed): Promise<void
   const next = await newPassphrase(ctx.io, stringOption(args, 'new-passphrase-file'));
   await changeProfilePassphrase(ctx.profile, current, next);
   ctx.out.emit({ type: 'passphrase-changed', profile: ctx.profile.name }, say('cli.passphrase.changed', { profile: ctx.profile.name }));
+}
+
+export async function passphraseDuressSet(ctx: Context, args: Parsed): Promise<void> {
+  requirePassphrase(ctx);
+  const current = await currentPassphrase(ctx.io, ctx.passphraseFile, ctx.profile.name);
+  const duress = await newDuressPassphrase(ctx.io, stringOption(args, 'duress-passphrase-file'));
+  await setProfileDuressPassphrase(ctx.profile, current, duress);
+  ctx.out.emit({ type: 'duress-set', profile: ctx.profile.name }, say('device.duressSet.done', { profile: ctx.profile.name }));
+}
+
+export async function passphraseDuressClear(ctx: Context): Promise<void> {
+  requirePassphrase(ctx);
+  const current = await currentPassphrase(ctx.io, ctx.passphraseFile, ctx.profile.name);
+  await clearProfileDuressPassphrase(ctx.profile, current);
+  ctx.out.emit({ type: 'duress-cleared', profile: ctx.profile.name }, say('device.duressClear.done', { profile: ctx.profile.name }));
+}
+
+export async function passphraseWipeAfter(ctx: Context, args: Parsed): Promise<void> {
+  const given = args.positionals[0]!.trim().toLowerCase();
+  const days = given === 'off' ? undefined : /^\d{1,3}$/.test(given) ? Number(given) : Number.NaN;
+  if (days !== undefined && !(days >= AUTO_WIPE_DAYS.min && days <= AUTO_WIPE_DAYS.max)) throw usageError('device.wipeAfter.bad');
+  ensureProfileDir(ctx.profile);
+  setAutoWipe(ctx.profile, days);
+  ctx.out.emit({ type: 'wipe-after', profile: ctx.profile.name, days: days ?? null }, days === undefined ? say('device.wipeAfter.off', { profile: ctx.profile.name }) : say('device.wipeAfter.on', { profile: ctx.profile.name, days }));
+}
+
+function requirePassphrase(ctx: Context): void {
+  const protection = safeProtection(ctx.profile.dir, ctx.errors);
+  if (protection === 'none') throw cliError('NOT_PASSPHRASE_PROTECTED', 'device.duress.needsPassphrase', { profile: ctx.profile.name });
+  if (protection === 'key-file') throw cliError('NOT_PASSPHRASE_PROTECTED', 'device.duress.keyFile', { profile: ctx.profile.name });
 }
 
 function safeProtection(dir: string, errors: Parameters<typeof toCliError>[1]): ReturnType<typeof storeProtection> {

@@ -26,10 +26,11 @@ export async function groups(ctx: Context, _args: Parsed): Promise<void> {
 }
 
 export async function groupCreate(ctx: Context, args: Parsed): Promise<void> {
-  const title = limited(args.positionals[0]!.trim(), 100, 'cli.what.title');
-  const displayName = savedName(ctx, stringOption(args, 'name'));
+  const title = limited(args.positionals[0]!.normalize('NFC').trim(), 100, 'cli.what.title'); // NFC: typed accents may come decomposed
+  const given = stringOption(args, 'name');
   const description = stringOption(args, 'description');
   await withClient(ctx, { connect: true }, async (client) => {
+    const displayName = savedName(client, given);
     const group = await client.createGroup({
       title,
       ...(displayName ? { displayName } : {}),

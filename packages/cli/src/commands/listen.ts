@@ -1,14 +1,16 @@
 import { LiveFeed, type FeedDetail, type FeedEvent, type FeedProblem } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
+import { CliError, restated } from '../cli-error.js';
 import type { Parsed } from '../command.js';
 import { serveControl } from '../control.js';
 import { isHandover } from '../handover.js';
 import { humanMessage, toCliError } from '../errors.js';
-import { ackCounts } from '../format.js';
-import { AlertBoard, connectionLabel, describeEvent } from '../listen/view.js';
+import { ackCounts, formatClock } from '../format.js';
 import { say, sayEnglish, type MessageKey, type Params } from '../lang.js';
+import { retryDelayMs, retryPolicy } from '../listen/retry.js';
+import { AlertBoard, connectionLabel, describeEvent } from '../listen/view.js';
 import { jsonLine, type JsonObject } from '../output.js';
-import { withClient, type Context } from '../session.js';
+import { checkRelay, withClient, type Context } from '../session.js';
 import { senderLabel } from '../people.js';
 import { terminalLine } from '../terminal-text.js';
 import { activeGroups, findGroup } from './lookup.js';
@@ -25,8 +27,22 @@ const BELL = '\x07';
 export async function listen(ctx: Context, args: Parsed): Promise<void> {
   ctx.io.handleStop(); // Ctrl-C closes the connection and the store cleanly
   const session = new ListenSession(ctx);
-  await withClient(ctx, { connect: true, live: true, forward: false, prepare: (client) => session.prepare(client, args.positionals[0]) }, (client) => session.run(client));
+  try {
+    await withClient(
+      ctx,
+      { connect: true, live: true, forward: false, waitForRelay: (url) => session.waitForRelay(url), prepare: (client) => session.prepare(client, args.positionals[0]) },
+      (client) => session.run(client),
+    );
+  } catch (err) {
+    if (!(err instanceof StoppedWaiting)) throw err;
+    if (ctx.out.json) ctx.io.out(jsonLine({ type: 'closed' })); // as when stopped after connecting
+  } finally {
+    session.leaveScreen();
+  }
 }
+
+/** Ctrl-C while waiting for the relay: nothing to close yet but the store, which withClient closes. */
+class StoppedWaiting extends Error {}
 
 class ListenSession {
   readonly #board = new AlertBoard();
@@ -43,6 +59,9 @@ class ListenSession {
   readonly #colour: boolean;
   /** Warnings in the terminal's language, by their English message (what --json carries). */
   readonly #warnings = new Map<string, string>();
+  #onScreen = false;
+  /** While waiting for a relay that is down: the board's state words and why (before the feed exists). */
+  #waiting: { state: string; why?: string } | undefined;
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
@@ -54,8 +73,67 @@ class ListenSession {
     const feed = new LiveFeed(client, { describe: (p) => this.#describe(p), onFatal: (err) => this.#fatal?.(err) });
     this.#feed = feed;
     feed.on((event, detail) => this.#onEvent(event, detail));
-    if (this.#mode === 'screen') this.ctx.io.write(ENTER_SCREEN);
+    this.#enterScreen();
+    this.#waiting = undefined;
     await feed.watch(groups);
+  }
+
+  /**
+   * A relay that is down when listen starts is waited for (retry.ts: backoff with jitter and a cap),
+   * with the state on the board, as a line when piped and as JSON objects; Ctrl-C stops at once,
+   * even in the middle of an attempt. An untrusted certificate is not retried: waiting cannot fix it.
+   */
+  async waitForRelay(relayUrl: string): Promise<void> {
+    const policy = retryPolicy(this.ctx.io.env);
+    const stopped = this.ctx.io.stopped.then(() => 'stopped' as const);
+    for (let attempt = 0; ; attempt++) {
+      this.#waitState({ type: 'connection', state: 'connecting' }, say('cli.robust.listen.connecting'));
+      const result = await Promise.race([checkRelay(relayUrl).then(() => 'up' as const, (err: unknown) => err), stopped]);
+      if (result === 'stopped') throw new StoppedWaiting();
+      if (result === 'up') {
+        if (attempt > 0 && this.#mode === 'lines') this.ctx.io.out(terminalLine(say('cli.robust.listen.reached', { relay: relayUrl })));
+        return;
+      }
+      if (!(result instanceof CliError) || result.code !== 'RELAY_DOWN') throw result;
+      const until = Date.now() + retryDelayMs(policy, attempt);
+      const seconds = () => Math.max(1, Math.ceil((until - Date.now()) / 1000));
+      // --json carries the English message; the line and the board say it in the terminal's language.
+      const restatedErr = restated(result, this.ctx.errors);
+      const why = humanMessage(restatedErr);
+      this.#waitState({ type: 'offline', code: result.code, message: restatedErr.message, relayUrl, retryInSeconds: seconds() }, say('cli.robust.listen.offline', { seconds: seconds() }), why);
+      // The board counts down each second; the line and the JSON object were said once.
+      while (Date.now() < until) {
+        const step = new Promise<'next'>((r) => setTimeout(r, Math.min(1000, until - Date.now()), 'next'));
+        if ((await Promise.race([step, stopped])) === 'stopped') throw new StoppedWaiting();
+        if (this.#mode === 'screen' && Date.now() < until) this.#waitState(undefined, say('cli.robust.listen.offline', { seconds: seconds() }), why);
+      }
+    }
+  }
+
+  /** Says where the wait stands: a JSON object, a line (offline only: "connecting" each time is noise), or the board. */
+  #waitState(event: JsonObject | undefined, state: string, why?: string): void {
+    this.#waiting = why === undefined ? { state } : { state, why };
+    if (this.#mode === 'json') {
+      if (event) this.ctx.io.out(jsonLine(event));
+    } else if (this.#mode === 'lines') {
+      if (event?.type === 'offline') this.ctx.io.out(terminalLine(`${formatClock(Date.now())} ${say('cli.robust.listen.offlineLine', { reason: why ?? '', seconds: Number(event['retryInSeconds']) })}`));
+    } else {
+      this.#enterScreen();
+      this.#draw();
+    }
+  }
+
+  #enterScreen(): void {
+    if (this.#mode !== 'screen' || this.#onScreen) return;
+    this.ctx.io.write(ENTER_SCREEN);
+    this.#onScreen = true;
+  }
+
+  /** Back to the terminal as it was, once (after the board, or after waiting for the relay). */
+  leaveScreen(): void {
+    if (!this.#onScreen) return;
+    this.ctx.io.write(LEAVE_SCREEN);
+    this.#onScreen = false;
   }
 
   async run(client: AvisoClient): Promise<void> {
@@ -88,7 +166,7 @@ class ListenSession {
       clearInterval(tick);
       await stopControl?.();
       await feed.settled();
-      if (this.#mode === 'screen') this.ctx.io.write(LEAVE_SCREEN);
+      this.leaveScreen();
       if (this.#handedOver) {
         if (this.#mode === 'json') this.ctx.io.out(jsonLine({ type: 'handed-over', to: 'app' }));
         else this.ctx.io.out(say('cli.handedOver', { profile: this.ctx.profile.name }));
@@ -186,12 +264,16 @@ class ListenSession {
   }
 
   #draw(): void {
-    const connection = this.#feed?.connection ?? 'connecting';
-    const profile = this.ctx.profile.name;
-    const header = connection === 'open' ? say('cli.board.header', { profile }) : say('cli.board.headerState', { profile, state: connectionLabel(connection) });
+    const waiting = this.#waiting;
+    const state = waiting?.state ?? connectionLabel(this.#feed?.connection ?? 'connecting');
+    const header = say('cli.board.headerState', { profile: this.ctx.profile.name, state });
+    // Waiting for the relay, the board shows no alerts list at all: an empty one would read "no
+    // alerts yet" to someone who cannot know whether there are any.
+    const lines = waiting
+      ? [say('cli.robust.listen.waitingHeader', { header }), '', ...(waiting.why ? [waiting.why] : [])].map((text) => ({ text, critical: false }))
+      : this.#board.frame(Date.now(), header, this.ctx.io.columns());
     // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
-    const frame = this.#board
-      .frame(Date.now(), header, this.ctx.io.columns())
+    const frame = lines
       .map((l) => (l.critical && this.#colour ? `${CRITICAL_ON}${terminalLine(l.text)}${CRITICAL_OFF}` : terminalLine(l.text)))
       .join('\n');
     const bell = this.#ring ? BELL : '';

@@ -12,10 +12,12 @@ import {
   QUEUE_EMPTY,
   QUEUE_OVERFLOW,
   ROUTES,
+  parseFingerprint,
   type RegisterRequest,
   type ServerFrame,
 } from '@aviso/protocol';
 import { Account } from '../account/account.js';
+import { relayFingerprintOf, trustRootOf, type RelayFingerprint } from '../account/relay-fingerprint.js';
 import { KeyManager } from '../account/keys.js';
 import { SenderCertificates } from '../account/sender-certificate.js';
 import type { Ack, Alert, AlertVerdict, AllClear, DroppedAlert, GroupText, Retraction } from '../alerts/types.js';
@@ -31,6 +33,7 @@ import {
   MessageTooLargeError,
   IdentityMismatchError,
   NotPassphraseProtectedError,
+  RelayFingerprintMismatchError,
   RelayRequestError,
   type GroupWithheldError,
 } from '../errors.js';
@@ -53,11 +56,11 @@ import { DataDirLock } from '../stores/data-dir-lock.js';
 import { MemoryStore } from '../stores/memory/memory-store.js';
 import { SqliteStore } from '../stores/sqlite/sqlite-store.js';
 import type { StoreSecret } from '../stores/sqlite/store-key.js';
-import { asDiskFull, changeStorePassphrase, unlockStore } from '../stores/sqlite/unlock.js';
+import { asDiskFull, changeStorePassphrase, clearStoreDuressPassphrase, setStoreDuressPassphrase, unlockStore } from '../stores/sqlite/unlock.js';
 import { removeFolderIfEmpty, wipeLocked } from '../stores/sqlite/wipe.js';
 import { RelayConnection, type ConnectionOptions, type ConnectionState } from '../transport/connection.js';
-import { basicAuthHeader, type FetchLike } from '../transport/http.js';
-import { copyBytes, fromBase64, toBase64, utf8Length } from '../util/bytes.js';
+import { basicAuthHeader, type FetchLike, type RelayHttp } from '../transport/http.js';
+import { copyBytes, toBase64, utf8Length } from '../util/bytes.js';
 import { TypedEmitter } from '../util/emitter.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, silentLogger, type Logger } from '../util/logger.js';
@@ -293,14 +296,37 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 
   /**
-   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
-   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   * The fingerprint of the relay this account pinned at registration (its trust root's SHA-256, in
+   * the groups `aviso-relay info` prints), for the member to compare with their organiser's.
+   * NotRegisteredError before registration.
    */
-  async register(input: { relayUrl: string; registrationToken: string }): Promise<{ accountId: string; deviceId: number }> {
-    return this.#register(input, undefined);
+  get relayFingerprint(): RelayFingerprint {
+    return relayFingerprintOf(this.#account.record.trustRoot);
   }
 
-  async #register(input: { relayUrl: string; registrationToken: string }, expectTrustRootSha256: Uint8Array | undefined): Promise<{ accountId: string; deviceId: number }> {
+  /**
+   * Registers this device with a relay using an operator-issued token. Pins the relay's trust root,
+   * uploads the signed and last-resort keys, then 100 one-time EC and Kyber prekeys.
+   *
+   * `expectFingerprint` (64 hex digits, as `fetchRelayFingerprint` or `aviso-relay info` gave them;
+   * spaces and capitals ignored) makes registration refuse, with RelayFingerprintMismatchError and
+   * before anything is sent, a relay whose trust root is not that one. RangeError when it is not 64
+   * hex digits.
+   */
+  async register(input: { relayUrl: string; registrationToken: string; expectFingerprint?: string | undefined }): Promise<{ accountId: string; deviceId: number }> {
+    const expected = input.expectFingerprint === undefined ? undefined : parseFingerprint(input.expectFingerprint);
+    return this.#register(input, expected === undefined ? undefined : { sha256: Buffer.from(expected, 'hex'), source: 'checked' });
+  }
+
+  /**
+   * `beforeSpending` runs once the relay's trust root checked out and before the token is sent: a
+   * token is spent by the register call, so whatever can still fail (a damaged invite) fails there.
+   */
+  async #register(
+    input: { relayUrl: string; registrationToken: string },
+    expect: { sha256: Uint8Array; source: 'invite' | 'checked' } | undefined,
+    beforeSpending?: (anonymous: RelayHttp) => Promise<void>,
+  ): Promise<{ accountId: string; deviceId: number }> {
     this.#assertOpen();
     const existing = this.#account.registered;
     if (existing) throw new AlreadyRegisteredError(existing.accountId);
@@ -309,12 +335,14 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (info.protocolVersion !== PROTOCOL_VERSION) {
       throw new RelayRequestError({ code: 'UNSUPPORTED_VERSION', status: 426, retryable: false, message: `relay speaks protocol v${info.protocolVersion}` });
     }
-    const trustRoot = fromBase64(info.trustRoot);
-    // An invite names the relay's trust root: check it before giving this relay anything.
-    if (expectTrustRootSha256 && !sameBytes(sha256(trustRoot), expectTrustRootSha256)) {
-      throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+    const trustRoot = trustRootOf(info); // fails early on a malformed key
+    // An invite, or the fingerprint the member compared, names the relay's trust root: check it
+    // before giving this relay anything.
+    if (expect && !sameBytes(sha256(trustRoot), expect.sha256)) {
+      if (expect.source === 'invite') throw new InviteCodeError('the relay\'s trust root does not match the fingerprint in the invite code');
+      throw new RelayFingerprintMismatchError(relayFingerprintOf(trustRoot).sha256Hex, Buffer.from(expect.sha256).toString('hex'));
     }
-    PublicKey.deserialize(trustRoot); // fails early on a malformed key
+    await beforeSpending?.(anonymous);
     const signed = this.#keys.rotateSignedKeys();
     const password = randomBytes(32).toString('base64url');
     const body: RegisterRequest = {
@@ -361,7 +389,9 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     if (!account) {
       if (code.registrationToken === undefined) throw new InviteCodeError('this client is not registered and the invite code carries no registration token');
       try {
-        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, code.trustRootSha256);
+        // The token shares the invite's uses: a code damaged in transit (a key or secret that still
+        // parses) must fail on the invite's join info, which spends nothing, not after registering.
+        await this.#register({ relayUrl: code.relayUrl, registrationToken: code.registrationToken }, { sha256: code.trustRootSha256, source: 'invite' }, (anonymous) => this.#log.checkInvite(code, anonymous));
       } catch (err) {
         // The token shares the invite's uses and expiry: a spent token means a spent invite.
         if (err instanceof RelayRequestError && err.code === 'INVALID_TOKEN') {
@@ -576,6 +606,45 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await changeStorePassphrase(dataDir, oldPassphrase, newPassphrase);
   }
 
+  /**
+   * A front end's own setting (the name it joins with, how soon it locks), kept in the store and so
+   * encrypted with it: what identifies a user stays out of plain files beside it. Undefined if unset.
+   */
+  appSetting(key: string): string | undefined {
+    this.#assertOpen();
+    return this.#store.getMeta(appSettingKey(key));
+  }
+
+  /** Saves a front end's setting: a key of 1 to 64 of [A-Za-z0-9._-], a value of at most 4096 characters (RangeError otherwise). */
+  setAppSetting(key: string, value: string): void {
+    this.#assertOpen();
+    if (typeof value !== 'string' || value.length > APP_SETTING_MAX_CHARS) throw new RangeError(`an app setting is a string of at most ${APP_SETTING_MAX_CHARS} characters`);
+    this.#store.commit({ meta: { [appSettingKey(key)]: value } });
+  }
+
+  /**
+   * Sets (or replaces) a duress passphrase (docs/sdk.md "Duress passphrase"): from then on, open()
+   * with it looks like any unlock but replaces this store by an empty one and destroys the real key.
+   * `passphrase` must be the store's current one (WrongPassphraseError); the two must differ
+   * (PassphraseConflictError); NotPassphraseProtectedError for a plain or key-file store. Only the
+   * key file is rewritten.
+   */
+  async setDuressPassphrase(passphrase: string, duressPassphrase: string): Promise<void> {
+    await setStoreDuressPassphrase(this.#passphraseDataDir(), passphrase, duressPassphrase);
+  }
+
+  /** Removes the duress passphrase, if one is set (the file does not say whether one was). */
+  async clearDuressPassphrase(passphrase: string): Promise<void> {
+    await clearStoreDuressPassphrase(this.#passphraseDataDir(), passphrase);
+  }
+
+  #passphraseDataDir(): string {
+    this.#assertOpen();
+    const dataDir = this.#opts.store === undefined ? this.#opts.dataDir : undefined;
+    if (dataDir === undefined) throw new NotPassphraseProtectedError('', 'none');
+    return dataDir;
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -636,6 +705,12 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
   }
 }
 
+const APP_SETTING_MAX_CHARS = 4096;
+
+function appSettingKey(key: string): string {
+  if (typeof key !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(key)) throw new RangeError('an app setting key is 1 to 64 of A-Z, a-z, 0-9, ".", "_", "-"');
+  return `app:${key}`;
+}
 
 function secretOf(opts: AvisoClientOptions): StoreSecret | undefined {
   if (opts.passphrase !== undefined && opts.keyFile !== undefined) throw new TypeError('give AvisoClient.open a passphrase or a keyFile, not both');

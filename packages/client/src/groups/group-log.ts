@@ -3,6 +3,7 @@ import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   ChangesResponse,
   ENDPOINTS,
+  GROUP_HEADERS,
   inviteIdPathSegment,
   LIMITS,
   RETENTION_LIMITS,
@@ -31,6 +32,7 @@ import { toBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
+import type { RelayHttp } from '../transport/http.js';
 import type { GroupAuth } from './group-auth.js';
 import { headsMeta, type Heads } from './heads.js';
 import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
@@ -185,6 +187,26 @@ export class GroupLog {
       }
       return keys.groupId;
     });
+  }
+
+  /**
+   * Asks the relay, with nothing but the invite's password, whether the code names a live invite of
+   * a group with these keys. Spends nothing (no token, no use of the invite), so a joiner not yet
+   * registered runs it before the registration that spends a use of the code's token: a code whose
+   * master key, invite id or secret was damaged in transit (and still parses) fails here.
+   */
+  async checkInvite(code: InviteCode, anonymous: RelayHttp): Promise<void> {
+    const keys = this.#keysFor(code.masterKey);
+    const password = toBase64(deriveInviteKeys(code.inviteSecret).relayPassword);
+    let info: { publicParams: string };
+    try {
+      info = await anonymous.call(ENDPOINTS.joinInfo, { params: { groupId: keys.groupId, inviteId: inviteIdPathSegment(code.inviteId) }, headers: { [GROUP_HEADERS.invitePassword]: password } });
+    } catch (err) {
+      // No such group: the master key in the code is not any group's, so the code is damaged.
+      if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') throw new InviteCodeError('the invite code names no group on its relay: it may be damaged — copy it again', { cause: err });
+      throw err;
+    }
+    if (info.publicParams !== toBase64(keys.publicParams)) throw new InviteCodeError('the relay serves other public params for the group in this invite code');
   }
 
   /** Every known group's id, each synced first (failures are reported, not thrown). */

@@ -4,7 +4,6 @@
 export const cliCommands = {
   'cli.next': 'next: {command}',
   'cli.next.createOrJoin': 'next: {create}  (or join one: {join})',
-  'cli.registered': 'registered profile "{profile}" on {relay} as account {account}',
   'cli.joined': 'joined "{group}" as {name}',
   'cli.joinPending': 'asked to join "{group}" as {name}; an admin must approve you (they see it in `aviso requests`)',
   'cli.prompt.name': 'Your name, as the group will see it: ',

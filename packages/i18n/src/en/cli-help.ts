@@ -20,8 +20,7 @@ export const cliHelp = {
   'cli.cmd.register': "create this profile's account on a relay with a registration token",
   'cli.cmd.register.details':
     'The relay operator creates tokens with `npm run relay -- token create`.\n' +
-    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)\n' +
-    'Prints the account id.',
+    '--name NAME   the name your groups will see (used by `group create`; `join` asks again)',
   'cli.cmd.join': 'join a group with an invite code (registers this profile if needed)',
   'cli.cmd.join.details': '--name NAME   your name as the group sees it; asked on the terminal when omitted\nInvites that need approval leave you "pending" until an admin runs `aviso approve`.',
   'cli.cmd.verify': 'show the safety number to compare with a member in person',

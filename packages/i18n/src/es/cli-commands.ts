@@ -5,7 +5,6 @@ import type { cliCommands as en } from '../en/cli-commands.js';
 export const cliCommands = {
   'cli.next': 'sigue: {command}',
   'cli.next.createOrJoin': 'sigue: {create}  (o únete a uno: {join})',
-  'cli.registered': 'perfil «{profile}» registrado en {relay} con la cuenta {account}',
   'cli.joined': 'te uniste a «{group}» como {name}',
   'cli.joinPending': 'pediste unirte a «{group}» como {name}; un organizador tiene que aprobarte (lo ve en `aviso requests`)',
   'cli.prompt.name': 'Tu nombre, como lo verá el grupo: ',

@@ -21,8 +21,7 @@ export const cliHelp = {
   'cli.cmd.register': 'crea la cuenta de este perfil en un servidor con un código de registro',
   'cli.cmd.register.details':
     'Quien administra el servidor crea los códigos con `npm run relay -- token create`.\n' +
-    '--name NAME   el nombre que verán tus grupos (lo usa `group create`; `join` lo vuelve a pedir)\n' +
-    'Imprime el id de la cuenta.',
+    '--name NAME   el nombre que verán tus grupos (lo usa `group create`; `join` lo vuelve a pedir)',
   'cli.cmd.join': 'únete a un grupo con un código de invitación (registra este perfil si hace falta)',
   'cli.cmd.join.details': '--name NAME   tu nombre como lo ve el grupo; si no lo das, se pregunta en la terminal\nCon una invitación que pide aprobación quedas «pendiente» hasta que un organizador corre `aviso approve`.',
   'cli.cmd.verify': 'muestra el número de seguridad para compararlo en persona con un miembro',

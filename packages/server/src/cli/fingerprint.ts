@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PublicKey } from '@signalapp/libsignal-client';
+import { fingerprintLines } from '@aviso/protocol';
 
 /** The relay's trust root as members see and pin it. */
 export interface TrustRootFingerprint {
@@ -9,6 +10,8 @@ export interface TrustRootFingerprint {
   sha256Hex: string;
   /** The same SHA-256, base64url: the `trustRootSha256` field every invite code carries and the SDK compares. */
   sha256Base64url: string;
+  /** The hex digest as members' apps and CLI show it: 4 lines of 4 groups of 4 (`fingerprintLines`). */
+  lines: string[];
 }
 
 export function trustRootFingerprint(trustRoot: PublicKey): TrustRootFingerprint {
@@ -18,5 +21,6 @@ export function trustRootFingerprint(trustRoot: PublicKey): TrustRootFingerprint
     trustRoot: Buffer.from(bytes).toString('base64'),
     sha256Hex: digest.toString('hex'),
     sha256Base64url: digest.toString('base64url'),
+    lines: fingerprintLines(digest.toString('hex')),
   };
 }

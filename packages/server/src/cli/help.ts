@@ -83,6 +83,8 @@ Shows what to publish and what to watch, reading the data folder (works while th
   trust root SHA-256  SHA-256 of that key's 33 bytes, hex. Publish it: members compare it with
                       curl -s https://RELAY/v1/relay | jq -r .trustRoot | base64 -d | sha256sum
                       and invite codes carry the same hash (base64url, the second form shown).
+  fingerprint         the same hex in 4 lines of 4 groups of 4, as the app and \`aviso register\`
+                      show it to members: print or read these lines to them
   totals              accounts, devices, groups, queued envelopes, live tokens; never an id
   disk use            bytes of all files in the data folder
 

@@ -50,6 +50,8 @@ export function formatReport(r: RelayReport): string[] {
     row('trust root', `${r.trustRoot.trustRoot}  (trustRoot in GET /v1/relay)`),
     row('trust root SHA-256', `${r.trustRoot.sha256Hex}  (publish this; members pin it)`),
     row('  as in invite codes', r.trustRoot.sha256Base64url),
+    // The grouping members see in the app and `aviso register`: read it to them line by line.
+    ...r.trustRoot.lines.map((line, i) => row(i === 0 ? 'fingerprint' : '', i === 0 ? `${line}  (what members compare)` : line)),
     row('accounts', r.counts.accounts),
     row('devices', r.counts.devices),
     row('groups', r.counts.groups),

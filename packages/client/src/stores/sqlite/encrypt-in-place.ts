@@ -1,4 +1,4 @@
-import { linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateFile, fsyncDir, fsyncFile, shred } from '../private-files.js';
 import { Database, applyKey, probeDatabase, type SqliteDatabase } from './cipher-db.js';
@@ -77,15 +77,6 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function encryptInPlace(dbPath: string, keyFilePath: string, dbKey: Uint8Array, keyFile: StoreKeyFile): void {
   const dir = join(dbPath, '..');
   const staging = `${dbPath}${ENCRYPTING_SUFFIX}`;
@@ -99,7 +90,7 @@ export function encryptInPlace(dbPath: string, keyFilePath: string, dbKey: Uint8
   } finally {
     plain.close();
   }
-  if (exists(`${dbPath}-wal`)) throw new Error('the plain store still has a -wal file after leaving WAL mode');
+  if (existsSync(`${dbPath}-wal`)) throw new Error('the plain store still has a -wal file after leaving WAL mode');
   crashPoint('wal-folded');
 
   rmSync(staging, { force: true });
@@ -153,20 +144,21 @@ export function recoverConversion(dbPath: string, keyFilePath: string): void {
   const pendingKey = `${keyFilePath}${PENDING_SUFFIX}`;
   const oldName = `${dbPath}${PLAIN_SUFFIX}`;
   const dir = join(dbPath, '..');
-  // Before the swap the staging file is disposable; after it, it no longer exists.
-  if (exists(staging) || exists(`${staging}-journal`)) {
-    rmSync(staging, { force: true });
-    rmSync(`${staging}-journal`, { force: true });
+  // Before the swap the staging file is disposable; after it, it no longer exists. (A duress
+  // unlock builds its empty store under the same name, in WAL mode: duress.ts.)
+  const stagingFiles = ['', '-journal', '-wal', '-shm'].map((suffix) => `${staging}${suffix}`);
+  if (stagingFiles.some((f) => existsSync(f))) {
+    for (const f of stagingFiles) rmSync(f, { force: true });
     fsyncDir(dir);
   }
   rmSync(`${pendingKey}.tmp`, { force: true });
   rmSync(`${keyFilePath}.tmp`, { force: true });
-  if (exists(pendingKey)) {
-    if (!exists(keyFilePath) && probeDatabase(dbPath) === 'other') renameSync(pendingKey, keyFilePath); // swapped: commit the key
+  if (existsSync(pendingKey)) {
+    if (!existsSync(keyFilePath) && probeDatabase(dbPath) === 'other') renameSync(pendingKey, keyFilePath); // swapped: commit the key
     else rmSync(pendingKey, { force: true }); // not swapped: the store is still the plain one
     fsyncDir(dir);
   }
-  if (exists(oldName)) {
+  if (existsSync(oldName)) {
     // Still the database's second name (crash before the swap): just drop the name.
     if (sameFile(oldName, dbPath)) rmSync(oldName, { force: true });
     else shred(oldName);

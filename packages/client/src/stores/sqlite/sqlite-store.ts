@@ -215,7 +215,11 @@ export class SqliteStore implements AvisoStore {
    */
   static open(dataDir: string, opts: { key?: Uint8Array } = {}): SqliteStore {
     makePrivateDir(dataDir);
-    const path = join(dataDir, SQLITE_FILE_NAME);
+    return SqliteStore.openFile(join(dataDir, SQLITE_FILE_NAME), opts);
+  }
+
+  /** open() on a database file of another name (a duress unlock builds its empty store aside: duress.ts). */
+  static openFile(path: string, opts: { key?: Uint8Array } = {}): SqliteStore {
     ensurePrivateFile(path);
     for (const suffix of ['-wal', '-shm', '-journal']) tightenIfPresent(path + suffix);
     const sqlite = new Database(path);

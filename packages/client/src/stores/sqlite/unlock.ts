@@ -1,9 +1,23 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskFullError, KeyFileError, NotPassphraseProtectedError, PassphraseRequiredError, StoreCorruptError } from '../../errors.js';
+import { DiskFullError, KeyFileError, NotPassphraseProtectedError, PassphraseConflictError, PassphraseRequiredError, StoreCorruptError, WrongPassphraseError } from '../../errors.js';
 import { makePrivateDir } from '../private-files.js';
 import { probeDatabase } from './cipher-db.js';
+import { replaceWithEmptyStore } from './duress.js';
 import { PENDING_SUFFIX, encryptInPlace, recoverConversion } from './encrypt-in-place.js';
+import {
+  newSlots,
+  openSlots,
+  opensDuressSlot,
+  rekeyStoreSlot,
+  releaseMatch,
+  resealAfterDuress,
+  resealAfterUnlock,
+  slotsWellFormed,
+  withDuressSlot,
+  withoutDuressSlot,
+  type SlotMatch,
+} from './key-slots.js';
 import { SQLITE_FILE_NAME } from './sqlite-store.js';
 import {
   STORE_KEY_FILE_NAME,
@@ -13,8 +27,8 @@ import {
   readRawKeyFile,
   readStoreKeyFile,
   unwrapWithPassphrase,
-  wrapWithPassphrase,
   writeStoreKeyFile,
+  type SlotsFile,
   type StoreKeyFile,
   type StoreSecret,
 } from './store-key.js';
@@ -89,7 +103,7 @@ export function storeProtection(dataDir: string): StoreProtection {
 }
 
 async function keyOf(file: StoreKeyFile, secret: StoreSecret, dataDir: string, keyPath: string): Promise<Buffer> {
-  if (file.protection === 'passphrase' && 'passphrase' in secret) return unwrapWithPassphrase(file, secret.passphrase, dataDir, keyPath);
+  if (file.protection === 'passphrase' && 'passphrase' in secret) return unlockWithPassphrase(file, secret.passphrase, dataDir, keyPath);
   if (file.protection === 'key-file' && 'keyFile' in secret) {
     const dbKey = readRawKeyFile(secret.keyFile);
     if (!matchesKeyCheck(file, dbKey)) {
@@ -101,33 +115,137 @@ async function keyOf(file: StoreKeyFile, secret: StoreSecret, dataDir: string, k
   throw new PassphraseRequiredError(dataDir, file.protection);
 }
 
+type PassphraseKeyFile = Extract<StoreKeyFile, { protection: 'passphrase' }>;
+type StoreMatch = Extract<SlotMatch, { kind: 'store' }>;
+
+/**
+ * The passphrase's key slot (key-slots.ts): WRONG_PASSPHRASE (nothing written) when it opens none.
+ * Otherwise both slots are resealed and the file rewritten, whichever slot opened: the store's
+ * gives its database key; the duress slot first replaces the database by an empty store and gives
+ * that store's key, and the real key is in no slot any more (docs/sdk.md "Duress passphrase").
+ */
+async function unlockWithPassphrase(file: PassphraseKeyFile, passphrase: string, dataDir: string, keyPath: string): Promise<Buffer> {
+  const slots = await currentSlots(file, passphrase, dataDir, keyPath);
+  const m = await openSlots(slots, passphrase);
+  if (m === undefined) throw new WrongPassphraseError(dataDir);
+  try {
+    if (m.kind === 'store') {
+      rewriteSlots(keyPath, resealAfterUnlock(slots, m), 'unlock');
+      return Buffer.from(m.dbKey);
+    }
+    const decoyKey = newDbKey();
+    try {
+      replaceWithEmptyStore(dataDir, decoyKey);
+      rewriteSlots(keyPath, resealAfterDuress(slots, m, decoyKey), 'duress');
+    } catch (err) {
+      decoyKey.fill(0);
+      throw asDiskFull(err, dataDir);
+    }
+    return decoyKey;
+  } finally {
+    releaseMatch(m);
+  }
+}
+
+/** Test hook: counts key-slot file writes, so a test can show both unlocks write it the same number of times. */
+export const slotWrites = { count: 0 };
+
+/**
+ * Writes resealed slots. After a normal unlock a full disk is not fatal: the old file is intact and
+ * still opens, so the unlock goes on without the fresh IVs.
+ */
+function rewriteSlots(keyPath: string, slots: SlotsFile, why: 'unlock' | 'duress' | 'change'): void {
+  slotWrites.count++;
+  try {
+    writeStoreKeyFile(keyPath, slots);
+  } catch (err) {
+    rmSync(`${keyPath}.tmp`, { force: true });
+    if (why === 'unlock' && isDiskFull(err)) return;
+    throw err;
+  }
+}
+
+/**
+ * The file as two key slots. A version 1 file (one wrapped key) is opened the old way and rewritten
+ * as version 2 (a new salt, the current scrypt defaults) first; WRONG_PASSPHRASE writes nothing.
+ */
+async function currentSlots(file: PassphraseKeyFile, passphrase: string, dataDir: string, keyPath: string): Promise<SlotsFile> {
+  if (file.version === 2) {
+    if (!slotsWellFormed(file)) throw new StoreCorruptError(keyPath, 'the wrapped-key file has fields of the wrong size');
+    return file;
+  }
+  const dbKey = await unwrapWithPassphrase(file, passphrase, dataDir, keyPath);
+  try {
+    const slots = await newSlots(dbKey, passphrase);
+    writeStoreKeyFile(keyPath, slots);
+    return slots;
+  } finally {
+    dbKey.fill(0);
+  }
+}
+
+/** The store's slot opened by `passphrase` for a change; the duress passphrase is refused here like a wrong one. */
+async function storeSlot(dataDir: string, passphrase: string): Promise<{ keyPath: string; slots: SlotsFile; m: StoreMatch }> {
+  const keyPath = join(dataDir, STORE_KEY_FILE_NAME);
+  const file = readStoreKeyFile(keyPath);
+  if (file?.protection !== 'passphrase') throw new NotPassphraseProtectedError(dataDir, file?.protection ?? 'none');
+  const slots = await currentSlots(file, passphrase, dataDir, keyPath);
+  const m = await openSlots(slots, passphrase);
+  if (m?.kind !== 'store') {
+    releaseMatch(m);
+    throw new WrongPassphraseError(dataDir);
+  }
+  return { keyPath, slots, m };
+}
+
+async function changeSlots(dataDir: string, passphrase: string, change: (slots: SlotsFile, m: StoreMatch) => Promise<SlotsFile>): Promise<void> {
+  const { keyPath, slots, m } = await storeSlot(dataDir, passphrase);
+  try {
+    rewriteSlots(keyPath, await change(slots, m), 'change');
+  } catch (err) {
+    // The old key file was never touched.
+    throw isDiskFull(err) ? new DiskFullError(dataDir, { cause: err }) : err;
+  } finally {
+    releaseMatch(m);
+  }
+}
+
+const same = (a: string, b: string) => a.normalize('NFC') === b.normalize('NFC');
+
+/**
+ * Sets (or replaces) the duress passphrase: `passphrase` must open the store's slot
+ * (WRONG_PASSPHRASE) and the two must differ (PASSPHRASE_CONFLICT). Only the key file is rewritten.
+ */
+export async function setStoreDuressPassphrase(dataDir: string, passphrase: string, duressPassphrase: string): Promise<void> {
+  if (duressPassphrase.length === 0) throw new RangeError('the duress passphrase is empty');
+  if (same(passphrase, duressPassphrase)) throw new PassphraseConflictError(dataDir);
+  await changeSlots(dataDir, passphrase, (slots, m) => withDuressSlot(slots, m, duressPassphrase));
+}
+
+/** Removes the duress passphrase (its slot becomes filler); `passphrase` must be the store's. */
+export async function clearStoreDuressPassphrase(dataDir: string, passphrase: string): Promise<void> {
+  await changeSlots(dataDir, passphrase, (slots, m) => Promise.resolve(withoutDuressSlot(slots, m)));
+}
+
 async function newKey(secret: StoreSecret): Promise<{ dbKey: Buffer; record: StoreKeyFile }> {
   if ('keyFile' in secret) {
     const dbKey = readRawKeyFile(secret.keyFile);
     return { dbKey, record: keyFileRecord(dbKey) };
   }
   const dbKey = newDbKey();
-  return { dbKey, record: await wrapWithPassphrase(dbKey, secret.passphrase) };
+  return { dbKey, record: await newSlots(dbKey, secret.passphrase) };
 }
 
 /**
- * Rewraps the database key under a new passphrase (fresh salt and IV, current scrypt defaults);
- * the database itself is untouched. The new file replaces the old one by an fsynced rename, so a
- * crash leaves one of the two passphrases working, never neither.
+ * Rewraps the database key under a new passphrase (a fresh salt; the database itself is untouched),
+ * keeping a duress passphrase if one is set; PASSPHRASE_CONFLICT if the new one is the duress one.
+ * The new file replaces the old one by an fsynced rename, so a crash leaves one of the two
+ * passphrases working, never neither.
  */
 export async function changeStorePassphrase(dataDir: string, oldPassphrase: string, newPassphrase: string): Promise<void> {
   if (newPassphrase.length === 0) throw new RangeError('the new passphrase is empty');
-  const keyPath = join(dataDir, STORE_KEY_FILE_NAME);
-  const file = readStoreKeyFile(keyPath);
-  if (file?.protection !== 'passphrase') throw new NotPassphraseProtectedError(dataDir, file?.protection ?? 'none');
-  const dbKey = await unwrapWithPassphrase(file, oldPassphrase, dataDir, keyPath);
-  try {
-    writeStoreKeyFile(keyPath, await wrapWithPassphrase(dbKey, newPassphrase));
-  } catch (err) {
-    if (!isDiskFull(err)) throw err;
-    rmSync(`${keyPath}.tmp`, { force: true }); // the old key file was never touched
-    throw new DiskFullError(dataDir, { cause: err });
-  } finally {
-    dbKey.fill(0);
-  }
+  await changeSlots(dataDir, oldPassphrase, async (slots, m) => {
+    if (await opensDuressSlot(slots, m, newPassphrase)) throw new PassphraseConflictError(dataDir);
+    return rekeyStoreSlot(slots, m, newPassphrase);
+  });
 }

@@ -36,7 +36,7 @@ function crashPoint(step: WipeStep): void {
   if (process.env.AVISO_TEST_CRASH_AT === `wipe:${step}`) process.kill(process.pid, 'SIGKILL');
 }
 
-const DATABASE_FILES = ['', '-wal', '-shm', '-journal', ENCRYPTING_SUFFIX, `${ENCRYPTING_SUFFIX}-journal`, PLAIN_SUFFIX].map((suffix) => `${SQLITE_FILE_NAME}${suffix}`);
+const DATABASE_FILES = ['', '-wal', '-shm', '-journal', ENCRYPTING_SUFFIX, `${ENCRYPTING_SUFFIX}-journal`, `${ENCRYPTING_SUFFIX}-wal`, `${ENCRYPTING_SUFFIX}-shm`, PLAIN_SUFFIX].map((suffix) => `${SQLITE_FILE_NAME}${suffix}`);
 
 /**
  * Wipes the store in `dataDir` (see above) when no client has it open: takes the folder's lock

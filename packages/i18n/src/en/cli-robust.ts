@@ -1,0 +1,27 @@
+// The CLI's robustness messages (issue 14): secrets from files, a relay that is down or untrusted,
+// a profile held by another command. Said through `say()` in packages/cli/src/lang.ts.
+export const cliRobust = {
+  'cli.robust.help.tokenFile': '--token-file FILE   read the token from FILE (- reads standard input) instead of the command line,\n                    where other users of this computer can see it; it is never printed',
+  'cli.robust.help.codeFile': '--code-file FILE   read the invite code or link from FILE (- reads standard input); never printed\nSpaces and line breaks inside a code (a link wrapped by a chat app) are dropped before it is read.',
+  'cli.robust.help.alertsOffline': 'When the relay cannot be reached, shows what this computer has stored, marked as possibly out of date\n  (--json: first an object of type "offline" with code, message and relayUrl).',
+  'cli.robust.help.listenRetry': 'A relay that is down when listen starts is tried again: after 2 s, then twice as long each time, at most\n  60 s apart, each wait shifted at random by up to a fifth (AVISO_LISTEN_RETRY=FIRST,MAX in seconds changes it).\n  --json while waiting: "connection" with state "connecting", then "offline" with code, message, relayUrl, retryInSeconds.',
+  'cli.robust.secret.noStdin': '{option} - reads standard input, which this command does not have here — give a file instead',
+  'cli.robust.secret.pasteHint': 'paste it, then press Enter and Ctrl-D (it is not shown)',
+  'cli.robust.secret.readableByOthers': 'aviso: warning: {option} {path} can be read by other users of this computer, and it holds a secret — run: chmod 600 {path} (or delete it once used)',
+  'cli.robust.secret.unreadable': '{option} {path} cannot be read ({reason})',
+  'cli.robust.secret.tooLarge': '{option} {path} is larger than {max} bytes: it does not hold just a token or an invite code',
+  'cli.robust.secret.empty': '{option} {path} is empty',
+  'cli.robust.secret.both': 'give `aviso {command}` the secret once: as its argument or with {option}, not both',
+  'cli.robust.secret.missingToken': '`aviso register` needs the registration token: after the relay address, or with --token-file FILE (- reads standard input)',
+  'cli.robust.secret.missingCode': '`aviso join` needs the invite code or link: as its argument, or with --code-file FILE (- reads standard input)',
+  'cli.robust.tlsUntrusted':
+    'the relay at {relay} has a TLS certificate this computer does not trust, so nothing was sent — check the address; if your organisation runs its own certificate authority, start aviso with NODE_EXTRA_CA_CERTS=/path/to/its-ca.pem, otherwise ask the relay operator for a certificate from a public authority',
+  'cli.robust.lock.waiting': 'waiting for `aviso {holder}` (pid {pid}) to finish with profile "{profile}" (at most {seconds} s)…',
+  'cli.robust.lock.gaveUp': 'profile "{profile}" is still in use by `aviso {holder}` (pid {pid}) after {seconds} s — try again when it has finished, or stop it (Ctrl-C)',
+  'cli.robust.alerts.offline': 'aviso: offline — showing the alerts stored on this computer, which may be out of date ({reason})',
+  'cli.robust.listen.connecting': 'connecting',
+  'cli.robust.listen.waitingHeader': '{header} — Ctrl-C to stop',
+  'cli.robust.listen.offline': 'offline, retrying in {seconds} s',
+  'cli.robust.listen.offlineLine': 'offline: {reason} — retrying in {seconds} s (Ctrl-C to stop)',
+  'cli.robust.listen.reached': 'connected to the relay at {relay}',
+} as const;

@@ -1,0 +1,26 @@
+// Los mensajes de robustez del CLI (issue 14), en español de Latinoamérica con "tú".
+export const cliRobust = {
+  'cli.robust.help.tokenFile': '--token-file ARCHIVO   lee el token de ARCHIVO (- lee la entrada estándar) y no de la línea de comandos,\n                       donde otros usuarios de esta computadora pueden verlo; nunca se muestra',
+  'cli.robust.help.codeFile': '--code-file ARCHIVO   lee el código o enlace de invitación de ARCHIVO (- lee la entrada estándar); nunca se muestra\nLos espacios y saltos de línea dentro de un código (un enlace cortado por una app de chat) se quitan antes de leerlo.',
+  'cli.robust.help.alertsOffline': 'Si no se puede llegar al relay, muestra lo que esta computadora tiene guardado, marcado como posiblemente desactualizado\n  (--json: primero un objeto de tipo "offline" con code, message y relayUrl).',
+  'cli.robust.help.listenRetry': 'Si el relay no responde cuando listen arranca, se vuelve a intentar: a los 2 s, luego cada vez el doble, como máximo\n  cada 60 s, cada espera movida al azar hasta una quinta parte (AVISO_LISTEN_RETRY=PRIMERA,MÁXIMA en segundos lo cambia).\n  --json mientras espera: "connection" con state "connecting", luego "offline" con code, message, relayUrl, retryInSeconds.',
+  'cli.robust.secret.noStdin': '{option} - lee la entrada estándar, que este comando no tiene aquí — usa un archivo',
+  'cli.robust.secret.pasteHint': 'pégalo y luego presiona Enter y Ctrl-D (no se muestra)',
+  'cli.robust.secret.readableByOthers': 'aviso: advertencia: otros usuarios de esta computadora pueden leer {option} {path}, y guarda un secreto — ejecuta: chmod 600 {path} (o bórralo después de usarlo)',
+  'cli.robust.secret.unreadable': 'no se puede leer {option} {path} ({reason})',
+  'cli.robust.secret.tooLarge': '{option} {path} pesa más de {max} bytes: no contiene solo un token o un código de invitación',
+  'cli.robust.secret.empty': '{option} {path} está vacío',
+  'cli.robust.secret.both': 'dale el secreto a `aviso {command}` una sola vez: como argumento o con {option}, no de las dos formas',
+  'cli.robust.secret.missingToken': '`aviso register` necesita el token de registro: después de la dirección del relay, o con --token-file ARCHIVO (- lee la entrada estándar)',
+  'cli.robust.secret.missingCode': '`aviso join` necesita el código o enlace de invitación: como argumento, o con --code-file ARCHIVO (- lee la entrada estándar)',
+  'cli.robust.tlsUntrusted':
+    'el relay en {relay} tiene un certificado TLS en el que esta computadora no confía, así que no se envió nada — revisa la dirección; si tu organización tiene su propia autoridad de certificados, inicia aviso con NODE_EXTRA_CA_CERTS=/ruta/a/su-ca.pem; si no, pide a quien opera el relay un certificado de una autoridad pública',
+  'cli.robust.lock.waiting': 'esperando a que `aviso {holder}` (pid {pid}) termine con el perfil "{profile}" (como máximo {seconds} s)…',
+  'cli.robust.lock.gaveUp': 'el perfil "{profile}" sigue en uso por `aviso {holder}` (pid {pid}) después de {seconds} s — inténtalo de nuevo cuando termine, o detenlo (Ctrl-C)',
+  'cli.robust.alerts.offline': 'aviso: sin conexión — se muestran las alertas guardadas en esta computadora, que pueden estar desactualizadas ({reason})',
+  'cli.robust.listen.connecting': 'conectando',
+  'cli.robust.listen.waitingHeader': '{header} — Ctrl-C para salir',
+  'cli.robust.listen.offline': 'sin conexión, nuevo intento en {seconds} s',
+  'cli.robust.listen.offlineLine': 'sin conexión: {reason} — nuevo intento en {seconds} s (Ctrl-C para detener)',
+  'cli.robust.listen.reached': 'conectado al relay en {relay}',
+} as const;
