@@ -44,7 +44,8 @@ describe('aviso in Spanish', () => {
   test('help and usage errors in Spanish from AVISO_LANG or from LANG alone; --json stays English', async () => {
     const help = await ok(['--help']);
     expect(help.stdout).toMatch(/^Uso: aviso <comando> \[argumentos\] \[opciones\]\n/);
-    expect(help.stdout).toContain('  listen             quédate conectado y ve las alertas en vivo (Ctrl-C para salir)');
+    // The column is as wide as the longest command name (`passphrase duress clear`).
+    expect(help.stdout).toMatch(/^ {2}listen {2,}quédate conectado y ve las alertas en vivo \(Ctrl-C para salir\)$/m);
     expect(help.stdout).not.toContain('Usage:');
 
     const alertHelp = await ok(['alert', '--help'], LOCALE_ONLY);
