@@ -68,8 +68,6 @@ export const cliErrors = {
   'cli.error.relayTimeout': '{relayKnown, select, yes {the relay at {relay}} other {the relay}} did not answer in time — try again later',
   'cli.error.fingerprintMismatch': '{relayKnown, select, yes {the relay at {relay}} other {the relay}} has another fingerprint than the one you checked, so nothing was registered — stop, and ask your organiser or the relay operator for the right address',
   'cli.error.relayBadResponse': '{relayKnown, select, yes {the address {relay}} other {the address}} does not answer like an Aviso relay — check the address with your organiser',
-  'cli.error.tlsUntrusted':
-    '{relayKnown, select, yes {the relay at {relay}} other {the relay}} has a TLS certificate this machine does not trust — check the address, or ask the operator to use a certificate from a public authority',
   'cli.error.invalidToken': 'the relay refused the registration token (unknown, expired or used up) — ask the relay operator for a new one',
   'cli.error.inviteExpired': 'the invite is expired, used up or revoked — ask the organiser for a new invite',
   'cli.error.rateLimited': 'the relay is rate-limiting this account — try again {after, select, later {later} other {in {after} s}}',

@@ -69,8 +69,6 @@ export const cliErrors = {
   'cli.error.relayTimeout': '{relayKnown, select, yes {el servidor {relay}} other {el servidor}} no contestó a tiempo — inténtalo más tarde',
   'cli.error.fingerprintMismatch': '{relayKnown, select, yes {el servidor {relay}} other {el servidor}} tiene otra huella que la que comprobaste, así que no se registró nada — detente y pídeles la dirección correcta a tus organizadores o a quien opera el servidor',
   'cli.error.relayBadResponse': '{relayKnown, select, yes {la dirección {relay}} other {la dirección}} no responde como un servidor de Aviso — confirma la dirección con tus organizadores',
-  'cli.error.tlsUntrusted':
-    '{relayKnown, select, yes {el servidor {relay}} other {el servidor}} tiene un certificado TLS en el que esta computadora no confía — revisa la dirección, o pide a quien lo administra que use un certificado de una autoridad pública',
   'cli.error.invalidToken': 'el servidor rechazó el código de registro (no existe, venció o ya se usó) — pide uno nuevo a quien administra el servidor',
   'cli.error.inviteExpired': 'la invitación venció, ya se usó o la cancelaron — pide una nueva a tu organizador',
   'cli.error.rateLimited': 'el servidor está frenando a esta cuenta por mandar demasiado — inténtalo {after, select, later {más tarde} other {en {after} s}}',
