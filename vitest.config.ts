@@ -11,6 +11,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The CLI speaks the terminal's language and prints times in its zone: tests that read its
+    // English output pin both (children inherit them), so a Spanish or non-UTC CI machine changes
+    // nothing. Tests of Spanish output set AVISO_LANG=es (or LANG) on the process they start.
+    env: { AVISO_LANG: 'en', TZ: 'UTC' },
     // Most test files spend their time waiting on other processes (relays, CLIs, the app, Chromium),
     // so two files at a time keep a 2-core machine busy; vitest's own default (one fewer than the
     // cores) would run them one by one there.

@@ -94,8 +94,8 @@ describe('the alert body', () => {
       expect(listed[at + 2]).toBe('          \u2068by the east gate  שלום\u2069'); // escapes gone, RTL isolated
       expect(listed.join('\n')).not.toContain('\x1b');
 
-      await piped.waitFor(/ALERT URGENT raid: Vans/, 'the alert line');
-      const line = piped.stdout.split('\n').find((l) => l.includes('ALERT URGENT raid: Vans'))!;
+      await piped.waitFor(/ALERT URGENT Raid: Vans/, 'the alert line');
+      const line = piped.stdout.split('\n').find((l) => l.includes('ALERT URGENT Raid: Vans'))!;
       expect(line).toContain(`[${id.slice(0, 8)}] · \u2068Two white vans\u21B5by the east gate  שלום\u2069`);
       expect(line).not.toContain('\x1b');
 
@@ -120,8 +120,8 @@ describe('the board at 80 columns', () => {
       await coloured.waitFor(new RegExp(`id ${id.slice(0, 8)}`), 'the id on the board');
       const frame = lastFrame(coloured.output).filter((l) => l !== '');
       for (const l of frame) expect(columns(l), l).toBeLessThanOrEqual(80);
-      expect(frame.some((l) => l.startsWith('CRITICAL raid       🚨🚨'))).toBe(true);
-      expect(coloured.output).toContain('\x1b[1;31mCRITICAL raid');
+      expect(frame.some((l) => l.startsWith('CRITICAL Raid        🚨🚨'))).toBe(true);
+      expect(coloured.output).toContain('\x1b[1;31mCRITICAL Raid');
       expect(coloured.output).toContain('\x07');
     } finally {
       await coloured.stop();
@@ -129,7 +129,7 @@ describe('the board at 80 columns', () => {
 
     const plain = new OnTerminal(['--profile', 'luis', 'listen'], 80, { NO_COLOR: '1' });
     try {
-      await plain.waitFor(/CRITICAL raid/, 'the board');
+      await plain.waitFor(/CRITICAL Raid/, 'the board');
       expect(plain.output).not.toContain('\x1b[1;31m');
     } finally {
       await plain.stop();
@@ -138,7 +138,7 @@ describe('the board at 80 columns', () => {
     // Not a terminal: no colour, no bell, one plain line per event.
     const piped = new BackgroundAviso(home, ['--profile', 'ana', 'listen']);
     try {
-      await piped.waitFor(/ALERT CRITICAL raid/, 'the piped alert');
+      await piped.waitFor(/ALERT CRITICAL Raid/, 'the piped alert');
       expect(piped.stdout).not.toContain('\x07');
       expect(piped.stdout).not.toContain('\x1b');
     } finally {

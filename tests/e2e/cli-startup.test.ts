@@ -28,6 +28,9 @@ describe('what a start of the built command lines loads', () => {
     expect(help.stdout).toMatch(/^Usage: aviso <command>/);
     expect(help.modules.length).toBeGreaterThan(5); // the list works: it names our own modules
     expect(heavyIn(help.modules)).toEqual([]);
+    // The catalog is read, but help says no plural: the ICU formatter is not even loaded.
+    expect(help.modules.some((m) => m.includes('/@aviso/i18n/') || m.includes('/i18n/dist/'))).toBe(true);
+    expect(help.modules.filter((m) => m.includes('intl-messageformat') || m.includes('@formatjs'))).toEqual([]);
 
     const alertHelp = await runBuilt(BUILT_AVISO, ['alert', '--help'], { env, listModules: modules() });
     expect(alertHelp.code).toBe(0);
@@ -44,6 +47,7 @@ describe('what a start of the built command lines loads', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^aviso: `aviso alert` is missing arguments/);
     expect(heavyIn(usage.modules)).toEqual([]);
+    expect(usage.modules.filter((m) => m.includes('intl-messageformat'))).toEqual([]);
   });
 
   test('aviso-relay --help and --version load no storage, zod, libsignal or web server', async () => {

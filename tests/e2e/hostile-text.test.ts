@@ -206,7 +206,7 @@ describe('finding 8: display-name spoofing', () => {
     const human = await ok('--profile', 'ana', 'members', 'Eastside');
     expectSafe(human.stdout);
     const line = (id: string) => human.stdout.split('\n').find((l) => l.startsWith(id.slice(0, 8)))!;
-    expect(line(rosaId)).toMatch(/^[0-9a-f]{8} {2}Rosa {2}admin {2}— name looks like /);
+    expect(line(rosaId)).toMatch(/^[0-9a-f]{8} {2}Rosa {2}organiser {2}— name looks like /);
     expect(line(z)).toMatch(new RegExp(`^${z.slice(0, 8)} {2}Rosa {2}member, invited by Rosa \\(${rosaId.slice(0, 8)}\\) {2}— name looks like .*Rosa \\(${rosaId.slice(0, 8)}\\)`));
     expect(line(anaId)).not.toContain('looks like');
   });

@@ -15,9 +15,21 @@ export class AgentError extends Error {
     message: string,
     readonly exitCode: number = EXIT_FAILURE,
     options?: ErrorOptions,
+    /**
+     * The same message as a key of the shared catalog (@aviso/i18n) and its parameters, for a front
+     * end that speaks the user's language (the CLI); `message` stays the English text, which is what
+     * `--json`, logs and the app's API carry. The agent names keys only: it loads no catalog.
+     */
+    readonly text?: MessageRef,
   ) {
     super(message, options);
   }
+}
+
+/** A message of the shared catalog by key, with its ICU parameters. */
+export interface MessageRef {
+  key: string;
+  params?: Record<string, string | number>;
 }
 
 export function usageError(message: string): AgentError {

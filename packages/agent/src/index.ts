@@ -1,7 +1,7 @@
 // The member host shared by the `aviso` CLI and the app: the profile home and its lock, one SDK
 // client per profile, connecting and draining, name resolution, JSON views, and the control
 // channels that hand a command to the process holding a profile.
-export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from './errors.js';
+export { AgentError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError, type MessageRef } from './errors.js';
 export { DEFAULT_PROFILE, avisoHome, ensureProfileDir, lockProfile, profileFor, profileHolder, readSettings, writeSettings, type Profile, type ProfileSettings } from './profile.js';
 export { MemberHost, type HostOptions, type ProfileSecret } from './host.js';
 export { removeProfileFiles, wipeProfile } from './wipe.js';

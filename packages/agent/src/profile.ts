@@ -50,12 +50,15 @@ export function lockProfile(profile: Profile, command: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = readHolder(path);
       if (holder && alive(holder.pid)) {
-        throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is in use by \`aviso ${holder.command}\` (pid ${holder.pid}) — stop it first (Ctrl-C), or use another --profile`);
+        throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is in use by \`aviso ${holder.command}\` (pid ${holder.pid}) — stop it first (Ctrl-C), or use another --profile`, undefined, undefined, {
+          key: 'cli.error.profileBusy',
+          params: { profile: profile.name, command: holder.command, pid: holder.pid },
+        });
       }
       rmSync(path, { force: true }); // left by a process that died
     }
   }
-  throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is locked (${path}) — remove that file if no aviso is running`);
+  throw new AgentError('PROFILE_BUSY', `profile "${profile.name}" is locked (${path}) — remove that file if no aviso is running`, undefined, undefined, { key: 'cli.error.profileLocked', params: { profile: profile.name, path } });
 }
 
 /** Who holds the profile's lock: a live process and the command it runs; undefined when nobody does. */

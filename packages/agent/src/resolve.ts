@@ -12,6 +12,8 @@ export interface Namer<T> {
   listCommand: string;
   /** Where we looked, for the message ("in "Eastside""); optional. */
   scope?: string;
+  /** The group `scope` names, for a front end that words the message itself (see AgentError.text). */
+  scopeGroup?: string;
   /**
    * Makes a name from others safe to put in an error message for this front end (the terminal
    * strips controls and bidi marks); names are used as they are without it.
@@ -34,17 +36,21 @@ export function resolveOne<T>(items: readonly T[], query: string, namer: Namer<T
   const q = query.normalize('NFC').trim();
   const lower = q.toLowerCase();
   const where = namer.scope ? ` ${namer.scope}` : '';
-  if (q.length === 0) throw new AgentError('NOT_FOUND', `give a ${namer.kind} name or id — run \`${namer.listCommand}\` to list them`, 2);
+  const words = { kind: namer.kind, query: q, listCommand: namer.listCommand, ...(namer.scopeGroup === undefined ? {} : { group: namer.scopeGroup }) };
+  if (q.length === 0) throw new AgentError('NOT_FOUND', `give a ${namer.kind} name or id — run \`${namer.listCommand}\` to list them`, 2, undefined, { key: 'cli.error.giveName', params: words });
   const byId = items.filter((i) => namer.id(i).toLowerCase() === lower);
   if (byId.length === 1) return byId[0]!;
   const byName = namer.name ? items.filter((i) => sameName(namer.name!(i), q)) : [];
   if (byName.length === 1) return byName[0]!;
-  if (byName.length > 1) throw ambiguous(q, byName, namer, where);
+  if (byName.length > 1) throw ambiguous(q, byName, namer, where, words);
   const byPrefix = lower.length >= MIN_PREFIX ? items.filter((i) => namer.id(i).toLowerCase().startsWith(lower)) : [];
   if (byPrefix.length === 1) return byPrefix[0]!;
-  if (byPrefix.length > 1) throw ambiguous(q, byPrefix, namer, where);
+  if (byPrefix.length > 1) throw ambiguous(q, byPrefix, namer, where, words);
   const named = namer.name ? `named "${q}" or ` : '';
-  return notFound(`no ${namer.kind} ${named}with id "${q}"${where} — run \`${namer.listCommand}\` to list them`);
+  throw new AgentError('NOT_FOUND', `no ${namer.kind} ${named}with id "${q}"${where} — run \`${namer.listCommand}\` to list them`, undefined, undefined, {
+    key: namer.scopeGroup === undefined ? 'cli.error.notFound' : 'cli.error.notFoundIn',
+    params: words,
+  });
 }
 
 function sameName(name: string | undefined, query: string): boolean {
@@ -54,13 +60,12 @@ function sameName(name: string | undefined, query: string): boolean {
   return skeleton !== '' && displayNameSkeleton(name) === skeleton;
 }
 
-function notFound(message: string): never {
-  throw new AgentError('NOT_FOUND', message);
-}
-
-function ambiguous<T>(query: string, matches: readonly T[], namer: Namer<T>, where: string): AgentError {
+function ambiguous<T>(query: string, matches: readonly T[], namer: Namer<T>, where: string, words: Record<string, string>): AgentError {
   const list = matches.map((m) => label(m, namer)).join(', ');
-  return new AgentError('AMBIGUOUS', `"${query}" matches ${matches.length} ${namer.kind}s${where}: ${list} — name one by its id`);
+  return new AgentError('AMBIGUOUS', `"${query}" matches ${matches.length} ${namer.kind}s${where}: ${list} — name one by its id`, undefined, undefined, {
+    key: namer.scopeGroup === undefined ? 'cli.error.ambiguous' : 'cli.error.ambiguousIn',
+    params: { ...words, count: matches.length, list },
+  });
 }
 
 /** `Eastside (3f2a9c10)`, or just the short id for things without a name. */

@@ -24,7 +24,8 @@ export async function connectAndDrain(client: AvisoClient, opts: ConnectOptions 
   const seconds = opts.timeoutSeconds || DEFAULT_CONNECT_TIMEOUT_S;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AgentError('RELAY_DOWN', `the relay at ${relayUrl} did not deliver waiting messages within ${seconds} s — try again later`)), seconds * 1000);
+    const text = { key: 'cli.error.drainTimeout', params: { relay: relayUrl, seconds } };
+    timer = setTimeout(() => reject(new AgentError('RELAY_DOWN', `the relay at ${relayUrl} did not deliver waiting messages within ${seconds} s — try again later`, undefined, undefined, text)), seconds * 1000);
   });
   try {
     await Promise.race([client.connect(), timeout]);
@@ -43,10 +44,13 @@ export async function checkRelay(relayUrl: string): Promise<void> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DOMException('no answer', 'TimeoutError')), HEALTH_TIMEOUT_MS);
   let failure: string | undefined;
+  // For a front end that words it itself (AgentError.text): which failure, and its number.
+  let words: Record<string, string | number> = { relay: relayUrl, failure: 'none' };
   try {
     const res = await fetch(new URL(ROUTES.health, relayUrl), { signal: controller.signal });
     if (res.ok) return;
     failure = `it answered HTTP ${res.status}`;
+    words = { ...words, failure: 'status', status: res.status };
   } catch (err) {
     const why = networkFailure(err);
     if (why === 'tls-untrusted') {
@@ -57,13 +61,17 @@ export async function checkRelay(relayUrl: string): Promise<void> {
         `the relay at ${relayUrl} has a TLS certificate this machine does not trust, so nothing was sent — check the address; if your organisation runs its own certificate authority, start aviso with NODE_EXTRA_CA_CERTS=/path/to/its-ca.pem, otherwise ask the operator for a certificate from a public authority`,
         undefined,
         { cause: err },
+        { key: 'cli.robust.tlsUntrusted', params: { relay: relayUrl } },
       );
     }
-    if (why === 'timeout') failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;
+    if (why === 'timeout') {
+      failure = `no answer within ${HEALTH_TIMEOUT_MS / 1000} s`;
+      words = { ...words, failure: 'timeout', seconds: HEALTH_TIMEOUT_MS / 1000 };
+    }
   } finally {
     clearTimeout(timer);
   }
-  throw new AgentError('RELAY_DOWN', `cannot reach the relay at ${relayUrl}${failure ? ` (${failure})` : ''} — is it running and is the address right? try again later`);
+  throw new AgentError('RELAY_DOWN', `cannot reach the relay at ${relayUrl}${failure ? ` (${failure})` : ''} — is it running and is the address right? try again later`, undefined, undefined, { key: 'cli.error.unreachable', params: words });
 }
 
 /** AVISO_DEBUG=1 shows the SDK's log (ids and counts only: the SDK never logs content). */

@@ -1,9 +1,8 @@
-import { AgentError } from '@aviso/agent/startup';
-import { say } from './lang.js';
+import { AgentError, EXIT_FAILURE, EXIT_USAGE } from '@aviso/agent/startup';
+import { CATALOG } from '@aviso/i18n/lite';
+import { say, sayEnglish, type MessageKey, type Params } from './lang.js';
 
-import { EXIT_FAILURE } from '@aviso/agent/startup';
-
-export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent/startup';
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '@aviso/agent/startup';
 
 /**
  * What went wrong, said for the person at the terminal: `message` is one line naming the problem and
@@ -14,6 +13,26 @@ export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, usageError } from '@aviso/agent/star
  */
 export const CliError = AgentError;
 export type CliError = AgentError;
+
+/**
+ * A CliError worded from the catalog: `message` in English (what `--json` carries, as before), and
+ * the key kept so the terminal gets it in its own language (`humanMessage`).
+ */
+export function cliError(code: string, key: MessageKey, params?: Params, exitCode: number = EXIT_FAILURE, options?: ErrorOptions): CliError {
+  return new CliError(code, sayEnglish(key, params), exitCode, options, params ? { key, params } : { key });
+}
+
+/** A usage error (exit status 2) worded from the catalog. */
+export function usageError(key: MessageKey, params?: Params): CliError {
+  return cliError('USAGE', key, params, EXIT_USAGE);
+}
+
+const isKey = (key: string): key is MessageKey => Object.hasOwn(CATALOG.en, key);
+
+/** The error as the person at the terminal reads it: in their language when it names a catalog message. */
+export function humanMessage(err: CliError): string {
+  return err.text && isKey(err.text.key) ? say(err.text.key, err.text.params) : err.message;
+}
 
 /** Where the CLI stands when an error happens, so the message can name the profile and the relay. */
 export interface ErrorContext {
@@ -35,7 +54,7 @@ export class ForwardedError extends CliError {
  * exactly the relay an attacker would offer.
  */
 export function tlsUntrusted(ctx: ErrorContext, cause?: unknown): CliError {
-  return new CliError('TLS_UNTRUSTED', say('cli.robust.tlsUntrusted', { relay: ctx.relayUrl ?? '?' }), EXIT_FAILURE, cause === undefined ? undefined : { cause });
+  return cliError('TLS_UNTRUSTED', 'cli.robust.tlsUntrusted', { relay: ctx.relayUrl ?? '?' }, EXIT_FAILURE, cause === undefined ? undefined : { cause });
 }
 
 /** An error the agent says in English that the CLI says in its own language (see lang.ts). */

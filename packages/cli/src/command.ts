@@ -1,3 +1,4 @@
+import type { MessageKey, Params } from '@aviso/i18n/lite';
 import type { Context } from './session.js';
 
 export interface OptionSpec {
@@ -19,9 +20,14 @@ export interface Command {
   name: string;
   /** Arguments after the name, for usage lines: `<group> [--uses N]`. */
   synopsis: string;
-  summary: string;
-  /** Further help lines (options, what it prints). */
-  details: string[];
+  /** One line for `aviso --help`, in the catalog (packages/i18n/src/en/cli-help.ts). */
+  summary: MessageKey;
+  /** Further help lines (options, what it prints), one per line of each message, in order. */
+  details?: MessageKey | readonly MessageKey[];
+  /** Placeholders of `details` (the kinds and limits, from the protocol). */
+  detailParams?: Params;
+  /** What `--json` prints: language-neutral, so written here and never translated. */
+  json: readonly string[];
   options?: Record<string, OptionSpec>;
   /** Positional arguments accepted; `max` Infinity joins the rest (free text). */
   args: { min: number; max: number };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError, usageError } from './cli-error.js';
+import { cliError, usageError } from './cli-error.js';
 import { say } from './lang.js';
 import type { CliIo } from './output.js';
 
@@ -15,12 +15,12 @@ export function readPassphraseFile(path: string, option: string): string {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw usageError(`${option} ${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw usageError('cli.usage.passphraseUnreadable', { option, path, reason: (err as NodeJS.ErrnoException).code ?? 'error' });
   }
-  if (bytes.length > MAX_PASSPHRASE_BYTES) throw usageError(`${option} ${path} is larger than ${MAX_PASSPHRASE_BYTES} bytes: it is not a passphrase file`);
+  if (bytes.length > MAX_PASSPHRASE_BYTES) throw usageError('cli.usage.passphraseTooLarge', { option, path, max: MAX_PASSPHRASE_BYTES });
   const text = bytes.toString('utf8').replace(/\r?\n$/, '');
   bytes.fill(0);
-  if (text === '') throw usageError(`${option} ${path} is empty`);
+  if (text === '') throw usageError('cli.usage.passphraseEmpty', { option, path });
   return text;
 }
 
@@ -35,31 +35,31 @@ export function passphraseFileOf(given: string | undefined, env: Record<string, 
 export async function currentPassphrase(io: CliIo, file: { path: string; option: string } | undefined, profile: string): Promise<string> {
   if (file) return readPassphraseFile(file.path, file.option);
   if (!io.stdinIsTTY || !io.promptSecret) {
-    throw new CliError('PASSPHRASE_REQUIRED', `profile "${profile}" is protected by a passphrase — run this at a terminal to be asked for it, or give --passphrase-file PATH (or AVISO_PASSPHRASE_FILE)`);
+    throw cliError('PASSPHRASE_REQUIRED', 'cli.error.passphraseRequired', { profile });
   }
-  const answer = await io.promptSecret(`passphrase for profile "${profile}": `);
-  if (answer === '') throw usageError('no passphrase given');
+  const answer = await io.promptSecret(say('cli.passphrase.prompt', { profile }));
+  if (answer === '') throw usageError('cli.usage.noPassphrase');
   return answer;
 }
 
 /** A new passphrase: from `--new-passphrase-file`, else typed twice without echo at a terminal. */
 export async function newPassphrase(io: CliIo, file: string | undefined): Promise<string> {
   if (file !== undefined) return readPassphraseFile(file, '--new-passphrase-file');
-  if (!io.stdinIsTTY || !io.promptSecret) throw usageError('a new passphrase is typed at a terminal, or given with --new-passphrase-file PATH');
-  const first = await io.promptSecret('new passphrase: ');
-  if (first === '') throw usageError('no passphrase given');
-  const again = await io.promptSecret('the same passphrase again: ');
-  if (again !== first) throw new CliError('NOT_CONFIRMED', 'the two passphrases differ — nothing was changed; try again');
+  if (!io.stdinIsTTY || !io.promptSecret) throw usageError('cli.usage.newPassphraseNeedsTerminal');
+  const first = await io.promptSecret(say('cli.passphrase.new'));
+  if (first === '') throw usageError('cli.usage.noPassphrase');
+  const again = await io.promptSecret(say('cli.passphrase.again'));
+  if (again !== first) throw cliError('NOT_CONFIRMED', 'cli.error.passphrasesDiffer');
   return first;
 }
 
 /** A duress passphrase: from `--duress-passphrase-file`, else typed twice without echo at a terminal. */
 export async function newDuressPassphrase(io: CliIo, file: string | undefined): Promise<string> {
   if (file !== undefined) return readPassphraseFile(file, '--duress-passphrase-file');
-  if (!io.stdinIsTTY || !io.promptSecret) throw usageError(say('device.duress.terminal'));
+  if (!io.stdinIsTTY || !io.promptSecret) throw usageError('device.duress.terminal');
   const first = await io.promptSecret(say('device.duress.prompt'));
-  if (first === '') throw usageError(say('device.duress.empty'));
+  if (first === '') throw usageError('device.duress.empty');
   const again = await io.promptSecret(say('device.duress.promptAgain'));
-  if (again !== first) throw new CliError('NOT_CONFIRMED', say('device.duress.differ'));
+  if (again !== first) throw cliError('NOT_CONFIRMED', 'device.duress.differ');
   return first;
 }

@@ -1,6 +1,7 @@
 import type { People } from '@aviso/agent';
 import type { GroupMember, PendingMember } from '@aviso/client';
 import { shortId } from './format.js';
+import { say } from './lang.js';
 import { terminalText } from './terminal-text.js';
 
 export { groupPeople, type People } from '@aviso/agent';
@@ -18,8 +19,9 @@ export function personName(person: Pick<GroupMember, 'accountId' | 'displayName'
 export function senderLabel(people: People | undefined, accountId: string): string {
   const m = people?.get(accountId);
   if (!m) return shortId(accountId);
-  if (m.confusableWith.length > 0) return `${personName(m)} (${m.role}, id ${shortId(m.accountId)} — name looks like another member's)`;
-  return `${personName(m)} (${m.role})`;
+  const role = say(m.role === 'admin' ? 'role.admin' : 'role.member');
+  if (m.confusableWith.length > 0) return say('cli.senderLookAlike', { name: personName(m), role, id: shortId(m.accountId) });
+  return say('cli.sender', { name: personName(m), role });
 }
 
 /** For member lists: `  — name looks like Rosa (3f2a9c10)`, or nothing when no name is alike. */
@@ -29,5 +31,5 @@ export function lookAlikeNote(person: GroupMember | PendingMember, people: Peopl
     const other = people.get(id) ?? pending.find((p) => p.accountId === id);
     return other ? `${personName(other)} (${shortId(id)})` : shortId(id);
   };
-  return `  — name looks like ${person.confusableWith.map(named).join(', ')}`;
+  return say('cli.lookAlike', { names: person.confusableWith.map(named).join(', ') });
 }

@@ -3,16 +3,16 @@ import { parseArgs } from 'node:util';
 import type { AvisoClient } from '@aviso/client';
 import { controlPath, forward, type Profile } from '@aviso/agent/startup';
 import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
-import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, restated, usageError, type ErrorContext } from './cli-error.js';
+import { CliError, EXIT_OK, EXIT_USAGE, ForwardedError, humanMessage, restated, usageError, type ErrorContext } from './cli-error.js';
 import type { Command, OptionSpec, Parsed } from './command.js';
 import { COMMANDS } from './catalog/index.js';
 import { commandHelp, mainHelp } from './help.js';
 import { suggestion } from './invocation.js';
+import { prepareMessages } from './lang.js';
 import { jsonLine, Output, type CliIo } from './output.js';
 import { DEFAULT_PROFILE, profileFor } from './profile.js';
 import { passphraseFileOf } from './passphrase.js';
 import type { Context } from './session.js';
-import { say } from './lang.js';
 import { terminalText } from './terminal-text.js';
 import { CLI_VERSION, versionLine } from './version.js';
 
@@ -68,11 +68,12 @@ function parse(args: string[], options: Record<string, OptionSpec>, command: Com
     return { values: values as Parsed['values'], positionals };
   } catch (err) {
     const e = err as { code?: string; message: string };
-    const where = command ? ` — see \`aviso ${command.name} --help\`` : ' — see `aviso --help`';
-    const option = /'(-[^' ]+)/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usageError(`unknown option ${option ?? ''}${command ? ` for \`aviso ${command.name}\`` : ''}${where}`);
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(`option ${option ?? ''} ${e.message.includes('argument missing') ? 'needs a value' : 'takes no value'}${where}`);
-    throw usageError(`${e.message.split('. ')[0] ?? e.message}${where}`);
+    const help = command ? `aviso ${command.name} --help` : 'aviso --help';
+    const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw command ? usageError('cli.usage.unknownOptionFor', { option, command: command.name }) : usageError('cli.usage.unknownOption', { option });
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw usageError(e.message.includes('argument missing') ? 'cli.usage.needsValue' : 'cli.usage.takesNoValue', { option, help });
+    // Node's own wording of anything else (in English): quoted inside our sentence.
+    throw usageError('cli.usage.badArguments', { reason: e.message.split('. ')[0] ?? e.message, help });
   }
 }
 
@@ -94,8 +95,8 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     const { command, parsed, unknown } = parseInvocation(argv);
     json = parsed.values['json'] === true;
     if (unknown !== undefined) {
-      if (unknown === 'passphrase' || unknown.startsWith('passphrase ')) throw usageError(say('device.passphrase.subcommand'));
-      throw usageError(unknown === 'group' ? 'group needs a subcommand: `aviso group create <title>`' : `unknown command "${unknown}" — run \`aviso --help\` to list them`);
+      if (unknown === 'passphrase' || unknown.startsWith('passphrase ')) throw usageError('device.passphrase.subcommand');
+      throw unknown === 'group' ? usageError('cli.usage.groupSubcommand') : usageError('cli.usage.unknownCommand', { name: unknown });
     }
     if (parsed.values['version'] === true) {
       if (json) io.out(jsonLine({ type: 'version', version: CLI_VERSION, protocol: PROTOCOL_VERSION }));
@@ -112,17 +113,20 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
     }
     const n = parsed.positionals.length;
     if (n < command.args.min || n > command.args.max) {
-      const what = n < command.args.min ? 'is missing arguments' : 'got too many arguments (quote text with spaces)';
-      throw usageError(`\`aviso ${command.name}\` ${what}: aviso ${command.name} ${command.synopsis}`);
+      const usage = `aviso ${command.name} ${command.synopsis}`;
+      throw usageError(n < command.args.min ? 'cli.usage.missingArguments' : 'cli.usage.tooManyArguments', { command: command.name, usage });
     }
     const profileName = (parsed.values['profile'] as string | undefined) ?? io.env['AVISO_PROFILE'] ?? DEFAULT_PROFILE;
     errors.profile = profileName;
-    if (shared && (profileName !== shared.profile || !command.sharable)) throw usageError(`\`aviso ${command.name}\` cannot run while \`aviso listen\` holds profile "${shared.profile}" — stop it first (Ctrl-C)`);
+    if (shared && (profileName !== shared.profile || !command.sharable)) throw usageError('cli.usage.listenHolds', { command: command.name, profile: shared.profile });
     const profile = profileFor(profileName, io.env);
     if (!shared && command.sharable) {
       const status = await handOver(profile, argv, io);
       if (status !== undefined) return status;
     }
+    // Only now, with the command's own code about to load: plurals need the ICU formatter, and
+    // help, usage errors and a command handed to a listen never wait for it.
+    await prepareMessages();
     const ctx: Context = {
       io,
       out: new Output(io, json),
@@ -141,8 +145,10 @@ export async function runCli(argv: readonly string[], io: CliIo, shared?: Shared
   } catch (err) {
     if (err instanceof ForwardedError) return err.status;
     // Mapping the SDK's errors loads the SDK: only for a failure that is not already a CliError.
+    if (!(err instanceof CliError) || err.code !== 'USAGE') await prepareMessages(); // a failure's message may say a plural
     const e = err instanceof CliError ? restated(err, errors) : (await import('./errors.js')).toCliError(err, errors);
-    io.err(`aviso: ${terminalText(e.message)}`); // messages can echo input and relay text (--json keeps it exact)
+    // In the terminal's language; messages can echo input and relay text (--json keeps it exact, in English).
+    io.err(`aviso: ${terminalText(humanMessage(e))}`);
     if (io.env['AVISO_DEBUG'] && e.code === 'INTERNAL') io.err(String((e.cause as Error | undefined)?.stack ?? e.cause));
     if (json) io.out(jsonLine({ type: 'error', code: e.code, message: e.message }));
     return e instanceof CliError ? e.exitCode : 1;

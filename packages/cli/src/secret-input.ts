@@ -22,7 +22,7 @@ export const MAX_SECRET_FILE_BYTES = 16_384;
 export async function readSecretFile(io: CliIo, path: string, option: string): Promise<string> {
   let bytes: Buffer;
   if (path === '-') {
-    if (!io.readStdin) throw usageError(say('cli.robust.secret.noStdin', { option }));
+    if (!io.readStdin) throw usageError('cli.robust.secret.noStdin', { option });
     if (io.stdinIsTTY) io.err(say('cli.robust.secret.pasteHint'));
     bytes = await io.readStdin(MAX_SECRET_FILE_BYTES + 1);
   } else {
@@ -32,13 +32,13 @@ export async function readSecretFile(io: CliIo, path: string, option: string): P
       if (process.platform !== 'win32' && (mode & 0o044) !== 0) io.err(say('cli.robust.secret.readableByOthers', { option, path }));
       bytes = readFileSync(path);
     } catch (err) {
-      throw usageError(say('cli.robust.secret.unreadable', { option, path, reason: (err as NodeJS.ErrnoException).code ?? 'error' }));
+      throw usageError('cli.robust.secret.unreadable', { option, path, reason: (err as NodeJS.ErrnoException).code ?? 'error' });
     }
   }
-  if (bytes.length > MAX_SECRET_FILE_BYTES) throw usageError(say('cli.robust.secret.tooLarge', { option, path, max: MAX_SECRET_FILE_BYTES }));
+  if (bytes.length > MAX_SECRET_FILE_BYTES) throw usageError('cli.robust.secret.tooLarge', { option, path, max: MAX_SECRET_FILE_BYTES });
   const text = bytes.toString('utf8');
   bytes.fill(0);
-  if (text.trim() === '') throw usageError(say('cli.robust.secret.empty', { option, path }));
+  if (text.trim() === '') throw usageError('cli.robust.secret.empty', { option, path });
   return text;
 }
 
@@ -48,8 +48,8 @@ export async function readSecretFile(io: CliIo, path: string, option: string): P
  */
 export async function argumentOrFile(io: CliIo, given: string | undefined, file: string | undefined, what: 'token' | 'code'): Promise<string> {
   const [option, command] = what === 'token' ? ['--token-file', 'register'] : ['--code-file', 'join'];
-  if (given !== undefined && file !== undefined) throw usageError(say('cli.robust.secret.both', { option, command }));
+  if (given !== undefined && file !== undefined) throw usageError('cli.robust.secret.both', { option, command });
   if (file !== undefined) return readSecretFile(io, file, option);
-  if (given === undefined) throw usageError(say(what === 'token' ? 'cli.robust.secret.missingToken' : 'cli.robust.secret.missingCode'));
+  if (given === undefined) throw usageError(what === 'token' ? 'cli.robust.secret.missingToken' : 'cli.robust.secret.missingCode');
   return given;
 }

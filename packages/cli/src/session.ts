@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONNECT_TIMEOUT_S, MemberHost, connectAndDrain, debugLogger, profileHolder, type ProfileSecret } from '@aviso/agent';
 import type { AvisoClient } from '@aviso/client';
 import { forward, type Runner } from './control.js';
-import { CliError, ForwardedError, restated, usageError, type ErrorContext } from './cli-error.js';
+import { CliError, cliError, ForwardedError, restated, usageError, type ErrorContext } from './cli-error.js';
 import { say } from './lang.js';
 import type { CliIo, Output } from './output.js';
 import { currentPassphrase } from './passphrase.js';
@@ -114,7 +114,7 @@ async function openClient(ctx: Context, host: MemberHost, opts: SessionOptions):
       // The lock file's command is shown on the terminal: made safe like any text we did not write here.
       const holder = { pid: found.pid, command: terminalText(found.command) };
       if (Date.now() >= until) {
-        throw new CliError('PROFILE_BUSY', say('cli.robust.lock.gaveUp', { profile: ctx.profile.name, holder: holder.command, pid: holder.pid, seconds }), undefined, { cause: err });
+        throw cliError('PROFILE_BUSY', 'cli.robust.lock.gaveUp', { profile: ctx.profile.name, holder: holder.command, pid: holder.pid, seconds }, undefined, { cause: err });
       }
       if (!said) ctx.io.err(say('cli.robust.lock.waiting', { profile: ctx.profile.name, holder: holder.command, pid: holder.pid, seconds }));
       said = true;
@@ -134,10 +134,10 @@ function lockWaitSeconds(env: Record<string, string | undefined>): number {
 /** The secret of an encrypted profile: its key file (--key-file, AVISO_KEY_FILE), or its passphrase from the file or the terminal. */
 export async function profileSecret(ctx: Context, profile: string, protection: 'passphrase' | 'key-file'): Promise<ProfileSecret> {
   if (protection === 'key-file') {
-    if (ctx.keyFile === undefined) throw new CliError('PASSPHRASE_REQUIRED', say('device.keyFile.required', { profile }));
+    if (ctx.keyFile === undefined) throw cliError('PASSPHRASE_REQUIRED', 'device.keyFile.required', { profile });
     return { keyFile: ctx.keyFile };
   }
-  if (ctx.keyFile !== undefined && ctx.passphraseFile === undefined) throw usageError(say('device.keyFile.notThatKind', { profile }));
+  if (ctx.keyFile !== undefined && ctx.passphraseFile === undefined) throw usageError('device.keyFile.notThatKind', { profile });
   return { passphrase: await currentPassphrase(ctx.io, ctx.passphraseFile, profile) };
 }
 

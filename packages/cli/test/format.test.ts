@@ -1,9 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '@aviso/client';
 import { alertJson, bySeverity, formatAge, formatSafetyNumber, formatTime } from '../src/format.js';
 import { AlertBoard, describeEvent } from '../src/listen/view.js';
 import { jsonLine, Output } from '../src/output.js';
+import { prepareMessages } from '../src/lang.js';
 import { memoryIo } from './helpers.js';
+
+// The board says plurals (ICU); runCli loads the formatter before any command, these tests do it here.
+beforeAll(prepareMessages);
 
 const T0 = Date.UTC(2026, 10, 28, 14, 0, 0);
 const zero = { seen: 0, onMyWay: 0, onScene: 0, cannot: 0, confirmed: 0, disputed: 0 };
@@ -32,13 +36,13 @@ function alert(over: Partial<Alert>): Alert {
 
 describe('formatting', () => {
   it('formats ages, times and safety numbers', () => {
-    expect(formatAge(-5)).toBe('0s');
-    expect(formatAge(45_900)).toBe('45s');
-    expect(formatAge(3 * 60_000 + 59_000)).toBe('3m');
-    expect(formatAge(2 * 3600_000)).toBe('2h');
-    expect(formatAge(2 * 3600_000 + 5 * 60_000)).toBe('2h 5m');
-    expect(formatAge(28 * 3600_000)).toBe('1d 4h');
-    expect(formatTime(T0)).toBe('2026-11-28 14:00 UTC');
+    // Intl in the terminal's language (AVISO_LANG=en) and zone (TZ=UTC): vitest.config.ts pins both.
+    expect(formatAge(-5)).toBe('just now');
+    expect(formatAge(45_900)).toBe('1 min. ago');
+    expect(formatAge(3 * 60_000 + 59_000)).toBe('4 min. ago');
+    expect(formatAge(2 * 3600_000)).toBe('2 hr. ago');
+    expect(formatAge(3 * 86400_000)).toBe('3 days ago');
+    expect(formatTime(T0)).toBe('Nov 28, 2026, 2:00 PM UTC');
     const digits = '012345678901234567890123456789012345678901234567890123456789';
     expect(formatSafetyNumber(digits)).toEqual(['01234 56789 01234 56789', '01234 56789 01234 56789', '01234 56789 01234 56789']);
   });
@@ -81,26 +85,26 @@ describe('the live view', () => {
     expect(board.expire(T0 + 240_000)).toEqual([]); // once only
 
     const lines = board.render(T0 + 180_000, 'aviso listen', 200);
-    expect(lines[0]).toBe('aviso listen — 1 current alert — 2026-11-28 14:03 UTC — Ctrl-C to stop');
+    expect(lines[0]).toBe('aviso listen — 1 current alert — Nov 28, 2026, 2:03 PM UTC — Ctrl-C to stop');
     const body = lines.slice(2);
-    expect(body[0]).toBe('CRITICAL raid       Agents at the car wash — 5th and Main — 2m ago');
+    expect(body[0]).toBe('CRITICAL Raid        Agents at the car wash — 5th and Main — 2 min. ago');
     expect(body[1]).toBe('         Eastside · from 9adfb9f9 · seen 2 · on my way 1 · on scene 0 · can\'t 0 · confirmed 0 · disputed 0 · id bbbbbbbb');
-    expect(body[2]).toBe('INFO     raid       Patrol car parked — 5th and Main — 3m ago  [RETRACTED: false alarm]');
-    expect(body[4]).toBe('URGENT   checkpoint Checkpoint — 5th and Main — 3m ago  [EXPIRED]');
-    expect(lines.slice(-2)).toEqual(['messages:', '  14:01 Eastside · Ana: heading there']);
+    expect(body[2]).toBe('INFO     Raid        Patrol car parked — 5th and Main — 3 min. ago  [RETRACTED: false alarm]');
+    expect(body[4]).toBe('URGENT   Checkpoint  Checkpoint — 5th and Main — 3 min. ago  [EXPIRED]');
+    expect(lines.slice(-2)).toEqual(['messages:', '  2:01 PM Eastside · Ana: heading there']);
     for (const l of board.render(T0, 'h', 30)) expect([...l].length).toBeLessThanOrEqual(30);
   });
 
   it('describes each event on one line when not on a terminal', () => {
     const now = T0;
     expect(describeEvent({ type: 'alert', ...alertJson(alert({ severity: 'critical' }), { group: 'Eastside', from: 'Rosa' }, zero) }, now)).toBe(
-      '14:00 ALERT CRITICAL raid: Agents at the car wash — 5th and Main — in Eastside from Rosa [2cdb2af6]',
+      '2:00 PM ALERT CRITICAL Raid: Agents at the car wash — 5th and Main — in Eastside from Rosa [2cdb2af6]',
     );
     expect(describeEvent({ type: 'ack', alertId: '2cdb2af6-e584', status: 'on-my-way', from: '46772db7-6bb7', fromName: undefined, acks: { ...zero, onMyWay: 1 } }, now)).toBe(
-      "14:00 46772db7 answered on-my-way to [2cdb2af6] (seen 0 · on my way 1 · on scene 0 · can't 0 · confirmed 0 · disputed 0)",
+      '2:00 PM 46772db7 answered "On my way" to [2cdb2af6] (seen 0 · on my way 1 · on scene 0 · can\'t 0 · confirmed 0 · disputed 0)',
     );
-    expect(describeEvent({ type: 'retract', alertId: '2cdb2af6-e584', from: 'x', fromName: 'Rosa', reason: 'false alarm' }, now)).toBe('14:00 RETRACTED [2cdb2af6] by Rosa: false alarm');
-    expect(describeEvent({ type: 'expired', alertId: '2cdb2af6-e584', group: 'Eastside' }, now)).toBe('14:00 expired [2cdb2af6] in Eastside');
+    expect(describeEvent({ type: 'retract', alertId: '2cdb2af6-e584', from: 'x', fromName: 'Rosa', reason: 'false alarm' }, now)).toBe('2:00 PM RETRACTED [2cdb2af6] by Rosa: false alarm');
+    expect(describeEvent({ type: 'expired', alertId: '2cdb2af6-e584', group: 'Eastside' }, now)).toBe('2:00 PM expired [2cdb2af6] in Eastside');
   });
 
   it('keeps hostile text from driving the terminal: no escape, control or line break in any rendered line', () => {
@@ -111,10 +115,10 @@ describe('the live view', () => {
     board.addText({ sentAt: T0, group: 'Eastside', from: 'Ana (member)', text: 'hi\u001B]0;x\u0007\nthere' });
     const lines = board.render(T0, 'aviso listen', 200);
     for (const l of lines) expect([...l].filter((c) => c.codePointAt(0)! < 0x20 || (c.codePointAt(0)! >= 0x7f && c.codePointAt(0)! <= 0x9f))).toEqual([]);
-    expect(lines).toContain('URGENT   raid       Agents gone — 5th\u21B514:05 ALL CLEAR [2cdb2af6] from Rosa — 0s ago  [RETRACTED: oops\u21B5fine]');
+    expect(lines).toContain('URGENT   Raid        Agents gone — 5th\u21B514:05 ALL CLEAR [2cdb2af6] from Rosa — just now  [RETRACTED: oops\u21B5fine]');
     expect(lines).toContain('         Eastside · from Rosa (member) · seen 0 · on my way 0 · on scene 0 · can\'t 0 · confirmed 0 · disputed 0 · id dddddddd');
-    expect(lines.at(-1)).toBe('  14:00 Eastside · Ana (member): hi\u21B5there');
-    expect(describeEvent({ type: 'text', group: 'Eastside', from: 'x', fromName: 'Ro\u001B[31msa', text: 'a\nb' }, T0)).toBe('14:00 Eastside · Rosa: a\u21B5b');
-    expect(describeEvent({ type: 'ack', from: 'acct', status: 'seen', alertId: 'dddddddd' }, T0, () => 'Rosa (admin)')).toBe('14:00 Rosa (admin) answered seen to [dddddddd]');
+    expect(lines.at(-1)).toBe('  2:00 PM Eastside · Ana (member): hi\u21B5there');
+    expect(describeEvent({ type: 'text', group: 'Eastside', from: 'x', fromName: 'Ro\u001B[31msa', text: 'a\nb' }, T0)).toBe('2:00 PM Eastside · Rosa: a\u21B5b');
+    expect(describeEvent({ type: 'ack', from: 'acct', status: 'seen', alertId: 'dddddddd' }, T0, () => 'Rosa (admin)')).toBe('2:00 PM Rosa (admin) answered "Seen" to [dddddddd]');
   });
 });

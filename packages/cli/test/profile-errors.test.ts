@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupVerificationError, InviteCodeError, NotRegisteredError, RelayRequestError } from '@aviso/client';
 import { CliError, toCliError } from '../src/errors.js';
+import { prepareMessages } from '../src/lang.js';
 import { avisoHome, ensureProfileDir, lockProfile, profileFor } from '../src/profile.js';
 
 const dirs: string[] = [];
+beforeAll(prepareMessages); // error messages say plurals and selects (ICU), as runCli loads it
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe('profiles', () => {

@@ -3,6 +3,11 @@ import { session } from './en/session.js';
 import { member } from './en/member.js';
 import { organiser } from './en/organiser.js';
 import { lock } from './en/lock.js';
+import { cliHelp } from './en/cli-help.js';
+import { cliCommands } from './en/cli-commands.js';
+import { cliErrors } from './en/cli-errors.js';
+import { cliBoard } from './en/cli-board.js';
+import { relayCli } from './en/relay-cli.js';
 import { fingerprint } from './en/fingerprint.js';
 import { cliRobust } from './en/cli-robust.js';
 import { device } from './en/device.js';
@@ -16,6 +21,11 @@ export const en = {
   ...member,
   ...organiser,
   ...lock,
+  ...cliHelp,
+  ...cliCommands,
+  ...cliErrors,
+  ...cliBoard,
+  ...relayCli,
   ...fingerprint,
   ...cliRobust,
   ...device,

@@ -4,6 +4,11 @@ import { session } from './es/session.js';
 import { member } from './es/member.js';
 import { organiser } from './es/organiser.js';
 import { lock } from './es/lock.js';
+import { cliHelp } from './es/cli-help.js';
+import { cliCommands } from './es/cli-commands.js';
+import { cliErrors } from './es/cli-errors.js';
+import { cliBoard } from './es/cli-board.js';
+import { relayCli } from './es/relay-cli.js';
 import { fingerprint } from './es/fingerprint.js';
 import { cliRobust } from './es/cli-robust.js';
 import { device } from './es/device.js';
@@ -17,6 +22,11 @@ export const es = {
   ...member,
   ...organiser,
   ...lock,
+  ...cliHelp,
+  ...cliCommands,
+  ...cliErrors,
+  ...cliBoard,
+  ...relayCli,
   ...fingerprint,
   ...cliRobust,
   ...device,

@@ -1,67 +1,30 @@
 import { IntlMessageFormat } from 'intl-messageformat';
-import { en } from './en.js';
-import { es } from './es.js';
+import { CATALOG, type Lang, type MessageKey, type Params } from './catalog.js';
+import { plainFill } from './plain.js';
 
-// Aviso's one catalog: pure (no I/O), shared by the app and, later, the CLI.
-export const LANGS = ['es', 'en'] as const;
-export type Lang = (typeof LANGS)[number];
-export type MessageKey = keyof typeof en;
-export type Params = Record<string, string | number>;
+// The catalog with its ICU formatter loaded up front (the app). The CLI uses ./lite.ts, which
+// loads the formatter only when a command needs a plural.
+export { CATALOG, LANGS, isLang, langFromEnv, pickLang, type Lang, type MessageKey, type Params } from './catalog.js';
+export { age, dateTime, until } from './time.js';
 
-export const CATALOG: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { en, es };
+/** `<group>` in a message is text, never a rich-text tag: no message of ours carries markup. */
+export const ICU_OPTIONS = { ignoreTag: true } as const;
 
 const compiled = new Map<string, IntlMessageFormat>();
-
-export function isLang(v: unknown): v is Lang {
-  return typeof v === 'string' && (LANGS as readonly string[]).includes(v);
-}
-
-/** The best of our languages for a list of preferences (navigator.languages, LANG): Spanish first on a tie. */
-export function pickLang(preferences: readonly string[], fallback: Lang = 'es'): Lang {
-  for (const p of preferences) {
-    const base = p.toLowerCase().split(/[-_]/)[0];
-    if (isLang(base)) return base;
-  }
-  return fallback;
-}
 
 /**
  * The message `key` in `lang`, with ICU placeholders and plurals filled from `params`.
  * @example t('es', 'board.count', { count: 2 }) // "2 alertas"
  */
 export function t(lang: Lang, key: MessageKey, params?: Params): string {
+  const message = CATALOG[lang][key];
+  const plain = plainFill(message, params);
+  if (plain !== undefined) return plain;
   const id = `${lang}\u0000${key}`;
   let fmt = compiled.get(id);
   if (!fmt) {
-    fmt = new IntlMessageFormat(CATALOG[lang][key], lang);
+    fmt = new IntlMessageFormat(message, lang, undefined, ICU_OPTIONS);
     compiled.set(id, fmt);
   }
   return String(fmt.format(params));
-}
-
-/** "3 min ago" / "hace 3 min" in the viewer's language (Intl), for an age in milliseconds. */
-export function age(lang: Lang, ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 45) return t(lang, 'age.now');
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
-  const m = Math.round(s / 60);
-  if (m < 60) return rtf.format(-m, 'minute');
-  const h = Math.round(m / 60);
-  if (h < 24) return rtf.format(-h, 'hour');
-  return rtf.format(-Math.round(h / 24), 'day');
-}
-
-/** A time of day and date in the viewer's language and time zone. */
-export function dateTime(lang: Lang, at: number): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
-}
-
-/** "in 3 hours" / "dentro de 3 horas" in the viewer's language (Intl), for a time still ahead, in ms. */
-export function until(lang: Lang, ms: number): string {
-  const rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto', style: 'short' });
-  const m = Math.max(1, Math.round(ms / 60_000));
-  if (m < 60) return rtf.format(m, 'minute');
-  const h = Math.round(m / 60);
-  if (h < 24) return rtf.format(h, 'hour');
-  return rtf.format(Math.round(h / 24), 'day');
 }

@@ -1,6 +1,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
-import { CATALOG, LANGS, age, pickLang, t, type MessageKey } from '../src/index.js';
+import { CATALOG, ICU_OPTIONS, LANGS, age, pickLang, t, type MessageKey } from '../src/index.js';
+import { plainFill } from '../src/plain.js';
 
 interface AstNode {
   type: number;
@@ -17,7 +18,7 @@ function placeholders(message: string): string[] {
       for (const o of Object.values(n.options ?? {})) walk(o.value);
     }
   };
-  walk(new IntlMessageFormat(message, 'en').getAst() as AstNode[]);
+  walk(new IntlMessageFormat(message, 'en', undefined, ICU_OPTIONS).getAst() as AstNode[]);
   return [...names].sort();
 }
 
@@ -34,6 +35,23 @@ describe('catalog', () => {
       for (const p of rest) expect(p).toEqual(first);
     });
   }
+
+  it('fills plain messages by hand exactly as the ICU formatter would', () => {
+    let plain = 0;
+    for (const lang of LANGS) {
+      for (const [key, message] of Object.entries(CATALOG[lang])) {
+        const params = Object.fromEntries(placeholders(message).map((p, i) => [p, i % 2 ? i : `v${i}`]));
+        const fast = plainFill(message, params);
+        if (fast === undefined) continue;
+        plain++;
+        expect(fast, `${lang} ${key}`).toBe(String(new IntlMessageFormat(message, lang, undefined, ICU_OPTIONS).format(params)));
+      }
+    }
+    expect(plain).toBeGreaterThan(100); // most messages take the fast path
+    expect(plainFill("it's '{'x'}'", {})).toBeUndefined(); // quoting goes to ICU
+    expect(plainFill('{n, plural, one {# a} other {# b}}', { n: 1 })).toBeUndefined();
+    expect(() => plainFill('hi {name}', {})).toThrow(/name/);
+  });
 
   it('keeps the fixed labels guides and tests rely on', () => {
     expect(['seen', 'on-my-way', 'on-scene', 'cannot'].map((s) => t('es', `ack.${s}` as MessageKey))).toEqual(['Visto', 'Voy en camino', 'En el lugar', 'No puedo']);

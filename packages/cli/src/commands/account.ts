@@ -2,7 +2,7 @@ import { pastedInviteCode } from '@aviso/agent';
 import { fetchRelayFingerprint, normalizeDisplayName, parseFingerprint, parseInviteCode, type AvisoClient, type GroupMember, type RelayFingerprint } from '@aviso/client';
 import { limited } from '../args.js';
 import { flag, type Parsed } from '../command.js';
-import { CliError, usageError } from '../errors.js';
+import { cliError, usageError } from '../errors.js';
 import { formatSafetyNumber, shortId } from '../format.js';
 import { say } from '../lang.js';
 import { personName } from '../people.js';
@@ -23,9 +23,9 @@ function relayAddress(relayUrl: string): string {
   try {
     url = new URL(relayUrl);
   } catch {
-    throw usageError(`"${terminalText(relayUrl)}" is not a relay address — it looks like http://127.0.0.1:8080`);
+    throw usageError('cli.usage.relayAddress', { url: relayUrl });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`"${terminalText(relayUrl)}" is not a relay address — it starts with http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError('cli.usage.relayScheme', { url: relayUrl });
   return relayUrl;
 }
 
@@ -37,19 +37,19 @@ function fingerprintText(heading: string, f: RelayFingerprint): string[] {
 export async function register(ctx: Context, { positionals, values }: Parsed): Promise<void> {
   const relayUrl = relayAddress(positionals[0]!);
   const token = (await argumentOrFile(ctx.io, positionals[1], stringValue(values['token-file']), 'token')).trim();
-  const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'the name') : undefined;
+  const name = typeof values['name'] === 'string' ? limited(normalizeDisplayName(values['name']), MAX_NAME, 'cli.what.name') : undefined;
   let expectFingerprint: string | undefined;
   if (typeof values['fingerprint'] === 'string') {
     try {
       expectFingerprint = parseFingerprint(values['fingerprint']);
     } catch {
-      throw usageError('--fingerprint takes the 64 hex digits your organiser gave you (spaces between the groups are fine)');
+      throw usageError('cli.fp.usage.fingerprint');
     }
   }
   ctx.errors.relayUrl = relayUrl;
   await withClient(ctx, { connect: false, forward: false }, async (client) => {
     if (client.isRegistered) {
-      throw new CliError('ALREADY_REGISTERED', `profile "${ctx.profile.name}" is already registered (account ${client.accountId}) — use --profile NAME for another identity`);
+      throw cliError('ALREADY_REGISTERED', 'cli.error.alreadyRegistered', { profile: ctx.profile.name, account: client.accountId });
     }
     await checkRelay(relayUrl);
     const { accountId, deviceId } = await client.register({ relayUrl, registrationToken: token, expectFingerprint });
@@ -61,7 +61,7 @@ export async function register(ctx: Context, { positionals, values }: Parsed): P
         say('cli.fp.registered', { profile: ctx.profile.name, url: terminalText(relayUrl), account: accountId }),
         ...fingerprintText(say('cli.fp.pinned'), pinned),
         expectFingerprint ? say('cli.fp.checked') : say('cli.fp.compare'),
-        `next: ${ctx.suggest('group create "<title>"')}  (or join one: ${ctx.suggest('join <invite-code>')})`,
+        say('cli.next.createOrJoin', { create: ctx.suggest('group create "<title>"'), join: ctx.suggest('join <invite-code>') }),
       ],
     );
   });
@@ -98,7 +98,7 @@ export async function join(ctx: Context, { positionals, values }: Parsed): Promi
   const code = pastedInviteCode(await argumentOrFile(ctx.io, positionals[0], stringValue(values['code-file']), 'code'));
   const invite = parseInviteCode(code); // a bad code fails before we ask anything
   ctx.errors.relayUrl = invite.relayUrl;
-  const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'the name');
+  const name = limited(normalizeDisplayName(await displayName(ctx, values['name'])), MAX_NAME, 'cli.what.name');
   await withClient(ctx, { connect: false, forward: false }, async (client) => {
     if (!client.isRegistered) await checkRelay(invite.relayUrl);
     const group = await client.join(code, { displayName: name });
@@ -107,8 +107,8 @@ export async function join(ctx: Context, { positionals, values }: Parsed): Promi
     ctx.out.emit(
       { type: 'joined', profile: ctx.profile.name, accountId: client.accountId, groupId: group.id, group: group.title, status },
       status === 'pending'
-        ? [`asked to join "${terminalText(group.title)}" as ${name}; an admin must approve you (they see it in \`aviso requests\`)`]
-        : [`joined "${terminalText(group.title)}" as ${name}`, `next: ${ctx.suggest('listen')}`],
+        ? [say('cli.joinPending', { group: terminalText(group.title), name })]
+        : [say('cli.joined', { group: terminalText(group.title), name }), say('cli.next', { command: ctx.suggest('listen') })],
     );
   });
 }
@@ -119,12 +119,12 @@ function stringValue(value: string | boolean | undefined): string | undefined {
 
 async function displayName(ctx: Context, given: string | boolean | undefined): Promise<string> {
   if (typeof given === 'string') {
-    if (given.trim() === '') throw usageError('--name cannot be empty');
+    if (given.trim() === '') throw usageError('cli.usage.emptyName');
     return given.trim();
   }
-  if (!ctx.io.stdinIsTTY) throw new CliError('NEEDS_NAME', 'join needs your display name — add --name "Your Name" (there is no terminal to ask on)', 2);
-  const answer = (await ctx.io.prompt('Your name, as the group will see it: ')).trim();
-  if (!answer) throw usageError('a display name is needed to join — run again and type one, or add --name "Your Name"');
+  if (!ctx.io.stdinIsTTY) throw cliError('NEEDS_NAME', 'cli.error.needsName', undefined, 2);
+  const answer = (await ctx.io.prompt(say('cli.prompt.name'))).trim();
+  if (!answer) throw usageError('cli.usage.nameNeeded');
   return answer;
 }
 
@@ -137,7 +137,11 @@ export async function verify(ctx: Context, args: Parsed): Promise<void> {
     const who = personLabel(member);
     ctx.out.emit(
       { type: 'safety-number', accountId: member.accountId, displayName: member.displayName, safetyNumber: digits, verified: mark },
-      [`safety number with ${who}:`, ...formatSafetyNumber(digits).map((l) => `  ${l}`), mark ? 'marked as verified' : `if it matches theirs: ${ctx.suggest(`verify ${shortId(member.accountId)} --mark`)}`],
+      [
+        say('cli.safetyNumber', { who }),
+        ...formatSafetyNumber(digits).map((l) => `  ${l}`),
+        mark ? say('cli.verified') : say('cli.ifItMatches', { command: ctx.suggest(`verify ${shortId(member.accountId)} --mark`) }),
+      ],
     );
   });
 }
@@ -151,7 +155,7 @@ export async function accept(ctx: Context, args: Parsed): Promise<void> {
     ctx.out.emit(
       { type: 'identity-accepted', accountId: member.accountId, displayName: member.displayName, accepted, safetyNumber: digits },
       [
-        accepted ? `accepted the new safety number of ${who}:` : `nothing to accept: the safety number of ${who} did not change:`,
+        say(accepted ? 'cli.accepted' : 'cli.nothingToAccept', { who }),
         ...formatSafetyNumber(digits).map((l) => `  ${l}`),
       ],
     );

@@ -6,6 +6,7 @@ import { storeProtection } from '@aviso/client';
 import { flag, stringOption, type Parsed } from '../command.js';
 import { toCliError } from '../errors.js';
 import { usageError } from '../errors.js';
+import { say } from '../lang.js';
 import { withHandover } from '../handover.js';
 import type { Context } from '../session.js';
 
@@ -19,11 +20,11 @@ function appDir(env: Record<string, string | undefined>): string | undefined {
 export async function app(ctx: Context, args: Parsed): Promise<void> {
   const portText = stringOption(args, 'port') ?? '0';
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw usageError(`--port must be a number from 0 to 65535, not "${portText}"`);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw usageError('cli.usage.port', { port: portText });
   const lang = stringOption(args, 'lang');
-  if (lang !== undefined && lang !== 'es' && lang !== 'en') throw usageError('--lang must be es or en');
+  if (lang !== undefined && lang !== 'es' && lang !== 'en') throw usageError('cli.usage.lang');
   const staticDir = appDir(ctx.io.env);
-  if (!staticDir) ctx.io.err('aviso app: the app is not built (run `pnpm --filter @aviso/app build`); only its API is served');
+  if (!staticDir) ctx.io.err(say('cli.app.notBuilt'));
   ctx.io.handleStop(); // Ctrl-C and SIGTERM close the client and the store cleanly
   const serve = async (opened: Pick<AppServerOptions, 'client' | 'lock'>) => {
     let fatal!: (err: Error) => void;
@@ -44,6 +45,7 @@ export async function app(ctx: Context, args: Parsed): Promise<void> {
     await server.start();
     try {
       const url = lang ? `${server.url}&lang=${lang}` : server.url;
+      // A fixed English line, like --json: scripts and tests read the address from it (docs/cli.md).
       ctx.io.out(`aviso app ready at ${url}`);
       if (!flag(args, 'no-open')) openBrowser(url);
       await Promise.race([ctx.io.stopped, failed]);

@@ -1,7 +1,7 @@
 import { AUTO_WIPE_DAYS, changeProfilePassphrase, clearProfileDuressPassphrase, ensureProfileDir, protectProfile, setAutoWipe, setProfileDuressPassphrase, wipeProfile } from '@aviso/agent';
 import { storeProtection } from '@aviso/client';
 import { flag, stringOption, type Parsed } from '../command.js';
-import { CliError, toCliError, usageError } from '../errors.js';
+import { cliError, toCliError, usageError } from '../errors.js';
 import { say } from '../lang.js';
 import { currentPassphrase, newDuressPassphrase, newPassphrase } from '../passphrase.js';
 import type { Context } from '../session.js';
@@ -11,33 +11,34 @@ import type { Context } from '../session.js';
 export async function wipe(ctx: Context, args: Parsed): Promise<void> {
   const name = ctx.profile.name;
   if (!flag(args, 'yes')) {
-    if (!ctx.io.stdinIsTTY) throw usageError('`aviso wipe` asks for confirmation at a terminal; give --yes to wipe without asking');
-    ctx.io.err(`This destroys profile "${name}" (${ctx.profile.dir}): its identity, groups and alerts, with no way back.`);
-    const typed = (await ctx.io.prompt(`Type the profile name (${name}) to wipe it: `)).trim();
-    if (typed !== name) throw new CliError('NOT_CONFIRMED', `"${typed}" is not "${name}" — nothing was wiped`);
+    if (!ctx.io.stdinIsTTY) throw usageError('cli.usage.wipeNeedsTerminal');
+    ctx.io.err(say('cli.wipe.warning', { profile: name, dir: ctx.profile.dir }));
+    const typed = (await ctx.io.prompt(say('cli.wipe.prompt', { profile: name }))).trim();
+    if (typed !== name) throw cliError('NOT_CONFIRMED', 'cli.error.notConfirmedWipe', { typed, profile: name });
   }
   const existed = wipeProfile(ctx.profile);
-  ctx.out.emit({ type: 'wiped', profile: name, existed }, existed ? `profile "${name}" wiped: its keys were destroyed and its folder removed` : `profile "${name}" has nothing on this device: nothing to wipe`);
+  ctx.out.emit({ type: 'wiped', profile: name, existed }, say(existed ? 'cli.wiped' : 'cli.wipe.nothing', { profile: name }));
 }
 
 export async function passphraseSet(ctx: Context, args: Parsed): Promise<void> {
   const protection = safeProtection(ctx.profile.dir, ctx.errors);
-  if (protection === 'passphrase') throw new CliError('ALREADY_PROTECTED', `profile "${ctx.profile.name}" already has a passphrase — change it with \`aviso passphrase change\``);
-  if (protection === 'key-file') throw new CliError('NOT_PASSPHRASE_PROTECTED', `profile "${ctx.profile.name}" is encrypted with a key file, not a passphrase`);
+  const profile = ctx.profile.name;
+  if (protection === 'passphrase') throw cliError('ALREADY_PROTECTED', 'cli.error.alreadyProtected', { profile });
+  if (protection === 'key-file') throw cliError('NOT_PASSPHRASE_PROTECTED', 'cli.error.keyFileNotPassphrase', { profile });
   const next = await newPassphrase(ctx.io, stringOption(args, 'new-passphrase-file'));
   await protectProfile(ctx.profile, next);
-  ctx.out.emit({ type: 'passphrase-set', profile: ctx.profile.name }, `profile "${ctx.profile.name}" is now encrypted with your passphrase — keep it safe: there is no recovery`);
+  ctx.out.emit({ type: 'passphrase-set', profile: ctx.profile.name }, say('cli.passphrase.set', { profile }));
 }
 
 export async function passphraseChange(ctx: Context, args: Parsed): Promise<void> {
   const protection = safeProtection(ctx.profile.dir, ctx.errors);
   if (protection !== 'passphrase') {
-    throw new CliError('NOT_PASSPHRASE_PROTECTED', protection === 'none' ? `profile "${ctx.profile.name}" has no passphrase yet — set one with \`aviso passphrase set\`` : `profile "${ctx.profile.name}" is encrypted with a key file, not a passphrase`);
+    throw cliError('NOT_PASSPHRASE_PROTECTED', protection === 'none' ? 'cli.error.noPassphraseYet' : 'cli.error.keyFileNotPassphrase', { profile: ctx.profile.name });
   }
   const current = await currentPassphrase(ctx.io, ctx.passphraseFile, ctx.profile.name);
   const next = await newPassphrase(ctx.io, stringOption(args, 'new-passphrase-file'));
   await changeProfilePassphrase(ctx.profile, current, next);
-  ctx.out.emit({ type: 'passphrase-changed', profile: ctx.profile.name }, `the passphrase of profile "${ctx.profile.name}" was changed`);
+  ctx.out.emit({ type: 'passphrase-changed', profile: ctx.profile.name }, say('cli.passphrase.changed', { profile: ctx.profile.name }));
 }
 
 export async function passphraseDuressSet(ctx: Context, args: Parsed): Promise<void> {
@@ -58,7 +59,7 @@ export async function passphraseDuressClear(ctx: Context): Promise<void> {
 export async function passphraseWipeAfter(ctx: Context, args: Parsed): Promise<void> {
   const given = args.positionals[0]!.trim().toLowerCase();
   const days = given === 'off' ? undefined : /^\d{1,3}$/.test(given) ? Number(given) : Number.NaN;
-  if (days !== undefined && !(days >= AUTO_WIPE_DAYS.min && days <= AUTO_WIPE_DAYS.max)) throw usageError(say('device.wipeAfter.bad'));
+  if (days !== undefined && !(days >= AUTO_WIPE_DAYS.min && days <= AUTO_WIPE_DAYS.max)) throw usageError('device.wipeAfter.bad');
   ensureProfileDir(ctx.profile);
   setAutoWipe(ctx.profile, days);
   ctx.out.emit({ type: 'wipe-after', profile: ctx.profile.name, days: days ?? null }, days === undefined ? say('device.wipeAfter.off', { profile: ctx.profile.name }) : say('device.wipeAfter.on', { profile: ctx.profile.name, days }));
@@ -66,8 +67,8 @@ export async function passphraseWipeAfter(ctx: Context, args: Parsed): Promise<v
 
 function requirePassphrase(ctx: Context): void {
   const protection = safeProtection(ctx.profile.dir, ctx.errors);
-  if (protection === 'none') throw new CliError('NOT_PASSPHRASE_PROTECTED', say('device.duress.needsPassphrase', { profile: ctx.profile.name }));
-  if (protection === 'key-file') throw new CliError('NOT_PASSPHRASE_PROTECTED', say('device.duress.keyFile', { profile: ctx.profile.name }));
+  if (protection === 'none') throw cliError('NOT_PASSPHRASE_PROTECTED', 'device.duress.needsPassphrase', { profile: ctx.profile.name });
+  if (protection === 'key-file') throw cliError('NOT_PASSPHRASE_PROTECTED', 'device.duress.keyFile', { profile: ctx.profile.name });
 }
 
 function safeProtection(dir: string, errors: Parameters<typeof toCliError>[1]): ReturnType<typeof storeProtection> {

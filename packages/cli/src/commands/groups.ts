@@ -2,6 +2,7 @@ import { groupJson, memberJson } from '@aviso/agent';
 import { limited } from '../args.js';
 import { stringOption, type Parsed } from '../command.js';
 import { shortId } from '../format.js';
+import { say } from '../lang.js';
 import { groupPeople, lookAlikeNote, personName } from '../people.js';
 import { resolveOne } from '../resolve.js';
 import { withClient, type Context } from '../session.js';
@@ -14,17 +15,18 @@ import { findGroup, memberNamer } from './lookup.js';
 export async function groups(ctx: Context, _args: Parsed): Promise<void> {
   await withClient(ctx, { connect: true }, async (client) => {
     const list = await client.groups();
-    if (list.length === 0) ctx.out.note(`no groups yet — create one with \`${ctx.suggest('group create "<title>"')}\` or join with \`${ctx.suggest('join <invite-code>')}\``);
+    if (list.length === 0) ctx.out.note(say('cli.groups.none', { create: ctx.suggest('group create "<title>"'), join: ctx.suggest('join <invite-code>') }));
     for (const g of list) {
       const j = await groupJson(g);
-      const detail = g.status === 'member' ? `${String(j['members'])} members, you are ${g.role ?? 'member'}` : g.status;
+      const detail =
+        g.status === 'member' ? say('cli.groups.member', { count: Number(j['members']), role: say(g.role === 'admin' ? 'role.admin' : 'role.member') }) : say(g.status === 'pending' ? 'cli.groups.pending' : 'cli.groups.removed');
       ctx.out.emit(j, `${shortId(g.id)}  ${terminalText(g.title)}  (${detail})`);
     }
   });
 }
 
 export async function groupCreate(ctx: Context, args: Parsed): Promise<void> {
-  const title = limited(args.positionals[0]!.normalize('NFC').trim(), 100, 'the title'); // NFC: typed accents may come decomposed
+  const title = limited(args.positionals[0]!.normalize('NFC').trim(), 100, 'cli.what.title'); // NFC: typed accents may come decomposed
   const given = stringOption(args, 'name');
   const description = stringOption(args, 'description');
   await withClient(ctx, { connect: true }, async (client) => {
@@ -35,7 +37,7 @@ export async function groupCreate(ctx: Context, args: Parsed): Promise<void> {
       ...(description ? { description } : {}),
       ...(args.values['announcements-only'] === true ? { announcementsOnly: true } : {}),
     });
-    ctx.out.emit(await groupJson(group), [`created "${terminalText(group.title)}" (${shortId(group.id)})`, `next: ${ctx.suggest(`invite "${terminalText(group.title)}"`)}`]);
+    ctx.out.emit(await groupJson(group), [say('cli.groupCreated', { group: terminalText(group.title), id: shortId(group.id) }), say('cli.next', { command: ctx.suggest(`invite "${terminalText(group.title)}"`) })]);
   });
 }
 
@@ -46,10 +48,10 @@ export async function members(ctx: Context, args: Parsed): Promise<void> {
     for (const m of people.values()) {
       const you = m.accountId === client.accountId;
       const by = m.invitedBy === undefined ? undefined : people.get(m.invitedBy);
-      const inviter = m.invitedBy === undefined ? '' : `, invited by ${by ? `${personName(by)} (${shortId(by.accountId)})` : shortId(m.invitedBy)}`;
+      const inviter = m.invitedBy === undefined ? '' : say('cli.members.invitedBy', { who: by ? `${personName(by)} (${shortId(by.accountId)})` : shortId(m.invitedBy) });
       ctx.out.emit(
         memberJson(group.id, m, you),
-        `${shortId(m.accountId)}  ${m.displayName ? personName(m) : '(no name)'}  ${m.role}${inviter}${you ? '  ← you' : ''}${lookAlikeNote(m, people)}`,
+        `${shortId(m.accountId)}  ${m.displayName ? personName(m) : say('cli.members.noName')}  ${say(m.role === 'admin' ? 'role.admin' : 'role.member')}${inviter}${you ? say('cli.members.you') : ''}${lookAlikeNote(m, people)}`,
       );
     }
   });
@@ -64,7 +66,7 @@ export async function remove(ctx: Context, args: Parsed): Promise<void> {
     await group.remove(member.accountId, { ban });
     ctx.out.emit(
       { type: 'removed', groupId: group.id, accountId: member.accountId, displayName: member.displayName, banned: ban },
-      `removed ${personName(member)} from "${terminalText(group.title)}"${ban ? ' (banned)' : ''}`,
+      say(ban ? 'cli.removedBanned' : 'cli.removed', { name: personName(member), group: terminalText(group.title) }),
     );
   });
 }

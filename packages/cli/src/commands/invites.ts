@@ -4,6 +4,7 @@ import { parseInviteCode } from '@aviso/client';
 import { parseCount, parseDuration } from '../args.js';
 import { stringOption, type Parsed } from '../command.js';
 import { formatTime, shortId } from '../format.js';
+import { say } from '../lang.js';
 import { groupPeople, lookAlikeNote, personName } from '../people.js';
 import { resolveOne } from '../resolve.js';
 import { withClient, type Context } from '../session.js';
@@ -34,13 +35,13 @@ export async function invite(ctx: Context, args: Parsed): Promise<void> {
     // Error correction L (7 %): the smallest symbol for the code, so it fits an 80-column terminal
     // unwrapped (at the default M it is wider and the terminal wraps it into something unscannable).
     const qr = await QRCode.toString(code, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
-    ctx.out.emit(object, [`invite to "${terminalText(group.title)}" — ${uses} use${uses === 1 ? '' : 's'}, expires ${formatTime(expiresAt)}${approval ? ', needs approval' : ''}:`, code]);
+    ctx.out.emit(object, [say('cli.invite', { group: terminalText(group.title), uses, expires: formatTime(expiresAt), approval: approval ? 'yes' : 'no' }), code]);
     const drawn = qr.trimEnd().split('\n');
     ctx.out.drawn(drawn);
     // Up to 520 bytes (QR version 15 at level L) it is 79 columns; a longer code (a long relay address) is not.
     const widest = Math.max(...drawn.map((l) => [...stripVTControlCharacters(l)].length));
-    if (widest > QR_COLUMNS) ctx.out.note(`the QR code is ${widest} columns wide: on a terminal narrower than that it wraps and cannot be scanned; send the link instead`);
-    ctx.out.note('the new member runs: aviso join <code> --name "Their Name"');
+    if (widest > QR_COLUMNS) ctx.out.note(say('cli.invite.wideQr', { width: widest }));
+    ctx.out.note(say('cli.invite.howToJoin'));
   });
 }
 
@@ -49,12 +50,17 @@ export async function requests(ctx: Context, args: Parsed): Promise<void> {
     const group = await findGroup(client, args.positionals[0]!);
     const pending = await group.pendingMembers();
     const title = terminalText(group.title);
-    if (pending.length === 0) ctx.out.note(`nobody is waiting to join "${title}"`);
+    if (pending.length === 0) ctx.out.note(say('cli.requests.none', { group: title }));
     const people = await groupPeople(group);
     for (const p of pending) {
       ctx.out.emit(
         requestJson(group.id, p),
-        `${shortId(p.accountId)}  ${p.displayName ? personName(p) : '(no name)'}${lookAlikeNote(p, people, pending)}  — approve with: ${ctx.suggest(`approve ${shortId(group.id)} ${shortId(p.accountId)}`)}`,
+        say('cli.requests.line', {
+          id: shortId(p.accountId),
+          name: p.displayName ? personName(p) : say('cli.members.noName'),
+          lookAlike: lookAlikeNote(p, people, pending),
+          command: ctx.suggest(`approve ${shortId(group.id)} ${shortId(p.accountId)}`),
+        }),
       );
     }
   });
@@ -66,6 +72,6 @@ export async function decideRequest(ctx: Context, args: Parsed, name: 'approve' 
     const person = resolveOne(await group.pendingMembers(), args.positionals[1]!, memberNamer(group, `aviso requests "${group.title}"`));
     if (name === 'approve') await group.approve(person.accountId);
     else await group.deny(person.accountId, { ban: args.values['ban'] === true });
-    ctx.out.emit({ type: done, groupId: group.id, accountId: person.accountId, displayName: person.displayName }, `${done} ${personName(person)} in "${terminalText(group.title)}"`);
+    ctx.out.emit({ type: done, groupId: group.id, accountId: person.accountId, displayName: person.displayName }, say(name === 'approve' ? 'cli.approved' : 'cli.denied', { name: personName(person), group: terminalText(group.title) }));
   });
 }

@@ -1,14 +1,14 @@
 import { LiveFeed, type FeedDetail, type FeedEvent, type FeedProblem } from '@aviso/agent';
-import type { AvisoClient, ConnectionState } from '@aviso/client';
+import type { AvisoClient } from '@aviso/client';
 import { CliError, restated } from '../cli-error.js';
 import type { Parsed } from '../command.js';
 import { serveControl } from '../control.js';
 import { isHandover } from '../handover.js';
-import { toCliError } from '../errors.js';
-import { ackCounts, formatTime } from '../format.js';
-import { say } from '../lang.js';
+import { humanMessage, toCliError } from '../errors.js';
+import { ackCounts, formatClock } from '../format.js';
+import { say, sayEnglish, type MessageKey, type Params } from '../lang.js';
 import { retryDelayMs, retryPolicy } from '../listen/retry.js';
-import { AlertBoard, describeEvent } from '../listen/view.js';
+import { AlertBoard, connectionLabel, describeEvent } from '../listen/view.js';
 import { jsonLine, type JsonObject } from '../output.js';
 import { checkRelay, withClient, type Context } from '../session.js';
 import { senderLabel } from '../people.js';
@@ -57,6 +57,8 @@ class ListenSession {
   #ring = false;
   /** https://no-color.org: set and not empty turns colour off (the bell is not colour and stays). */
   readonly #colour: boolean;
+  /** Warnings in the terminal's language, by their English message (what --json carries). */
+  readonly #warnings = new Map<string, string>();
   #onScreen = false;
   /** While waiting for a relay that is down: the board's state words and why (before the feed exists). */
   #waiting: { state: string; why?: string } | undefined;
@@ -95,8 +97,10 @@ class ListenSession {
       if (!(result instanceof CliError) || result.code !== 'RELAY_DOWN') throw result;
       const until = Date.now() + retryDelayMs(policy, attempt);
       const seconds = () => Math.max(1, Math.ceil((until - Date.now()) / 1000));
-      const why = restated(result, this.ctx.errors).message;
-      this.#waitState({ type: 'offline', code: result.code, message: why, relayUrl, retryInSeconds: seconds() }, say('cli.robust.listen.offline', { seconds: seconds() }), why);
+      // --json carries the English message; the line and the board say it in the terminal's language.
+      const restatedErr = restated(result, this.ctx.errors);
+      const why = humanMessage(restatedErr);
+      this.#waitState({ type: 'offline', code: result.code, message: restatedErr.message, relayUrl, retryInSeconds: seconds() }, say('cli.robust.listen.offline', { seconds: seconds() }), why);
       // The board counts down each second; the line and the JSON object were said once.
       while (Date.now() < until) {
         const step = new Promise<'next'>((r) => setTimeout(r, Math.min(1000, until - Date.now()), 'next'));
@@ -112,7 +116,7 @@ class ListenSession {
     if (this.#mode === 'json') {
       if (event) this.ctx.io.out(jsonLine(event));
     } else if (this.#mode === 'lines') {
-      if (event?.type === 'offline') this.ctx.io.out(terminalLine(`${formatTime(Date.now()).slice(11, 16)} ${say('cli.robust.listen.offlineLine', { reason: why ?? '', seconds: Number(event['retryInSeconds']) })}`));
+      if (event?.type === 'offline') this.ctx.io.out(terminalLine(`${formatClock(Date.now())} ${say('cli.robust.listen.offlineLine', { reason: why ?? '', seconds: Number(event['retryInSeconds']) })}`));
     } else {
       this.#enterScreen();
       this.#draw();
@@ -165,7 +169,7 @@ class ListenSession {
       this.leaveScreen();
       if (this.#handedOver) {
         if (this.#mode === 'json') this.ctx.io.out(jsonLine({ type: 'handed-over', to: 'app' }));
-        else this.ctx.io.out(`aviso listen: the Aviso app took over profile "${this.ctx.profile.name}"; it shows the same alerts. Stopping here.`);
+        else this.ctx.io.out(say('cli.handedOver', { profile: this.ctx.profile.name }));
       }
       this.#ready = false;
       await feed.close(); // prints `closed`, and nothing after it
@@ -209,25 +213,27 @@ class ListenSession {
         if (detail.group) this.#board.addText({ sentAt: Number(event['sentAt']), group: detail.group.title, from: this.#label(detail.group.id, String(event['from'])), text: String(event['text']) });
         break;
       case 'warning':
-        if (event['code'] === 'ALERT_DROPPED' && id) this.#board.retract(id, 'its sender was removed from the group');
+        if (event['code'] === 'ALERT_DROPPED' && id) this.#board.retract(id, say('cli.board.senderRemoved'));
         break;
     }
     this.#emit(event);
   }
 
+  /** A warning's code and English message for --json; the terminal's words are kept for the lines and the board. */
   #describe(problem: FeedProblem): { code: string; message: string } {
+    const worded = (code: string, key: MessageKey, params: Params) => {
+      const message = sayEnglish(key, params);
+      this.#warnings.set(message, say(key, params));
+      return { code, message };
+    };
     switch (problem.kind) {
       case 'alert-dropped':
-        return { code: 'ALERT_DROPPED', message: `alert ${problem.alertId.slice(0, 8)} was dropped: its sender was removed from the group` };
-      case 'identity-changed': {
-        const id = problem.accountId.slice(0, 8);
-        return {
-          code: 'IDENTITY_CHANGED',
-          message: `the safety number with ${problem.accountId} changed; nothing more goes to them until you compare it (\`aviso verify ${id}\`) and run \`aviso accept ${id}\``,
-        };
-      }
+        return worded('ALERT_DROPPED', 'cli.warning.alertDropped', { id: problem.alertId.slice(0, 8) });
+      case 'identity-changed':
+        return worded('IDENTITY_CHANGED', 'cli.warning.identityChanged', { account: problem.accountId, short: problem.accountId.slice(0, 8) });
       case 'error': {
         const e = toCliError(problem.error, this.ctx.errors);
+        this.#warnings.set(e.message, humanMessage(e));
         return { code: e.code, message: e.message };
       }
     }
@@ -250,16 +256,22 @@ class ListenSession {
   #emit(event: FeedEvent): void {
     if (this.#mode === 'json') this.ctx.io.out(jsonLine(event as JsonObject));
     else if (this.#mode === 'lines') {
-      if (event.type !== 'closed') this.ctx.io.out(terminalLine(describeEvent(event as JsonObject, Date.now(), (id) => this.#label(String(event['groupId']), id))));
+      if (event.type !== 'closed') {
+        const line = describeEvent(event as JsonObject, Date.now(), (id) => this.#label(String(event['groupId']), id), (message) => this.#warnings.get(message) ?? message);
+        this.ctx.io.out(terminalLine(line));
+      }
     } else if (this.#ready && event.type !== 'closed') this.#draw();
   }
 
   #draw(): void {
     const waiting = this.#waiting;
-    const header = `aviso listen — profile "${this.ctx.profile.name}" — ${waiting?.state ?? connectionWords(this.#feed?.connection ?? 'connecting')}`;
+    const state = waiting?.state ?? connectionLabel(this.#feed?.connection ?? 'connecting');
+    const header = say('cli.board.headerState', { profile: this.ctx.profile.name, state });
     // Waiting for the relay, the board shows no alerts list at all: an empty one would read "no
     // alerts yet" to someone who cannot know whether there are any.
-    const lines = waiting ? [header + ' — Ctrl-C', '', ...(waiting.why ? [waiting.why] : [])].map((text) => ({ text, critical: false })) : this.#board.frame(Date.now(), header, this.ctx.io.columns());
+    const lines = waiting
+      ? [say('cli.robust.listen.waitingHeader', { header }), '', ...(waiting.why ? [waiting.why] : [])].map((text) => ({ text, critical: false }))
+      : this.#board.frame(Date.now(), header, this.ctx.io.columns());
     // Each line passes the last net too: only our own CLEAR and colour reach the terminal as escapes.
     const frame = lines
       .map((l) => (l.critical && this.#colour ? `${CRITICAL_ON}${terminalLine(l.text)}${CRITICAL_OFF}` : terminalLine(l.text)))
@@ -270,11 +282,4 @@ class ListenSession {
     this.#lastFrame = frame;
     this.ctx.io.write(`${bell}${CLEAR}${frame}\n`);
   }
-}
-
-/** The board's connection state, in the CLI's language. */
-function connectionWords(state: ConnectionState | 'connecting'): string {
-  if (state === 'open') return say('cli.robust.listen.connected');
-  if (state === 'connecting') return say('cli.robust.listen.connecting');
-  return say('cli.robust.listen.reconnecting');
 }

@@ -11,7 +11,7 @@ export async function findGroup(client: AvisoClient, query: string): Promise<Gro
 }
 
 export function memberNamer<T extends GroupMember | PendingMember>(group: Group, listCommand: string): Namer<T> {
-  return { kind: 'member', id: (m) => m.accountId, name: (m) => m.displayName, listCommand, scope: `in "${group.title}"` };
+  return { kind: 'member', id: (m) => m.accountId, name: (m) => m.displayName, listCommand, scope: `in "${group.title}"`, scopeGroup: group.title };
 }
 
 export async function findAlert(client: AvisoClient, query: string): Promise<FoundAlert> {

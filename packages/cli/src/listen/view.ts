@@ -1,5 +1,6 @@
 import type { Alert } from '@aviso/client';
-import { bySeverity, formatAge, formatCounts, formatTime, shortId, type AckCounts } from '../format.js';
+import { ackLabel, bySeverity, formatAge, formatClock, formatCounts, formatTime, kindLabel, kindWidth, severityLabel, shortId, type AckCounts } from '../format.js';
+import { say, type MessageKey } from '../lang.js';
 import type { JsonObject } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { cutTo, fitLine, type Piece } from './fit.js';
@@ -89,38 +90,50 @@ export class AlertBoard {
     const entries = [...this.#alerts.values()].sort((a, b) => Number(a.expired) - Number(b.expired) || bySeverity(a.alert, b.alert));
     const live = entries.filter((e) => !e.expired && !e.alert.retracted && !e.alert.allClear).length;
     const plain = (text: string): BoardLine => ({ text: cutTo(text, width), critical: false });
-    const lines = [plain(`${header} — ${live} current alert${live === 1 ? '' : 's'} — ${formatTime(now)} — Ctrl-C to stop`), plain('')];
-    if (entries.length === 0) lines.push(plain('  no alerts yet; waiting…'));
+    const lines = [plain(say('cli.board.status', { header, count: live, time: formatTime(now) })), plain('')];
+    if (entries.length === 0) lines.push(plain(say('cli.board.empty')));
+    // Columns as wide as the longest severity and kind in this language ("MUY GRAVE", "Vieron agentes").
+    const severityWidth = Math.max(...(['critical', 'urgent', 'info'] as const).map((s) => severityLabel(s).length));
+    const kindColumns = kindWidth();
     for (const e of entries) {
       const a = e.alert;
       const critical = a.severity === 'critical' && !e.expired && !a.retracted && !a.allClear;
       // Title, place, reason and group title are other people's text: terminalText keeps each on its line.
-      const mark = e.expired ? '  [EXPIRED]' : a.retracted ? `  [RETRACTED${a.reason ? `: ${terminalText(a.reason)}` : ''}]` : a.allClear ? '  [ALL CLEAR]' : '';
+      const mark = e.expired
+        ? say('cli.board.expired')
+        : a.retracted
+          ? a.reason
+            ? say('cli.board.retractedWhy', { reason: terminalText(a.reason) })
+            : say('cli.board.retracted')
+          : a.allClear
+            ? say('cli.board.allClear')
+            : '';
       const first: Piece[] = [
-        { text: `${a.severity.toUpperCase().padEnd(8)} ${a.kind.padEnd(10)} ` },
+        { text: `${severityLabel(a.severity).padEnd(severityWidth)} ${kindLabel(a.kind).padEnd(kindColumns)} ` },
         { text: terminalText(a.title), shrink: 3, keep: 12 },
         { text: ' — ' },
         { text: terminalText(a.place?.text) || '?', shrink: 2, keep: 8 },
-        { text: ` — ${formatAge(now - a.sentAt)} ago` },
+        { text: ` — ${formatAge(now - a.sentAt)}` },
         { text: mark, shrink: 1, keep: 14 },
       ];
       lines.push({ text: fitLine(first, width), critical });
       // The body on one line of its own (line breaks shown as ↵); the full text is in `aviso alerts`.
-      if (a.body) lines.push({ text: cutTo(`${' '.repeat(9)}${terminalText(a.body)}`, width), critical });
+      const indent = ' '.repeat(severityWidth + 1);
+      if (a.body) lines.push({ text: cutTo(`${indent}${terminalText(a.body)}`, width), critical });
       const second: Piece[] = [
-        { text: ' '.repeat(9) },
+        { text: indent },
         { text: terminalText(e.group), shrink: 2, keep: 10 },
-        { text: ' · from ' },
+        { text: ` · ${say('cli.board.from')} ` },
         { text: e.from, shrink: 3, keep: 10 },
         { text: ' · ' },
         { text: formatCounts(e.counts), shrink: 1, keep: 20 },
-        { text: ` · id ${shortId(a.id)}` },
+        { text: ` · ${say('cli.board.id', { id: shortId(a.id) })}` },
       ];
       lines.push({ text: fitLine(second, width), critical });
     }
     if (this.#texts.length > 0) {
-      lines.push(plain(''), plain('messages:'));
-      for (const t of this.#texts) lines.push(plain(`  ${formatTime(t.sentAt).slice(11, 16)} ${terminalText(t.group)} · ${t.from}: ${terminalText(t.text)}`));
+      lines.push(plain(''), plain(say('cli.board.messages')));
+      for (const t of this.#texts) lines.push(plain(`  ${formatClock(t.sentAt)} ${terminalText(t.group)} · ${t.from}: ${terminalText(t.text)}`));
     }
     return lines;
   }
@@ -132,41 +145,67 @@ export interface BoardLine {
   critical: boolean;
 }
 
+const CONNECTION: Record<string, MessageKey> = {
+  connecting: 'cli.connection.connecting',
+  open: 'cli.connection.open',
+  reconnecting: 'cli.connection.reconnecting',
+  closed: 'cli.connection.closed',
+};
+
+/** A connection state as people read it ("reconnecting" / "reconectando"). */
+export function connectionLabel(state: string): string {
+  return Object.hasOwn(CONNECTION, state) ? say(CONNECTION[state]!) : state;
+}
+
 /**
  * One line per event when stdout is not a terminal (logs, pipes): time, what, and where. Every text
  * field is someone else's (or the relay's) and goes through terminalText: one event, one line.
  * `label` names a sender for people (`Rosa (admin)`); without it, the name or the short id.
+ * `warning` words a warning's English message (what --json carries) in the terminal's language.
  */
-export function describeEvent(e: JsonObject, now: number, label?: (accountId: string) => string): string {
-  const time = formatTime(now).slice(11, 16);
+export function describeEvent(e: JsonObject, now: number, label?: (accountId: string) => string, warning?: (message: string) => string): string {
+  const time = formatClock(now);
   const str = (k: string) => (typeof e[k] === 'string' ? terminalText(e[k] as string) : '');
-  const who = label && typeof e['from'] === 'string' ? label(e['from']) : str('fromName') || shortId(str('from'));
+  const from = label && typeof e['from'] === 'string' ? label(e['from']) : str('fromName') || shortId(str('from'));
   const id = shortId(str('alertId') || str('id'));
   const counts = e['acks'] ? ` (${formatCounts(e['acks'] as AckCounts)})` : '';
+  const after = (k: string, sep: string) => (str(k) ? `${sep}${str(k)}` : '');
   switch (e.type) {
     case 'alert':
-      return `${time} ALERT ${str('severity').toUpperCase()} ${str('kind')}: ${str('title')} — ${str('place') || '?'} — in ${str('group')} from ${who} [${id}]${e['retracted'] ? ' RETRACTED' : ''}${str('body') ? ` · ${str('body')}` : ''}`;
+      return say('cli.event.alert', {
+        time,
+        severity: severityLabel(str('severity')),
+        kind: kindLabel(str('kind')),
+        title: str('title'),
+        place: str('place') || '?',
+        group: str('group'),
+        from,
+        id,
+        retracted: e['retracted'] ? 'yes' : 'no',
+        body: after('body', ' · '),
+      });
     case 'ack':
-      return `${time} ${who} answered ${str('status')} to [${id}]${counts}`;
+      return say('cli.event.ack', { time, from, status: ackLabel(str('status')), id, counts });
     case 'confirm':
     case 'dispute':
-      return `${time} ${who} ${e.type === 'confirm' ? 'confirmed' : 'disputed'} [${id}]${str('note') ? `: ${str('note')}` : ''}${counts}`;
+      return say(e.type === 'confirm' ? 'cli.event.confirm' : 'cli.event.dispute', { time, from, id, note: after('note', ': '), counts });
     case 'retract':
-      return `${time} RETRACTED [${id}] by ${who}${str('reason') ? `: ${str('reason')}` : ''}`;
+      return say('cli.event.retract', { time, id, from, reason: after('reason', ': ') });
     case 'all-clear':
-      return `${time} ALL CLEAR [${id}] from ${who}`;
+      return say('cli.event.allClear', { time, id, from });
     case 'expired':
-      return `${time} expired [${id}] in ${str('group')}`;
+      return say('cli.event.expired', { time, id, group: str('group') });
     case 'text':
-      return `${time} ${str('group')} · ${who}: ${str('text')}`;
+      return `${time} ${str('group')} · ${from}: ${str('text')}`;
     case 'group':
+      // The event is a protocol word (member-added, …), the same in every language.
       return `${time} ${str('group')}: ${str('event')}${str('accountId') ? ` (${shortId(str('accountId'))})` : ''}`;
     case 'connection':
-      return `${time} connection ${str('state')}`;
+      return say('cli.event.connection', { time, state: connectionLabel(str('state')) });
     case 'warning':
-      return `${time} warning: ${str('message')}`;
+      return say('cli.event.warning', { time, message: warning ? terminalText(warning(String(e['message'] ?? ''))) : str('message') });
     case 'ready':
-      return `${time} listening (caught up); Ctrl-C to stop`;
+      return say('cli.event.ready', { time });
     default:
       return `${time} ${e.type}`;
   }

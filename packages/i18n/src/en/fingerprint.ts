@@ -17,6 +17,16 @@ export const fingerprint = {
   'fp.dismiss': 'OK',
   'fp.settings.title': 'Relay fingerprint',
   'fp.settings.note': 'Your account is tied to this relay. Your organiser or relay operator can read theirs to you: every group should match.',
+  'cli.fp.help.summary': "show the relay fingerprint to compare with your organiser's (this profile's, or a relay's before registering)",
+  'cli.fp.help.details':
+    'Without an address: the fingerprint of the relay this profile is registered with (pinned).\n' +
+    "With an address: that relay's fingerprint, read before registering (no profile is opened).\n" +
+    'The same 16 groups of 4 that `aviso-relay info` prints; if any group differs, stop.',
+  'cli.fp.help.register':
+    '--fingerprint HEX    the relay fingerprint your organiser gave you (`aviso-relay info`): registers\n' +
+    '                     only if the relay has it (see it first with `aviso fingerprint <relay-url>`)\n' +
+    'Prints the account id and the relay fingerprint it pinned.',
+  'cli.fp.usage.fingerprint': '--fingerprint takes the 64 hex digits your organiser gave you (spaces between the groups are fine)',
   'cli.fp.pinned': 'relay fingerprint (pinned by this profile):',
   'cli.fp.fetched': 'fingerprint of the relay at {url}:',
   'cli.fp.compare': 'compare it with the one your organiser or relay operator gave you; if any group differs, stop',

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config-error.js';
+import { say, type Lang, type MessageKey, type Params, type Words } from './words.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -11,33 +12,52 @@ export class UsageError extends Error {
     message: string,
     /** The command whose `--help` explains the fix, e.g. `token create`. */
     readonly command = '',
+    /** The same message from the catalog, for the operator's language (`message` stays English). */
+    readonly words?: Words,
   ) {
     super(message);
+  }
+
+  /** A usage error worded from the catalog. */
+  static of(key: MessageKey, params: Params | undefined, command = ''): UsageError {
+    const words: Words = params ? { key, params } : { key };
+    return new UsageError(say('en', words), command, words);
   }
 }
 
 /** Something the operator can fix (missing file, relay still running, damaged backup): exit status 1. */
 export class CliError extends Error {
   override name = 'CliError';
+  /** The same message from the catalog, when it has one (see UsageError.words). */
+  words?: Words;
+
+  static of(key: MessageKey, params?: Params): CliError {
+    const words: Words = params ? { key, params } : { key };
+    const e = new CliError(say('en', words));
+    e.words = words;
+    return e;
+  }
 }
 
 /**
  * Turns any failure into the one line the operator sees (prefix added by the caller) and the exit
  * status. Known system errors get a sentence saying what to do; nothing prints a stack trace.
  */
-export function describeFailure(err: unknown): { line: string; code: number } {
+export function describeFailure(err: unknown, lang: Lang = 'en'): { line: string; code: number } {
   if (err instanceof UsageError) {
     const help = err.command ? `aviso-relay ${err.command} --help` : 'aviso-relay --help';
-    return { line: `${err.message} (see "${help}")`, code: EXIT_USAGE };
+    const message = err.words ? say(lang, err.words) : err.message;
+    return { line: say(lang, { key: 'relay.usage.see', params: { message, help } }), code: EXIT_USAGE };
   }
   if (err instanceof ConfigError) {
-    return { line: `invalid setting: ${err.issues.join('; ')} — fix the environment variable and try again`, code: EXIT_USAGE };
+    // The issues are the schema's own English words.
+    return { line: say(lang, { key: 'relay.error.setting', params: { issues: err.issues.join('; ') } }), code: EXIT_USAGE };
   }
-  if (err instanceof CliError) return { line: err.message, code: EXIT_FAILURE };
-  return { line: systemErrorLine(err), code: EXIT_FAILURE };
+  if (err instanceof CliError) return { line: err.words ? say(lang, err.words) : err.message, code: EXIT_FAILURE };
+  return { line: say(lang, systemError(err)), code: EXIT_FAILURE };
 }
 
-function systemErrorLine(err: unknown): string {
+function systemError(err: unknown): Words {
   const e = err as { code?: unknown; path?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const path = typeof e?.path === 'string' ? e.path : undefined;
@@ -45,23 +65,23 @@ function systemErrorLine(err: unknown): string {
   switch (code) {
     case 'EACCES':
     case 'EPERM':
-      return `permission denied${where} — run as the user that owns the relay's files, or fix their permissions`;
+      return { key: 'relay.error.permission', params: { where } };
     case 'ENOSPC':
-      return `the disk is full${where} — free some space and try again`;
+      return { key: 'relay.error.diskFull', params: { where } };
     case 'EROFS':
-      return `the file system is read-only${where} — the relay must be able to write its data folder`;
+      return { key: 'relay.error.readOnly', params: { where } };
     case 'ENOENT':
-      return `file or folder not found${where}`;
+      return { key: 'relay.error.notFound', params: { where } };
     case 'SQLITE_CORRUPT':
     case 'SQLITE_NOTADB':
-      return 'the relay database is damaged — restore it from a backup (aviso-relay restore --help)';
+      return { key: 'relay.error.damaged' };
     case 'SQLITE_BUSY':
-      return 'the relay database is busy (locked by another program) — try again';
+      return { key: 'relay.error.busy' };
     case 'SQLITE_FULL':
-      return 'the disk is full — free some space and try again';
+      return { key: 'relay.error.diskFull', params: { where: '' } };
     default: {
       const message = err instanceof Error ? err.message : String(err);
-      return `unexpected error: ${message.split('\n')[0] ?? ''}`;
+      return { key: 'relay.error.unexpected', params: { reason: message.split('\n')[0] ?? '' } };
     }
   }
 }

@@ -1,3 +1,5 @@
+import { t, type Lang, type MessageKey } from '@aviso/i18n/lite';
+
 /** Every setting `loadConfig` reads, with its default and one line of meaning. */
 export const ENV_VARS: readonly (readonly [name: string, fallback: string, meaning: string])[] = [
   // settings:begin (generated from config.ts by `npm run docs:settings`; do not edit)
@@ -38,25 +40,26 @@ function envSection(names: readonly string[] | 'all'): string {
 const DATA_DIR_OPTION = '  --data-dir DIR        the relay\'s data folder (default: AVISO_DATA_DIR, else data)';
 const HELP_OPTION = '  -h, --help            show this help';
 
-export const MAIN_HELP = `Usage: aviso-relay <command> [options]      (from the repository: npm run relay -- <command>)
+/** `aviso-relay --help` in the operator's language (the settings' meanings stay English). */
+export function mainHelp(lang: Lang): string {
+  const w = (key: MessageKey) => t(lang, key);
+  return `${w('relay.help.usage')}
 
-Commands:
-  serve                      run the relay (npm start runs this)
-  info                       relay URL, trust-root fingerprint to publish, totals and disk use
-  backup <file>              write a backup of the running relay (contains its private keys)
-  restore <file>             restore a backup into the data folder (relay stopped)
-  token create [options]     create a registration token
-  token list                 list live registration tokens
-  token revoke <prefix>      revoke a registration token
+${w('cli.help.commands')}
+${w('relay.help.commands')}
 
-Options:
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-  --version             print the relay's version and the protocol it speaks
-Run "aviso-relay <command> --help" for a command's options.
+${w('relay.help.options')}
+${w('relay.help.dataDir')}
+${w('relay.help.help')}
+${w('relay.help.version')}
+${w('relay.help.more')}
 
-${envSection('all')}
-Exit status: 0 success, 1 failure, 2 wrong usage or configuration.`;
+${envSection('all').replace(/^Environment:/, w('relay.help.environment'))}
+${w('relay.help.exit')}`;
+}
+
+/** The English help, as before (tests, docs). */
+export const MAIN_HELP = mainHelp('en');
 
 export const SERVE_HELP = `Usage: aviso-relay serve [--data-dir DIR]
 
@@ -156,11 +159,15 @@ ${HELP_OPTION}
 
 ${envSection(['AVISO_DATA_DIR'])}`;
 
-export const TOKEN_HELP = `Usage: aviso-relay token <create|list|revoke> [options]
+/** `aviso-relay token` without a subcommand, in the operator's language. */
+export function tokenHelp(lang: Lang): string {
+  const w = (key: MessageKey) => t(lang, key);
+  return `${w('relay.help.tokenUsage')}
 
-Commands:
-  token create [--uses N] [--expires DURATION]   create a registration token
-  token list                                     list live registration tokens
-  token revoke <prefix>                          revoke a registration token
+${w('cli.help.commands')}
+${w('relay.help.tokenCommands')}
 
-Run "aviso-relay token <command> --help" for details.`;
+${w('relay.help.tokenMore')}`;
+}
+
+export const TOKEN_HELP = tokenHelp('en');

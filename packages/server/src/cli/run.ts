@@ -7,7 +7,8 @@ import type { Progress } from './backup.js';
 import { DatabaseFileError } from '../ports/operator.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { BACKUP_HELP, INFO_HELP, MAIN_HELP, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, TOKEN_HELP, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
+import { BACKUP_HELP, INFO_HELP, mainHelp, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, tokenHelp, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
+import { loadIcu, relayLang, say } from './words.js';
 import { formatBytes, firstLine } from './text.js';
 import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
 import { RELAY_VERSION } from '../version.js';
@@ -37,6 +38,7 @@ export const PROGRESS_FROM_BYTES = 16 * 1024 * 1024;
  * configuration mistakes, 1 otherwise.
  */
 export async function runCli(argv: readonly string[], env: Env = process.env, io: CliIo = consoleIo): Promise<number> {
+  const lang = relayLang(env);
   try {
     const [command, ...rest] = hoistDataDir(argv);
     // A mistyped setting would silently leave its default in force: said before anything runs.
@@ -46,12 +48,12 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
     }
     switch (command) {
       case undefined:
-        io.err(MAIN_HELP);
+        io.err(mainHelp(lang));
         return EXIT_USAGE;
       case '-h':
       case '--help':
       case 'help':
-        io.out(MAIN_HELP);
+        io.out(mainHelp(lang));
         return EXIT_OK;
       case '--version':
         io.out(`aviso-relay ${RELAY_VERSION} (protocol ${PROTOCOL_VERSION})`);
@@ -67,10 +69,10 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
       case 'token':
         return await token(rest, env, io);
       default:
-        throw new UsageError(command.startsWith('-') ? `unknown option "${command}" before the command` : `unknown command "${command}"`);
+        throw command.startsWith('-') ? UsageError.of('relay.usage.unknownOption', { option: command }) : UsageError.of('relay.usage.unknownCommand', { command });
     }
   } catch (err) {
-    const { line, code } = describeFailure(err);
+    const { line, code } = describeFailure(err, lang);
     io.err(`aviso-relay: ${line}`);
     return code;
   }
@@ -142,27 +144,26 @@ async function restore(args: readonly string[], env: Env, io: CliIo): Promise<nu
 
 async function token(args: readonly string[], env: Env, io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  const lang = relayLang(env);
   if (sub === undefined) {
-    io.err(TOKEN_HELP);
+    io.err(tokenHelp(lang));
     return EXIT_USAGE;
   }
-  if (sub === '-h' || sub === '--help') return help(io, TOKEN_HELP);
+  if (sub === '-h' || sub === '--help') return help(io, tokenHelp(lang));
   if (sub === 'create') {
     const { values } = parse('token create', rest, { uses: { type: 'string' }, expires: { type: 'string' } });
     if (values.help) return help(io, TOKEN_CREATE_HELP);
     const uses = Number(values.uses ?? '1');
     if (!/^\d+$/.test(values.uses ?? '1') || !Number.isSafeInteger(uses) || uses < 1) {
-      throw new UsageError(`--uses must be a positive whole number, got "${values.uses}"`, 'token create');
+      throw UsageError.of('relay.usage.uses', { text: String(values.uses) }, 'token create');
     }
     const ttlMs = parseDuration(values.expires ?? '7d');
-    if (ttlMs === undefined) throw new UsageError(`--expires must look like 7d, 24h, 30m or 3600s, got "${values.expires}"`, 'token create');
-    const { createRegistrationToken } = await import('../context.js');
+    if (ttlMs === undefined) throw UsageError.of('relay.usage.expires', { text: String(values.expires) }, 'token create');
+    const [{ createRegistrationToken }] = await Promise.all([import('../context.js'), loadIcu()]); // "1 registration": a plural
     return withContext(withDataDir(env, values), (ctx) => {
       const created = createRegistrationToken(ctx, { uses, ttlMs });
-      io.err(
-        `Registration token for ${uses} registration${uses === 1 ? '' : 's'}, expires ${new Date(created.expiresAt).toISOString()} ` +
-          `(hash prefix ${created.hash.slice(0, 12)}). Hand it over privately; it is shown only this once:`,
-      );
+      // UTC ISO times, as `token list` prints them: operators compare them across machines and logs.
+      io.err(say(lang, { key: 'relay.token.created', params: { uses, expires: new Date(created.expiresAt).toISOString(), hash: created.hash.slice(0, 12) } }));
       io.out(created.token);
       return EXIT_OK;
     });
@@ -172,27 +173,27 @@ async function token(args: readonly string[], env: Env, io: CliIo): Promise<numb
     if (values.help) return help(io, TOKEN_LIST_HELP);
     return withContext(withDataDir(env, values), (ctx) => {
       const tokens = ctx.services.tokens.list();
-      if (tokens.length === 0) io.err('No live registration tokens.');
-      for (const t of tokens) io.out(`${t.hash.slice(0, 12)}  uses-left=${t.usesLeft}  expires=${new Date(t.expiresAt).toISOString()}`);
+      if (tokens.length === 0) io.err(say(lang, { key: 'relay.token.none' }));
+      for (const t of tokens) io.out(say(lang, { key: 'relay.token.line', params: { hash: t.hash.slice(0, 12), uses: t.usesLeft, expires: new Date(t.expiresAt).toISOString() } }));
       return EXIT_OK;
     });
   }
   if (sub === 'revoke') {
     const { values, positionals } = parse('token revoke', rest, {}, true);
     if (values.help) return help(io, TOKEN_REVOKE_HELP);
-    const prefix = onePositional('token revoke', positionals, 'token revoke takes exactly one hash prefix');
-    if (!/^[0-9a-fA-F]{4,64}$/.test(prefix)) throw new UsageError(`the prefix must be 4 to 64 hex digits, got "${prefix}"`, 'token revoke');
+    const prefix = onePositional('token revoke', positionals, UsageError.of('relay.usage.onePrefix', undefined, 'token revoke'));
+    if (!/^[0-9a-fA-F]{4,64}$/.test(prefix)) throw UsageError.of('relay.usage.prefix', { prefix }, 'token revoke');
     return withContext(withDataDir(env, values), (ctx) => {
       const matches = ctx.services.tokens.find(prefix);
       const [only] = matches;
-      if (only === undefined) throw new CliError(`no token hash starts with "${prefix}" — see "aviso-relay token list"`);
-      if (matches.length > 1) throw new CliError(`"${prefix}" matches ${matches.length} tokens — give more digits`);
+      if (only === undefined) throw CliError.of('relay.token.notFound', { prefix });
+      if (matches.length > 1) throw CliError.of('relay.token.ambiguous', { prefix, count: matches.length });
       ctx.services.tokens.revoke(only.hash);
-      io.out(`revoked ${only.hash.slice(0, 12)}`);
+      io.out(say(lang, { key: 'relay.token.revoked', params: { hash: only.hash.slice(0, 12) } }));
       return EXIT_OK;
     });
   }
-  throw new UsageError(`unknown token command "${sub}"`, 'token');
+  throw UsageError.of('relay.usage.unknownTokenCommand', { command: sub }, 'token');
 }
 
 /** Token commands work on the data folder directly (creating and migrating it if needed), quietly. */
@@ -301,9 +302,9 @@ function userPath(env: Env, path: string): string {
   return resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
-function onePositional(command: string, positionals: readonly string[], message: string): string {
+function onePositional(command: string, positionals: readonly string[], message: string | UsageError): string {
   const [only] = positionals;
-  if (only === undefined || positionals.length > 1 || only === '') throw new UsageError(message, command);
+  if (only === undefined || positionals.length > 1 || only === '') throw typeof message === 'string' ? new UsageError(message, command) : message;
   return only;
 }
 

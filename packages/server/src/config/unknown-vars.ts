@@ -9,6 +9,7 @@ import { SETTING_NAMES } from '../config.js';
 export const OTHER_AVISO_VARIABLES: readonly string[] = [
   'AVISO_HOME',
   'AVISO_PROFILE',
+  'AVISO_LANG', // the language of aviso and aviso-relay (docs/cli.md)
   'AVISO_RELAY_URL',
   'AVISO_TOKEN',
   'AVISO_DEBUG',

@@ -64,6 +64,26 @@ describe('aviso-relay CLI', () => {
     expect(after.out).toHaveLength(0);
   });
 
+  test('speaks Spanish when AVISO_LANG or the locale says so: help, usage errors, token messages', async () => {
+    const help = capture();
+    expect(await runCli(['--help'], { AVISO_LANG: 'es' }, help.io)).toBe(EXIT_OK);
+    expect(help.out[0]).toMatch(/^Uso: aviso-relay <comando> \[opciones\]/);
+    expect(help.out[0]).toContain('  token create [options]     crea un código de registro');
+    const wrong = capture();
+    expect(await runCli(['frobnicate'], { LANG: 'es_MX.UTF-8' }, wrong.io)).toBe(EXIT_USAGE);
+    expect(wrong.err).toEqual(['aviso-relay: no existe el comando «frobnicate» (ver "aviso-relay --help")']);
+    const env = { AVISO_DATA_DIR: tempDir(), AVISO_LOG_LEVEL: 'error', AVISO_LANG: 'es' };
+    const created = capture();
+    expect(await runCli(['token', 'create'], env, created.io)).toBe(EXIT_OK);
+    expect(created.err).toEqual([expect.stringMatching(/^Código de registro para 1 registro, vence \d{4}-.*Entrégalo en privado; solo se muestra esta vez:$/)]);
+    const none = capture();
+    expect(await runCli(['token', 'revoke', 'ffffffff'], env, none.io)).toBe(EXIT_FAILURE);
+    expect(none.err).toEqual(['aviso-relay: ningún hash de código empieza con «ffffffff» — ver "aviso-relay token list"']);
+    const english = capture();
+    expect(await runCli(['token', 'revoke', 'ffffffff'], { ...env, AVISO_LANG: 'en' }, english.io)).toBe(EXIT_FAILURE);
+    expect(english.err).toEqual(['aviso-relay: no token hash starts with "ffffffff" — see "aviso-relay token list"']);
+  });
+
   test('usage mistakes exit 2 with one line naming the fix', async () => {
     const env = { AVISO_DATA_DIR: tempDir() };
     const cases: [string[], RegExp][] = [
