@@ -145,6 +145,18 @@ describe('aviso-relay CLI', () => {
     expect(typo.err).toEqual(['aviso-relay: advertencia: AVISO_PROT no es una configuración del servidor y se ignora — ¿quisiste decir AVISO_PORT?']);
   });
 
+  test('an unknown AVISO_* name carrying terminal escapes is warned about quoted, never raw, in either language', async () => {
+    const dir = tempDir();
+    expect(await runCli(['token', 'create'], { AVISO_DATA_DIR: dir, AVISO_LOG_LEVEL: 'error' }, capture().io)).toBe(EXIT_OK);
+    for (const lang of ['en', 'es']) {
+      const c = capture();
+      expect(await runCli(['info'], { AVISO_DATA_DIR: dir, AVISO_LANG: lang, 'AVISO_\u001b[2J\u001b]0;owned\u0007X': '1' }, c.io), lang).toBe(EXIT_OK);
+      expect(c.err, lang).toHaveLength(1);
+      expect(c.err[0], lang).toContain('"AVISO_\\u001b[2J\\u001b]0;owned\\u0007X"');
+      expect(c.err[0], lang).not.toMatch(/[\u0000-\u001f\u007f]/);
+    }
+  });
+
   test('usage mistakes exit 2 with one line naming the fix', async () => {
     const env = { AVISO_DATA_DIR: tempDir() };
     const cases: [string[], RegExp][] = [
