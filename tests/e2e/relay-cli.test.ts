@@ -23,9 +23,10 @@ interface Run {
   stderr: string;
 }
 
+/** Runs aviso-relay in English unless `env` says otherwise: the machine's locale must not change what these tests read. */
 function relayCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_LOG_LEVEL: 'warn', ...env } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_LOG_LEVEL: 'warn', AVISO_LANG: 'en', ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -404,5 +405,27 @@ describe('aviso-relay operator commands against a running relay', () => {
       expect(snapshot(target), name).toEqual(restored);
       expect(readdirSync(target).filter((n) => n.startsWith('.restore-')), name).toEqual([]);
     }
+  });
+
+  test('in Spanish: serve keeps its ready line for programs and says the rest, info and a backup error, in Spanish', { timeout: 120_000 }, async () => {
+    const relay = await startRelay({ env: { AVISO_LANG: 'es' } });
+    expect(relay.log).toMatch(/^aviso relay listening on http:\/\/127\.0\.0\.1:\d+$/m);
+    await until(() => relay.log.includes('\nCrea un código de registro con: npm run relay -- token create'), 'the Spanish hint after the ready line');
+    expect(relay.log).not.toContain('Create a registration token');
+    const es = { AVISO_DATA_DIR: relay.dataDir, AVISO_LANG: 'es' };
+
+    const info = await relayCli(['info'], es);
+    expect(info.code).toBe(0);
+    expect(info.stdout).toMatch(/^carpeta de datos +\S+ {2}\(un servidor la está usando\)$/m);
+    expect(info.stdout).toMatch(/^SHA-256 de la raíz +[0-9a-f]{64} {2}\(publica esto; los miembros lo fijan\)$/m);
+
+    const existing = join(tempDir('es'), 'ya.bak');
+    writeFileSync(existing, 'x');
+    const backup = await relayCli(['backup', existing], es);
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toBe(`aviso-relay: ${existing} ya existe — elige otro nombre o pasa --force para reemplazarlo\n`);
+    const second = await relayCli(['serve'], es);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe(`aviso-relay: ya hay un servidor usando ${relay.dataDir} (o una restauración en curso) — detenlo primero\n`);
   });
 });

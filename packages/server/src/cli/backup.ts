@@ -8,7 +8,7 @@ import { RELAY_KEYS_FILE } from '../relay-keys.js';
 import { DatabaseFileError } from '../ports/operator.js';
 import type { RelayCounts } from '../ports/storage.js';
 import { encodeBackupHeader, BACKUP_FORMAT_VERSION, type BackupHeader } from './backup-format.js';
-import { explainDatabaseError, loadExistingKeys, openExistingDatabase, operatorStorage } from './data-files.js';
+import { explainDatabaseError, loadExistingKeys, openExistingDatabase, operatorStorage, UPGRADE_TO_USE } from './data-files.js';
 import { CliError } from './errors.js';
 import { trustRootFingerprint } from './fingerprint.js';
 
@@ -38,10 +38,10 @@ export async function createBackup(options: { dataDir: string; file: string; for
     const keys = loadExistingKeys(dataDir);
     const keysFile = JSON.parse(readFileSync(join(dataDir, RELAY_KEYS_FILE), 'utf8')) as Record<string, unknown>;
     const folder = dirname(file);
-    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new CliError(`folder ${folder} does not exist — create it or choose another backup file`);
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) throw CliError.of('relay.backup.noFolder', { folder });
     if (existsSync(file)) {
-      if (statSync(file).isDirectory()) throw new CliError(`${file} is a folder — give a file name for the backup`);
-      if (!force) throw new CliError(`${file} already exists — choose another name or pass --force to replace it`);
+      if (statSync(file).isDirectory()) throw CliError.of('relay.backup.isFolder', { file });
+      if (!force) throw CliError.of('relay.backup.exists', { file });
     }
     tmpDb = join(folder, `.${basename(file)}.${process.pid}.sqlite.tmp`);
     tmpOut = join(folder, `.${basename(file)}.${process.pid}.tmp`);
@@ -55,9 +55,9 @@ export async function createBackup(options: { dataDir: string; file: string; for
       counts = operatorStorage.checkCopy(tmpDb, now.getTime());
     } catch (err) {
       if (err instanceof DatabaseFileError && err.problem === 'failed-integrity-check') {
-        throw new CliError(`the relay database failed its integrity check (${err.detail}) — no backup was written; stop the relay and restore an older backup`);
+        throw CliError.of('relay.backup.integrity', { detail: err.detail });
       }
-      throw explainDatabaseError(err, tmpDb, 'upgrade Aviso to use it');
+      throw explainDatabaseError(err, tmpDb, UPGRADE_TO_USE);
     }
 
     const bytes = statSync(tmpDb).size;

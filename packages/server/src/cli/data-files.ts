@@ -6,24 +6,29 @@ import { sqliteOperatorStorage } from '../storage/sqlite/backend.js';
 import { loadOrCreateRelayKeys, RELAY_KEYS_FILE, type RelayKeys } from '../relay-keys.js';
 import { CliError } from './errors.js';
 import { firstLine } from './text.js';
+import { words, type Words } from './words.js';
 
 export { firstLine, formatBytes } from './text.js';
 
 /** The files that make up a relay's state; `restore` replaces exactly these. */
 export const STATE_FILES = [DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, RELAY_KEYS_FILE] as const;
 
-export const dataDirHint = 'set AVISO_DATA_DIR or --data-dir to the relay\'s data folder';
+/** No data folder (or no database in it) at `dir`: the operator points the CLI at the right one. */
+export const noRelayData = (dir: string): CliError => CliError.of('relay.data.none', { dir });
+
+/** How the sentence for a newer database ends: what the operator does about it. */
+export const UPGRADE_TO_USE = words('relay.upgrade.use');
 
 /** Loads the relay keys of an existing data folder without ever creating new ones. */
 export function loadExistingKeys(dataDir: string): RelayKeys {
   const path = join(dataDir, RELAY_KEYS_FILE);
   if (!existsSync(path)) {
-    throw new CliError(`${path} is missing — restore it from a backup: without it members reject this relay`);
+    throw CliError.of('relay.data.keysMissing', { path });
   }
   try {
     return loadOrCreateRelayKeys(dataDir).keys;
   } catch (err) {
-    throw new CliError(`${path} is damaged (${firstLine(err)}) — restore it from a backup`);
+    throw CliError.of('relay.data.keysDamaged', { path, reason: firstLine(err) });
   }
 }
 
@@ -36,11 +41,11 @@ export const operatorStorage = sqliteOperatorStorage;
  */
 export function openExistingDatabase(dataDir: string): ReadOnlyRelayDatabase {
   const path = join(dataDir, DATABASE_FILE);
-  if (!existsSync(path)) throw new CliError(`no relay data in ${dataDir} — ${dataDirHint}`);
+  if (!existsSync(path)) throw noRelayData(dataDir);
   try {
     return operatorStorage.openReadOnly(path);
   } catch (err) {
-    throw explainDatabaseError(err, path, 'upgrade Aviso to use it');
+    throw explainDatabaseError(err, path, UPGRADE_TO_USE);
   }
 }
 
@@ -49,23 +54,20 @@ export function openExistingDatabase(dataDir: string): ReadOnlyRelayDatabase {
  * knows); `upgrade` ends the one for a newer schema. A failure to open or read the file at all stays
  * the system error it was (describeFailure explains those).
  */
-export function explainDatabaseError(err: unknown, shown: string, upgrade: string): unknown {
+export function explainDatabaseError(err: unknown, shown: string, upgrade: Words): unknown {
   if (!(err instanceof DatabaseFileError)) return err;
   switch (err.problem) {
     case 'not-a-database':
-      return new CliError(`${shown} is damaged or not a database — restore it from a backup`);
+      return CliError.of('relay.db.notADatabase', { file: shown });
     case 'not-a-relay-database':
-      return new CliError(`${shown} is not an Aviso relay database`);
+      return CliError.of('relay.db.notRelay', { file: shown });
     case 'newer-schema': {
       const level = err.schema;
-      if (level === undefined) return new CliError(`${shown} comes from a newer aviso-relay (newer database schema) — ${upgrade}`);
-      return new CliError(
-        `${shown} comes from a newer aviso-relay: it has database schema version ${level.database}, this aviso-relay knows versions up to ${level.known} — ` +
-          `${upgrade} (an Aviso with schema version ${level.database} or later)`,
-      );
+      if (level === undefined) return CliError.of('relay.db.newer', { file: shown, upgrade });
+      return CliError.of('relay.db.newerLevel', { file: shown, database: String(level.database), known: String(level.known), upgrade });
     }
     case 'failed-integrity-check':
-      return new CliError(`${shown} failed SQLite's integrity check (${err.detail}) — restore it from a backup`);
+      return CliError.of('relay.db.integrity', { file: shown, detail: err.detail });
     case 'unreadable':
       return err.cause ?? err;
   }

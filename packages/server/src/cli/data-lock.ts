@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { acquireFileLock, isFileLocked } from '../storage/sqlite/backend.js';
 import { CliError } from './errors.js';
+import type { Words } from './words.js';
 
 export const LOCK_FILE = 'relay.lock';
 
@@ -12,11 +13,11 @@ export interface DataLock {
 /**
  * Takes the data folder's lock: an exclusive kernel file lock on `<dataDir>/relay.lock`, held until
  * the process ends, and dropped by the kernel if it dies (storage/sqlite/file-lock.ts).
- * `busyMessage` is the error when someone else holds it.
+ * `busy` is the error when someone else holds it (catalog words; a plain string only in tests).
  */
-export function acquireDataLock(dataDir: string, busyMessage: string): DataLock {
+export function acquireDataLock(dataDir: string, busy: Words | string): DataLock {
   const lock = acquireFileLock(join(dataDir, LOCK_FILE));
-  if (lock === 'busy') throw new CliError(busyMessage);
+  if (lock === 'busy') throw typeof busy === 'string' ? new CliError(busy) : CliError.of(busy.key, busy.params);
   return lock;
 }
 

@@ -1,5 +1,7 @@
 import { ConfigError } from '../config-error.js';
-import { say, type Lang, type MessageKey, type Params, type Words } from './words.js';
+import { say, type Lang, type MessageKey, type Words } from './words.js';
+
+type Params = Words['params'];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

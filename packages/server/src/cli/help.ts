@@ -1,6 +1,9 @@
-import { t, type Lang, type MessageKey } from '@aviso/i18n/lite';
+import { CATALOG, t, type Lang, type MessageKey } from '@aviso/i18n/lite';
 
-/** Every setting `loadConfig` reads, with its default and one line of meaning. */
+/**
+ * Every setting `loadConfig` reads, with its default and one line of meaning: the English one, which
+ * docs/operating.md's table is made from. The help says each through the catalog (relay.setting.*).
+ */
 export const ENV_VARS: readonly (readonly [name: string, fallback: string, meaning: string])[] = [
   // settings:begin (generated from config.ts by `npm run docs:settings`; do not edit)
   ['AVISO_HOST', '127.0.0.1', 'address to listen on'],
@@ -31,16 +34,34 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   // settings:end
 ];
 
-function envSection(names: readonly string[] | 'all'): string {
-  const rows = ENV_VARS.filter(([name]) => names === 'all' || names.includes(name));
-  const width = Math.max(...rows.map(([name, fallback]) => `${name} (${fallback})`.length));
-  return `Environment:\n${rows.map(([name, fallback, meaning]) => `  ${`${name} (${fallback})`.padEnd(width)}  ${meaning}`).join('\n')}`;
+/** A setting's meaning in the operator's language; the generated English one if the catalog lacks it. */
+function meaningOf(lang: Lang, name: string, fallback: string): string {
+  const key = `relay.setting.${name}` as MessageKey;
+  return Object.hasOwn(CATALOG[lang], key) ? t(lang, key) : fallback;
 }
 
-const DATA_DIR_OPTION = '  --data-dir DIR        the relay\'s data folder (default: AVISO_DATA_DIR, else data)';
-const HELP_OPTION = '  -h, --help            show this help';
+function envSection(lang: Lang, names: readonly string[] | 'all'): string {
+  const rows = ENV_VARS.filter(([name]) => names === 'all' || names.includes(name));
+  const width = Math.max(...rows.map(([name, fallback]) => `${name} (${fallback})`.length));
+  const lines = rows.map(([name, fallback, meaning]) => `  ${`${name} (${fallback})`.padEnd(width)}  ${meaningOf(lang, name, meaning)}`);
+  return `${t(lang, 'relay.help.environment')}\n${lines.join('\n')}`;
+}
 
-/** `aviso-relay --help` in the operator's language (the settings' meanings stay English). */
+/** One command's help: usage, what it does, its own options, then --data-dir, --help and its settings. */
+function commandHelp(lang: Lang, usage: MessageKey, about: MessageKey, options: readonly MessageKey[], settings: readonly string[] | 'all'): string {
+  const w = (key: MessageKey) => t(lang, key);
+  const optionLines = [...options, 'relay.help.dataDir', 'relay.help.help'].map((key) => w(key as MessageKey));
+  return `${w(usage)}
+
+${w(about)}
+
+${w('relay.help.options')}
+${optionLines.join('\n')}
+
+${envSection(lang, settings)}`;
+}
+
+/** `aviso-relay --help` in the operator's language. */
 export function mainHelp(lang: Lang): string {
   const w = (key: MessageKey) => t(lang, key);
   return `${w('relay.help.usage')}
@@ -54,110 +75,28 @@ ${w('relay.help.help')}
 ${w('relay.help.version')}
 ${w('relay.help.more')}
 
-${envSection('all').replace(/^Environment:/, w('relay.help.environment'))}
+${envSection(lang, 'all')}
 ${w('relay.help.exit')}`;
 }
 
 /** The English help, as before (tests, docs). */
 export const MAIN_HELP = mainHelp('en');
 
-export const SERVE_HELP = `Usage: aviso-relay serve [--data-dir DIR]
+export const serveHelp = (lang: Lang): string => commandHelp(lang, 'relay.help.serveUsage', 'relay.help.serveAbout', [], 'all');
 
-Runs the relay. Prints "aviso relay listening on http://HOST:PORT" on stdout once it accepts
-connections; logs (JSON lines, never IP addresses) go to stderr. Pending database migrations are
-applied first. SIGINT (Ctrl-C) or SIGTERM stops it cleanly. Only one relay may serve a data folder:
-it holds <data folder>/relay.lock, which the system releases when the process ends, even if killed.
+export const infoHelp = (lang: Lang): string =>
+  commandHelp(lang, 'relay.help.infoUsage', 'relay.help.infoAbout', ['relay.help.json'], ['AVISO_DATA_DIR', 'AVISO_HOST', 'AVISO_PORT']);
 
-Options:
-${DATA_DIR_OPTION}
-${HELP_OPTION}
+export const backupHelp = (lang: Lang): string => commandHelp(lang, 'relay.help.backupUsage', 'relay.help.backupAbout', ['relay.help.backupForce'], ['AVISO_DATA_DIR']);
 
-${envSection('all')}`;
+export const restoreHelp = (lang: Lang): string => commandHelp(lang, 'relay.help.restoreUsage', 'relay.help.restoreAbout', ['relay.help.restoreForce'], ['AVISO_DATA_DIR']);
 
-export const INFO_HELP = `Usage: aviso-relay info [--json] [--data-dir DIR]
+export const tokenCreateHelp = (lang: Lang): string =>
+  commandHelp(lang, 'relay.help.tokenCreateUsage', 'relay.help.tokenCreateAbout', ['relay.help.uses', 'relay.help.expires'], ['AVISO_DATA_DIR']);
 
-Shows what to publish and what to watch, reading the data folder (works while the relay runs):
-  relay URL           where serve listens with this configuration
-  protocol version
-  trust root          the relay's trust-root public key, as GET /v1/relay serves it (base64)
-  trust root SHA-256  SHA-256 of that key's 33 bytes, hex. Publish it: members compare it with
-                      curl -s https://RELAY/v1/relay | jq -r .trustRoot | base64 -d | sha256sum
-                      and invite codes carry the same hash (base64url, the second form shown).
-  fingerprint         the same hex in 4 lines of 4 groups of 4, as the app and \`aviso register\`
-                      show it to members: print or read these lines to them
-  totals              accounts, devices, groups, queued envelopes, live tokens; never an id
-  disk use            bytes of all files in the data folder
+export const tokenListHelp = (lang: Lang): string => commandHelp(lang, 'relay.help.tokenListUsage', 'relay.help.tokenListAbout', [], ['AVISO_DATA_DIR']);
 
-Options:
-  --json                print one JSON object instead
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR', 'AVISO_HOST', 'AVISO_PORT'])}`;
-
-export const BACKUP_HELP = `Usage: aviso-relay backup <file> [--force] [--data-dir DIR]
-
-Writes a consistent backup of the relay to <file>, also while the relay is running. The file holds
-the database AND the relay's private keys (relay-keys.json): without them a restored relay has
-another trust root and every member rejects it; with them anyone can impersonate the relay.
-It is written with mode 0600. Keep it encrypted and offline.
-
-Format: line 1 "AVISO-RELAY-BACKUP 1", line 2 a JSON header (creation time, relay keys, database
-size and SHA-256), then the SQLite database byte for byte. Progress is shown for large databases.
-
-Options:
-  --force               replace <file> if it exists
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR'])}`;
-
-export const RESTORE_HELP = `Usage: aviso-relay restore <file> [--force] [--data-dir DIR]
-
-Restores a backup made by "aviso-relay backup" into the data folder. Stop the relay first: restore
-refuses while a relay is serving that folder. It refuses to replace existing relay data unless
---force is given. The backup is checked completely (size, SHA-256, SQLite integrity check, relay
-keys) before anything is replaced; if any step fails the data folder is left as it was.
-
-Options:
-  --force               replace the relay data already in the data folder
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR'])}`;
-
-export const TOKEN_CREATE_HELP = `Usage: aviso-relay token create [--uses N] [--expires DURATION] [--data-dir DIR]
-
-Creates a registration token and prints it alone on the last line of stdout. The relay stores only
-its SHA-256 hash, so the token cannot be shown again.
-
-Options:
-  --uses N              registrations it allows (default 1)
-  --expires DURATION    lifetime: 7d, 24h, 30m or 3600s (default 7d)
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR'])}`;
-
-export const TOKEN_LIST_HELP = `Usage: aviso-relay token list [--data-dir DIR]
-
-Lists live tokens: hash prefix (for revoke), uses left, expiry (UTC).
-
-Options:
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR'])}`;
-
-export const TOKEN_REVOKE_HELP = `Usage: aviso-relay token revoke <prefix> [--data-dir DIR]
-
-Revokes the token whose hash starts with <prefix> (4 to 64 hex digits, as printed by "token list").
-
-Options:
-${DATA_DIR_OPTION}
-${HELP_OPTION}
-
-${envSection(['AVISO_DATA_DIR'])}`;
+export const tokenRevokeHelp = (lang: Lang): string => commandHelp(lang, 'relay.help.tokenRevokeUsage', 'relay.help.tokenRevokeAbout', [], ['AVISO_DATA_DIR']);
 
 /** `aviso-relay token` without a subcommand, in the operator's language. */
 export function tokenHelp(lang: Lang): string {

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { PROTOCOL_VERSION } from '@aviso/protocol';
 import type { Config } from '../config.js';
 import type { RelayCounts } from '../ports/storage.js';
-import { dataDirHint, diskUse, formatBytes, loadExistingKeys, openExistingDatabase } from './data-files.js';
+import { diskUse, formatBytes, loadExistingKeys, noRelayData, openExistingDatabase } from './data-files.js';
 import { isDataDirLocked } from './data-lock.js';
-import { CliError } from './errors.js';
 import { trustRootFingerprint, type TrustRootFingerprint } from './fingerprint.js';
+import { say, type Lang, type MessageKey } from './words.js';
 
 /** What `aviso-relay info` reports: public parameters and totals, never an id. */
 export interface RelayReport {
@@ -22,7 +22,7 @@ export interface RelayReport {
 }
 
 export function relayReport(config: Config, now: number): RelayReport {
-  if (!existsSync(config.dataDir)) throw new CliError(`no relay data in ${config.dataDir} — ${dataDirHint}`);
+  if (!existsSync(config.dataDir)) throw noRelayData(config.dataDir);
   const db = openExistingDatabase(config.dataDir);
   try {
     const keys = loadExistingKeys(config.dataDir);
@@ -41,22 +41,28 @@ export function relayReport(config: Config, now: number): RelayReport {
   }
 }
 
-export function formatReport(r: RelayReport): string[] {
-  const row = (label: string, value: string | number) => `${label.padEnd(22)}${value}`;
-  return [
-    row('relay URL', `${r.listenUrl}  (where serve listens; members use your public https:// address)`),
-    row('data folder', `${r.dataDir}  (${r.serving ? 'a relay is serving it' : 'no relay is serving it'})`),
-    row('protocol version', r.protocolVersion),
-    row('trust root', `${r.trustRoot.trustRoot}  (trustRoot in GET /v1/relay)`),
-    row('trust root SHA-256', `${r.trustRoot.sha256Hex}  (publish this; members pin it)`),
-    row('  as in invite codes', r.trustRoot.sha256Base64url),
+/**
+ * The human view of the report, labels in the operator's language (`--json` is the stable one). The
+ * English labels keep their 22-column layout; a longer translation widens the column.
+ */
+export function formatReport(r: RelayReport, lang: Lang = 'en'): string[] {
+  const w = (key: MessageKey, params?: Record<string, string>) => say(lang, params ? { key, params } : { key });
+  const rows: [label: string, value: string | number][] = [
+    [w('relay.info.url'), `${r.listenUrl}  ${w('relay.info.urlNote')}`],
+    [w('relay.info.dataDir'), `${r.dataDir}  ${w(r.serving ? 'relay.info.serving' : 'relay.info.notServing')}`],
+    [w('relay.info.protocol'), r.protocolVersion],
+    [w('relay.info.trustRoot'), `${r.trustRoot.trustRoot}  ${w('relay.info.trustRootNote')}`],
+    [w('relay.info.sha'), `${r.trustRoot.sha256Hex}  ${w('relay.info.shaNote')}`],
+    [w('relay.info.invite'), r.trustRoot.sha256Base64url],
     // The grouping members see in the app and `aviso register`: read it to them line by line.
-    ...r.trustRoot.lines.map((line, i) => row(i === 0 ? 'fingerprint' : '', i === 0 ? `${line}  (what members compare)` : line)),
-    row('accounts', r.counts.accounts),
-    row('devices', r.counts.devices),
-    row('groups', r.counts.groups),
-    row('queued envelopes', r.counts.queuedEnvelopes),
-    row('live tokens', r.counts.liveRegistrationTokens),
-    row('disk use', `${formatBytes(r.diskBytes)} (${r.diskBytes} bytes)`),
+    ...r.trustRoot.lines.map((line, i): [string, string] => (i === 0 ? [w('relay.info.fingerprint'), `${line}  ${w('relay.info.fingerprintNote')}`] : ['', line])),
+    [w('relay.info.accounts'), r.counts.accounts],
+    [w('relay.info.devices'), r.counts.devices],
+    [w('relay.info.groups'), r.counts.groups],
+    [w('relay.info.queued'), r.counts.queuedEnvelopes],
+    [w('relay.info.tokens'), r.counts.liveRegistrationTokens],
+    [w('relay.info.disk'), w('relay.info.diskValue', { size: formatBytes(r.diskBytes), bytes: String(r.diskBytes) })],
   ];
+  const width = Math.max(22, ...rows.map(([label]) => label.length + 2));
+  return rows.map(([label, value]) => `${label.padEnd(width)}${value}`);
 }

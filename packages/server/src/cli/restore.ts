@@ -11,6 +11,7 @@ import { counting, hashFile, type Progress } from './backup.js';
 import { acquireDataLock } from './data-lock.js';
 import { explainDatabaseError, firstLine, operatorStorage, STATE_FILES } from './data-files.js';
 import { CliError } from './errors.js';
+import { words } from './words.js';
 import { trustRootFingerprint } from './fingerprint.js';
 
 export interface RestoreResult {
@@ -45,12 +46,12 @@ export async function restoreBackup(options: { dataDir: string; file: string; fo
   let lock: { release(): void } | undefined;
   let done = false;
   try {
-    lock = acquireDataLock(dataDir, `a relay is serving ${dataDir} — stop it first, then restore`);
+    lock = acquireDataLock(dataDir, words('relay.restore.busy', { dir: dataDir }));
     // Left by a restore that was killed: we hold the lock, so no restore is running now.
     for (const name of readdirSync(dataDir)) if (name.startsWith(STAGING_PREFIX)) rmSync(join(dataDir, name), { recursive: true, force: true });
     const existing = STATE_FILES.filter((name) => existsSync(join(dataDir, name)));
     if (existing.length > 0 && !force) {
-      throw new CliError(`${dataDir} already holds relay data (${existing.join(', ')}) — pass --force to replace it, after backing it up`);
+      throw CliError.of('relay.restore.hasData', { dir: dataDir, files: existing.join(', ') });
     }
 
     staging = join(dataDir, `${STAGING_PREFIX}${randomBytes(6).toString('hex')}`);
@@ -61,10 +62,10 @@ export async function restoreBackup(options: { dataDir: string; file: string; fo
     await pipeline(createReadStream(file, { start: offset }), counting(total, (n) => progress?.('reading the backup', n, total)), out);
     const size = statSync(stagedDb).size;
     if (size !== total) {
-      throw new CliError(`backup file ${file} is truncated or damaged (${size} of ${total} database bytes) — nothing was changed`);
+      throw CliError.of('relay.restore.short', { file, size: String(size), total: String(total) });
     }
     if ((await hashFile(stagedDb)) !== header.database.sha256) {
-      throw new CliError(`backup file ${file} is damaged (checksum mismatch) — nothing was changed`);
+      throw CliError.of('relay.restore.checksum', { file });
     }
 
     writeFileSync(join(staging, RELAY_KEYS_FILE), `${JSON.stringify(header.relayKeys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
@@ -74,7 +75,7 @@ export async function restoreBackup(options: { dataDir: string; file: string; fo
       if (fingerprint.sha256Base64url !== header.trustRootSha256) throw new Error('the keys do not match the trust root named in the header');
       fingerprintHex = fingerprint.sha256Hex;
     } catch (err) {
-      throw new CliError(`backup file ${file} holds unusable relay keys (${firstLine(err)}) — nothing was changed`);
+      throw CliError.of('relay.restore.badKeys', { file, reason: firstLine(err) });
     }
 
     const counts = checkDatabase(stagedDb, file);
@@ -95,24 +96,24 @@ function readHeader(file: string): { header: BackupHeader; offset: number } {
     fd = openSync(file, 'r');
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new CliError(`backup file ${file} not found`);
-    if (code === 'EISDIR') throw new CliError(`${file} is a folder, not a backup file`);
+    if (code === 'ENOENT') throw CliError.of('relay.restore.notFound', { file });
+    if (code === 'EISDIR') throw CliError.of('relay.restore.isFolder', { file });
     throw err;
   }
   try {
-    if (statSync(file).isDirectory()) throw new CliError(`${file} is a folder, not a backup file`);
+    if (statSync(file).isDirectory()) throw CliError.of('relay.restore.isFolder', { file });
     const start = Buffer.alloc(MAX_HEADER_BYTES);
     const n = readSync(fd, start, 0, start.length, 0);
     const decoded = decodeBackupHeader(start.subarray(0, n));
     if ('problem' in decoded) {
-      if (decoded.problem === 'newer-format') throw new CliError(`backup file ${file} was written by a newer aviso-relay — upgrade Aviso, then restore`);
-      if (decoded.problem === 'unreadable-header') throw new CliError(`backup file ${file} is damaged (unreadable header) — nothing was changed`);
-      throw new CliError(`${file} is not an aviso-relay backup`);
+      if (decoded.problem === 'newer-format') throw CliError.of('relay.restore.newerFormat', { file });
+      if (decoded.problem === 'unreadable-header') throw CliError.of('relay.restore.badHeader', { file });
+      throw CliError.of('relay.restore.notBackup', { file });
     }
     const expected = decoded.offset + decoded.header.database.bytes;
     const size = statSync(file).size;
     if (size !== expected) {
-      throw new CliError(`backup file ${file} is ${size < expected ? 'truncated' : 'damaged'} (${size} bytes, expected ${expected}) — nothing was changed`);
+      throw CliError.of(size < expected ? 'relay.restore.truncated' : 'relay.restore.wrongSize', { file, size: String(size), expected: String(expected) });
     }
     return decoded;
   } finally {
@@ -126,11 +127,10 @@ function checkDatabase(path: string, file: string): RelayCounts {
     return operatorStorage.checkCopy(path, Date.now());
   } catch (err) {
     if (!(err instanceof DatabaseFileError)) throw err;
-    const nothingChanged = '— nothing was changed';
-    if (err.problem === 'unreadable') throw new CliError(`backup file ${file} is damaged (${firstLine(err.cause ?? err)}) ${nothingChanged}`);
-    if (err.problem === 'failed-integrity-check') throw new CliError(`backup file ${file} is damaged (SQLite integrity check: ${err.detail}) ${nothingChanged}`);
-    if (err.problem === 'newer-schema') throw new CliError(`backup file ${file} comes from a newer aviso-relay (newer database schema) — upgrade Aviso, then restore`);
-    throw explainDatabaseError(err, file, 'upgrade Aviso, then restore');
+    if (err.problem === 'unreadable') throw CliError.of('relay.restore.unreadable', { file, reason: firstLine(err.cause ?? err) });
+    if (err.problem === 'failed-integrity-check') throw CliError.of('relay.restore.integrity', { file, detail: err.detail });
+    if (err.problem === 'newer-schema') throw CliError.of('relay.restore.newerSchema', { file });
+    throw explainDatabaseError(err, file, words('relay.upgrade.thenRestore'));
   }
 }
 

@@ -7,8 +7,8 @@ import type { Progress } from './backup.js';
 import { DatabaseFileError } from '../ports/operator.js';
 import { parseDuration } from './duration.js';
 import { CliError, describeFailure, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { BACKUP_HELP, INFO_HELP, mainHelp, RESTORE_HELP, SERVE_HELP, TOKEN_CREATE_HELP, tokenHelp, TOKEN_LIST_HELP, TOKEN_REVOKE_HELP } from './help.js';
-import { loadIcu, relayLang, say } from './words.js';
+import { backupHelp, infoHelp, mainHelp, restoreHelp, serveHelp, tokenCreateHelp, tokenHelp, tokenListHelp, tokenRevokeHelp } from './help.js';
+import { loadIcu, relayLang, say, words, type Lang, type MessageKey, type Words } from './words.js';
 import { formatBytes, firstLine } from './text.js';
 import { PROTOCOL_VERSION } from '@aviso/protocol/constants';
 import { RELAY_VERSION } from '../version.js';
@@ -43,8 +43,8 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
     const [command, ...rest] = hoistDataDir(argv);
     // A mistyped setting would silently leave its default in force: said before anything runs.
     if (command !== undefined && !['-h', '--help', 'help', '--version'].includes(command)) {
-      const { describeUnknownSetting, unknownSettings } = await import('../config/unknown-vars.js'); // loads the schema (zod)
-      for (const u of unknownSettings(env)) io.err(`aviso-relay: ${describeUnknownSetting(u)}`);
+      const { unknownSettings } = await import('../config/unknown-vars.js'); // loads the schema (zod)
+      for (const u of unknownSettings(env)) io.err(`aviso-relay: ${say(lang, unknownSettingWords(u))}`);
     }
     switch (command) {
       case undefined:
@@ -59,13 +59,13 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
         io.out(`aviso-relay ${RELAY_VERSION} (protocol ${PROTOCOL_VERSION})`);
         return EXIT_OK;
       case 'serve':
-        return await serve(rest, env, io);
+        return await serve(rest, env, io, lang);
       case 'info':
-        return await info(rest, env, io);
+        return await info(rest, env, io, lang);
       case 'backup':
-        return await backup(rest, env, io);
+        return await backup(rest, env, io, lang);
       case 'restore':
-        return await restore(rest, env, io);
+        return await restore(rest, env, io, lang);
       case 'token':
         return await token(rest, env, io);
       default:
@@ -78,22 +78,24 @@ export async function runCli(argv: readonly string[], env: Env = process.env, io
   }
 }
 
-async function serve(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+async function serve(args: readonly string[], env: Env, io: CliIo, lang: Lang): Promise<number> {
   const { values } = parse('serve', args, {});
-  if (values.help) return help(io, SERVE_HELP);
+  if (values.help) return help(io, serveHelp(lang));
   const [{ loadConfig }, { runRelay }, { acquireDataLock }] = await Promise.all([import('../config.js'), import('../main.js'), import('./data-lock.js')]);
   const config = loadConfig(withDataDir(env, values));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   await checkExistingKeys(config.dataDir);
   // Held until the process exits (the kernel drops it then, even on SIGKILL): restore and a second
   // serve refuse meanwhile.
-  const lock = acquireDataLock(config.dataDir, `a relay is already serving ${config.dataDir} (or a restore is running) — stop it first`);
+  const lock = acquireDataLock(config.dataDir, words('relay.serve.busy', { dir: config.dataDir }));
   try {
     const handle = await runRelay(config);
     // Before the ready line, so whoever waits for that line finds the metrics address already printed.
-    if (handle.metricsUrl !== undefined) io.out(`aviso relay metrics on ${handle.metricsUrl}`);
-    io.out(`aviso relay listening on ${handle.url}`);
-    io.out('Create a registration token with: npm run relay -- token create --uses 1 --expires 7d');
+    // These two lines are for programs (tests, scripts, supervisors wait for them): fixed English in
+    // every language, as docs/operating.md gives them. The hint after them is for a person.
+    if (handle.metricsUrl !== undefined) io.out(`${METRICS_LINE}${handle.metricsUrl}`);
+    io.out(`${READY_LINE}${handle.url}`);
+    io.out(say(lang, words('relay.serve.tokenHint')));
     return EXIT_OK;
   } catch (err) {
     lock.release();
@@ -101,44 +103,41 @@ async function serve(args: readonly string[], env: Env, io: CliIo): Promise<numb
   }
 }
 
-async function info(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+async function info(args: readonly string[], env: Env, io: CliIo, lang: Lang): Promise<number> {
   const { values } = parse('info', args, { json: { type: 'boolean' } });
-  if (values.help) return help(io, INFO_HELP);
+  if (values.help) return help(io, infoHelp(lang));
   const [{ loadConfig }, { formatReport, relayReport }] = await Promise.all([import('../config.js'), import('./info.js')]);
   const report = relayReport(loadConfig(withDataDir(env, values)), Date.now());
   if (values.json) io.out(JSON.stringify(report, null, 2));
-  else for (const line of formatReport(report)) io.out(line);
+  else for (const line of formatReport(report, lang)) io.out(line);
   return EXIT_OK;
 }
 
-async function backup(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+async function backup(args: readonly string[], env: Env, io: CliIo, lang: Lang): Promise<number> {
   const { values, positionals } = parse('backup', args, { force: { type: 'boolean' } }, true);
-  if (values.help) return help(io, BACKUP_HELP);
-  const file = userPath(env, onePositional('backup', positionals, 'backup takes exactly one file name: aviso-relay backup <file>'));
+  if (values.help) return help(io, backupHelp(lang));
+  const file = userPath(env, onePositional(positionals, UsageError.of('relay.usage.backupOneFile', undefined, 'backup')));
   const [{ loadConfig }, { createBackup }] = await Promise.all([import('../config.js'), import('./backup.js')]);
   const config = loadConfig(withDataDir(env, values));
-  const result = await createBackup({ dataDir: config.dataDir, file, force: values.force === true, now: new Date(), progress: progressPrinter(io) });
-  io.err(`WARNING: ${result.file} contains the relay's PRIVATE KEYS. Keep it encrypted and offline; anyone holding it can impersonate this relay.`);
-  io.err(
-    `Backed up ${result.counts.accounts} accounts, ${result.counts.groups} groups, ${result.counts.queuedEnvelopes} queued envelopes ` +
-      `(${formatBytes(result.bytes)}); trust root SHA-256 ${result.trustRootSha256Hex}.`,
-  );
+  const result = await createBackup({ dataDir: config.dataDir, file, force: values.force === true, now: new Date(), progress: progressPrinter(io, lang) });
+  io.err(say(lang, words('relay.backup.warning', { file: result.file })));
+  const { accounts, groups, queuedEnvelopes } = result.counts;
+  io.err(say(lang, words('relay.backup.done', { accounts, groups, queued: queuedEnvelopes, size: formatBytes(result.bytes), hash: result.trustRootSha256Hex })));
   io.out(result.file);
   return EXIT_OK;
 }
 
-async function restore(args: readonly string[], env: Env, io: CliIo): Promise<number> {
+async function restore(args: readonly string[], env: Env, io: CliIo, lang: Lang): Promise<number> {
   const { values, positionals } = parse('restore', args, { force: { type: 'boolean' } }, true);
-  if (values.help) return help(io, RESTORE_HELP);
-  const file = userPath(env, onePositional('restore', positionals, 'restore takes exactly one backup file: aviso-relay restore <file>'));
+  if (values.help) return help(io, restoreHelp(lang));
+  const file = userPath(env, onePositional(positionals, UsageError.of('relay.usage.restoreOneFile', undefined, 'restore')));
   const [{ loadConfig }, { restoreBackup }] = await Promise.all([import('../config.js'), import('./restore.js')]);
   const config = loadConfig(withDataDir(env, values));
-  const result = await restoreBackup({ dataDir: config.dataDir, file, force: values.force === true, progress: progressPrinter(io) });
-  io.out(
-    `Restored the backup of ${result.createdAt} into ${result.dataDir}${result.replaced ? ' (the previous data was replaced)' : ''}: ` +
-      `${result.counts.accounts} accounts, ${result.counts.groups} groups, ${result.counts.queuedEnvelopes} queued envelopes.`,
-  );
-  io.out(`Trust root SHA-256 ${result.trustRootSha256Hex}: check it is the one you published, then start the relay (npm start).`);
+  const result = await restoreBackup({ dataDir: config.dataDir, file, force: values.force === true, progress: progressPrinter(io, lang) });
+  const { accounts, groups, queuedEnvelopes } = result.counts;
+  const replaced = result.replaced ? words('relay.restore.replaced') : '';
+  io.out(say(lang, words('relay.restore.done', { createdAt: result.createdAt, dir: result.dataDir, replaced, accounts, groups, queued: queuedEnvelopes })));
+  io.out(say(lang, words('relay.restore.check', { hash: result.trustRootSha256Hex })));
   return EXIT_OK;
 }
 
@@ -152,7 +151,7 @@ async function token(args: readonly string[], env: Env, io: CliIo): Promise<numb
   if (sub === '-h' || sub === '--help') return help(io, tokenHelp(lang));
   if (sub === 'create') {
     const { values } = parse('token create', rest, { uses: { type: 'string' }, expires: { type: 'string' } });
-    if (values.help) return help(io, TOKEN_CREATE_HELP);
+    if (values.help) return help(io, tokenCreateHelp(lang));
     const uses = Number(values.uses ?? '1');
     if (!/^\d+$/.test(values.uses ?? '1') || !Number.isSafeInteger(uses) || uses < 1) {
       throw UsageError.of('relay.usage.uses', { text: String(values.uses) }, 'token create');
@@ -170,7 +169,7 @@ async function token(args: readonly string[], env: Env, io: CliIo): Promise<numb
   }
   if (sub === 'list') {
     const { values } = parse('token list', rest, {});
-    if (values.help) return help(io, TOKEN_LIST_HELP);
+    if (values.help) return help(io, tokenListHelp(lang));
     return withContext(withDataDir(env, values), (ctx) => {
       const tokens = ctx.services.tokens.list();
       if (tokens.length === 0) io.err(say(lang, { key: 'relay.token.none' }));
@@ -180,8 +179,8 @@ async function token(args: readonly string[], env: Env, io: CliIo): Promise<numb
   }
   if (sub === 'revoke') {
     const { values, positionals } = parse('token revoke', rest, {}, true);
-    if (values.help) return help(io, TOKEN_REVOKE_HELP);
-    const prefix = onePositional('token revoke', positionals, UsageError.of('relay.usage.onePrefix', undefined, 'token revoke'));
+    if (values.help) return help(io, tokenRevokeHelp(lang));
+    const prefix = onePositional(positionals, UsageError.of('relay.usage.onePrefix', undefined, 'token revoke'));
     if (!/^[0-9a-fA-F]{4,64}$/.test(prefix)) throw UsageError.of('relay.usage.prefix', { prefix }, 'token revoke');
     return withContext(withDataDir(env, values), (ctx) => {
       const matches = ctx.services.tokens.find(prefix);
@@ -235,9 +234,8 @@ async function checkExistingKeys(dataDir: string): Promise<void> {
     db.close();
   }
   if (accounts > 0) {
-    throw new CliError(
-      `${keys} is missing but the database has ${accounts} account${accounts === 1 ? '' : 's'} — restore the relay's keys from a backup; new keys would make every member reject this relay`,
-    );
+    await loadIcu(); // "1 account": a plural
+    throw CliError.of('relay.serve.keysMissing', { keys, accounts });
   }
 }
 
@@ -245,27 +243,27 @@ async function checkExistingKeys(dataDir: string): Promise<void> {
 async function explainStartError(err: unknown, config: Config): Promise<unknown> {
   if (err instanceof DatabaseFileError) {
     const [{ explainDatabaseError }, { DATABASE_FILE }] = await Promise.all([import('./data-files.js'), import('../context.js')]);
-    return explainDatabaseError(err, join(config.dataDir, DATABASE_FILE), 'upgrade Aviso to use it, or restore the backup taken before the upgrade');
+    return explainDatabaseError(err, join(config.dataDir, DATABASE_FILE), words('relay.upgrade.orRestore'));
   }
   const code = (err as { code?: unknown } | null)?.code;
   const port = (err as { port?: unknown } | null)?.port;
   if (code === 'EADDRINUSE' && config.metrics !== undefined && port === config.metrics.port && port !== config.port) {
-    return new CliError(`the metrics port ${config.metrics.port} on ${config.metrics.host} is already in use — stop the program using it or set AVISO_METRICS_PORT`);
+    return CliError.of('relay.serve.metricsPortBusy', { port: String(config.metrics.port), host: config.metrics.host });
   }
-  if (code === 'EADDRINUSE') {
-    return new CliError(`port ${config.port} on ${config.host} is already in use — stop the program using it or set AVISO_PORT`);
-  }
-  if (code === 'EADDRNOTAVAIL') return new CliError(`this machine has no address ${config.host} — fix AVISO_HOST`);
-  if (code === 'EACCES' && (err as { syscall?: unknown }).syscall === 'listen') {
-    return new CliError(`not allowed to listen on port ${config.port} — use a port above 1023 (AVISO_PORT) behind a reverse proxy`);
-  }
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new CliError(`${join(config.dataDir, 'aviso.sqlite')} is damaged or not a database — restore it from a backup (aviso-relay restore --help)`);
-  }
+  if (code === 'EADDRINUSE') return CliError.of('relay.serve.portBusy', { port: String(config.port), host: config.host });
+  if (code === 'EADDRNOTAVAIL') return CliError.of('relay.serve.noAddress', { host: config.host });
+  if (code === 'EACCES' && (err as { syscall?: unknown }).syscall === 'listen') return CliError.of('relay.serve.portDenied', { port: String(config.port) });
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return CliError.of('relay.serve.damaged', { file: join(config.dataDir, 'aviso.sqlite') });
   return err;
 }
 
-function progressPrinter(io: CliIo): Progress {
+const PROGRESS_STEPS: Record<Parameters<Progress>[0], MessageKey> = {
+  'copying the database': 'relay.progress.copying',
+  'writing the backup file': 'relay.progress.writing',
+  'reading the backup': 'relay.progress.reading',
+};
+
+function progressPrinter(io: CliIo, lang: Lang): Progress {
   let lastStep = '';
   let lastTenth = -1;
   return (step, done, total) => {
@@ -277,7 +275,7 @@ function progressPrinter(io: CliIo): Progress {
     const tenth = Math.floor((done / total) * 10);
     if (tenth === lastTenth) return;
     lastTenth = tenth;
-    io.err(`${step}: ${tenth * 10}% (${formatBytes(done)} of ${formatBytes(total)})`);
+    io.err(say(lang, words('relay.progress.line', { step: words(PROGRESS_STEPS[step]), percent: tenth * 10, done: formatBytes(done), total: formatBytes(total) })));
   };
 }
 
@@ -302,9 +300,9 @@ function userPath(env: Env, path: string): string {
   return resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
-function onePositional(command: string, positionals: readonly string[], message: string | UsageError): string {
+function onePositional(positionals: readonly string[], error: UsageError): string {
   const [only] = positionals;
-  if (only === undefined || positionals.length > 1 || only === '') throw typeof message === 'string' ? new UsageError(message, command) : message;
+  if (only === undefined || positionals.length > 1 || only === '') throw error;
   return only;
 }
 
@@ -324,6 +322,39 @@ function parse<O extends Options>(command: string, args: readonly string[], opti
       strict: true,
     });
   } catch (err) {
-    throw new UsageError(firstLine(err).replace(/\. To specify a positional argument.*$/, ''), command);
+    const words = parseErrorWords(err);
+    throw words ? UsageError.of(words.key, words.params, command) : new UsageError(firstLine(err).replace(/\. To specify a positional argument.*$/, ''), command);
   }
+}
+
+/**
+ * node:util's parseArgs says what is wrong in English only; its error code and the quoted option
+ * or argument in its message are enough to say it from the catalog. Another error keeps its text.
+ */
+function parseErrorWords(err: unknown): Words | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const message = err instanceof Error ? err.message : '';
+  const quoted = /'[^']*'/.exec(message)?.[0];
+  if (quoted === undefined) return undefined;
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return words('relay.usage.unknownOptionOf', { option: quoted });
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return words('relay.usage.unexpected', { argument: quoted });
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    if (message.endsWith(' argument missing')) return words('relay.usage.missingValue', { option: quoted });
+    if (message.endsWith(' does not take an argument')) return words('relay.usage.noValue', { option: quoted });
+  }
+  return undefined;
+}
+
+/** The line programs wait for (docs/operating.md); never translated. */
+export const READY_LINE = 'aviso relay listening on ';
+/** Printed before READY_LINE when metrics are on; never translated. */
+export const METRICS_LINE = 'aviso relay metrics on ';
+
+/** The warning for an `AVISO_*` variable no part of Aviso reads. */
+function unknownSettingWords(unknown: { name: string; suggestion?: string }): Words {
+  // The name is the operator's own, but still only printed when it is a plain identifier: an
+  // environment can carry anything, terminal escapes included.
+  const name = /^[A-Za-z0-9_]{1,100}$/.test(unknown.name) ? unknown.name : JSON.stringify(unknown.name.slice(0, 100));
+  const hint = unknown.suggestion === undefined ? words('relay.warning.seeHelp') : words('relay.warning.didYouMean', { suggestion: unknown.suggestion });
+  return words('relay.warning.unknownSetting', { name, hint });
 }

@@ -8,12 +8,23 @@ export { loadIcu, type Lang, type MessageKey, type Params };
 /** The language of one invocation, from its environment (AVISO_LANG, LC_ALL, LC_MESSAGES, LANG). */
 export const relayLang = (env: Readonly<Record<string, string | undefined>>): Lang => langFromEnv(env);
 
-/** A catalog message and its parameters, said later in the operator's language. */
+/**
+ * A catalog message and its parameters, said later in the operator's language. A parameter may be
+ * words itself (a clause such as "upgrade Aviso to use it"), said in the same language.
+ */
 export interface Words {
   key: MessageKey;
-  params?: Params;
+  params?: Record<string, string | number | Words>;
 }
 
 export function say(lang: Lang, words: Words): string {
-  return t(lang, words.key, words.params);
+  if (words.params === undefined) return t(lang, words.key);
+  const params: Params = {};
+  for (const [name, value] of Object.entries(words.params)) params[name] = typeof value === 'object' ? say(lang, value) : value;
+  return t(lang, words.key, params);
+}
+
+/** `say` for a key and its parameters. */
+export function words(key: MessageKey, params?: Words['params']): Words {
+  return params === undefined ? { key } : { key, params };
 }

@@ -84,6 +84,79 @@ describe('aviso-relay CLI', () => {
     expect(english.err).toEqual(['aviso-relay: no token hash starts with "ffffffff" — see "aviso-relay token list"']);
   });
 
+  test('speaks Spanish for info, backup, restore, their help, parse errors and unknown settings; --json stays English', async () => {
+    const dir = tempDir();
+    const es = { AVISO_DATA_DIR: dir, AVISO_LOG_LEVEL: 'error', AVISO_LANG: 'es' };
+    expect(await runCli(['token', 'create'], es, capture().io)).toBe(EXIT_OK);
+
+    const info = capture();
+    expect(await runCli(['info'], es, info.io)).toBe(EXIT_OK);
+    expect(info.out[0]).toMatch(/^URL del servidor +http:\/\/127\.0\.0\.1:8080 {2}\(donde escucha serve; los miembros usan tu dirección pública https:\/\/\)$/);
+    expect(info.out[1]).toMatch(/^carpeta de datos +.* {2}\(ningún servidor la está usando\)$/);
+    expect(info.out).toContainEqual(expect.stringMatching(/^códigos vigentes +1$/));
+    // One column for all values, wide enough for the longest Spanish label.
+    expect(new Set(info.out.map((l) => /^.*?\S {2,}(?=\S)/.exec(l)?.[0].length)).size).toBe(1);
+    expect(info.out.at(-1)).toMatch(/^uso del disco +[\d.]+ KiB \(\d+ bytes\)$/);
+    const json = capture();
+    expect(await runCli(['info', '--json'], es, json.io)).toBe(EXIT_OK);
+    expect(Object.keys(JSON.parse(json.out.join('\n')) as object)).toEqual(['listenUrl', 'dataDir', 'serving', 'protocolVersion', 'trustRoot', 'counts', 'diskBytes']);
+
+    const file = join(tempDir(), 'relay.bak');
+    const backup = capture();
+    expect(await runCli(['backup', file], es, backup.io)).toBe(EXIT_OK);
+    expect(backup.out).toEqual([file]);
+    expect(backup.err[0]).toBe(`ATENCIÓN: ${file} contiene las CLAVES PRIVADAS del servidor. Guárdalo cifrado y fuera de línea; quien lo tenga puede hacerse pasar por este servidor.`);
+    expect(backup.err[1]).toMatch(/^Respaldo hecho: 0 cuentas, 0 grupos, 0 sobres en cola \([\d.]+ KiB\); SHA-256 de la raíz de confianza [0-9a-f]{64}\.$/);
+    const again = capture();
+    expect(await runCli(['backup', file], es, again.io)).toBe(EXIT_FAILURE);
+    expect(again.err).toEqual([`aviso-relay: ${file} ya existe — elige otro nombre o pasa --force para reemplazarlo`]);
+    const restored = capture();
+    expect(await runCli(['restore', file, '--force'], es, restored.io)).toBe(EXIT_OK);
+    expect(restored.out[0]).toMatch(/^Se restauró el respaldo del \d{4}-\S+ en .* \(se reemplazaron los datos anteriores\): 0 cuentas, 0 grupos, 0 sobres en cola\.$/);
+    expect(restored.out[1]).toMatch(/^SHA-256 de la raíz de confianza [0-9a-f]{64}: revisa que sea el que publicaste/);
+    const missing = capture();
+    expect(await runCli(['restore', join(dir, 'nope.bak')], es, missing.io)).toBe(EXIT_FAILURE);
+    expect(missing.err).toEqual([`aviso-relay: no se encontró el archivo de respaldo ${join(dir, 'nope.bak')}`]);
+
+    for (const argv of [['serve', '--help'], ['info', '--help'], ['backup', '--help'], ['restore', '--help'], ['token', 'create', '--help']]) {
+      const h = capture();
+      expect(await runCli(argv, es, h.io), argv.join(' ')).toBe(EXIT_OK);
+      expect(h.out[0], argv.join(' ')).toMatch(/^Uso: aviso-relay /);
+      expect(h.out[0], argv.join(' ')).toContain('\nVariables de entorno:\n  AVISO_');
+      expect(h.out[0], argv.join(' ')).toMatch(/\n {2}AVISO_DATA_DIR \(data\) +carpeta de datos \(base de datos y claves del servidor\)/);
+      expect(h.out[0], argv.join(' ')).not.toMatch(/Usage|Options|Environment|the relay/);
+    }
+
+    const parsing: [string[], string][] = [
+      [['info', '--bogus'], "aviso-relay: no existe la opción '--bogus' (ver \"aviso-relay info --help\")"],
+      [['token', 'create', '--uses'], "aviso-relay: a la opción '--uses <value>' le falta su valor (ver \"aviso-relay token create --help\")"],
+      [['info', '--json=yes'], "aviso-relay: la opción '--json' no lleva valor (ver \"aviso-relay info --help\")"],
+      [['info', 'extra'], "aviso-relay: sobra el argumento 'extra': este comando no lleva argumentos sueltos (ver \"aviso-relay info --help\")"],
+      [['backup'], 'aviso-relay: backup lleva exactamente un nombre de archivo: aviso-relay backup <file> (ver "aviso-relay backup --help")'],
+    ];
+    for (const [argv, line] of parsing) {
+      const p = capture();
+      expect(await runCli(argv, es, p.io), argv.join(' ')).toBe(EXIT_USAGE);
+      expect(p.err, argv.join(' ')).toEqual([line]);
+    }
+
+    const typo = capture();
+    expect(await runCli(['info'], { ...es, AVISO_PROT: '1' }, typo.io)).toBe(EXIT_OK);
+    expect(typo.err).toEqual(['aviso-relay: advertencia: AVISO_PROT no es una configuración del servidor y se ignora — ¿quisiste decir AVISO_PORT?']);
+  });
+
+  test('an unknown AVISO_* name carrying terminal escapes is warned about quoted, never raw, in either language', async () => {
+    const dir = tempDir();
+    expect(await runCli(['token', 'create'], { AVISO_DATA_DIR: dir, AVISO_LOG_LEVEL: 'error' }, capture().io)).toBe(EXIT_OK);
+    for (const lang of ['en', 'es']) {
+      const c = capture();
+      expect(await runCli(['info'], { AVISO_DATA_DIR: dir, AVISO_LANG: lang, 'AVISO_\u001b[2J\u001b]0;owned\u0007X': '1' }, c.io), lang).toBe(EXIT_OK);
+      expect(c.err, lang).toHaveLength(1);
+      expect(c.err[0], lang).toContain('"AVISO_\\u001b[2J\\u001b]0;owned\\u0007X"');
+      expect([...c.err[0]!].filter((ch) => ch.charCodeAt(0) < 0x20 || ch === '\u007f'), lang).toEqual([]);
+    }
+  });
+
   test('usage mistakes exit 2 with one line naming the fix', async () => {
     const env = { AVISO_DATA_DIR: tempDir() };
     const cases: [string[], RegExp][] = [
