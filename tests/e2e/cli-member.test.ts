@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BackgroundAviso, CLI, runAviso, type CliResult } from '../support/cli-process.js';
-import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { BackgroundAviso, runAviso, type CliResult } from '../support/cli-process.js';
+import { RelayProcess } from '../support/relay.js';
+import { OnTerminal } from '../support/terminal.js';
 
 // What members hit in the CLI (issue 14): real CLI processes, a real relay; the board on a real
 // pseudo-terminal (util-linux `script`) sized to 80 columns.
@@ -18,35 +18,6 @@ async function ok(...args: string[]): Promise<string> {
   const r = await aviso(...args);
   if (r.code !== 0) throw new Error(`aviso ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout}`);
   return r.stdout;
-}
-
-/** `aviso` on a pty of `cols` columns; everything it drew so far, and Ctrl-C. */
-class OnTerminal {
-  readonly child: ChildProcess;
-  output = '';
-
-  constructor(args: readonly string[], cols: number, env: Record<string, string | undefined> = {}) {
-    const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    this.child = spawn('script', ['-qfc', `stty cols ${cols} rows 40; exec ${command}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c: Buffer) => (this.output += c.toString()));
-    this.child.stderr!.on('data', (c: Buffer) => (this.output += c.toString()));
-  }
-
-  async waitFor(pattern: RegExp, what: string, ms = 120_000): Promise<void> {
-    const until = Date.now() + ms;
-    while (!pattern.test(this.output)) {
-      if (this.child.exitCode !== null || Date.now() > until) throw new Error(`no ${what}:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise((r) => this.child.once('close', r));
-    this.child.stdin!.write('\x03');
-    setTimeout(() => this.child.kill('SIGTERM'), 10_000).unref();
-    await exited;
-  }
 }
 
 /** The last full frame the board drew (after its last clear-screen), lines without the escapes we send. */
@@ -81,7 +52,7 @@ afterAll(async () => {
 describe('the alert body', () => {
   test('shows in `aviso alerts`, in piped `listen` and on the board, as safe text', { timeout: 300_000 }, async () => {
     const piped = new BackgroundAviso(home, ['--profile', 'ana', 'listen']);
-    const board = new OnTerminal(['--profile', 'luis', 'listen'], 100);
+    const board = new OnTerminal(home, ['--profile', 'luis', 'listen'], 100);
     try {
       await piped.waitFor(/listening \(caught up\)/, 'ready');
       await board.waitFor(/no alerts yet/, 'the empty board');
@@ -112,7 +83,7 @@ describe('the alert body', () => {
 
 describe('the board at 80 columns', () => {
   test('keeps the id ack needs, counts emoji as two columns, and marks a critical alert with colour and a bell', { timeout: 300_000 }, async () => {
-    const coloured = new OnTerminal(['--profile', 'luis', 'listen'], 80, { NO_COLOR: undefined });
+    const coloured = new OnTerminal(home, ['--profile', 'luis', 'listen'], 80, { NO_COLOR: undefined });
     try {
       await coloured.waitFor(/current alert/, 'the board');
       const title = '🚨🚨🚨🚨🚨 Agents and vans at the car wash on Cesar Chavez, more coming from the 5';
@@ -127,7 +98,7 @@ describe('the board at 80 columns', () => {
       await coloured.stop();
     }
 
-    const plain = new OnTerminal(['--profile', 'luis', 'listen'], 80, { NO_COLOR: '1' });
+    const plain = new OnTerminal(home, ['--profile', 'luis', 'listen'], 80, { NO_COLOR: '1' });
     try {
       await plain.waitFor(/CRITICAL Raid/, 'the board');
       expect(plain.output).not.toContain('\x1b[1;31m');
