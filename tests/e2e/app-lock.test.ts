@@ -122,7 +122,7 @@ describe('aviso app on a passphrase-protected profile', () => {
     expect(cli.stdout).toContain('Eastside');
   });
 
-  test('the wipe button, after typing the profile name, removes the profile folder', { timeout: 120_000 }, async () => {
+  test('the wipe button, after typing the profile name, removes the profile folder; the unlock screen has it too', { timeout: 120_000 }, async () => {
     await page.getByLabel('Passphrase').fill(PASSPHRASE);
     await page.getByRole('button', { name: 'Unlock' }).click();
     await page.getByRole('heading', { name: 'Alerts' }).waitFor({ timeout: 60_000 });
@@ -135,6 +135,15 @@ describe('aviso app on a passphrase-protected profile', () => {
     const wrong = await fromPage('POST', '/api/wipe', { confirm: 'other' });
     expect([wrong.status, wrong.json.error?.code]).toEqual([400, 'BAD_REQUEST']);
     expect(existsSync(join(home, 'profiles', 'default'))).toBe(true);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // A panic wipe must not need the passphrase: locked, the unlock screen offers the same button.
+    await page.getByRole('button', { name: 'Lock now' }).click();
+    await unlockHeading(page).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Wipe everything…' }).click();
+    expect(await axeProblems(page)).toEqual([]);
+    await shot(page, 'unlock-wipe-en');
+    expect(await wipeNow.isDisabled()).toBe(true);
     await page.getByLabel('To confirm, type the profile name:').fill('default');
     await wipeNow.click();
     await page.getByText('This profile was wiped').waitFor({ timeout: 30_000 });

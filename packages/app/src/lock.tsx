@@ -3,7 +3,7 @@ import { ApiError, api, type Profile } from './api.js';
 import { useT } from './i18n.js';
 
 /** The unlock screen of a passphrase-protected profile. The typed passphrase lives only in this field's state until sent. */
-export function UnlockScreen({ onUnlocked }: { onUnlocked: () => void }) {
+export function UnlockScreen({ name, onUnlocked, onWiped }: { name: string | undefined; onUnlocked: () => void; onWiped: () => void }) {
   const { tr } = useT();
   const [passphrase, setPassphrase] = useState('');
   const [busy, setBusy] = useState(false);
@@ -43,6 +43,7 @@ export function UnlockScreen({ onUnlocked }: { onUnlocked: () => void }) {
           {error}
         </p>
       )}
+      {name !== undefined && <WipeProfile name={name} onWiped={onWiped} />}
     </section>
   );
 }
@@ -52,8 +53,6 @@ export function LockSettings({ profile, onLocked, onWiped }: { profile: Profile;
   const { tr } = useT();
   const [minutes, setMinutes] = useState(String(profile.idleMinutes ?? 15));
   const [note, setNote] = useState('');
-  const [confirming, setConfirming] = useState(false);
-  const [typed, setTyped] = useState('');
   const fail = (err: unknown) => setNote(tr('app.error', { message: err instanceof Error ? err.message : String(err) }));
   if (!profile.lockable) return <p class="hint">{tr('lock.plain')}</p>;
   return (
@@ -79,42 +78,62 @@ export function LockSettings({ profile, onLocked, onWiped }: { profile: Profile;
           {note}
         </p>
       )}
-      <section id="settings-wipe" aria-labelledby="wipe-title">
-        <h2 id="wipe-title">{tr('wipe.title')}</h2>
-        <p class="hint">{tr('wipe.note')}</p>
-        {!confirming ? (
-          <button class="danger" onClick={() => setConfirming(true)}>
-            {tr('wipe.start')}
+      {profile.profile !== undefined && <WipeProfile name={profile.profile} onWiped={onWiped} />}
+    </>
+  );
+}
+
+/**
+ * "Wipe this profile", with its typed confirmation: in settings, and on the unlock screen, because a
+ * panic wipe must not need the passphrase (the host accepts `/api/wipe` while locked; docs/app.md).
+ */
+function WipeProfile({ name, onWiped }: { name: string; onWiped: () => void }) {
+  const { tr } = useT();
+  const [confirming, setConfirming] = useState(false);
+  const [typed, setTyped] = useState('');
+  const [note, setNote] = useState('');
+  const fail = (err: unknown) => setNote(tr('app.error', { message: err instanceof Error ? err.message : String(err) }));
+  return (
+    <section id="wipe" aria-labelledby="wipe-title">
+      <h2 id="wipe-title">{tr('wipe.title')}</h2>
+      <p class="hint">{tr('wipe.note')}</p>
+      {!confirming ? (
+        <button class="danger" onClick={() => setConfirming(true)}>
+          {tr('wipe.start')}
+        </button>
+      ) : (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (typed !== name) return;
+            api.wipe(typed).then(onWiped, fail);
+          }}
+        >
+          <label for="wipe-confirm">
+            {tr('wipe.confirmLabel')}{' '}
+            <bdi>{name}</bdi>
+          </label>
+          <input id="wipe-confirm" type="text" autocomplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
+          <button class="danger" type="submit" disabled={typed !== name}>
+            {tr('wipe.confirm')}
           </button>
-        ) : (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              if (typed !== profile.profile) return;
-              api.wipe(typed).then(onWiped, fail);
+          <button
+            class="small"
+            type="button"
+            onClick={() => {
+              setConfirming(false);
+              setTyped('');
             }}
           >
-            <label for="wipe-confirm">
-              {tr('wipe.confirmLabel')}{' '}
-              <bdi>{profile.profile}</bdi>
-            </label>
-            <input id="wipe-confirm" type="text" autocomplete="off" value={typed} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
-            <button class="danger" type="submit" disabled={typed !== profile.profile}>
-              {tr('wipe.confirm')}
-            </button>
-            <button
-              class="small"
-              type="button"
-              onClick={() => {
-                setConfirming(false);
-                setTyped('');
-              }}
-            >
-              {tr('wipe.cancel')}
-            </button>
-          </form>
-        )}
-      </section>
-    </>
+            {tr('wipe.cancel')}
+          </button>
+        </form>
+      )}
+      {note && (
+        <p role="alert" class="note">
+          {note}
+        </p>
+      )}
+    </section>
   );
 }

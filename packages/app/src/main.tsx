@@ -137,7 +137,7 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   else if (noSession && screen.name !== 'rights') body = <p role="alert">{tr('session.none')}</p>;
   else if (screen.name === 'rights') body = <Rights onClose={() => setScreen(screen.back)} />;
   else if (!profile) body = null;
-  else if (profile.locked) body = <UnlockScreen onUnlocked={() => void refresh()} />;
+  else if (profile.locked) body = <UnlockScreen name={profile.profile} onUnlocked={() => void refresh()} onWiped={() => setWiped(true)} />;
   else if (screen.name === 'new-group') body = <NewGroup defaultName={profile.displayName} onBack={() => setScreen(groups.length ? { name: 'groups' } : { name: 'board' })} onCreated={(id) => void refresh().then(() => setScreen({ name: 'group', id, tab: 'invites' }))} />;
   else if (onboarding)
     body = (
