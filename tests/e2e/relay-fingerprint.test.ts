@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AvisoClient, fetchRelayFingerprint, RelayFingerprintMismatchError, RelayRequestError } from '@aviso/client';
+import { AvisoClient, fetchRelayFingerprint, MAX_RESPONSE_BYTES, RelayFingerprintMismatchError, RelayRequestError } from '@aviso/client';
 import { runAviso } from '../support/cli-process.js';
-import { HOSTILE_ANSWERS, HostileRelay, type HostileKind } from '../support/hostile-relay.js';
+import { ENDLESS, HOSTILE_ANSWERS, HostileRelay, type HostileKind } from '../support/hostile-relay.js';
 import { RelayProcess } from '../support/relay.js';
 
 let ours: RelayProcess;
@@ -80,6 +80,11 @@ describe('the relay fingerprint', () => {
       expect(err, kind).toBeInstanceOf(RelayRequestError);
       expect((err as RelayRequestError).code, kind).toBe('BAD_RESPONSE');
     }
+    // An answer that never ends is refused at the SDK's response cap, not read until the deadline
+    // (a 60 s deadline here: without the cap it is a TIMEOUT, with everything read held in memory).
+    const endless = await fetchRelayFingerprint(hostile.url(ENDLESS), { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(endless).toBeInstanceOf(RelayRequestError);
+    expect([(endless as RelayRequestError).code, (endless as RelayRequestError).message]).toEqual(['BAD_RESPONSE', `GET /v1/relay: the response is larger than ${MAX_RESPONSE_BYTES} bytes, more than any relay sends`]);
     // Registration reads the same answer through the same check.
     const client = await AvisoClient.open();
     try {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -17,6 +17,21 @@ export const HOSTILE_ANSWERS = {
 } as const;
 export type HostileKind = keyof typeof HOSTILE_ANSWERS;
 
+/** The address whose GET /v1/relay never ends: JSON-looking spaces, as fast as they are read. */
+export const ENDLESS = 'endless';
+
+function endless(req: IncomingMessage, res: ServerResponse): void {
+  let closed = false;
+  req.socket.once('close', () => (closed = true));
+  const chunk = Buffer.alloc(1 << 20, 0x20);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const pump = (): void => {
+    while (!closed && res.write(chunk));
+    if (!closed) res.once('drain', pump);
+  };
+  pump();
+}
+
 function relayInfo(trustRoot: Buffer): string {
   const limits = { maxEnvelopeBytes: 1, maxDevicesPerAccount: 1, maxPreKeysPerUpload: 1, maxFrameBytes: 1, maxBodyBytes: 1, queueMaxPerDevice: 1, queueTtlSeconds: 1, senderCertificateTtlSeconds: 1 };
   return JSON.stringify({ protocolVersion: 2, trustRoot: trustRoot.toString('base64'), zkgroupPublicParams: Buffer.alloc(64, 1).toString('base64'), limits });
@@ -32,6 +47,7 @@ export class HostileRelay {
     const server = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0]!;
       if (path === '/health') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      if (path === `/${ENDLESS}/v1/relay`) return endless(req, res);
       const kind = /^\/([a-z-]+)\/v1\/relay$/.exec(path)?.[1];
       const answer = kind !== undefined && kind in HOSTILE_ANSWERS ? HOSTILE_ANSWERS[kind as HostileKind] : undefined;
       if (!answer) return void res.writeHead(404).end();
@@ -42,7 +58,7 @@ export class HostileRelay {
   }
 
   /** The "relay address" whose GET /v1/relay gives this answer. */
-  url(kind: HostileKind): string {
+  url(kind: HostileKind | typeof ENDLESS): string {
     return `${this.origin}/${kind}`;
   }
 

@@ -1,3 +1,5 @@
+/** The most of one relay response body the SDK reads (bytes); past it, BAD_RESPONSE. */
+export { MAX_RESPONSE_BYTES } from './transport/http.js';
 export { AvisoClient, type AvisoClientEventContexts, type AvisoClientEvents, type AvisoClientOptions, type DirectMessage, type DrainProgress, type GroupEvent, type RejectedEnvelope } from './api/aviso-client.js';
 export {
   AlreadyRegisteredError,

@@ -21,6 +21,40 @@ export interface Credentials {
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The most of one response body the SDK reads, in bytes. A relay's largest honest answer is far
+ * below it (a 20,000-member group's state or endorsements: a few MiB; log fetches are paged); the
+ * cap is for an address that is not a relay, or a hostile one, streaming without end until the
+ * request's deadline, which would otherwise all be held in memory. Past it: BAD_RESPONSE.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+class ResponseTooLarge extends Error {}
+
+/** The body as text, refused once it passes `max` bytes (declared or streamed), without reading the rest. */
+async function boundedText(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ResponseTooLarge();
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function basicAuthHeader(c: Credentials): string {
   return `Basic ${Buffer.from(basicCredentials(c.accountId, c.deviceId, c.password), 'utf8').toString('base64')}`;
 }
@@ -116,8 +150,14 @@ export class RelayHttp {
         ...(body === undefined ? {} : { body: body instanceof RawBody ? body.bytes : JSON.stringify(body) }),
         signal: limit.signal,
       });
-      text = await res.text().catch(() => '');
+      text = await boundedText(res, MAX_RESPONSE_BYTES).catch((err: unknown) => {
+        if (err instanceof ResponseTooLarge) throw err;
+        return '';
+      });
     } catch (err) {
+      if (err instanceof ResponseTooLarge) {
+        throw new RelayRequestError({ code: 'BAD_RESPONSE', status: 0, retryable: false, message: `${method} ${path}: the response is larger than ${MAX_RESPONSE_BYTES} bytes, more than any relay sends` });
+      }
       throw transportError(method, path, err);
     } finally {
       limit.clear();
