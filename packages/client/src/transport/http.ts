@@ -22,12 +22,14 @@ export interface Credentials {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
- * The most of one response body the SDK reads, in bytes. A relay's largest honest answer is far
- * below it (a 20,000-member group's state or endorsements: a few MiB; log fetches are paged); the
- * cap is for an address that is not a relay, or a hostile one, streaming without end until the
- * request's deadline, which would otherwise all be held in memory. Past it: BAD_RESPONSE.
+ * The most of one response body the SDK reads, in bytes. Honest answers stay far below it: the
+ * largest a 20,000-member group can produce with every member's profile and proof at the protocol's
+ * size limits is under 100 MiB, typical ones are a few MiB, log fetches are paged, and V8 could not
+ * hold a string much past 512 MiB anyway. The cap is for an address that is not a relay, or a
+ * hostile one, streaming without end until the request's deadline, all of it held in memory.
+ * Past it: BAD_RESPONSE.
  */
-export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 class ResponseTooLarge extends Error {}
 
