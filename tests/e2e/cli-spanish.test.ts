@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BUILT_AVISO, ensureBuilt, runBuilt, type BuiltRun } from '../support/built-cli.js';
-import { REPO_ROOT, RelayProcess } from '../support/relay.js';
+import { BackgroundAviso } from '../support/cli-process.js';
+import { RelayProcess } from '../support/relay.js';
 
 // The `aviso` command in Spanish (issue 14), as a Spanish-first member runs it: the built command
 // line under plain node, a real relay, real profiles. AVISO_LANG=es, or only the locale
@@ -87,7 +87,7 @@ describe('aviso in Spanish', () => {
     expect((await ok(['--profile', 'rosa', 'groups'])).stdout).toContain('(2 miembros, eres organizador)');
 
     // Piped, listen prints one line per event; in Spanish, with the Spanish kind and severity.
-    const listen = new Listen(['--profile', 'ana', 'listen']);
+    const listen = new BackgroundAviso(home, ['--profile', 'ana', 'listen'], SPANISH);
     try {
       await listen.waitFor(/escuchando \(al día\); Ctrl-C para salir/, 'ready');
       // Spanish words on input, with or without their accents: retén = checkpoint, muy-grave = critical.
@@ -117,42 +117,3 @@ describe('aviso in Spanish', () => {
     expect(JSON.parse(missing.stdout)).toMatchObject({ code: 'NOT_FOUND', message: 'no group named "Westside" or with id "Westside" — run `aviso groups` to list them' });
   });
 });
-
-/** `aviso listen` piped, in Spanish: its lines so far, and Ctrl-C. */
-class Listen {
-  readonly child: ChildProcess;
-  stdout = '';
-  #waiters: Array<() => void> = [];
-
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BUILT_AVISO, ...args], { cwd: REPO_ROOT, env: { ...process.env, AVISO_HOME: home, ...SPANISH }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (c: Buffer) => {
-      this.stdout += c.toString();
-      for (const w of this.#waiters.splice(0)) w();
-    });
-    this.child.once('exit', () => this.#waiters.splice(0).forEach((w) => w()));
-  }
-
-  waitFor(pattern: RegExp, what: string, ms = 120_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms:\n${this.stdout}`)), ms);
-      const check = () => {
-        if (pattern.test(this.stdout)) {
-          clearTimeout(timer);
-          resolve();
-        } else if (this.child.exitCode !== null) {
-          clearTimeout(timer);
-          reject(new Error(`listen exited (${this.child.exitCode}) before ${what}:\n${this.stdout}`));
-        } else this.#waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  async interrupt(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    this.child.kill('SIGINT');
-    await exited;
-  }
-}

@@ -22,6 +22,19 @@ export function FingerprintLines({ fingerprint }: { fingerprint: Fingerprint }) 
   );
 }
 
+/** "Relay address: <url>", the address isolated as text from elsewhere (the user typed or pasted it). */
+function RelayAddress({ relayUrl }: { relayUrl: string }) {
+  const { tr } = useT();
+  const [before, after] = tr('fp.relay', { url: '\u0000' }).split('\u0000');
+  return (
+    <p>
+      {before}
+      <bdi class="url">{plain(relayUrl)}</bdi>
+      {after}
+    </p>
+  );
+}
+
 /**
  * The register path's second step, like SSH's first-connect prompt: the fingerprint of the relay
  * just asked, the instruction to compare it, "It matches, register" and a way back. Registration
@@ -29,7 +42,6 @@ export function FingerprintLines({ fingerprint }: { fingerprint: Fingerprint }) 
  */
 export function RelayCheck({ relayUrl, fingerprint, busy, onConfirm, onBack }: { relayUrl: string; fingerprint: Fingerprint; busy: boolean; onConfirm: () => void; onBack: () => void }) {
   const { tr } = useT();
-  const [before, after] = tr('fp.relay', { url: '\u0000' }).split('\u0000');
   // The form that was focused is gone: start keyboard and screen-reader users at this step's heading.
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
@@ -38,11 +50,7 @@ export function RelayCheck({ relayUrl, fingerprint, busy, onConfirm, onBack }: {
       <h2 id="fp-title" tabIndex={-1} ref={heading}>
         {tr('fp.title')}
       </h2>
-      <p>
-        {before}
-        <bdi class="url">{plain(relayUrl)}</bdi>
-        {after}
-      </p>
+      <RelayAddress relayUrl={relayUrl} />
       <FingerprintLines fingerprint={fingerprint} />
       <p class="compare">
         <strong>{tr('fp.compare')}</strong>
@@ -80,18 +88,11 @@ export function RelayChecked({ fingerprint, onDismiss }: { fingerprint: Fingerpr
 /** Settings: the fingerprint of the relay this profile pinned. */
 export function PinnedRelay({ relayUrl, fingerprint }: { relayUrl: string | undefined; fingerprint: Fingerprint }) {
   const { tr } = useT();
-  const [before, after] = tr('fp.relay', { url: '\u0000' }).split('\u0000');
   return (
     <section id="settings-relay" aria-labelledby="settings-relay-title">
       <h2 id="settings-relay-title">{tr('fp.settings.title')}</h2>
       <p class="hint">{tr('fp.settings.note')}</p>
-      {relayUrl && (
-        <p>
-          {before}
-          <bdi class="url">{plain(relayUrl)}</bdi>
-          {after}
-        </p>
-      )}
+      {relayUrl && <RelayAddress relayUrl={relayUrl} />}
       <FingerprintLines fingerprint={fingerprint} />
     </section>
   );

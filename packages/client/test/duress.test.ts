@@ -3,23 +3,17 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AvisoClient, PassphraseConflictError, SqliteStore, WrongPassphraseError } from '../src/index.js';
 import { SQLITE_FILE_NAME } from '../src/stores/sqlite/sqlite-store.js';
-import { DEFAULT_SCRYPT, STORE_KEY_FILE_NAME, kdfRuns, scryptDefaults, wrapWithPassphrase, writeStoreKeyFile } from '../src/stores/sqlite/store-key.js';
+import { STORE_KEY_FILE_NAME, kdfRuns, wrapWithPassphrase, writeStoreKeyFile } from '../src/stores/sqlite/store-key.js';
 import { slotWrites, unlockStore } from '../src/stores/sqlite/unlock.js';
+import { useScryptFloor } from './scrypt-floor.js';
 
 // The duress passphrase (docs/sdk.md "Duress passphrase"): it opens an empty store, the real key is
 // destroyed, and the unlock runs the same KDF work and leaves the same files as a normal one.
 
-// scrypt at its floor (N=2^14) in this process: what is tested is which slots are derived and
-// written, not the cost of each (the files record their parameters; `pnpm bench` times the default).
-beforeAll(() => {
-  scryptDefaults.N = 2 ** 14;
-});
-afterAll(() => {
-  scryptDefaults.N = DEFAULT_SCRYPT.N;
-});
+useScryptFloor();
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./encrypted-store-child.ts', import.meta.url));

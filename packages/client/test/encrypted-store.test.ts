@@ -3,21 +3,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AvisoClient, KeyFileError, NotPassphraseProtectedError, PassphraseRequiredError, SqliteStore, StoreCorruptError, WrongPassphraseError, createKeyFile } from '../src/index.js';
 import { SQLITE_FILE_NAME } from '../src/stores/sqlite/sqlite-store.js';
-import { DEFAULT_SCRYPT, STORE_KEY_FILE_NAME, scryptDefaults } from '../src/stores/sqlite/store-key.js';
+import { STORE_KEY_FILE_NAME } from '../src/stores/sqlite/store-key.js';
 import { unlockStore } from '../src/stores/sqlite/unlock.js';
+import { useScryptFloor } from './scrypt-floor.js';
 
-// scrypt at its floor (N=2^14) in this process, as in duress.test.ts: these tests are about what is
-// written and refused, not the KDF's cost (`pnpm bench -- --only unlock` times the default). The
-// crash children below run in their own processes at the default cost.
-beforeAll(() => {
-  scryptDefaults.N = 2 ** 14;
-});
-afterAll(() => {
-  scryptDefaults.N = DEFAULT_SCRYPT.N;
-});
+useScryptFloor(); // the crash children below run at the default cost
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./encrypted-store-child.ts', import.meta.url));
