@@ -50,6 +50,7 @@ export const DISPUTE = 'dispute' as const;
 export const RETRACT = 'retract' as const;
 export const ALL_CLEAR = 'all-clear' as const;
 export const GROUP_TEXT = 'text' as const;
+export const GROUP_UPDATE = 'group-update' as const;
 export const SENDER_KEY_DISTRIBUTION = 'skdm' as const;
 export const RESEND_REQUEST = 'resend-request' as const;
 
@@ -79,6 +80,12 @@ export const DisputeBody = z.object({ type: z.literal(DISPUTE), ...GroupScoped, 
 export const RetractBody = z.object({ type: z.literal(RETRACT), ...GroupScoped, alertId: AlertId, reason: z.string().max(ALERT_LIMITS.noteChars) });
 export const AllClearBody = z.object({ type: z.literal(ALL_CLEAR), ...GroupScoped, alertId: AlertId });
 export const GroupTextBody = z.object({ type: z.literal(GROUP_TEXT), ...GroupScoped, text: z.string().min(1).max(ALERT_LIMITS.textChars) });
+/**
+ * "The log moved": sent by the member who made a change, once the relay took it, so the others sync
+ * now instead of at their next poll (docs/alerts.md "Reaching new members at once"). It says nothing
+ * beyond the version and head every group body carries; receivers verify the change from the log.
+ */
+export const GroupUpdateBody = z.object({ type: z.literal(GROUP_UPDATE), ...GroupScoped });
 
 /**
  * Sent 1:1 (sealed sender) to each member device that lacks the sender's current sender key for a
@@ -102,7 +109,7 @@ export const ResendRequestBody = z.object({
   sentAt: Timestamp,
 });
 
-export const GroupBodies = [AlertBody, AckBody, ConfirmBody, DisputeBody, RetractBody, AllClearBody, GroupTextBody] as const;
+export const GroupBodies = [AlertBody, AckBody, ConfirmBody, DisputeBody, RetractBody, AllClearBody, GroupTextBody, GroupUpdateBody] as const;
 export type AlertBody = z.infer<typeof AlertBody>;
 export type AckBody = z.infer<typeof AckBody>;
 export type GroupMessageBody = z.infer<(typeof GroupBodies)[number]>;

@@ -147,6 +147,9 @@ export function applyGroupBody(input: ApplyInput): Applied {
     }
     case 'text':
       return { ok: true, changes: {}, events: [{ type: 'text', payload: { ...base, text: body.text } }] };
+    case 'group-update':
+      // Only a nudge: the receiver synced to the version it names before getting here.
+      return { ok: true, changes: {}, events: [] };
   }
 }
 

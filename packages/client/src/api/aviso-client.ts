@@ -98,6 +98,12 @@ export interface AvisoClientOptions {
   /** How often known groups are synced while connected, ms. Default 30000; 0 disables polling. */
   groupSyncIntervalMs?: number;
   /**
+   * Tell the group of our changes with a `group-update`, and pass on those members tell us 1:1
+   * (docs/alerts.md "Reaching new members at once"). Default true; false leaves the others to learn
+   * at their next poll (a bot that only reads, or a test that counts every message).
+   */
+  announceChanges?: boolean;
+  /**
    * How long `sendAlert` waits for a sync of the group log before it sends, ms, so that members who
    * joined since the last poll receive the alert (docs/alerts.md "Reaching new members at once").
    * Default 1000; 0 sends with the state already verified.
@@ -150,6 +156,13 @@ export interface AvisoClientEventContexts {
   'all-clear': Group;
   text: Group;
 }
+
+/**
+ * Our changes the group hears of from us (a `group-update`): those that change who is in it, their
+ * roles or the group's settings. Invites change nobody's membership until someone joins, and that
+ * joiner announces its join itself.
+ */
+const ANNOUNCED: ReadonlySet<GroupEvent['type']> = new Set(['member-joined', 'member-removed', 'role-changed', 'title-changed', 'access-changed']);
 
 interface Deferred {
   promise: Promise<void>;
@@ -222,6 +235,8 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
           this.#book.onGroupChange(change);
           // Someone new: our sender key goes to them now, not when the next alert is due.
           if (change.type === 'member-joined') void this.#sender.distributeAhead(change.groupId);
+          // Our own change: the others hear of it from us now, not at their next poll.
+          if (change.actor !== undefined && change.actor === this.#account.record.accountId && ANNOUNCED.has(change.type)) void this.#sender.announceChange(change.groupId);
         }
         this.emit(event, payload, (groupId === undefined ? undefined : this.#handle(groupId)) as never);
       },
@@ -233,7 +248,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#direct = new DirectSender({ store, account, crypto, devices, certificates, events, logger });
     const auth = new GroupAuth(account);
     this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
-    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }) });
+    this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }), announceChanges: opts.announceChanges ?? true });
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);
     this.#inbox = new Inbox({ store, account, crypto, groups: this.#receiver, events, logger, ...(opts.drainProgressMs === undefined ? {} : { progressMs: opts.drainProgressMs }) });
@@ -470,6 +485,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     connection.start();
     this.#log.startPolling(this.#opts.groupSyncIntervalMs ?? 30_000);
     await Promise.all([drained.promise, this.#maintainKeys()]);
+    this.#sender.goLive();
   }
 
   /** Sends a direct message to every device of `accountId`. Sealed sender: the relay does not learn who sent it. */
@@ -594,6 +610,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
+    this.#sender.stop();
     this.#book.stop();
     // What is already here is processed and answered on the open socket before it closes.
     if (connection) await this.#inbox.quiesce().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { ProtocolAddress } from '@signalapp/libsignal-client';
-import { RESEND_REQUEST, SENDER_KEY_DISTRIBUTION, type GroupMessageBody } from '@aviso/protocol';
+import { GROUP_UPDATE, RESEND_REQUEST, SENDER_KEY_DISTRIBUTION, type GroupMessageBody } from '@aviso/protocol';
 import { applyGroupBody, memberOf, relayTimeOf } from '../alerts/apply.js';
 import { claimChange } from '../alerts/group-watch.js';
 import { checkKey, MemberKeys } from '../alerts/member-keys.js';
@@ -104,6 +104,7 @@ export class GroupReceiver {
     if (opened.via === 'sender-key' && opened.envelopeGroupId !== groupId) return { ok: false, reason: 'not-allowed', message: 'the envelope names another group than the message' };
     let rec = this.#d.store.getGroup(groupId);
     if (!rec || rec.status !== 'member') return { ok: false, reason: 'not-a-member', message: 'a message for a group this account is not in' };
+    const versionBefore = rec.state.version;
     if (body.groupVersion > rec.state.version || !this.#synced.has(groupId)) {
       // The sender has verified changes we have not seen (a new member, a removal), or this is the
       // group's first message since we (re)connected and changes may have happened while we were
@@ -134,6 +135,11 @@ export class GroupReceiver {
     const { sender, senderDevice, content, serverTimestamp } = opened;
     const applied = applyGroupBody({ store: this.#d.store, state: rec.state, sender, senderDevice, sentAt: content.sentAt, relayTime: relayTimeOf(serverTimestamp), body });
     if (!applied.ok) return applied;
+    if (body.type === GROUP_UPDATE && opened.via === 'session' && rec.state.version > versionBefore) {
+      // A member without a sender key told us (an admin) of its change 1:1: we pass it on to the
+      // group, if we have sent there (GroupSender.announceChange).
+      return { ok: true, changes: applied.changes, events: applied.events, groupId, after: () => void this.#d.sender.announceChange(groupId, { relayed: true }) };
+    }
     return { ok: true, changes: applied.changes, events: applied.events, groupId };
   }
 

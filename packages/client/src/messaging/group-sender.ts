@@ -6,6 +6,7 @@ import {
   encodeContent,
   ENDPOINTS,
   GROUP_SEND,
+  GROUP_UPDATE,
   SENDER_KEY_DISTRIBUTION,
   type GroupMessageBody,
   type PreKeyBundleResponse,
@@ -61,6 +62,8 @@ export interface GroupSenderDeps {
   logger: Logger;
   /** How long an alert waits for a sync of the log first (default ALERT_SYNC_WAIT_MS); 0 skips it. */
   alertSyncWaitMs?: number;
+  /** Whether our changes are announced to the group, and members' 1:1 updates passed on (announceChange). */
+  announceChanges: boolean;
 }
 
 /**
@@ -98,6 +101,12 @@ export const ALERT_SYNC_WAIT_MS = 1000;
  */
 export const AHEAD_STEP_MEMBERS = 8;
 const SKDM_PARALLEL = 8;
+const announceKey = (groupId: string) => `groupAnnounce:${groupId}`;
+/**
+ * Admins a member without a sender key tells of its change, 1:1 (announceChange): enough that one
+ * who is online passes it on, few enough that a joiner starts a handful of sessions, not hundreds.
+ */
+export const ANNOUNCE_ADMINS = 3;
 /** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
 const PREKEY_FETCH_PARALLEL = 16;
 
@@ -120,6 +129,12 @@ export class GroupSender {
   readonly #ahead = new Map<string, Promise<number>>();
   /** Groups whose membership changed again while their distribution ran: it goes round once more. */
   readonly #aheadAgain = new Set<string>();
+  /** Groups with a group update on its way (announceChange), and those changed again meanwhile. */
+  readonly #announcing = new Map<string, Promise<void>>();
+  readonly #announceAgain = new Set<string>();
+  #stopped = false;
+  /** Group updates go out only while connected (goLive); until then they are owed. */
+  #live = false;
 
   constructor(deps: GroupSenderDeps) {
     this.#d = deps;
@@ -219,6 +234,7 @@ export class GroupSender {
         this.#aheadAgain.delete(groupId);
         const tried = new Set<string>();
         for (;;) {
+          if (this.#stopped) return reached;
           const step = await this.#sends.run(() => this.#aheadStep(groupId, tried));
           if (step === undefined) break;
           reached += step;
@@ -233,6 +249,86 @@ export class GroupSender {
       .finally(() => this.#ahead.delete(groupId));
     this.#ahead.set(groupId, run);
     return run;
+  }
+
+  /**
+   * Tells the group that the log moved (docs/alerts.md "Reaching new members at once"), in the
+   * background and only while connected:
+   * - a member that has sent to the group (it holds a sender key for it) gives its key to whoever
+   *   lacks it, in the paced steps above, then sends one `group-update` body naming its new head
+   *   through the ordinary fan-out: one upload, whatever the group's size;
+   * - one that never sent (a joiner, above all) does not distribute a key to everyone for this: it
+   *   sends the update 1:1 to at most ANNOUNCE_ADMINS admins, and each admin that has sent to the
+   *   group passes it on to everyone (`relayed`), as above. A relayed update is never passed on 1:1.
+   * Changes made while an update is on its way are announced by one more at the end, not one each.
+   */
+  announceChange(groupId: string, opts: { relayed?: boolean } = {}): Promise<void> {
+    if (!this.#d.announceChanges) return Promise.resolve();
+    const running = this.#announcing.get(groupId);
+    if (running) {
+      this.#announceAgain.add(groupId);
+      return running;
+    }
+    // Ours are owed until sent: a client that is not connected (`aviso join` exits once joined), or
+    // closes before it got there, sends them once its next connect() has taken the queue.
+    if (!opts.relayed) this.#d.store.commit({ meta: { [announceKey(groupId)]: '1' } });
+    if (!this.#live) return Promise.resolve();
+    const run = (async () => {
+      do {
+        this.#announceAgain.delete(groupId);
+        if (this.#stopped) return;
+        if (this.#d.store.getGroup(groupId)?.status !== 'member') break; // we left, or were removed
+        if (this.#d.store.getSenderKeyInfo(groupId)) {
+          await this.distributeAhead(groupId);
+          if (this.#stopped) return;
+          await this.send(groupId, { type: GROUP_UPDATE });
+        } else if (!opts.relayed) {
+          await this.#sends.run(() => this.#tellAdmins(groupId));
+        }
+      } while (this.#announceAgain.has(groupId));
+      if (!opts.relayed) this.#d.store.commit({ meta: { [announceKey(groupId)]: '' } });
+    })()
+      .catch((err: unknown) => {
+        // The others learn at their next poll; the change itself is in the log.
+        this.#d.logger.info({ groupId, ...errInfo(err) }, 'group update not sent');
+      })
+      .finally(() => this.#announcing.delete(groupId));
+    this.#announcing.set(groupId, run);
+    return run;
+  }
+
+  /** The group update of a member without a sender key: 1:1, to a few admins (announceChange). */
+  async #tellAdmins(groupId: string): Promise<void> {
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member') return;
+    const state = rec.state;
+    const me = this.#d.account.record.accountId;
+    const removed = readRemoved(this.#d.store, groupId);
+    const refusals = this.#refusals(groupId, state);
+    const admins = Object.values(state.members)
+      .filter((m) => m.role === 'admin' && m.accountId !== me && !removed.has(m.accountId) && refusals.keys.get(m.accountId) !== undefined)
+      .map((m) => m.accountId)
+      .slice(0, ANNOUNCE_ADMINS);
+    // Sessions through a group send token, as for SKDMs: the relay is not shown who fetched whose keys.
+    const devices = this.#devices(admins);
+    const noSession = admins.filter((a) => devices.get(a)!.length === 0);
+    if (noSession.length > 0) await this.#fetchSessions(refusals, new Map(noSession.map((a) => [a, '*' as const])), await this.#endorsementsFor(groupId, state.version));
+    for (const admin of admins) {
+      const content = Content.parse({ v: 1, sentAt: this.#d.clock.next(), body: { type: GROUP_UPDATE, groupId, groupVersion: state.version, groupHeadHash: state.headHash } });
+      await this.#sendToMember(refusals, admin, content);
+    }
+  }
+
+  /** Connected, with the queue taken: sends the group updates still owed (announceChange). */
+  goLive(): void {
+    this.#live = true;
+    for (const rec of this.#d.store.listGroups()) if (rec.status === 'member' && this.#d.store.getMeta(announceKey(rec.groupId))) void this.announceChange(rec.groupId);
+  }
+
+  /** Ends the background work (distribution, group updates) at its next step: the client is closing. */
+  stop(): void {
+    this.#stopped = true;
+    this.#live = false;
   }
 
   /** One step: sessions and SKDMs for up to AHEAD_STEP_MEMBERS members; undefined when nobody is left. */
