@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AvisoClient } from '@aviso/client';
 import { RelayProcess } from '../support/relay.js';
 import { MemberHost } from '../../packages/agent/src/host.js';
 import { profileFor } from '../../packages/agent/src/profile.js';
@@ -125,6 +126,39 @@ describe('a member host on a real relay', () => {
     } finally {
       await rosaHost.closeAll();
       await luisHost.closeAll();
+    }
+  });
+
+  it('a long offline drain is told as catching-up, ending after the alerts it brought', async () => {
+    const rosa = await AvisoClient.open({ dataDir: join(home, 'drain-rosa') });
+    // Progress after every run of envelopes (50), so a drain of 55 alerts (the relay lets a sender burst 60) reports on the way.
+    const ana = await AvisoClient.open({ dataDir: join(home, 'drain-ana'), drainProgressMs: 0, groupSyncIntervalMs: 0 });
+    try {
+      await rosa.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+      const group = await rosa.createGroup({ title: 'Westlake', displayName: 'Rosa' });
+      await ana.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+      const anaGroup = await ana.join(await group.createInvite({ expiresInSeconds: 3600, maxUses: 1, requireApproval: false }), { displayName: 'Ana' });
+      await group.sync();
+      for (let i = 0; i < 55; i++) await group.sendAlert({ kind: 'other', severity: 'info', title: `report ${i}`, requestAck: false });
+
+      const events: FeedEvent[] = [];
+      const feed = new LiveFeed(ana, { describe: (p) => ({ code: p.kind, message: p.kind }), onFatal: () => undefined });
+      feed.on((e) => events.push(e));
+      await feed.watch([anaGroup]);
+      await connectAndDrain(ana, { timeoutSeconds: 60 });
+      await feed.settled();
+      const progress = events.filter((e) => e.type === 'catching-up');
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(progress.slice(0, -1).every((e) => e['complete'] === false)).toBe(true);
+      expect(progress.at(-1)).toMatchObject({ complete: true });
+      expect(progress.at(-1)!['done']).toBeGreaterThanOrEqual(55);
+      // "Caught up" comes after every alert the drain surfaced, never before one of them.
+      const last = events.indexOf(progress.at(-1)!);
+      expect(events.slice(0, last).filter((e) => e.type === 'alert')).toHaveLength(55);
+      await feed.close();
+    } finally {
+      await ana.close();
+      await rosa.close();
     }
   });
 

@@ -31,6 +31,8 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
   const [groups, setGroups] = useState<GroupView[]>([]);
   const [screen, setScreen] = useState<Screen>({ name: 'board' });
   const [online, setOnline] = useState(true);
+  /** Envelopes taken so far while the host drains a backlog (the feed's catching-up), else undefined. */
+  const [catchingUp, setCatchingUp] = useState<number | undefined>();
   const [now, setNow] = useState(Date.now());
   const [settings, setSettingsState] = useState<Settings>(loadSettings);
   const settingsRef = useRef(settings);
@@ -103,6 +105,8 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           setAlerts((list) => withLiveAlert(list, e, meRef.current));
           announce(String(e['severity']), settingsRef.current, t(langRef.current, 'notify.text'));
         }
+        // A long drain after the host was offline: say so (its alerts come as 'alert' events meanwhile).
+        if (e.type === 'catching-up') return setCatchingUp(e['complete'] === true ? undefined : Number(e['done']));
         // The views are the truth; 'locked' reads the profile again (the unlock screen).
         if (e.type === 'locked') void refresh();
         else if (e.type !== 'connection' && e.type !== 'hello') void refresh(ALERT_EVENTS.has(e.type) ? 'alerts' : 'views');
@@ -186,6 +190,11 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
         {!online && (
           <span class="offline" role="status">
             {tr('app.lostHost')}
+          </span>
+        )}
+        {online && catchingUp !== undefined && (
+          <span class="catching-up" role="status">
+            {tr('app.catchingUp', { done: catchingUp })}
           </span>
         )}
         <button class="small" onClick={() => setLang(lang === 'es' ? 'en' : 'es')} title={tr('lang.change')} lang={lang === 'es' ? 'en' : 'es'}>

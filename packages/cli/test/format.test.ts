@@ -105,6 +105,8 @@ describe('the live view', () => {
     );
     expect(describeEvent({ type: 'retract', alertId: '2cdb2af6-e584', from: 'x', fromName: 'Rosa', reason: 'false alarm' }, now)).toBe('2:00 PM RETRACTED [2cdb2af6] by Rosa: false alarm');
     expect(describeEvent({ type: 'expired', alertId: '2cdb2af6-e584', group: 'Eastside' }, now)).toBe('2:00 PM expired [2cdb2af6] in Eastside');
+    expect(describeEvent({ type: 'catching-up', done: 1200, pending: 40, complete: false }, now)).toBe('2:00 PM catching up: 1,200 messages taken so far');
+    expect(describeEvent({ type: 'catching-up', done: 1, pending: 0, complete: true }, now)).toBe('2:00 PM caught up: 1 message taken while offline');
   });
 
   it('keeps hostile text from driving the terminal: no escape, control or line break in any rendered line', () => {

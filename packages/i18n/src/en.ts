@@ -34,6 +34,7 @@ export const en = {
   'app.connection.open': 'Connected',
   'app.connection.connecting': 'Connecting…',
   'app.connection.closed': 'Offline, trying again',
+  'app.catchingUp': 'Catching up on what came while this computer was offline: {done, plural, one {# message} other {# messages}} so far…',
   'app.lostHost': 'The Aviso app on this computer stopped. Start it again with: npm run app',
   'app.back': 'Back',
   'app.error': 'Something went wrong: {message}',

@@ -153,6 +153,9 @@ export class LiveFeed {
         this.#emit({ type: 'group', groupId: g.id, group: g.title, event: e.type, accountId: e.accountId, version: e.version }, { group: g });
       });
     });
+    // A long offline drain (the SDK's drain-progress), in order with the alerts it surfaces: a front
+    // end says "catching up" instead of looking idle, and "caught up" once it is.
+    this.#listen('drain-progress', (p) => this.enqueue(async () => this.#emit({ type: 'catching-up', done: p.done, pending: p.pending, complete: p.complete })));
     this.#listen('connection', (state) => {
       if (this.#ready && this.#connection !== state) this.#emit({ type: 'connection', state });
       this.#connection = state;

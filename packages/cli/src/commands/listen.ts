@@ -22,6 +22,8 @@ const CLEAR = '\x1b[H\x1b[2J';
 const CRITICAL_ON = '\x1b[1;31m';
 const CRITICAL_OFF = '\x1b[0m';
 const BELL = '\x07';
+/** Piped output: at most one "catching up" line this often while a drain runs (the last one always). */
+const CATCHING_UP_LINE_MS = 2000;
 
 // What `listen` does; its name, help and flags are in ../catalog/sessions.ts.
 export async function listen(ctx: Context, args: Parsed): Promise<void> {
@@ -62,6 +64,9 @@ class ListenSession {
   #onScreen = false;
   /** While waiting for a relay that is down: the board's state words and why (before the feed exists). */
   #waiting: { state: string; why?: string } | undefined;
+  /** Envelopes taken so far while a long offline drain runs (the feed's catching-up), for the board's state. */
+  #catchingUp: number | undefined;
+  #catchingUpLine = 0;
 
   constructor(private readonly ctx: Context) {
     this.#mode = ctx.out.json ? 'json' : ctx.io.stdoutIsTTY ? 'screen' : 'lines';
@@ -215,6 +220,16 @@ class ListenSession {
       case 'warning':
         if (event['code'] === 'ALERT_DROPPED' && id) this.#board.retract(id, say('cli.board.senderRemoved'));
         break;
+      case 'catching-up': {
+        const complete = event['complete'] === true;
+        this.#catchingUp = complete ? undefined : Number(event['done']);
+        // Piped, a long drain is a line every few seconds and one at the end, not four a second.
+        if (this.#mode === 'lines' && !complete && Date.now() - this.#catchingUpLine < CATCHING_UP_LINE_MS) return;
+        this.#catchingUpLine = Date.now();
+        // On the terminal, the board's state says it before listen is ready (the drain runs first).
+        if (this.#mode === 'screen') return this.#draw();
+        break;
+      }
     }
     this.#emit(event);
   }
@@ -265,7 +280,7 @@ class ListenSession {
 
   #draw(): void {
     const waiting = this.#waiting;
-    const state = waiting?.state ?? connectionLabel(this.#feed?.connection ?? 'connecting');
+    const state = waiting?.state ?? (this.#catchingUp === undefined ? connectionLabel(this.#feed?.connection ?? 'connecting') : say('cli.connection.catchingUp', { done: this.#catchingUp }));
     const header = say('cli.board.headerState', { profile: this.ctx.profile.name, state });
     // Waiting for the relay, the board shows no alerts list at all: an empty one would read "no
     // alerts yet" to someone who cannot know whether there are any.

@@ -206,6 +206,8 @@ export function describeEvent(e: JsonObject, now: number, label?: (accountId: st
       return say('cli.event.warning', { time, message: warning ? terminalText(warning(String(e['message'] ?? ''))) : str('message') });
     case 'ready':
       return say('cli.event.ready', { time });
+    case 'catching-up':
+      return say(e['complete'] === true ? 'cli.event.caughtUp' : 'cli.event.catchingUp', { time, done: Number(e['done']) });
     default:
       return `${time} ${e.type}`;
   }

@@ -17,6 +17,7 @@ export const cliBoard = {
   'cli.connection.closed': 'offline, trying again',
   'cli.connection.reconnecting': 'reconnecting',
   'cli.connection.open': 'connected',
+  'cli.connection.catchingUp': 'catching up ({done, plural, one {# message} other {# messages}} so far)',
   'cli.handedOver': 'aviso listen: the Aviso app took over profile "{profile}"; it shows the same alerts. Stopping here.',
   'cli.warning.alertDropped': 'alert {id} was dropped: its sender was removed from the group',
   'cli.warning.identityChanged': 'the safety number with {account} changed; nothing more goes to them until you compare it (`aviso verify {short}`) and run `aviso accept {short}`',
@@ -31,4 +32,6 @@ export const cliBoard = {
   'cli.event.connection': '{time} connection: {state}',
   'cli.event.warning': '{time} warning: {message}',
   'cli.event.ready': '{time} listening (caught up); Ctrl-C to stop',
+  'cli.event.catchingUp': '{time} catching up: {done, plural, one {# message} other {# messages}} taken so far',
+  'cli.event.caughtUp': '{time} caught up: {done, plural, one {# message} other {# messages}} taken while offline',
 } as const;

@@ -18,6 +18,7 @@ export const cliBoard = {
   'cli.connection.closed': 'sin conexión, intentando otra vez',
   'cli.connection.reconnecting': 'reconectando',
   'cli.connection.open': 'conectado',
+  'cli.connection.catchingUp': 'poniéndote al día ({done, plural, one {# mensaje} other {# mensajes}} hasta ahora)',
   'cli.handedOver': 'aviso listen: la app de Aviso tomó el perfil «{profile}»; muestra las mismas alertas. Aquí se detiene.',
   'cli.warning.alertDropped': 'se descartó la alerta {id}: sacaron del grupo a quien la mandó',
   'cli.warning.identityChanged': 'cambió el número de seguridad con {account}; no se le manda nada más hasta que lo compares (`aviso verify {short}`) y corras `aviso accept {short}`',
@@ -32,4 +33,6 @@ export const cliBoard = {
   'cli.event.connection': '{time} conexión: {state}',
   'cli.event.warning': '{time} aviso: {message}',
   'cli.event.ready': '{time} escuchando (al día); Ctrl-C para salir',
+  'cli.event.catchingUp': '{time} poniéndote al día: {done, plural, one {# mensaje recibido} other {# mensajes recibidos}} hasta ahora',
+  'cli.event.caughtUp': '{time} al día: {done, plural, one {# mensaje recibido} other {# mensajes recibidos}} mientras no estabas conectado',
 } as const satisfies Record<keyof typeof en, string>;
