@@ -1,7 +1,8 @@
 import { LIMITS, ProtocolError } from '@aviso/protocol';
 import { parseSentMessage, type ParsedSentMessage } from './sent-message-format.js';
 
-const ACI_STRING = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** An ACI as the reader prints it: a lowercase UUID with dashes. */
+const ACI_LENGTH = 36;
 
 /** libsignal's `messageForRecipient` prepends this byte: the "original" sealed sender v2 ReceivedMessage version. */
 const RECEIVED_MESSAGE_VERSION = 0x22;
@@ -62,8 +63,8 @@ export function splitSentMessage(body: Uint8Array<ArrayBuffer>): SplitSentMessag
   // Each recipient once: a repeated one comes back with its devices merged (as libsignal does).
   for (const r of message.recipients) {
     const serviceIdString = r.serviceId;
-    // An ACI is its bare lowercase UUID, a PNI `PNI:<uuid>` (as libsignal prints them).
-    if (!ACI_STRING.test(serviceIdString)) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
+    // The reader prints an ACI as its bare UUID (36 characters) and a PNI as `PNI:<uuid>`, as libsignal does.
+    if (serviceIdString.length !== ACI_LENGTH) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
     const n = r.deviceIds.length;
     if (n === 0 || n !== r.registrationIds.length || (n > 1 && new Set(r.deviceIds).size !== n)) {
       throw new ProtocolError('BAD_REQUEST', 'a recipient lists no device or a device twice');
