@@ -73,7 +73,6 @@ export function parseSentMessage(data: Uint8Array): ParsedSentMessage {
   const recipients: SentMessageRecipient[] = [];
   const excluded: string[] = [];
   const seen = new Map<string, SentMessageRecipient | null>();
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   for (let r = 0; r < count; r++) {
     if (at + idLen > end) throw new MalformedSentMessage('truncated');
     let prefix = '';
@@ -82,9 +81,8 @@ export function parseSentMessage(data: Uint8Array): ParsedSentMessage {
       if (kind === SERVICE_ID_KIND_PNI) prefix = 'PNI:';
       else if (kind !== SERVICE_ID_KIND_ACI) throw new MalformedSentMessage('unknown service id kind');
     }
-    // Only the UUID's 16 bytes in hex: the whole message in hex would be four times the work.
-    const hex = bytes.toString('hex', at + idLen - 16, at + idLen);
-    const serviceId = `${prefix}${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    const uuid = uuidText(data, at + idLen - 16);
+    const serviceId = prefix === '' ? uuid : prefix + uuid;
     at += idLen;
     const deviceIds: number[] = [];
     const registrationIds: number[] = [];
@@ -130,4 +128,23 @@ export function parseSentMessage(data: Uint8Array): ParsedSentMessage {
   }
   if (end - at < PUBLIC_KEY_LEN) throw new MalformedSentMessage('no shared part');
   return { recipients, excluded, offsetOfSharedData: at };
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+const UUID_TEXT = Buffer.alloc(36);
+
+/**
+ * The 16 bytes at `at` as a lowercase UUID with dashes, as libsignal prints an ACI. Written into a
+ * scratch buffer and read out once: one flat string per recipient, where a template of hex slices
+ * makes five slices, a rope of their joins, and the flat copy the first Map lookup needs.
+ */
+function uuidText(data: Uint8Array, at: number): string {
+  let o = 0;
+  for (let k = 0; k < 16; k++) {
+    if (k === 4 || k === 6 || k === 8 || k === 10) UUID_TEXT[o++] = 0x2d; // '-'
+    const b = data[at + k]!;
+    UUID_TEXT[o++] = HEX_DIGITS[b >> 4]!;
+    UUID_TEXT[o++] = HEX_DIGITS[b & 15]!;
+  }
+  return UUID_TEXT.toString('latin1', 0, 36);
 }
