@@ -240,8 +240,13 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       await inspector.call('Profiler.enable');
       await inspector.call('Profiler.start');
       await avisoPhase();
-      profile = summarizeProfile((await inspector.call<{ profile: CpuProfile }>('Profiler.stop')).profile);
+      const raw = (await inspector.call<{ profile: CpuProfile }>('Profiler.stop')).profile;
       inspector.close();
+      profile = summarizeProfile(raw);
+      // The whole profile too, for support/profile-top.ts or a DevTools flame chart.
+      const file = join(tmpdir(), 'aviso-bench-throughput-relay.cpuprofile');
+      writeFileSync(file, JSON.stringify(raw));
+      log(`  relay profile written to ${file}`);
     }
     const final = queueRows(relayData);
     if (final.envelopes !== 0 || final.sharedPayloads !== 0) throw new Error(`the relay still stores ${final.envelopes} envelopes`);

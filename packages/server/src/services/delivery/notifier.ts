@@ -15,7 +15,11 @@ export type MessageListener = (stored?: QueuedMessage) => boolean;
  * already holds in memory so a connection with room can push it without reading it back.
  */
 export class MessageNotifier {
-  private readonly listeners = new Map<string, Set<MessageListener>>();
+  /**
+   * account id → device id → listeners. Two lookups rather than one `${account}.${device}` key: a
+   * group send looks up every recipient device, and a key string built per envelope is garbage.
+   */
+  private readonly listeners = new Map<string, Map<number, Set<MessageListener>>>();
   private burstEnds: (() => void)[] | undefined;
 
   /**
@@ -42,13 +46,17 @@ export class MessageNotifier {
   }
 
   subscribe(accountId: string, deviceId: number, listener: MessageListener): () => void {
-    const key = `${accountId}.${deviceId}`;
-    let set = this.listeners.get(key);
-    if (set === undefined) this.listeners.set(key, (set = new Set()));
+    let devices = this.listeners.get(accountId);
+    if (devices === undefined) this.listeners.set(accountId, (devices = new Map()));
+    let set = devices.get(deviceId);
+    if (set === undefined) devices.set(deviceId, (set = new Set()));
     set.add(listener);
+    const ofAccount = devices;
     return () => {
       set.delete(listener);
-      if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
+      if (set.size > 0 || ofAccount.get(deviceId) !== set) return;
+      ofAccount.delete(deviceId);
+      if (ofAccount.size === 0 && this.listeners.get(accountId) === ofAccount) this.listeners.delete(accountId);
     };
   }
 
@@ -57,11 +65,11 @@ export class MessageNotifier {
    * its envelope only if someone is there, and hands it over with `notifyListeners`.
    */
   listenersOf(accountId: string, deviceId: number): ReadonlySet<MessageListener> | undefined {
-    return this.listeners.get(`${accountId}.${deviceId}`);
+    return this.listeners.get(accountId)?.get(deviceId);
   }
 
   notify(accountId: string, deviceId: number, stored?: QueuedMessage): void {
-    const set = this.listeners.get(`${accountId}.${deviceId}`);
+    const set = this.listeners.get(accountId)?.get(deviceId);
     if (set !== undefined) notifyListeners(set, stored);
   }
 }

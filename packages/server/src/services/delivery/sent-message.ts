@@ -1,8 +1,8 @@
-// Not re-exported from the package index (0.103); the dist module is its public entry.
-import SealedSenderMultiRecipientMessage from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
 import { LIMITS, ProtocolError } from '@aviso/protocol';
+import { parseSentMessage, type ParsedSentMessage } from './sent-message-format.js';
 
-const ACI_STRING = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** An ACI as the reader prints it: a lowercase UUID with dashes. */
+const ACI_LENGTH = 36;
 
 /** libsignal's `messageForRecipient` prepends this byte: the "original" sealed sender v2 ReceivedMessage version. */
 const RECEIVED_MESSAGE_VERSION = 0x22;
@@ -40,33 +40,31 @@ export type GroupSendMessage = Pick<SplitSentMessage, 'recipients' | 'shared' | 
 
 /**
  * Parses a SentMessage into its recipients (ACIs only, each device once) and the shared part every
- * recipient's ReceivedMessage ends with. Anything libsignal rejects, or we do, is BAD_REQUEST.
+ * recipient's ReceivedMessage ends with. Anything libsignal rejects, or we do, is BAD_REQUEST. Read
+ * by sent-message-format.ts, not libsignal's parser: see there why, and how the two are kept in step.
  */
 export function splitSentMessage(body: Uint8Array<ArrayBuffer>): SplitSentMessage {
-  let message: SealedSenderMultiRecipientMessage;
+  let message: ParsedSentMessage;
   try {
-    message = new SealedSenderMultiRecipientMessage(body);
+    message = parseSentMessage(body);
   } catch (err) {
     throw new ProtocolError('BAD_REQUEST', 'malformed multi-recipient message', { cause: err });
   }
-  const sharedAt = message._offsetOfSharedData;
+  const sharedAt = message.offsetOfSharedData;
   const shared = body.subarray(sharedAt);
-  const map = message._recipientMap;
   // Every recipient's prefix is a view into one buffer: one allocation per send, not one per member.
-  // (Loops over the map's keys: a 1,000-member send builds no array of entries.)
   let prefixBytes = 0;
-  for (const key in map) prefixBytes += 1 + (map[key]?.rangeLen ?? 0);
+  for (const r of message.recipients) prefixBytes += 1 + r.rangeLen;
   const prefixes = Buffer.allocUnsafeSlow(prefixBytes);
   const source = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let at = 0;
   const recipients: GroupSendRecipient[] = [];
   const serviceIds: string[] = [];
-  // Each recipient once: libsignal keys the map by service id, so a repeated one cannot come through twice.
-  for (const serviceIdString in map) {
-    const r = map[serviceIdString]!;
-    // libsignal prints an ACI as its bare lowercase UUID and a PNI as `PNI:<uuid>`: the string says
-    // which it is without a native parse per recipient.
-    if (!ACI_STRING.test(serviceIdString)) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
+  // Each recipient once: a repeated one comes back with its devices merged (as libsignal does).
+  for (const r of message.recipients) {
+    const serviceIdString = r.serviceId;
+    // The reader prints an ACI as its bare UUID (36 characters) and a PNI as `PNI:<uuid>`, as libsignal does.
+    if (serviceIdString.length !== ACI_LENGTH) throw new ProtocolError('BAD_REQUEST', 'recipients must be ACIs');
     const n = r.deviceIds.length;
     if (n === 0 || n !== r.registrationIds.length || (n > 1 && new Set(r.deviceIds).size !== n)) {
       throw new ProtocolError('BAD_REQUEST', 'a recipient lists no device or a device twice');
@@ -82,25 +80,6 @@ export function splitSentMessage(body: Uint8Array<ArrayBuffer>): SplitSentMessag
     recipients.push({ accountId: serviceIdString, devices, prefix });
     serviceIds.push(serviceIdString);
   }
-  const firstKey = serviceIds[0];
-  const first = firstKey === undefined ? undefined : map[firstKey];
-  if (first === undefined || recipients[0] === undefined) throw new ProtocolError('BAD_REQUEST', 'no recipients');
-  assertSplitMatchesLibsignal(message, first, recipients[0].prefix, shared);
+  if (recipients.length === 0) throw new ProtocolError('BAD_REQUEST', 'no recipients');
   return { recipients, serviceIds, shared, head: body.subarray(0, sharedAt) };
-}
-
-/**
- * We store prefix and shared part apart instead of calling `messageForRecipient` per recipient (that
- * copies the whole shared part each time). Checking one recipient per send against libsignal keeps
- * the split honest if a libsignal upgrade changes the layout: the send fails instead of storing garbage.
- */
-function assertSplitMatchesLibsignal(
-  message: SealedSenderMultiRecipientMessage,
-  recipient: Parameters<SealedSenderMultiRecipientMessage['messageForRecipient']>[0],
-  prefix: Uint8Array,
-  shared: Uint8Array,
-): void {
-  const expected = message.messageForRecipient(recipient);
-  const ours = Buffer.concat([prefix, shared]);
-  if (!ours.equals(expected)) throw new Error('sealed sender v2 layout differs from libsignal messageForRecipient');
 }
