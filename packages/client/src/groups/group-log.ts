@@ -439,9 +439,9 @@ export class GroupLog {
   }
 
   /** Whether this member is an admin of a group whose log grew by CHECKPOINT_EVERY since its last checkpoint. */
-  #checkpointDue(state: GroupState): boolean {
+  #checkpointDue(state: GroupState, keys: GroupKeys): boolean {
     if (state.version - (state.checkpointVersion ?? 0) < this.#every) return false;
-    const mine = this.#keysFor(this.record(state.groupId).masterKey).pseudonym(this.#d.account.record.accountId);
+    const mine = keys.pseudonym(this.#d.account.record.accountId);
     return state.members[mine]?.role === 'admin' && !isLegacyState(state);
   }
 
@@ -449,10 +449,14 @@ export class GroupLog {
    * Appends a checkpoint if one is due (built on the freshly synced state). A race with another
    * admin is an ordinary GROUP_CONFLICT, retried once by `change` and then dropped.
    */
-  async #checkpointIfDue(groupId: string): Promise<void> {
-    if (!this.#checkpointDue(this.record(groupId).state)) return;
+  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }): Promise<void> {
+    if (!current) {
+      const rec = this.record(groupId);
+      current = { state: rec.state, keys: this.keysOf(groupId, rec) };
+    }
+    if (!this.#checkpointDue(current.state, current.keys)) return;
     try {
-      await this.change(groupId, (state) => (this.#checkpointDue(state) ? [{ type: 'checkpoint', stateHash: stateHashOf(state) }] : []));
+      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state) }] : []));
     } catch (err) {
       if (err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') return;
       throw err;
@@ -460,10 +464,10 @@ export class GroupLog {
   }
 
   /** Queues a background checkpoint after a commit that made one due; failures are logged, not thrown. */
-  #scheduleCheckpoint(groupId: string, state: GroupState): void {
-    if (this.#checkpointing.has(groupId) || !this.#checkpointDue(state)) return;
+  #scheduleCheckpoint(groupId: string, state: GroupState, keys: GroupKeys): void {
+    if (this.#checkpointing.has(groupId) || !this.#checkpointDue(state, keys)) return;
     this.#checkpointing.add(groupId);
-    void this.#checkpointIfDue(groupId)
+    void this.#checkpointIfDue(groupId, { state, keys })
       .catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'background checkpoint failed'))
       .finally(() => this.#checkpointing.delete(groupId));
   }
@@ -481,7 +485,7 @@ export class GroupLog {
     for (const e of events) this.#d.events.emit('group', e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.events.emit('group', { groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
-    if (status === 'member') this.#scheduleCheckpoint(rec.groupId, state);
+    if (status === 'member') this.#scheduleCheckpoint(rec.groupId, state, keys);
   }
 
   /**
