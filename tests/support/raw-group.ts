@@ -10,6 +10,9 @@ import {
   RegisterResponse,
   RelayInfo,
   ROUTES,
+  checkpointState,
+  emptySnapshot,
+  SnapshotBuilder,
   type GroupAction,
   type GroupChange,
 } from '@aviso/protocol';
@@ -133,6 +136,7 @@ export class RawGroup {
       body: { publicParams: b64(group.keys.publicParams), change },
     });
     group.advance(change);
+    group.#created = change;
     return group;
   }
 
@@ -151,11 +155,17 @@ export class RawGroup {
   }
 
   async createInvite(options: { maxUses: number; expiresInSeconds?: number }): Promise<RawInvite> {
+    const { action, invite } = this.inviteAction(options);
+    await this.appendAsAdmin([action]);
+    return invite;
+  }
+
+  /** A createInvite action with a fresh secret, not sent. */
+  inviteAction(options: { maxUses: number; expiresInSeconds?: number }): { action: GroupAction; invite: RawInvite } {
     const inviteSecret = randomBytes(32);
     const inviteId = b64(randomBytes(16));
     const { relayPassword, signingKey } = deriveInviteKeys(inviteSecret);
-    await this.appendAsAdmin([
-      {
+    const action: GroupAction = {
         type: 'createInvite',
         inviteId,
         passwordHash: b64(sha256(relayPassword)),
@@ -164,9 +174,8 @@ export class RawGroup {
         role: 'member',
         requireApproval: false,
         signingKey: b64(signingKey.getPublicKey().serialize()),
-      },
-    ]);
-    return { inviteId, inviteSecret, signingKey, password: b64(relayPassword) };
+      };
+    return { action, invite: { inviteId, inviteSecret, signingKey, password: b64(relayPassword) } };
   }
 
   setTitle(): Promise<void> {
@@ -200,6 +209,40 @@ export class RawGroup {
   advance(change: GroupChange): void {
     this.version = change.version;
     this.headHash = changeHash(change);
+    this.#snapshot?.apply(change, this.headHash);
+    if (change.actions[0]?.type === 'checkpoint') this.checkpointVersion = change.version;
+  }
+
+  #snapshot: SnapshotBuilder | undefined;
+  /** Version of the last checkpoint this group made (0: none). */
+  checkpointVersion = 0;
+
+  /**
+   * Follows the group's state with the protocol's SnapshotBuilder (what the relay runs), so the
+   * admin can write checkpoints as an admin's SDK would; call before the first change after create.
+   */
+  trackState(): void {
+    if (this.version !== 0) throw new Error('trackState right after create');
+    this.#snapshot = new SnapshotBuilder(emptySnapshot(this.groupId));
+    this.#snapshot.apply(this.#created!, this.headHash);
+  }
+
+  /** Stops following the state (before replaying changes on a copy of the relay's database). */
+  untrackState(): void {
+    this.#snapshot = undefined;
+  }
+
+  /** A checkpoint action naming the state at the head (trackState first). */
+  checkpointAction(): GroupAction {
+    if (!this.#snapshot) throw new Error('trackState first');
+    return { type: 'checkpoint', stateHash: b64(sha256(checkpointState(this.#snapshot.snapshot))) };
+  }
+
+  /** Appends a checkpoint through the relay when `every` changes passed since the last one. */
+  async checkpointIfDue(every: number): Promise<boolean> {
+    if (this.version - this.checkpointVersion < every) return false;
+    await this.appendAsAdmin([this.checkpointAction()]);
+    return true;
   }
 
   /** Follows changes others (the SDK clients under test) appended since our head. */
@@ -208,9 +251,9 @@ export class RawGroup {
       const res = await request(this.relay, 'GET', `${ROUTES.groupChanges.path(this.groupId)}?from=${this.version}&limit=1000`, ChangesResponse, {
         headers: { [GROUP_HEADERS.presentation]: this.adminPresentation },
       });
-      const last = res.changes.at(-1);
-      if (last) {
-        const { receivedAt: _receivedAt, ...change } = last;
+      for (const record of res.changes) {
+        if (record.version <= this.version) continue; // the head, served again
+        const { receivedAt: _receivedAt, ...change } = record;
         this.advance(change);
       }
       if (this.version >= res.currentVersion) return;
@@ -224,8 +267,12 @@ export class RawGroup {
     });
   }
 
-  inviteCode(invite: RawInvite, registrationToken: string): string {
+  #created: GroupChange | undefined;
+
+  /** The code for `invite`; `head`: with the admin's head in it (docs/groups.md "Checkpoints"), as the SDK writes it. */
+  inviteCode(invite: RawInvite, registrationToken: string, head = false): string {
     return encodeInviteCode({
+      ...(head ? { head: { version: this.version, hash: Buffer.from(this.headHash, 'base64').subarray(0, 16) } } : {}),
       relayUrl: this.relay.url,
       trustRootSha256: sha256(this.relay.trustRoot),
       masterKey: this.keys.masterKey,

@@ -24,6 +24,7 @@ describe('invite code vectors through the SDK', () => {
           inviteId: hex(Buffer.from(got.inviteId, 'base64')),
           inviteSecret: hex(got.inviteSecret),
           ...(got.registrationToken === undefined ? {} : { registrationToken: got.registrationToken }),
+          ...(got.head === undefined ? {} : { head: { version: got.head.version, hash: hex(got.head.hash) } }),
         }).toEqual(d);
         const x = v.derived!;
         // The SDK hands the invite id on as padded standard base64, as group changes carry it.
@@ -42,6 +43,7 @@ describe('invite code vectors through the SDK', () => {
           expect(Buffer.from(payload, 'base64url').toString('utf8')).toBe(v.payloadJson);
           const json = JSON.parse(v.payloadJson!) as Record<string, string>;
           for (const name of ['trustRootSha256', 'masterKey', 'inviteId', 'inviteSecret']) expect(json[name]).toMatch(/^[A-Za-z0-9_-]+$/);
+          if (d.head) expect((json as unknown as { head: { hash: string } }).head.hash).toMatch(/^[A-Za-z0-9_-]{22}$/);
         }
       } else {
         expect(v.errorCode).toBe('InviteCodeError');

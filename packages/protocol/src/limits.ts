@@ -32,6 +32,15 @@ export const LIMITS = {
   maxGroupMembers: 20000,
   /** Changes returned by one log fetch. */
   maxGroupChangesPerFetch: 1000,
+  /**
+   * A checkpoint's snapshot (docs/groups.md "Checkpoints"), its canonical JSON in UTF-8 bytes: above a
+   * full group (`maxGroupMembers`) with every blob at its limit. The relay refuses a checkpoint whose
+   * snapshot would be larger (`GROUP_CHANGE_INVALID`, reason `snapshot-too-large`); joins into such a
+   * group read the whole log.
+   */
+  maxCheckpointSnapshotBytes: 128 * 1024 * 1024,
+  /** Checkpoints the relay keeps per group, newest first; older snapshots are deleted. */
+  maxStoredCheckpoints: 4,
   /** Days of group auth credentials fetched at once (zkgroup allows 7). */
   maxAuthCredentialDays: 7,
   /** Body of one multi-recipient group send (SSv2 SentMessage): a 20,000-member group and a 32 KiB message. */

@@ -359,6 +359,7 @@ describe('the rules table in docs/groups.md', () => {
     setAttributes: () => ({ type: 'setAttributes', attributes: blob }),
     setAccess: () => ({ type: 'setAccess', membersCanInvite: true }),
     leave: () => ({ type: 'leave' }),
+    checkpoint: () => ({ type: 'checkpoint', stateHash: Buffer.alloc(32, 1).toString('base64') }),
   };
   const attempt = (g: TestGroup, actor: string, action: TestAction) => refusal(() => g.change(actor, [action]));
   /** A group where bob (a member) issued the invite `bobs`. */

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson, checkpointState, emptySnapshot, SnapshotBuilder } from '@aviso/protocol';
 import { describe, expect, test } from 'vitest';
 import { blob, groupUser, newInvite, TestGroup } from './group-helpers.js';
 import { testRelay } from './helpers.js';
@@ -33,12 +35,17 @@ describe('what a seized relay holds about groups', () => {
       ])).statusCode,
     ).toBe(200);
     expect((await group.append(alice, [{ type: 'remove', member: group.ct(carol), ban: false }])).statusCode).toBe(200);
+    // A checkpoint, so its stored snapshot is scanned too.
+    const snapshot = new SnapshotBuilder(emptySnapshot(group.id));
+    for (const c of group.log) snapshot.apply(c, createHash('sha256').update(canonicalJson(c)).digest('base64'));
+    const stateHash = createHash('sha256').update(checkpointState(snapshot.snapshot)).digest('base64');
+    expect((await group.append(alice, [{ type: 'checkpoint', stateHash }])).statusCode).toBe(200);
     expect((await group.changes(bob, 0)).statusCode).toBe(200);
     expect((await group.changes(carol, 0)).statusCode).toBe(403);
 
     const sqlite = relay.ctx.storage.db.$client;
     const tables = (sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'group%'").all() as { name: string }[]).map((t) => t.name);
-    expect(tables.sort()).toEqual(['group_banned', 'group_changes', 'group_invites', 'group_members', 'group_pending', 'groups']);
+    expect(tables.sort()).toEqual(['group_banned', 'group_changes', 'group_checkpoints', 'group_invites', 'group_members', 'group_pending', 'groups']);
     const forms = [alice, bob, carol, dave].flatMap((u) => accountIdForms(u.accountId));
     let cells = 0;
     for (const table of tables) {

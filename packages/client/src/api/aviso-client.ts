@@ -115,6 +115,12 @@ export interface AvisoClientOptions {
    * (only a key the user marked verified blocks), with an 'identity-changed' event: the old behaviour.
    */
   identityChanges?: IdentityPolicy;
+  /**
+   * An admin's client writes a group checkpoint when the log grew by this many changes since the
+   * last one, and before it creates an invite if the last one is that far behind (docs/groups.md
+   * "Checkpoints"). Default `CHECKPOINT_EVERY` (1,000); smaller values are for tests.
+   */
+  checkpointEvery?: number;
 }
 
 /** A verified change to a group (or the relay refusing us: 'removed-from-group' without an actor). */
@@ -247,7 +253,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     const certificates = new SenderCertificates(store, account);
     this.#direct = new DirectSender({ store, account, crypto, devices, certificates, events, logger });
     const auth = new GroupAuth(account);
-    this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger });
+    this.#log = new GroupLog({ store, identityKeyPair: local.identityKeyPair, account, auth, events, logger, checkpointEvery: opts.checkpointEvery });
     this.#sender = new GroupSender({ store, log: this.#log, auth, account, certificates, crypto, devices, direct: this.#direct, clock: this.#clock, events, logger, ...(opts.alertSyncWaitMs === undefined ? {} : { alertSyncWaitMs: opts.alertSyncWaitMs }), announceChanges: opts.announceChanges ?? true });
     this.#receiver = new GroupReceiver({ store, log: this.#log, sender: this.#sender, direct: this.#direct, clock: this.#clock, events, logger });
     this.#book = new AlertBook(store, events, logger);

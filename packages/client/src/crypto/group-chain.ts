@@ -20,6 +20,7 @@ import {
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
 import { openAttributes, openDisplayName } from './group-blobs.js';
+import { stateHashOf } from './group-checkpoint.js';
 import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
 
 /**
@@ -68,7 +69,7 @@ export interface GroupChangeEvent {
  * Why a served change was refused. Since protocol 2 the relay makes the same checks before it stores
  * a change, so each of these means the relay misbehaved (RelayMisbehaviourError).
  */
-export type GroupVerificationReason = AuthenticityFailure | 'malformed-change' | 'actor-mismatch' | 'rule-violation' | 'unknown-member';
+export type GroupVerificationReason = AuthenticityFailure | 'malformed-change' | 'actor-mismatch' | 'rule-violation' | 'unknown-member' | 'invite-head-mismatch';
 
 /** Why an entering change's identity proof did not verify (the member is then unverified). */
 export type IdentityProofFailure = 'proof-undecryptable' | 'actor-mismatch' | 'bad-binding';
@@ -166,11 +167,19 @@ function verifySignature(publicKeyB64: string, message: string, signatureB64: st
 function identityOf(keys: GroupKeys, c: GroupChange, accountId: string): { identityKey: string } | { failure: IdentityProofFailure } {
   const entering = enteringAction(c);
   if (!entering || c.proof === undefined) return { failure: 'proof-undecryptable' };
-  const proof = ChangeProof.safeParse(keys.openJson(c.proof));
+  return identityFromProof(keys, c.proof, c.actor, entering.signingKey, accountId);
+}
+
+/**
+ * The identity key an encrypted proof binds to `actor` and its signing key (one blob decrypt and one
+ * signature check), or why it does not: for entering changes and for a checkpoint's members alike.
+ */
+export function identityFromProof(keys: GroupKeys, proofBlob: string, actor: string, signingKey: string | undefined, accountId: string): { identityKey: string } | { failure: IdentityProofFailure } {
+  const proof = ChangeProof.safeParse(keys.openJson(proofBlob));
   if (!proof.success) return { failure: 'proof-undecryptable' };
   const p = proof.data;
   if (p.actorAci !== accountId) return { failure: 'actor-mismatch' };
-  if (!verifySignature(p.actorIdentityKey, memberBindingMessage(keys.groupId, c.actor, entering.signingKey), p.binding)) return { failure: 'bad-binding' };
+  if (signingKey === undefined || !verifySignature(p.actorIdentityKey, memberBindingMessage(keys.groupId, actor, signingKey), p.binding)) return { failure: 'bad-binding' };
   return { identityKey: p.actorIdentityKey };
 }
 
@@ -231,6 +240,8 @@ export class ChainVerifier {
         // No `now`: a client replaying the log checks the signed `at` against the head's and the invite's expiry.
         authenticity: { groupId: keys.groupId, headHash: state.headHash, headAt: state.headAt, verify: verifySignature },
         authorizeInvite: () => {},
+        // A checkpoint must name the state this member verified itself (docs/groups.md "Checkpoints").
+        stateHash: () => stateHashOf(state),
       });
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -334,8 +345,16 @@ export class ChainVerifier {
       });
       s.invites[id] = value;
     };
-    const setScalars = (patch: Partial<Pick<GroupState, 'title' | 'description' | 'announcementsOnly' | 'retentionSeconds' | 'membersCanInvite'>>) => {
-      const before = { title: s.title, description: s.description, announcementsOnly: s.announcementsOnly, retentionSeconds: s.retentionSeconds, membersCanInvite: s.membersCanInvite };
+    const setScalars = (patch: Partial<Pick<GroupState, 'title' | 'description' | 'announcementsOnly' | 'retentionSeconds' | 'membersCanInvite' | 'attributes' | 'checkpointVersion'>>) => {
+      const before = {
+        title: s.title,
+        description: s.description,
+        announcementsOnly: s.announcementsOnly,
+        retentionSeconds: s.retentionSeconds,
+        membersCanInvite: s.membersCanInvite,
+        attributes: s.attributes,
+        checkpointVersion: s.checkpointVersion,
+      };
       undo.push(() => Object.assign(s, before));
       Object.assign(s, patch);
     };
@@ -349,7 +368,7 @@ export class ChainVerifier {
         case 'member.put': {
           const before = s.members[e.member];
           if (before) {
-            setMember(e.member, { ...before, role: e.role, inviteId: e.inviteId, ...(e.profile === undefined ? {} : { displayName: displayName(e.profile) }) });
+            setMember(e.member, { ...before, role: e.role, inviteId: e.inviteId, ...(e.profile === undefined ? {} : { displayName: displayName(e.profile), profile: e.profile }) });
           } else if (e.member === c.actor) {
             setMember(e.member, {
               accountId: actorAci,
@@ -358,6 +377,9 @@ export class ChainVerifier {
               identityKey,
               signingKey: e.signingKey,
               inviteId: e.inviteId,
+              entered: c.version,
+              profile: e.profile,
+              proof: c.proof,
             });
           } else {
             const pending = s.pending[e.member] ?? approved.get(e.member);
@@ -369,6 +391,9 @@ export class ChainVerifier {
               identityKey: pending.identityKey,
               signingKey: pending.signingKey,
               inviteId: e.inviteId,
+              entered: pending.entered,
+              profile: pending.profile,
+              proof: pending.proof,
             });
           }
           break;
@@ -377,7 +402,7 @@ export class ChainVerifier {
           setMember(e.member, undefined);
           break;
         case 'pending.put':
-          setPending(e.member, { accountId: actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey, signingKey: e.signingKey });
+          setPending(e.member, { accountId: actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey, signingKey: e.signingKey, entered: c.version, profile: e.profile, proof: c.proof });
           break;
         case 'pending.delete':
           setPending(e.member, undefined);
@@ -408,11 +433,14 @@ export class ChainVerifier {
         case 'attributes.set': {
           // Every attribute is replaced: a blob without retentionSeconds goes back to the default.
           const a = openAttributes(keys, e.attributes);
-          setScalars({ title: a.title, description: a.description, announcementsOnly: a.announcementsOnly, retentionSeconds: a.retentionSeconds });
+          setScalars({ title: a.title, description: a.description, announcementsOnly: a.announcementsOnly, retentionSeconds: a.retentionSeconds, attributes: e.attributes });
           break;
         }
         case 'access.set':
           setScalars({ membersCanInvite: e.membersCanInvite });
+          break;
+        case 'checkpoint.put':
+          setScalars({ checkpointVersion: c.version });
           break;
       }
     }

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { IdentityKeyPair } from '@signalapp/libsignal-client';
 import {
   ChangesResponse,
+  CheckpointResponse,
   ENDPOINTS,
   GROUP_HEADERS,
   inviteIdPathSegment,
   LIMITS,
+  parseSnapshot,
   RETENTION_LIMITS,
   type GroupChange,
   type Role,
@@ -24,11 +26,13 @@ import {
   type UnsignedAction,
 } from '../crypto/group-chain.js';
 import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
+import { isLegacyState, snapshotTextHash, stateHashOf } from '../crypto/group-checkpoint.js';
+import { stateFromSnapshot, verifySnapshotBindings } from '../crypto/group-snapshot-state.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
 import type { AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
-import { toBase64 } from '../util/bytes.js';
+import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
 import { errInfo, type Logger } from '../util/logger.js';
 import { SerialQueue } from '../util/serial-queue.js';
@@ -36,7 +40,7 @@ import type { RelayHttp } from '../transport/http.js';
 import type { GroupAuth } from './group-auth.js';
 import { headsMeta, type Heads } from './heads.js';
 import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
-import { encodeInviteCode, type InviteCode } from './invite-code.js';
+import { encodeInviteCode, INVITE_HEAD_HASH_BYTES, type InviteCode, type InviteHead } from './invite-code.js';
 
 export interface GroupLogEvents {
   group: GroupChangeEvent;
@@ -50,7 +54,12 @@ export interface GroupLogDeps {
   auth: GroupAuth;
   events: EventSink<GroupLogEvents>;
   logger: Logger;
+  /** An admin writes a checkpoint when the log grew by this many changes since the last one. Default CHECKPOINT_EVERY. */
+  checkpointEvery?: number | undefined;
 }
+
+/** Changes between checkpoints an admin's client writes (docs/groups.md "Checkpoints"). */
+export const CHECKPOINT_EVERY = 1000;
 
 export interface CreateGroupInput {
   title: string;
@@ -83,6 +92,12 @@ interface Fetched {
   error?: GroupVerificationError;
 }
 
+/** The checkpoint a joiner starts from: the first change served after the snapshot must be it. */
+interface ExpectedCheckpoint {
+  version: number;
+  stateHash: string;
+}
+
 const DEFAULT_INVITE_SECONDS = 7 * DAY_SECONDS;
 
 /** The log as served: the envelope is checked here, each change by the verifier. */
@@ -111,10 +126,15 @@ export class GroupLog {
   readonly #d: GroupLogDeps;
   readonly #queue = new SerialQueue();
   readonly #keys = new Map<string, GroupKeys>();
+  /** Groups with a background checkpoint queued. */
+  readonly #checkpointing = new Set<string>();
+  readonly #every: number;
   #poll: NodeJS.Timeout | undefined;
 
   constructor(deps: GroupLogDeps) {
     this.#d = deps;
+    this.#every = deps.checkpointEvery ?? CHECKPOINT_EVERY;
+    if (!Number.isInteger(this.#every) || this.#every < 1) throw new RangeError('checkpointEvery must be a positive whole number');
   }
 
   // ---- public operations (each one serialized) ----
@@ -178,7 +198,7 @@ export class GroupLog {
       }
       const rec: GroupRecord = { groupId: keys.groupId, masterKey: keys.masterKey, status: type === 'join' ? 'member' : 'pending', state: emptyGroupState(keys.groupId) };
       const heads: Heads = [];
-      const fetched = await this.#fetchVerified(keys, rec.state, heads);
+      const fetched = code.head === undefined ? await this.#fetchVerified(keys, rec.state, heads) : await this.#fetchFromHead(keys, code.head, heads);
       this.#commit(rec, fetched.state, fetched.events, heads);
       if (fetched.error) throw fetched.error;
       const mine = keys.pseudonym(me);
@@ -304,6 +324,8 @@ export class GroupLog {
     return (async () => {
       let registrationToken: string | undefined;
       if (input.includeRegistrationToken ?? true) registrationToken = await this.#mintToken(Math.min(maxUses, 1000), expiresAt);
+      // A newcomer starts from the newest checkpoint at or before the head in the code: keep it close.
+      await this.#checkpointIfDue(groupId).catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checkpoint before an invite failed'));
       await this.change(groupId, () => [
         {
           type: 'createInvite',
@@ -318,13 +340,16 @@ export class GroupLog {
       ]);
       const account = this.#d.account.record;
       if (registrationToken !== undefined) this.#d.store.commit({ meta: { [inviteTokenKey(groupId, inviteId)]: registrationToken } });
+      const rec = this.record(groupId);
       return encodeInviteCode({
         relayUrl: account.relayUrl,
         trustRootSha256: sha256(account.trustRoot),
-        masterKey: this.record(groupId).masterKey,
+        masterKey: rec.masterKey,
         inviteId,
         inviteSecret,
         registrationToken,
+        // Our verified head (at or after the createInvite change): the newcomer ties its log to it.
+        head: { version: rec.state.version, hash: fromBase64(rec.state.headHash).subarray(0, INVITE_HEAD_HASH_BYTES) },
       });
     })();
   }
@@ -384,8 +409,18 @@ export class GroupLog {
     const keys = this.#keysFor(rec.masterKey);
     let fetched: Fetched;
     const heads: Heads = [];
+    // A state stored before checkpoints lacks what a checkpoint is checked against: verify from version 0 once.
+    const legacy = isLegacyState(rec.state);
     try {
-      fetched = await this.#fetchVerified(keys, rec.state, heads);
+      fetched = await this.#fetchVerified(keys, legacy ? emptyGroupState(groupId) : rec.state, heads);
+      if (legacy) {
+        const ours = fetched.state.version === rec.state.version ? fetched.state.headHash : heads.find(([v]) => v === rec.state.version)?.[1];
+        if (ours === undefined && !fetched.error) throw new GroupRollbackError(groupId, rec.state.version, fetched.state.version);
+        if (ours !== undefined && ours !== rec.state.headHash) throw new GroupForkError(groupId, rec.state.version);
+        if (ours === undefined) throw fetched.error!;
+        // Nothing new to tell about what was verified before.
+        fetched = { ...fetched, events: fetched.events.filter((e) => e.version > rec.state.version) };
+      }
     } catch (err) {
       // A pending member whose request was denied is refused the log as well.
       if (err instanceof RelayRequestError && (err.code === 'NOT_A_MEMBER' || err.code === 'BANNED') && rec.status !== 'removed') {
@@ -399,8 +434,42 @@ export class GroupLog {
       throw err;
     }
     // Keep what verified even when a later change did not: the refused change is never applied.
-    if (fetched.state.version !== rec.state.version) this.#commit(rec, fetched.state, fetched.events, heads);
+    if (fetched.state.version !== rec.state.version || legacy) this.#commit(rec, fetched.state, fetched.events, heads);
     if (fetched.error) throw fetched.error;
+  }
+
+  /** Whether this member is an admin of a group whose log grew by CHECKPOINT_EVERY since its last checkpoint. */
+  #checkpointDue(state: GroupState, keys: GroupKeys): boolean {
+    if (state.version - (state.checkpointVersion ?? 0) < this.#every) return false;
+    const mine = keys.pseudonym(this.#d.account.record.accountId);
+    return state.members[mine]?.role === 'admin' && !isLegacyState(state);
+  }
+
+  /**
+   * Appends a checkpoint if one is due (built on the freshly synced state). A race with another
+   * admin is an ordinary GROUP_CONFLICT, retried once by `change` and then dropped.
+   */
+  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }): Promise<void> {
+    if (!current) {
+      const rec = this.record(groupId);
+      current = { state: rec.state, keys: this.keysOf(groupId, rec) };
+    }
+    if (!this.#checkpointDue(current.state, current.keys)) return;
+    try {
+      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state) }] : []));
+    } catch (err) {
+      if (err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') return;
+      throw err;
+    }
+  }
+
+  /** Queues a background checkpoint after a commit that made one due; failures are logged, not thrown. */
+  #scheduleCheckpoint(groupId: string, state: GroupState, keys: GroupKeys): void {
+    if (this.#checkpointing.has(groupId) || !this.#checkpointDue(state, keys)) return;
+    this.#checkpointing.add(groupId);
+    void this.#checkpointIfDue(groupId, { state, keys })
+      .catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'background checkpoint failed'))
+      .finally(() => this.#checkpointing.delete(groupId));
   }
 
   /** Persists a verified state in one commit, derives our status from it, then emits. */
@@ -416,6 +485,7 @@ export class GroupLog {
     for (const e of events) this.#d.events.emit('group', e);
     const removed = events.some((e) => e.accountId === me && (e.type === 'member-removed' || e.type === 'join-denied'));
     if (removed && status === 'removed') this.#d.events.emit('group', { groupId: rec.groupId, version: state.version, type: 'removed-from-group', accountId: me });
+    if (status === 'member') this.#scheduleCheckpoint(rec.groupId, state, keys);
   }
 
   /**
@@ -450,10 +520,11 @@ export class GroupLog {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState, heads: Heads = []): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState, heads: Heads = [], checkpoint?: ExpectedCheckpoint): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
+    let expect = checkpoint;
     for (;;) {
       const from = Math.max(state.version, 0);
       const res = await this.#d.auth.send(ServedChangesEndpoint, { params: { groupId }, query: { from, limit: PAGE } }, keys);
@@ -469,8 +540,20 @@ export class GroupLog {
         if (!overlap || overlap.version !== state.version) {
           return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
         }
-        if (changeHash(overlap) !== state.headHash) throw new GroupForkError(groupId, state.version);
+        if (changeHash(overlap) !== state.headHash) {
+          // From a snapshot, our "head" is the snapshot's word: a change that does not hash to it is a bad checkpoint, not a fork.
+          if (expect) return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'bad-checkpoint', 'the snapshot names another head than the log') };
+          throw new GroupForkError(groupId, state.version);
+        }
         i = 1;
+      }
+      if (expect) {
+        const c = changes[i];
+        const action = c?.version === expect.version && Array.isArray(c.actions) && c.actions.length === 1 ? c.actions[0] : undefined;
+        if (action?.type !== 'checkpoint' || action.stateHash !== expect.stateHash) {
+          return { state, events, error: new RelayMisbehaviourError(groupId, expect.version, 'bad-checkpoint', 'the snapshot is not the one the checkpoint change names') };
+        }
+        expect = undefined;
       }
       const before = state.version;
       // One working copy per page: the verifier mutates it in place and undoes a rejected change.
@@ -491,6 +574,53 @@ export class GroupLog {
         return { state, events, error: new RelayMisbehaviourError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
       }
     }
+  }
+
+  /**
+   * A newcomer's fetch with a head-carrying invite (docs/groups.md "How a newcomer joins"): the
+   * newest checkpoint at or before the head, its snapshot checked against the checkpoint change's
+   * `stateHash`, every change after it verified in full, the chain checked to reach the head with
+   * the hash the inviter saw, then the identity bindings of the snapshot's members. Without a
+   * checkpoint (a young group) it verifies from version 0, and still checks the head.
+   */
+  async #fetchFromHead(keys: GroupKeys, head: InviteHead, heads: Heads): Promise<Fetched> {
+    const groupId = keys.groupId;
+    let checkpoint: CheckpointResponse | undefined;
+    try {
+      checkpoint = await this.#d.auth.send(ENDPOINTS.groupCheckpoint, { params: { groupId }, query: { atOrBefore: head.version } }, keys);
+    } catch (err) {
+      if (!(err instanceof RelayRequestError && err.code === 'NOT_FOUND')) throw err;
+    }
+    let fetched: Fetched;
+    let fromSnapshot: Set<string> | undefined;
+    if (checkpoint === undefined) {
+      fetched = await this.#fetchVerified(keys, emptyGroupState(groupId), heads);
+    } else {
+      const bad = (detail: string): Fetched => ({ state: emptyGroupState(groupId), events: [], error: new RelayMisbehaviourError(groupId, checkpoint.version, 'bad-checkpoint', detail) });
+      const snapshot = parseSnapshot(checkpoint.snapshot);
+      if (!snapshot) return bad('the snapshot does not parse');
+      if (checkpoint.version > head.version || snapshot.version !== checkpoint.version - 1) return bad('the checkpoint is not at or before the invite\'s head');
+      let start: GroupState;
+      try {
+        start = stateFromSnapshot(snapshot, keys);
+      } catch (err) {
+        if (err instanceof ChangeRejected) return bad(err.message);
+        throw err;
+      }
+      fromSnapshot = new Set([...Object.keys(start.members), ...Object.keys(start.pending)]);
+      fetched = await this.#fetchVerified(keys, start, heads, { version: checkpoint.version, stateHash: snapshotTextHash(checkpoint.snapshot) });
+    }
+    if (fetched.error && fetched.state.version < head.version) return fetched;
+    const atHead = fetched.state.version === head.version ? fetched.state.headHash : heads.find(([v]) => v === head.version)?.[1];
+    if (atHead === undefined || !Buffer.from(fromBase64(atHead).subarray(0, INVITE_HEAD_HASH_BYTES)).equals(Buffer.from(head.hash))) {
+      return { state: emptyGroupState(groupId), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
+    }
+    if (fromSnapshot) {
+      // Inline, before anything is encrypted to or accepted from these members: see docs/groups.md.
+      const unverified = verifySnapshotBindings(fetched.state, keys, fromSnapshot);
+      fetched = { ...fetched, events: [...unverified, ...fetched.events] };
+    }
+    return fetched;
   }
 
   /** Our own change, checked by the same verifier every other member runs. */

@@ -4,8 +4,20 @@ import { InviteCodeError } from '../errors.js';
 /**
  * Invite codes (docs/groups.md "Invites"): `<relayUrl>/join#<payload>` or `aviso1:<payload>`, with
  * payload = base64url(JSON {v:1, relayUrl, trustRootSha256, masterKey, inviteId, inviteSecret,
- * registrationToken?}), every binary field base64url. The fragment never reaches a server.
+ * registrationToken?, head?}), every binary field base64url. The fragment never reaches a server.
  */
+
+/**
+ * The inviter's verified head (docs/groups.md "Checkpoints"): a joiner ties the log it is served to
+ * it. `hash` is the first 16 bytes of the SHA-256 of the change at `version`.
+ */
+export interface InviteHead {
+  version: number;
+  hash: Uint8Array;
+}
+
+/** Bytes of the head change's hash an invite carries: 128 bits of second-preimage resistance, in a short code. */
+export const INVITE_HEAD_HASH_BYTES = 16;
 
 export interface InviteCode {
   relayUrl: string;
@@ -16,6 +28,8 @@ export interface InviteCode {
   inviteId: string;
   inviteSecret: Uint8Array;
   registrationToken?: string | undefined;
+  /** Absent in codes made by older clients: the joiner then verifies the whole log from version 0. */
+  head?: InviteHead | undefined;
 }
 
 const PREFIX = 'aviso1:';
@@ -36,6 +50,7 @@ const Payload = z.object({
   inviteId: b64url(16),
   inviteSecret: b64url(32),
   registrationToken: z.string().min(1).max(128).optional(),
+  head: z.object({ version: z.int().min(0), hash: b64url(INVITE_HEAD_HASH_BYTES) }).optional(),
 });
 
 export function encodeInviteCode(code: InviteCode, form: 'url' | 'bare' = 'url'): string {
@@ -48,6 +63,7 @@ export function encodeInviteCode(code: InviteCode, form: 'url' | 'bare' = 'url')
     inviteId: enc(Buffer.from(code.inviteId, 'base64')),
     inviteSecret: enc(code.inviteSecret),
     ...(code.registrationToken === undefined ? {} : { registrationToken: code.registrationToken }),
+    ...(code.head === undefined ? {} : { head: { version: code.head.version, hash: enc(code.head.hash) } }),
   };
   const payload = Buffer.from(JSON.stringify(json), 'utf8').toString('base64url');
   return form === 'bare' ? `${PREFIX}${payload}` : `${code.relayUrl.replace(/\/+$/, '')}/join#${payload}`;
@@ -90,6 +106,7 @@ export function parseInviteCode(input: string): InviteCode {
     inviteId: Buffer.from(p.inviteId).toString('base64'),
     inviteSecret: p.inviteSecret,
     ...(p.registrationToken === undefined ? {} : { registrationToken: p.registrationToken }),
+    ...(p.head === undefined ? {} : { head: { version: p.head.version, hash: p.head.hash } }),
   };
 }
 

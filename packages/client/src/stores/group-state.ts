@@ -20,6 +20,14 @@ export interface GroupMemberState {
   signingKey?: string | undefined;
   /** The invite they joined with; absent for the creator. */
   inviteId?: string | undefined;
+  /**
+   * What a checkpoint snapshot holds (docs/groups.md "Checkpoints"): the version of the change that
+   * brought them in, and its profile and identity proof verbatim. Absent in states stored before
+   * checkpoints existed (such a state is re-verified from version 0 once).
+   */
+  entered?: number | undefined;
+  profile?: string | undefined;
+  proof?: string | undefined;
 }
 
 export interface GroupPendingState {
@@ -28,6 +36,10 @@ export interface GroupPendingState {
   displayName: string;
   identityKey?: string | undefined;
   signingKey?: string | undefined;
+  /** As in GroupMemberState. */
+  entered?: number | undefined;
+  profile?: string | undefined;
+  proof?: string | undefined;
 }
 
 export interface GroupInviteState extends InviteInfo {
@@ -55,4 +67,8 @@ export interface GroupState {
   banned: string[];
   /** By invite id (base64). */
   invites: Record<string, GroupInviteState>;
+  /** The latest attributes blob, verbatim (a checkpoint snapshot holds it); absent in states stored before checkpoints. */
+  attributes?: string | undefined;
+  /** Version of the newest checkpoint change verified (absent: none yet). */
+  checkpointVersion?: number | undefined;
 }

@@ -68,6 +68,14 @@ const std = (s: string) => Buffer.from(s, 'base64url').toString('base64');
 
 const vectors: unknown[] = [];
 vectors.push({ comment: 'the link form, with a registration token: encodeInviteCode(decoded) gives exactly this string', code: link, form: 'url', encoded: true, payloadJson, valid: true, decoded, derived, tags: ['invite-code', 'link', 'sender'] });
+// The inviter's verified head (docs/groups.md "Checkpoints"): version and the first 16 bytes of that change's SHA-256.
+const head = { version: 3021, hash: new Uint8Array([0xfb, 0xef, ...bytes(14, 0x11)]) };
+const headed = encodeInviteCode({ ...code, head }, 'bare');
+const headedJson = Buffer.from(headed.slice('aviso1:'.length), 'base64url').toString('utf8');
+vectors.push({ comment: 'the bare form with the inviter\'s head (version, first 16 bytes of the head change\'s SHA-256, unpadded base64url): encodeInviteCode(decoded) gives exactly this string; a reader that predates head ignores the field', code: headed, form: 'bare', encoded: true, payloadJson: headedJson, valid: true, decoded: { ...decoded, head: { version: head.version, hash: hex(head.hash) } }, derived, tags: ['invite-code', 'bare', 'head', 'sender'] });
+const headedGood = JSON.parse(headedJson) as Record<string, unknown>;
+vectors.push({ comment: 'a head hash of 15 bytes is malformed', code: withPayload({ ...headedGood, head: { version: 3021, hash: b64url(head.hash.subarray(0, 15)) } }), valid: false, errorCode: 'InviteCodeError', error: 'invite code payload is malformed', tags: ['invite-code', 'head'] });
+vectors.push({ comment: 'a head hash in padded standard base64 is malformed', code: withPayload({ ...headedGood, head: { version: 3021, hash: Buffer.from(head.hash).toString('base64') } }), valid: false, errorCode: 'InviteCodeError', error: 'invite code payload is malformed', tags: ['invite-code', 'head'] });
 const { registrationToken: _t, ...noToken } = code;
 const bare = encodeInviteCode(noToken, 'bare');
 const { registrationToken: _d, ...decodedNoToken } = decoded;

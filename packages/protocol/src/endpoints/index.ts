@@ -14,6 +14,8 @@ import {
   AuthCredentialsResponse,
   ChangesQuery,
   ChangesResponse,
+  CheckpointQuery,
+  CheckpointResponse,
   CreateGroupRequest,
   GroupId,
   JoinInfoResponse,
@@ -115,6 +117,11 @@ export const ENDPOINTS = {
     params: GroupParams, query: ChangesQuery, status: 200, response: ChangesResponse,
     auth: [['groupPresentation']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'NOT_A_MEMBER', 'BANNED'],
   }),
+  groupCheckpoint: defineEndpoint({
+    method: 'GET', path: '/v1/groups/:groupId/checkpoint', summary: 'The newest checkpoint at or before a version, with its snapshot, for current and pending members.',
+    params: GroupParams, query: CheckpointQuery, status: 200, response: CheckpointResponse,
+    auth: [['groupPresentation']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'NOT_A_MEMBER', 'BANNED'],
+  }),
   appendChange: defineEndpoint({
     method: 'POST', path: '/v1/groups/:groupId/changes', summary: 'Appends one change (version = current + 1); a join also carries the invite password.',
     params: GroupParams, body: AppendChangeRequest, status: 200, response: AppendChangeResponse,
@@ -173,6 +180,7 @@ export const ROUTES = {
   registrationTokenRevoke: ENDPOINTS.revokeRegistrationToken.path,
   group: { pattern: ENDPOINTS.createGroup.path, path: (groupId: string) => `/v1/groups/${groupId}` },
   groupChanges: { pattern: ENDPOINTS.groupChanges.path, path: (groupId: string) => `/v1/groups/${groupId}/changes` },
+  groupCheckpoint: { pattern: ENDPOINTS.groupCheckpoint.path, path: (groupId: string) => `/v1/groups/${groupId}/checkpoint` },
   groupJoinInfo: {
     pattern: ENDPOINTS.joinInfo.path,
     path: (groupId: string, inviteId: string) => `/v1/groups/${groupId}/join/${inviteIdPathSegment(inviteId)}`,

@@ -34,7 +34,9 @@ export type AuthenticityFailure =
   | 'bad-invite-signature'
   | 'expired-invite'
   | 'missing-proof'
-  | 'unexpected-proof';
+  | 'unexpected-proof'
+  /** A checkpoint whose `stateHash` is not the hash of the state it follows (rules.ts). */
+  | 'bad-checkpoint';
 
 /** The UTF-8 text that `signature` and `inviteSignature` sign (docs/groups.md "What is signed"). */
 export function changeSigningMessage(groupId: string, change: Omit<GroupChange, 'signature' | 'inviteSignature'>): string {

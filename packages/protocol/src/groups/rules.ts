@@ -13,13 +13,22 @@ import type { GroupView, InviteInfo, MemberInfo, PendingInfo } from './view.js';
 
 export type { GroupView, InviteInfo, MemberInfo, PendingInfo } from './view.js';
 
-export interface RuleContext {
+export interface RuleContext extends RulesOnlyContext {
   /** Chain link, signatures and time, checked before any rule (authenticity.ts). */
   authenticity: AuthenticityContext;
+}
+
+export interface RulesOnlyContext {
   /** Checks invite expiry against this time (the relay does; clients check the join's signed `at`). */
-  now?: number;
+  now?: number | undefined;
   /** Checks that the joiner holds the invite secret; throws INVITE_INVALID if not. */
   authorizeInvite(inviteId: string, action: GroupAction): void;
+  /**
+   * Base64 SHA-256 of `checkpointState` of the state before the change (checkpoint.ts), asked only
+   * for a checkpoint action. The relay and every client pass it; only a replay of changes that were
+   * already checked (the relay rebuilding a snapshot) leaves it out.
+   */
+  stateHash?: (() => string) | undefined;
 }
 
 export type GroupEffect =
@@ -32,7 +41,8 @@ export type GroupEffect =
   | { type: 'invite.use'; inviteId: string }
   | { type: 'invite.revoke'; inviteId: string }
   | { type: 'attributes.set'; attributes: string }
-  | { type: 'access.set'; membersCanInvite: boolean };
+  | { type: 'access.set'; membersCanInvite: boolean }
+  | { type: 'checkpoint.put'; stateHash: string };
 
 const deny = (code: 'FORBIDDEN' | 'NOT_A_MEMBER' | 'INVITE_INVALID' | 'BANNED' | 'GROUP_CONFLICT' | 'BAD_REQUEST', message: string) =>
   new ProtocolError(code, message);
@@ -44,6 +54,14 @@ const deny = (code: 'FORBIDDEN' | 'NOT_A_MEMBER' | 'INVITE_INVALID' | 'BANNED' |
  */
 export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleContext): GroupEffect[] {
   authenticateChange(view, change, ctx.authenticity);
+  return evaluateRules(view, change, ctx);
+}
+
+/**
+ * The rules alone, for a change whose authenticity was checked already (the relay replaying its own
+ * log into a snapshot). Everyone else calls `evaluateChange`.
+ */
+export function evaluateRules(view: GroupView, change: GroupChange, ctx: RulesOnlyContext): GroupEffect[] {
   const state = new Overlay(view);
   const effects: GroupEffect[] = [];
   const actor = change.actor;
@@ -63,6 +81,8 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
   }
   const selfJoin = first?.type === 'join' || first?.type === 'requestJoin';
   if (selfJoin && change.actions.length !== 1) throw deny('BAD_REQUEST', 'a join is a change of its own');
+  // The hash is of the state after the previous change: an action before it in the same change would move it.
+  if (change.actions.length !== 1 && change.actions.some((a) => a.type === 'checkpoint')) throw deny('BAD_REQUEST', 'a checkpoint is a change of its own');
   if (!selfJoin && first?.type !== 'create' && !state.member(actor)) throw deny('NOT_A_MEMBER', 'only members change a group');
 
   for (const [i, action] of change.actions.entries()) {
@@ -167,6 +187,14 @@ export function evaluateChange(view: GroupView, change: GroupChange, ctx: RuleCo
         });
         break;
       }
+      case 'checkpoint': {
+        requireAdmin('write checkpoints');
+        if (ctx.stateHash !== undefined && ctx.stateHash() !== action.stateHash) {
+          throw new ProtocolError('GROUP_CHANGE_INVALID', `the checkpoint at version ${change.version} does not match the group state`, { details: { reason: 'bad-checkpoint' } });
+        }
+        emit({ type: 'checkpoint.put', stateHash: action.stateHash });
+        break;
+      }
       case 'revokeInvite': {
         const invite = state.invite(action.inviteId);
         if (!invite) throw deny('BAD_REQUEST', 'no such invite');
@@ -261,6 +289,7 @@ class Overlay implements GroupView {
         this.access = e.membersCanInvite;
         break;
       case 'attributes.set':
+      case 'checkpoint.put':
         break;
     }
   }

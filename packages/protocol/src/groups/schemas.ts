@@ -67,6 +67,11 @@ export const CreateInviteAction = z.object({
   signingKey: SigningKey,
 });
 export const RevokeInviteAction = z.object({ type: z.literal('revokeInvite'), inviteId: InviteId });
+/**
+ * An admin's statement of the group state after the previous change (docs/groups.md "Checkpoints"):
+ * `stateHash` is SHA-256 of `checkpointState` of that state. A change of its own.
+ */
+export const CheckpointAction = z.object({ type: z.literal('checkpoint'), stateHash: ChangeHash });
 
 export const GroupAction = z.discriminatedUnion('type', [
   CreateAction,
@@ -81,6 +86,7 @@ export const GroupAction = z.discriminatedUnion('type', [
   SetAccessAction,
   CreateInviteAction,
   RevokeInviteAction,
+  CheckpointAction,
 ]);
 export type GroupAction = z.infer<typeof GroupAction>;
 
@@ -151,6 +157,18 @@ export const JoinInfoResponse = z.object({
   role: Role,
 });
 export type JoinInfoResponse = z.infer<typeof JoinInfoResponse>;
+
+/** `GET /v1/groups/:groupId/checkpoint?atOrBefore=N` */
+export const CheckpointQuery = z.object({ atOrBefore: z.coerce.number().pipe(z.int().min(0)) });
+/**
+ * The newest checkpoint at or before `atOrBefore`: the version of the checkpoint change, and the
+ * snapshot its `stateHash` names, as the exact text that was hashed (`checkpointState`).
+ */
+export const CheckpointResponse = z.object({
+  version: z.int().min(1),
+  snapshot: z.string().max(LIMITS.maxCheckpointSnapshotBytes),
+});
+export type CheckpointResponse = z.infer<typeof CheckpointResponse>;
 
 /** `GET /v1/certificate/auth/group?from=SECONDS&to=SECONDS` (day-aligned, at most 7 days). */
 export const AuthCredentialsQuery = z.object({

@@ -71,7 +71,7 @@ export interface InviteCodeVector extends Verdict {
   /** The UTF-8 JSON inside the payload, as the SDK writes it. */
   payloadJson?: string;
   /** Valid vectors: the fields, binary ones as hex. */
-  decoded?: { relayUrl: string; trustRootSha256: string; masterKey: string; inviteId: string; inviteSecret: string; registrationToken?: string };
+  decoded?: { relayUrl: string; trustRootSha256: string; masterKey: string; inviteId: string; inviteSecret: string; registrationToken?: string; head?: { version: number; hash: string } };
   /** Valid vectors: what a joiner computes from the fields, base64 unless named otherwise. */
   derived?: { trustRoot: string; groupId: string; inviteIdBase64: string; inviteIdPath: string; relayPassword: string; passwordHash: string; signingKey: string };
   /** Invalid vectors: the SDK's InviteCodeError message (`errorCode` is "InviteCodeError"). */
@@ -99,6 +99,18 @@ export interface GroupBlobVector {
   encoded?: boolean;
 }
 
+/** A checkpoint snapshot (docs/groups.md "Checkpoints"), computed by the SDK. */
+export interface CheckpointVector extends Verdict {
+  /** Hex group id. */
+  groupId: string;
+  /** A log of real signed changes from version 0; the last one is the checkpoint. */
+  changes: Record<string, unknown>[];
+  /** `checkpointState` of the state before the last change (valid), or a forged one (invalid). */
+  snapshot: string;
+  /** Base64 SHA-256 of the UTF-8 of `snapshot`. */
+  stateHash: string;
+}
+
 /** What each vector file holds; `packages/protocol/vectors/README.md` describes them. */
 export interface VectorFiles {
   'client-frames.json': FrameVector;
@@ -109,6 +121,7 @@ export interface VectorFiles {
   'ws-auth.json': WsAuthVector;
   'invite-code.json': InviteCodeVector;
   'group-blobs.json': GroupBlobVector;
+  'checkpoint.json': CheckpointVector;
 }
 export type VectorFileName = keyof VectorFiles;
 

@@ -53,4 +53,15 @@ export interface GroupsStore {
   change(groupId: string, version: number): MaybePromise<ChangeRow | undefined>;
   /** Logged changes from `fromVersion` on, oldest first, at most `limit`. */
   changes(groupId: string, fromVersion: number, limit: number): MaybePromise<ChangeRow[]>;
+  /** Stores the snapshot of the checkpoint change at `version` and keeps only the newest `keep`. */
+  putCheckpoint(groupId: string, row: CheckpointRow, keep: number): MaybePromise<void>;
+  /** The newest stored checkpoint at or before `version`. */
+  checkpointAtOrBefore(groupId: string, version: number): MaybePromise<CheckpointRow | undefined>;
+}
+
+export interface CheckpointRow {
+  /** Version of the checkpoint change. */
+  version: number;
+  /** `checkpointState` of the state before it: the text its `stateHash` hashes. */
+  snapshot: string;
 }

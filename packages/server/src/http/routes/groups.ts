@@ -32,6 +32,11 @@ export function groupRoutes(
     const { from, limit } = parseWith(E.groupChanges.query, request.query);
     return deps.groups.changes(groupId, from, limit, credentialsOf(request));
   });
+  route(app, E.groupCheckpoint, async (request) => {
+    const { groupId } = parseWith(E.groupCheckpoint.params, request.params);
+    const { atOrBefore } = parseWith(E.groupCheckpoint.query, request.query);
+    return deps.groups.checkpoint(groupId, atOrBefore, credentialsOf(request));
+  });
   route(app, E.appendChange, async (request) => {
     const { groupId } = parseWith(E.appendChange.params, request.params);
     return deps.groups.append(groupId, parseWith(E.appendChange.body, request.body), credentialsOf(request));

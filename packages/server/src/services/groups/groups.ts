@@ -2,11 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GroupPublicParams } from '@signalapp/libsignal-client/dist/zkgroup/index.js';
 import {
   canonicalJson,
+  checkpointState,
+  emptySnapshot,
   evaluateChange,
   LIMITS,
+  parseSnapshot,
+  SnapshotBuilder,
   ProtocolError,
   type AppendChangeRequest,
   type ChangesResponse,
+  type CheckpointResponse,
   type CreateGroupRequest,
   type GroupChange,
   type GroupEffect,
@@ -74,10 +79,22 @@ export class GroupsService {
     const now = this.deps.clock.now();
     this.deps.transaction(() => {
       const current = this.group(groupId); // re-read under the write lock
-      const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now, this.head(groupId, current.version));
+      // Asked by the rules for a checkpoint only: the relay's own snapshot of the state before it.
+      let snapshot: string | undefined;
+      const stateHash = () => {
+        snapshot = this.snapshotAt(groupId, current.version);
+        if (Buffer.byteLength(snapshot, 'utf8') > LIMITS.maxCheckpointSnapshotBytes) {
+          throw new ProtocolError('GROUP_CHANGE_INVALID', 'the group state is too large for a checkpoint', { details: { reason: 'snapshot-too-large' } });
+        }
+        return createHash('sha256').update(snapshot, 'utf8').digest('base64');
+      };
+      const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now, this.head(groupId, current.version), stateHash);
       // evaluateChange already checked the version; this guards the row itself.
       if (!this.deps.groups.bumpVersion(groupId, change.version - 1)) throw conflict('the group moved on', current.version);
       this.apply(groupId, effects);
+      if (snapshot !== undefined && effects.some((e) => e.type === 'checkpoint.put')) {
+        this.deps.groups.putCheckpoint(groupId, { version: change.version, snapshot }, LIMITS.maxStoredCheckpoints);
+      }
       this.deps.groups.appendChange(groupId, logRow(change, now));
     });
     return { version: change.version };
@@ -90,20 +107,24 @@ export class GroupsService {
    * banned members included, gets NOT_A_MEMBER or BANNED.
    */
   changes(groupId: string, from: number, limit: number | undefined, creds: GroupCredentials): ChangesResponse {
-    const group = this.group(groupId);
-    if (creds.presentation === undefined) throw new ProtocolError('UNAUTHORIZED', 'the log is for members: send a presentation (an invite password reads only the join info)');
-    const member = this.deps.auth.verify(creds.presentation, group.publicParams);
-    const allowed = this.deps.groups.member(groupId, member) !== undefined || this.deps.groups.pending(groupId, member) !== undefined;
-    if (!allowed) {
-      if (this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
-      throw new ProtocolError('NOT_A_MEMBER', 'not a member of this group');
-    }
+    const group = this.readerGroup(groupId, creds);
     const rows = this.deps.groups.changes(groupId, from, limit ?? LIMITS.maxGroupChangesPerFetch);
     return {
       publicParams: toBase64(group.publicParams),
       currentVersion: group.version,
       changes: rows.map((r) => ({ ...(JSON.parse(r.body) as GroupChange), receivedAt: r.receivedAt })),
     };
+  }
+
+  /**
+   * `GET /v1/groups/:groupId/checkpoint?atOrBefore=N`: the newest stored checkpoint at or before N,
+   * for the same readers as the log. NOT_FOUND when there is none (the reader fetches from version 0).
+   */
+  checkpoint(groupId: string, atOrBefore: number, creds: GroupCredentials): CheckpointResponse {
+    this.readerGroup(groupId, creds);
+    const row = this.deps.groups.checkpointAtOrBefore(groupId, atOrBefore);
+    if (!row) throw new ProtocolError('NOT_FOUND', 'no checkpoint at or before this version');
+    return { version: row.version, snapshot: row.snapshot };
   }
 
   /** `GET /v1/groups/:groupId/join/:inviteId`: what a holder of a live invite sees before joining. */
@@ -131,6 +152,39 @@ export class GroupsService {
     };
   }
 
+  /** The group, for a current or pending member's presentation (the log's readers). */
+  private readerGroup(groupId: string, creds: GroupCredentials): GroupRecord {
+    const group = this.group(groupId);
+    if (creds.presentation === undefined) throw new ProtocolError('UNAUTHORIZED', 'the log is for members: send a presentation (an invite password reads only the join info)');
+    const member = this.deps.auth.verify(creds.presentation, group.publicParams);
+    const allowed = this.deps.groups.member(groupId, member) !== undefined || this.deps.groups.pending(groupId, member) !== undefined;
+    if (!allowed) {
+      if (this.deps.groups.isBanned(groupId, member)) throw new ProtocolError('BANNED', 'this member is banned from the group');
+      throw new ProtocolError('NOT_A_MEMBER', 'not a member of this group');
+    }
+    return group;
+  }
+
+  /**
+   * `checkpointState` of the group at `version`, rebuilt from the newest stored snapshot before it
+   * and the log after (the changes were checked when they were stored; the rules are replayed).
+   * Reads at most the changes since the last checkpoint: with admins checkpointing every 1,000
+   * changes, about that many; a group's first checkpoint replays its whole log once.
+   */
+  private snapshotAt(groupId: string, version: number): string {
+    const base = this.deps.groups.checkpointAtOrBefore(groupId, version);
+    const start = base ? parseSnapshot(base.snapshot) : emptySnapshot(groupId);
+    if (!start) throw new Error(`group ${groupId}: the stored checkpoint at ${base?.version} does not parse`);
+    const builder = new SnapshotBuilder(start);
+    for (let from = start.version + 1; from <= version; ) {
+      const rows = this.deps.groups.changes(groupId, from, Math.min(LIMITS.maxGroupChangesPerFetch, version - from + 1));
+      if (rows.length === 0) throw new Error(`group ${groupId}: no change at ${from}`);
+      for (const row of rows) builder.apply(JSON.parse(row.body) as GroupChange, createHash('sha256').update(row.body, 'utf8').digest('base64'));
+      from += rows.length;
+    }
+    return checkpointState(builder.snapshot);
+  }
+
   private group(groupId: string): GroupRecord {
     const group = this.deps.groups.get(groupId);
     if (!group) throw new ProtocolError('NOT_FOUND', 'no such group');
@@ -152,11 +206,13 @@ export class GroupsService {
     creds: GroupCredentials,
     now: number,
     head: { hash: string; at: number | undefined },
+    stateHash?: () => string,
   ): GroupEffect[] {
     try {
       return evaluateChange(view, change, {
         authenticity: { groupId, headHash: head.hash, headAt: head.at, now, verify: verifySignature },
         now,
+        stateHash,
         authorizeInvite: (inviteId) => {
           const invite = this.deps.groups.invite(groupId, inviteId);
           if (!invite || creds.invitePassword === undefined || !passwordMatches(invite, creds.invitePassword)) {
@@ -209,6 +265,8 @@ export class GroupsService {
         case 'access.set':
           repo.setMembersCanInvite(groupId, e.membersCanInvite);
           break;
+        case 'checkpoint.put':
+          break; // stored by append, which holds the snapshot
       }
     }
   }

@@ -1,10 +1,10 @@
-import { and, asc, count, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { MemberInfo, PendingInfo, Role } from '@aviso/protocol';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { ChangeRow, GroupRecord, GroupsStore, InviteRecord } from '../../ports/groups.js';
+import type { ChangeRow, CheckpointRow, GroupRecord, GroupsStore, InviteRecord } from '../../ports/groups.js';
 import type { Synchronous } from '../../ports/maybe-promise.js';
 import type { Db } from './db.js';
-import { groupBanned, groupChanges, groupInvites, groupMembers, groupPending, groups } from './schema.js';
+import { groupBanned, groupChanges, groupCheckpoints, groupInvites, groupMembers, groupPending, groups } from './schema.js';
 
 /**
  * Group state keyed by group id and member ciphertext. Call mutating methods inside one transaction
@@ -250,6 +250,31 @@ export class GroupsRepository implements Synchronous<GroupsStore> {
 
   changes(groupId: string, fromVersion: number, limit: number): ChangeRow[] {
     return this.q.changes.all({ groupId, from: fromVersion, limit });
+  }
+
+  // ---- checkpoints ----
+
+  putCheckpoint(groupId: string, row: CheckpointRow, keep: number): void {
+    this.db.insert(groupCheckpoints).values({ groupId, ...row }).run();
+    const kept = this.db
+      .select({ version: groupCheckpoints.version })
+      .from(groupCheckpoints)
+      .where(eq(groupCheckpoints.groupId, groupId))
+      .orderBy(desc(groupCheckpoints.version))
+      .limit(1)
+      .offset(keep - 1)
+      .get();
+    if (kept) this.db.delete(groupCheckpoints).where(and(eq(groupCheckpoints.groupId, groupId), lt(groupCheckpoints.version, kept.version))).run();
+  }
+
+  checkpointAtOrBefore(groupId: string, version: number): CheckpointRow | undefined {
+    return this.db
+      .select({ version: groupCheckpoints.version, snapshot: groupCheckpoints.snapshot })
+      .from(groupCheckpoints)
+      .where(and(eq(groupCheckpoints.groupId, groupId), lte(groupCheckpoints.version, version)))
+      .orderBy(desc(groupCheckpoints.version))
+      .limit(1)
+      .get();
   }
 }
 

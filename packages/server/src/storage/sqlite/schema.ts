@@ -264,3 +264,20 @@ export const groupChanges = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.groupId, t.version] })],
 );
+
+/**
+ * Checkpoint snapshots (docs/groups.md "Checkpoints"): the relay's own text of the state a checkpoint
+ * change names, keyed by the checkpoint change's version. Only the newest `LIMITS.maxStoredCheckpoints`
+ * per group are kept.
+ */
+export const groupCheckpoints = sqliteTable(
+  'group_checkpoints',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    snapshot: text('snapshot').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.version] })],
+);

@@ -1,0 +1,79 @@
+import type { GroupSnapshot } from '@aviso/protocol';
+import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
+import { openAttributes, openDisplayName } from './group-blobs.js';
+import { ChangeRejected, identityFromProof, type GroupChangeEvent } from './group-chain.js';
+import type { GroupKeys } from './group-keys.js';
+
+/**
+ * A newcomer's state from a checkpoint snapshot whose hash it has tied to its inviter's head
+ * (docs/groups.md "How a newcomer joins"): every pseudonym decrypted, names and attributes read.
+ * The identity bindings are checked by `verifySnapshotBindings`, before anything is encrypted to
+ * or accepted from a member: until then each member has no identity key, which everything
+ * downstream treats as unverified.
+ */
+export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys): GroupState {
+  if (snap.groupId !== keys.groupId) throw new ChangeRejected('bad-checkpoint', 'the snapshot is of another group');
+  const accountOf = (m: string): string => {
+    const a = keys.accountOf(m);
+    // Every pseudonym in the log was proven by a presentation of this group; one that is not is forged.
+    if (a === undefined) throw new ChangeRejected('bad-checkpoint', 'the snapshot names a member that is no pseudonym of this group');
+    return a;
+  };
+  const members: Record<string, GroupMemberState> = {};
+  for (const [m, x] of Object.entries(snap.members)) {
+    members[m] = {
+      accountId: accountOf(m),
+      role: x.role,
+      displayName: x.profile === undefined ? '' : openDisplayName(keys, x.profile),
+      identityKey: undefined,
+      signingKey: x.signingKey,
+      inviteId: x.inviteId,
+      entered: x.entered,
+      profile: x.profile,
+      proof: x.proof,
+    };
+  }
+  const pending: Record<string, GroupPendingState> = {};
+  for (const [m, x] of Object.entries(snap.pending)) {
+    pending[m] = { accountId: accountOf(m), inviteId: x.inviteId, displayName: openDisplayName(keys, x.profile), identityKey: undefined, signingKey: x.signingKey, entered: x.entered, profile: x.profile, proof: x.proof };
+  }
+  const invites: Record<string, GroupInviteState> = {};
+  for (const [id, x] of Object.entries(snap.invites)) invites[id] = { ...x };
+  const a = openAttributes(keys, snap.attributes);
+  return {
+    groupId: snap.groupId,
+    version: snap.version,
+    headHash: snap.headHash,
+    headAt: snap.headAt,
+    title: a.title,
+    description: a.description,
+    announcementsOnly: a.announcementsOnly,
+    retentionSeconds: a.retentionSeconds,
+    membersCanInvite: snap.membersCanInvite,
+    members,
+    pending,
+    banned: [...snap.banned],
+    invites,
+    attributes: snap.attributes,
+  };
+}
+
+/**
+ * Checks every snapshot member's identity binding (one proof decrypt and one signature each) and
+ * fills in the identity keys in place; a binding that fails leaves that member unverified, as it
+ * would an entering change in the log. `only`: the snapshot's pseudonyms (members who entered
+ * after the checkpoint were checked by the verifier). Returns the 'member-unverified' events.
+ */
+export function verifySnapshotBindings(state: GroupState, keys: GroupKeys, only?: ReadonlySet<string>): GroupChangeEvent[] {
+  const events: GroupChangeEvent[] = [];
+  const check = (m: string, x: GroupMemberState | GroupPendingState) => {
+    if (only !== undefined && !only.has(m)) return;
+    if (x.identityKey !== undefined) return;
+    const identity = x.proof === undefined ? ({ failure: 'proof-undecryptable' } as const) : identityFromProof(keys, x.proof, m, x.signingKey, x.accountId);
+    if ('identityKey' in identity) x.identityKey = identity.identityKey;
+    else events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: x.accountId, actor: x.accountId, reason: identity.failure });
+  };
+  for (const [m, x] of Object.entries(state.members)) check(m, x);
+  for (const [m, x] of Object.entries(state.pending)) check(m, x);
+  return events;
+}
