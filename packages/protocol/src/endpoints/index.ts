@@ -3,7 +3,7 @@ import { LIMITS } from '../limits.js';
 import { RegisterRequest, RegisterResponse } from '../api/accounts.js';
 import { SenderCertificateResponse } from '../api/certificates.js';
 import { EndorsementsResponse, GROUP_SEND, MultiRecipientQuery, MultiRecipientResponse } from '../api/group-send.js';
-import { PreKeyBundleParams, PreKeyBundleResponse, PreKeyCount, SetKeysRequest } from '../api/keys.js';
+import { PreKeyBatchRequest, PreKeyBatchResponse, PreKeyBundleParams, PreKeyBundleResponse, PreKeyCount, SetKeysRequest } from '../api/keys.js';
 import { SendMessagesParams, SendMessagesRequest, SendMessagesResponse } from '../api/messages.js';
 import { RevokeTokenRequest, RevokeTokenResponse } from '../api/registration-tokens.js';
 import { RelayInfo } from '../api/relay-info.js';
@@ -86,6 +86,11 @@ export const ENDPOINTS = {
     params: PreKeyBundleParams, status: 200, response: PreKeyBundleResponse,
     auth: [['account'], ['groupSendToken']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'RATE_LIMITED'],
   }),
+  keyBundleBatch: defineEndpoint({
+    method: 'POST', path: '/v1/keys/batch', summary: `Every device's prekey bundle of each listed account (at most ${LIMITS.maxKeyBatchAccounts}), with one group send token for exactly that set.`,
+    body: PreKeyBatchRequest, status: 200, response: PreKeyBatchResponse,
+    auth: [['groupSendToken']], errors: ['UNAUTHORIZED', 'RATE_LIMITED'],
+  }),
   senderCertificate: defineEndpoint({
     method: 'GET', path: '/v1/certificate/delivery', summary: 'A sender certificate for the authenticated device.',
     status: 200, response: SenderCertificateResponse, auth: [['account']], errors: ['UNAUTHORIZED'],
@@ -163,6 +168,7 @@ export const ROUTES = {
   accounts: ENDPOINTS.register.path,
   keys: ENDPOINTS.setKeys.path,
   keyBundle: { pattern: ENDPOINTS.keyBundle.path, path: (accountId: string, deviceId: number | '*') => `/v1/keys/${accountId}/${deviceId}` },
+  keyBundleBatch: ENDPOINTS.keyBundleBatch.path,
   senderCertificate: ENDPOINTS.senderCertificate.path,
   messages: { pattern: ENDPOINTS.sendMessages.path, path: (accountId: string) => `/v1/messages/${accountId}` },
   websocket: WEBSOCKET_PATH,
