@@ -390,6 +390,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     const ahead = await openTimedClient(join(sdkData, 'ahead'));
     clients.push(ahead.client);
     const aheadGroup = await ahead.client.join(code, { displayName: 'sender (keys ahead)' });
+    await group.refreshHead();
     await aheadGroup.sendAlert(alertInput(-1));
     await sockets.open({ type: 'open-relay', url: relay.url, authorizations: [admin.authorization], concurrency: 50 });
     const learn = async (batch: RawMember[]) => {
