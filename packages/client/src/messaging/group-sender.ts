@@ -98,7 +98,6 @@ export const ALERT_SYNC_WAIT_MS = 1000;
  * queue, so a send waits for at most this many sessions and SKDMs (about 100 ms here).
  */
 export const AHEAD_STEP_MEMBERS = 8;
-const SKDM_PARALLEL = 8;
 /** Single prekey fetches in flight at once (devices named after a repair, or a relay without batches). */
 const PREKEY_FETCH_PARALLEL = 16;
 /**
@@ -512,18 +511,34 @@ export class GroupSender {
     const me = this.#d.account.record;
     const skdm = await this.#d.crypto.inZone(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
     const reached: SenderKeyDevice[] = [];
-    for (let i = 0; i < lacking.length; i += SKDM_PARALLEL) {
-      await Promise.all(
-        lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
-          const content: Content = { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
-          if (!(await this.#sendToMember(refusals, a, content))) return;
-          const now = this.#devices([a]).get(a) ?? [];
-          devices.set(a, now);
-          reached.push(...now.map((d) => ({ accountId: a, ...d })));
-        }),
-      );
+    // One batched upload per LIMITS.maxSendBatchDestinations members (the relay checks and stores
+    // each as its own 1:1 send); members it could not take go one by one, with repairs.
+    const items = lacking
+      .filter((a) => !refusals.refused.has(a))
+      .map((a) => ({
+        to: a,
+        content: { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } } satisfies Content,
+        expect: { groupId, identityKey: refusals.keys.get(a) },
+      }));
+    const outcomes = await this.#d.direct.sendMany(items);
+    let failure: unknown;
+    for (const { to: a } of items) {
+      const err = outcomes.get(a);
+      if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
+        this.#refuse(refusals, a, err);
+        continue;
+      }
+      if (err !== undefined) {
+        failure ??= err;
+        continue;
+      }
+      const now = this.#devices([a]).get(a) ?? [];
+      devices.set(a, now);
+      reached.push(...now.map((d) => ({ accountId: a, ...d })));
     }
+    // Who was reached is recorded even when some failed (the relay went away mid-distribution).
     this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holdersAfterDistribution(info, lacking, reached) }] });
+    if (failure !== undefined) throw failure;
   }
 
   /**

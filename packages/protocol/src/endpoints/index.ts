@@ -4,7 +4,7 @@ import { RegisterRequest, RegisterResponse } from '../api/accounts.js';
 import { SenderCertificateResponse } from '../api/certificates.js';
 import { EndorsementsResponse, GROUP_SEND, MultiRecipientQuery, MultiRecipientResponse } from '../api/group-send.js';
 import { PreKeyBatchRequest, PreKeyBatchResponse, PreKeyBundleParams, PreKeyBundleResponse, PreKeyCount, SetKeysRequest } from '../api/keys.js';
-import { SendMessagesParams, SendMessagesRequest, SendMessagesResponse } from '../api/messages.js';
+import { SendBatchRequest, SendBatchResponse, SendMessagesParams, SendMessagesRequest, SendMessagesResponse } from '../api/messages.js';
 import { RevokeTokenRequest, RevokeTokenResponse } from '../api/registration-tokens.js';
 import { RelayInfo } from '../api/relay-info.js';
 import {
@@ -104,6 +104,11 @@ export const ENDPOINTS = {
     params: SendMessagesParams, body: SendMessagesRequest, status: 200, response: SendMessagesResponse,
     auth: [['account']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'MISMATCHED_DEVICES', 'STALE_DEVICES'],
   }),
+  sendMessagesBatch: defineEndpoint({
+    method: 'POST', path: '/v1/messages/batch', summary: `Several 1:1 sends in one request (at most ${LIMITS.maxSendBatchDestinations} recipients), each checked and stored as its own PUT would be; one result each.`,
+    body: SendBatchRequest, status: 200, response: SendBatchResponse,
+    auth: [['account']], errors: ['UNAUTHORIZED'],
+  }),
   multiRecipient: defineEndpoint({
     method: 'PUT', path: '/v1/messages/multi_recipient', summary: 'A group send: the raw sealed sender v2 SentMessage, authorised by a group send token only.',
     query: MultiRecipientQuery, rawBody: { contentType: GROUP_SEND.contentType, maxBytes: LIMITS.maxMultiRecipientBytes },
@@ -174,6 +179,7 @@ export const ROUTES = {
   websocket: WEBSOCKET_PATH,
   authCredentials: ENDPOINTS.authCredentials.path,
   multiRecipient: ENDPOINTS.multiRecipient.path,
+  messagesBatch: ENDPOINTS.sendMessagesBatch.path,
   groupEndorsements: { pattern: ENDPOINTS.endorsements.path, path: (groupId: string) => `/v1/groups/${groupId}/endorsements` },
   registrationTokens: ENDPOINTS.mintRegistrationToken.path,
   registrationTokenRevoke: ENDPOINTS.revokeRegistrationToken.path,
