@@ -1,4 +1,4 @@
-import { ProtocolAddress } from '@signalapp/libsignal-client';
+import { ErrorCode as SignalErrorCode, LibSignalErrorBase, ProtocolAddress } from '@signalapp/libsignal-client';
 import { ENDPOINTS, LIMITS, type Content, type OutgoingMessage, type PreKeyBundleResponse, type SendBatchDestination } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { SenderCertificates } from '../account/sender-certificate.js';
@@ -140,24 +140,26 @@ export class DirectSender {
       }
     }
     await forEachBounded(chunks, BATCH_PARALLEL, async (chunk) => {
+      // The whole chunk is sealed in one zone: one store commit (one fsync) for its ratchet steps,
+      // not one per recipient, and still before anything leaves this device.
       const sealed: Array<{ item: DirectItem; destination: SendBatchDestination }> = [];
-      for (const item of chunk) {
-        try {
-          const messages = await this.#d.crypto.inZone(item.to, async (zone, stores) => {
+      await this.#d.crypto.inZone(chunk[0]!.expect.groupId, async (zone, stores) => {
+        for (const item of chunk) {
+          try {
             const stored = zone.getIdentity(item.to);
             if (!stored || !sameBytes(stored.publicKey, item.expect.identityKey!)) throw new IdentityMismatchError(item.expect.groupId, item.to, 'sending', 'key-mismatch');
-            const list: OutgoingMessage[] = [];
+            const messages: OutgoingMessage[] = [];
             for (const deviceId of this.#d.devices.currentDevices(item.to, zone)) {
               const m = await sealContent(item.content, ProtocolAddress.new(item.to, deviceId), certificate, stores);
-              list.push({ destinationDeviceId: deviceId, destinationRegistrationId: m.registrationId, content: toBase64(m.ciphertext) });
+              messages.push({ destinationDeviceId: deviceId, destinationRegistrationId: m.registrationId, content: toBase64(m.ciphertext) });
             }
-            return list;
-          });
-          sealed.push({ item, destination: { accountId: item.to, messages, timestamp: item.content.sentAt } as SendBatchDestination });
-        } catch (err) {
-          out.set(item.to, err);
+            sealed.push({ item, destination: { accountId: item.to, messages, timestamp: item.content.sentAt } as SendBatchDestination });
+          } catch (err) {
+            // libsignal checks trust before it advances a ratchet: nothing of this recipient's is in the zone.
+            out.set(item.to, err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity) ? new UntrustedIdentityError(item.to, { cause: err }) : err);
+          }
         }
-      }
+      });
       // Split by size as well as count; a part the relay will not take as a batch is sent one by one.
       const parts: (typeof sealed)[] = [];
       let bytes = 0;

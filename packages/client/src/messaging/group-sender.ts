@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
+import { ErrorCode as SignalErrorCode, LibSignalErrorBase, ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
 import {
   ALERT_LIMITS,
   Content,
@@ -95,7 +95,9 @@ const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 export const ALERT_SYNC_WAIT_MS = 1000;
 /**
  * Members given our sender key per step of the background distribution: one step holds the send
- * queue, so a send waits for at most this many sessions and SKDMs (about 100 ms here).
+ * queue, so a send waits for at most this many sessions and SKDMs. The step's prekeys were fetched
+ * before it, outside the queue (#prefetchAhead), and its SKDMs are one batched request, so the wait
+ * is this many session starts and seals plus one round trip: well under 100 ms.
  */
 export const AHEAD_STEP_MEMBERS = 8;
 /** Single prekey fetches in flight at once (devices named after a repair, or a relay without batches). */
@@ -554,16 +556,18 @@ export class GroupSender {
     const single: Array<[string, Set<number> | '*']> = [...which].filter(([, d]) => d !== '*');
     const waiting = this.#prefetched.get(groupId);
     const batches: string[][] = [];
+    const ready = new Map<string, PreKeyBundleResponse>();
     for (const a of whole) {
       const bundle = waiting?.get(a);
       if (bundle) {
         waiting!.delete(a);
-        await this.#startSessions(refusals, a, bundle);
+        ready.set(a, bundle);
         continue;
       }
       if ((batches.at(-1)?.length ?? LIMITS.maxKeyBatchAccounts) >= LIMITS.maxKeyBatchAccounts) batches.push([]);
       batches.at(-1)!.push(a);
     }
+    await this.#startSessionsMany(refusals, ready);
     await forEachBounded(batches, PREKEY_BATCH_PARALLEL, async (accounts) => {
       const got = await this.#fetchBatch(accounts, e, secretParams);
       if (!got) {
@@ -571,7 +575,7 @@ export class GroupSender {
         return;
       }
       // An account the relay lists as missing has no keys (a single fetch's NOT_FOUND): skipped.
-      for (const [a, bundle] of got) await this.#startSessions(refusals, a, bundle);
+      await this.#startSessionsMany(refusals, got);
     });
     await forEachBounded(single, PREKEY_FETCH_PARALLEL, async ([accountId, devices]) => {
       const token = toBase64(sendToken(e, [accountId], secretParams));
@@ -614,6 +618,37 @@ export class GroupSender {
       if (wanted.has(b.accountId) && !out.has(b.accountId)) out.set(b.accountId, { identityKey: b.identityKey, devices: b.devices });
     }
     return out;
+  }
+
+  /**
+   * `#startSessions` for many members in one zone, so one store commit (one fsync) for a batch
+   * instead of one per member; a member refused (another key, or a changed key not accepted) is
+   * reported and costs the others nothing.
+   */
+  async #startSessionsMany(refusals: Refusals, bundles: ReadonlyMap<string, PreKeyBundleResponse>): Promise<void> {
+    const me = this.#d.account.record;
+    const ok: Array<[string, PreKeyBundleResponse]> = [];
+    for (const [accountId, bundle] of bundles) {
+      const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+      if (verdict === 'ok') ok.push([accountId, bundle]);
+      else this.#refuse(refusals, accountId, new IdentityMismatchError(refusals.groupId, accountId, 'sending', verdict));
+    }
+    if (ok.length === 0) return;
+    const local = ProtocolAddress.new(me.accountId, me.deviceId);
+    const untrusted = await this.#d.crypto.inZone(refusals.groupId, async (_zone, stores) => {
+      const refused: Array<[string, UntrustedIdentityError]> = [];
+      for (const [accountId, bundle] of ok) {
+        try {
+          await buildSessions(stores, local, accountId, bundle);
+        } catch (err) {
+          // libsignal checks trust before it writes anything: the zone holds only the others' sessions.
+          if (!(err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity))) throw err;
+          refused.push([accountId, new UntrustedIdentityError(accountId, { cause: err })]);
+        }
+      }
+      return refused;
+    });
+    for (const [accountId, err] of untrusted) this.#refuse(refusals, accountId, err);
   }
 
   /**
