@@ -108,7 +108,7 @@ describe('POST /v1/keys/batch', () => {
     expect(ENDPOINTS.keyBundleBatch.summary).toContain(String(LIMITS.maxKeyBatchAccounts));
   });
 
-  test('a batch of N takes one fetch from each of the N (token, account) buckets; a refused batch takes no key', async () => {
+  test('a batch of N takes one fetch from each of the N accounts\' buckets; a refused batch takes no key', async () => {
     const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '2' });
     const { group, parties } = await groupOf(relay, 3);
     const [alice, bob, carol] = parties as [Party, Party, Party];
@@ -127,8 +127,21 @@ describe('POST /v1/keys/batch', () => {
     expect(statuses).toEqual([200, 200, 429]);
     // Two fetches each (as two single fetches with capacity 2 would be), nothing from the refused third.
     for (const c of await counts(relay, [bob.user, carol.user])) expect(c).toEqual({ count: 1, pqCount: 1 });
-    // Another set is another token, so other buckets: a member derives one token per set.
-    expect((await batch(relay, [bob.user.accountId], tokenHeader(await tokenFor(group, alice, [bob.aci])))).statusCode).toBe(200);
+  });
+
+  test('listing an account in another set does not buy more fetches of it (each set is another token)', async () => {
+    const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '2' });
+    const { group, parties } = await groupOf(relay, 4);
+    const [alice, bob, carol, dave] = parties as [Party, Party, Party, Party];
+    for (const u of [bob.user, carol.user, dave.user]) await upload(relay, u);
+    const ok = await batch(relay, [bob.user.accountId, carol.user.accountId], tokenHeader(await tokenFor(group, alice, [bob.aci, carol.aci])));
+    const ok2 = await batch(relay, [bob.user.accountId, dave.user.accountId], tokenHeader(await tokenFor(group, alice, [bob.aci, dave.aci])));
+    expect([ok.statusCode, ok2.statusCode]).toEqual([200, 200]);
+    // Bob's two fetches are spent, whichever sets they came in: a third set is refused, and takes nothing.
+    const third = await batch(relay, [bob.user.accountId, carol.user.accountId, dave.user.accountId], tokenHeader(await tokenFor(group, alice, [bob.aci, carol.aci, dave.aci])));
+    expect([third.statusCode, errorCode(third)]).toEqual([429, 'RATE_LIMITED']);
+    expect((await counts(relay, [carol.user, dave.user])).map((c) => c.count)).toEqual([1, 1]);
+    expect((await batch(relay, [carol.user.accountId, dave.user.accountId], tokenHeader(await tokenFor(group, alice, [carol.aci, dave.aci])))).statusCode).toBe(200);
   });
 
   test('an account without keys is listed as missing; the others are answered', async () => {

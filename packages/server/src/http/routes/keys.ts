@@ -48,7 +48,7 @@ export function keyRoutes(
     if (request.headers.authorization !== undefined) throw new ProtocolError('BAD_REQUEST', 'batched prekey fetches carry no account credentials');
     const token = tokenHeader(request);
     const body = parseWith(batch.body, request.body);
-    const tokenHash = await deps.groupSendTokens.verify(token, body.accounts.map((a) => Aci.fromUuid(a).getServiceIdString()));
-    return deps.prekeys.bundlesWithToken(tokenHash, body.accounts);
+    await deps.groupSendTokens.verify(token, body.accounts.map((a) => Aci.fromUuid(a).getServiceIdString()));
+    return deps.prekeys.bundlesWithToken(body.accounts);
   });
 }

@@ -81,13 +81,15 @@ export class PreKeysService {
   /**
    * Every device's bundle of each of `accountIds` (distinct, at most `maxKeyBatchAccounts`), for a
    * batch authorised by one group send token for exactly that set (already verified). Each account
-   * costs a token from its own (token, account) bucket, all or none before anything is read, so a
-   * batch of N counts as N fetches; what it consumes is exactly what N single fetches
-   * (`bundleWithToken(…, '*')`) would, in one transaction. Accounts without keys are `missing`.
+   * costs one fetch from a bucket of its own that every batch shares, whatever the set: keyed by the
+   * token, a member could list a target in ever new sets (each set is another token) and drain its
+   * one-time keys. Taken all or none before anything is read, so a batch of N counts as N fetches;
+   * what it consumes is exactly what N single fetches (`bundleWithToken(…, '*')`) would, in one
+   * transaction. Accounts without keys are `missing`.
    */
-  bundlesWithToken(tokenHash: string, accountIds: readonly AccountId[]): PreKeyBatchResponse {
+  bundlesWithToken(accountIds: readonly AccountId[]): PreKeyBatchResponse {
     if (accountIds.length > LIMITS.maxKeyBatchAccounts) throw new ProtocolError('BAD_REQUEST', `at most ${LIMITS.maxKeyBatchAccounts} accounts per batch`);
-    this.deps.fetchLimiter.takeEach(accountIds.map((a) => `group-send:${tokenHash}>${a}.*`));
+    this.deps.fetchLimiter.takeEach(accountIds.map((a) => `group-send-batch>${a}`));
     return this.deps.transaction(() => {
       const bundles: PreKeyBatchResponse['bundles'] = [];
       const missing: AccountId[] = [];
