@@ -177,6 +177,7 @@ class SocketsProcess {
    * of the result (wrapped: an async function returning a promise would wait for it).
    */
   async arm(set: SocketSet, more: number): Promise<{ reached: Promise<Extract<SocketsResponse, { type: 'reached' }>> }> {
+    // Relay sockets count group sends only: SKDMs from a background distribution may arrive meanwhile.
     const armed = this.next('armed');
     let timer: NodeJS.Timeout | undefined;
     // A stuck await fails the bench loudly instead of hanging it.
@@ -185,7 +186,7 @@ class SocketsProcess {
     });
     const reached = Promise.race([this.next('reached'), timeout]).finally(() => clearTimeout(timer));
     reached.catch(() => undefined); // awaited by the caller; this only keeps it from being reported as unhandled meanwhile
-    this.send({ type: 'await', set, more });
+    this.send({ type: 'await', set, more, group: set === 'relay' });
     await armed;
     return { reached };
   }
@@ -198,8 +199,19 @@ class SocketsProcess {
   }
 }
 
-/** Registers, prepares and joins `count` raw members, preparing the next batch while the current one is appended. */
-async function addMembers(group: RawGroup, invite: RawInvite, token: string, count: number, concurrency: number, offset: number): Promise<RawMember[]> {
+/**
+ * Registers, prepares and joins `count` raw members, preparing the next batch while the current one is
+ * appended; `afterBatch` runs after each batch of BATCH joins (the member sockets, the sender's sync).
+ */
+async function addMembers(
+  group: RawGroup,
+  invite: RawInvite,
+  token: string,
+  count: number,
+  concurrency: number,
+  offset: number,
+  afterBatch?: (batch: RawMember[]) => Promise<void>,
+): Promise<RawMember[]> {
   const out: RawMember[] = [];
   const started = performance.now();
   const prepare = (from: number, n: number) => mapLimit(Array.from({ length: n }, (_, i) => from + i), concurrency, (k) => group.prepareJoiner(token, `member ${k}`));
@@ -216,6 +228,7 @@ async function addMembers(group: RawGroup, invite: RawInvite, token: string, cou
       out.push(joiner.member);
       if ((offset + out.length) % 1000 === 0) log(`  ${String(offset + out.length).padStart(6)} members  ${ms(performance.now() - started).padStart(8)}`);
     }
+    await afterBatch?.(batch.map((j) => j.member));
   }
   return out;
 }
@@ -321,6 +334,24 @@ interface TenThousandRun {
   firstSendMs: number;
   firstSendRequests: number;
   runs: AlertRun[];
+  firstAfterJoins: FirstAfterJoins;
+}
+
+/**
+ * The first alert after a group grew by `joined` members, sendAlert called → the last member socket
+ * has it (a group send; SKDMs do not count), two ways in one run:
+ * - ahead: a sender who has sent to the group before learns of the joins as they happen (its
+ *   `group.sync()` after each batch of BATCH joins, standing in for the poll and the joiners'
+ *   nudges) and gives them its key in the background (distributeAhead, batched prekey fetches);
+ * - inline: the same first alert without keys ahead, as before: a sync, then sessions, SKDMs and
+ *   the upload all on the alert's path.
+ */
+interface FirstAfterJoins {
+  joined: number;
+  ahead: { callToLastMs: number; requests: number };
+  inline: { callToLastMs: number; requests: number };
+  /** Target: ahead ≤ this (issue 16: 3 s after 1,000 joins, 10 s after 9,000). */
+  targetMs: number;
 }
 
 export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
@@ -353,8 +384,22 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     const admin = await RawMember.register(meta, token);
     const group = await RawGroup.create(meta, admin, 'Alerts');
     const invite = await group.createInvite({ maxUses: finalSize + 10 });
-    const raw = [admin, ...(await addMembers(group, invite, token, options.members - 1, options.concurrency, 1))];
     const code = group.inviteCode(invite, token);
+    // The "ahead" sender is in the group from the start and has sent to it once (keys ahead are for
+    // groups one has sent to); it then hears of each batch of joins (its sync) while they happen.
+    const ahead = await openTimedClient(join(sdkData, 'ahead'));
+    clients.push(ahead.client);
+    const aheadGroup = await ahead.client.join(code, { displayName: 'sender (keys ahead)' });
+    await group.refreshHead();
+    await aheadGroup.sendAlert(alertInput(-1));
+    await sockets.open({ type: 'open-relay', url: relay.url, authorizations: [admin.authorization], concurrency: 50 });
+    const learn = async (batch: RawMember[]) => {
+      await sockets.open({ type: 'open-relay', url: relay.url, authorizations: batch.map((m) => m.authorization), concurrency: 50 });
+      await aheadGroup.sync();
+    };
+    const raw = [admin, ...(await addMembers(group, invite, token, options.members - 1, options.concurrency, 1, learn))];
+    log(`  ${raw.length} raw members joined and online in ${ms(performance.now() - started)}; the first alert after the joins, keys ahead …`);
+    const aheadFirst = await firstAlert(sockets, ahead, aheadGroup, 1);
     const receiverDir = join(sdkData, 'receiver');
     const receiver = await AvisoClient.open({ dataDir: receiverDir, groupSyncIntervalMs: 0 });
     await receiver.join(code, { displayName: 'receiver' });
@@ -372,21 +417,24 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     log(`  built in ${ms(buildMs)}: ${options.members + 3} members at version ${group.version}`);
 
     started = performance.now();
-    await sockets.open({ type: 'open-relay', url: relay.url, authorizations: raw.map((m) => m.authorization), concurrency: 50 });
     const port = (wss.address() as AddressInfo).port;
     await sockets.open({ type: 'open-plain', url: `ws://127.0.0.1:${port}`, count: options.members, concurrency: 50 });
-    log(`  ${options.members} member sockets on the relay and ${options.members} on the plain ws server in ${ms(performance.now() - started)}`);
+    log(`  ${options.members} member sockets on the plain ws server in ${ms(performance.now() - started)}`);
 
     // ---- warm-up: the first alert starts sessions and distributes the sender key ----
     log(`\nWarm-up alert (first send to the group: endorsements, ${options.members + 2} prekey bundles and sessions, ${options.members + 2} SKDMs 1:1, then the upload) …`);
-    const { reached } = await sockets.arm('relay', 2);
+    const { reached } = await sockets.arm('relay', 1);
     sender.reset();
+    const warmCalledAt = process.hrtime.bigint();
     started = performance.now();
     await senderGroup.sendAlert(alertInput(0));
     const warmupMs = performance.now() - started;
     const warmupRequests = sender.requests();
     const warm = await reached;
-    log(`  ${ms(warmupMs)} (${warmupRequests} requests); every member socket had its SKDM and the alert; acknowledgements handled ${ms(nsToMs(BigInt(warm.quietAt ?? warm.lastAt) - BigInt(warm.lastAt)))} after the last delivery`);
+    const inlineFirst = { callToLastMs: nsToMs(BigInt(warm.lastAt) - warmCalledAt), requests: warmupRequests };
+    log(`  ${ms(warmupMs)} (${warmupRequests} requests); sendAlert called → last member socket had the alert ${ms(inlineFirst.callToLastMs)}; acknowledgements handled ${ms(nsToMs(BigInt(warm.quietAt ?? warm.lastAt) - BigInt(warm.lastAt)))} after the last delivery`);
+    const firstAfterJoins: FirstAfterJoins = { joined: options.members - 1, ahead: aheadFirst, inline: inlineFirst, targetMs: 3000 };
+    log(`  first alert after ${firstAfterJoins.joined} joins: keys ahead ${ms(aheadFirst.callToLastMs)} (${aheadFirst.requests} requests), inline ${ms(inlineFirst.callToLastMs)} (${inlineFirst.requests} requests)`);
     const receiverWarm = await receiveAll(receiverDir, 1);
     await receiveAll(encryptedDir, 1, RECEIVER_PASSPHRASE);
     log(`  the SDK receiver (offline until now) took its SKDM and the warm-up alert in ${ms(receiverWarm.wallMs)}`);
@@ -419,7 +467,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
     // ---- 3. optional: 10,000 members ----
     let tenK: TenThousandRun | undefined;
     if (options.tenThousand && options.members < TEN_THOUSAND) {
-      tenK = await tenThousand({ group, invite, token, options, sockets, sender, senderGroup, relayUrl: relay.url });
+      tenK = await tenThousand({ group, invite, token, options, sockets, sender, senderGroup, ahead, aheadGroup, relayUrl: relay.url });
     }
 
     let profiles: { sender: ProfileSummary; relay: ProfileSummary } | undefined;
@@ -438,7 +486,7 @@ export async function benchAlerts(options: AlertsBenchOptions): Promise<void> {
       profiles = { sender: senderProfile, relay: summarizeProfile(await relayProfiler.stop()) };
     }
 
-    report({ options, runs, baseline, crypto, receiving, receivingEncrypted, warmupMs, warmupRequests, tenK, stall, relayDir: relayData, profiles, argv: options.argv });
+    report({ options, runs, baseline, crypto, receiving, receivingEncrypted, warmupMs, warmupRequests, firstAfterJoins, tenK, stall, relayDir: relayData, profiles, argv: options.argv });
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
     await sockets.close().catch(() => undefined);
@@ -476,6 +524,17 @@ async function oneAlert(sockets: SocketsProcess, sender: TimedClient, group: Gro
     sendCpuMs,
     frameBytes: r.frameBytes,
   };
+}
+
+/** The first alert after joins: sendAlert called → the last member socket has the group send; requests on the way. */
+async function firstAlert(sockets: SocketsProcess, sender: TimedClient, group: Group, n: number): Promise<{ callToLastMs: number; requests: number }> {
+  const { reached } = await sockets.arm('relay', 1);
+  sender.reset();
+  const calledAt = process.hrtime.bigint();
+  await group.sendAlert(alertInput(n));
+  const requests = sender.requests();
+  const r = await reached;
+  return { callToLastMs: nsToMs(BigInt(r.lastAt) - calledAt), requests };
 }
 
 /** The baseline: a frame of `frameBytes` to every plain socket, in one loop over `wss.clients`. */
@@ -592,37 +651,50 @@ async function tenThousand(r: {
   sockets: SocketsProcess;
   sender: TimedClient;
   senderGroup: Group;
+  ahead: TimedClient;
+  aheadGroup: Group;
   relayUrl: string;
 }): Promise<TenThousandRun> {
   const { group, invite, token, options, sockets, sender } = r;
   const more = TEN_THOUSAND - options.members;
-  log(`\n10,000 members: ${more} more raw members join …`);
+  log(`\n10,000 members: ${more} more raw members join, online as they join; the keys-ahead sender syncs after each ${BATCH} …`);
   let started = performance.now();
-  const added = await addMembers(group, invite, token, more, options.concurrency, options.members);
+  await addMembers(group, invite, token, more, options.concurrency, options.members, async (batch) => {
+    await sockets.open({ type: 'open-relay', url: r.relayUrl, authorizations: batch.map((m) => m.authorization), concurrency: 50 });
+    await r.aheadGroup.sync();
+  });
   const buildMs = performance.now() - started;
-  await sockets.open({ type: 'open-relay', url: r.relayUrl, authorizations: added.map((m) => m.authorization), concurrency: 50 });
-  log(`  built and connected in ${ms(performance.now() - started)}`);
+  log(`  built and connected in ${ms(buildMs)}; the first alert after the joins, keys ahead …`);
+  const aheadFirst = await firstAlert(sockets, r.ahead, r.aheadGroup, 9_999);
 
-  log(`  first alert after the growth (the sender syncs, starts ${more} sessions and sends ${more} SKDMs) …`);
+  log(`  the same without keys ahead (the other sender syncs, starts ${more} sessions and sends ${more} SKDMs, then uploads) …`);
   const { reached } = await sockets.arm('relay', 1);
   sender.reset();
+  const calledAt = process.hrtime.bigint();
   started = performance.now();
   // The sender polls for group changes (every 30 s by default; off here): without this sync it
   // would still send to the 1,000 members it knew, and the new members' sockets would wait forever.
+  // (The sync also starts its background distribution; the alert, queued behind at most one step
+  // of it, then does the rest inline.)
   await r.senderGroup.sync();
   await r.senderGroup.sendAlert(alertInput(10_000));
   const firstSendMs = performance.now() - started;
   const firstSendRequests = sender.requests();
-  await reached; // every socket has its SKDM or the alert, and the relay has handled their acknowledgements
-  await new Promise((res) => setTimeout(res, 2000)); // the new members' second message (the alert) is delivered and acknowledged too
-  log(`  ${ms(firstSendMs)} (${firstSendRequests} requests); now ${TEN_THOUSAND_ALERTS} measured alerts …`);
+  const inline = await reached;
+  const firstAfterJoins: FirstAfterJoins = {
+    joined: more,
+    ahead: aheadFirst,
+    inline: { callToLastMs: nsToMs(BigInt(inline.lastAt) - calledAt), requests: firstSendRequests },
+    targetMs: 10_000,
+  };
+  log(`  first alert after ${more} joins: keys ahead ${ms(aheadFirst.callToLastMs)} (${aheadFirst.requests} requests), inline ${ms(firstAfterJoins.inline.callToLastMs)} (${firstSendRequests} requests); now ${TEN_THOUSAND_ALERTS} measured alerts …`);
   const runs: AlertRun[] = [];
   for (let i = 0; i < TEN_THOUSAND_ALERTS; i++) {
     const run = await oneAlert(sockets, sender, r.senderGroup, 10_001 + i);
     runs.push(run);
     log(`  alert ${i + 1}: sendAlert called → last of ${TEN_THOUSAND} sockets ${ms(run.callToLastMs)} (upload → last ${ms(run.lastMs)}); acks handled ${ms(run.ackDrainMs)} later`);
   }
-  return { members: TEN_THOUSAND, buildMs, firstSendMs, firstSendRequests, runs };
+  return { members: TEN_THOUSAND, buildMs, firstSendMs, firstSendRequests, runs, firstAfterJoins };
 }
 
 function report(r: {
@@ -634,6 +706,7 @@ function report(r: {
   receivingEncrypted: ReceiverRun;
   warmupMs: number;
   warmupRequests: number;
+  firstAfterJoins: FirstAfterJoins;
   tenK: TenThousandRun | undefined;
   stall: StallRun | undefined;
   relayDir: string;
@@ -692,6 +765,7 @@ function report(r: {
   const enc = encryptedCpuRatio(r);
   log(`   receiver, encrypted store: ${ms(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts)} CPU per alert, ${enc.toFixed(2)}× the plain store's (target ≤ ${ENCRYPTED_TARGET}×: ${enc <= ENCRYPTED_TARGET ? 'met' : 'NOT met'}).`);
   log(`   first alert to the group (sessions and SKDMs for every member): ${ms(r.warmupMs)}, ${r.warmupRequests} requests.\n`);
+  logFirstAfterJoins('2b', r.firstAfterJoins);
 
   if (r.tenK) {
     const t = r.tenK;
@@ -711,7 +785,8 @@ function report(r: {
         ],
       ),
     );
-    log(`   growing from ${n} to ${t.members} members took ${ms(t.buildMs)}; the first alert after it (sync, sessions, SKDMs) ${ms(t.firstSendMs)} with ${t.firstSendRequests} requests.`);
+    log(`   growing from ${n} to ${t.members} members took ${ms(t.buildMs)}; the first alert after it without keys ahead (sync, sessions, SKDMs) ${ms(t.firstSendMs)} with ${t.firstSendRequests} requests.`);
+    logFirstAfterJoins('3b', t.firstAfterJoins);
   }
 
   if (r.stall) {
@@ -759,6 +834,7 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
         ['receiver CPU per alert (durable commit included)', ms(receiving.cpuMs / receiving.alerts), '', '', '', ''],
         ['receiver CPU per alert, encrypted store (passphrase)', ms(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts), `${ms(receiving.cpuMs / receiving.alerts)} (plain store)`, ratio(r.receivingEncrypted.cpuMs / r.receivingEncrypted.alerts, receiving.cpuMs / receiving.alerts), `≤ ${ENCRYPTED_TARGET}×`, met(encryptedCpuRatio(r) <= ENCRYPTED_TARGET)],
         ['first alert to the group (sessions and SKDMs for all)', ms(r.warmupMs), `${r.warmupRequests} requests`, '', '', ''],
+        firstAfterJoinsRow(r.firstAfterJoins),
       ],
     ),
   ];
@@ -766,11 +842,31 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
     const t = r.tenK;
     lines.push(
       '',
-      `One alert to ${t.members} members end to end (${t.runs.length} alerts, after the group grew and the sender distributed its key): sendAlert called → last socket p50 ${p(t.runs.map((x) => x.callToLastMs), 50)}, upload → last socket p50 ${p(t.runs.map((x) => x.lastMs), 50)}, sender CPU p50 ${p(t.runs.map((x) => x.sendCpuMs), 50)}. Growing the group took ${ms(t.buildMs)}; the first alert after it (sync, ${t.members - n} sessions and SKDMs) ${ms(t.firstSendMs)}.`,
+      `One alert to ${t.members} members end to end (${t.runs.length} alerts, after the group grew and the sender distributed its key): sendAlert called → last socket p50 ${p(t.runs.map((x) => x.callToLastMs), 50)}, upload → last socket p50 ${p(t.runs.map((x) => x.lastMs), 50)}, sender CPU p50 ${p(t.runs.map((x) => x.sendCpuMs), 50)}. Growing the group took ${ms(t.buildMs)}; the first alert after it without keys ahead (sync, ${t.members - n} sessions and SKDMs) ${ms(t.firstSendMs)}.`,
+      '',
+      mdTable(['measure', 'keys ahead', 'inline (no keys ahead)', 'ratio', 'target', ''], [firstAfterJoinsRow(t.firstAfterJoins)]),
     );
   }
   lines.push('', `Relay data folder: \`${r.relayDir}\`${r.relayDir.startsWith('/dev/shm') ? ' (tmpfs: commits cost no fsync; `--relay-dir` for a disk)' : ''}.`);
   return lines.join('\n');
+}
+
+function logFirstAfterJoins(label: string, f: FirstAfterJoins): void {
+  log(`${label}. First alert after ${f.joined} joins, sendAlert called → last member socket has the alert (a group send; SKDMs do not count):`);
+  log(`   keys ahead: ${ms(f.ahead.callToLastMs)} (${f.ahead.requests} requests on the alert's path); the sender heard of the joins as they happened (its group.sync() after each ${BATCH}, standing in for the poll and the joiners' nudges) and distributed its key in the background.`);
+  log(`   inline, no keys ahead (a sync, then every session and SKDM on the alert's path): ${ms(f.inline.callToLastMs)} (${f.inline.requests} requests).`);
+  log(`   target ≤ ${ms(f.targetMs)}: ${f.ahead.callToLastMs <= f.targetMs ? 'met' : 'NOT met'}; inline / ahead ${(f.inline.callToLastMs / f.ahead.callToLastMs).toFixed(1)}×.\n`);
+}
+
+function firstAfterJoinsRow(f: FirstAfterJoins): string[] {
+  return [
+    `first alert after ${f.joined} joins, sendAlert → last socket (keys ahead vs inline)`,
+    `${ms(f.ahead.callToLastMs)} (${f.ahead.requests} requests)`,
+    `${ms(f.inline.callToLastMs)} (${f.inline.requests} requests, inline)`,
+    `${(f.ahead.callToLastMs / f.inline.callToLastMs).toFixed(2)}×`,
+    `≤ ${ms(f.targetMs)}`,
+    met(f.ahead.callToLastMs <= f.targetMs),
+  ];
 }
 
 /** The V8 profiler of another process, over its inspector WebSocket (Chrome DevTools protocol). */

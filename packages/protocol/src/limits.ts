@@ -12,6 +12,18 @@ export const LIMITS = {
   maxPreKeysPerUpload: 100,
   /** One-time prekeys of each kind the relay keeps per device; older ones are dropped first. */
   maxStoredPreKeys: 1000,
+  /**
+   * Accounts in one batched prekey fetch (`POST /v1/keys/batch`): a first send to 10,000 members is
+   * 100 requests instead of 10,000, and the largest answer (every account with 8 devices, about
+   * 2.5 KiB of keys each) stays near 2 MiB.
+   */
+  maxKeyBatchAccounts: 100,
+  /**
+   * Recipients in one batched 1:1 send (`POST /v1/messages/batch`): a first send's SKDMs to 1,000
+   * members are 20 requests. Each destination is what one `PUT /v1/messages/:accountId` would carry;
+   * the whole body stays within `maxBodyBytes` (the client splits by size too).
+   */
+  maxSendBatchDestinations: 50,
   /** Largest WebSocket frame either side accepts, in bytes. */
   maxFrameBytes: 256 * 1024,
   /** Largest HTTP request body, in bytes: one send to a full device set, base64 and JSON overhead. */

@@ -14,8 +14,12 @@ import { mapLimit } from './stats.js';
 export type SocketsRequest =
   | { type: 'open-relay'; url: string; authorizations: string[]; concurrency: number }
   | { type: 'open-plain'; url: string; count: number; concurrency: number }
-  /** Report when every socket of `set` has received `more` messages (deliveries, for relay sockets) from now on. */
-  | { type: 'await'; set: SocketSet; more: number }
+  /**
+   * Report when every socket of `set` has received `more` messages (deliveries, for relay sockets)
+   * from now on; with `group`, only group sends count (sealed sender v2: SKDMs and other 1:1
+   * messages that arrive meanwhile do not).
+   */
+  | { type: 'await'; set: SocketSet; more: number; group?: boolean }
   | { type: 'close' };
 
 export type SocketSet = 'relay' | 'plain';
@@ -39,6 +43,10 @@ export type SocketsResponse =
 interface SocketSetState {
   sockets: WebSocket[];
   counts: Int32Array;
+  /** Group sends only (relay set): deliveries whose content is a sealed sender v2 ReceivedMessage. */
+  groupCounts: Int32Array;
+  /** The current await counts `groupCounts`. */
+  awaitsGroup: boolean;
   /** Per socket, the count that completes the current `await`; undefined when nothing is awaited. */
   targets: Int32Array | undefined;
   reached: number;
@@ -52,7 +60,7 @@ const sets: Record<SocketSet, SocketSetState> = {
 };
 
 function emptySet(): SocketSetState {
-  return { sockets: [], counts: new Int32Array(0), targets: undefined, reached: 0, firstAt: 0n, frameBytes: 0 };
+  return { sockets: [], counts: new Int32Array(0), groupCounts: new Int32Array(0), awaitsGroup: false, targets: undefined, reached: 0, firstAt: 0n, frameBytes: 0 };
 }
 
 function reply(res: SocketsResponse): void {
@@ -86,6 +94,15 @@ function byteLength(data: RawData): number {
 }
 
 const DELIVER_PREFIX = '{"type":"message.deliver"';
+const CONTENT_KEY = Buffer.from('"content":"');
+/** base64 of a first byte 0x22: the relay's sealed sender v2 ReceivedMessage (a group send); 1:1 sealed sender starts 0x11 ("E"). */
+const GROUP_SEND_FIRST = 'I'.charCodeAt(0);
+
+function isGroupSend(data: RawData): boolean {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(toText(data));
+  const at = buf.indexOf(CONTENT_KEY);
+  return at >= 0 && buf[at + CONTENT_KEY.length] === GROUP_SEND_FIRST;
+}
 const PONG_PREFIX = '{"type":"pong"';
 
 function onMessage(set: SocketSet, index: number, ws: WebSocket, data: RawData): void {
@@ -103,9 +120,19 @@ function onMessage(set: SocketSet, index: number, ws: WebSocket, data: RawData):
     // reading the later sockets and count this process's work as fan-out time. On real devices each
     // member answers on its own; the relay's work is the same either way (its fan-out loop runs to
     // the end before it reads any answer), and the acknowledgement drain is timed after.
+    // A 1:1 message (an SKDM) while a group send is awaited is answered at once, as a device would.
+    const group = isGroupSend(data);
+    if (group) state.groupCounts[index]!++;
+    if (state.targets !== undefined && state.awaitsGroup && !group) {
+      state.counts[index]!++;
+      const frame = JSON.parse(toText(data)) as { id: number };
+      ws.send(`{"type":"response","id":${frame.id},"status":200}`);
+      return;
+    }
     if (pendingAcks.push({ ws, data }) === 1 && state.targets === undefined) setImmediate(flushAcks);
   }
-  const count = ++state.counts[index]!;
+  let count = ++state.counts[index]!;
+  if (state.awaitsGroup) count = state.groupCounts[index]!;
   if (state.targets !== undefined && count === state.targets[index]) {
     state.reached++;
     if (state.reached === 1) state.firstAt = at;
@@ -173,16 +200,20 @@ async function openSet(set: SocketSet, url: string, headers: Array<Record<string
   const counts = new Int32Array(base + headers.length);
   counts.set(state.counts);
   state.counts = counts;
+  const groupCounts = new Int32Array(base + headers.length);
+  groupCounts.set(state.groupCounts);
+  state.groupCounts = groupCounts;
   const opened = await mapLimit(headers, concurrency, (h, i) => open(set, url, h, base + i));
   state.sockets.push(...opened);
   reply({ type: 'opened', set, count: state.sockets.length, ms: performance.now() - started });
 }
 
-function arm(set: SocketSet, more: number): void {
+function arm(set: SocketSet, more: number, group: boolean): void {
   const state = sets[set];
   if (state.targets !== undefined) throw new Error(`an await on the ${set} sockets is still pending`);
   if (!(more > 0) || state.sockets.length === 0) throw new Error('nothing to await');
-  state.targets = state.counts.map((c) => c + more);
+  state.awaitsGroup = group && set === 'relay';
+  state.targets = (state.awaitsGroup ? state.groupCounts : state.counts).map((c) => c + more);
   state.reached = 0;
   reply({ type: 'armed' });
 }
@@ -201,7 +232,7 @@ process.on('message', (req: SocketsRequest) => {
           await openSet('plain', req.url, Array.from({ length: req.count }, () => undefined), req.concurrency);
           return;
         case 'await':
-          arm(req.set, req.more);
+          arm(req.set, req.more, req.group === true);
           return;
         case 'close':
           for (const s of Object.values(sets)) for (const ws of s.sockets) ws.terminate();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
+import { ErrorCode as SignalErrorCode, LibSignalErrorBase, ProtocolAddress, type SessionRecord } from '@signalapp/libsignal-client';
 import {
   ALERT_LIMITS,
   Content,
@@ -7,6 +7,7 @@ import {
   ENDPOINTS,
   GROUP_SEND,
   GROUP_UPDATE,
+  LIMITS,
   SENDER_KEY_DISTRIBUTION,
   type GroupMessageBody,
   type PreKeyBundleResponse,
@@ -97,18 +98,27 @@ const RESEND_WINDOW_AFTER_MS = 2 * 60_000;
 export const ALERT_SYNC_WAIT_MS = 1000;
 /**
  * Members given our sender key per step of the background distribution: one step holds the send
- * queue, so a send waits for at most this many sessions and SKDMs (about 100 ms here).
+ * queue, so a send waits for at most this many sessions and SKDMs. The step's prekeys were fetched
+ * before it, outside the queue (#prefetchAhead), and its SKDMs are one batched request, so the wait
+ * is this many session starts and seals plus one round trip: well under 100 ms.
  */
 export const AHEAD_STEP_MEMBERS = 8;
-const SKDM_PARALLEL = 8;
 const announceKey = (groupId: string) => `groupAnnounce:${groupId}`;
 /**
  * Admins a member without a sender key tells of its change, 1:1 (announceChange): enough that one
  * who is online passes it on, few enough that a joiner starts a handful of sessions, not hundreds.
  */
 export const ANNOUNCE_ADMINS = 3;
-/** Prekey fetches in flight at once when starting sessions with many members (a first send to 10,000). */
+/** Single prekey fetches in flight at once (devices named after a repair, or a relay without batches). */
 const PREKEY_FETCH_PARALLEL = 16;
+/**
+ * Batched prekey fetches (`POST /v1/keys/batch`, up to LIMITS.maxKeyBatchAccounts accounts each) in
+ * flight at once: a first send to 10,000 members is 100 requests, two at a time, so one batch's
+ * sessions are built while the next is on the wire.
+ */
+const PREKEY_BATCH_PARALLEL = 2;
+/** Relay answers to a batched fetch that mean "not here": fetch those accounts one by one instead. */
+const NO_BATCH_CODES: readonly string[] = ['NOT_FOUND', 'UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'];
 
 /**
  * Group messages leaving (docs/alerts.md "Sending"), below the facade and above the group log: sending (sender key lifecycle, sessions,
@@ -135,6 +145,12 @@ export class GroupSender {
   #stopped = false;
   /** Group updates go out only while connected (goLive); until then they are owed. */
   #live = false;
+  /**
+   * Bundles the background distribution fetched (one batch, outside the send queue) for members it
+   * has not started sessions with yet, by group and account: the steps, or a send that comes first,
+   * use them instead of fetching again. Dropped when the run ends.
+   */
+  readonly #prefetched = new Map<string, Map<string, PreKeyBundleResponse>>();
 
   constructor(deps: GroupSenderDeps) {
     this.#d = deps;
@@ -233,8 +249,12 @@ export class GroupSender {
       do {
         this.#aheadAgain.delete(groupId);
         const tried = new Set<string>();
+        const fetched = new Set<string>();
         for (;;) {
           if (this.#stopped) return reached;
+          // The prekey fetch is network time, not work: it runs outside the send queue, one batch
+          // ahead of the steps, so a step holds the queue only for sessions and SKDMs.
+          await this.#prefetchAhead(groupId, tried, fetched);
           const step = await this.#sends.run(() => this.#aheadStep(groupId, tried));
           if (step === undefined) break;
           reached += step;
@@ -246,7 +266,10 @@ export class GroupSender {
         this.#d.logger.info({ groupId, ...errInfo(err) }, 'background sender key distribution stopped');
         return 0;
       })
-      .finally(() => this.#ahead.delete(groupId));
+      .finally(() => {
+        this.#ahead.delete(groupId);
+        this.#prefetched.delete(groupId);
+      });
     this.#ahead.set(groupId, run);
     return run;
   }
@@ -329,6 +352,33 @@ export class GroupSender {
   stop(): void {
     this.#stopped = true;
     this.#live = false;
+  }
+
+  /**
+   * When fewer than a step's members have bundles waiting: one batched fetch for up to
+   * LIMITS.maxKeyBatchAccounts members without a session, not yet fetched in this run. Reads and
+   * network only; the sessions are started in the steps, under the log's key checks.
+   */
+  async #prefetchAhead(groupId: string, tried: Set<string>, fetched: Set<string>): Promise<void> {
+    const waiting = this.#prefetched.get(groupId) ?? new Map<string, PreKeyBundleResponse>();
+    if (waiting.size >= AHEAD_STEP_MEMBERS) return;
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member' || readClaim(this.#d.store, groupId) || !this.#d.store.getSenderKeyInfo(groupId)) return;
+    const state = rec.state;
+    const me = this.#d.account.record.accountId;
+    const removed = readRemoved(this.#d.store, groupId);
+    const keys = this.#memberKeys.byAccount(state);
+    const candidates = Object.values(state.members)
+      .map((m) => m.accountId)
+      .filter((a) => a !== me && !tried.has(a) && !fetched.has(a) && keys.get(a) !== undefined && !removed.has(a));
+    const devices = this.#devices(candidates);
+    const batch = candidates.filter((a) => devices.get(a)!.length === 0).slice(0, LIMITS.maxKeyBatchAccounts);
+    if (batch.length === 0) return;
+    for (const a of batch) fetched.add(a);
+    const got = await this.#fetchBatch(batch, await this.#endorsementsFor(groupId, state.version), this.#d.log.keysOf(groupId).secretParams);
+    if (!got) return; // the steps fetch one by one
+    for (const [a, bundle] of got) waiting.set(a, bundle);
+    this.#prefetched.set(groupId, waiting);
   }
 
   /** One step: sessions and SKDMs for up to AHEAD_STEP_MEMBERS members; undefined when nobody is left. */
@@ -559,61 +609,165 @@ export class GroupSender {
     const me = this.#d.account.record;
     const skdm = await this.#d.crypto.inZone(groupId, (_zone, stores) => createDistribution(ProtocolAddress.new(me.accountId, me.deviceId), info.distributionId, stores));
     const reached: SenderKeyDevice[] = [];
-    for (let i = 0; i < lacking.length; i += SKDM_PARALLEL) {
-      await Promise.all(
-        lacking.slice(i, i + SKDM_PARALLEL).map(async (a) => {
-          const content: Content = { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } };
-          if (!(await this.#sendToMember(refusals, a, content))) return;
-          const now = this.#devices([a]).get(a) ?? [];
-          devices.set(a, now);
-          reached.push(...now.map((d) => ({ accountId: a, ...d })));
-        }),
-      );
+    // One batched upload per LIMITS.maxSendBatchDestinations members (the relay checks and stores
+    // each as its own 1:1 send); members it could not take go one by one, with repairs.
+    const items = lacking
+      .filter((a) => !refusals.refused.has(a))
+      .map((a) => ({
+        to: a,
+        content: { v: 1, sentAt: this.#d.clock.next(), body: { type: SENDER_KEY_DISTRIBUTION, groupId, distributionId: info.distributionId, skdm: toBase64(skdm) } } satisfies Content,
+        expect: { groupId, identityKey: refusals.keys.get(a) },
+      }));
+    const outcomes = await this.#d.direct.sendMany(items);
+    let failure: unknown;
+    for (const { to: a } of items) {
+      const err = outcomes.get(a);
+      if (err instanceof IdentityMismatchError || err instanceof UntrustedIdentityError) {
+        this.#refuse(refusals, a, err);
+        continue;
+      }
+      if (err !== undefined) {
+        failure ??= err;
+        continue;
+      }
+      const now = this.#devices([a]).get(a) ?? [];
+      devices.set(a, now);
+      reached.push(...now.map((d) => ({ accountId: a, ...d })));
     }
+    // Who was reached is recorded even when some failed (the relay went away mid-distribution).
     this.#d.store.commit({ senderKeyInfos: [{ ...info, devices: holdersAfterDistribution(info, lacking, reached) }] });
+    if (failure !== undefined) throw failure;
   }
 
-  /** Starts sessions with the given devices ('*' = all of the account's), with a one-member send token. */
+  /**
+   * Starts sessions with the given devices ('*' = all of the account's). Whole accounts come from
+   * bundles the background distribution already fetched, then from batched fetches (one group send
+   * token for each batch's exact set); named devices, and every account of a batch the relay does
+   * not serve, are fetched one by one with a one-member token.
+   */
   async #fetchSessions(refusals: Refusals, which: Map<string, Set<number> | '*'>, e: GroupEndorsements): Promise<void> {
     const groupId = refusals.groupId;
-    const me = this.#d.account.record;
-    const keys = this.#d.log.keysOf(groupId);
-    await forEachBounded(
-      [...which],
-      PREKEY_FETCH_PARALLEL,
-      async ([accountId, devices]) => {
-        const token = toBase64(sendToken(e, [accountId], keys.secretParams));
-        const targets: (number | '*')[] = devices === '*' ? ['*'] : [...devices];
-        for (const deviceId of targets) {
-          const params = { accountId, deviceId };
-          let bundle: PreKeyBundleResponse;
-          try {
-            bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params, headers: { [GROUP_SEND.tokenHeader]: token } });
-          } catch (err) {
-            if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
-            if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
-            // A relay without token-authorised key fetches: fall back to our account credentials.
-            this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
-            bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params });
-          }
-          // The relay serves the bundle: only the log's key for this member starts a session.
-          const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
-          if (verdict !== 'ok') {
-            this.#refuse(refusals, accountId, new IdentityMismatchError(groupId, accountId, 'sending', verdict));
-            return;
-          }
-          try {
-            await this.#d.crypto.inZone(accountId, async (_zone, stores) => {
-              await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
-            });
-          } catch (err) {
-            if (!(err instanceof UntrustedIdentityError)) throw err;
-            this.#refuse(refusals, accountId, err);
-            return;
-          }
+    const secretParams = this.#d.log.keysOf(groupId).secretParams;
+    const whole = [...which].filter(([, d]) => d === '*').map(([a]) => a);
+    const single: Array<[string, Set<number> | '*']> = [...which].filter(([, d]) => d !== '*');
+    const waiting = this.#prefetched.get(groupId);
+    const batches: string[][] = [];
+    const ready = new Map<string, PreKeyBundleResponse>();
+    for (const a of whole) {
+      const bundle = waiting?.get(a);
+      if (bundle) {
+        waiting!.delete(a);
+        ready.set(a, bundle);
+        continue;
+      }
+      if ((batches.at(-1)?.length ?? LIMITS.maxKeyBatchAccounts) >= LIMITS.maxKeyBatchAccounts) batches.push([]);
+      batches.at(-1)!.push(a);
+    }
+    await this.#startSessionsMany(refusals, ready);
+    await forEachBounded(batches, PREKEY_BATCH_PARALLEL, async (accounts) => {
+      const got = await this.#fetchBatch(accounts, e, secretParams);
+      if (!got) {
+        for (const a of accounts) single.push([a, '*']);
+        return;
+      }
+      // An account the relay lists as missing has no keys (a single fetch's NOT_FOUND): skipped.
+      await this.#startSessionsMany(refusals, got);
+    });
+    await forEachBounded(single, PREKEY_FETCH_PARALLEL, async ([accountId, devices]) => {
+      const token = toBase64(sendToken(e, [accountId], secretParams));
+      const targets: (number | '*')[] = devices === '*' ? ['*'] : [...devices];
+      for (const deviceId of targets) {
+        const params = { accountId, deviceId };
+        let bundle: PreKeyBundleResponse;
+        try {
+          bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params, headers: { [GROUP_SEND.tokenHeader]: token } });
+        } catch (err) {
+          if (err instanceof RelayRequestError && err.code === 'NOT_FOUND') continue;
+          if (!(err instanceof RelayRequestError) || !['UNAUTHORIZED', 'FORBIDDEN', 'BAD_REQUEST'].includes(err.code)) throw err;
+          // A relay without token-authorised key fetches: fall back to our account credentials.
+          this.#d.logger.info({ code: err.code }, 'anonymous prekey fetch refused; using account credentials');
+          bundle = await this.#d.account.http.call(ENDPOINTS.keyBundle, { params });
         }
-      },
-    );
+        if (!(await this.#startSessions(refusals, accountId, bundle))) return;
+      }
+    });
+  }
+
+  /**
+   * One batched prekey fetch for `accounts` (at most LIMITS.maxKeyBatchAccounts) with a token for
+   * exactly that set: their bundles by account (only accounts asked for, each once), or undefined
+   * when the relay does not serve batches, so the caller fetches one by one.
+   */
+  async #fetchBatch(accounts: string[], e: GroupEndorsements, secretParams: Parameters<typeof sendToken>[2]): Promise<Map<string, PreKeyBundleResponse> | undefined> {
+    const token = toBase64(sendToken(e, accounts, secretParams));
+    let res;
+    try {
+      res = await this.#d.account.http.call(ENDPOINTS.keyBundleBatch, { body: { accounts }, headers: { [GROUP_SEND.tokenHeader]: token } });
+    } catch (err) {
+      if (!(err instanceof RelayRequestError) || !NO_BATCH_CODES.includes(err.code)) throw err;
+      this.#d.logger.info({ code: err.code, accounts: accounts.length }, 'batched prekey fetch refused; fetching one by one');
+      return undefined;
+    }
+    const wanted = new Set(accounts);
+    const out = new Map<string, PreKeyBundleResponse>();
+    for (const b of res.bundles) {
+      if (wanted.has(b.accountId) && !out.has(b.accountId)) out.set(b.accountId, { identityKey: b.identityKey, devices: b.devices });
+    }
+    return out;
+  }
+
+  /**
+   * `#startSessions` for many members in one zone, so one store commit (one fsync) for a batch
+   * instead of one per member; a member refused (another key, or a changed key not accepted) is
+   * reported and costs the others nothing.
+   */
+  async #startSessionsMany(refusals: Refusals, bundles: ReadonlyMap<string, PreKeyBundleResponse>): Promise<void> {
+    const me = this.#d.account.record;
+    const ok: Array<[string, PreKeyBundleResponse]> = [];
+    for (const [accountId, bundle] of bundles) {
+      const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+      if (verdict === 'ok') ok.push([accountId, bundle]);
+      else this.#refuse(refusals, accountId, new IdentityMismatchError(refusals.groupId, accountId, 'sending', verdict));
+    }
+    if (ok.length === 0) return;
+    const local = ProtocolAddress.new(me.accountId, me.deviceId);
+    const untrusted = await this.#d.crypto.inZone(refusals.groupId, async (_zone, stores) => {
+      const refused: Array<[string, UntrustedIdentityError]> = [];
+      for (const [accountId, bundle] of ok) {
+        try {
+          await buildSessions(stores, local, accountId, bundle);
+        } catch (err) {
+          // libsignal checks trust before it writes anything: the zone holds only the others' sessions.
+          if (!(err instanceof LibSignalErrorBase && err.is(SignalErrorCode.UntrustedIdentity))) throw err;
+          refused.push([accountId, new UntrustedIdentityError(accountId, { cause: err })]);
+        }
+      }
+      return refused;
+    });
+    for (const [accountId, err] of untrusted) this.#refuse(refusals, accountId, err);
+  }
+
+  /**
+   * Sessions with every device of `bundle`, only under the log's key for the member (the relay
+   * serves the bundle); a member refused here is reported and false returned.
+   */
+  async #startSessions(refusals: Refusals, accountId: string, bundle: PreKeyBundleResponse): Promise<boolean> {
+    const me = this.#d.account.record;
+    const verdict = checkKey(refusals.keys.get(accountId), fromBase64(bundle.identityKey));
+    if (verdict !== 'ok') {
+      this.#refuse(refusals, accountId, new IdentityMismatchError(refusals.groupId, accountId, 'sending', verdict));
+      return false;
+    }
+    try {
+      await this.#d.crypto.inZone(accountId, async (_zone, stores) => {
+        await buildSessions(stores, ProtocolAddress.new(me.accountId, me.deviceId), accountId, bundle);
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof UntrustedIdentityError)) throw err;
+      this.#refuse(refusals, accountId, err);
+      return false;
+    }
   }
 
   #address(accountId: string, deviceId: number): ProtocolAddress {

@@ -50,3 +50,29 @@ export const PreKeyBundleParams = z.object({
   accountId: AccountId,
   deviceId: z.union([z.literal('*'), z.coerce.number().pipe(DeviceId)]),
 });
+
+/**
+ * `POST /v1/keys/batch`: every device's bundle of each of `accounts` (at most `maxKeyBatchAccounts`,
+ * no account twice), authorised by ONE group send token for exactly that set. The relay learns what
+ * a token for the set already tells it, and nothing more.
+ */
+export const PreKeyBatchRequest = z
+  .object({ accounts: z.array(AccountId).min(1).max(LIMITS.maxKeyBatchAccounts) })
+  .strict()
+  .refine((r) => new Set(r.accounts).size === r.accounts.length, { message: 'an account is listed twice', path: ['accounts'] });
+export type PreKeyBatchRequest = z.infer<typeof PreKeyBatchRequest>;
+
+/** One account's answer in a batch: what `GET /v1/keys/:accountId/*` would answer, with the account. */
+export const AccountPreKeyBundle = PreKeyBundleResponse.extend({ accountId: AccountId });
+export type AccountPreKeyBundle = z.infer<typeof AccountPreKeyBundle>;
+
+/**
+ * The bundles of the requested accounts that have any; `missing` lists the others (no such account,
+ * or no device with keys: what a single fetch answers with NOT_FOUND), so one member without keys
+ * does not cost the rest of the batch its sessions.
+ */
+export const PreKeyBatchResponse = z.object({
+  bundles: z.array(AccountPreKeyBundle).max(LIMITS.maxKeyBatchAccounts),
+  missing: z.array(AccountId).max(LIMITS.maxKeyBatchAccounts),
+});
+export type PreKeyBatchResponse = z.infer<typeof PreKeyBatchResponse>;

@@ -3,8 +3,8 @@ import { LIMITS } from '../limits.js';
 import { RegisterRequest, RegisterResponse } from '../api/accounts.js';
 import { SenderCertificateResponse } from '../api/certificates.js';
 import { EndorsementsResponse, GROUP_SEND, MultiRecipientQuery, MultiRecipientResponse } from '../api/group-send.js';
-import { PreKeyBundleParams, PreKeyBundleResponse, PreKeyCount, SetKeysRequest } from '../api/keys.js';
-import { SendMessagesParams, SendMessagesRequest, SendMessagesResponse } from '../api/messages.js';
+import { PreKeyBatchRequest, PreKeyBatchResponse, PreKeyBundleParams, PreKeyBundleResponse, PreKeyCount, SetKeysRequest } from '../api/keys.js';
+import { SendBatchRequest, SendBatchResponse, SendMessagesParams, SendMessagesRequest, SendMessagesResponse } from '../api/messages.js';
 import { RevokeTokenRequest, RevokeTokenResponse } from '../api/registration-tokens.js';
 import { RelayInfo } from '../api/relay-info.js';
 import {
@@ -88,6 +88,11 @@ export const ENDPOINTS = {
     params: PreKeyBundleParams, status: 200, response: PreKeyBundleResponse,
     auth: [['account'], ['groupSendToken']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'RATE_LIMITED'],
   }),
+  keyBundleBatch: defineEndpoint({
+    method: 'POST', path: '/v1/keys/batch', summary: `Every device's prekey bundle of each listed account (at most ${LIMITS.maxKeyBatchAccounts}), with one group send token for exactly that set.`,
+    body: PreKeyBatchRequest, status: 200, response: PreKeyBatchResponse,
+    auth: [['groupSendToken']], errors: ['UNAUTHORIZED', 'RATE_LIMITED'],
+  }),
   senderCertificate: defineEndpoint({
     method: 'GET', path: '/v1/certificate/delivery', summary: 'A sender certificate for the authenticated device.',
     status: 200, response: SenderCertificateResponse, auth: [['account']], errors: ['UNAUTHORIZED'],
@@ -100,6 +105,11 @@ export const ENDPOINTS = {
     method: 'PUT', path: '/v1/messages/:accountId', summary: 'One sealed-sender ciphertext for every device of the recipient.',
     params: SendMessagesParams, body: SendMessagesRequest, status: 200, response: SendMessagesResponse,
     auth: [['account']], errors: ['UNAUTHORIZED', 'NOT_FOUND', 'MISMATCHED_DEVICES', 'STALE_DEVICES'],
+  }),
+  sendMessagesBatch: defineEndpoint({
+    method: 'POST', path: '/v1/messages/batch', summary: `Several 1:1 sends in one request (at most ${LIMITS.maxSendBatchDestinations} recipients), each checked and stored as its own PUT would be; one result each.`,
+    body: SendBatchRequest, status: 200, response: SendBatchResponse,
+    auth: [['account']], errors: ['UNAUTHORIZED'],
   }),
   multiRecipient: defineEndpoint({
     method: 'PUT', path: '/v1/messages/multi_recipient', summary: 'A group send: the raw sealed sender v2 SentMessage, authorised by a group send token only.',
@@ -170,11 +180,13 @@ export const ROUTES = {
   accounts: ENDPOINTS.register.path,
   keys: ENDPOINTS.setKeys.path,
   keyBundle: { pattern: ENDPOINTS.keyBundle.path, path: (accountId: string, deviceId: number | '*') => `/v1/keys/${accountId}/${deviceId}` },
+  keyBundleBatch: ENDPOINTS.keyBundleBatch.path,
   senderCertificate: ENDPOINTS.senderCertificate.path,
   messages: { pattern: ENDPOINTS.sendMessages.path, path: (accountId: string) => `/v1/messages/${accountId}` },
   websocket: WEBSOCKET_PATH,
   authCredentials: ENDPOINTS.authCredentials.path,
   multiRecipient: ENDPOINTS.multiRecipient.path,
+  messagesBatch: ENDPOINTS.sendMessagesBatch.path,
   groupEndorsements: { pattern: ENDPOINTS.endorsements.path, path: (groupId: string) => `/v1/groups/${groupId}/endorsements` },
   registrationTokens: ENDPOINTS.mintRegistrationToken.path,
   registrationTokenRevoke: ENDPOINTS.revokeRegistrationToken.path,

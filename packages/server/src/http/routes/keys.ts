@@ -40,4 +40,15 @@ export function keyRoutes(
     const tokenHash = await deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
     return deps.prekeys.bundleWithToken(tokenHash, params.accountId, params.deviceId);
   });
+  // A first send to many members: one token for exactly the listed set (zkgroup combines the
+  // endorsements), verified in the zk worker like a group send's. Checked in this order, each before
+  // any key is read: no credentials, the body, the token for that set, the rate limit.
+  const batch = ENDPOINTS.keyBundleBatch;
+  route(app, batch, async (request) => {
+    if (request.headers.authorization !== undefined) throw new ProtocolError('BAD_REQUEST', 'batched prekey fetches carry no account credentials');
+    const token = tokenHeader(request);
+    const body = parseWith(batch.body, request.body);
+    await deps.groupSendTokens.verify(token, body.accounts.map((a) => Aci.fromUuid(a).getServiceIdString()));
+    return deps.prekeys.bundlesWithToken(body.accounts);
+  });
 }

@@ -1,7 +1,9 @@
 import {
   LIMITS,
   ProtocolError,
+  type AccountId,
   type DevicePreKeyBundle,
+  type PreKeyBatchResponse,
   type PreKeyBundleResponse,
   type PreKeyCount,
   type SetKeysRequest,
@@ -76,32 +78,65 @@ export class PreKeysService {
     return this.pop(accountId, deviceId);
   }
 
+  /**
+   * Every device's bundle of each of `accountIds` (distinct, at most `maxKeyBatchAccounts`), for a
+   * batch authorised by one group send token for exactly that set (already verified). Each account
+   * costs one fetch from a bucket of its own that every batch shares, whatever the set: keyed by the
+   * token, a member could list a target in ever new sets (each set is another token) and drain its
+   * one-time keys. Taken all or none before anything is read, so a batch of N counts as N fetches;
+   * what it consumes is exactly what N single fetches (`bundleWithToken(…, '*')`) would, in one
+   * transaction. Accounts without keys are `missing`.
+   */
+  bundlesWithToken(accountIds: readonly AccountId[]): PreKeyBatchResponse {
+    if (accountIds.length > LIMITS.maxKeyBatchAccounts) throw new ProtocolError('BAD_REQUEST', `at most ${LIMITS.maxKeyBatchAccounts} accounts per batch`);
+    this.deps.fetchLimiter.takeEach(accountIds.map((a) => `group-send-batch>${a}`));
+    return this.deps.transaction(() => {
+      const bundles: PreKeyBatchResponse['bundles'] = [];
+      const missing: AccountId[] = [];
+      for (const accountId of accountIds) {
+        const bundle = this.read(accountId, '*');
+        if (typeof bundle !== 'object') missing.push(accountId);
+        else bundles.push({ accountId, ...bundle });
+      }
+      return { bundles, missing };
+    });
+  }
+
   private pop(accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
     return this.deps.transaction(() => {
-      const identityKey = this.deps.accounts.identityKey(accountId);
-      if (identityKey === undefined) throw new ProtocolError('NOT_FOUND', 'no such account');
-      const all = this.deps.accounts.devices(accountId);
-      const targets = deviceId === '*' ? all : all.filter((d) => d.deviceId === deviceId);
-      if (targets.length === 0) throw new ProtocolError('NOT_FOUND', 'no such device');
-      const devices: DevicePreKeyBundle[] = [];
-      for (const target of targets) {
-        const key = { accountId, deviceId: target.deviceId };
-        const signedPreKey = this.deps.prekeys.signedPreKey(key);
-        const pqPreKey = this.deps.prekeys.popKyberPreKey(key) ?? this.deps.prekeys.lastResort(key);
-        // Registration stores both; a device without them cannot be messaged, so it is left out.
-        if (signedPreKey === undefined || pqPreKey === undefined) continue;
-        const preKey = this.deps.prekeys.popEcPreKey(key);
-        devices.push({
-          deviceId: target.deviceId,
-          registrationId: target.registrationId,
-          signedPreKey: signed(signedPreKey),
-          ...(preKey === undefined ? {} : { preKey: unsigned(preKey) }),
-          pqPreKey: signed(pqPreKey),
-        });
-      }
-      if (devices.length === 0) throw new ProtocolError('NOT_FOUND', 'no keys for this device');
-      return { identityKey: toBase64(identityKey), devices };
+      const bundle = this.read(accountId, deviceId);
+      if (bundle === 'no-account') throw new ProtocolError('NOT_FOUND', 'no such account');
+      if (bundle === 'no-device') throw new ProtocolError('NOT_FOUND', 'no such device');
+      if (bundle === undefined) throw new ProtocolError('NOT_FOUND', 'no keys for this device');
+      return bundle;
     });
+  }
+
+  /** One account's bundle, consuming its one-time keys; inside the caller's transaction. */
+  private read(accountId: string, deviceId: number | '*'): PreKeyBundleResponse | 'no-account' | 'no-device' | undefined {
+    const identityKey = this.deps.accounts.identityKey(accountId);
+    if (identityKey === undefined) return 'no-account';
+    const all = this.deps.accounts.devices(accountId);
+    const targets = deviceId === '*' ? all : all.filter((d) => d.deviceId === deviceId);
+    if (targets.length === 0) return 'no-device';
+    const devices: DevicePreKeyBundle[] = [];
+    for (const target of targets) {
+      const key = { accountId, deviceId: target.deviceId };
+      const signedPreKey = this.deps.prekeys.signedPreKey(key);
+      const pqPreKey = this.deps.prekeys.popKyberPreKey(key) ?? this.deps.prekeys.lastResort(key);
+      // Registration stores both; a device without them cannot be messaged, so it is left out.
+      if (signedPreKey === undefined || pqPreKey === undefined) continue;
+      const preKey = this.deps.prekeys.popEcPreKey(key);
+      devices.push({
+        deviceId: target.deviceId,
+        registrationId: target.registrationId,
+        signedPreKey: signed(signedPreKey),
+        ...(preKey === undefined ? {} : { preKey: unsigned(preKey) }),
+        pqPreKey: signed(pqPreKey),
+      });
+    }
+    if (devices.length === 0) return undefined;
+    return { identityKey: toBase64(identityKey), devices };
   }
 }
 

@@ -29,16 +29,28 @@ export class RateLimiter {
 
   /** Takes one token for `key` or throws RATE_LIMITED with `details.retryAfterSeconds`. */
   take(key: string): void {
+    this.takeEach([key]);
+  }
+
+  /**
+   * Takes one token from each of `keys` (distinct), or none of them: throws RATE_LIMITED with the
+   * longest wait if any bucket is empty. A batch that is refused costs nothing, as a refused single
+   * request does.
+   */
+  takeEach(keys: readonly string[]): void {
     const now = this.clock.now();
-    const bucket = this.buckets.get(key) ?? { tokens: this.config.capacity, updatedAt: now };
-    const refilled = Math.min(this.config.capacity, bucket.tokens + (now - bucket.updatedAt) / this.refillMs);
-    if (refilled < 1) {
-      const retryAfterSeconds = Math.max(1, Math.ceil(((1 - refilled) * this.refillMs) / 1000));
-      this.buckets.set(key, { tokens: refilled, updatedAt: now });
+    const refilled = keys.map((key) => {
+      const bucket = this.buckets.get(key) ?? { tokens: this.config.capacity, updatedAt: now };
+      return Math.min(this.config.capacity, bucket.tokens + (now - bucket.updatedAt) / this.refillMs);
+    });
+    const lowest = Math.min(...refilled);
+    if (lowest < 1) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(((1 - lowest) * this.refillMs) / 1000));
+      keys.forEach((key, i) => this.buckets.set(key, { tokens: refilled[i]!, updatedAt: now }));
       this.onRefused();
       throw new ProtocolError('RATE_LIMITED', 'too many requests', { details: { retryAfterSeconds } });
     }
-    this.buckets.set(key, { tokens: refilled - 1, updatedAt: now });
+    keys.forEach((key, i) => this.buckets.set(key, { tokens: refilled[i]! - 1, updatedAt: now }));
     if (this.buckets.size > PRUNE_ABOVE) this.prune(now);
   }
 
