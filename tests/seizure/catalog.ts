@@ -194,6 +194,17 @@ export const TABLES: Record<string, TableDoc> = {
       received_at: { what: 'arrival, rounded down to the minute', reader: 'disk' },
     },
   },
+  group_checkpoints: {
+    purpose: 'The relay\'s own snapshot of a group\'s state at each of its newest checkpoints (docs/groups.md "Checkpoints"): what the other group tables hold, as one text.',
+    columns: {
+      group_id: { what: 'group identifier', reader: 'disk' },
+      version: { what: 'change number of the checkpoint', reader: 'disk' },
+      snapshot: {
+        what: 'canonical JSON of the group state before the checkpoint: member and pending pseudonyms with roles, signing keys and invite ids, their encrypted profiles and identity proofs (account id, identity key inside), banned pseudonyms, invites, the encrypted attributes',
+        reader: 'members',
+      },
+    },
+  },
   __drizzle_migrations: {
     purpose: 'Which schema migrations ran (drizzle).',
     columns: {

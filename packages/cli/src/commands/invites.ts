@@ -34,12 +34,22 @@ export async function invite(ctx: Context, args: Parsed): Promise<void> {
     const { default: QRCode } = await import('qrcode'); // only people get the QR code: --json never loads it
     // Error correction L (7 %): the smallest symbol for the code, so it fits an 80-column terminal
     // unwrapped (at the default M it is wider and the terminal wraps it into something unscannable).
-    const qr = await QRCode.toString(code, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+    const draw = async (text: string) => (await QRCode.toString(text, { type: 'terminal', small: true, errorCorrectionLevel: 'L' })).trimEnd().split('\n');
+    const width = (lines: string[]) => Math.max(...lines.map((l) => [...stripVTControlCharacters(l)].length));
     ctx.out.emit(object, [say('cli.invite', { group: terminalText(group.title), uses, expires: formatTime(expiresAt), approval: approval ? 'yes' : 'no' }), code]);
-    const drawn = qr.trimEnd().split('\n');
+    // Up to 520 bytes (QR version 15 at level L) it is 79 columns. A longer link (a long relay
+    // address, a token and the inviter's head) is drawn in the bare form instead, which leaves out
+    // the relay address the payload already holds: the same invite, some thirty characters shorter.
+    let drawn = await draw(code);
+    let short = false;
+    const bare = code.includes('/join#') ? `aviso1:${code.slice(code.indexOf('#') + 1)}` : undefined;
+    if (width(drawn) > QR_COLUMNS && bare) {
+      const smaller = await draw(bare);
+      if (width(smaller) < width(drawn)) [drawn, short] = [smaller, true];
+    }
     ctx.out.drawn(drawn);
-    // Up to 520 bytes (QR version 15 at level L) it is 79 columns; a longer code (a long relay address) is not.
-    const widest = Math.max(...drawn.map((l) => [...stripVTControlCharacters(l)].length));
+    const widest = width(drawn);
+    if (short) ctx.out.note(say('cli.invite.shortQr'));
     if (widest > QR_COLUMNS) ctx.out.note(say('cli.invite.wideQr', { width: widest }));
     ctx.out.note(say('cli.invite.howToJoin'));
   });

@@ -28,6 +28,7 @@ export const cliCommands = {
   'cli.senderLookAlike': "{name} ({role}, id {id} — name looks like another member's)",
 
   'cli.invite': 'invite to "{group}" — {uses, plural, one {# use} other {# uses}}, expires {expires}{approval, select, yes {, needs approval} other {}}:',
+  'cli.invite.shortQr': 'the QR code holds the short form of the code (aviso1:…), which fits the terminal; the app and `aviso join` take it like the link',
   'cli.invite.wideQr': 'the QR code is {width} columns wide: on a terminal narrower than that it wraps and cannot be scanned; send the link instead',
   'cli.invite.howToJoin': 'the new member runs: aviso join <code> --name "Their Name"',
   'cli.requests.none': 'nobody is waiting to join "{group}"',

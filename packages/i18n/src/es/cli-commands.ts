@@ -29,6 +29,7 @@ export const cliCommands = {
   'cli.senderLookAlike': '{name} ({role}, id {id} — el nombre se parece al de otro miembro)',
 
   'cli.invite': 'invitación a «{group}» — {uses, plural, one {# uso} other {# usos}}, vence {expires}{approval, select, yes {, necesita aprobación} other {}}:',
+  'cli.invite.shortQr': 'el código QR lleva la forma corta del código (aviso1:…), que cabe en la terminal; la app y `aviso join` la aceptan igual que el enlace',
   'cli.invite.wideQr': 'el código QR mide {width} columnas: en una terminal más angosta se corta y no se puede escanear; manda mejor el enlace',
   'cli.invite.howToJoin': 'la persona nueva corre: aviso join <code> --name "Su Nombre"',
   'cli.requests.none': 'nadie está esperando para unirse a «{group}»',
