@@ -75,6 +75,14 @@ const Env = z.object({
     help: 'one more of those every N seconds',
     doc: '…and one more every this many seconds',
   }),
+  AVISO_KEYS_GROUP_RATE_CAPACITY: int(1, 100_000).default(200).register(settingDocs, {
+    help: 'prekey fetches of one account through group send tokens, at once',
+    doc: 'prekey fetches of one account through group send tokens, by every member of every group together (the relay cannot tell who holds a token, and a group shares one token per member): enough for every active sender in a raid to reach a newcomer once…',
+  }),
+  AVISO_KEYS_GROUP_RATE_REFILL_SECONDS: int(1, 86_400).default(6).register(settingDocs, {
+    help: 'one more of those every N seconds',
+    doc: '…and one more every this many seconds',
+  }),
   AVISO_SEND_RATE_CAPACITY: int(1, 100_000).default(60).register(settingDocs, {
     help: 'sends per sender and destination, at once',
     doc: 'sends from one account to one destination at once…',
@@ -165,6 +173,12 @@ export interface Config {
    * one-time prekeys) is bounded per account, not per guessed target.
    */
   keysRequesterRateLimit: RateLimitConfig;
+  /**
+   * Prekey bundle fetches through group send tokens (single and batched together), per target
+   * account. Every member of a group shows the same token for a given member, so this bucket is
+   * the whole group's: it must let every active sender reach a newcomer.
+   */
+  keysGroupRateLimit: RateLimitConfig;
   /** Sends, per (sending account, destination account). */
   sendRateLimit: RateLimitConfig;
   /** Registrations each account may enable per UTC day with member-minted tokens; 0 turns minting off. */
@@ -215,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd: string 
     wsPingIntervalMs: e.AVISO_WS_PING_SECONDS * 1000,
     keysRateLimit: { capacity: e.AVISO_KEYS_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_RATE_REFILL_SECONDS },
     keysRequesterRateLimit: { capacity: e.AVISO_KEYS_REQUESTER_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS },
+    keysGroupRateLimit: { capacity: e.AVISO_KEYS_GROUP_RATE_CAPACITY, refillSeconds: e.AVISO_KEYS_GROUP_RATE_REFILL_SECONDS },
     sendRateLimit: { capacity: e.AVISO_SEND_RATE_CAPACITY, refillSeconds: e.AVISO_SEND_RATE_REFILL_SECONDS },
     memberTokensPerDay: e.AVISO_MEMBER_TOKENS_PER_DAY,
     registerRateLimit: { capacity: e.AVISO_REGISTER_RATE_CAPACITY, refillSeconds: e.AVISO_REGISTER_RATE_REFILL_SECONDS },

@@ -126,6 +126,7 @@ export function createContext(config: Config, overrides: ContextOverrides = {}):
       transaction,
       fetchLimiter: new RateLimiter(config.keysRateLimit, clock, () => meter.rateLimited('keys')),
       requesterLimiter: new RateLimiter(config.keysRequesterRateLimit, clock, () => meter.rateLimited('keys_requester')),
+      groupLimiter: new RateLimiter(config.keysGroupRateLimit, clock, () => meter.rateLimited('keys_group')),
     }),
     certificates: new CertificatesService({ accounts: accountsRepo, keys, clock, ttlMs: config.senderCertTtlHours * 3_600_000 }),
     messages,

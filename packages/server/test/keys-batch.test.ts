@@ -109,7 +109,7 @@ describe('POST /v1/keys/batch', () => {
   });
 
   test('a batch of N takes one fetch from each of the N accounts\' buckets; a refused batch takes no key', async () => {
-    const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '2' });
+    const relay = await testRelay({ AVISO_KEYS_GROUP_RATE_CAPACITY: '2' });
     const { group, parties } = await groupOf(relay, 3);
     const [alice, bob, carol] = parties as [Party, Party, Party];
     for (const u of [bob.user, carol.user]) {
@@ -130,7 +130,7 @@ describe('POST /v1/keys/batch', () => {
   });
 
   test('listing an account in another set does not buy more fetches of it (each set is another token)', async () => {
-    const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '2' });
+    const relay = await testRelay({ AVISO_KEYS_GROUP_RATE_CAPACITY: '2' });
     const { group, parties } = await groupOf(relay, 4);
     const [alice, bob, carol, dave] = parties as [Party, Party, Party, Party];
     for (const u of [bob.user, carol.user, dave.user]) await upload(relay, u);
@@ -142,6 +142,21 @@ describe('POST /v1/keys/batch', () => {
     expect([third.statusCode, errorCode(third)]).toEqual([429, 'RATE_LIMITED']);
     expect((await counts(relay, [carol.user, dave.user])).map((c) => c.count)).toEqual([1, 1]);
     expect((await batch(relay, [carol.user.accountId, dave.user.accountId], tokenHeader(await tokenFor(group, alice, [carol.aci, dave.aci])))).statusCode).toBe(200);
+  });
+
+  test('more than six members reach a newcomer: the token bucket is the whole group\'s, not one requester\'s', async () => {
+    // Defaults. Every member shows the same one-member token for the newcomer, so a bucket of 6 (the
+    // per-requester size) would refuse the seventh member to send after the join.
+    const relay = await testRelay();
+    const { group, parties } = await groupOf(relay, 10);
+    const newcomer = parties[9]!;
+    const statuses: number[] = [];
+    for (const member of parties.slice(0, 9)) {
+      const alone = tokenHeader(await tokenFor(group, member, [newcomer.aci]));
+      statuses.push((await batch(relay, [newcomer.user.accountId], alone)).statusCode);
+      statuses.push((await relay.app.inject({ method: 'GET', url: `/v1/keys/${newcomer.user.accountId}/*`, headers: alone })).statusCode);
+    }
+    expect(statuses).toEqual(new Array(18).fill(200));
   });
 
   test('an account without keys is listed as missing; the others are answered', async () => {

@@ -18,6 +18,8 @@ export const ENV_VARS: readonly (readonly [name: string, fallback: string, meani
   ['AVISO_KEYS_RATE_REFILL_SECONDS', '600', 'one more prekey fetch every N seconds'],
   ['AVISO_KEYS_REQUESTER_RATE_CAPACITY', '30', 'prekey fetches per requester, any targets, at once'],
   ['AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS', '120', 'one more of those every N seconds'],
+  ['AVISO_KEYS_GROUP_RATE_CAPACITY', '200', 'prekey fetches of one account through group send tokens, at once'],
+  ['AVISO_KEYS_GROUP_RATE_REFILL_SECONDS', '6', 'one more of those every N seconds'],
   ['AVISO_SEND_RATE_CAPACITY', '60', 'sends per sender and destination, at once'],
   ['AVISO_SEND_RATE_REFILL_SECONDS', '1', 'one more send every N seconds'],
   ['AVISO_MEMBER_TOKENS_PER_DAY', '20', 'registrations each member may enable per day (0 = off)'],

@@ -37,8 +37,8 @@ export function keyRoutes(
       throw new ProtocolError('BAD_REQUEST', 'send account credentials or a group send token, not both');
     }
     const params = parseWith(bundle.params, request.params);
-    const tokenHash = await deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
-    return deps.prekeys.bundleWithToken(tokenHash, params.accountId, params.deviceId);
+    await deps.groupSendTokens.verify(token, [Aci.fromUuid(params.accountId).getServiceIdString()]);
+    return deps.prekeys.bundleWithToken(params.accountId, params.deviceId);
   });
   // A first send to many members: one token for exactly the listed set (zkgroup combines the
   // endorsements), verified in the zk worker like a group send's. Checked in this order, each before

@@ -28,6 +28,8 @@ export class PreKeysService {
       fetchLimiter: RateLimiter;
       /** Bundle fetches with account credentials, keyed by the requesting account alone. */
       requesterLimiter: RateLimiter;
+      /** Bundle fetches through group send tokens, single and batched, keyed by the target account. */
+      groupLimiter: RateLimiter;
     },
   ) {}
 
@@ -70,11 +72,15 @@ export class PreKeysService {
   }
 
   /**
-   * The same, for a fetch authorised by a group send token for exactly `accountId` (already verified):
-   * rate-limited per (token, target device), since the relay does not know who holds the token.
+   * The same, for a fetch authorised by a group send token for exactly `accountId` (already verified).
+   * The relay does not know who holds the token, and every member of a group shows the same one for
+   * a given member, so the bucket is the target account's, shared with batches (`groupLimiter`):
+   * sized so that every active sender in a raid reaches a newcomer once, while a single member
+   * cannot drain a target's one-time keys faster than it refills (a drained target falls back to
+   * its last-resort key, and its client uploads more).
    */
-  bundleWithToken(tokenHash: string, accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
-    this.deps.fetchLimiter.take(`group-send:${tokenHash}>${accountId}.${deviceId}`);
+  bundleWithToken(accountId: string, deviceId: number | '*'): PreKeyBundleResponse {
+    this.deps.groupLimiter.take(accountId);
     return this.pop(accountId, deviceId);
   }
 
@@ -89,7 +95,7 @@ export class PreKeysService {
    */
   bundlesWithToken(accountIds: readonly AccountId[]): PreKeyBatchResponse {
     if (accountIds.length > LIMITS.maxKeyBatchAccounts) throw new ProtocolError('BAD_REQUEST', `at most ${LIMITS.maxKeyBatchAccounts} accounts per batch`);
-    this.deps.fetchLimiter.takeEach(accountIds.map((a) => `group-send-batch>${a}`));
+    this.deps.groupLimiter.takeEach(accountIds);
     return this.deps.transaction(() => {
       const bundles: PreKeyBatchResponse['bundles'] = [];
       const missing: AccountId[] = [];

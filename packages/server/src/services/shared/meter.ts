@@ -14,7 +14,7 @@ export interface RelayMeter {
   websocketClosed(): void;
 }
 
-export type RateLimitName = 'send' | 'group_send' | 'keys' | 'keys_requester' | 'register' | 'websockets';
+export type RateLimitName = 'send' | 'group_send' | 'keys' | 'keys_requester' | 'keys_group' | 'register' | 'websockets';
 
 /** The meter when metrics are off: counting costs nothing. */
 export const noMeter: RelayMeter = {
