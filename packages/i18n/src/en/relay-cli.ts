@@ -85,6 +85,8 @@ export const relayCli = {
   'relay.setting.AVISO_KEYS_RATE_REFILL_SECONDS': 'one more prekey fetch every N seconds',
   'relay.setting.AVISO_KEYS_REQUESTER_RATE_CAPACITY': 'prekey fetches per requester, any targets, at once',
   'relay.setting.AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS': 'one more of those every N seconds',
+  'relay.setting.AVISO_KEYS_GROUP_RATE_CAPACITY': 'prekey fetches of one account through group send tokens, at once',
+  'relay.setting.AVISO_KEYS_GROUP_RATE_REFILL_SECONDS': 'one more of those every N seconds',
   'relay.setting.AVISO_SEND_RATE_CAPACITY': 'sends per sender and destination, at once',
   'relay.setting.AVISO_SEND_RATE_REFILL_SECONDS': 'one more send every N seconds',
   'relay.setting.AVISO_MEMBER_TOKENS_PER_DAY': 'registrations each member may enable per day (0 = off)',

@@ -88,6 +88,8 @@ export const relayCli = {
   'relay.setting.AVISO_KEYS_RATE_REFILL_SECONDS': 'un pedido de prekeys más cada N segundos',
   'relay.setting.AVISO_KEYS_REQUESTER_RATE_CAPACITY': 'pedidos de prekeys por solicitante, a cualquier destino, de una vez',
   'relay.setting.AVISO_KEYS_REQUESTER_RATE_REFILL_SECONDS': 'uno más de esos cada N segundos',
+  'relay.setting.AVISO_KEYS_GROUP_RATE_CAPACITY': 'pedidos de prekeys de una cuenta con tokens de envío de grupo, de una vez',
+  'relay.setting.AVISO_KEYS_GROUP_RATE_REFILL_SECONDS': 'uno más de esos cada N segundos',
   'relay.setting.AVISO_SEND_RATE_CAPACITY': 'envíos por remitente y destino, de una vez',
   'relay.setting.AVISO_SEND_RATE_REFILL_SECONDS': 'un envío más cada N segundos',
   'relay.setting.AVISO_MEMBER_TOKENS_PER_DAY': 'registros que cada miembro puede habilitar por día (0 = ninguno)',
