@@ -137,8 +137,8 @@ describe('GET /v1/keys/:accountId/:deviceId with a group send token', () => {
     expect((await relay.app.inject({ method: 'GET', url, headers: { authorization: alice.user.auth } })).statusCode).toBe(200);
   });
 
-  test('token fetches are rate limited per (token, target device)', async () => {
-    const relay = await testRelay({ AVISO_KEYS_RATE_CAPACITY: '2' });
+  test('token fetches are rate limited per target account, one bucket for the whole group', async () => {
+    const relay = await testRelay({ AVISO_KEYS_GROUP_RATE_CAPACITY: '2' });
     const { group, parties } = await groupOf(relay, 3);
     const [alice, bob, carol] = parties as [Party, Party, Party];
     const token = await tokenFor(group, alice, [bob.aci]);
@@ -148,7 +148,8 @@ describe('GET /v1/keys/:accountId/:deviceId with a group send token', () => {
     for (let i = 0; i < 3; i++) statuses.push((await fetch()).statusCode);
     expect(statuses).toEqual([200, 200, 429]);
     // Every member derives the same token for the same recipients (it depends on the endorsement, not
-    // on who holds it), so carol shares alice's bucket for bob: the relay cannot tell them apart.
+    // on who holds it), so carol shares alice's bucket for bob: the relay cannot tell them apart, and
+    // the bucket is sized for a whole group (AVISO_KEYS_GROUP_RATE_CAPACITY, 200 by default).
     expect(await tokenFor(group, carol, [bob.aci])).toBe(token);
     // Another target is another bucket.
     const toCarol = await relay.app.inject({
