@@ -387,9 +387,12 @@ describe('the organiser in the app', () => {
   }, 60_000);
 });
 
-/** Presses Tab until the focused element's text starts with `text` (at most 40 times). */
+/**
+ * Presses Tab until the focused element's text starts with `text` (at most 80 times: once round the
+ * screen again if a live update re-rendered it and focus went back to the top meanwhile).
+ */
 async function tabTo(p: Page, text: string): Promise<void> {
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 80; i++) {
     await p.keyboard.press('Tab');
     const focused = await p.evaluate<string>('(document.activeElement && document.activeElement.textContent || "").trim()');
     if (focused.replace(/^← /, '').startsWith(text)) return;
