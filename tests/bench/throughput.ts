@@ -106,6 +106,9 @@ interface Phase {
   storedMs?: number;
 }
 
+/** Issue 16's target: durable throughput at least 1.2× Mosquitto QoS 1's, at the median round. */
+const THROUGHPUT_TARGET = 1.2;
+
 const rate = (p: Phase) => p.envelopes / (p.wallMs / 1000);
 
 interface Captured {
@@ -387,7 +390,7 @@ function report(
   const header = ['server', 'envelopes/s (median of rounds)', 'Aviso ÷ this', 'server CPU per 1,000 envelopes'];
   log(`\n### Results: throughput, ${r.n} members, ${o.sends} messages per round × ${o.rounds} rounds, ${o.inFlight} in flight\n`);
   log(table(header, rows));
-  const target = o.mosquitto ? `Aviso ≥ Mosquitto: ${vsMq >= 1 ? 'met' : 'NOT met'} (${vsMq.toFixed(2)}× at the median round)` : 'Aviso ≥ Mosquitto: not measured (no mosquitto binary)';
+  const target = o.mosquitto ? `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: ${vsMq >= THROUGHPUT_TARGET ? 'met' : 'NOT met'} (${vsMq.toFixed(2)}× at the median round)` : `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: not measured (no mosquitto binary)`;
   log(`   ${target}; Aviso ÷ plain ws ${vsWs.toFixed(2)}×`);
   const emptyAfter = r.rounds.map((x) => x.aviso.emptyAfterMs ?? 0);
   log(`   relay queue read back empty at most ${ms(Math.max(...emptyAfter))} after the last member acknowledgement (every round); uploads stored after ${ms(med((x) => x.aviso.storedMs))} (median)`);
@@ -422,7 +425,7 @@ function report(
       '',
       mdTable(header, rows),
       '',
-      `Target: Aviso ≥ Mosquitto — ${o.mosquitto ? `${met(vsMq >= 1)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
+      `Target: Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto at the median round, in three separate runs (this is one) — ${o.mosquitto ? `${met(vsMq >= THROUGHPUT_TARGET)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
       '',
       perRound,
       ...(p

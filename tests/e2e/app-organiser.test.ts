@@ -392,12 +392,16 @@ describe('the organiser in the app', () => {
  * screen again if a live update re-rendered it and focus went back to the top meanwhile).
  */
 async function tabTo(p: Page, text: string): Promise<void> {
+  const visited: string[] = [];
   for (let i = 0; i < 80; i++) {
     await p.keyboard.press('Tab');
     const focused = await p.evaluate<string>('(document.activeElement && document.activeElement.textContent || "").trim()');
     if (focused.replace(/^← /, '').startsWith(text)) return;
+    visited.push(focused.slice(0, 30) || '(nothing)');
   }
-  throw new Error(`Tab never reached "${text}"`);
+  // Say what the screen was and where focus went, so a failure on CI can be read without a rerun.
+  const heading = await p.evaluate<string>('(document.querySelector("main h1") || {}).textContent || "(no heading)"');
+  throw new Error(`Tab never reached "${text}" on the screen "${heading}"; focus went: ${visited.slice(0, 40).join(' → ')}`);
 }
 
 /** One call to an app's API with the session cookie its page holds (the launch token is spent); Origin settable. */

@@ -187,16 +187,6 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
       </a>
       <header>
         <span class="brand">{tr('app.name')}</span>
-        {!online && (
-          <span class="offline" role="status">
-            {tr('app.lostHost')}
-          </span>
-        )}
-        {online && catchingUp !== undefined && (
-          <span class="catching-up" role="status">
-            {tr('app.catchingUp', { done: catchingUp })}
-          </span>
-        )}
         <button class="small" onClick={() => setLang(lang === 'es' ? 'en' : 'es')} title={tr('lang.change')} lang={lang === 'es' ? 'en' : 'es'}>
           {lang === 'es' ? tr('lang.en') : tr('lang.es')}
         </button>
@@ -204,6 +194,17 @@ function Shell({ lang, setLang }: { lang: Lang; setLang: (l: Lang) => void }) {
           <span aria-hidden="true">⚖️</span> {tr('rights.button')}
         </button>
       </header>
+      {/* Below the header, full width: a long sentence (Spanish is longer) wraps here instead of pushing the header's buttons about. */}
+      {!online && (
+        <p class="banner offline" role="status">
+          {tr('app.lostHost')}
+        </p>
+      )}
+      {online && catchingUp !== undefined && (
+        <p class="banner catching-up" role="status">
+          {tr('app.catchingUp', { done: catchingUp })}
+        </p>
+      )}
       {profile && !profile.locked && !wiped && !onboarding && <Nav current={screen.name === 'alert' ? screen.back : screen.name === 'safety' || screen.name === 'group' || screen.name === 'new-group' ? 'groups' : screen.name} onGo={(name) => setScreen({ name })} />}
       <main id="main" tabIndex={-1}>
         {joined && !onboarding && !profile?.locked && screen.name === 'board' && <RelayChecked fingerprint={joined} onDismiss={() => setJoined(undefined)} />}

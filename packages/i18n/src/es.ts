@@ -35,7 +35,7 @@ export const es = {
   'app.connection.open': 'Conectado',
   'app.connection.connecting': 'Conectando…',
   'app.connection.closed': 'Sin conexión, intentando otra vez',
-  'app.catchingUp': 'Poniéndote al día con lo que llegó mientras esta computadora no estaba conectada: {done, plural, one {# mensaje} other {# mensajes}} hasta ahora…',
+  'app.catchingUp': 'Poniéndote al día con lo que llegó mientras esta computadora estaba desconectada: {done, plural, one {# mensaje} other {# mensajes}} hasta ahora…',
   'app.lostHost': 'La app de Aviso en esta computadora se detuvo. Vuelve a abrirla con: npm run app',
   'app.back': 'Volver',
   'app.error': 'Algo salió mal: {message}',
