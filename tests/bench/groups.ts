@@ -205,7 +205,7 @@ async function buildHistory(relay: RelayProcess, dataDir: string, group: RawGrou
         revoke = invite.inviteId;
       } else actions = [group.titleAction()];
       const { change, presentation } = group.buildAsAdmin(actions);
-      ctx.services.groups.append(group.groupId, { change }, { presentation });
+      await ctx.services.groups.append(group.groupId, { change }, { presentation });
       group.advance(change);
       if (group.version % 10_000 === 0) log(`  ${String(group.version).padStart(7)} changes  ${ms(performance.now() - started).padStart(8)}`);
     }
@@ -366,9 +366,9 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     let service: { disk: ServiceTimes; original: ServiceTimes };
     try {
       cpSync(relayData, diskCopy, { recursive: true });
-      const disk = measureService(diskCopy, group, invite, serviceJoiners);
+      const disk = await measureService(diskCopy, group, invite, serviceJoiners);
       Object.assign(group, head); // the original database is still at the head before the disk run
-      service = { disk, original: measureService(relayData, group, invite, serviceJoiners) };
+      service = { disk, original: await measureService(relayData, group, invite, serviceJoiners) };
     } finally {
       rmSync(diskCopy, { recursive: true, force: true });
     }
@@ -393,7 +393,7 @@ interface ServiceTimes {
 }
 
 /** Times the relay's group service directly (no HTTP): presentation check + evaluateChange + SQL transaction. */
-function measureService(dataDir: string, group: RawGroup, invite: RawInvite, joiners: Joiner[]): ServiceTimes {
+async function measureService(dataDir: string, group: RawGroup, invite: RawInvite, joiners: Joiner[]): Promise<ServiceTimes> {
   const ctx = createContext(loadConfig({ AVISO_DATA_DIR: dataDir, AVISO_LOG_LEVEL: 'warn' }), { sweepIntervalMs: 0 });
   try {
     const groups = ctx.services.groups;
@@ -401,14 +401,14 @@ function measureService(dataDir: string, group: RawGroup, invite: RawInvite, joi
     for (let i = 0; i < SERVICE_SAMPLES; i++) {
       const { change, presentation } = group.buildAsAdmin([group.titleAction()]);
       const started = performance.now();
-      groups.append(group.groupId, { change }, { presentation });
+      await groups.append(group.groupId, { change }, { presentation });
       times.setTitle.push(performance.now() - started);
       group.advance(change);
     }
     for (const joiner of joiners) {
       const change = group.buildJoin(joiner, invite);
       const started = performance.now();
-      groups.append(group.groupId, { change }, { presentation: joiner.presentation, invitePassword: invite.password });
+      await groups.append(group.groupId, { change }, { presentation: joiner.presentation, invitePassword: invite.password });
       times.join.push(performance.now() - started);
       group.advance(change);
     }

@@ -86,6 +86,49 @@ describe('checkpoint changes', () => {
   });
 });
 
+describe("a checkpoint's snapshot is prepared outside the write transaction", () => {
+  /** A group whose log is `extra` changes longer than `populated()`'s, with no checkpoint stored yet. */
+  async function longLog(extra: number) {
+    const p = await populated();
+    for (let i = 0; i < extra; i++) expect((await p.group.append(p.admin, [{ type: 'setAttributes', attributes: blob(100 + (i % 50)) }])).statusCode).toBe(200);
+    return p;
+  }
+
+  test("a group's first checkpoint replays its log a slice per turn of the event loop; a change stored meanwhile makes a checkpoint conflict, and the next names the new state", async () => {
+    const { relay, admin, bob, group } = await longLog(420);
+    // Turns of the event loop that ran while the checkpoint was prepared (about none if the whole
+    // log were replayed in one go, as it was inside the write transaction, holding up every request).
+    let done = false;
+    let turns = 0;
+    const tick = () => {
+      if (done) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const first = await group.append(admin, [{ type: 'checkpoint', stateHash: sha(expectedSnapshot(group)) }]);
+    done = true;
+    expect(first.statusCode).toBe(200);
+    expect(turns).toBeGreaterThanOrEqual(3); // 426 changes, 200 a slice
+    expect(countRows(relay.ctx, 'group_checkpoints')).toBe(1);
+
+    // The relay keeps that replay for the next checkpoint. A change that lands while one is prepared:
+    const stale = group.change(admin, group.version + 1, [{ type: 'checkpoint', stateHash: sha(expectedSnapshot(group)) }]);
+    const racing = group.appendChange(stale, group.headers(admin));
+    expect((await group.append(bob, [{ type: 'leave' }])).statusCode).toBe(200);
+    expect((await racing).statusCode).toBe(409);
+    // The kept replay continues from where it was: the next checkpoint names the state after the leave.
+    expect((await group.append(admin, [{ type: 'checkpoint', stateHash: sha(expectedSnapshot(group)) }])).statusCode).toBe(200);
+    const served = CheckpointResponse.parse((await checkpoint(group, admin, group.version)).json());
+    expect(served).toEqual({ version: group.version, snapshot: expectedSnapshot(withoutLast(group)) });
+  });
+});
+
+/** The group's log without its last change (a checkpoint names the state before itself). */
+function withoutLast(group: TestGroup): TestGroup {
+  return { id: group.id, log: group.log.slice(0, -1) } as TestGroup;
+}
+
 describe('checkpoint vectors as the relay folds them', () => {
   for (const v of loadVectors('checkpoint.json', readFileSync)) {
     test(v.comment, () => {

@@ -37,6 +37,17 @@ export interface GroupCredentials {
   invitePassword?: string | undefined;
 }
 
+/**
+ * Changes a checkpoint's preparation replays per turn of the event loop: a few milliseconds of work,
+ * so other members' requests and deliveries are served between slices.
+ */
+const PREPARE_SLICE = 200;
+/**
+ * Groups whose snapshot builder stays in memory for their next checkpoint. One 10,000-member
+ * group's is tens of MiB; without it each checkpoint starts again from the stored snapshot.
+ */
+const KEPT_BUILDERS = 2;
+
 // Longer than any base64 of a 32-byte password; anything bigger is not worth hashing.
 const MAX_PASSWORD_HEADER = 256;
 
@@ -48,6 +59,10 @@ const MAX_PASSWORD_HEADER = 256;
  * effects with the log row and the version bump in one transaction.
  */
 export class GroupsService {
+  /** Snapshot builders kept between checkpoints, oldest first (see `prepareSnapshot`). */
+  private readonly builders = new Map<string, SnapshotBuilder>();
+  private readonly preparing = new Map<string, Promise<SnapshotBuilder>>();
+
   constructor(
     private readonly deps: { groups: Synchronous<GroupsStore>; auth: GroupAuthService; transaction: Transactor; clock: Clock },
   ) {}
@@ -71,18 +86,23 @@ export class GroupsService {
   }
 
   /** `POST /v1/groups/:groupId/changes`: one change at version = current + 1. */
-  append(groupId: string, req: AppendChangeRequest, creds: GroupCredentials): { version: number } {
+  async append(groupId: string, req: AppendChangeRequest, creds: GroupCredentials): Promise<{ version: number }> {
     const group = this.group(groupId);
     const actor = this.deps.auth.verify(creds.presentation, group.publicParams);
     const { change } = req;
     if (change.actor !== actor) throw new ProtocolError('FORBIDDEN', 'the change must be made by the presenting member');
+    // A checkpoint needs the relay's own snapshot of the state before it. Replaying the log for it
+    // (a group's first checkpoint replays all of it) runs here, a slice per turn of the event loop,
+    // not inside the write transaction, where it would hold up every other member's delivery. Only
+    // for an admin: the rules refuse anyone else's checkpoint, so nobody else can make the relay replay.
+    const prepared = change.actions.some((a) => a.type === 'checkpoint') && this.deps.groups.member(groupId, actor)?.role === 'admin' ? await this.prepareSnapshot(groupId) : undefined;
     const now = this.deps.clock.now();
     this.deps.transaction(() => {
       const current = this.group(groupId); // re-read under the write lock
       // Asked by the rules for a checkpoint only: the relay's own snapshot of the state before it.
       let snapshot: string | undefined;
       const stateHash = () => {
-        snapshot = this.snapshotAt(groupId, current.version);
+        snapshot = this.snapshotAt(groupId, current.version, prepared);
         if (Buffer.byteLength(snapshot, 'utf8') > LIMITS.maxCheckpointSnapshotBytes) {
           throw new ProtocolError('GROUP_CHANGE_INVALID', 'the group state is too large for a checkpoint', { details: { reason: 'snapshot-too-large' } });
         }
@@ -171,18 +191,66 @@ export class GroupsService {
    * Reads at most the changes since the last checkpoint: with admins checkpointing every 1,000
    * changes, about that many; a group's first checkpoint replays its whole log once.
    */
-  private snapshotAt(groupId: string, version: number): string {
+  private snapshotAt(groupId: string, version: number, prepared?: SnapshotBuilder): string {
+    // A prepared builder is at most a few changes behind (those stored while it was prepared).
+    const builder = prepared !== undefined && this.continues(groupId, prepared, version) ? prepared : this.builderFromStored(groupId, version);
+    while (builder.version < version) this.replay(builder, groupId, version - builder.version);
+    return checkpointState(builder.snapshot);
+  }
+
+  /** Whether `builder` is on this group's stored log at or before `version` (its head is the stored change there). */
+  private continues(groupId: string, builder: SnapshotBuilder, version: number): boolean {
+    if (builder.version > version) return false;
+    if (builder.version < 0) return true; // the empty group, before version 0
+    return this.deps.groups.change(groupId, builder.version) !== undefined && this.head(groupId, builder.version).hash === builder.snapshot.headHash;
+  }
+
+  /** A builder at the newest stored checkpoint at or before `version` (the empty group if none). */
+  private builderFromStored(groupId: string, version: number): SnapshotBuilder {
     const base = this.deps.groups.checkpointAtOrBefore(groupId, version);
     const start = base ? parseSnapshot(base.snapshot) : emptySnapshot(groupId);
     if (!start) throw new Error(`group ${groupId}: the stored checkpoint at ${base?.version} does not parse`);
-    const builder = new SnapshotBuilder(start);
-    for (let from = start.version + 1; from <= version; ) {
-      const rows = this.deps.groups.changes(groupId, from, Math.min(LIMITS.maxGroupChangesPerFetch, version - from + 1));
-      if (rows.length === 0) throw new Error(`group ${groupId}: no change at ${from}`);
-      for (const row of rows) builder.apply(JSON.parse(row.body) as GroupChange, createHash('sha256').update(row.body, 'utf8').digest('base64'));
-      from += rows.length;
+    return new SnapshotBuilder(start);
+  }
+
+  /** Folds the next stored changes (at most `count`, at most one fetch's worth) into `builder`. */
+  private replay(builder: SnapshotBuilder, groupId: string, count: number): void {
+    const from = builder.version + 1;
+    const rows = this.deps.groups.changes(groupId, from, Math.min(LIMITS.maxGroupChangesPerFetch, count));
+    if (rows.length === 0) throw new Error(`group ${groupId}: no change at ${from}`);
+    for (const row of rows) builder.apply(JSON.parse(row.body) as GroupChange, createHash('sha256').update(row.body, 'utf8').digest('base64'));
+  }
+
+  /**
+   * A builder at the group's head, replayed `PREPARE_SLICE` changes per turn of the event loop. Kept
+   * for the next checkpoint of the same group (at most `KEPT_BUILDERS` groups), which then replays only
+   * the changes since; concurrent preparations of one group share one replay.
+   */
+  prepareSnapshot(groupId: string): Promise<SnapshotBuilder> {
+    const running = this.preparing.get(groupId);
+    if (running) return running;
+    const done = this.catchUp(groupId).finally(() => this.preparing.delete(groupId));
+    this.preparing.set(groupId, done);
+    return done;
+  }
+
+  private async catchUp(groupId: string): Promise<SnapshotBuilder> {
+    const head = this.group(groupId).version;
+    let builder = this.builders.get(groupId);
+    const stored = this.deps.groups.checkpointAtOrBefore(groupId, head);
+    // A stored checkpoint newer than the kept builder is a shorter way to the head.
+    if (builder === undefined || !this.continues(groupId, builder, head) || (stored !== undefined && stored.version > builder.version)) builder = this.builderFromStored(groupId, head);
+    this.builders.delete(groupId);
+    while (builder.version < this.group(groupId).version) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.replay(builder, groupId, Math.min(PREPARE_SLICE, this.group(groupId).version - builder.version));
     }
-    return checkpointState(builder.snapshot);
+    this.builders.set(groupId, builder);
+    for (const oldest of this.builders.keys()) {
+      if (this.builders.size <= KEPT_BUILDERS) break;
+      this.builders.delete(oldest);
+    }
+    return builder;
   }
 
   private group(groupId: string): GroupRecord {
