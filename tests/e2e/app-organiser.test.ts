@@ -277,6 +277,10 @@ describe('the organiser in the app', () => {
     await row.waitFor({ timeout: 20_000 });
     await capture(org, 'requests-waiting', 'en');
     await row.getByRole('button', { name: 'Approve' }).click();
+    // The row, and the button that had focus, go once the approval lands: focus goes to the
+    // screen's content, not to the top of the page (where a keyboard user would start over).
+    await row.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await org.evaluate<string>('document.activeElement ? document.activeElement.id || document.activeElement.tagName : ""')).toBe('main');
     await expect
       .poll(
         async () => {

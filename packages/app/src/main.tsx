@@ -7,6 +7,7 @@ import { ApiError, api, live, type AlertView, type Fingerprint, type GroupView, 
 import { RelayChecked } from './fingerprint.js';
 import { CreateOffer, GroupScreen, NewGroup, type GroupTab } from './groups.js';
 import { LangContext, browserLang, initialLang, saveLang, useT } from './i18n.js';
+import { keepFocus } from './focus-keeper.js';
 import { Groups, History, Safety } from './member.js';
 import { Nav, type NavName } from './nav.js';
 import { announce } from './notify.js';
@@ -239,4 +240,6 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('root')!);
+const root = document.getElementById('root')!;
+render(<App />, root);
+keepFocus(root, () => document.getElementById('main'));
