@@ -34,5 +34,5 @@ export const cliBoard = {
   'cli.event.warning': '{time} aviso: {message}',
   'cli.event.ready': '{time} escuchando (al día); Ctrl-C para salir',
   'cli.event.catchingUp': '{time} poniéndote al día: {done, plural, one {# mensaje recibido} other {# mensajes recibidos}} hasta ahora',
-  'cli.event.caughtUp': '{time} al día: {done, plural, one {# mensaje recibido} other {# mensajes recibidos}} mientras no estabas conectado',
+  'cli.event.caughtUp': '{time} al día: {done, plural, one {# mensaje recibido} other {# mensajes recibidos}} mientras estabas sin conexión',
 } as const satisfies Record<keyof typeof en, string>;
