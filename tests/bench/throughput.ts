@@ -100,6 +100,11 @@ interface Phase {
   wallMs: number;
   /** CPU of the server process over the phase, ms (the relay, Mosquitto; for ws the bench process, which also sends). */
   serverCpuMs: number;
+  /**
+   * CPU of the members' process over the phase, ms. Close to the phase's wall time means the members
+   * (one process, shared by all three servers) and not the server set the pace.
+   */
+  membersCpuMs: number;
   /** Aviso only: last acknowledgement → the relay's queue read back empty, ms. */
   emptyAfterMs?: number;
   /** Aviso only: every upload answered (stored), ms after the start. */
@@ -178,6 +183,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       expected += o.sends * n;
       const armedRelay = await members.expect('relay', expected);
       const cpu = cpuMsOf(relayPid);
+      const membersCpu = cpuMsOf(members.pid!);
       // A fresh keep-alive pool per round: a connection left idle across the baselines' phases may be
       // closed by the relay's keep-alive timeout just as it is reused (ECONNRESET).
       const agent = new Agent({ keepAlive: true, maxSockets: o.inFlight });
@@ -187,6 +193,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       agent.destroy();
       const done = await armedRelay.reached;
       const serverCpuMs = cpuMsOf(relayPid) - cpu;
+      const membersCpuMs = cpuMsOf(members.pid!) - membersCpu;
       const emptyAt = await until(() => {
         const q = queueRows(relayData);
         return q.envelopes === 0 && q.sharedPayloads === 0;
@@ -195,6 +202,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
         envelopes: o.sends * n,
         wallMs: nsToMs(done.at - t0),
         serverCpuMs,
+        membersCpuMs,
         emptyAfterMs: Math.max(0, nsToMs(emptyAt - done.at)),
         storedMs: nsToMs(storedAt - t0),
       };
@@ -211,11 +219,12 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       wsTotal += o.sends * n;
       armed = await members.expect('plain', wsTotal);
       let cpu = process.cpuUsage().user + process.cpuUsage().system;
+      let membersCpu = cpuMsOf(members.pid!);
       const w0 = process.hrtime.bigint();
       await broadcastWithAcks(wss, payload, o.sends, o.inFlight);
       const wsDone = await armed.reached;
       const cpuNow = process.cpuUsage();
-      const ws: Phase = { envelopes: o.sends * n, wallMs: nsToMs(wsDone.at - w0), serverCpuMs: (cpuNow.user + cpuNow.system - cpu) / 1000 };
+      const ws: Phase = { envelopes: o.sends * n, wallMs: nsToMs(wsDone.at - w0), serverCpuMs: (cpuNow.user + cpuNow.system - cpu) / 1000, membersCpuMs: cpuMsOf(members.pid!) - membersCpu };
 
       // ---- (b) MQTT QoS 1 through Mosquitto ----
       let mq: Phase | undefined;
@@ -224,10 +233,11 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
         armed = await members.expect('mqtt', mqttTotal);
         const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: `publisher-${round}`, reconnectPeriod: 0 });
         cpu = cpuMsOf(mosquitto.child.pid!);
+        membersCpu = cpuMsOf(members.pid!);
         const m0 = process.hrtime.bigint();
         await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, () => publisher.publishAsync(TOPIC, payload, { qos: 1 }));
         const mqDone = await armed.reached;
-        mq = { envelopes: o.sends * n, wallMs: nsToMs(mqDone.at - m0), serverCpuMs: cpuMsOf(mosquitto.child.pid!) - cpu };
+        mq = { envelopes: o.sends * n, wallMs: nsToMs(mqDone.at - m0), serverCpuMs: cpuMsOf(mosquitto.child.pid!) - cpu, membersCpuMs: cpuMsOf(members.pid!) - membersCpu };
         await publisher.endAsync();
       }
       rounds.push({ aviso, ws, ...(mq ? { mqtt: mq } : {}) });
@@ -382,12 +392,17 @@ function report(
   const vsWs = med((x) => rate(x.aviso) / rate(x.ws));
   const vsMq = med((x) => (x.mqtt ? rate(x.aviso) / rate(x.mqtt) : undefined));
   const perK = (p: Phase) => (p.serverCpuMs / p.envelopes) * 1000;
+  // The members' share of the phase's wall time: near 100 % the members' process was the bottleneck.
+  const medBusy = (f: (x: { aviso: Phase; ws: Phase; mqtt?: Phase }) => Phase | undefined) => {
+    const v = r.rounds.map(f).filter((x): x is Phase => x !== undefined).map((p) => p.membersCpuMs / p.wallMs);
+    return v.length ? `${(percentile(v, 50) * 100).toFixed(0)} %` : '';
+  };
   const rows = [
-    ['Aviso relay (group sends, SQLite WAL, synchronous=FULL)', aviso.toFixed(0), '1.00', ms(med((x) => perK(x.aviso)))],
-    ['plain ws broadcast (no storage)', ws.toFixed(0), (aviso / ws).toFixed(2), ms(med((x) => perK(x.ws)))],
-    ...(o.mosquitto ? [['Mosquitto, MQTT QoS 1, persistent sessions', mq.toFixed(0), (aviso / mq).toFixed(2), ms(med((x) => perK(x.mqtt!)))]] : []),
+    ['Aviso relay (group sends, SQLite WAL, synchronous=FULL)', aviso.toFixed(0), '1.00', ms(med((x) => perK(x.aviso))), medBusy((x) => x.aviso)],
+    ['plain ws broadcast (no storage)', ws.toFixed(0), (aviso / ws).toFixed(2), ms(med((x) => perK(x.ws))), medBusy((x) => x.ws)],
+    ...(o.mosquitto ? [['Mosquitto, MQTT QoS 1, persistent sessions', mq.toFixed(0), (aviso / mq).toFixed(2), ms(med((x) => perK(x.mqtt!))), medBusy((x) => x.mqtt)]] : []),
   ];
-  const header = ['server', 'envelopes/s (median of rounds)', 'Aviso ÷ this', 'server CPU per 1,000 envelopes'];
+  const header = ['server', 'envelopes/s (median of rounds)', 'Aviso ÷ this', 'server CPU per 1,000 envelopes', "members' process CPU ÷ wall time"];
   log(`\n### Results: throughput, ${r.n} members, ${o.sends} messages per round × ${o.rounds} rounds, ${o.inFlight} in flight\n`);
   log(table(header, rows));
   const target = o.mosquitto ? `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: ${vsMq >= THROUGHPUT_TARGET ? 'met' : 'NOT met'} (${vsMq.toFixed(2)}× at the median round)` : `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: not measured (no mosquitto binary)`;
@@ -421,7 +436,7 @@ function report(
       '',
       `${r.n} members online; each round sends ${o.sends} messages to all of them (${(o.sends * r.n).toLocaleString('en')} envelopes), ${o.inFlight} in flight, ${o.rounds} rounds.`,
       `An envelope counts once the member has acknowledged it. Aviso: one sealed sender v2 group upload (${bytes(r.uploadBytes)}, a group send endorsement token, made by the SDK and replayed) per message; the relay commits each upload's ${r.n} envelopes before delivery and deletes each on its acknowledgement; after every round the bench reads the relay's database and finds no envelope left. Plain ws: the same ${bytes(r.frameBytes)} per member (a deliver frame's size), each answered; at most ${o.inFlight} broadcasts not yet answered by everyone. Mosquitto: QoS 1, clean-session-false subscribers, the publisher keeping ${o.inFlight} PUBLISHes awaiting PUBACK; persistence on (Mosquitto snapshots to disk periodically, not per message: less durable than the relay's per-upload commit with synchronous=FULL).`,
-      'Members: raw sockets in one separate process, shared by all three servers. Server CPU for plain ws is the bench process, which is also the sender.',
+      "Members: raw sockets in one separate process, shared by all three servers. Server CPU for plain ws is the bench process, which is also the sender. The members' process CPU ÷ wall time says who set the pace: near 100 % it was the members' process (one core), not the server; then Aviso ÷ Mosquitto measures the member side (ws frames against MQTT.js) as much as the servers.",
       '',
       mdTable(header, rows),
       '',
