@@ -55,6 +55,7 @@ export { Group, type GroupInvite, type GroupMember, type PendingMember } from '.
 export { CHECKPOINT_EVERY, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type InviteCode, type InviteHead } from './groups/index.js';
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
+export type { GroupBlobChanges, GroupBlobs, MemberBlobs } from './stores/member-blobs.js';
 export type { Ack, Alert, AlertVerdict, AllClear, GroupText, Retraction, RollCall, SendAlertInput } from './alerts/types.js';
 export type { DroppedAlert } from './alerts/types.js';
 export type { IdentityPolicy } from './stores/trust.js';

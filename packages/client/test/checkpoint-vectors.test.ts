@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkpointState, GroupChange, parseSnapshot } from '@aviso/protocol';
 import { loadVectors } from '@aviso/protocol/testing';
 import { describe, expect, test } from 'vitest';
-import { snapshotOf, snapshotTextHash } from '../src/crypto/group-checkpoint.js';
+import { blobsOfSnapshot, snapshotOf, snapshotTextHash } from '../src/crypto/group-checkpoint.js';
 import { ChainVerifier, ChangeRejected, emptyGroupState } from '../src/crypto/group-chain.js';
 import { GroupKeys } from '../src/crypto/group-keys.js';
 import { stateFromSnapshot, verifySnapshotBindings } from '../src/crypto/group-snapshot-state.js';
@@ -22,9 +22,9 @@ describe('checkpoint vectors through the SDK', () => {
       // A newcomer starts from the served snapshot and verifies the checkpoint change against it.
       const snapshot = parseSnapshot(v.snapshot)!;
       const start = stateFromSnapshot(snapshot, keys);
-      const newcomer = new ChainVerifier(start, keys);
+      const newcomer = new ChainVerifier(start, keys, blobsOfSnapshot(snapshot));
       if (v.valid === false) {
-        expect(checkpointState(snapshotOf(member.state))).not.toBe(v.snapshot);
+        expect(checkpointState(snapshotOf(member.state, member.blobs.all()))).not.toBe(v.snapshot);
         let err: unknown;
         try {
           newcomer.verify(last);
@@ -35,14 +35,17 @@ describe('checkpoint vectors through the SDK', () => {
         expect((err as ChangeRejected).reason).toBe(v.errorCode);
         return;
       }
-      expect(checkpointState(snapshotOf(member.state))).toBe(v.snapshot);
-      expect(checkpointState(snapshotOf(start))).toBe(v.snapshot);
+      expect(checkpointState(snapshotOf(member.state, member.blobs.all()))).toBe(v.snapshot);
+      expect(checkpointState(snapshotOf(start, blobsOfSnapshot(snapshot).all()))).toBe(v.snapshot);
       member.verify(last); // the member's own check of the checkpoint passes
       newcomer.verify(last);
       expect(newcomer.state.headHash).toBe(member.state.headHash);
       expect(newcomer.state.checkpointVersion).toBe(last.version);
       // Once the bindings are checked, the newcomer holds the same identity keys and names as the member.
-      expect(verifySnapshotBindings(newcomer.state, keys)).toEqual([]);
+      expect(verifySnapshotBindings(newcomer.state, keys, newcomer.blobs.all())).toEqual([]);
+      // The state itself holds no blobs: they are the store's rows (stores/member-blobs.ts), the same on both sides.
+      expect(JSON.stringify(newcomer.state)).not.toMatch(/"(profile|proof)"/);
+      expect(newcomer.blobs.all()).toEqual(member.blobs.all());
       const view = (s: typeof member.state) => Object.fromEntries(Object.entries(s.members).map(([m, x]) => [m, [x.accountId, x.role, x.displayName, x.identityKey]]));
       expect(view(newcomer.state)).toEqual(view(member.state));
       expect(newcomer.state.title).toBe(member.state.title);

@@ -4,6 +4,9 @@ import { changeSigningMessage } from '@aviso/protocol';
 import { describe, expect, it } from 'vitest';
 import { ChainVerifier, changeHash, ChangeRejected, emptyGroupState, verifyChange } from '../src/crypto/group-chain.js';
 import type { GroupState } from '../src/stores/group-state.js';
+import { MemberBlobOverlay } from '../src/stores/member-blobs.js';
+import { MemoryStore } from '../src/stores/memory/memory-store.js';
+import { stateHashOf } from '../src/crypto/group-checkpoint.js';
 import { GroupKeys } from '../src/crypto/group-keys.js';
 import { toBase64 } from '../src/util/bytes.js';
 import { ChainBuilder, Member, reseal, resign } from './groups/chain-helpers.js';
@@ -235,5 +238,44 @@ describe('ChainVerifier (one working copy for a run of changes)', () => {
     verifier.verify(next);
     expect(verifier.state.membersCanInvite).toBe(true);
     expect(verifier.state.version).toBe(before.version + 1);
+  });
+});
+
+describe('member blobs beside the state (stores/member-blobs.ts)', () => {
+  it('the state holds none; the rows follow members in and out, survive a store round trip, and a checkpoint hashes them', () => {
+    const { b, alice, carol } = fullChain();
+    // Every member and pending member has exactly one row: the denied and the removed lost theirs.
+    const rows = b.blobs.all();
+    expect([...rows.keys()].sort()).toEqual([...Object.keys(b.state.members), ...Object.keys(b.state.pending)].sort());
+    expect(rows.get(b.ps(carol))?.profile).toBeDefined(); // approved: keeps what its request brought
+    expect(rows.get(b.ps(carol))?.proof).toBe(b.log.find((c) => c.actor === b.ps(carol))?.proof);
+    expect(JSON.stringify(b.state)).not.toMatch(/"(profile|proof)"/);
+
+    // Stored, then verified on from the stored rows (loaded only for the checkpoint's hash).
+    const store = new MemoryStore();
+    store.commit({ groups: [{ groupId: b.keys.groupId, masterKey: b.keys.masterKey, status: 'member', state: b.state }], groupBlobs: [b.blobs.changesFor(b.keys.groupId)] });
+    let loads = 0;
+    const stored = new MemberBlobOverlay(() => {
+      loads++;
+      return store.getGroupBlobs(b.keys.groupId);
+    });
+    const verifier = new ChainVerifier(store.getGroup(b.keys.groupId)!.state, b.keys, stored);
+    verifier.verify(b.append(alice, [{ type: 'setAccess', membersCanInvite: true }]));
+    expect(loads).toBe(0);
+    verifier.verify(b.append(alice, [{ type: 'checkpoint', stateHash: stateHashOf(b.state, b.blobs.all()) }]));
+    expect(loads).toBe(1);
+    expect(verifier.state.checkpointVersion).toBe(b.state.version);
+
+    // A checkpoint against other blobs (one proof dropped) does not verify, and nothing of it stays.
+    const withoutOne = b.blobs.all();
+    withoutOne.set(b.ps(carol), { profile: withoutOne.get(b.ps(carol))!.profile });
+    const before = structuredClone(verifier.state);
+    expect(() => verifier.verify(b.make(alice, [{ type: 'checkpoint', stateHash: stateHashOf(b.state, withoutOne) }]))).toThrow(ChangeRejected);
+    expect(verifier.state).toEqual(before);
+
+    // A verifier of a stored state that was given no blobs cannot hash a checkpoint: it says so.
+    const blind = new ChainVerifier(store.getGroup(b.keys.groupId)!.state, b.keys);
+    expect(() => blind.verify(b.log.at(-2)!)).not.toThrow();
+    expect(() => blind.verify(b.log.at(-1)!)).toThrow(RangeError);
   });
 });

@@ -1,8 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterAll, describe, expect, test } from 'vitest';
-import { MemoryStore, SqliteStore } from '../src/stores/index.js';
+import { MemoryStore, SQLITE_FILE_NAME, SqliteStore } from '../src/stores/index.js';
+import { Database } from '../src/stores/sqlite/cipher-db.js';
 import { StoreConflictError, type IdentityRecord, type VerifiedState } from '../src/stores/interfaces.js';
 import { describeStoreContract } from './stores/contract.js';
 
@@ -83,6 +87,65 @@ describe('sqlite store read caches', () => {
     });
     expect(store.getSessionsOf(['b', 'a', 'a']).map((s) => `${s.accountId}.${s.deviceId}`)).toEqual(['a.1', 'a.3', 'b.1']);
     expect(store.getIdentitiesOf?.(['a', 'c']).map((i) => i.accountId)).toEqual(['a']);
+    store.close();
+  });
+});
+
+// A store written before group_member_blobs (migration 0009) holds every member's profile and
+// proof inside groups.state: opening it moves them into their rows and out of the JSON.
+describe('sqlite store migration of member blobs', () => {
+  test('a state stored with its blobs inside loads without them, and the blobs are in their rows', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aviso-client-store-'));
+    dirs.push(dir);
+    // The migrations as the previous version shipped them: everything before 0009.
+    const previous = join(dir, 'drizzle');
+    cpSync(fileURLToPath(new URL('../drizzle', import.meta.url)), previous, { recursive: true });
+    const journalPath = join(previous, 'meta', '_journal.json');
+    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
+    const at = journal.entries.findIndex((e) => e.tag === '0009_group_member_blobs');
+    expect(at).toBeGreaterThan(0);
+    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, at) }));
+    const old = new Database(join(dir, SQLITE_FILE_NAME));
+    migrate(drizzle(old), { migrationsFolder: previous });
+    const groupId = 'a'.repeat(64);
+    const state = {
+      groupId,
+      version: 4,
+      headHash: 'AAAA',
+      headAt: 60_000,
+      title: 'Compton responders',
+      description: '',
+      membersCanInvite: false,
+      attributes: 'QQ==',
+      members: {
+        ps1: { accountId: 'acc-1', role: 'admin', displayName: 'Rosa', identityKey: 'BQ==', signingKey: 'Uw==', entered: 0, profile: 'UDE=', proof: 'UTE=' },
+        ps2: { accountId: 'acc-2', role: 'member', displayName: '', identityKey: 'BQ==', signingKey: 'Uw==', inviteId: 'inv', entered: 2, proof: 'UTI=' },
+      },
+      pending: { ps3: { accountId: 'acc-3', inviteId: 'inv', displayName: 'Carol', signingKey: 'Uw==', entered: 3, profile: 'UDM=', proof: 'UTM=' } },
+      banned: [],
+      invites: {},
+    };
+    old
+      .prepare('INSERT INTO groups (group_id, master_key, status, version, head_hash, state) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(groupId, Buffer.alloc(32, 1), 'member', 4, 'AAAA', JSON.stringify(state));
+    old.close();
+
+    const store = SqliteStore.open(dir);
+    const loaded = store.getGroup(groupId)!.state;
+    expect(JSON.stringify(loaded)).not.toMatch(/"(profile|proof)"/);
+    const strip = ({ profile: _p, proof: _q, ...rest }: Record<string, unknown>) => rest;
+    expect(loaded).toEqual({
+      ...state,
+      members: { ps1: strip(state.members.ps1), ps2: strip(state.members.ps2) },
+      pending: { ps3: strip(state.pending.ps3) },
+    });
+    expect(store.getGroupBlobs(groupId)).toEqual(
+      new Map([
+        ['ps1', { profile: 'UDE=', proof: 'UTE=' }],
+        ['ps2', { proof: 'UTI=' }],
+        ['ps3', { profile: 'UDM=', proof: 'UTM=' }],
+      ]),
+    );
     store.close();
   });
 });

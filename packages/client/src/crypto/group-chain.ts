@@ -19,6 +19,7 @@ import {
 } from '@aviso/protocol';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
+import { MemberBlobOverlay } from '../stores/member-blobs.js';
 import { openAttributes, openDisplayName } from './group-blobs.js';
 import { stateHashOf } from './group-checkpoint.js';
 import { memberSigningKey, sha256, ZERO_HASH, type GroupKeys } from './group-keys.js';
@@ -189,10 +190,10 @@ export function identityFromProof(keys: GroupKeys, proofBlob: string, actor: str
  * (schema, chain link, time, signatures, rules): an honest relay never serves such a change. An
  * identity proof that does not verify does not stop the chain: that member is admitted unverified.
  */
-export function verifyChange(state: GroupState, change: GroupChange, keys: GroupKeys): { state: GroupState; events: GroupChangeEvent[] } {
-  const verifier = new ChainVerifier(state, keys);
+export function verifyChange(state: GroupState, change: GroupChange, keys: GroupKeys, blobs?: MemberBlobOverlay): { state: GroupState; events: GroupChangeEvent[]; blobs: MemberBlobOverlay } {
+  const verifier = new ChainVerifier(state, keys, blobs);
   const events = verifier.verify(change);
-  return { state: verifier.state, events };
+  return { state: verifier.state, events, blobs: verifier.blobs };
 }
 
 type Undo = () => void;
@@ -201,18 +202,32 @@ type Undo = () => void;
  * Verifies a run of changes against one working copy of the state. Copying the whole state for
  * every change made joining a 10,000-member group quadratic (minutes); here the state is copied once,
  * each change mutates it in place with an undo log, and member and admin counts are kept as running
- * totals. A rejected change is undone, so `state` is always the last verified one.
+ * totals. A rejected change is undone, so `state` is always the last verified one. The members'
+ * profiles and proofs are kept apart (`blobs`, stores/member-blobs.ts): only a checkpoint change
+ * reads them all, to hash the state it names.
  */
 export class ChainVerifier {
   readonly #s: GroupState;
   readonly #keys: GroupKeys;
+  readonly #blobs: MemberBlobOverlay;
   readonly #banned: Set<string>;
   #memberCount: number;
   #adminCount: number;
 
-  constructor(state: GroupState, keys: GroupKeys) {
+  /**
+   * `blobs`: the state's member blobs (mutated in place, with undo). Optional for a state before
+   * version 0; for any other, one without them fails at the first checkpoint change (RangeError).
+   */
+  constructor(state: GroupState, keys: GroupKeys, blobs?: MemberBlobOverlay) {
     this.#s = structuredClone(state);
     this.#keys = keys;
+    this.#blobs =
+      blobs ??
+      (state.version < 0
+        ? MemberBlobOverlay.empty()
+        : new MemberBlobOverlay(() => {
+            throw new RangeError('verifying this state needs its stored member blobs');
+          }));
     this.#banned = new Set(this.#s.banned);
     const members = Object.values(this.#s.members);
     this.#memberCount = members.length;
@@ -222,6 +237,11 @@ export class ChainVerifier {
   /** The verified state so far. Callers must not mutate it while they keep verifying. */
   get state(): GroupState {
     return this.#s;
+  }
+
+  /** The member blobs of `state`. */
+  get blobs(): MemberBlobOverlay {
+    return this.#blobs;
   }
 
   verify(change: GroupChange): GroupChangeEvent[] {
@@ -241,7 +261,7 @@ export class ChainVerifier {
         authenticity: { groupId: keys.groupId, headHash: state.headHash, headAt: state.headAt, verify: verifySignature },
         authorizeInvite: () => {},
         // A checkpoint must name the state this member verified itself (docs/groups.md "Checkpoints").
-        stateHash: () => stateHashOf(state),
+        stateHash: () => stateHashOf(state, this.#blobs.all()),
       });
     } catch (err) {
       if (err instanceof ProtocolError) {
@@ -358,6 +378,10 @@ export class ChainVerifier {
       undo.push(() => Object.assign(s, before));
       Object.assign(s, patch);
     };
+    const blobs = this.#blobs;
+    // Blob rows by pseudonym: a member approved keeps its request's row; one gone from both lists loses it (below).
+    const touched = new Set<string>();
+    const setBlobs = (m: string, value: { profile?: string | undefined; proof?: string | undefined }) => undo.push(blobs.set(m, value));
     // approve deletes the request before it adds the member: read requests as they were.
     const pendingBefore = (m: string) => s.pending[m];
     const approved = new Map<string, GroupPendingState>();
@@ -368,7 +392,9 @@ export class ChainVerifier {
         case 'member.put': {
           const before = s.members[e.member];
           if (before) {
-            setMember(e.member, { ...before, role: e.role, inviteId: e.inviteId, ...(e.profile === undefined ? {} : { displayName: displayName(e.profile), profile: e.profile }) });
+            setMember(e.member, { ...before, role: e.role, inviteId: e.inviteId, ...(e.profile === undefined ? {} : { displayName: displayName(e.profile) }) });
+            // The rules never put a profile on a member already in (a join of one is refused); if they did, it replaces the stored one.
+            if (e.profile !== undefined) setBlobs(e.member, { ...blobs.get(e.member), profile: e.profile });
           } else if (e.member === c.actor) {
             setMember(e.member, {
               accountId: actorAci,
@@ -378,9 +404,8 @@ export class ChainVerifier {
               signingKey: e.signingKey,
               inviteId: e.inviteId,
               entered: c.version,
-              profile: e.profile,
-              proof: c.proof,
             });
+            setBlobs(e.member, { profile: e.profile, proof: c.proof });
           } else {
             const pending = s.pending[e.member] ?? approved.get(e.member);
             if (!pending) throw new ChangeRejected('unknown-member', 'a member was added who never asked to join');
@@ -392,20 +417,21 @@ export class ChainVerifier {
               signingKey: pending.signingKey,
               inviteId: e.inviteId,
               entered: pending.entered,
-              profile: pending.profile,
-              proof: pending.proof,
             });
           }
           break;
         }
         case 'member.delete':
           setMember(e.member, undefined);
+          touched.add(e.member);
           break;
         case 'pending.put':
-          setPending(e.member, { accountId: actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey, signingKey: e.signingKey, entered: c.version, profile: e.profile, proof: c.proof });
+          setPending(e.member, { accountId: actorAci, inviteId: e.inviteId, displayName: displayName(e.profile), identityKey, signingKey: e.signingKey, entered: c.version });
+          setBlobs(e.member, { profile: e.profile, proof: c.proof });
           break;
         case 'pending.delete':
           setPending(e.member, undefined);
+          touched.add(e.member);
           break;
         case 'banned.put':
           if (!this.#banned.has(e.member)) {
@@ -444,6 +470,7 @@ export class ChainVerifier {
           break;
       }
     }
+    for (const m of touched) if (!s.members[m] && !s.pending[m]) undo.push(blobs.set(m, null));
   }
 }
 

@@ -1,5 +1,6 @@
 import { checkpointState, type GroupSnapshot, type SnapshotInvite, type SnapshotMember, type SnapshotPending } from '@aviso/protocol';
 import type { GroupState } from '../stores/group-state.js';
+import { MemberBlobOverlay, type GroupBlobs } from '../stores/member-blobs.js';
 import { toBase64 } from '../util/bytes.js';
 import { sha256 } from './group-keys.js';
 
@@ -9,25 +10,34 @@ import { sha256 } from './group-keys.js';
  * verified itself. The relay builds the same snapshot from its log; the vectors hold both to one text.
  */
 
-/** A state stored before checkpoints existed lacks the verbatim blobs a snapshot needs. */
+/**
+ * A state stored before checkpoints existed lacks what a snapshot needs (the entering versions,
+ * and with them the verbatim blobs, which came in the same version).
+ */
 export function isLegacyState(state: GroupState): boolean {
   if (state.version < 0) return false;
   if (state.attributes === undefined) return true;
   for (const m of Object.values(state.members)) if (m.entered === undefined) return true;
-  for (const p of Object.values(state.pending)) if (p.entered === undefined || p.profile === undefined) return true;
+  for (const p of Object.values(state.pending)) if (p.entered === undefined) return true;
   return false;
 }
 
-/** The snapshot of a verified state (RangeError for a legacy state, which the log re-verifies first). */
-export function snapshotOf(state: GroupState): GroupSnapshot {
+/**
+ * The snapshot of a verified state and its members' blobs (RangeError for a legacy state, which
+ * the log re-verifies first, and for a pending member without its profile, which every request carries).
+ */
+export function snapshotOf(state: GroupState, blobs: GroupBlobs): GroupSnapshot {
   if (isLegacyState(state) || state.attributes === undefined || state.headAt === undefined) throw new RangeError('this group state predates checkpoints');
   const members: Record<string, SnapshotMember> = {};
   for (const [m, x] of Object.entries(state.members)) {
-    members[m] = { role: x.role, entered: x.entered!, signingKey: x.signingKey, inviteId: x.inviteId, profile: x.profile, proof: x.proof };
+    const b = blobs.get(m);
+    members[m] = { role: x.role, entered: x.entered!, signingKey: x.signingKey, inviteId: x.inviteId, profile: b?.profile, proof: b?.proof };
   }
   const pending: Record<string, SnapshotPending> = {};
   for (const [m, x] of Object.entries(state.pending)) {
-    pending[m] = { entered: x.entered!, inviteId: x.inviteId, signingKey: x.signingKey, profile: x.profile!, proof: x.proof };
+    const b = blobs.get(m);
+    if (b?.profile === undefined) throw new RangeError('a pending member\'s profile is missing from the stored blobs');
+    pending[m] = { entered: x.entered!, inviteId: x.inviteId, signingKey: x.signingKey, profile: b.profile, proof: b.proof };
   }
   const invites: Record<string, SnapshotInvite> = {};
   for (const [id, x] of Object.entries(state.invites)) {
@@ -63,7 +73,18 @@ export function snapshotTextHash(text: string): string {
   return toBase64(sha256(text));
 }
 
-/** The `stateHash` a checkpoint after this state must carry. */
-export function stateHashOf(state: GroupState): string {
-  return snapshotTextHash(checkpointState(snapshotOf(state)));
+/** The `stateHash` a checkpoint after this state (and these blobs) must carry. */
+export function stateHashOf(state: GroupState, blobs: GroupBlobs): string {
+  return snapshotTextHash(checkpointState(snapshotOf(state, blobs)));
+}
+
+/**
+ * The member blobs a snapshot holds, as the blobs of the state a newcomer starts from: they replace
+ * whatever the store held for the group.
+ */
+export function blobsOfSnapshot(snap: GroupSnapshot): MemberBlobOverlay {
+  const blobs = MemberBlobOverlay.empty();
+  for (const [m, x] of Object.entries(snap.members)) blobs.set(m, { profile: x.profile, proof: x.proof });
+  for (const [m, x] of Object.entries(snap.pending)) blobs.set(m, { profile: x.profile, proof: x.proof });
+  return blobs;
 }

@@ -1,5 +1,6 @@
 import type { GroupSnapshot } from '@aviso/protocol';
 import type { GroupInviteState, GroupMemberState, GroupPendingState, GroupState } from '../stores/group-state.js';
+import type { GroupBlobs } from '../stores/member-blobs.js';
 import { openAttributes, openDisplayName } from './group-blobs.js';
 import { ChangeRejected, identityFromProof, type GroupChangeEvent } from './group-chain.js';
 import type { GroupKeys } from './group-keys.js';
@@ -29,13 +30,11 @@ export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys): GroupSt
       signingKey: x.signingKey,
       inviteId: x.inviteId,
       entered: x.entered,
-      profile: x.profile,
-      proof: x.proof,
     };
   }
   const pending: Record<string, GroupPendingState> = {};
   for (const [m, x] of Object.entries(snap.pending)) {
-    pending[m] = { accountId: accountOf(m), inviteId: x.inviteId, displayName: openDisplayName(keys, x.profile), identityKey: undefined, signingKey: x.signingKey, entered: x.entered, profile: x.profile, proof: x.proof };
+    pending[m] = { accountId: accountOf(m), inviteId: x.inviteId, displayName: openDisplayName(keys, x.profile), identityKey: undefined, signingKey: x.signingKey, entered: x.entered };
   }
   const invites: Record<string, GroupInviteState> = {};
   for (const [id, x] of Object.entries(snap.invites)) invites[id] = { ...x };
@@ -62,14 +61,16 @@ export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys): GroupSt
  * Checks every snapshot member's identity binding (one proof decrypt and one signature each) and
  * fills in the identity keys in place; a binding that fails leaves that member unverified, as it
  * would an entering change in the log. `only`: the snapshot's pseudonyms (members who entered
- * after the checkpoint were checked by the verifier). Returns the 'member-unverified' events.
+ * after the checkpoint were checked by the verifier). `blobs`: the state's member blobs (the
+ * proofs). Returns the 'member-unverified' events.
  */
-export function verifySnapshotBindings(state: GroupState, keys: GroupKeys, only?: ReadonlySet<string>): GroupChangeEvent[] {
+export function verifySnapshotBindings(state: GroupState, keys: GroupKeys, blobs: GroupBlobs, only?: ReadonlySet<string>): GroupChangeEvent[] {
   const events: GroupChangeEvent[] = [];
   const check = (m: string, x: GroupMemberState | GroupPendingState) => {
     if (only !== undefined && !only.has(m)) return;
     if (x.identityKey !== undefined) return;
-    const identity = x.proof === undefined ? ({ failure: 'proof-undecryptable' } as const) : identityFromProof(keys, x.proof, m, x.signingKey, x.accountId);
+    const proof = blobs.get(m)?.proof;
+    const identity = proof === undefined ? ({ failure: 'proof-undecryptable' } as const) : identityFromProof(keys, proof, m, x.signingKey, x.accountId);
     if ('identityKey' in identity) x.identityKey = identity.identityKey;
     else events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: x.accountId, actor: x.accountId, reason: identity.failure });
   };

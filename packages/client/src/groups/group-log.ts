@@ -26,11 +26,12 @@ import {
   type UnsignedAction,
 } from '../crypto/group-chain.js';
 import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
-import { isLegacyState, snapshotTextHash, stateHashOf } from '../crypto/group-checkpoint.js';
+import { blobsOfSnapshot, isLegacyState, snapshotTextHash, stateHashOf } from '../crypto/group-checkpoint.js';
 import { stateFromSnapshot, verifySnapshotBindings } from '../crypto/group-snapshot-state.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
+import { MemberBlobOverlay } from '../stores/member-blobs.js';
 import type { AvisoStore, GroupRecord, GroupStatus } from '../stores/interfaces.js';
 import { fromBase64, toBase64 } from '../util/bytes.js';
 import type { EventSink } from '../util/events.js';
@@ -88,6 +89,8 @@ export interface CreateInviteInput {
 
 interface Fetched {
   state: GroupState;
+  /** The member blobs of `state`. */
+  blobs: MemberBlobOverlay;
   events: GroupChangeEvent[];
   error?: GroupVerificationError;
 }
@@ -153,9 +156,13 @@ export class GroupLog {
       const state0 = emptyGroupState(keys.groupId);
       const actions: UnsignedAction[] = [{ type: 'create', attributes, profile, membersCanInvite: input.membersCanInvite ?? false }];
       const change = buildChange({ state: state0, keys, accountId: me, identityKeyPair: this.#d.identityKeyPair, actions });
-      const { state, events } = this.#verifyOwn(keys, state0, change);
+      const { state, events, blobs } = this.#verifyOwn(keys, state0, change, MemberBlobOverlay.empty());
       await this.#d.auth.send(ENDPOINTS.createGroup, { params: { groupId: keys.groupId }, body: { publicParams: toBase64(keys.publicParams), change } }, keys);
-      this.#d.store.commit({ groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }], meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]) });
+      this.#d.store.commit({
+        groups: [{ groupId: keys.groupId, masterKey: keys.masterKey, status: 'member', state }],
+        groupBlobs: [blobs.changesFor(keys.groupId)],
+        meta: headsMeta(this.#d.store, keys.groupId, [[state.version, state.headHash]]),
+      });
       for (const e of events) this.#d.events.emit('group', e);
       return keys.groupId;
     });
@@ -198,8 +205,8 @@ export class GroupLog {
       }
       const rec: GroupRecord = { groupId: keys.groupId, masterKey: keys.masterKey, status: type === 'join' ? 'member' : 'pending', state: emptyGroupState(keys.groupId) };
       const heads: Heads = [];
-      const fetched = code.head === undefined ? await this.#fetchVerified(keys, rec.state, heads) : await this.#fetchFromHead(keys, code.head, heads);
-      this.#commit(rec, fetched.state, fetched.events, heads);
+      const fetched = code.head === undefined ? await this.#fetchVerified(keys, rec.state, MemberBlobOverlay.empty(), heads) : await this.#fetchFromHead(keys, code.head, heads);
+      this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
       if (fetched.error) throw fetched.error;
       const mine = keys.pseudonym(me);
       if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
@@ -301,8 +308,8 @@ export class GroupLog {
           throw err;
         }
         // The relay took it as the next version, so it is exactly our change: apply it without a round trip.
-        const { state, events } = this.#verifyOwn(keys, rec.state, change);
-        this.#commit(rec, state, events);
+        const { state, events, blobs } = this.#verifyOwn(keys, rec.state, change, this.#storedBlobs(groupId));
+        this.#commit(rec, state, blobs, events);
         if (this.record(groupId).status !== 'removed') await this.#sync(groupId);
         return;
       }
@@ -412,7 +419,7 @@ export class GroupLog {
     // A state stored before checkpoints lacks what a checkpoint is checked against: verify from version 0 once.
     const legacy = isLegacyState(rec.state);
     try {
-      fetched = await this.#fetchVerified(keys, legacy ? emptyGroupState(groupId) : rec.state, heads);
+      fetched = await this.#fetchVerified(keys, legacy ? emptyGroupState(groupId) : rec.state, legacy ? MemberBlobOverlay.empty() : this.#storedBlobs(groupId), heads);
       if (legacy) {
         const ours = fetched.state.version === rec.state.version ? fetched.state.headHash : heads.find(([v]) => v === rec.state.version)?.[1];
         if (ours === undefined && !fetched.error) throw new GroupRollbackError(groupId, rec.state.version, fetched.state.version);
@@ -434,7 +441,7 @@ export class GroupLog {
       throw err;
     }
     // Keep what verified even when a later change did not: the refused change is never applied.
-    if (fetched.state.version !== rec.state.version || legacy) this.#commit(rec, fetched.state, fetched.events, heads);
+    if (fetched.state.version !== rec.state.version || legacy) this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
     if (fetched.error) throw fetched.error;
   }
 
@@ -456,7 +463,8 @@ export class GroupLog {
     }
     if (!this.#checkpointDue(current.state, current.keys)) return;
     try {
-      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state) }] : []));
+      // The only read of every member's blobs on this side: the state the checkpoint names is hashed with them.
+      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state, this.#d.store.getGroupBlobs(groupId)) }] : []));
     } catch (err) {
       if (err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') return;
       throw err;
@@ -472,14 +480,19 @@ export class GroupLog {
       .finally(() => this.#checkpointing.delete(groupId));
   }
 
-  /** Persists a verified state in one commit, derives our status from it, then emits. */
-  #commit(rec: GroupRecord, state: GroupState, events: GroupChangeEvent[], heads: Heads = []): void {
+  /** The stored member blobs of a group, read only if a change needs them. */
+  #storedBlobs(groupId: string): MemberBlobOverlay {
+    return new MemberBlobOverlay(() => this.#d.store.getGroupBlobs(groupId));
+  }
+
+  /** Persists a verified state and its member blobs in one commit, derives our status from it, then emits. */
+  #commit(rec: GroupRecord, state: GroupState, blobs: MemberBlobOverlay, events: GroupChangeEvent[], heads: Heads = []): void {
     const keys = this.#keysFor(rec.masterKey);
     const me = this.#d.account.record.accountId;
     const mine = keys.pseudonym(me);
     const status: GroupStatus = state.members[mine] ? 'member' : state.pending[mine] ? 'pending' : 'removed';
     // The head of every version verified on the way (messages naming any of them are checked against it).
-    this.#d.store.commit({ groups: [{ ...rec, state, status }], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
+    this.#d.store.commit({ groups: [{ ...rec, state, status }], groupBlobs: [blobs.changesFor(rec.groupId)], meta: headsMeta(this.#d.store, rec.groupId, [...heads, [state.version, state.headHash]]) });
     // Out by a verified change (removed, banned, denied, or we left): nothing of the group stays but its id and status.
     if (status === 'removed' && rec.status !== 'removed') this.#forget({ ...rec, state, status }, { keepKey: false });
     for (const e of events) this.#d.events.emit('group', e);
@@ -509,6 +522,7 @@ export class GroupLog {
           state: { ...emptyGroupState(groupId), version: rec.state.version, headHash: rec.state.headHash },
         },
       ],
+      groupBlobs: [{ groupId, reset: true, put: new Map() }],
       purgeContent: [{ groupId, before: Number.MAX_SAFE_INTEGER }],
       ...(info ? { removeSenderKeyInfos: [groupId], removeSenderKeys: [{ sender: `${me.accountId}.${me.deviceId}`, distributionId: info.distributionId }] } : {}),
     });
@@ -520,7 +534,7 @@ export class GroupLog {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState, heads: Heads = [], checkpoint?: ExpectedCheckpoint): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState, blobs: MemberBlobOverlay, heads: Heads = [], checkpoint?: ExpectedCheckpoint): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
@@ -529,7 +543,7 @@ export class GroupLog {
       const from = Math.max(state.version, 0);
       const res = await this.#d.auth.send(ServedChangesEndpoint, { params: { groupId }, query: { from, limit: PAGE } }, keys);
       if (res.publicParams !== toBase64(keys.publicParams)) {
-        return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
+        return { state, blobs, events, error: new RelayMisbehaviourError(groupId, state.version, 'public-params', 'the relay serves other public params for this group') };
       }
       if (res.currentVersion < state.version) throw new GroupRollbackError(groupId, state.version, res.currentVersion);
       // Each change is checked by the verifier (a malformed one is the relay's misbehaviour, not a bad response).
@@ -538,11 +552,11 @@ export class GroupLog {
       if (state.version >= 0) {
         const overlap = changes[0];
         if (!overlap || overlap.version !== state.version) {
-          return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
+          return { state, blobs, events, error: new RelayMisbehaviourError(groupId, state.version, 'missing-overlap', 'the relay did not serve the change at our verified head') };
         }
         if (changeHash(overlap) !== state.headHash) {
           // From a snapshot, our "head" is the snapshot's word: a change that does not hash to it is a bad checkpoint, not a fork.
-          if (expect) return { state, events, error: new RelayMisbehaviourError(groupId, state.version, 'bad-checkpoint', 'the snapshot names another head than the log') };
+          if (expect) return { state, blobs, events, error: new RelayMisbehaviourError(groupId, state.version, 'bad-checkpoint', 'the snapshot names another head than the log') };
           throw new GroupForkError(groupId, state.version);
         }
         i = 1;
@@ -551,13 +565,13 @@ export class GroupLog {
         const c = changes[i];
         const action = c?.version === expect.version && Array.isArray(c.actions) && c.actions.length === 1 ? c.actions[0] : undefined;
         if (action?.type !== 'checkpoint' || action.stateHash !== expect.stateHash) {
-          return { state, events, error: new RelayMisbehaviourError(groupId, expect.version, 'bad-checkpoint', 'the snapshot is not the one the checkpoint change names') };
+          return { state, blobs, events, error: new RelayMisbehaviourError(groupId, expect.version, 'bad-checkpoint', 'the snapshot is not the one the checkpoint change names') };
         }
         expect = undefined;
       }
       const before = state.version;
       // One working copy per page: the verifier mutates it in place and undoes a rejected change.
-      const verifier = new ChainVerifier(state, keys);
+      const verifier = new ChainVerifier(state, keys, blobs);
       for (; i < changes.length; i++) {
         const c = changes[i]!;
         try {
@@ -565,13 +579,13 @@ export class GroupLog {
           heads.push([c.version, verifier.state.headHash]);
         } catch (err) {
           if (!(err instanceof ChangeRejected)) throw err;
-          return { state: verifier.state, events, error: new RelayMisbehaviourError(groupId, c.version, err.reason, err.message, { cause: err }) };
+          return { state: verifier.state, blobs, events, error: new RelayMisbehaviourError(groupId, c.version, err.reason, err.message, { cause: err }) };
         }
       }
       state = verifier.state;
-      if (state.version >= res.currentVersion) return { state, events };
+      if (state.version >= res.currentVersion) return { state, blobs, events };
       if (state.version === before) {
-        return { state, events, error: new RelayMisbehaviourError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
+        return { state, blobs, events, error: new RelayMisbehaviourError(groupId, state.version + 1, 'missing-changes', 'the relay claims changes it does not serve') };
       }
     }
   }
@@ -594,9 +608,9 @@ export class GroupLog {
     let fetched: Fetched;
     let fromSnapshot: Set<string> | undefined;
     if (checkpoint === undefined) {
-      fetched = await this.#fetchVerified(keys, emptyGroupState(groupId), heads);
+      fetched = await this.#fetchVerified(keys, emptyGroupState(groupId), MemberBlobOverlay.empty(), heads);
     } else {
-      const bad = (detail: string): Fetched => ({ state: emptyGroupState(groupId), events: [], error: new RelayMisbehaviourError(groupId, checkpoint.version, 'bad-checkpoint', detail) });
+      const bad = (detail: string): Fetched => ({ state: emptyGroupState(groupId), blobs: MemberBlobOverlay.empty(), events: [], error: new RelayMisbehaviourError(groupId, checkpoint.version, 'bad-checkpoint', detail) });
       const snapshot = parseSnapshot(checkpoint.snapshot);
       if (!snapshot) return bad('the snapshot does not parse');
       if (checkpoint.version > head.version || snapshot.version !== checkpoint.version - 1) return bad('the checkpoint is not at or before the invite\'s head');
@@ -608,25 +622,25 @@ export class GroupLog {
         throw err;
       }
       fromSnapshot = new Set([...Object.keys(start.members), ...Object.keys(start.pending)]);
-      fetched = await this.#fetchVerified(keys, start, heads, { version: checkpoint.version, stateHash: snapshotTextHash(checkpoint.snapshot) });
+      fetched = await this.#fetchVerified(keys, start, blobsOfSnapshot(snapshot), heads, { version: checkpoint.version, stateHash: snapshotTextHash(checkpoint.snapshot) });
     }
     if (fetched.error && fetched.state.version < head.version) return fetched;
     const atHead = fetched.state.version === head.version ? fetched.state.headHash : heads.find(([v]) => v === head.version)?.[1];
     if (atHead === undefined || !Buffer.from(fromBase64(atHead).subarray(0, INVITE_HEAD_HASH_BYTES)).equals(Buffer.from(head.hash))) {
-      return { state: emptyGroupState(groupId), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
+      return { state: emptyGroupState(groupId), blobs: MemberBlobOverlay.empty(), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
     }
     if (fromSnapshot) {
       // Inline, before anything is encrypted to or accepted from these members: see docs/groups.md.
-      const unverified = verifySnapshotBindings(fetched.state, keys, fromSnapshot);
+      const unverified = verifySnapshotBindings(fetched.state, keys, fetched.blobs.all(), fromSnapshot);
       fetched = { ...fetched, events: [...unverified, ...fetched.events] };
     }
     return fetched;
   }
 
   /** Our own change, checked by the same verifier every other member runs. */
-  #verifyOwn(keys: GroupKeys, state: GroupState, change: GroupChange): { state: GroupState; events: GroupChangeEvent[] } {
+  #verifyOwn(keys: GroupKeys, state: GroupState, change: GroupChange, blobs: MemberBlobOverlay): { state: GroupState; events: GroupChangeEvent[]; blobs: MemberBlobOverlay } {
     try {
-      return verifyChange(state, change, keys);
+      return verifyChange(state, change, keys, blobs);
     } catch (err) {
       if (err instanceof ChangeRejected) throw new GroupVerificationError(keys.groupId, change.version, err.reason, err.message, { cause: err });
       throw err;

@@ -21,13 +21,11 @@ export interface GroupMemberState {
   /** The invite they joined with; absent for the creator. */
   inviteId?: string | undefined;
   /**
-   * What a checkpoint snapshot holds (docs/groups.md "Checkpoints"): the version of the change that
-   * brought them in, and its profile and identity proof verbatim. Absent in states stored before
-   * checkpoints existed (such a state is re-verified from version 0 once).
+   * The version of the change that brought them in (a checkpoint snapshot holds it: docs/groups.md
+   * "Checkpoints"). Absent in states stored before checkpoints existed (such a state is re-verified
+   * from version 0 once). That change's profile and identity proof are kept apart (member-blobs.ts).
    */
   entered?: number | undefined;
-  profile?: string | undefined;
-  proof?: string | undefined;
 }
 
 export interface GroupPendingState {
@@ -38,8 +36,6 @@ export interface GroupPendingState {
   signingKey?: string | undefined;
   /** As in GroupMemberState. */
   entered?: number | undefined;
-  profile?: string | undefined;
-  proof?: string | undefined;
 }
 
 export interface GroupInviteState extends InviteInfo {

@@ -1,5 +1,6 @@
 import type { AckStatus, AlertKind, Place, Severity } from '@aviso/protocol';
 import type { GroupState } from './group-state.js';
+import type { GroupBlobChanges, GroupBlobs } from './member-blobs.js';
 
 /**
  * The SDK's persistent state, behind one interface (matrix-rust-sdk's `CryptoStore`, Signal-Desktop's
@@ -277,6 +278,8 @@ export interface StoreChanges {
   pruneProcessedBefore?: number;
   /** Inserted or replaced whole (a verified batch of changes lands in one commit). */
   groups?: GroupRecord[];
+  /** Applied after `groups`, per group: a reset deletes every blob row first, then each put writes or deletes one. */
+  groupBlobs?: GroupBlobChanges[];
 }
 
 export interface AvisoStore {
@@ -333,6 +336,11 @@ export interface AvisoStore {
   getGroup(groupId: string): GroupRecord | undefined;
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
+  /**
+   * A group's member blobs (profiles and identity proofs, by pseudonym: member-blobs.ts), kept
+   * out of the state so that reading a group does not parse them.
+   */
+  getGroupBlobs(groupId: string): GroupBlobs;
 
   /**
    * Applies every change or none; throws (leaving the store untouched) on any conflict. Durable when

@@ -3,6 +3,7 @@ import { IdentityKeyPair, type PrivateKey } from '@signalapp/libsignal-client';
 import type { GroupChange, Role } from '@aviso/protocol';
 import { buildChange, emptyGroupState, verifyChange, type UnsignedAction } from '../../src/crypto/group-chain.js';
 import type { GroupState } from '../../src/stores/group-state.js';
+import { MemberBlobOverlay } from '../../src/stores/member-blobs.js';
 import { changeSigningMessage } from '@aviso/protocol';
 import { deriveInviteKeys, GroupKeys, memberSigningKey, sha256 } from '../../src/crypto/group-keys.js';
 import { toBase64 } from '../../src/util/bytes.js';
@@ -24,6 +25,8 @@ export class ChainBuilder {
   readonly keys: GroupKeys;
   readonly log: GroupChange[] = [];
   state: GroupState;
+  /** The member blobs of `state` (kept apart from it, as the SDK's stores keep them). */
+  blobs = MemberBlobOverlay.empty();
 
   /** A new group, or the one of `masterKey` (a vector's). */
   constructor(masterKey: Uint8Array = randomBytes(32)) {
@@ -38,7 +41,7 @@ export class ChainBuilder {
   /** Makes, verifies and appends. */
   append(by: Member, actions: UnsignedAction[], inviteSigningKey?: PrivateKey): GroupChange {
     const change = this.make(by, actions, inviteSigningKey);
-    this.state = verifyChange(this.state, change, this.keys).state;
+    this.state = verifyChange(this.state, change, this.keys, this.blobs).state;
     this.log.push(change);
     return change;
   }

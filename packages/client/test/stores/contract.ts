@@ -391,6 +391,49 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getGroup(g1.groupId)?.state.version).toBe(4);
     });
 
+    it('keeps member blobs in rows of their own: put, delete, reset, and rolled back with a failed commit', () => {
+      const store = make();
+      const g = sampleGroup('e'.repeat(64), 2);
+      const other = 'f'.repeat(64);
+      expect(store.getGroupBlobs(g.groupId)).toEqual(new Map());
+      store.commit({
+        groups: [g],
+        groupBlobs: [
+          { groupId: g.groupId, put: new Map([['m1', { profile: 'UA==', proof: 'UQ==' }], ['m2', { proof: 'Ug==' }]]) },
+          { groupId: other, put: new Map([['m1', { profile: 'Tw==' }]]) },
+        ],
+      });
+      expect(store.getGroupBlobs(g.groupId)).toEqual(new Map([['m1', { profile: 'UA==', proof: 'UQ==' }], ['m2', { proof: 'Ug==' }]]));
+      // Reading a group never carries them.
+      expect(JSON.stringify(store.getGroup(g.groupId))).not.toContain('UQ==');
+
+      // A read is a copy.
+      store.getGroupBlobs(g.groupId).get('m1')!.profile = 'changed';
+      expect(store.getGroupBlobs(g.groupId).get('m1')?.profile).toBe('UA==');
+
+      store.commit({ groupBlobs: [{ groupId: g.groupId, put: new Map([['m1', null], ['m3', { profile: 'Uw==', proof: 'VA==' }]]) }] });
+      expect([...store.getGroupBlobs(g.groupId).keys()].sort()).toEqual(['m2', 'm3']);
+
+      // The state and its blobs land together or not at all.
+      const failed: GroupRecord = { ...g, state: { ...g.state, version: 3 } };
+      expect(() =>
+        store.commit({
+          groups: [failed],
+          groupBlobs: [{ groupId: g.groupId, reset: true, put: new Map([['m4', { proof: 'VQ==' }]]) }],
+          kyberUsed: [{ kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }, { kyberPreKeyId: 1, signedPreKeyId: 1, baseKey: bytes(1) }],
+        }),
+      ).toThrow(StoreConflictError);
+      expect(store.getGroup(g.groupId)?.state.version).toBe(2);
+      expect([...store.getGroupBlobs(g.groupId).keys()].sort()).toEqual(['m2', 'm3']);
+
+      // A reset replaces every row of that group only.
+      store.commit({ groupBlobs: [{ groupId: g.groupId, reset: true, put: new Map([['m4', { proof: 'VQ==' }]]) }] });
+      expect(store.getGroupBlobs(g.groupId)).toEqual(new Map([['m4', { proof: 'VQ==' }]]));
+      expect(store.getGroupBlobs(other)).toEqual(new Map([['m1', { profile: 'Tw==' }]]));
+      store.commit({ groupBlobs: [{ groupId: g.groupId, reset: true, put: new Map() }] });
+      expect(store.getGroupBlobs(g.groupId)).toEqual(new Map());
+    });
+
     it('stores our sender key info per group and deletes sender keys', () => {
       const store = make();
       const info: SenderKeyInfo = { groupId: 'g', distributionId: 'd1', createdAt: 5, devices: [{ accountId: 'a', deviceId: 1, registrationId: 77 }] };
@@ -553,6 +596,15 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         open.push(again);
         expect(again.getGroup(g.groupId)).toEqual(g);
         expect(again.getGroup(noPassword.groupId)).toEqual(noPassword);
+      });
+
+      it('persists member blobs across reopen', () => {
+        const store = factory.make();
+        const g = sampleGroup('c'.repeat(64), 7);
+        store.commit({ groups: [g], groupBlobs: [{ groupId: g.groupId, put: new Map([['m1', { profile: 'UA==', proof: 'UQ==' }]]) }] });
+        const again = reopen(store);
+        open.push(again);
+        expect(again.getGroupBlobs(g.groupId)).toEqual(new Map([['m1', { profile: 'UA==', proof: 'UQ==' }]]));
       });
 
       it('persists everything across reopen', () => {

@@ -19,9 +19,9 @@ chain.append(ana, [{ type: 'deny', member: chain.ps(dan), ban: true }]);
 chain.append(ana, [{ type: 'setRole', member: chain.ps(ben), role: 'admin' }]);
 chain.append(ana, [{ type: 'setAttributes', attributes: chain.keys.sealJson({ v: 1, title: 'Compton responders', description: 'day shift', announcementsOnly: false }) }]);
 chain.append(ana, [{ type: 'revokeInvite', inviteId: open.inviteId }]);
-const snapshot = snapshotOf(chain.state);
+const snapshot = snapshotOf(chain.state, chain.blobs.all());
 const text = checkpointState(snapshot);
-const stateHash = stateHashOf(chain.state);
+const stateHash = stateHashOf(chain.state, chain.blobs.all());
 const checkpoint = chain.append(ben, [{ type: 'checkpoint', stateHash }]);
 
 // A relay that adds one member to the snapshot (Dan, as a member, with Ben's blobs).

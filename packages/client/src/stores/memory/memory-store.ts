@@ -24,6 +24,7 @@ import {
   type StoredSignedPreKey,
   type UnprocessedEnvelope,
 } from '../interfaces.js';
+import type { GroupBlobs, MemberBlobs } from '../member-blobs.js';
 
 const senderKeyKey = (sender: string, distributionId: string) => `${sender}\u0000${distributionId}`;
 const pair = (a: string, b: string) => `${a}\u0000${b}`;
@@ -59,6 +60,8 @@ export class MemoryStore implements AvisoStore {
   readonly #processedEnvelopes = new Map<string, number>();
   readonly #unprocessed = new Map<string, UnprocessedEnvelope>();
   readonly #groups = new Map<string, GroupRecord>();
+  /** By group, then pseudonym (member-blobs.ts): apart from the state, as the SQLite store keeps them. */
+  readonly #groupBlobs = new Map<string, Map<string, MemberBlobs>>();
   readonly #senderKeyInfos = new Map<string, SenderKeyInfo>();
   readonly #alerts = new Map<string, AlertRecord>();
   /** When each alert's retention counts from (the SQLite store's `sent_at` column). */
@@ -180,6 +183,10 @@ export class MemoryStore implements AvisoStore {
   listGroups(): GroupRecord[] {
     return [...this.#groups.keys()].sort().map((id) => structuredClone(this.#groups.get(id)!));
   }
+  getGroupBlobs(groupId: string): GroupBlobs {
+    const rows = this.#groupBlobs.get(groupId);
+    return new Map([...(rows ?? [])].map(([m, b]) => [m, { ...b }]));
+  }
 
   commit(c: StoreChanges): void {
     // Validate first: nothing below may throw once mutation starts.
@@ -218,6 +225,15 @@ export class MemoryStore implements AvisoStore {
     for (const guid of c.removeUnprocessed ?? []) this.#unprocessed.delete(guid);
     // Copies in and out: a caller mutating its object must not change what is stored.
     for (const g of c.groups ?? []) this.#groups.set(g.groupId, structuredClone(g));
+    for (const b of c.groupBlobs ?? []) {
+      let rows = this.#groupBlobs.get(b.groupId);
+      if (!rows || b.reset) this.#groupBlobs.set(b.groupId, (rows = new Map()));
+      for (const [m, v] of b.put) {
+        if (v === null) rows.delete(m);
+        else rows.set(m, { ...v });
+      }
+      if (rows.size === 0) this.#groupBlobs.delete(b.groupId);
+    }
     for (const s of c.removeSenderKeys ?? []) this.#senderKeys.delete(senderKeyKey(s.sender, s.distributionId));
     for (const i of c.senderKeyInfos ?? []) this.#senderKeyInfos.set(i.groupId, structuredClone(i));
     for (const groupId of c.removeSenderKeyInfos ?? []) this.#senderKeyInfos.delete(groupId);

@@ -118,6 +118,22 @@ export const groups = sqliteTable('groups', {
   invitePassword: text('invite_password'),
 });
 
+/**
+ * The profile and identity proof each member's and pending member's entering change brought,
+ * verbatim (stores/member-blobs.ts), by group and pseudonym: apart from `groups.state` so that
+ * reading a group does not parse them. Ciphertexts under the group's master key.
+ */
+export const groupMemberBlobs = sqliteTable(
+  'group_member_blobs',
+  {
+    groupId: text('group_id').notNull(),
+    member: text('member').notNull(),
+    profile: text('profile'),
+    proof: text('proof'),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.member] })],
+);
+
 /** Our own sender key per group: its distribution id, age, and the devices that have it (JSON). */
 export const groupSenderKeys = sqliteTable('group_sender_keys', {
   groupId: text('group_id').primaryKey(),

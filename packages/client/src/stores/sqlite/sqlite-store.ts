@@ -32,6 +32,7 @@ import {
   type StoredSignedPreKey,
   type UnprocessedEnvelope,
 } from '../interfaces.js';
+import type { GroupBlobs } from '../member-blobs.js';
 import * as t from './schema.js';
 
 export const SQLITE_FILE_NAME = 'aviso-client.sqlite';
@@ -94,6 +95,12 @@ function prepareHot(db: SqliteDatabase) {
     putSenderKeyInfo: p(
       'INSERT INTO group_sender_keys (group_id, distribution_id, created_at, devices) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET distribution_id = excluded.distribution_id, created_at = excluded.created_at, devices = excluded.devices',
     ),
+    getGroupBlobs: p('SELECT member, profile, proof FROM group_member_blobs WHERE group_id = ?'),
+    putGroupBlobs: p(
+      'INSERT INTO group_member_blobs (group_id, member, profile, proof) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, member) DO UPDATE SET profile = excluded.profile, proof = excluded.proof',
+    ),
+    deleteGroupBlobs: p('DELETE FROM group_member_blobs WHERE group_id = ? AND member = ?'),
+    resetGroupBlobs: p('DELETE FROM group_member_blobs WHERE group_id = ?'),
     getGroup: p('SELECT group_id AS groupId, master_key AS masterKey, status, state, invite_password AS invitePassword FROM groups WHERE group_id = ?'),
     getAlert: p('SELECT record FROM alerts WHERE group_id = ? AND alert_id = ?').pluck(),
     // sent_at only moves earlier: a retraction rewriting the record does not extend its retention.
@@ -409,6 +416,10 @@ export class SqliteStore implements AvisoStore {
   listGroups(): GroupRecord[] {
     return this.#db.select().from(t.groups).orderBy(asc(t.groups.groupId)).all().map(groupOf);
   }
+  getGroupBlobs(groupId: string): GroupBlobs {
+    const rows = this.#q.getGroupBlobs.all(groupId) as Array<{ member: string; profile: string | null; proof: string | null }>;
+    return new Map(rows.map((r) => [r.member, { ...(r.profile === null ? {} : { profile: r.profile }), ...(r.proof === null ? {} : { proof: r.proof }) }]));
+  }
 
   commit(c: StoreChanges, options?: CommitOptions): void {
     // WAL with synchronous=NORMAL writes the commit to the log without an fsync: a killed process
@@ -486,6 +497,13 @@ export class SqliteStore implements AvisoStore {
           invitePassword: g.invitePassword ?? null,
         };
         db.insert(t.groups).values({ groupId: g.groupId, ...row }).onConflictDoUpdate({ target: t.groups.groupId, set: row }).run();
+      }
+      for (const b of c.groupBlobs ?? []) {
+        if (b.reset) q.resetGroupBlobs.run(b.groupId);
+        for (const [m, v] of b.put) {
+          if (v === null) q.deleteGroupBlobs.run(b.groupId, m);
+          else q.putGroupBlobs.run(b.groupId, m, v.profile ?? null, v.proof ?? null);
+        }
       }
       for (const s of c.removeSenderKeys ?? []) {
         db.delete(t.senderKeys).where(and(eq(t.senderKeys.sender, s.sender), eq(t.senderKeys.distributionId, s.distributionId))).run();
