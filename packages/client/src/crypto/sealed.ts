@@ -20,6 +20,7 @@ import {
 import { AccountId, decodeContent, encodeContent, ProtocolError, type Content } from '@aviso/protocol';
 import type { SignalStores } from '../stores/libsignal-adapters.js';
 import { copyBytes } from '../util/bytes.js';
+import type { ValidatedCertificates } from './certificate-cache.js';
 
 /** Why an incoming envelope was dropped. Every one is reported as a 'rejected' event, never as a message. */
 export type RejectReason =
@@ -115,6 +116,12 @@ export interface OpenInput {
   localAccountId: string;
   localDeviceId: number;
   stores: SignalStores;
+  /**
+   * Certificates already validated against `trustRoot` (an inbox keeps one across a drain): the
+   * signatures are checked once per distinct certificate, expiry on every envelope. Without it,
+   * every envelope's certificate is checked in full.
+   */
+  certificates?: ValidatedCertificates | undefined;
 }
 
 /** A sender-key message we hold no key for: what a resend request needs to name. */
@@ -134,7 +141,7 @@ export class MissingSenderKeyError extends EnvelopeRejectedError {
  * Opens a sealed-sender envelope (v1 or v2, 1:1 or sender key), all through one path:
  * 1. `sealedSenderDecryptToUsmc` (outer layer; touches no session state),
  * 2. the sender certificate validated against the pinned trust root at the relay's timestamp
- *    (libsignal does not do it on this path),
+ *    (libsignal does not do it on this path; `certificates` checks each distinct one's signatures once),
  * 3. the self-send guard,
  * 4. the inner message by type: PreKey/Whisper through the 1:1 session, SenderKey through the
  *    sender's sender key (all state changes land in the stores' zone),
@@ -151,10 +158,13 @@ export async function openSealed(input: OpenInput): Promise<OpenedMessage> {
   }
   const cert = usmc.senderCertificate();
   let valid = false;
-  try {
-    valid = cert.validate(input.trustRoot, input.serverTimestamp);
-  } catch {
-    valid = false;
+  if (input.certificates) valid = input.certificates.isValid(cert, input.trustRoot, input.serverTimestamp);
+  else {
+    try {
+      valid = cert.validate(input.trustRoot, input.serverTimestamp);
+    } catch {
+      valid = false;
+    }
   }
   if (!valid) throw new EnvelopeRejectedError('untrusted-certificate', 'the sender certificate does not chain to the pinned trust root or has expired');
   const parsedSender = AccountId.safeParse(cert.senderUuid());

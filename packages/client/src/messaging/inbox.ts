@@ -2,6 +2,7 @@ import { PublicKey } from '@signalapp/libsignal-client';
 import { DIRECT, RESPONSE, type ClientFrame, type MessageDeliverFrame } from '@aviso/protocol';
 import type { Account } from '../account/account.js';
 import type { GroupMessageEvent } from '../alerts/types.js';
+import { ValidatedCertificates } from '../crypto/certificate-cache.js';
 import { EnvelopeRejectedError, MissingSenderKeyError, openSealed, type OpenedMessage, type RejectReason } from '../crypto/sealed.js';
 import type { AvisoStore, UnprocessedEnvelope } from '../stores/interfaces.js';
 import type { SignalStores } from '../stores/libsignal-adapters.js';
@@ -116,6 +117,8 @@ export class Inbox {
   /** The run in the crypto queue, while one is queued or running. */
   #run: Promise<void> | undefined;
   #trustRoot: { bytes: Uint8Array; key: PublicKey } | undefined;
+  /** Sender certificates whose signatures checked out: a drain checks each sender device's once. */
+  readonly #certificates = new ValidatedCertificates();
   #drain: { done: number; lastAt: number; reported: boolean } | undefined;
   /** False while closing (`quiesce`): new deliveries are left to the relay. */
   #accepting = true;
@@ -299,6 +302,7 @@ export class Inbox {
           localAccountId: account.accountId,
           localDeviceId: account.deviceId,
           stores,
+          certificates: this.#certificates,
         });
       } catch (err) {
         const reason: RejectReason = err instanceof EnvelopeRejectedError ? err.reason : 'decrypt-failed';

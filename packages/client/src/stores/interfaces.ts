@@ -344,15 +344,18 @@ export interface AvisoStore {
 
   /**
    * Applies every change or none; throws (leaving the store untouched) on any conflict. Durable when
-   * it returns, unless `options.deferSync`: then the change is applied and visible to every read at
-   * once, survives the process being killed, and is made durable against power loss by the next
-   * `sync()` or the next commit without `deferSync`, whichever comes first. A store that ignores the
-   * option (commits every change durably) is correct, only slower.
+   * it returns, unless `options.deferSync`: then the change is applied and visible to every read
+   * through this store at once, and made durable (against the process being killed and against power
+   * loss) by the next `sync()` or the next commit without `deferSync`, whichever comes first; until
+   * then it may be lost. A store that ignores the option (commits every change durably) is correct,
+   * only slower.
    */
   commit(changes: StoreChanges, options?: CommitOptions): void;
   /**
-   * Makes every earlier commit durable (the deferred ones: `CommitOptions.deferSync`). Optional: a
-   * store whose commits are always durable, or that has no files, needs none.
+   * Makes every earlier commit durable (the deferred ones: `CommitOptions.deferSync`), or throws if
+   * it cannot, or if any of them was lost: a caller that acknowledges deferred work does so only
+   * after this returns. Optional: a store whose commits are always durable, or that has no files,
+   * needs none.
    */
   sync?(): void;
   /**

@@ -123,6 +123,10 @@ class ZoneIdentityStore extends IdentityKeyStore {
   override async getIdentityKey(): Promise<PrivateKey> {
     return this.local.identityKeyPair.privateKey;
   }
+  /** The pair we hold: libsignal's default derives the public key from the private one on every call (each envelope opened, each seal). */
+  override async getIdentityKeyPair(): Promise<IdentityKeyPair> {
+    return this.local.identityKeyPair;
+  }
   override async getLocalRegistrationId(): Promise<number> {
     return this.local.registrationId;
   }

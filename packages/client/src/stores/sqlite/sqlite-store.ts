@@ -154,6 +154,10 @@ function prepareHot(db: SqliteDatabase) {
     pruneProcessedEnvelopes: p('DELETE FROM processed_envelopes WHERE processed_at < ?'),
     // Changes when ANOTHER connection commits (never for our own): the read caches' validity check.
     dataVersion: p('PRAGMA data_version').pluck(),
+    // The open transaction deferred commits share (SqliteStore.commit): each commit is a savepoint in it.
+    beginDeferred: p('BEGIN IMMEDIATE'),
+    commitDeferred: p('COMMIT'),
+    rollbackDeferred: p('ROLLBACK'),
   };
 }
 
@@ -176,6 +180,19 @@ export class SqliteStore implements AvisoStore {
   #dataVersion: unknown;
   /** The HMAC key of the dedupe rows: random per store, kept in meta (encrypted with the store, if it is). */
   readonly #dedupeSecret: Buffer;
+  /** The last dedupe key computed: an envelope asks `isMessageProcessed`, then commits the same row. */
+  #lastDedupe: { id: string; key: string } | undefined;
+  /**
+   * Deferred commits go into one SQLite transaction, opened by the first of them and committed by
+   * `sync()` or by the next commit without `deferSync` (docs/sdk.md "Offline drain"): a run of 50
+   * envelopes writes its pages to the write-ahead log once, not 50 times. True while it is open.
+   */
+  #deferred = false;
+  /**
+   * SQLite rolled the open deferred transaction back by itself (a full disk, an I/O error): the
+   * deferred commits before it are gone, so the next `sync()` throws instead of vouching for them.
+   */
+  #deferredLost = false;
 
   /** `sqlite` must be migrated already: the hot statements are prepared against its tables. */
   private constructor(sqlite: SqliteDatabase, db: BetterSQLite3Database) {
@@ -193,7 +210,11 @@ export class SqliteStore implements AvisoStore {
 
   /** A dedupe row's key: an HMAC of the message's identity, so the row names no sender and no send time. */
   #dedupeKey(m: ProcessedMessage): string {
-    return createHmac('sha256', this.#dedupeSecret).update(`${m.sender}\u0000${m.device}\u0000${m.sentAt}`).digest().subarray(0, 16).toString('base64');
+    const id = `${m.sender}\u0000${m.device}\u0000${m.sentAt}`;
+    if (this.#lastDedupe?.id === id) return this.#lastDedupe.key;
+    const key = createHmac('sha256', this.#dedupeSecret).update(id).digest().subarray(0, 16).toString('base64');
+    this.#lastDedupe = { id, key };
+    return key;
   }
 
   /** Empties the read caches if another connection has committed since we last looked. */
@@ -422,18 +443,23 @@ export class SqliteStore implements AvisoStore {
   }
 
   commit(c: StoreChanges, options?: CommitOptions): void {
-    // WAL with synchronous=NORMAL writes the commit to the log without an fsync: a killed process
-    // keeps it (the OS has the pages), a power cut may not. The next FULL commit fsyncs the log,
-    // and with it every frame before it: that is the group commit `sync()` ends.
-    const defer = options?.deferSync === true;
-    // pragma() each time: a prepared PRAGMA statement takes effect when it is compiled, not when it
-    // is run again (a reused one left the connection at NORMAL).
-    if (defer) this.#sqlite.pragma('synchronous = NORMAL');
-    try {
-      this.#apply(c);
-    } finally {
-      if (defer) this.#sqlite.pragma('synchronous = FULL');
+    if (options?.deferSync === true) {
+      // Into the open deferred transaction (a savepoint: a conflict rolls back this commit only).
+      // It reaches the write-ahead log when that transaction commits, fsynced (synchronous=FULL):
+      // until then a kill loses it, and the caller acknowledges nothing before `sync()`.
+      if (!this.#deferred) {
+        this.#q.beginDeferred.run();
+        this.#deferred = true;
+      }
+      try {
+        this.#apply(c);
+      } finally {
+        this.#checkDeferred();
+      }
+      return;
     }
+    this.#endDeferred();
+    this.#apply(c);
   }
 
   sync(): void {
@@ -442,7 +468,61 @@ export class SqliteStore implements AvisoStore {
     // bytes do not change, and that commit would sync nothing (found by tests/crash/store-sync).
     // Always, even if no commit since looked deferred: a durable commit in between may have
     // written nothing (a delete that matched no row), and so synced nothing.
-    this.#q.putMeta.run(SYNC_MARK, randomBytes(9).toString('base64'));
+    if (this.#deferredLost) {
+      this.#deferredLost = false;
+      if (this.#deferred) this.#rollbackDeferred();
+      throw new Error('the store lost commits not yet synced (SQLite rolled their transaction back)');
+    }
+    try {
+      this.#q.putMeta.run(SYNC_MARK, randomBytes(9).toString('base64'));
+      this.#endDeferred();
+    } catch (err) {
+      // This sync reports the loss itself: the next one starts clean.
+      this.#checkDeferred();
+      if (this.#deferred) this.#rollbackDeferred();
+      this.#deferredLost = false;
+      throw err;
+    }
+  }
+
+  /**
+   * Commits the open deferred transaction, if any (synchronous=FULL: the log is fsynced). If that
+   * fails, its commits are gone: the next `sync()` throws, so nothing of them is acknowledged.
+   */
+  #endDeferred(): void {
+    if (!this.#deferred) return;
+    try {
+      this.#q.commitDeferred.run();
+      this.#deferred = false;
+    } catch (err) {
+      this.#checkDeferred();
+      if (this.#deferred) this.#rollbackDeferred();
+      this.#deferredLost = true;
+      throw err;
+    }
+  }
+
+  /** SQLite may end a transaction on its own after an error: if it ended ours, what it held is lost. */
+  #checkDeferred(): void {
+    if (!this.#deferred || this.#sqlite.inTransaction) return;
+    this.#deferred = false;
+    this.#deferredLost = true;
+    this.#forgetCaches();
+  }
+
+  #rollbackDeferred(): void {
+    this.#deferred = false;
+    try {
+      this.#q.rollbackDeferred.run();
+    } finally {
+      this.#forgetCaches();
+    }
+  }
+
+  /** The read caches were written through for commits that are gone: read again from the file. */
+  #forgetCaches(): void {
+    this.#sessions.clear();
+    this.#identities.clear();
   }
 
   #apply(c: StoreChanges): void {
@@ -577,11 +657,18 @@ export class SqliteStore implements AvisoStore {
    * the pages of deleted rows as they were (secure_delete zeroes them in the database file only).
    */
   scrub(): void {
+    this.#endDeferred(); // a checkpoint cannot run inside a transaction
     this.#sqlite.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   close(): void {
-    if (this.#sqlite.open) this.#sqlite.close();
+    if (!this.#sqlite.open) return;
+    try {
+      // Deferred commits not synced yet are kept, as a commit to the log would have kept them.
+      this.#endDeferred();
+    } finally {
+      this.#sqlite.close();
+    }
   }
 }
 
