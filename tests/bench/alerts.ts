@@ -847,6 +847,17 @@ function alertsMarkdown(r: Parameters<typeof report>[0]): string {
       mdTable(['measure', 'keys ahead', 'inline (no keys ahead)', 'ratio', 'target', ''], [firstAfterJoinsRow(t.firstAfterJoins)]),
     );
   }
+  if (r.stall) {
+    const st = r.stall;
+    const busy = st.runs.map((x) => x.lastMs);
+    const stallRatio = percentile(busy, 99) / percentile(fan, 99);
+    lines.push(
+      '',
+      `Fan-out to ${n} members while the relay issues endorsements for a group of ${st.members} again and again (${st.issues.length} issues, p50 ${p(st.issues, 50)} each, in its worker thread), against the quiet fan-out above:`,
+      '',
+      mdTable(['measure', 'relay issuing', 'quiet', 'ratio', 'target', ''], [['fan-out p99', p(busy, 99), p(fan, 99), ratio(percentile(busy, 99), percentile(fan, 99)), '≤ 1.5×', met(stallRatio <= 1.5)], ['fan-out p50', p(busy, 50), p(fan, 50), ratio(percentile(busy, 50), percentile(fan, 50)), '', '']]),
+    );
+  }
   lines.push('', `Relay data folder: \`${r.relayDir}\`${r.relayDir.startsWith('/dev/shm') ? ' (tmpfs: commits cost no fsync; `--relay-dir` for a disk)' : ''}.`);
   return lines.join('\n');
 }
