@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/index.js';
+import { fillDisk, tmpfsForFile } from './full-disk.js';
 
 // Deferred commits (the inbox's runs of envelopes) share one SQLite transaction that `sync()`
 // commits (docs/sdk.md "Offline drain"). The inbox acknowledges a run only if `sync()` returns, so
@@ -42,34 +42,7 @@ describe('deferred commits share one transaction until sync()', () => {
   });
 });
 
-let mountPoint: string | undefined;
-beforeAll(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'aviso-deferred-full-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status === 0) mountPoint = dir;
-  else {
-    rmSync(dir, { recursive: true, force: true });
-    console.warn(`deferred-commits.test: cannot mount a tmpfs here (${r.stderr.trim() || r.error?.message}); the full-disk case is skipped`);
-  }
-});
-afterAll(() => {
-  if (!mountPoint) return;
-  spawnSync('umount', [mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
-
-/** Writes zeros to `path` until the file system is full. */
-function fill(path: string): void {
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
+const mounted = tmpfsForFile('deferred-commits');
 
 describe('a full disk in the middle of a run of deferred commits', () => {
   it.for([
@@ -77,6 +50,7 @@ describe('a full disk in the middle of a run of deferred commits', () => {
     ['at a deferred commit, then room again before the sync', true],
   ] as const)('%s: sync() returns only if every deferred commit that returned is in the store', ([label, freeBeforeSync], ctx) => {
     // Reported as skipped, not passed, where no tmpfs can be mounted.
+    const mountPoint = mounted();
     if (!mountPoint) return ctx.skip();
     const dir = join(mountPoint, `store-${String(freeBeforeSync)}`);
     const filler = join(mountPoint, `filler-${String(freeBeforeSync)}`);
@@ -87,7 +61,7 @@ describe('a full disk in the middle of a run of deferred commits', () => {
       store.commit(processed(`before-${i}`), deferred);
       committed.push(`before-${i}`);
     }
-    fill(filler);
+    fillDisk(filler);
     // Big enough to spill out of SQLite's page cache into the log while the disk is full.
     try {
       store.commit({ ...processed('big'), meta: { big: 'y'.repeat(3_000_000) } }, deferred);

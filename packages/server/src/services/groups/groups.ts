@@ -48,6 +48,9 @@ const PREPARE_SLICE = 200;
  */
 const KEPT_BUILDERS = 2;
 
+/** Base64 SHA-256 of stored text: a change's chain hash (its canonical JSON), a snapshot's state hash. */
+const chainHash = (text: string): string => createHash('sha256').update(text, 'utf8').digest('base64');
+
 // Longer than any base64 of a 32-byte password; anything bigger is not worth hashing.
 const MAX_PASSWORD_HEADER = 256;
 
@@ -106,7 +109,7 @@ export class GroupsService {
         if (Buffer.byteLength(snapshot, 'utf8') > LIMITS.maxCheckpointSnapshotBytes) {
           throw new ProtocolError('GROUP_CHANGE_INVALID', 'the group state is too large for a checkpoint', { details: { reason: 'snapshot-too-large' } });
         }
-        return createHash('sha256').update(snapshot, 'utf8').digest('base64');
+        return chainHash(snapshot);
       };
       const effects = this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, now, this.head(groupId, current.version), stateHash);
       // evaluateChange already checked the version; this guards the row itself.
@@ -202,7 +205,8 @@ export class GroupsService {
   private continues(groupId: string, builder: SnapshotBuilder, version: number): boolean {
     if (builder.version > version) return false;
     if (builder.version < 0) return true; // the empty group, before version 0
-    return this.deps.groups.change(groupId, builder.version) !== undefined && this.head(groupId, builder.version).hash === builder.snapshot.headHash;
+    const row = this.deps.groups.change(groupId, builder.version);
+    return row !== undefined && chainHash(row.body) === builder.snapshot.headHash;
   }
 
   /** A builder at the newest stored checkpoint at or before `version` (the empty group if none). */
@@ -218,7 +222,7 @@ export class GroupsService {
     const from = builder.version + 1;
     const rows = this.deps.groups.changes(groupId, from, Math.min(LIMITS.maxGroupChangesPerFetch, count));
     if (rows.length === 0) throw new Error(`group ${groupId}: no change at ${from}`);
-    for (const row of rows) builder.apply(JSON.parse(row.body) as GroupChange, createHash('sha256').update(row.body, 'utf8').digest('base64'));
+    for (const row of rows) builder.apply(JSON.parse(row.body) as GroupChange, chainHash(row.body));
   }
 
   /**
@@ -226,7 +230,7 @@ export class GroupsService {
    * for the next checkpoint of the same group (at most `KEPT_BUILDERS` groups), which then replays only
    * the changes since; concurrent preparations of one group share one replay.
    */
-  prepareSnapshot(groupId: string): Promise<SnapshotBuilder> {
+  private prepareSnapshot(groupId: string): Promise<SnapshotBuilder> {
     const running = this.preparing.get(groupId);
     if (running) return running;
     const done = this.catchUp(groupId).finally(() => this.preparing.delete(groupId));
@@ -264,7 +268,7 @@ export class GroupsService {
     const row = this.deps.groups.change(groupId, version);
     if (!row) throw new Error(`group ${groupId} has no change at its version ${version}`);
     const at = (JSON.parse(row.body) as { at?: unknown }).at;
-    return { hash: createHash('sha256').update(row.body, 'utf8').digest('base64'), at: typeof at === 'number' ? at : undefined };
+    return { hash: chainHash(row.body), at: typeof at === 'number' ? at : undefined };
   }
 
   private evaluate(
