@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { canonicalJson, checkpointState, CheckpointResponse, emptySnapshot, GroupChange, LIMITS, ROUTES, SnapshotBuilder } from '@aviso/protocol';
+import { PrivateKey } from '@signalapp/libsignal-client';
+import { canonicalJson, changeSigningMessage, checkpointState, CheckpointResponse, emptySnapshot, GroupChange, LIMITS, ROUTES, SnapshotBuilder } from '@aviso/protocol';
 import { loadVectors } from '@aviso/protocol/testing';
 import { describe, expect, test } from 'vitest';
 import { blob, errorCode, groupUser, newInvite, TestGroup } from './group-helpers.js';
-import { countRows, testRelay } from './helpers.js';
+import { countRows, restartRelay, testRelay, type TestRelay } from './helpers.js';
 
 /** Checkpoints on the relay (docs/groups.md "Checkpoints"): it accepts only the state it computes itself, stores and serves it. */
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('base64');
@@ -90,7 +91,9 @@ describe("a checkpoint's snapshot is prepared outside the write transaction", ()
   /** A group whose log is `extra` changes longer than `populated()`'s, with no checkpoint stored yet. */
   async function longLog(extra: number) {
     const p = await populated();
-    for (let i = 0; i < extra; i++) expect((await p.group.append(p.admin, [{ type: 'setAttributes', attributes: blob(100 + (i % 50)) }])).statusCode).toBe(200);
+    // One presentation for all of them (the relay takes it again): making one is a third of an append's time here.
+    const headers = p.group.headers(p.admin);
+    for (let i = 0; i < extra; i++) expect((await p.group.append(p.admin, [{ type: 'setAttributes', attributes: blob(100 + (i % 50)) }], { headers })).statusCode).toBe(200);
     return p;
   }
 
@@ -98,16 +101,7 @@ describe("a checkpoint's snapshot is prepared outside the write transaction", ()
     const { relay, admin, bob, group } = await longLog(420);
     // Turns of the event loop that ran while the checkpoint was prepared (about none if the whole
     // log were replayed in one go, as it was inside the write transaction, holding up every request).
-    let done = false;
-    let turns = 0;
-    const tick = () => {
-      if (done) return;
-      turns++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    const first = await group.append(admin, [{ type: 'checkpoint', stateHash: sha(expectedSnapshot(group)) }]);
-    done = true;
+    const { result: first, turns } = await turnsWhile(() => group.append(admin, [{ type: 'checkpoint', stateHash: sha(expectedSnapshot(group)) }]));
     expect(first.statusCode).toBe(200);
     expect(turns).toBeGreaterThanOrEqual(3); // 426 changes, 200 a slice
     expect(countRows(relay.ctx, 'group_checkpoints')).toBe(1);
@@ -122,7 +116,63 @@ describe("a checkpoint's snapshot is prepared outside the write transaction", ()
     const served = CheckpointResponse.parse((await checkpoint(group, admin, group.version)).json());
     expect(served).toEqual({ version: group.version, snapshot: expectedSnapshot(withoutLast(group)) });
   });
+
+  test("a checkpoint the relay refuses for anything but its hash (a forged signature under a copied admin presentation, a replayed stale change, a member's) is refused before any replay", async () => {
+    const { relay, admin, bob, group } = await longLog(420);
+    const checkpointOf = (g: TestGroup) => [{ type: 'checkpoint' as const, stateHash: sha(expectedSnapshot(g)) }];
+    // The admin's checkpoint for the next version, overtaken by another change before it was sent.
+    const stale = group.change(admin, group.version + 1, checkpointOf(group));
+    expect((await group.append(admin, [{ type: 'setAttributes', attributes: blob() }])).statusCode).toBe(200);
+    const next = group.version + 1;
+    const honest = group.change(admin, next, checkpointOf(group));
+    // Whoever copied the admin's presentation can send it with any change, but cannot sign as the admin.
+    const signedBy = (key: PrivateKey) => Buffer.from(key.sign(Buffer.from(changeSigningMessage(group.id, honest), 'utf8'))).toString('base64');
+    // `details`: the failure's reason, or for a conflict the version the group is at.
+    const cases: { name: string; change: GroupChange; by: typeof admin; status: number; code: string; details?: Record<string, unknown> }[] = [
+      { name: 'signed with another key', change: { ...honest, signature: signedBy(PrivateKey.generate()) }, by: admin, status: 400, code: 'GROUP_CHANGE_INVALID', details: { reason: 'bad-signature' } },
+      { name: 'a garbage signature', change: { ...honest, signature: blob(64) }, by: admin, status: 400, code: 'GROUP_CHANGE_INVALID', details: { reason: 'bad-signature' } },
+      { name: 'a replayed stale change', change: stale, by: admin, status: 409, code: 'GROUP_CONFLICT', details: { currentVersion: next - 1 } },
+      { name: 'chained to an older change', change: group.change(admin, next, checkpointOf(group), { prevHash: group.hashAt(next - 2) }), by: admin, status: 409, code: 'GROUP_CONFLICT', details: { currentVersion: next - 1 } },
+      { name: "a member's", change: group.change(bob, next, checkpointOf(group)), by: bob, status: 403, code: 'FORBIDDEN' },
+    ];
+    const stored = countRows(relay.ctx, 'group_changes');
+    const send = (r: TestRelay, change: GroupChange, by: typeof admin) =>
+      r.app.inject({ method: 'POST', url: ROUTES.groupChanges.path(group.id), headers: group.headers(by), payload: { change } });
+    // Each request on a relay just restarted, so none finds a replay kept in memory from the one before.
+    let live = relay;
+    for (const c of cases) {
+      live = await restartRelay(live);
+      const { result: res, turns } = await turnsWhile(() => send(live, c.change, c.by));
+      expect.soft({ case: c.name, status: res.statusCode, code: errorCode(res) }).toEqual({ case: c.name, status: c.status, code: c.code });
+      if (c.details !== undefined) expect.soft((res.json() as { error: { details: unknown } }).error.details).toEqual(c.details);
+      expect.soft({ case: c.name, turns: turns < 3 }).toEqual({ case: c.name, turns: true }); // 427 changes, 200 a slice
+    }
+    expect(countRows(live.ctx, 'group_changes')).toBe(stored);
+    expect(countRows(live.ctx, 'group_checkpoints')).toBe(0);
+    // The same measure sees the replay an acceptable checkpoint costs.
+    live = await restartRelay(live);
+    const { result: accepted, turns } = await turnsWhile(() => send(live, honest, admin));
+    expect(accepted.statusCode).toBe(200);
+    expect(turns).toBeGreaterThanOrEqual(3);
+  });
 });
+
+/** Turns of the event loop that ran while `work` was pending: a replay of the log takes one per `PREPARE_SLICE` changes. */
+async function turnsWhile<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let done = false;
+  let turns = 0;
+  const tick = () => {
+    if (done) return;
+    turns++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    return { result: await work(), turns };
+  } finally {
+    done = true;
+  }
+}
 
 /** The group's log without its last change (a checkpoint names the state before itself). */
 function withoutLast(group: TestGroup): TestGroup {

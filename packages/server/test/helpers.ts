@@ -54,18 +54,33 @@ export interface TestRelay {
   logs: LogSink;
 }
 
-/** A relay context + app on a fresh temp data folder, closed after the test. */
-export async function testRelay(env: Record<string, string> = {}): Promise<TestRelay> {
-  const clock = new ManualClock();
+/** How to close each relay `testRelay` opened, once (after the test, or earlier by `restartRelay`). */
+const closers = new WeakMap<TestRelay, () => Promise<void>>();
+
+/** A relay context + app on a fresh temp data folder (or `dataDir`), closed after the test. */
+export async function testRelay(env: Record<string, string> = {}, from: { dataDir?: string; clock?: ManualClock } = {}): Promise<TestRelay> {
+  const clock = from.clock ?? new ManualClock();
   const logs = new LogSink();
-  const ctx = createContext(testConfig(env), { clock, logger: createLogger('debug', logs.stream), sweepIntervalMs: 0 });
+  const ctx = createContext(testConfig(env, from.dataDir), { clock, logger: createLogger('debug', logs.stream), sweepIntervalMs: 0 });
   const app = buildApp(ctx);
-  cleanups.push(async () => {
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
     await app.close();
     ctx.close();
-  });
+  };
+  cleanups.push(close);
   await app.ready();
-  return { ctx, app, clock, logs };
+  const relay = { ctx, app, clock, logs };
+  closers.set(relay, close);
+  return relay;
+}
+
+/** `relay` closed and opened again on its data folder and clock: what it stored survives, nothing it held in memory does. */
+export async function restartRelay(relay: TestRelay, env: Record<string, string> = {}): Promise<TestRelay> {
+  await closers.get(relay)?.();
+  return testRelay(env, { dataDir: relay.ctx.config.dataDir, clock: relay.clock });
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

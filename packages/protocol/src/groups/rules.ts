@@ -26,7 +26,8 @@ export interface RulesOnlyContext {
   /**
    * Base64 SHA-256 of `checkpointState` of the state before the change (checkpoint.ts), asked only
    * for a checkpoint action. The relay and every client pass it; only a replay of changes that were
-   * already checked (the relay rebuilding a snapshot) leaves it out.
+   * already checked (the relay rebuilding a snapshot) leaves it out, and the relay's first pass over
+   * a checkpoint, which runs every other check before the replay that hash needs.
    */
   stateHash?: (() => string) | undefined;
 }

@@ -96,9 +96,12 @@ export class GroupsService {
     if (change.actor !== actor) throw new ProtocolError('FORBIDDEN', 'the change must be made by the presenting member');
     // A checkpoint needs the relay's own snapshot of the state before it. Replaying the log for it
     // (a group's first checkpoint replays all of it) runs here, a slice per turn of the event loop,
-    // not inside the write transaction, where it would hold up every other member's delivery. Only
-    // for an admin: the rules refuse anyone else's checkpoint, so nobody else can make the relay replay.
-    const prepared = change.actions.some((a) => a.type === 'checkpoint') && this.deps.groups.member(groupId, actor)?.role === 'admin' ? await this.prepareSnapshot(groupId) : undefined;
+    // not inside the write transaction, where it would hold up every other member's delivery. First
+    // every other check, on the state as it is now: a change refused anyway (a forged signature under
+    // a replayed admin presentation, a stale or replayed change, a non-admin's) costs no replay.
+    const isCheckpoint = change.actions.some((a) => a.type === 'checkpoint');
+    if (isCheckpoint) this.checkBeforeSnapshot(groupId, change, creds);
+    const prepared = isCheckpoint ? await this.prepareSnapshot(groupId) : undefined;
     const now = this.deps.clock.now();
     this.deps.transaction(() => {
       const current = this.group(groupId); // re-read under the write lock
@@ -121,6 +124,17 @@ export class GroupsService {
       this.deps.groups.appendChange(groupId, logRow(change, now));
     });
     return { version: change.version };
+  }
+
+  /**
+   * Everything `evaluateChange` checks but the snapshot's hash (the chain link, the version, the
+   * time, the actor's signature, the rules, the admin role among them), against the group now. The
+   * write transaction checks it all again after the replay, when the group may have moved on
+   * (GROUP_CONFLICT then, as for any racing change): one more signature verify per checkpoint.
+   */
+  private checkBeforeSnapshot(groupId: string, change: GroupChange, creds: GroupCredentials): void {
+    const current = this.group(groupId);
+    this.evaluate(new SqlGroupView(this.deps.groups, current), change, groupId, creds, this.deps.clock.now(), this.head(groupId, current.version));
   }
 
   /**
