@@ -5,10 +5,10 @@ import { canonicalJson, checkpointState, GroupChange, parseSnapshot, type GroupA
 import { parseInviteCode, RelayMisbehaviourError, SqliteStore, type AvisoClient, type Group } from '@aviso/client';
 import { buildChange, changeHash, emptyGroupState } from '../../packages/client/src/crypto/group-chain.js';
 import { GroupKeys } from '../../packages/client/src/crypto/group-keys.js';
-import type { ClientPool } from '../support/clients.js';
+import { collect, type ClientPool } from '../support/clients.js';
 import { useRelay } from '../support/harness.js';
 import type { RelayProcess } from '../support/relay.js';
-import { joinWith, withRelayDb, type Member } from './support.js';
+import { joinWith, until, withRelayDb, type Member } from './support.js';
 
 /**
  * Checkpoints (docs/groups.md "Checkpoints") against a hostile relay: the operator edits the
@@ -159,5 +159,49 @@ describe('checkpoints against a hostile relay', () => {
       db.prepare('UPDATE groups SET version = ? WHERE id = ?').run(version, s.group.id);
     });
     await expect(s.bob.group.sync()).rejects.toMatchObject({ name: 'RelayMisbehaviourError', reason: 'bad-checkpoint' });
+  });
+
+  test('snapshot members not checked yet: a forged binding is never trusted, on the spot or after; an honest one is, and the check resumes after a crash', async () => {
+    const s = await setup();
+    const code = await s.group.createInvite({ expiresInSeconds: 3600, maxUses: 2 });
+    const carlaDir = pool.newDataDir('carla');
+    let carla = await pool.open(carlaDir);
+    await carla.join(code, { displayName: 'carla' });
+    await carla.close();
+    // Carla's store as a crash right after join() leaves it: the snapshot's members unresolved, no
+    // identity keys. Bob's entry holds a proof with his real identity key but a forged binding
+    // signature (what a snapshot member whose binding does not verify looks like); Eve's is honest.
+    const bobPs = s.keys.pseudonym(s.bob.client.accountId);
+    const store = SqliteStore.open(carlaDir);
+    try {
+      const rec = store.getGroup(s.group.id)!;
+      const fromSnapshot = Object.keys(rec.state.members).filter((m) => rec.state.members[m]!.entered! < rec.state.checkpointVersion!);
+      for (const m of fromSnapshot) rec.state.members[m]!.identityKey = undefined;
+      const bobBlobs = store.getGroupBlobs(s.group.id, bobPs).get(bobPs)!;
+      const proof = s.keys.openJson(bobBlobs.proof!) as Record<string, unknown>;
+      const forgedProof = s.keys.sealJson({ ...proof, binding: Buffer.from(randomBytes(64)).toString('base64') });
+      rec.state.unresolved = fromSnapshot;
+      store.commit({ groups: [rec], groupBlobs: [{ groupId: s.group.id, put: new Map([[bobPs, { ...bobBlobs, proof: forgedProof }]]) }] });
+    } finally {
+      store.close();
+    }
+
+    carla = await pool.open(carlaDir);
+    const alerts = collect(carla, 'alert');
+    const mismatches = collect(carla, 'identity-mismatch');
+    const changes = collect(carla, 'group');
+    await s.bob.client.connect();
+    await s.eve.client.connect();
+    await s.eve.group.sendAlert({ kind: 'sighting', severity: 'info', title: 'checkpoint on Vermont', requestAck: false });
+    await s.bob.group.sendAlert({ kind: 'raid', severity: 'critical', title: 'RAID on 5th, run', requestAck: false });
+    await carla.connect();
+    await until(() => alerts.length >= 1 && mismatches.some((e) => e.accountId === s.bob.client.accountId), 'eve\'s alert and the refusal of bob\'s');
+    const carlaGroup = carla.group(s.group.id)!;
+    const members = await carlaGroup.members(); // waits for the background check
+    expect(members.find((m) => m.accountId === s.eve.client.accountId)!.identityVerified).toBe(true);
+    expect(members.find((m) => m.accountId === s.bob.client.accountId)!.identityVerified).toBe(false);
+    expect(changes).toContainEqual(expect.objectContaining({ type: 'member-unverified', accountId: s.bob.client.accountId, reason: 'bad-binding' }));
+    expect((await carlaGroup.alerts()).map((a) => a.title)).toEqual(['checkpoint on Vermont']);
+    expect(alerts.every((a) => a.from !== s.bob.client.accountId)).toBe(true);
   });
 });

@@ -91,9 +91,14 @@ export class Group {
     return this.#state().membersCanInvite;
   }
 
-  /** Members as verified (synced first when possible; a failed sync leaves the last verified state). */
+  /**
+   * Members as verified (synced first when possible; a failed sync leaves the last verified state).
+   * Right after a join from a checkpoint it waits for the snapshot members' identity bindings, so
+   * `identityVerified` is the check's outcome, never "not checked yet".
+   */
   async members(): Promise<GroupMember[]> {
     await this.#log.freshen(this.id);
+    await this.#log.bindingsSettled(this.id);
     const s = this.#state();
     const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);

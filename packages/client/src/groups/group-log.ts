@@ -27,7 +27,7 @@ import {
 } from '../crypto/group-chain.js';
 import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
 import { blobsOfSnapshot, isLegacyState, snapshotTextHash, stateHashOf } from '../crypto/group-checkpoint.js';
-import { stateFromSnapshot, verifySnapshotBindings } from '../crypto/group-snapshot-state.js';
+import { stateFromSnapshot } from '../crypto/group-snapshot-state.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
@@ -40,6 +40,7 @@ import { SerialQueue } from '../util/serial-queue.js';
 import type { RelayHttp } from '../transport/http.js';
 import type { GroupAuth } from './group-auth.js';
 import { headsMeta, type Heads } from './heads.js';
+import { SnapshotBindings } from './snapshot-bindings.js';
 import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
 import { encodeInviteCode, INVITE_HEAD_HASH_BYTES, type InviteCode, type InviteHead } from './invite-code.js';
 
@@ -132,10 +133,13 @@ export class GroupLog {
   /** Groups with a background checkpoint queued. */
   readonly #checkpointing = new Set<string>();
   readonly #every: number;
+  /** The snapshot members' identity bindings a join left to check (docs/groups.md "How a newcomer joins"). */
+  readonly #bindings: SnapshotBindings;
   #poll: NodeJS.Timeout | undefined;
 
   constructor(deps: GroupLogDeps) {
     this.#d = deps;
+    this.#bindings = new SnapshotBindings({ store: deps.store, events: deps.events, logger: deps.logger, serialize: (fn) => this.#queue.run(fn), keysOf: (rec) => this.#keysFor(rec.masterKey) });
     this.#every = deps.checkpointEvery ?? CHECKPOINT_EVERY;
     if (!Number.isInteger(this.#every) || this.#every < 1) throw new RangeError('checkpointEvery must be a positive whole number');
   }
@@ -207,6 +211,8 @@ export class GroupLog {
       const heads: Heads = [];
       const fetched = code.head === undefined ? await this.#fetchVerified(keys, rec.state, MemberBlobOverlay.empty(), heads) : await this.#fetchFromHead(keys, code.head, heads);
       this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
+      // Not awaited: join() resolves with the snapshot's members stored unverified (see bindingsSettled).
+      void this.#bindings.settled(keys.groupId, { ...rec, state: fetched.state });
       if (fetched.error) throw fetched.error;
       const mine = keys.pseudonym(me);
       if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
@@ -383,6 +389,8 @@ export class GroupLog {
 
   /** Polls every known group (not ones we left or were removed from) while connected. */
   startPolling(intervalMs: number): void {
+    // What a crash or a close cut short of a join's binding checks goes on now.
+    this.#bindings.resumeAll();
     if (this.#poll || intervalMs <= 0) return;
     this.#poll = setInterval(() => void this.#pollOnce(), intervalMs);
     this.#poll.unref();
@@ -395,6 +403,25 @@ export class GroupLog {
 
   idle(): Promise<void> {
     return this.#queue.idle();
+  }
+
+  /**
+   * Resolves once the identity bindings of the snapshot members a join took in are checked (at
+   * once if there are none): a send waits for it, so it reaches every member whose binding holds.
+   * Must not be awaited inside a log operation (the check commits through the log's queue).
+   */
+  bindingsSettled(groupId: string): Promise<void> {
+    return this.#bindings.settled(groupId);
+  }
+
+  /** A member's identity key checked now if the background check has not reached them yet (SnapshotBindings.keyNow). */
+  unresolvedKeyOf(rec: GroupRecord, accountId: string): string | undefined {
+    return this.#bindings.keyNow(rec, accountId);
+  }
+
+  /** Ends the background binding checks at their next chunk (what is left resumes at the next connection). */
+  stopBindings(): Promise<void> {
+    return this.#bindings.stop();
   }
 
   // ---- internals ----
@@ -630,9 +657,11 @@ export class GroupLog {
       return { state: emptyGroupState(groupId), blobs: MemberBlobOverlay.empty(), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
     }
     if (fromSnapshot) {
-      // Inline, before anything is encrypted to or accepted from these members: see docs/groups.md.
-      const unverified = verifySnapshotBindings(fetched.state, keys, fetched.blobs.all(), fromSnapshot);
-      fetched = { ...fetched, events: [...unverified, ...fetched.events] };
+      // Checked after join() returns (SnapshotBindings); until then they have no identity key, so
+      // nothing is encrypted to or accepted from them (docs/groups.md "How a newcomer joins").
+      const s = fetched.state;
+      const unresolved = [...fromSnapshot].filter((m) => (s.members[m] ?? s.pending[m])?.identityKey === undefined && (s.members[m] ?? s.pending[m]) !== undefined);
+      if (unresolved.length > 0) s.unresolved = unresolved;
     }
     return fetched;
   }
