@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { describe, expect, test } from 'vitest';
 import { canonicalJson, checkpointState, GroupChange, parseSnapshot, type GroupAction } from '@aviso/protocol';
-import { parseInviteCode, RelayMisbehaviourError, SqliteStore, type AvisoClient, type Group } from '@aviso/client';
+import { INVITE_CHECKPOINT_GAP, parseInviteCode, RelayMisbehaviourError, SqliteStore, type AvisoClient, type Group } from '@aviso/client';
 import { buildChange, changeHash, emptyGroupState } from '../../packages/client/src/crypto/group-chain.js';
 import { GroupKeys } from '../../packages/client/src/crypto/group-keys.js';
 import { collect, type ClientPool } from '../support/clients.js';
@@ -203,5 +203,28 @@ describe('checkpoints against a hostile relay', () => {
     expect(changes).toContainEqual(expect.objectContaining({ type: 'member-unverified', accountId: s.bob.client.accountId, reason: 'bad-binding' }));
     expect((await carlaGroup.alerts()).map((a) => a.title)).toEqual(['checkpoint on Vermont']);
     expect(alerts.every((a) => a.from !== s.bob.client.accountId)).toBe(true);
+  });
+});
+
+describe('where a newcomer starts', () => {
+  test(`an admin's client checkpoints before an invite once the last checkpoint is INVITE_CHECKPOINT_GAP (${INVITE_CHECKPOINT_GAP}) changes behind, so the newcomer verifies only what follows it`, async () => {
+    // The default checkpointEvery (1,000): only the invite rule writes a checkpoint here.
+    const admin = await pool.open(pool.newDataDir('admin-gap'));
+    await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+    const group = await admin.createGroup({ title: 'Wilmington rapid response', displayName: 'Rosa' });
+    for (let i = 1; i < INVITE_CHECKPOINT_GAP; i++) await group.setTitle(`Wilmington ${i}`);
+    // One change short of the gap: no checkpoint before this invite.
+    await group.createInvite({ expiresInSeconds: 3600 });
+    expect(checkpoints(group.id)).toEqual([]);
+    const code = await group.createInvite({ expiresInSeconds: 3600 });
+    const head = parseInviteCode(code).head!;
+    const written = checkpoints(group.id).map((c) => c.version);
+    // The second invite found the log INVITE_CHECKPOINT_GAP past version 0: a checkpoint, then the invite.
+    expect(written).toEqual([head.version - 1]);
+
+    const carla = await newcomer(code, 'carla');
+    await carla.join;
+    expect(carla.requests.some((r) => r.includes(`/checkpoint?atOrBefore=${head.version}`))).toBe(true);
+    expect(carla.requests.filter((r) => r.includes('/changes?from=0')).length).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CheckpointResponse, GROUP_HEADERS, LIMITS, parseSnapshot, ROUTES } from '@aviso/protocol';
-import { CHECKPOINT_EVERY } from '@aviso/client';
+import { CHECKPOINT_EVERY, INVITE_CHECKPOINT_GAP } from '@aviso/client';
 import { blobsOfSnapshot } from '../../packages/client/src/crypto/group-checkpoint.js';
 import { stateFromSnapshot, verifySnapshotBindings } from '../../packages/client/src/crypto/group-snapshot-state.js';
 import { createContext, loadConfig } from '@aviso/server';
@@ -294,8 +294,8 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     const historyAtJoin = group.version;
 
     // ---- join by invite ----
-    // As the admin's SDK does before it creates an invite: a checkpoint if the last is far behind.
-    await group.checkpointIfDue(CHECKPOINT_EVERY);
+    // As the admin's SDK does before it creates an invite: a checkpoint if the last is INVITE_CHECKPOINT_GAP behind.
+    await group.checkpointIfDue(INVITE_CHECKPOINT_GAP);
     const codeToken = await admin.mintToken(meta, options.joins + options.headlessJoins + 2, Date.now() + 86_400_000);
     const headCode = group.inviteCode(invite, codeToken, true);
     const code = group.inviteCode(invite, codeToken);

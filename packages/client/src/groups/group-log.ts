@@ -63,6 +63,14 @@ export interface GroupLogDeps {
 /** Changes between checkpoints an admin's client writes (docs/groups.md "Checkpoints"). */
 export const CHECKPOINT_EVERY = 1000;
 
+/**
+ * Before it creates an invite, an admin's client writes a checkpoint if the last one is this many
+ * changes behind (or `checkpointEvery`, if smaller): a newcomer verifies every change after the
+ * checkpoint it starts from, so an invite should start close to one. Invites are rare next to
+ * other changes; a checkpoint costs the admin one hash of the state and the relay one replay.
+ */
+export const INVITE_CHECKPOINT_GAP = 100;
+
 export interface CreateGroupInput {
   title: string;
   description?: string;
@@ -338,7 +346,7 @@ export class GroupLog {
       let registrationToken: string | undefined;
       if (input.includeRegistrationToken ?? true) registrationToken = await this.#mintToken(Math.min(maxUses, 1000), expiresAt);
       // A newcomer starts from the newest checkpoint at or before the head in the code: keep it close.
-      await this.#checkpointIfDue(groupId).catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checkpoint before an invite failed'));
+      await this.#checkpointIfDue(groupId, undefined, Math.min(this.#every, INVITE_CHECKPOINT_GAP)).catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checkpoint before an invite failed'));
       await this.change(groupId, () => [
         {
           type: 'createInvite',
@@ -472,9 +480,9 @@ export class GroupLog {
     if (fetched.error) throw fetched.error;
   }
 
-  /** Whether this member is an admin of a group whose log grew by CHECKPOINT_EVERY since its last checkpoint. */
-  #checkpointDue(state: GroupState, keys: GroupKeys): boolean {
-    if (state.version - (state.checkpointVersion ?? 0) < this.#every) return false;
+  /** Whether this member is an admin of a group whose log grew by `gap` (CHECKPOINT_EVERY) since its last checkpoint. */
+  #checkpointDue(state: GroupState, keys: GroupKeys, gap = this.#every): boolean {
+    if (state.version - (state.checkpointVersion ?? 0) < gap) return false;
     const mine = keys.pseudonym(this.#d.account.record.accountId);
     return state.members[mine]?.role === 'admin' && !isLegacyState(state);
   }
@@ -483,15 +491,15 @@ export class GroupLog {
    * Appends a checkpoint if one is due (built on the freshly synced state). A race with another
    * admin is an ordinary GROUP_CONFLICT, retried once by `change` and then dropped.
    */
-  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }): Promise<void> {
+  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }, gap = this.#every): Promise<void> {
     if (!current) {
       const rec = this.record(groupId);
       current = { state: rec.state, keys: this.keysOf(groupId, rec) };
     }
-    if (!this.#checkpointDue(current.state, current.keys)) return;
+    if (!this.#checkpointDue(current.state, current.keys, gap)) return;
     try {
       // The only read of every member's blobs on this side: the state the checkpoint names is hashed with them.
-      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state, this.#d.store.getGroupBlobs(groupId)) }] : []));
+      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys, gap) ? [{ type: 'checkpoint', stateHash: stateHashOf(state, this.#d.store.getGroupBlobs(groupId)) }] : []));
     } catch (err) {
       if (err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') return;
       throw err;
