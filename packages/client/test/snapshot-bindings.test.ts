@@ -10,6 +10,7 @@ import { applyBindings, checkBinding, stateFromSnapshot } from '../src/crypto/gr
 import { SnapshotBindings } from '../src/groups/snapshot-bindings.js';
 import type { AvisoStore } from '../src/stores/interfaces.js';
 import { MemoryStore } from '../src/stores/memory/memory-store.js';
+import { MemberBlobOverlay } from '../src/stores/member-blobs.js';
 import { SqliteStore } from '../src/stores/sqlite/sqlite-store.js';
 import { toBase64 } from '../src/util/bytes.js';
 import { ChainBuilder, Member, reseal, resign } from './groups/chain-helpers.js';
@@ -130,5 +131,53 @@ describe('snapshot members whose bindings are not checked yet', () => {
     await next.settled(b.keys.groupId);
     expect(events).toHaveLength(1);
     store.close();
+  });
+});
+
+describe('accounts a join takes from the members\' own proofs (claims, confirmed by the check)', () => {
+  /** Alice creates; Bob joins honestly; Eve joins with a proof that names Mallory's account (her real identity key and binding). */
+  function claimed() {
+    const b = new ChainBuilder();
+    const [alice, bob, eve, mallory] = [new Member('Alice'), new Member('Bob'), new Member('Eve'), new Member('Mallory')];
+    b.create(alice);
+    const inv = b.invite(alice, { maxUses: 2 });
+    b.join(bob, inv);
+    const lying = reseal(b.keys, b.make(eve, [b.joinAction(eve, inv)], inv.signingKey), (p) => (p.actorAci = mallory.accountId));
+    const verified = verifyChange(b.state, resign(b.keys, lying, eve, inv.signingKey), b.keys, b.blobs);
+    const snapshot = snapshotOf(verified.state, verified.blobs.all());
+    const newcomer = stateFromSnapshot(snapshot, b.keys, { claimAccounts: true });
+    newcomer.unresolved = Object.keys(newcomer.members).filter((m) => newcomer.members[m]!.role !== 'admin');
+    return { b, alice, bob, eve, mallory, member: verified.state, newcomer, blobs: blobsOfSnapshot(snapshot).all() };
+  }
+
+  test('a claim is only a claim: the check confirms Bob\'s, and corrects Eve\'s to her real account, unverified, as the log has her', () => {
+    const { b, alice, bob, eve, mallory, member, newcomer, blobs } = claimed();
+    // The admin's account was decrypted; the others' came from their proofs.
+    expect(newcomer.members[b.ps(alice)]!.accountId).toBe(alice.accountId);
+    expect(newcomer.members[b.ps(eve)]!.accountId).toBe(mallory.accountId);
+    const checks = newcomer.unresolved!.map((m) => checkBinding(b.keys, m, newcomer.members[m]!, blobs.get(m)?.proof));
+    const events = applyBindings(newcomer, checks, blobs);
+    expect(newcomer.members[b.ps(bob)]).toMatchObject({ accountId: bob.accountId, identityKey: toBase64(bob.identity.publicKey.serialize()) });
+    // What the member who verified the log itself has: Eve, unverified. Never Mallory, never keyed.
+    expect(newcomer.members[b.ps(eve)]).toMatchObject({ accountId: eve.accountId, identityKey: undefined });
+    expect(member.members[b.ps(eve)]).toMatchObject({ accountId: eve.accountId, identityKey: undefined });
+    expect(events).toEqual([expect.objectContaining({ type: 'member-unverified', accountId: eve.accountId, reason: 'actor-mismatch' })]);
+    expect(Object.values(newcomer.members).map((m) => m.accountId)).not.toContain(mallory.accountId);
+  });
+
+  test('before the check, no one is keyed by a claim: not Mallory, whose account Eve\'s proof names, and not Eve', () => {
+    const { b, eve, mallory, newcomer } = claimed();
+    const rec = { groupId: b.keys.groupId, masterKey: b.keys.masterKey, status: 'member' as const, state: newcomer };
+    const r = resolver(new MemoryStore(), b);
+    expect(r.keyNow(rec, mallory.accountId)).toBeUndefined();
+    expect(r.keyNow(rec, eve.accountId)).toBeUndefined();
+  });
+
+  test('a change after the checkpoint that names a claimed member is judged with the account its pseudonym decrypts to', () => {
+    const { b, alice, eve, member, newcomer, blobs } = claimed();
+    // Alice removes Eve after the checkpoint: the newcomer's verifier names Eve, not the claim.
+    const removal = b.make(alice, [{ type: 'remove', member: b.ps(eve), ban: false }], undefined, member);
+    const out = verifyChange(newcomer, removal, b.keys, new MemberBlobOverlay(() => blobs));
+    expect(out.events).toEqual([expect.objectContaining({ type: 'member-removed', accountId: eve.accountId })]);
   });
 });

@@ -93,8 +93,9 @@ export class Group {
 
   /**
    * Members as verified (synced first when possible; a failed sync leaves the last verified state).
-   * Right after a join from a checkpoint it waits for the snapshot members' identity bindings, so
-   * `identityVerified` is the check's outcome, never "not checked yet".
+   * Right after a join from a checkpoint it waits for the snapshot members' accounts and identity
+   * bindings to be checked, so `accountId` is confirmed and `identityVerified` is the check's
+   * outcome, never "not checked yet".
    */
   async members(): Promise<GroupMember[]> {
     await this.#log.freshen(this.id);
@@ -117,6 +118,7 @@ export class Group {
 
   async pendingMembers(): Promise<PendingMember[]> {
     await this.#log.freshen(this.id);
+    await this.#log.bindingsSettled(this.id); // as members()
     const s = this.#state();
     const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);

@@ -27,7 +27,7 @@ import {
 } from '../crypto/group-chain.js';
 import { attributesValue, profileValue, type GroupAttributes } from '../crypto/group-blobs.js';
 import { blobsOfSnapshot, isLegacyState, snapshotTextHash, stateHashOf } from '../crypto/group-checkpoint.js';
-import { stateFromSnapshot } from '../crypto/group-snapshot-state.js';
+import { stateFromSnapshot, verifySnapshotBindings } from '../crypto/group-snapshot-state.js';
 import { deriveInviteKeys, GroupKeys, sha256 } from '../crypto/group-keys.js';
 import { GroupForkError, GroupRollbackError, GroupVerificationError, InviteCodeError, RelayMisbehaviourError, RelayRequestError, RetentionRangeError } from '../errors.js';
 import type { GroupState } from '../stores/group-state.js';
@@ -651,7 +651,8 @@ export class GroupLog {
       if (checkpoint.version > head.version || snapshot.version !== checkpoint.version - 1) return bad('the checkpoint is not at or before the invite\'s head');
       let start: GroupState;
       try {
-        start = stateFromSnapshot(snapshot, keys);
+        // Accounts as the members' own proofs claim them, confirmed after join() returns (below).
+        start = stateFromSnapshot(snapshot, keys, { claimAccounts: true });
       } catch (err) {
         if (err instanceof ChangeRejected) return bad(err.message);
         throw err;
@@ -665,9 +666,13 @@ export class GroupLog {
       return { state: emptyGroupState(groupId), blobs: MemberBlobOverlay.empty(), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
     }
     if (fromSnapshot) {
-      // Checked after join() returns (SnapshotBindings); until then they have no identity key, so
-      // nothing is encrypted to or accepted from them (docs/groups.md "How a newcomer joins").
       const s = fetched.state;
+      // The admins now (their accounts were decrypted): a newcomer tells them of its join first.
+      const admins = new Set([...fromSnapshot].filter((m) => s.members[m]?.role === 'admin' && s.members[m].identityKey === undefined));
+      if (admins.size > 0) fetched = { ...fetched, events: [...verifySnapshotBindings(s, keys, fetched.blobs.all(), admins), ...fetched.events] };
+      // Everyone else's account and binding after join() returns (SnapshotBindings); until then they
+      // have no identity key, so nothing is encrypted to or accepted from them, and their account
+      // is a claim nothing reads (docs/groups.md "How a newcomer joins").
       const unresolved = [...fromSnapshot].filter((m) => (s.members[m] ?? s.pending[m])?.identityKey === undefined && (s.members[m] ?? s.pending[m]) !== undefined);
       if (unresolved.length > 0) s.unresolved = unresolved;
     }
