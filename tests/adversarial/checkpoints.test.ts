@@ -213,18 +213,33 @@ describe('where a newcomer starts', () => {
     await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
     const group = await admin.createGroup({ title: 'Wilmington rapid response', displayName: 'Rosa' });
     for (let i = 1; i < INVITE_CHECKPOINT_GAP; i++) await group.setTitle(`Wilmington ${i}`);
-    // One change short of the gap: no checkpoint before this invite.
-    await group.createInvite({ expiresInSeconds: 3600 });
+    // One change short of the gap: no checkpoint before this invite. Bob joins with it, so the
+    // snapshot has a member who is not an admin (whose account a newcomer takes as a claim).
+    const bob = await joinWith(pool, await group.createInvite({ expiresInSeconds: 3600 }), 'bob');
     expect(checkpoints(group.id)).toEqual([]);
     const code = await group.createInvite({ expiresInSeconds: 3600 });
     const head = parseInviteCode(code).head!;
     const written = checkpoints(group.id).map((c) => c.version);
-    // The second invite found the log INVITE_CHECKPOINT_GAP past version 0: a checkpoint, then the invite.
+    // The second invite found the log past INVITE_CHECKPOINT_GAP since version 0: a checkpoint, then the invite.
     expect(written).toEqual([head.version - 1]);
 
     const carla = await newcomer(code, 'carla');
-    await carla.join;
+    const carlaGroup = await carla.join;
     expect(carla.requests.some((r) => r.includes(`/checkpoint?atOrBefore=${head.version}`))).toBe(true);
     expect(carla.requests.filter((r) => r.includes('/changes?from=0')).length).toBe(0);
+
+    // Straight after join() returns (Bob's account and binding still being checked): Bob's and the
+    // admin's alerts reach the newcomer, and the newcomer's first alert reaches both.
+    const toCarla = collect(carla.client, 'alert');
+    const toRosa = collect(admin, 'alert');
+    const toBob = collect(bob.client, 'alert');
+    await Promise.all([carla.client.connect(), admin.connect(), bob.client.connect()]);
+    await Promise.all([group.sync(), bob.group.sync()]);
+    await bob.group.sendAlert({ kind: 'sighting', severity: 'urgent', title: 'agents staging at Banning Park', requestAck: false });
+    await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'agents at the Avalon car wash', requestAck: true });
+    await carlaGroup.sendAlert({ kind: 'sighting', severity: 'info', title: 'two vans on Anaheim St', requestAck: false });
+    await until(() => toCarla.length >= 2 && toRosa.some((a) => a.title === 'two vans on Anaheim St') && toBob.some((a) => a.title === 'two vans on Anaheim St'), 'every alert at every member');
+    expect(toCarla.map((a) => a.title).sort()).toEqual(['agents at the Avalon car wash', 'agents staging at Banning Park']);
+    expect((await carlaGroup.members()).map((m) => [m.accountId, m.identityVerified])).toEqual([...(await group.members()).map((m) => [m.accountId, true])]);
   });
 });
