@@ -265,7 +265,9 @@ export class ChainVerifier {
         if (m === c.actor) throw new ChangeRejected('actor-mismatch', 'the actor is not a member pseudonym of this group');
         continue;
       }
-      x.accountId = real;
+      // A new entry, never an edit: the working copy may share its entries with the caller's state.
+      if (state.members[m] === x) state.members[m] = { ...state.members[m], accountId: real };
+      else state.pending[m] = { ...state.pending[m]!, accountId: real };
       this.#confirmed.add(m);
     }
   }

@@ -130,9 +130,11 @@ export function applyBindings(state: GroupState, checks: readonly BindingCheck[]
     done.add(c.pseudonym);
     // Another entry under the pseudonym came through a change the verifier checked itself.
     if (x.accountId !== c.accountId || blobs.get(c.pseudonym)?.proof !== c.proof || x.signingKey !== c.signingKey) continue;
-    if (c.corrected !== undefined) x.accountId = c.corrected;
-    if (c.identityKey !== undefined) x.identityKey = c.identityKey;
-    else events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: x.accountId, actor: x.accountId, reason: c.failure ?? 'proof-undecryptable' });
+    // A new entry, never an edit: a state's entries may be shared with a copy of it (ChainVerifier).
+    const y = { ...x, ...(c.corrected === undefined ? {} : { accountId: c.corrected }), ...(c.identityKey === undefined ? {} : { identityKey: c.identityKey }) };
+    if (state.members[c.pseudonym] === x) state.members[c.pseudonym] = y as GroupMemberState;
+    else state.pending[c.pseudonym] = y as GroupPendingState;
+    if (c.identityKey === undefined) events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: y.accountId, actor: y.accountId, reason: c.failure ?? 'proof-undecryptable' });
   }
   const left = (state.unresolved ?? []).filter((m) => !done.has(m) && unresolvedEntry(state, m) !== undefined);
   if (left.length > 0) state.unresolved = left;
