@@ -2,13 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { IdentityKeyPair } from '@signalapp/libsignal-client';
 import { describe, expect, test } from 'vitest';
 import { canonicalJson, checkpointState, GroupChange, parseSnapshot, type GroupAction } from '@aviso/protocol';
-import { parseInviteCode, RelayMisbehaviourError, SqliteStore, type AvisoClient, type Group } from '@aviso/client';
+import { INVITE_CHECKPOINT_GAP, parseInviteCode, RelayMisbehaviourError, SqliteStore, type AvisoClient, type Group } from '@aviso/client';
 import { buildChange, changeHash, emptyGroupState } from '../../packages/client/src/crypto/group-chain.js';
 import { GroupKeys } from '../../packages/client/src/crypto/group-keys.js';
-import type { ClientPool } from '../support/clients.js';
+import { collect, type ClientPool } from '../support/clients.js';
 import { useRelay } from '../support/harness.js';
 import type { RelayProcess } from '../support/relay.js';
-import { joinWith, withRelayDb, type Member } from './support.js';
+import { joinWith, until, withRelayDb, type Member } from './support.js';
 
 /**
  * Checkpoints (docs/groups.md "Checkpoints") against a hostile relay: the operator edits the
@@ -159,5 +159,87 @@ describe('checkpoints against a hostile relay', () => {
       db.prepare('UPDATE groups SET version = ? WHERE id = ?').run(version, s.group.id);
     });
     await expect(s.bob.group.sync()).rejects.toMatchObject({ name: 'RelayMisbehaviourError', reason: 'bad-checkpoint' });
+  });
+
+  test('snapshot members not checked yet: a forged binding is never trusted, on the spot or after; an honest one is, and the check resumes after a crash', async () => {
+    const s = await setup();
+    const code = await s.group.createInvite({ expiresInSeconds: 3600, maxUses: 2 });
+    const carlaDir = pool.newDataDir('carla');
+    let carla = await pool.open(carlaDir);
+    await carla.join(code, { displayName: 'carla' });
+    await carla.close();
+    // Carla's store as a crash right after join() leaves it: the snapshot's members unresolved, no
+    // identity keys. Bob's entry holds a proof with his real identity key but a forged binding
+    // signature (what a snapshot member whose binding does not verify looks like); Eve's is honest.
+    const bobPs = s.keys.pseudonym(s.bob.client.accountId);
+    const store = SqliteStore.open(carlaDir);
+    try {
+      const rec = store.getGroup(s.group.id)!;
+      const fromSnapshot = Object.keys(rec.state.members).filter((m) => rec.state.members[m]!.entered! < rec.state.checkpointVersion!);
+      for (const m of fromSnapshot) rec.state.members[m]!.identityKey = undefined;
+      const bobBlobs = store.getGroupBlobs(s.group.id, bobPs).get(bobPs)!;
+      const proof = s.keys.openJson(bobBlobs.proof!) as Record<string, unknown>;
+      const forgedProof = s.keys.sealJson({ ...proof, binding: Buffer.from(randomBytes(64)).toString('base64') });
+      rec.state.unresolved = fromSnapshot;
+      store.commit({ groups: [rec], groupBlobs: [{ groupId: s.group.id, put: new Map([[bobPs, { ...bobBlobs, proof: forgedProof }]]) }] });
+    } finally {
+      store.close();
+    }
+
+    carla = await pool.open(carlaDir);
+    const alerts = collect(carla, 'alert');
+    const mismatches = collect(carla, 'identity-mismatch');
+    const changes = collect(carla, 'group');
+    await s.bob.client.connect();
+    await s.eve.client.connect();
+    await s.eve.group.sendAlert({ kind: 'sighting', severity: 'info', title: 'checkpoint on Vermont', requestAck: false });
+    await s.bob.group.sendAlert({ kind: 'raid', severity: 'critical', title: 'RAID on 5th, run', requestAck: false });
+    await carla.connect();
+    await until(() => alerts.length >= 1 && mismatches.some((e) => e.accountId === s.bob.client.accountId), 'eve\'s alert and the refusal of bob\'s');
+    const carlaGroup = carla.group(s.group.id)!;
+    const members = await carlaGroup.members(); // waits for the background check
+    expect(members.find((m) => m.accountId === s.eve.client.accountId)!.identityVerified).toBe(true);
+    expect(members.find((m) => m.accountId === s.bob.client.accountId)!.identityVerified).toBe(false);
+    expect(changes).toContainEqual(expect.objectContaining({ type: 'member-unverified', accountId: s.bob.client.accountId, reason: 'bad-binding' }));
+    expect((await carlaGroup.alerts()).map((a) => a.title)).toEqual(['checkpoint on Vermont']);
+    expect(alerts.every((a) => a.from !== s.bob.client.accountId)).toBe(true);
+  });
+});
+
+describe('where a newcomer starts', () => {
+  test(`an admin's client checkpoints before an invite once the last checkpoint is INVITE_CHECKPOINT_GAP (${INVITE_CHECKPOINT_GAP}) changes behind, so the newcomer verifies only what follows it`, async () => {
+    // The default checkpointEvery (1,000): only the invite rule writes a checkpoint here.
+    const admin = await pool.open(pool.newDataDir('admin-gap'));
+    await admin.register({ relayUrl: relay.url, registrationToken: await relay.createToken() });
+    const group = await admin.createGroup({ title: 'Wilmington rapid response', displayName: 'Rosa' });
+    for (let i = 1; i < INVITE_CHECKPOINT_GAP; i++) await group.setTitle(`Wilmington ${i}`);
+    // One change short of the gap: no checkpoint before this invite. Bob joins with it, so the
+    // snapshot has a member who is not an admin (whose account a newcomer takes as a claim).
+    const bob = await joinWith(pool, await group.createInvite({ expiresInSeconds: 3600 }), 'bob');
+    expect(checkpoints(group.id)).toEqual([]);
+    const code = await group.createInvite({ expiresInSeconds: 3600 });
+    const head = parseInviteCode(code).head!;
+    const written = checkpoints(group.id).map((c) => c.version);
+    // The second invite found the log past INVITE_CHECKPOINT_GAP since version 0: a checkpoint, then the invite.
+    expect(written).toEqual([head.version - 1]);
+
+    const carla = await newcomer(code, 'carla');
+    const carlaGroup = await carla.join;
+    expect(carla.requests.some((r) => r.includes(`/checkpoint?atOrBefore=${head.version}`))).toBe(true);
+    expect(carla.requests.filter((r) => r.includes('/changes?from=0')).length).toBe(0);
+
+    // Straight after join() returns (Bob's account and binding still being checked): Bob's and the
+    // admin's alerts reach the newcomer, and the newcomer's first alert reaches both.
+    const toCarla = collect(carla.client, 'alert');
+    const toRosa = collect(admin, 'alert');
+    const toBob = collect(bob.client, 'alert');
+    await Promise.all([carla.client.connect(), admin.connect(), bob.client.connect()]);
+    await Promise.all([group.sync(), bob.group.sync()]);
+    await bob.group.sendAlert({ kind: 'sighting', severity: 'urgent', title: 'agents staging at Banning Park', requestAck: false });
+    await group.sendAlert({ kind: 'raid', severity: 'critical', title: 'agents at the Avalon car wash', requestAck: true });
+    await carlaGroup.sendAlert({ kind: 'sighting', severity: 'info', title: 'two vans on Anaheim St', requestAck: false });
+    await until(() => toCarla.length >= 2 && toRosa.some((a) => a.title === 'two vans on Anaheim St') && toBob.some((a) => a.title === 'two vans on Anaheim St'), 'every alert at every member');
+    expect(toCarla.map((a) => a.title).sort()).toEqual(['agents at the Avalon car wash', 'agents staging at Banning Park']);
+    expect((await carlaGroup.members()).map((m) => [m.accountId, m.identityVerified])).toEqual([...(await group.members()).map((m) => [m.accountId, true])]);
   });
 });

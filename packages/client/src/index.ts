@@ -52,7 +52,7 @@ export {
   type DisplayNameProblem,
 } from './groups/display-name.js';
 export { Group, type GroupInvite, type GroupMember, type PendingMember } from './api/group.js';
-export { CHECKPOINT_EVERY, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type InviteCode, type InviteHead } from './groups/index.js';
+export { CHECKPOINT_EVERY, INVITE_CHECKPOINT_GAP, encodeInviteCode, parseInviteCode, type CreateGroupInput, type CreateInviteInput, type InviteCode, type InviteHead } from './groups/index.js';
 export type { GroupEventType } from './crypto/group-chain.js';
 export type { GroupRecord, GroupStatus } from './stores/interfaces.js';
 export type { GroupBlobChanges, GroupBlobs, MemberBlobs } from './stores/member-blobs.js';

@@ -37,7 +37,7 @@ export interface MemoryCounts {
 }
 
 export type JoinerResponse =
-  | { type: 'joined'; ms: number; version: number; memberCount: number; http: HttpCounts; memory: MemoryCounts; profile?: ProfileEntry[] }
+  | { type: 'joined'; ms: number; settledMs: number; version: number; memberCount: number; http: HttpCounts; memory: MemoryCounts; profile?: ProfileEntry[] }
   | { type: 'synced'; ms: number; version: number; http: HttpCounts }
   | { type: 'failed'; error: string };
 
@@ -103,8 +103,10 @@ async function join(req: Extract<JoinerRequest, { type: 'join' }>): Promise<Join
     maxRss: process.resourceUsage().maxRSS * 1024,
   };
   const http = counts;
+  // members() syncs, then waits for the snapshot members' identity bindings (checked after join() returned).
   const members = await group.members();
-  return { type: 'joined', ms, version: group.version, memberCount: members.length, http, memory, ...(profile ? { profile } : {}) };
+  const settledMs = performance.now() - started;
+  return { type: 'joined', ms, settledMs, version: group.version, memberCount: members.length, http, memory, ...(profile ? { profile } : {}) };
 }
 
 async function sync(): Promise<JoinerResponse> {

@@ -616,6 +616,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     this.#connection = undefined;
     this.#drained?.reject(new ClientClosedError());
     this.#log.stopPolling();
+    const bindings = this.#log.stopBindings();
     this.#sender.stop();
     this.#book.stop();
     // What is already here is processed and answered on the open socket before it closes.
@@ -624,6 +625,7 @@ export class AvisoClient extends TypedEmitter<AvisoClientEvents, AvisoClientEven
     await connection?.close();
     await this.#sender.idle().catch(() => undefined);
     await this.#crypto.idle();
+    await bindings;
     await this.#log.idle();
     await this.#maintaining?.catch(() => undefined);
     this.#store.close();

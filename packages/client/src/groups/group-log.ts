@@ -40,6 +40,7 @@ import { SerialQueue } from '../util/serial-queue.js';
 import type { RelayHttp } from '../transport/http.js';
 import type { GroupAuth } from './group-auth.js';
 import { headsMeta, type Heads } from './heads.js';
+import { SnapshotBindings } from './snapshot-bindings.js';
 import { inviteTokenKey, revokeInviteRegistrationToken, storedInviteToken } from './invite-tokens.js';
 import { encodeInviteCode, INVITE_HEAD_HASH_BYTES, type InviteCode, type InviteHead } from './invite-code.js';
 
@@ -61,6 +62,14 @@ export interface GroupLogDeps {
 
 /** Changes between checkpoints an admin's client writes (docs/groups.md "Checkpoints"). */
 export const CHECKPOINT_EVERY = 1000;
+
+/**
+ * Before it creates an invite, an admin's client writes a checkpoint if the last one is this many
+ * changes behind (or `checkpointEvery`, if smaller): a newcomer verifies every change after the
+ * checkpoint it starts from, so an invite should start close to one. Invites are rare next to
+ * other changes; a checkpoint costs the admin one hash of the state and the relay one replay.
+ */
+export const INVITE_CHECKPOINT_GAP = 100;
 
 export interface CreateGroupInput {
   title: string;
@@ -132,10 +141,13 @@ export class GroupLog {
   /** Groups with a background checkpoint queued. */
   readonly #checkpointing = new Set<string>();
   readonly #every: number;
+  /** The snapshot members' identity bindings a join left to check (docs/groups.md "How a newcomer joins"). */
+  readonly #bindings: SnapshotBindings;
   #poll: NodeJS.Timeout | undefined;
 
   constructor(deps: GroupLogDeps) {
     this.#d = deps;
+    this.#bindings = new SnapshotBindings({ store: deps.store, events: deps.events, logger: deps.logger, serialize: (fn) => this.#queue.run(fn), keysOf: (rec) => this.#keysFor(rec.masterKey) });
     this.#every = deps.checkpointEvery ?? CHECKPOINT_EVERY;
     if (!Number.isInteger(this.#every) || this.#every < 1) throw new RangeError('checkpointEvery must be a positive whole number');
   }
@@ -207,6 +219,8 @@ export class GroupLog {
       const heads: Heads = [];
       const fetched = code.head === undefined ? await this.#fetchVerified(keys, rec.state, MemberBlobOverlay.empty(), heads) : await this.#fetchFromHead(keys, code.head, heads);
       this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
+      // Not awaited: join() resolves with the snapshot's members stored unverified (see bindingsSettled).
+      void this.#bindings.settled(keys.groupId, { ...rec, state: fetched.state });
       if (fetched.error) throw fetched.error;
       const mine = keys.pseudonym(me);
       if (!fetched.state.members[mine] && !fetched.state.pending[mine]) {
@@ -332,7 +346,7 @@ export class GroupLog {
       let registrationToken: string | undefined;
       if (input.includeRegistrationToken ?? true) registrationToken = await this.#mintToken(Math.min(maxUses, 1000), expiresAt);
       // A newcomer starts from the newest checkpoint at or before the head in the code: keep it close.
-      await this.#checkpointIfDue(groupId).catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checkpoint before an invite failed'));
+      await this.#checkpointIfDue(groupId, undefined, Math.min(this.#every, INVITE_CHECKPOINT_GAP)).catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checkpoint before an invite failed'));
       await this.change(groupId, () => [
         {
           type: 'createInvite',
@@ -383,6 +397,8 @@ export class GroupLog {
 
   /** Polls every known group (not ones we left or were removed from) while connected. */
   startPolling(intervalMs: number): void {
+    // What a crash or a close cut short of a join's binding checks goes on now.
+    this.#bindings.resumeAll();
     if (this.#poll || intervalMs <= 0) return;
     this.#poll = setInterval(() => void this.#pollOnce(), intervalMs);
     this.#poll.unref();
@@ -395,6 +411,25 @@ export class GroupLog {
 
   idle(): Promise<void> {
     return this.#queue.idle();
+  }
+
+  /**
+   * Resolves once the identity bindings of the snapshot members a join took in are checked (at
+   * once if there are none): a send waits for it, so it reaches every member whose binding holds.
+   * Must not be awaited inside a log operation (the check commits through the log's queue).
+   */
+  bindingsSettled(groupId: string): Promise<void> {
+    return this.#bindings.settled(groupId);
+  }
+
+  /** A member's identity key checked now if the background check has not reached them yet (SnapshotBindings.keyNow). */
+  unresolvedKeyOf(rec: GroupRecord, accountId: string): string | undefined {
+    return this.#bindings.keyNow(rec, accountId);
+  }
+
+  /** Ends the background binding checks at their next chunk (what is left resumes at the next connection). */
+  stopBindings(): Promise<void> {
+    return this.#bindings.stop();
   }
 
   // ---- internals ----
@@ -445,9 +480,9 @@ export class GroupLog {
     if (fetched.error) throw fetched.error;
   }
 
-  /** Whether this member is an admin of a group whose log grew by CHECKPOINT_EVERY since its last checkpoint. */
-  #checkpointDue(state: GroupState, keys: GroupKeys): boolean {
-    if (state.version - (state.checkpointVersion ?? 0) < this.#every) return false;
+  /** Whether this member is an admin of a group whose log grew by `gap` (CHECKPOINT_EVERY) since its last checkpoint. */
+  #checkpointDue(state: GroupState, keys: GroupKeys, gap = this.#every): boolean {
+    if (state.version - (state.checkpointVersion ?? 0) < gap) return false;
     const mine = keys.pseudonym(this.#d.account.record.accountId);
     return state.members[mine]?.role === 'admin' && !isLegacyState(state);
   }
@@ -456,15 +491,15 @@ export class GroupLog {
    * Appends a checkpoint if one is due (built on the freshly synced state). A race with another
    * admin is an ordinary GROUP_CONFLICT, retried once by `change` and then dropped.
    */
-  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }): Promise<void> {
+  async #checkpointIfDue(groupId: string, current?: { state: GroupState; keys: GroupKeys }, gap = this.#every): Promise<void> {
     if (!current) {
       const rec = this.record(groupId);
       current = { state: rec.state, keys: this.keysOf(groupId, rec) };
     }
-    if (!this.#checkpointDue(current.state, current.keys)) return;
+    if (!this.#checkpointDue(current.state, current.keys, gap)) return;
     try {
       // The only read of every member's blobs on this side: the state the checkpoint names is hashed with them.
-      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys) ? [{ type: 'checkpoint', stateHash: stateHashOf(state, this.#d.store.getGroupBlobs(groupId)) }] : []));
+      await this.change(groupId, (state, keys) => (this.#checkpointDue(state, keys, gap) ? [{ type: 'checkpoint', stateHash: stateHashOf(state, this.#d.store.getGroupBlobs(groupId)) }] : []));
     } catch (err) {
       if (err instanceof RelayRequestError && err.code === 'GROUP_CONFLICT') return;
       throw err;
@@ -616,7 +651,8 @@ export class GroupLog {
       if (checkpoint.version > head.version || snapshot.version !== checkpoint.version - 1) return bad('the checkpoint is not at or before the invite\'s head');
       let start: GroupState;
       try {
-        start = stateFromSnapshot(snapshot, keys);
+        // Accounts as the members' own proofs claim them, confirmed after join() returns (below).
+        start = stateFromSnapshot(snapshot, keys, { claimAccounts: true });
       } catch (err) {
         if (err instanceof ChangeRejected) return bad(err.message);
         throw err;
@@ -630,9 +666,15 @@ export class GroupLog {
       return { state: emptyGroupState(groupId), blobs: MemberBlobOverlay.empty(), events: [], error: new RelayMisbehaviourError(groupId, head.version, 'invite-head-mismatch', 'the log the relay serves does not reach the head in the invite') };
     }
     if (fromSnapshot) {
-      // Inline, before anything is encrypted to or accepted from these members: see docs/groups.md.
-      const unverified = verifySnapshotBindings(fetched.state, keys, fetched.blobs.all(), fromSnapshot);
-      fetched = { ...fetched, events: [...unverified, ...fetched.events] };
+      const s = fetched.state;
+      // The admins now (their accounts were decrypted): a newcomer tells them of its join first.
+      const admins = new Set([...fromSnapshot].filter((m) => s.members[m]?.role === 'admin' && s.members[m].identityKey === undefined));
+      if (admins.size > 0) fetched = { ...fetched, events: [...verifySnapshotBindings(s, keys, fetched.blobs.all(), admins), ...fetched.events] };
+      // Everyone else's account and binding after join() returns (SnapshotBindings); until then they
+      // have no identity key, so nothing is encrypted to or accepted from them, and their account
+      // is a claim nothing reads (docs/groups.md "How a newcomer joins").
+      const unresolved = [...fromSnapshot].filter((m) => (s.members[m] ?? s.pending[m])?.identityKey === undefined && (s.members[m] ?? s.pending[m]) !== undefined);
+      if (unresolved.length > 0) s.unresolved = unresolved;
     }
     return fetched;
   }

@@ -166,7 +166,7 @@ export class GroupReceiver {
   async #senderKeyProblem(groupId: string, state: GroupState, opened: OpenedMessage, stores?: SignalStores): Promise<ReceiveOutcome | undefined> {
     const member = memberOf(state, opened.sender);
     if (!member) return undefined; // not a member: refused as such by the caller
-    const expected = this.#memberKeys.keyOf(member);
+    const expected = this.#memberKeys.keyOf(member) ?? this.#keyNow(groupId, state, opened.sender);
     let verdict = checkKey(expected, opened.senderIdentityKey);
     if (verdict === 'ok' && stores && opened.via === 'session') {
       const session = await stores.identity.getIdentity(ProtocolAddress.new(opened.sender, opened.senderDevice));
@@ -176,6 +176,19 @@ export class GroupReceiver {
     const err = new IdentityMismatchError(groupId, opened.sender, 'receiving', verdict);
     this.#d.events.emit('identity-mismatch', err);
     return { ok: false, reason: 'identity-mismatch', message: err.message };
+  }
+
+  /**
+   * A sender who came in with a join's checkpoint snapshot and whose identity binding the background
+   * check has not reached yet: checked now, this member only (docs/groups.md "How a newcomer joins").
+   * Undefined when there is nothing to check or the binding fails: the message is then refused as
+   * from any unverified member.
+   */
+  #keyNow(groupId: string, state: GroupState, sender: string): Uint8Array | undefined {
+    if (!state.unresolved?.length) return undefined;
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec) return undefined;
+    return this.#memberKeys.keyOf({ identityKey: this.#d.log.unresolvedKeyOf({ ...rec, state }, sender) });
   }
 
   /** Our verified state of a group if `sender` is a member in it (syncing once first when asked). */

@@ -207,6 +207,10 @@ export class GroupSender {
    * Applies it to our own store too (our alerts and answers count in `alerts()` and `rollCall()`).
    */
   async send(groupId: string, input: GroupBodyInput): Promise<{ sentAt: number }> {
+    // Right after a join from a checkpoint: the snapshot members' bindings first, so the send reaches
+    // every member whose binding holds (and none whose does not). Outside the send queue: the check
+    // commits through the log's.
+    await this.#d.log.bindingsSettled(groupId);
     return this.#sends.run(async () => {
       await this.#checkWithheld(groupId);
       // Read once per send: a record holds the whole member list, parsed on every read.

@@ -67,4 +67,11 @@ export interface GroupState {
   attributes?: string | undefined;
   /** Version of the newest checkpoint change verified (absent: none yet). */
   checkpointVersion?: number | undefined;
+  /**
+   * Pseudonyms of members and pending members taken from a checkpoint snapshot whose identity
+   * binding has not been checked yet (docs/groups.md "How a newcomer joins"): each has no identity
+   * key until it is, so nothing is encrypted to or accepted from them. Stored with the state, so a
+   * check cut short by a crash resumes at the next connection. Absent or empty: none.
+   */
+  unresolved?: string[] | undefined;
 }

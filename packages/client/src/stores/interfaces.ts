@@ -338,9 +338,10 @@ export interface AvisoStore {
   listGroups(): GroupRecord[];
   /**
    * A group's member blobs (profiles and identity proofs, by pseudonym: member-blobs.ts), kept
-   * out of the state so that reading a group does not parse them.
+   * out of the state so that reading a group does not parse them. With `member`: that member's
+   * row only (a store may return more; callers look the member up).
    */
-  getGroupBlobs(groupId: string): GroupBlobs;
+  getGroupBlobs(groupId: string, member?: string): GroupBlobs;
 
   /**
    * Applies every change or none; throws (leaving the store untouched) on any conflict. Durable when

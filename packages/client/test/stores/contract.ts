@@ -406,6 +406,10 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getGroupBlobs(g.groupId)).toEqual(new Map([['m1', { profile: 'UA==', proof: 'UQ==' }], ['m2', { proof: 'Ug==' }]]));
       // Reading a group never carries them.
       expect(JSON.stringify(store.getGroup(g.groupId))).not.toContain('UQ==');
+      // One member's row: that member of that group only (another group's m1 is not it), none for an unknown one.
+      expect(store.getGroupBlobs(g.groupId, 'm1').get('m1')).toEqual({ profile: 'UA==', proof: 'UQ==' });
+      expect(store.getGroupBlobs(other, 'm1').get('m1')).toEqual({ profile: 'Tw==' });
+      expect(store.getGroupBlobs(g.groupId, 'm9').get('m9')).toBeUndefined();
 
       // A read is a copy.
       store.getGroupBlobs(g.groupId).get('m1')!.profile = 'changed';

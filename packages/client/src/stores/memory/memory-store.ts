@@ -183,8 +183,12 @@ export class MemoryStore implements AvisoStore {
   listGroups(): GroupRecord[] {
     return [...this.#groups.keys()].sort().map((id) => structuredClone(this.#groups.get(id)!));
   }
-  getGroupBlobs(groupId: string): GroupBlobs {
+  getGroupBlobs(groupId: string, member?: string): GroupBlobs {
     const rows = this.#groupBlobs.get(groupId);
+    if (member !== undefined) {
+      const b = rows?.get(member);
+      return new Map(b === undefined ? [] : [[member, { ...b }]]);
+    }
     return new Map([...(rows ?? [])].map(([m, b]) => [m, { ...b }]));
   }
 

@@ -96,6 +96,7 @@ function prepareHot(db: SqliteDatabase) {
       'INSERT INTO group_sender_keys (group_id, distribution_id, created_at, devices) VALUES (?, ?, ?, ?) ON CONFLICT (group_id) DO UPDATE SET distribution_id = excluded.distribution_id, created_at = excluded.created_at, devices = excluded.devices',
     ),
     getGroupBlobs: p('SELECT member, profile, proof FROM group_member_blobs WHERE group_id = ?'),
+    getMemberBlobs: p('SELECT member, profile, proof FROM group_member_blobs WHERE group_id = ? AND member = ?'),
     putGroupBlobs: p(
       'INSERT INTO group_member_blobs (group_id, member, profile, proof) VALUES (?, ?, ?, ?) ON CONFLICT (group_id, member) DO UPDATE SET profile = excluded.profile, proof = excluded.proof',
     ),
@@ -437,8 +438,8 @@ export class SqliteStore implements AvisoStore {
   listGroups(): GroupRecord[] {
     return this.#db.select().from(t.groups).orderBy(asc(t.groups.groupId)).all().map(groupOf);
   }
-  getGroupBlobs(groupId: string): GroupBlobs {
-    const rows = this.#q.getGroupBlobs.all(groupId) as Array<{ member: string; profile: string | null; proof: string | null }>;
+  getGroupBlobs(groupId: string, member?: string): GroupBlobs {
+    const rows = (member === undefined ? this.#q.getGroupBlobs.all(groupId) : this.#q.getMemberBlobs.all(groupId, member)) as Array<{ member: string; profile: string | null; proof: string | null }>;
     return new Map(rows.map((r) => [r.member, { ...(r.profile === null ? {} : { profile: r.profile }), ...(r.proof === null ? {} : { proof: r.proof }) }]));
   }
 
