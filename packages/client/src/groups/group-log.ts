@@ -138,6 +138,7 @@ export class GroupLog {
   readonly #d: GroupLogDeps;
   readonly #queue = new SerialQueue();
   readonly #keys = new Map<string, GroupKeys>();
+  readonly #keysByGroup = new Map<string, GroupKeys>();
   /** Groups with a background checkpoint queued. */
   readonly #checkpointing = new Set<string>();
   readonly #every: number;
@@ -295,9 +296,18 @@ export class GroupLog {
     return rec;
   }
 
-  /** The group's keys; pass the record when the caller has it (reading one parses the whole member list). */
-  keysOf(groupId: string, rec: GroupRecord = this.record(groupId)): GroupKeys {
-    return this.#keysFor(rec.masterKey);
+  /**
+   * The group's keys. Kept per group id once derived (the id is derived from the master key, so
+   * it never names another): reading the record to find the key parses the whole member list.
+   */
+  keysOf(groupId: string, rec?: GroupRecord): GroupKeys {
+    let keys = this.#keysByGroup.get(groupId);
+    if (!keys) {
+      keys = this.#keysFor((rec ?? this.record(groupId)).masterKey);
+      if (keys.groupId !== groupId) throw new Error(`the stored master key of group ${groupId} is another group's`);
+      this.#keysByGroup.set(groupId, keys);
+    }
+    return keys;
   }
 
   get accountId(): string {

@@ -31,6 +31,12 @@ export interface SnapshotBindingsDeps {
 export class SnapshotBindings {
   readonly #d: SnapshotBindingsDeps;
   readonly #running = new Map<string, Promise<void>>();
+  /**
+   * Groups whose stored state was seen with nothing unresolved: a send asks on every call, and
+   * reading a record parses the whole member list. Only a join stores an unresolved list, and it
+   * passes its record (`current`), which is always looked at.
+   */
+  readonly #clear = new Set<string>();
   #stopped = false;
 
   constructor(deps: SnapshotBindingsDeps) {
@@ -41,9 +47,15 @@ export class SnapshotBindings {
   settled(groupId: string, current?: GroupRecord): Promise<void> {
     const going = this.#running.get(groupId);
     if (going) return going;
+    if (current === undefined && this.#clear.has(groupId)) return Promise.resolve();
     // A record holds the whole member list, parsed on every read: the caller's, when it has one.
     const rec = current ?? this.#d.store.getGroup(groupId);
-    if (this.#stopped || !rec?.state.unresolved?.length) return Promise.resolve();
+    if (!rec?.state.unresolved?.length) {
+      if (rec) this.#clear.add(groupId);
+      return Promise.resolve();
+    }
+    this.#clear.delete(groupId);
+    if (this.#stopped) return Promise.resolve();
     const run = this.#run(rec)
       .catch((err: unknown) => this.#d.logger.warn({ groupId, ...errInfo(err) }, 'checking the snapshot members\' identity bindings failed'))
       .finally(() => this.#running.delete(groupId));
