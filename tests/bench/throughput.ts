@@ -510,7 +510,7 @@ function paceSentence(rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>):
     const got = procs.filter((x): x is [string, number] => x[1] !== undefined);
     const nearest = [...got].sort((a, b) => Math.abs(a[1] - 1) - Math.abs(b[1] - 1))[0];
     const list = got.map(([who, x]) => `${who} ${(x * 100).toFixed(0)} %`).join(', ');
-    const verdict = !nearest ? '' : nearest[1] >= 0.8 ? `: the ${nearest[0]} set the pace` : `: none near a full core (nearest the ${nearest[0]}), so waiting set the pace`;
+    const verdict = !nearest ? '' : nearest[1] >= 0.8 ? `: the ${nearest[0]} set the pace` : `: none at 80 % of a core or more (nearest: the ${nearest[0]}), so waiting set the pace (the disk, the loopback, or a core of this shared machine)`;
     return `${name} — ${list}${verdict}`;
   };
   const parts = [
