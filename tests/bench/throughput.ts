@@ -18,6 +18,7 @@ import { addSection, benchCommand, describeDisk, mdTable, met, noteRelayDir } fr
 import { bytes, mapLimit, ms, percentile, table } from './support/stats.js';
 import { RemoteInspector, summarizeProfile, type CpuProfile } from './support/inspector.js';
 import { intFlag } from './support/flags.js';
+import { profileShares, selfRows, shareRows, type ProfileShares } from './support/profile-shares.js';
 
 /**
  * Durable, acknowledged throughput: envelopes delivered per second to 1,000 online members, each
@@ -43,7 +44,10 @@ export interface ThroughputBenchOptions {
   /** Mosquitto binary; undefined skips baseline (b). */
   mosquitto: string | undefined;
   concurrency: number;
-  /** Profiles the relay over one extra Aviso round and prints where its CPU went. */
+  /**
+   * Profiles the relay over one extra Aviso round (not in the figures) and reports where its main
+   * thread's time went: on by default, `--no-throughput-profile` skips it.
+   */
   profile: boolean;
 }
 
@@ -59,7 +63,9 @@ export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
       'throughput-dir': { type: 'string' },
       mosquitto: { type: 'string' },
       'no-mosquitto': { type: 'boolean' },
+      // Kept for older command lines: profiling is on unless --no-throughput-profile.
       'throughput-profile': { type: 'boolean' },
+      'no-throughput-profile': { type: 'boolean' },
     },
   });
   const mosquitto = typeof values.mosquitto === 'string' ? values.mosquitto : '/usr/sbin/mosquitto';
@@ -71,7 +77,7 @@ export function parseThroughputArgs(argv: string[]): ThroughputBenchOptions {
     dataDir: typeof values['throughput-dir'] === 'string' ? values['throughput-dir'] : tmpdir(),
     mosquitto: values['no-mosquitto'] === true || !existsSync(mosquitto) ? undefined : mosquitto,
     concurrency: 8,
-    profile: values['throughput-profile'] === true,
+    profile: values['no-throughput-profile'] !== true,
   };
 }
 
@@ -84,7 +90,7 @@ function flags(o: ThroughputBenchOptions): string[] {
     '--throughput-in-flight', String(o.inFlight),
     '--throughput-rounds', String(o.rounds),
     ...(o.mosquitto ? [] : ['--no-mosquitto']),
-    ...(o.profile ? ['--throughput-profile'] : []),
+    ...(o.profile ? [] : ['--no-throughput-profile']),
     ...(o.dataDir === tmpdir() ? [] : ['--throughput-dir', o.dataDir]),
   ];
 }
@@ -109,6 +115,8 @@ interface Phase {
   emptyAfterMs?: number;
   /** Aviso only: every upload answered (stored), ms after the start. */
   storedMs?: number;
+  /** CPU of the bench process over the phase, ms, where it is only the sender (Aviso: uploads; Mosquitto: the publisher). */
+  senderCpuMs?: number;
 }
 
 /** Issue 16's target: durable throughput at least 1.2× Mosquitto QoS 1's, at the median round. */
@@ -184,6 +192,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       const armedRelay = await members.expect('relay', expected);
       const cpu = cpuMsOf(relayPid);
       const membersCpu = cpuMsOf(members.pid!);
+      const senderCpu = cpuMsOf(process.pid);
       // A fresh keep-alive pool per round: a connection left idle across the baselines' phases may be
       // closed by the relay's keep-alive timeout just as it is reused (ECONNRESET).
       const agent = new Agent({ keepAlive: true, maxSockets: o.inFlight });
@@ -194,6 +203,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       const done = await armedRelay.reached;
       const serverCpuMs = cpuMsOf(relayPid) - cpu;
       const membersCpuMs = cpuMsOf(members.pid!) - membersCpu;
+      const senderCpuMs = cpuMsOf(process.pid) - senderCpu;
       const emptyAt = await until(() => {
         const q = queueRows(relayData);
         return q.envelopes === 0 && q.sharedPayloads === 0;
@@ -205,6 +215,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
         membersCpuMs,
         emptyAfterMs: Math.max(0, nsToMs(emptyAt - done.at)),
         storedMs: nsToMs(storedAt - t0),
+        senderCpuMs,
       };
     };
 
@@ -234,10 +245,17 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
         const publisher = await mqtt.connectAsync(mosquitto.url, { clientId: `publisher-${round}`, reconnectPeriod: 0 });
         cpu = cpuMsOf(mosquitto.child.pid!);
         membersCpu = cpuMsOf(members.pid!);
+        const publisherCpu = cpuMsOf(process.pid);
         const m0 = process.hrtime.bigint();
         await mapLimit(Array.from({ length: o.sends }, (_, i) => i), o.inFlight, () => publisher.publishAsync(TOPIC, payload, { qos: 1 }));
         const mqDone = await armed.reached;
-        mq = { envelopes: o.sends * n, wallMs: nsToMs(mqDone.at - m0), serverCpuMs: cpuMsOf(mosquitto.child.pid!) - cpu, membersCpuMs: cpuMsOf(members.pid!) - membersCpu };
+        mq = {
+          envelopes: o.sends * n,
+          wallMs: nsToMs(mqDone.at - m0),
+          serverCpuMs: cpuMsOf(mosquitto.child.pid!) - cpu,
+          membersCpuMs: cpuMsOf(members.pid!) - membersCpu,
+          senderCpuMs: cpuMsOf(process.pid) - publisherCpu,
+        };
         await publisher.endAsync();
       }
       rounds.push({ aviso, ws, ...(mq ? { mqtt: mq } : {}) });
@@ -247,6 +265,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       );
     }
     let profile: ReturnType<typeof summarizeProfile> | undefined;
+    let shares: ProfileShares | undefined;
     if (o.profile) {
       log('Profiling the relay over one more Aviso round (not in the figures) …');
       const inspector = await RemoteInspector.fromLog(relay.log);
@@ -256,6 +275,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
       const raw = (await inspector.call<{ profile: CpuProfile }>('Profiler.stop')).profile;
       inspector.close();
       profile = summarizeProfile(raw);
+      shares = profileShares(raw);
       // The whole profile too, for support/profile-top.ts or a DevTools flame chart.
       const file = join(tmpdir(), 'aviso-bench-throughput-relay.cpuprofile');
       writeFileSync(file, JSON.stringify(raw));
@@ -263,7 +283,7 @@ export async function benchThroughput(o: ThroughputBenchOptions): Promise<void> 
     }
     const final = queueRows(relayData);
     if (final.envelopes !== 0 || final.sharedPayloads !== 0) throw new Error(`the relay still stores ${final.envelopes} envelopes`);
-    report(o, { n, frameBytes, uploadBytes: upload.body.length, rounds, relayDir: relayData, profile });
+    report(o, { n, frameBytes, uploadBytes: upload.body.length, rounds, relayDir: relayData, profile, shares });
   } finally {
     await sender?.close().catch(() => undefined);
     await members.close().catch(() => undefined);
@@ -380,6 +400,7 @@ function report(
     rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>;
     relayDir: string;
     profile: ReturnType<typeof summarizeProfile> | undefined;
+    shares: ProfileShares | undefined;
   },
 ): void {
   const med = (f: (x: { aviso: Phase; ws: Phase; mqtt?: Phase }) => number | undefined) => {
@@ -407,12 +428,18 @@ function report(
   log(table(header, rows));
   const target = o.mosquitto ? `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: ${vsMq >= THROUGHPUT_TARGET ? 'met' : 'NOT met'} (${vsMq.toFixed(2)}× at the median round)` : `Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto: not measured (no mosquitto binary)`;
   log(`   ${target}; Aviso ÷ plain ws ${vsWs.toFixed(2)}×`);
+  const pace = paceSentence(r.rounds);
+  log(`   ${pace}`);
   const emptyAfter = r.rounds.map((x) => x.aviso.emptyAfterMs ?? 0);
   log(`   relay queue read back empty at most ${ms(Math.max(...emptyAfter))} after the last member acknowledgement (every round); uploads stored after ${ms(med((x) => x.aviso.storedMs))} (median)`);
 
   const p = r.profile;
   const profileRows = p ? Array.from({ length: Math.max(p.self.length, p.ours.length) }, (_, i) => [ms(p.self[i]?.ms ?? Number.NaN), p.self[i]?.name ?? '', ms(p.ours[i]?.ms ?? Number.NaN), p.ours[i]?.name ?? '']) : [];
   const profileHeader = ['self', 'function', 'charged', 'innermost Aviso function on the stack'];
+  if (r.shares) {
+    log(`\n   The relay's main thread over one more round, by group (V8 profiler; not in the figures above):`);
+    log(table(['group', 'share'], shareRows(r.shares)));
+  }
   if (p) {
     log(`\n   Where the relay's CPU went over one more round of ${o.sends} sends (V8 profiler; not in the figures above):`);
     log(table(profileHeader, profileRows));
@@ -443,6 +470,20 @@ function report(
       `Target: Aviso ≥ ${THROUGHPUT_TARGET}× Mosquitto at the median round, in three separate runs (this is one) — ${o.mosquitto ? `${met(vsMq >= THROUGHPUT_TARGET)} (${vsMq.toFixed(2)}× at the median round)` : 'not measured (no mosquitto binary)'}. Aviso ÷ plain ws: ${vsWs.toFixed(2)}×.`,
       '',
       perRound,
+      '',
+      pace,
+      ...(r.shares
+        ? [
+            '',
+            `Where the relay's main thread spent that extra round, as shares of its sampled time, grouped by whose code ran (tests/bench/support/profile-shares.ts, the grouping of the offline drain's profile: a native frame counts for the JavaScript that called it; better-sqlite3's native calls from our code or drizzle-orm are SQLite's). The relay runs with \`--inspect\` on a loopback port in every round (no session attached until this one):`,
+            '',
+            mdTable(['group', "share of the relay's main-thread time"], shareRows(r.shares)),
+            '',
+            `The ${r.shares.self.length} heaviest functions by self time:`,
+            '',
+            mdTable(['#', 'self', 'function', 'group'], selfRows(r.shares)),
+          ]
+        : ['', 'Relay profile: skipped in this run (`--no-throughput-profile`).']),
       ...(p
         ? [
             '',
@@ -453,6 +494,46 @@ function report(
         : []),
     ].join('\n'),
   });
+}
+
+/**
+ * Which process set each phase's pace: CPU ÷ wall time of every process in it (median of rounds; 100 %
+ * is one core), and the one nearest a full core. A process held near a core cannot go faster; if none
+ * is, the pace was set by waiting (disk syncs, the loopback, the shared machine).
+ */
+function paceSentence(rounds: Array<{ aviso: Phase; ws: Phase; mqtt?: Phase }>): string {
+  const busy = (pick: (x: { aviso: Phase; ws: Phase; mqtt?: Phase }) => Phase | undefined, cpu: (p: Phase) => number | undefined): number | undefined => {
+    const v = rounds.map(pick).filter((p): p is Phase => p !== undefined).map((p) => (cpu(p) ?? Number.NaN) / p.wallMs).filter((x) => Number.isFinite(x));
+    return v.length ? percentile(v, 50) : undefined;
+  };
+  const phase = (name: string, procs: Array<[string, number | undefined]>): string => {
+    const got = procs.filter((x): x is [string, number] => x[1] !== undefined);
+    const nearest = [...got].sort((a, b) => Math.abs(a[1] - 1) - Math.abs(b[1] - 1))[0];
+    const list = got.map(([who, x]) => `${who} ${(x * 100).toFixed(0)} %`).join(', ');
+    const verdict = !nearest ? '' : nearest[1] >= 0.8 ? `: the ${nearest[0]} set the pace` : `: none at 80 % of a core or more (nearest: the ${nearest[0]}), so waiting set the pace (the disk, the loopback, or a core of this shared machine)`;
+    return `${name} — ${list}${verdict}`;
+  };
+  const parts = [
+    phase('Aviso', [
+      ['relay', busy((x) => x.aviso, (p) => p.serverCpuMs)],
+      ["members' process", busy((x) => x.aviso, (p) => p.membersCpuMs)],
+      ['bench process (uploads)', busy((x) => x.aviso, (p) => p.senderCpuMs)],
+    ]),
+    ...(rounds.some((x) => x.mqtt)
+      ? [
+          phase('Mosquitto', [
+            ['Mosquitto', busy((x) => x.mqtt, (p) => p.serverCpuMs)],
+            ["members' process", busy((x) => x.mqtt, (p) => p.membersCpuMs)],
+            ['bench process (publisher)', busy((x) => x.mqtt, (p) => p.senderCpuMs)],
+          ]),
+        ]
+      : []),
+    phase('plain ws', [
+      ['bench process (server and sender)', busy((x) => x.ws, (p) => p.serverCpuMs)],
+      ["members' process", busy((x) => x.ws, (p) => p.membersCpuMs)],
+    ]),
+  ];
+  return `Who set the pace (each process's CPU ÷ the phase's wall time, median of rounds; 100 % is one core, the one nearest it is the bottleneck): ${parts.join('; ')}.`;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {

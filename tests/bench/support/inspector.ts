@@ -151,7 +151,8 @@ export function summarizeProfile(profile: CpuProfile, top = 15): { self: Profile
   for (let i = 0; i < samples.length; i++) {
     const node = byId.get(samples[i]!);
     if (!node || node.callFrame.functionName === '(idle)') continue;
-    const t = (deltas[i] ?? 0) / 1000;
+    // DevTools' convention, as support/profile-top.ts and profile-shares.ts: a sample lasts until the next one.
+    const t = (deltas[i + 1] ?? 0) / 1000;
     add(self, label(node), t);
     let at: ProfileNode | undefined = node;
     while (at && !at.callFrame.url.includes('/packages/')) at = byId.get(parent.get(at.id) ?? -1);
