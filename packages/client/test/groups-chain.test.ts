@@ -239,6 +239,19 @@ describe('ChainVerifier (one working copy for a run of changes)', () => {
     expect(verifier.state.membersCanInvite).toBe(true);
     expect(verifier.state.version).toBe(before.version + 1);
   });
+
+  it('leaves the state it started from as it was: members, requests, invites, bans and attributes change only in its copy', () => {
+    const { b } = fullChain();
+    // From just after Carol's request: then an approval, a request on the same invite, a denial
+    // with ban, a removal with ban, a role change and new attributes.
+    const start = replay(b.keys, b.log.slice(0, 5));
+    expect(Object.keys(start.pending)).toHaveLength(1);
+    const frozen = structuredClone(start);
+    const verifier = new ChainVerifier(start, b.keys);
+    for (const c of b.log.slice(5)) verifier.verify(c);
+    expect(verifier.state).toEqual(b.state);
+    expect(start).toEqual(frozen);
+  });
 });
 
 describe('member blobs beside the state (stores/member-blobs.ts)', () => {

@@ -66,15 +66,24 @@ export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys): GroupSt
  */
 export function verifySnapshotBindings(state: GroupState, keys: GroupKeys, blobs: GroupBlobs, only?: ReadonlySet<string>): GroupChangeEvent[] {
   const events: GroupChangeEvent[] = [];
-  const check = (m: string, x: GroupMemberState | GroupPendingState) => {
-    if (only !== undefined && !only.has(m)) return;
-    if (x.identityKey !== undefined) return;
+  // A verified entry gets a new object with its identity key, not an edit: the chain verifier's
+  // working copy shares entries with the state it started from (group-chain.ts workingCopy).
+  const check = <T extends GroupMemberState | GroupPendingState>(m: string, x: T): T | undefined => {
+    if (only !== undefined && !only.has(m)) return undefined;
+    if (x.identityKey !== undefined) return undefined;
     const proof = blobs.get(m)?.proof;
     const identity = proof === undefined ? ({ failure: 'proof-undecryptable' } as const) : identityFromProof(keys, proof, m, x.signingKey, x.accountId);
-    if ('identityKey' in identity) x.identityKey = identity.identityKey;
-    else events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: x.accountId, actor: x.accountId, reason: identity.failure });
+    if ('identityKey' in identity) return { ...x, identityKey: identity.identityKey };
+    events.push({ groupId: state.groupId, version: x.entered ?? state.version, type: 'member-unverified', accountId: x.accountId, actor: x.accountId, reason: identity.failure });
+    return undefined;
   };
-  for (const [m, x] of Object.entries(state.members)) check(m, x);
-  for (const [m, x] of Object.entries(state.pending)) check(m, x);
+  for (const [m, x] of Object.entries(state.members)) {
+    const verified = check(m, x);
+    if (verified) state.members[m] = verified;
+  }
+  for (const [m, x] of Object.entries(state.pending)) {
+    const verified = check(m, x);
+    if (verified) state.pending[m] = verified;
+  }
   return events;
 }
