@@ -252,6 +252,19 @@ describe('ChainVerifier (one working copy for a run of changes)', () => {
     expect(verifier.state).toEqual(b.state);
     expect(start).toEqual(frozen);
   });
+
+  it('adopting a state works on it in place, and a refused change still leaves the last verified state', () => {
+    const { b, carol } = fullChain();
+    const start = replay(b.keys, b.log.slice(0, 5));
+    const verifier = new ChainVerifier(start, b.keys, undefined, { adopt: true });
+    for (const c of b.log.slice(5)) verifier.verify(c);
+    expect(verifier.state).toBe(start);
+    expect(start).toEqual(b.state);
+    const before = structuredClone(start);
+    const forged = b.make(carol, [{ type: 'setRole', member: b.ps(carol), role: 'member' }]);
+    expect(() => verifier.verify({ ...forged, actions: [{ type: 'setAccess' as const, membersCanInvite: true }] })).toThrow(ChangeRejected);
+    expect(start).toEqual(before);
+  });
 });
 
 describe('member blobs beside the state (stores/member-blobs.ts)', () => {

@@ -228,9 +228,11 @@ export class ChainVerifier {
   /**
    * `blobs`: the state's member blobs (mutated in place, with undo). Optional for a state before
    * version 0; for any other, one without them fails at the first checkpoint change (RangeError).
+   * `adopt`: the caller gives `state` up (one it just read from the store, which nothing else
+   * holds): the verifier works on it in place instead of on a copy.
    */
-  constructor(state: GroupState, keys: GroupKeys, blobs?: MemberBlobOverlay) {
-    this.#s = workingCopy(state);
+  constructor(state: GroupState, keys: GroupKeys, blobs?: MemberBlobOverlay, opts: { adopt?: boolean } = {}) {
+    this.#s = opts.adopt === true ? state : workingCopy(state);
     this.#keys = keys;
     this.#blobs =
       blobs ??
