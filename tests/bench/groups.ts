@@ -366,7 +366,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
         continue;
       }
       syncRuns.push(res);
-      log(`  rep ${rep + 1}: ${ms(res.ms)} (to version ${res.version}, ${bytes(res.http.logBytes)} of log)`);
+      log(`  rep ${rep + 1}: ${ms(res.ms)}, CPU ${ms(res.cpuMs)} (to version ${res.version}, ${bytes(res.http.logBytes)} of log)`);
     }
     await member.close();
     member = undefined;
@@ -515,11 +515,11 @@ function report(r: {
   const syncMs = syncRuns.map((s) => s.ms);
   log(
     table(
-      ['rep', 'wall', 'HTTP wait', 'client CPU etc.', 'log fetched', 'log reqs'],
-      syncRuns.map((s, i) => [String(i + 1), ms(s.ms), ms(s.http.httpMs), ms(s.ms - s.http.httpMs), bytes(s.http.logBytes), String(s.http.logRequests)]),
+      ['rep', 'wall', 'HTTP wait', 'client CPU etc.', 'process CPU', 'log fetched', 'log reqs'],
+      syncRuns.map((s, i) => [String(i + 1), ms(s.ms), ms(s.http.httpMs), ms(s.ms - s.http.httpMs), ms(s.cpuMs), bytes(s.http.logBytes), String(s.http.logRequests)]),
     ),
   );
-  log(`   sync p50 ${ms(percentile(syncMs, 50))}, p99 ${ms(percentile(syncMs, 99))}, max ${ms(Math.max(...syncMs))} (n=${syncMs.length}); admin change round trip p50 ${ms(percentile(r.adminLatencies, 50))}\n`);
+  log(`   sync p50 ${ms(percentile(syncMs, 50))}, p99 ${ms(percentile(syncMs, 99))}, max ${ms(Math.max(...syncMs))} (n=${syncMs.length}); the member process's CPU p50 ${ms(percentile(syncRuns.map((s) => s.cpuMs), 50))}; admin change round trip p50 ${ms(percentile(r.adminLatencies, 50))}\n`);
 
   log(`3. Relay append cost at ~${r.sizeAtService} members (GroupsService.append in-process: presentation check + evaluateChange + SQL transaction):`);
   const row = (name: string, v: number[]) => [name, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 99)), ms(mean(v))];

@@ -38,7 +38,7 @@ export interface MemoryCounts {
 
 export type JoinerResponse =
   | { type: 'joined'; ms: number; version: number; memberCount: number; http: HttpCounts; memory: MemoryCounts; profile?: ProfileEntry[] }
-  | { type: 'synced'; ms: number; version: number; http: HttpCounts; profile?: ProfileEntry[] }
+  | { type: 'synced'; ms: number; cpuMs: number; version: number; http: HttpCounts; profile?: ProfileEntry[] }
   | { type: 'failed'; error: string };
 
 export interface ProfileEntry {
@@ -106,10 +106,14 @@ async function sync(req: Extract<JoinerRequest, { type: 'sync' }>): Promise<Join
   counts = emptyCounts();
   const session = req.profile ? await startProfiler() : undefined;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await group.sync();
   const ms = performance.now() - started;
+  // This process's CPU (user + system) over the sync: other processes on the cores move it less than the wall time.
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
   const profile = session ? await stopProfiler(session) : undefined;
-  return { type: 'synced', ms, version: group.version, http: counts, ...(profile ? { profile } : {}) };
+  return { type: 'synced', ms, cpuMs, version: group.version, http: counts, ...(profile ? { profile } : {}) };
 }
 
 /** The V8 CPU profiler of this process, started (the bench's --profile and --profile-sync). */
