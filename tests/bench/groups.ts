@@ -10,7 +10,7 @@ import { stateFromSnapshot, verifySnapshotBindings } from '../../packages/client
 import { createContext, loadConfig } from '@aviso/server';
 import { REPO_ROOT, RelayProcess } from '../support/relay.js';
 import { BENCH_RELAY_ENV } from './support/proc.js';
-import type { JoinerRequest, JoinerResponse } from './support/joiner.js';
+import type { JoinerRequest, JoinerResponse, ProfileEntry } from './support/joiner.js';
 import { relayMeta, RawGroup, RawMember, type Joiner, type RawInvite } from '../support/raw-group.js';
 import { addSection, benchCommand, mdTable, noteRelayDir } from './support/report.js';
 import { givenFlags, intFlag } from './support/flags.js';
@@ -46,6 +46,11 @@ export interface GroupsBenchOptions {
   concurrency: number;
   /** One more join under the V8 CPU profiler, printed as self time per function (not in the figures). */
   profile: boolean;
+  /**
+   * After the measured syncs, one more "miss `changes` changes, then sync" with the member's sync
+   * under the V8 CPU profiler, printed as self time per function (not in the figures).
+   */
+  profileSync: boolean;
   /** Parent folder of the relay's data folder: tmpfs by default, so building is not bound by fsync. */
   relayDir: string;
   argv: string[];
@@ -61,6 +66,7 @@ const FLAGS = {
   changes: { type: 'string' },
   concurrency: { type: 'string' },
   profile: { type: 'boolean' },
+  'profile-sync': { type: 'boolean' },
   'relay-dir': { type: 'string' },
 } as const;
 
@@ -79,6 +85,7 @@ export function parseGroupsArgs(argv: string[]): GroupsBenchOptions {
     changes: intFlag(values, 'changes', 100, 5, 1000),
     concurrency: intFlag(values, 'concurrency', 8, 1, 64),
     profile: values.profile === true,
+    profileSync: values['profile-sync'] === true,
     relayDir: typeof values['relay-dir'] === 'string' ? values['relay-dir'] : existsSync('/dev/shm') ? '/dev/shm' : tmpdir(),
     // The flags of this benchmark that were given, for the report's rerun command.
     argv: givenFlags(values, Object.keys(FLAGS)),
@@ -255,7 +262,8 @@ async function measureBindings(meta: Awaited<ReturnType<typeof relayMeta>>, grou
 
 export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
   const joinsPerRep = Math.round(options.changes * 0.4);
-  const extraJoins = options.joins + options.headlessJoins + (options.profile ? 1 : 0) + options.syncs * joinsPerRep + SERVICE_SAMPLES;
+  const syncReps = options.syncs + (options.profileSync ? 1 : 0);
+  const extraJoins = options.joins + options.headlessJoins + (options.profile ? 1 : 0) + syncReps * joinsPerRep + SERVICE_SAMPLES;
   const inviteUses = options.members + extraJoins + 10;
   if (inviteUses > LIMITS.maxGroupMembers) throw new RangeError(`members plus the bench's extra joins (${inviteUses}) exceed the group limit of ${LIMITS.maxGroupMembers}`);
 
@@ -322,7 +330,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     const bindings = await measureBindings(meta, group, 3);
     log(`  ${bindings.members} members, snapshot ${bytes(bindings.snapshotBytes)}: fetch p50 ${ms(percentile(bindings.fetch, 50))}, state p50 ${ms(percentile(bindings.state, 50))}, bindings p50 ${ms(percentile(bindings.bindings, 50))}`);
 
-    let profile: Extract<JoinerResponse, { type: 'joined' }>['profile'];
+    let profile: ProfileEntry[] | undefined;
     if (options.profile) {
       const joiner = new JoinerProcess();
       joiners.push(joiner);
@@ -340,7 +348,9 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     log(`\nSync: ${options.syncs} × (admin makes ${options.changes} changes: ${mix}; then the member's group.sync()) …`);
     const syncRuns: Extract<JoinerResponse, { type: 'synced' }>[] = [];
     const adminLatencies: number[] = [];
-    for (let rep = 0; rep < options.syncs; rep++) {
+    let syncProfile: ProfileEntry[] | undefined;
+    for (let rep = 0; rep < syncReps; rep++) {
+      const profiled = rep === options.syncs; // the extra rep of --profile-sync, after the measured ones
       const fresh = await prepareJoiners(group, token, joinsPerRep, options.concurrency, 100_000 + rep * joinsPerRep);
       for (let i = 0; i < options.changes; i++) {
         const started = performance.now();
@@ -348,12 +358,17 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
         if (slot === 2) await group.createInvite({ maxUses: 1 });
         else if ((slot === 3 || slot === 4) && fresh.length > 0) await group.join(fresh.pop()!, invite);
         else await group.setTitle();
-        adminLatencies.push(performance.now() - started);
+        if (!profiled) adminLatencies.push(performance.now() - started);
       }
-      const res = await member.request({ type: 'sync' }, 'synced');
+      const res = await member.request({ type: 'sync', profile: profiled }, 'synced');
       if (res.version !== group.version) throw new Error(`member synced to ${res.version}, the relay is at ${group.version}`);
+      if (profiled) {
+        syncProfile = res.profile;
+        log(`  profiled sync: ${ms(res.ms)} (under the profiler; not in the figures)`);
+        continue;
+      }
       syncRuns.push(res);
-      log(`  rep ${rep + 1}: ${ms(res.ms)} (to version ${res.version}, ${bytes(res.http.logBytes)} of log)`);
+      log(`  rep ${rep + 1}: ${ms(res.ms)}, CPU ${ms(res.cpuMs)} (to version ${res.version}, ${bytes(res.http.logBytes)} of log)`);
     }
     await member.close();
     member = undefined;
@@ -364,7 +379,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     await group.refreshHead();
     await relay.stop(); // closes the database cleanly (WAL checkpointed), so a copy of the folder is the whole relay
     group.untrackState(); // the samples below are appended twice, on two copies
-    const sizeAtService = options.members + options.joins + (options.profile ? 1 : 0) + options.syncs * joinsPerRep;
+    const sizeAtService = options.members + options.joins + (options.profile ? 1 : 0) + syncReps * joinsPerRep;
     const diskCopy = mkdtempSync(join(tmpdir(), 'aviso-bench-relay-disk-'));
     const head = { version: group.version, headHash: group.headHash };
     let service: { disk: ServiceTimes; original: ServiceTimes };
@@ -378,7 +393,7 @@ export async function benchGroups(options: GroupsBenchOptions): Promise<void> {
     }
 
     // ---- report ----
-    report({ options, buildMs, buildLatencies, joinRuns, headlessRuns, bindings, historyMs, historyAtJoin, checkpointAtJoin, syncRuns, adminLatencies, service, relayDir: relayData, sizeAtService, mix, profile });
+    report({ options, buildMs, buildLatencies, joinRuns, headlessRuns, bindings, historyMs, historyAtJoin, checkpointAtJoin, syncRuns, adminLatencies, service, relayDir: relayData, sizeAtService, mix, profile, syncProfile });
   } finally {
     await member?.close();
     for (const j of joiners) await j.close().catch(() => undefined);
@@ -457,7 +472,8 @@ function report(r: {
   relayDir: string;
   sizeAtService: number;
   mix: string;
-  profile: { name: string; selfMs: number }[] | undefined;
+  profile: ProfileEntry[] | undefined;
+  syncProfile: ProfileEntry[] | undefined;
 }): void {
   const { options, joinRuns, syncRuns, service } = r;
   const first = r.buildLatencies.slice(0, 1000);
@@ -504,11 +520,11 @@ function report(r: {
   const syncMs = syncRuns.map((s) => s.ms);
   log(
     table(
-      ['rep', 'wall', 'HTTP wait', 'client CPU etc.', 'log fetched', 'log reqs'],
-      syncRuns.map((s, i) => [String(i + 1), ms(s.ms), ms(s.http.httpMs), ms(s.ms - s.http.httpMs), bytes(s.http.logBytes), String(s.http.logRequests)]),
+      ['rep', 'wall', 'HTTP wait', 'client CPU etc.', 'process CPU', 'log fetched', 'log reqs'],
+      syncRuns.map((s, i) => [String(i + 1), ms(s.ms), ms(s.http.httpMs), ms(s.ms - s.http.httpMs), ms(s.cpuMs), bytes(s.http.logBytes), String(s.http.logRequests)]),
     ),
   );
-  log(`   sync p50 ${ms(percentile(syncMs, 50))}, p99 ${ms(percentile(syncMs, 99))}, max ${ms(Math.max(...syncMs))} (n=${syncMs.length}); admin change round trip p50 ${ms(percentile(r.adminLatencies, 50))}\n`);
+  log(`   sync p50 ${ms(percentile(syncMs, 50))}, p99 ${ms(percentile(syncMs, 99))}, max ${ms(Math.max(...syncMs))} (n=${syncMs.length}); the member process's CPU p50 ${ms(percentile(syncRuns.map((s) => s.cpuMs), 50))}; admin change round trip p50 ${ms(percentile(r.adminLatencies, 50))}\n`);
 
   log(`3. Relay append cost at ~${r.sizeAtService} members (GroupsService.append in-process: presentation check + evaluateChange + SQL transaction):`);
   const row = (name: string, v: number[]) => [name, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 99)), ms(mean(v))];
@@ -560,6 +576,10 @@ function report(r: {
   if (r.profile) {
     log(`\nWhere a join's CPU goes (one extra join under the V8 profiler, self time, top ${r.profile.length}):`);
     log(table(['self', 'function'], r.profile.map((p) => [ms(p.selfMs), p.name])));
+  }
+  if (r.syncProfile) {
+    log(`\nWhere a sync's CPU goes (one extra sync after ${options.changes} missed changes under the V8 profiler, self time, top ${r.syncProfile.length}):`);
+    log(table(['self', 'function'], r.syncProfile.map((p) => [ms(p.selfMs), p.name])));
   }
 }
 

@@ -239,6 +239,32 @@ describe('ChainVerifier (one working copy for a run of changes)', () => {
     expect(verifier.state.membersCanInvite).toBe(true);
     expect(verifier.state.version).toBe(before.version + 1);
   });
+
+  it('leaves the state it started from as it was: members, requests, invites, bans and attributes change only in its copy', () => {
+    const { b } = fullChain();
+    // From just after Carol's request: then an approval, a request on the same invite, a denial
+    // with ban, a removal with ban, a role change and new attributes.
+    const start = replay(b.keys, b.log.slice(0, 5));
+    expect(Object.keys(start.pending)).toHaveLength(1);
+    const frozen = structuredClone(start);
+    const verifier = new ChainVerifier(start, b.keys);
+    for (const c of b.log.slice(5)) verifier.verify(c);
+    expect(verifier.state).toEqual(b.state);
+    expect(start).toEqual(frozen);
+  });
+
+  it('adopting a state works on it in place, and a refused change still leaves the last verified state', () => {
+    const { b, carol } = fullChain();
+    const start = replay(b.keys, b.log.slice(0, 5));
+    const verifier = new ChainVerifier(start, b.keys, undefined, { adopt: true });
+    for (const c of b.log.slice(5)) verifier.verify(c);
+    expect(verifier.state).toBe(start);
+    expect(start).toEqual(b.state);
+    const before = structuredClone(start);
+    const forged = b.make(carol, [{ type: 'setRole', member: b.ps(carol), role: 'member' }]);
+    expect(() => verifier.verify({ ...forged, actions: [{ type: 'setAccess' as const, membersCanInvite: true }] })).toThrow(ChangeRejected);
+    expect(start).toEqual(before);
+  });
 });
 
 describe('member blobs beside the state (stores/member-blobs.ts)', () => {

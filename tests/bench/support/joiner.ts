@@ -10,7 +10,7 @@ import { AvisoClient, type Group } from '@aviso/client';
 
 export type JoinerRequest =
   | { type: 'join'; code: string; dataDir: string; profile?: boolean }
-  | { type: 'sync' }
+  | { type: 'sync'; profile?: boolean }
   | { type: 'close' };
 
 export interface HttpCounts {
@@ -38,7 +38,7 @@ export interface MemoryCounts {
 
 export type JoinerResponse =
   | { type: 'joined'; ms: number; settledMs: number; version: number; memberCount: number; http: HttpCounts; memory: MemoryCounts; profile?: ProfileEntry[] }
-  | { type: 'synced'; ms: number; version: number; http: HttpCounts }
+  | { type: 'synced'; ms: number; cpuMs: number; version: number; http: HttpCounts; profile?: ProfileEntry[] }
   | { type: 'failed'; error: string };
 
 export interface ProfileEntry {
@@ -81,17 +81,11 @@ async function join(req: Extract<JoinerRequest, { type: 'join' }>): Promise<Join
   gc();
   const before = process.memoryUsage();
   counts = emptyCounts();
-  const session = req.profile ? new Session() : undefined;
-  if (session) {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  }
+  const session = req.profile ? await startProfiler() : undefined;
   const started = performance.now();
   group = await client.join(req.code, { displayName: 'newcomer' });
   const ms = performance.now() - started;
-  const profile = session ? summarize((await session.post('Profiler.stop')).profile) : undefined;
-  session?.disconnect();
+  const profile = session ? await stopProfiler(session) : undefined;
   const rssAfter = process.memoryUsage().rss;
   gc();
   const after = process.memoryUsage();
@@ -109,24 +103,55 @@ async function join(req: Extract<JoinerRequest, { type: 'join' }>): Promise<Join
   return { type: 'joined', ms, settledMs, version: group.version, memberCount: members.length, http, memory, ...(profile ? { profile } : {}) };
 }
 
-async function sync(): Promise<JoinerResponse> {
+async function sync(req: Extract<JoinerRequest, { type: 'sync' }>): Promise<JoinerResponse> {
   if (!group) throw new Error('not joined');
   counts = emptyCounts();
+  const session = req.profile ? await startProfiler() : undefined;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await group.sync();
   const ms = performance.now() - started;
-  return { type: 'synced', ms, version: group.version, http: counts };
+  // This process's CPU (user + system) over the sync: other processes on the cores move it less than the wall time.
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  const profile = session ? await stopProfiler(session) : undefined;
+  return { type: 'synced', ms, cpuMs, version: group.version, http: counts, ...(profile ? { profile } : {}) };
 }
 
-/** Self time per function (top 15), from the V8 CPU profile of one join. */
+/** The V8 CPU profiler of this process, started (the bench's --profile and --profile-sync). */
+async function startProfiler(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return session;
+}
+
+async function stopProfiler(session: Session): Promise<ProfileEntry[]> {
+  const raw = (await session.post('Profiler.stop')).profile;
+  const profile = summarize(raw);
+  session.disconnect();
+  return profile;
+}
+
+/** Self time per function (top 15), from the V8 CPU profile of one join or sync. */
 function summarize(profile: Profiler.Profile): ProfileEntry[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // The profiler's own start (Profiler.start dispatching, before the timed call) is not the SDK's time.
+  const own = new Set<number>();
+  const underStart = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)?.callFrame.functionName === 'startProfiler') return true;
+    return false;
+  };
+  for (const n of profile.nodes) if (underStart(n.id)) own.add(n.id);
   const self = new Map<string, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   for (let i = 0; i < samples.length; i++) {
     const node = byId.get(samples[i]!);
-    if (!node) continue;
+    if (!node || own.has(node.id)) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const file = url.replace(/^.*\/(packages|node_modules)\//, '$1/');
     // tsx-compiled sources report line 1 for everything; the file is enough there.
@@ -144,7 +169,7 @@ process.on('message', (req: JoinerRequest) => {
         process.disconnect();
         return;
       }
-      process.send?.(req.type === 'join' ? await join(req) : await sync());
+      process.send?.(req.type === 'join' ? await join(req) : await sync(req));
     } catch (err) {
       process.send?.({ type: 'failed', error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies JoinerResponse);
     }

@@ -95,7 +95,7 @@ export class AlertBook {
    * latest, the shortest retention from now (anything stored from now on is due no sooner).
    */
   #purge(now: number): number {
-    const retention = new Map(this.#store.listGroups().map((g) => [g.groupId, retentionMsOf(g.state.retentionSeconds)]));
+    const retention = new Map(this.#store.listGroupRetention().map((g) => [g.groupId, retentionMsOf(g.retentionSeconds)]));
     const ret = (groupId: string) => retention.get(groupId) ?? retentionMsOf(undefined);
     let { groups, sendLogCreatedAt } = this.#store.oldestContent();
     const due = groups.filter((g) => g.at + ret(g.groupId) <= now);

@@ -461,17 +461,22 @@ export class GroupLog {
     const keys = this.#keysFor(rec.masterKey);
     let fetched: Fetched;
     const heads: Heads = [];
+    // The fetch verifies on the state just read, in place (a copy of a 10,000-member state costs as
+    // much as verifying a hundred changes): below, the stored head is `stored`, not `rec.state`.
+    const stored = { version: rec.state.version, headHash: rec.state.headHash };
     // A state stored before checkpoints lacks what a checkpoint is checked against: verify from version 0 once.
     const legacy = isLegacyState(rec.state);
     try {
-      fetched = await this.#fetchVerified(keys, legacy ? emptyGroupState(groupId) : rec.state, legacy ? MemberBlobOverlay.empty() : this.#storedBlobs(groupId), heads);
+      fetched = legacy
+        ? await this.#fetchVerified(keys, emptyGroupState(groupId), MemberBlobOverlay.empty(), heads, { adopt: true })
+        : await this.#fetchVerified(keys, rec.state, this.#storedBlobs(groupId), heads, { adopt: true });
       if (legacy) {
-        const ours = fetched.state.version === rec.state.version ? fetched.state.headHash : heads.find(([v]) => v === rec.state.version)?.[1];
-        if (ours === undefined && !fetched.error) throw new GroupRollbackError(groupId, rec.state.version, fetched.state.version);
-        if (ours !== undefined && ours !== rec.state.headHash) throw new GroupForkError(groupId, rec.state.version);
+        const ours = fetched.state.version === stored.version ? fetched.state.headHash : heads.find(([v]) => v === stored.version)?.[1];
+        if (ours === undefined && !fetched.error) throw new GroupRollbackError(groupId, stored.version, fetched.state.version);
+        if (ours !== undefined && ours !== stored.headHash) throw new GroupForkError(groupId, stored.version);
         if (ours === undefined) throw fetched.error!;
         // Nothing new to tell about what was verified before.
-        fetched = { ...fetched, events: fetched.events.filter((e) => e.version > rec.state.version) };
+        fetched = { ...fetched, events: fetched.events.filter((e) => e.version > stored.version) };
       }
     } catch (err) {
       // A pending member whose request was denied is refused the log as well.
@@ -479,14 +484,14 @@ export class GroupLog {
         // The relay no longer serves us. It could be lying, but it can always refuse service anyway.
         // The group's content goes; the master key stays, as a relay's word alone must not make
         // every member (admins too) lose the group for good.
-        this.#forget(rec, { keepKey: true });
-        this.#d.events.emit('group', { groupId, version: rec.state.version, type: 'removed-from-group', accountId: this.#d.account.record.accountId });
+        this.#forget({ ...rec, state: { ...rec.state, ...stored } }, { keepKey: true });
+        this.#d.events.emit('group', { groupId, version: stored.version, type: 'removed-from-group', accountId: this.#d.account.record.accountId });
         return;
       }
       throw err;
     }
     // Keep what verified even when a later change did not: the refused change is never applied.
-    if (fetched.state.version !== rec.state.version || legacy) this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
+    if (fetched.state.version !== stored.version || legacy) this.#commit(rec, fetched.state, fetched.blobs, fetched.events, heads);
     if (fetched.error) throw fetched.error;
   }
 
@@ -579,11 +584,13 @@ export class GroupLog {
    * verifies each change in order. Returns the verified state and, if a change failed, the error
    * (the state then stops just before it). Rollback and fork are thrown: nothing is verified then.
    */
-  async #fetchVerified(keys: GroupKeys, start: GroupState, blobs: MemberBlobOverlay, heads: Heads = [], checkpoint?: ExpectedCheckpoint): Promise<Fetched> {
+  async #fetchVerified(keys: GroupKeys, start: GroupState, blobs: MemberBlobOverlay, heads: Heads = [], opts: { checkpoint?: ExpectedCheckpoint | undefined; adopt?: boolean } = {}): Promise<Fetched> {
     const groupId = keys.groupId;
     let state = start;
     const events: GroupChangeEvent[] = [];
-    let expect = checkpoint;
+    let expect = opts.checkpoint;
+    // One working state for the whole fetch (`adopt`: `start` itself, which the caller gives up).
+    let verifier: ChainVerifier | undefined;
     for (;;) {
       const from = Math.max(state.version, 0);
       const res = await this.#d.auth.send(ServedChangesEndpoint, { params: { groupId }, query: { from, limit: PAGE } }, keys);
@@ -615,8 +622,8 @@ export class GroupLog {
         expect = undefined;
       }
       const before = state.version;
-      // One working copy per page: the verifier mutates it in place and undoes a rejected change.
-      const verifier = new ChainVerifier(state, keys, blobs);
+      // The verifier mutates its state in place and undoes a rejected change.
+      verifier ??= new ChainVerifier(state, keys, blobs, { adopt: opts.adopt === true });
       for (; i < changes.length; i++) {
         const c = changes[i]!;
         try {
@@ -668,7 +675,7 @@ export class GroupLog {
         throw err;
       }
       fromSnapshot = new Set([...Object.keys(start.members), ...Object.keys(start.pending)]);
-      fetched = await this.#fetchVerified(keys, start, blobsOfSnapshot(snapshot), heads, { version: checkpoint.version, stateHash: snapshotTextHash(checkpoint.snapshot) });
+      fetched = await this.#fetchVerified(keys, start, blobsOfSnapshot(snapshot), heads, { checkpoint: { version: checkpoint.version, stateHash: snapshotTextHash(checkpoint.snapshot) }, adopt: true });
     }
     if (fetched.error && fetched.state.version < head.version) return fetched;
     const atHead = fetched.state.version === head.version ? fetched.state.headHash : heads.find(([v]) => v === head.version)?.[1];

@@ -366,8 +366,11 @@ export class GroupSender {
   async #prefetchAhead(groupId: string, tried: Set<string>, fetched: Set<string>): Promise<void> {
     const waiting = this.#prefetched.get(groupId) ?? new Map<string, PreKeyBundleResponse>();
     if (waiting.size >= AHEAD_STEP_MEMBERS) return;
+    // The cheap reads first: reading the group parses its whole member list, and a member who never
+    // sent here (no sender key) has nothing to distribute.
+    if (readClaim(this.#d.store, groupId) || !this.#d.store.getSenderKeyInfo(groupId)) return;
     const rec = this.#d.store.getGroup(groupId);
-    if (!rec || rec.status !== 'member' || readClaim(this.#d.store, groupId) || !this.#d.store.getSenderKeyInfo(groupId)) return;
+    if (!rec || rec.status !== 'member') return;
     const state = rec.state;
     const me = this.#d.account.record.accountId;
     const removed = readRemoved(this.#d.store, groupId);
@@ -387,10 +390,12 @@ export class GroupSender {
 
   /** One step: sessions and SKDMs for up to AHEAD_STEP_MEMBERS members; undefined when nobody is left. */
   async #aheadStep(groupId: string, tried: Set<string>): Promise<number | undefined> {
-    const rec = this.#d.store.getGroup(groupId);
-    if (!rec || rec.status !== 'member' || readClaim(this.#d.store, groupId)) return undefined;
+    // As in #prefetchAhead: the group (its whole member list) is read only when there is a key to hand out.
+    if (readClaim(this.#d.store, groupId)) return undefined;
     const existing = this.#d.store.getSenderKeyInfo(groupId);
     if (!existing) return undefined; // never sent here (a key reset keeps the record: the run goes on)
+    const rec = this.#d.store.getGroup(groupId);
+    if (!rec || rec.status !== 'member') return undefined;
     const state = rec.state;
     const me = this.#d.account.record.accountId;
     const removed = readRemoved(this.#d.store, groupId);

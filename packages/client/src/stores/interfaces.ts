@@ -337,6 +337,11 @@ export interface AvisoStore {
   /** Every known group, by group id. */
   listGroups(): GroupRecord[];
   /**
+   * Every known group's `state.retentionSeconds` (undefined: the default), by group id: what the
+   * retention timer reads after each verified change, without parsing every group's member list.
+   */
+  listGroupRetention(): Array<{ groupId: string; retentionSeconds: number | undefined }>;
+  /**
    * A group's member blobs (profiles and identity proofs, by pseudonym: member-blobs.ts), kept
    * out of the state so that reading a group does not parse them. With `member`: that member's
    * row only (a store may return more; callers look the member up).

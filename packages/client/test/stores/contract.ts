@@ -391,6 +391,20 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(store.getGroup(g1.groupId)?.state.version).toBe(4);
     });
 
+    it("lists each group's retention from its stored state, by group id", () => {
+      const store = make();
+      expect(store.listGroupRetention()).toEqual([]);
+      const g1 = sampleGroup('b'.repeat(64), 3);
+      const g2 = sampleGroup('a'.repeat(64), 0);
+      store.commit({ groups: [{ ...g1, state: { ...g1.state, retentionSeconds: 3600 } }, g2] });
+      expect(store.listGroupRetention()).toEqual([
+        { groupId: g2.groupId, retentionSeconds: undefined },
+        { groupId: g1.groupId, retentionSeconds: 3600 },
+      ]);
+      store.commit({ groups: [{ ...g1, state: { ...g1.state, retentionSeconds: 7200 } }, { ...g2, state: { ...g2.state, retentionSeconds: 86_400 } }] });
+      expect(store.listGroupRetention().map((g) => g.retentionSeconds)).toEqual([86_400, 7200]);
+    });
+
     it('keeps member blobs in rows of their own: put, delete, reset, and rolled back with a failed commit', () => {
       const store = make();
       const g = sampleGroup('e'.repeat(64), 2);

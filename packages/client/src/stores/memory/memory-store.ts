@@ -183,6 +183,9 @@ export class MemoryStore implements AvisoStore {
   listGroups(): GroupRecord[] {
     return [...this.#groups.keys()].sort().map((id) => structuredClone(this.#groups.get(id)!));
   }
+  listGroupRetention(): Array<{ groupId: string; retentionSeconds: number | undefined }> {
+    return [...this.#groups.keys()].sort().map((groupId) => ({ groupId, retentionSeconds: this.#groups.get(groupId)!.state.retentionSeconds }));
+  }
   getGroupBlobs(groupId: string, member?: string): GroupBlobs {
     const rows = this.#groupBlobs.get(groupId);
     if (member !== undefined) {
