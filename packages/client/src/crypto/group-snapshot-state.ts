@@ -15,18 +15,23 @@ import type { GroupKeys } from './group-keys.js';
  * `claimAccounts` (what a join does): a member who is not an admin, and every pending member, gets
  * the account its own identity proof names (a blob decrypt, ~0.02 ms) instead of its pseudonym's
  * decrypt (a zkgroup decrypt, ~0.25 ms: 2.5 s for 10,000 members). That account is a claim until
- * `checkBinding` confirms the pseudonym encrypts it; the caller must mark those members
- * `unresolved`, and nothing reads a claim as an account meanwhile (the verifier decrypts any it
- * meets: ChainVerifier.#confirmNamed). Admins are decrypted here: a newcomer talks to them first.
+ * `checkBinding` confirms the pseudonym encrypts it. Those members are marked `unresolved` here,
+ * before anything verifies a change on the state, so nothing reads a claim as an account meanwhile
+ * (the verifier decrypts any it meets: ChainVerifier.#confirmNamed). Admins are decrypted here: a
+ * newcomer talks to them first.
  */
 export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys, opts: { claimAccounts?: boolean } = {}): GroupState {
   if (snap.groupId !== keys.groupId) throw new ChangeRejected('bad-checkpoint', 'the snapshot is of another group');
+  const claimed: string[] = [];
   const accountOf = (m: string, claimable = false, proof?: string): string => {
     if (claimable && opts.claimAccounts === true) {
       // A malformed ciphertext is caught now, as a decrypt would; whose it is waits for the check.
       if (!keys.isCiphertext(m)) throw new ChangeRejected('bad-checkpoint', 'the snapshot names a member that is no pseudonym of this group');
-      const claimed = proofAccount(keys, proof);
-      if (claimed !== undefined) return claimed;
+      const account = proofAccount(keys, proof);
+      if (account !== undefined) {
+        claimed.push(m);
+        return account;
+      }
     }
     const a = keys.accountOf(m);
     // Every pseudonym in the log was proven by a presentation of this group; one that is not is forged.
@@ -67,6 +72,7 @@ export function stateFromSnapshot(snap: GroupSnapshot, keys: GroupKeys, opts: { 
     banned: [...snap.banned],
     invites,
     attributes: snap.attributes,
+    ...(claimed.length > 0 ? { unresolved: claimed } : {}),
   };
 }
 

@@ -668,7 +668,8 @@ export class GroupLog {
       if (checkpoint.version > head.version || snapshot.version !== checkpoint.version - 1) return bad('the checkpoint is not at or before the invite\'s head');
       let start: GroupState;
       try {
-        // Accounts as the members' own proofs claim them, confirmed after join() returns (below).
+        // Accounts as the members' own proofs claim them (marked unresolved: the verifier below
+        // decrypts any claimed member a change names), confirmed after join() returns.
         start = stateFromSnapshot(snapshot, keys, { claimAccounts: true });
       } catch (err) {
         if (err instanceof ChangeRejected) return bad(err.message);
