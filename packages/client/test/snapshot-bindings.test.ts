@@ -95,11 +95,11 @@ describe('snapshot members whose bindings are not checked yet', () => {
     const rec = { groupId: b.keys.groupId, masterKey: b.keys.masterKey, status: 'member' as const, state: newcomer };
     store.commit({ groups: [rec], groupBlobs: [{ groupId: rec.groupId, reset: true, put: blobs }] });
     const r = resolver(store, b);
-    expect(r.keyNow(rec, bob.accountId)).toBe(toBase64(bob.identity.publicKey.serialize()));
-    expect(r.keyNow(rec, eve.accountId)).toBeUndefined();
-    expect(r.keyNow(rec, new Member('Stranger').accountId)).toBeUndefined();
+    expect(r.keyNow(rec.groupId, rec.state, bob.accountId)).toBe(toBase64(bob.identity.publicKey.serialize()));
+    expect(r.keyNow(rec.groupId, rec.state, eve.accountId)).toBeUndefined();
+    expect(r.keyNow(rec.groupId, rec.state, new Member('Stranger').accountId)).toBeUndefined();
     // Once resolved (unresolved gone), keyNow checks nothing: the stored key is the one used.
-    expect(r.keyNow({ ...rec, state: { ...newcomer, unresolved: undefined } }, bob.accountId)).toBeUndefined();
+    expect(r.keyNow(rec.groupId, { ...newcomer, unresolved: undefined }, bob.accountId)).toBeUndefined();
   });
 
   test('the background check commits once; stopped before it, the state stays unresolved and the next start finishes it', async () => {
@@ -170,8 +170,8 @@ describe('accounts a join takes from the members\' own proofs (claims, confirmed
     const { b, eve, mallory, newcomer } = claimed();
     const rec = { groupId: b.keys.groupId, masterKey: b.keys.masterKey, status: 'member' as const, state: newcomer };
     const r = resolver(new MemoryStore(), b);
-    expect(r.keyNow(rec, mallory.accountId)).toBeUndefined();
-    expect(r.keyNow(rec, eve.accountId)).toBeUndefined();
+    expect(r.keyNow(rec.groupId, rec.state, mallory.accountId)).toBeUndefined();
+    expect(r.keyNow(rec.groupId, rec.state, eve.accountId)).toBeUndefined();
   });
 
   test('a change after the checkpoint that names a claimed member is judged with the account its pseudonym decrypts to', () => {

@@ -148,7 +148,7 @@ export class GroupLog {
 
   constructor(deps: GroupLogDeps) {
     this.#d = deps;
-    this.#bindings = new SnapshotBindings({ store: deps.store, events: deps.events, logger: deps.logger, serialize: (fn) => this.#queue.run(fn), keysOf: (rec) => this.#keysFor(rec.masterKey) });
+    this.#bindings = new SnapshotBindings({ store: deps.store, events: deps.events, logger: deps.logger, serialize: (fn) => this.#queue.run(fn), keysOf: (groupId, rec) => this.keysOf(groupId, rec) });
     this.#every = deps.checkpointEvery ?? CHECKPOINT_EVERY;
     if (!Number.isInteger(this.#every) || this.#every < 1) throw new RangeError('checkpointEvery must be a positive whole number');
   }
@@ -433,8 +433,8 @@ export class GroupLog {
   }
 
   /** A member's identity key checked now if the background check has not reached them yet (SnapshotBindings.keyNow). */
-  unresolvedKeyOf(rec: GroupRecord, accountId: string): string | undefined {
-    return this.#bindings.keyNow(rec, accountId);
+  unresolvedKeyOf(groupId: string, state: GroupState, accountId: string): string | undefined {
+    return this.#bindings.keyNow(groupId, state, accountId);
   }
 
   /** Ends the background binding checks at their next chunk (what is left resumes at the next connection). */

@@ -16,7 +16,8 @@ export interface SnapshotBindingsDeps {
   logger: Logger;
   /** Runs `fn` as one operation of the group log's queue (the results land between two syncs, never inside one). */
   serialize: <T>(fn: () => Promise<T>) => Promise<T>;
-  keysOf: (rec: GroupRecord) => GroupKeys;
+  /** The group's keys (`rec` when the caller has the record: finding the master key otherwise reads it). */
+  keysOf: (groupId: string, rec?: GroupRecord) => GroupKeys;
 }
 
 /**
@@ -73,13 +74,13 @@ export class SnapshotBindings {
    * yet and the binding checks out now (one member: one pseudonym encrypt, one proof decrypt, one
    * signature). Undefined otherwise: unknown, already resolved, or a binding that fails.
    */
-  keyNow(rec: GroupRecord, accountId: string): string | undefined {
-    if (!rec.state.unresolved?.length) return undefined;
-    const keys = this.#d.keysOf(rec);
+  keyNow(groupId: string, state: GroupState, accountId: string): string | undefined {
+    if (!state.unresolved?.length) return undefined;
+    const keys = this.#d.keysOf(groupId);
     const m = keys.pseudonym(accountId);
-    const x = unresolvedEntry(rec.state, m);
+    const x = unresolvedEntry(state, m);
     if (x === undefined || x.accountId !== accountId) return undefined;
-    return checkBinding(keys, m, x, this.#d.store.getGroupBlobs(rec.groupId, m).get(m)?.proof).identityKey;
+    return checkBinding(keys, m, x, this.#d.store.getGroupBlobs(groupId, m).get(m)?.proof).identityKey;
   }
 
   /** Ends runs at their next chunk: the client is closing (what is unresolved stays so, and resumes at the next connection). */
@@ -91,7 +92,7 @@ export class SnapshotBindings {
   async #run(rec: GroupRecord): Promise<void> {
     const groupId = rec.groupId;
     if (!rec.state.unresolved?.length) return;
-    const keys = this.#d.keysOf(rec);
+    const keys = this.#d.keysOf(groupId, rec);
     const todo = rec.state.unresolved;
     // The proofs live in their own rows (stores/member-blobs.ts): read once for the whole run.
     const blobs = this.#d.store.getGroupBlobs(groupId);
@@ -108,7 +109,8 @@ export class SnapshotBindings {
       // The state may have moved on while we checked (a sync): apply to the stored one, entry by entry.
       const now = this.#d.store.getGroup(groupId);
       if (!now || now.status === 'removed' || !now.state.unresolved?.length) return;
-      const state: GroupState = structuredClone(now.state);
+      // Just read, held by nothing else: checked in place (applyBindings puts new entries).
+      const state = now.state;
       const events: GroupChangeEvent[] = applyBindings(state, checks, this.#d.store.getGroupBlobs(groupId));
       this.#d.store.commit({ groups: [{ ...now, state }] });
       for (const e of events) this.#d.events.emit('group', e);

@@ -186,9 +186,7 @@ export class GroupReceiver {
    */
   #keyNow(groupId: string, state: GroupState, sender: string): Uint8Array | undefined {
     if (!state.unresolved?.length) return undefined;
-    const rec = this.#d.store.getGroup(groupId);
-    if (!rec) return undefined;
-    return this.#memberKeys.keyOf({ identityKey: this.#d.log.unresolvedKeyOf({ ...rec, state }, sender) });
+    return this.#memberKeys.keyOf({ identityKey: this.#d.log.unresolvedKeyOf(groupId, state, sender) });
   }
 
   /** Our verified state of a group if `sender` is a member in it (syncing once first when asked). */
